@@ -1,0 +1,95 @@
+"""NumPy dtypes <-> MLIR element types.
+
+The table is the single source of truth: adding a dtype is one row. Element
+types need a live context, so the MLIR side is built lazily from factories.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import ml_dtypes
+import numpy as np
+from jaxlib.mlir import ir
+
+_SIGNLESS = ir.IntegerType.get_signless
+_UNSIGNED = ir.IntegerType.get_unsigned
+
+# numpy dtype -> (factory of the MLIR element type, short name used in specs like f32[2,3])
+_TABLE: dict[np.dtype, tuple[Callable[[], ir.Type], str]] = {
+    np.dtype(np.bool_): (lambda: _SIGNLESS(1), "i1"),
+    np.dtype(np.int8): (lambda: _SIGNLESS(8), "i8"),
+    np.dtype(np.int16): (lambda: _SIGNLESS(16), "i16"),
+    np.dtype(np.int32): (lambda: _SIGNLESS(32), "i32"),
+    np.dtype(np.int64): (lambda: _SIGNLESS(64), "i64"),
+    np.dtype(np.uint8): (lambda: _UNSIGNED(8), "u8"),
+    np.dtype(np.uint16): (lambda: _UNSIGNED(16), "u16"),
+    np.dtype(np.uint32): (lambda: _UNSIGNED(32), "u32"),
+    np.dtype(np.uint64): (lambda: _UNSIGNED(64), "u64"),
+    np.dtype(np.float16): (lambda: ir.F16Type.get(), "f16"),
+    np.dtype(ml_dtypes.bfloat16): (lambda: ir.BF16Type.get(), "bf16"),
+    np.dtype(np.float32): (lambda: ir.F32Type.get(), "f32"),
+    np.dtype(np.float64): (lambda: ir.F64Type.get(), "f64"),
+}
+
+SUPPORTED_DTYPES: tuple[np.dtype, ...] = tuple(_TABLE)
+_BY_SHORT_NAME = {short: dtype for dtype, (_, short) in _TABLE.items()}
+_BY_SHORT_NAME["bool"] = np.dtype(np.bool_)
+
+
+def is_supported(dtype) -> bool:
+    return np.dtype(dtype) in _TABLE
+
+
+def to_mlir(dtype) -> ir.Type:
+    """The MLIR element type of a NumPy dtype (needs an active context)."""
+    dtype = np.dtype(dtype)
+    try:
+        factory, _ = _TABLE[dtype]
+    except KeyError:
+        raise TypeError(
+            f"dtype {dtype} is not supported by pyreactant; supported dtypes are "
+            + ", ".join(str(d) for d in SUPPORTED_DTYPES)
+        ) from None
+    return factory()
+
+
+def from_mlir(element_type: ir.Type) -> np.dtype:
+    """The NumPy dtype of an MLIR element type."""
+    text = str(element_type)
+    try:
+        return _BY_MLIR_SPELLING[text]
+    except KeyError:
+        raise TypeError(f"MLIR element type {text} has no NumPy dtype in pyreactant") from None
+
+
+def short_name(dtype) -> str:
+    """`f32`, `i64`, `u8`, `bf16`, `i1` ... as used in `--arg f32[2,3]` specs."""
+    return _TABLE[np.dtype(dtype)][1]
+
+
+def from_short_name(name: str) -> np.dtype:
+    try:
+        return _BY_SHORT_NAME[name]
+    except KeyError:
+        raise ValueError(
+            f"unknown dtype {name!r}; use one of {', '.join(sorted(_BY_SHORT_NAME))}"
+        ) from None
+
+
+def _mlir_spelling(short: str) -> str:
+    # MLIR prints unsigned integers as ui8 and everything else as our short name.
+    return "ui" + short[1:] if short.startswith("u") else short
+
+
+_BY_MLIR_SPELLING = {_mlir_spelling(short): dtype for dtype, (_, short) in _TABLE.items()}
+
+
+def tensor_type(shape, dtype) -> ir.RankedTensorType:
+    return ir.RankedTensorType.get(tuple(shape), to_mlir(dtype))
+
+
+def shape_and_dtype(value: ir.Value) -> tuple[tuple[int, ...], np.dtype]:
+    """Static shape and NumPy dtype of a ranked tensor value."""
+    tensor = ir.RankedTensorType(value.type)
+    return tuple(tensor.shape), from_mlir(tensor.element_type)

@@ -1,0 +1,47 @@
+"""Finding the user's line of Python, so ops and error messages point at user code."""
+
+from __future__ import annotations
+
+import os
+import sys
+import types
+
+import numpy
+from jaxlib.mlir import ir
+
+_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# Frames in these directories are library code: ours, NumPy's dispatch and JAX's plumbing.
+_LIBRARY_DIRS = tuple(
+    os.path.join(path, "")
+    for path in (
+        *(os.path.join(_ROOT, pkg) for pkg in ("ir", "tracer", "passes", "runtime", "lux")),
+        os.path.dirname(numpy.__file__),
+        os.path.dirname(os.path.dirname(ir.__file__)),  # jaxlib
+    )
+)
+
+
+def _is_library(filename: str) -> bool:
+    return filename.startswith(_LIBRARY_DIRS) or filename.startswith("<frozen")
+
+
+def user_frame() -> types.FrameType | None:
+    """The innermost frame of the call stack that is not library code, or None."""
+    frame = sys._getframe(1)
+    while frame is not None and _is_library(frame.f_code.co_filename):
+        frame = frame.f_back
+    return frame
+
+
+def describe(frame: types.FrameType | None) -> str:
+    """`file.py:12` for messages; '<unknown>' when no user frame exists."""
+    if frame is None:
+        return "<unknown location>"
+    return f"{frame.f_code.co_filename}:{frame.f_lineno}"
+
+
+def mlir_location(frame: types.FrameType | None) -> ir.Location:
+    """`loc("file.py":12:0)` for the frame (needs an active context)."""
+    if frame is None:
+        return ir.Location.unknown()
+    return ir.Location.file(frame.f_code.co_filename, frame.f_lineno, 0)

@@ -1,0 +1,47 @@
+"""Shared helpers of the op builders: reading static types and checking them."""
+
+from __future__ import annotations
+
+import numpy as np
+from jaxlib.mlir import ir
+
+from ir import dtypes
+
+
+class OpBuildError(ValueError):
+    """An op was asked for with operands that break the StableHLO spec's constraints."""
+
+
+def shape_of(value: ir.Value) -> tuple[int, ...]:
+    return tuple(ir.RankedTensorType(value.type).shape)
+
+
+def dtype_of(value: ir.Value) -> np.dtype:
+    return dtypes.from_mlir(ir.RankedTensorType(value.type).element_type)
+
+
+def element_type_of(value: ir.Value) -> ir.Type:
+    return ir.RankedTensorType(value.type).element_type
+
+
+def check(condition: bool, op: str, message: str) -> None:
+    if not condition:
+        raise OpBuildError(f"stablehlo.{op}: {message}")
+
+
+def check_same_types(op: str, *values: ir.Value) -> None:
+    first = values[0].type
+    for other in values[1:]:
+        check(other.type == first, op, f"operand types differ: {first} vs {other.type}")
+
+
+def check_permutation(op: str, perm, rank: int, what: str) -> None:
+    check(sorted(perm) == list(range(rank)), op, f"{what} {list(perm)} is not a permutation of 0..{rank - 1}")
+
+
+def is_float(dtype: np.dtype) -> bool:
+    return np.issubdtype(dtype, np.floating)
+
+
+def is_unsigned(dtype: np.dtype) -> bool:
+    return np.issubdtype(dtype, np.unsignedinteger)

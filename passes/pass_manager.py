@@ -1,0 +1,131 @@
+"""Running a pipeline over a module: our Python passes and MLIR's built-ins, one at a time.
+
+Each pass is followed by verification (an invalid result names the pass and
+shows MLIR's diagnostics), optional IR printing, and timing/op-count statistics.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from jaxlib.mlir import ir as mlir
+from jaxlib.mlir import passmanager
+from jaxlib.mlir.dialects import stablehlo
+
+import ir
+from passes import registry
+from passes.pipeline import PassSpec, PipelineError, parse_pipeline
+
+# MLIR passes pyreactant pipelines are documented to accept (any registered MLIR pass works).
+MLIR_PASSES = ("canonicalize", "cse", "inline", "symbol-dce", "stablehlo-refine-shapes")
+DEFAULT_PIPELINE = "inline,canonicalize,cse,symbol-dce"
+
+stablehlo.register_stablehlo_passes()
+
+
+class PassFailedError(RuntimeError):
+    """A pass raised, or left a module that does not verify."""
+
+
+@dataclass
+class PassStatistics:
+    name: str
+    seconds: float
+    ops_before: int
+    ops_after: int
+
+
+def count_ops(module: mlir.Module) -> int:
+    count = 0
+
+    def visit(_op):
+        nonlocal count
+        count += 1
+        return mlir.WalkResult.ADVANCE
+
+    module.operation.walk(visit)
+    return count - 1  # the module op itself
+
+
+@dataclass
+class PassManager:
+    pipeline: str = DEFAULT_PIPELINE
+    verify_each: bool = True
+    print_ir_after_all: bool = False
+    print_ir_after_change: bool = False
+    print_ir_before: tuple[str, ...] = ()
+    print_ir_after: tuple[str, ...] = ()
+    stream: TextIO | None = None
+    statistics: list[PassStatistics] = field(default_factory=list)
+
+    def __post_init__(self):
+        self._specs = parse_pipeline(self.pipeline) if self.pipeline.strip() else []
+        self._runners = [self._runner(spec) for spec in self._specs]
+
+    def _runner(self, spec: PassSpec):
+        cls = registry.lookup(spec.name)
+        if cls is not None:
+            return registry.instantiate(cls, spec).apply
+        text = f"builtin.module({spec})"
+        try:
+            with ir.make_context():
+                passmanager.PassManager.parse(text)
+        except ValueError:
+            raise PipelineError(
+                f"unknown pass {spec.name!r} (or bad options {spec.options}); available: {', '.join(available())}"
+            ) from None
+
+        def run_mlir_pass(module: mlir.Module) -> None:
+            passmanager.PassManager.parse(text, context=module.context).run(module.operation)
+
+        return run_mlir_pass
+
+    def run(self, module: mlir.Module) -> mlir.Module:
+        """Run every pass in order on `module` (in place) and return it."""
+        out = self.stream or sys.stderr
+        for spec, runner in zip(self._specs, self._runners):
+            before_text = ir.print_module(module) if self.print_ir_after_change else None
+            if spec.name in self.print_ir_before:
+                self._dump(out, "Before", spec, module)
+            ops_before = count_ops(module)
+            start = time.perf_counter()
+            try:
+                runner(module)
+            except Exception as err:  # a pass bug must not look like a user error
+                raise PassFailedError(f"pass {spec} failed: {err}") from err
+            seconds = time.perf_counter() - start
+            if self.verify_each:
+                try:
+                    ir.verify(module)
+                except ir.MLIRVerificationError as err:
+                    raise PassFailedError(f"pass {spec} produced invalid IR:\n{err}\n{ir.print_module(module)}") from None
+            self.statistics.append(PassStatistics(str(spec), seconds, ops_before, count_ops(module)))
+            changed = before_text is not None and before_text != ir.print_module(module)
+            if self.print_ir_after_all or spec.name in self.print_ir_after or changed:
+                self._dump(out, "After", spec, module)
+        return module
+
+    @staticmethod
+    def _dump(out: TextIO, when: str, spec: PassSpec, module: mlir.Module) -> None:
+        out.write(f"// -----// IR Dump {when} {spec} //----- //\n{ir.print_module(module)}\n")
+
+    def report(self) -> str:
+        """Per-pass wall time and op counts, one line each."""
+        lines = [f"{'pass':<40} {'ms':>9} {'ops before':>11} {'ops after':>10}"]
+        for s in self.statistics:
+            lines.append(f"{s.name:<40} {s.seconds * 1e3:>9.3f} {s.ops_before:>11} {s.ops_after:>10}")
+        return "\n".join(lines)
+
+
+def available() -> list[str]:
+    """Pass names pipelines accept: ours, then the MLIR built-ins we rely on."""
+    return registry.python_pass_names() + list(MLIR_PASSES)
+
+
+def run(module_or_text, pipeline: str = DEFAULT_PIPELINE, **options) -> mlir.Module:
+    """Run `pipeline` on a module (or MLIR text, parsed into a fresh context) and return the module."""
+    module = ir.parse_module(module_or_text) if isinstance(module_or_text, str) else module_or_text
+    return PassManager(pipeline, **options).run(module)

@@ -1,0 +1,93 @@
+"""`ConcreteArray`: an array that lives on a device, as compiled functions take and return them."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+
+class ConcreteArray:
+    """A device buffer with NumPy's face: `shape`, `dtype`, `np.asarray(a)`.
+
+    Passing it to a compiled function costs no transfer. Arithmetic outside
+    traced code happens in NumPy on a host copy (`np.asarray`).
+    """
+
+    __slots__ = ("_buffer", "shape", "dtype", "_signature")
+    __array_priority__ = 100
+
+    def __init__(self, buffer):
+        self._buffer = buffer
+        self.shape: tuple[int, ...] = tuple(buffer.shape)
+        self.dtype: np.dtype = np.dtype(buffer.dtype)
+        self._signature = (self.shape, self.dtype)  # read on every compiled call: computed once
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        return math.prod(self.shape)
+
+    @property
+    def device(self):
+        (device,) = self._buffer.devices()
+        return device
+
+    def __array__(self, dtype=None, copy=None):
+        host = np.asarray(self._buffer)
+        return host if dtype is None else host.astype(dtype, copy=False)
+
+    def to_numpy(self) -> np.ndarray:
+        return np.array(self._buffer)
+
+    def block_until_ready(self) -> "ConcreteArray":
+        self._buffer.block_until_ready()
+        return self
+
+    def is_deleted(self) -> bool:
+        return self._buffer.is_deleted()
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __repr__(self) -> str:
+        return f"ConcreteArray({np.asarray(self)!r})"
+
+    def __getitem__(self, index):
+        return np.asarray(self)[index]
+
+    def __float__(self):
+        return float(np.asarray(self))
+
+    def __int__(self):
+        return int(np.asarray(self))
+
+    def __bool__(self):
+        return bool(np.asarray(self))
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        # Outside tracing, compute on the host like NumPy; TracedArray inputs win over us.
+        if any(type(x).__name__ == "TracedArray" for x in inputs):
+            return NotImplemented
+        inputs = tuple(np.asarray(x) if isinstance(x, ConcreteArray) else x for x in inputs)
+        return getattr(ufunc, method)(*inputs, **kwargs)
+
+
+def _host_operator(ufunc):
+    return (lambda self, other: ufunc(self, other)), (lambda self, other: ufunc(other, self))
+
+
+for _name, _ufunc in {"add": np.add, "sub": np.subtract, "mul": np.multiply, "truediv": np.true_divide,
+                      "floordiv": np.floor_divide, "mod": np.remainder, "pow": np.power, "matmul": np.matmul}.items():
+    _forward, _reflected = _host_operator(_ufunc)
+    setattr(ConcreteArray, f"__{_name}__", _forward)
+    setattr(ConcreteArray, f"__r{_name}__", _reflected)
+for _name, _ufunc in {"lt": np.less, "le": np.less_equal, "gt": np.greater, "ge": np.greater_equal,
+                      "eq": np.equal, "ne": np.not_equal}.items():
+    setattr(ConcreteArray, f"__{_name}__", _host_operator(_ufunc)[0])
+ConcreteArray.__neg__ = lambda self: np.negative(self)
+ConcreteArray.__hash__ = None
+del _name, _ufunc, _forward, _reflected

@@ -1,0 +1,27 @@
+"""Platforms and devices: CPU by default, GPU/TPU when their PJRT plugin is installed."""
+
+from __future__ import annotations
+
+from runtime import _jaxlib
+
+_default_platform: str | None = "cpu"
+
+
+def set_default_backend(platform: str | None) -> None:
+    """Choose "cpu", "gpu" or "tpu" for new compilations; None picks the best available."""
+    global _default_platform
+    if platform is not None:
+        _jaxlib.get_client(platform)  # fail now, with the client's own message, if it is absent
+    _default_platform = platform
+
+
+def client(platform: str | None = None):
+    return _jaxlib.get_client(platform or _default_platform)
+
+
+def devices(platform: str | None = None) -> list:
+    return list(client(platform).devices())
+
+
+def default_device():
+    return devices()[0]

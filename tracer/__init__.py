@@ -1,0 +1,50 @@
+"""Trace NumPy code into StableHLO and run it compiled: `tracer.jit`, `tracer.compile`.
+
+    @tracer.jit
+    def predict(x, w, b):
+        return np.tanh(x @ w + b).mean(axis=0)
+"""
+
+from tracer import numpy_api as _numpy_api  # noqa: F401  (fills the NumPy registries)
+from tracer.compiled import Compiled
+from tracer.errors import (
+    ConcretizationError,
+    EscapedTracerError,
+    SignatureMismatchError,
+    TracedAxisError,
+    TracedIndexError,
+    TracedOverflowError,
+    TracedShapeError,
+    TracedTypeError,
+    TracerError,
+    UnsupportedNumPyError,
+)
+from tracer.jit import JitFunction, compile, jit
+from tracer.signature import ArraySpec
+from tracer.traced_array import TracedArray
+
+
+def numpy_coverage() -> list[str]:
+    """Names of the NumPy functions and ufuncs that trace (`numpy.add`, `numpy.sum`, ...)."""
+    return _numpy_api.supported_names()
+
+
+__all__ = [
+    "ArraySpec",
+    "Compiled",
+    "ConcretizationError",
+    "EscapedTracerError",
+    "JitFunction",
+    "SignatureMismatchError",
+    "TracedArray",
+    "TracedAxisError",
+    "TracedIndexError",
+    "TracedOverflowError",
+    "TracedShapeError",
+    "TracedTypeError",
+    "TracerError",
+    "UnsupportedNumPyError",
+    "compile",
+    "jit",
+    "numpy_coverage",
+]

@@ -1,0 +1,57 @@
+"""Exceptions raised while tracing or calling compiled code.
+
+Every message starts with the user's `file.py:line` and ends with what to do,
+because the traceback of a traced function is mostly our code, not theirs.
+"""
+
+from __future__ import annotations
+
+from ir.location import describe, user_frame
+
+
+class TracerError(Exception):
+    """Base of pyreactant's tracing errors; `where` is the user's `file.py:line`."""
+
+    def __init__(self, message: str, *, fix: str | None = None, where: str | None = None):
+        self.where = where if where is not None else describe(user_frame())
+        self.fix = fix
+        text = f"{self.where}: {message}"
+        if fix:
+            text += f"\n  fix: {fix}"
+        super().__init__(text)
+
+
+class ConcretizationError(TracerError, TypeError):
+    """A traced value was asked for a Python value (bool, int, float, NumPy array)."""
+
+
+class TracedShapeError(TracerError, ValueError):
+    """Operands whose shapes do not fit the operation (NumPy would raise ValueError too)."""
+
+
+class TracedTypeError(TracerError, TypeError):
+    """Operands whose dtypes do not fit the operation (NumPy would raise TypeError too)."""
+
+
+class TracedIndexError(TracerError, IndexError):
+    """An index out of bounds, or of a kind tracing does not support."""
+
+
+class TracedOverflowError(TracerError, OverflowError):
+    """A Python integer that does not fit the dtype NumPy's rules give it (NumPy raises OverflowError)."""
+
+
+class TracedAxisError(TracerError, ValueError, IndexError):
+    """An axis out of range (NumPy's AxisError is also both a ValueError and an IndexError)."""
+
+
+class UnsupportedNumPyError(TracerError, NotImplementedError):
+    """A NumPy function, ufunc method or argument the tracer does not implement."""
+
+
+class EscapedTracerError(TracerError, RuntimeError):
+    """A traced value used after the function that created it finished tracing."""
+
+
+class SignatureMismatchError(TracerError, TypeError):
+    """A `Compiled` called with arguments of another structure, shape or dtype."""

@@ -1,0 +1,114 @@
+"""`tracer.jit` and `tracer.compile`: trace once per call signature, compile with XLA, run.
+
+The chain for a call: flatten arguments (jax.tree_util) -> signature key ->
+cache hit: `Compiled.run_leaves`; miss: trace -> passes pipeline -> XLA compile.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Callable, Sequence
+
+import passes
+from tracer import signature
+from tracer.compiled import Compiled
+from tracer.tracing import trace
+
+
+def _as_tuple(value) -> tuple:
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, (int, str)) else tuple(value)
+
+
+class JitFunction:
+    """A function compiled on demand: one `Compiled` per call signature, cached in memory."""
+
+    def __init__(self, fn: Callable, *, static_argnums=(), static_argnames=(), donate_argnums=(),
+                 pipeline: str | None = None, optimize: bool = True, device=None):
+        self.fn = fn
+        self.static_argnums = tuple(sorted(_as_tuple(static_argnums)))
+        self.static_argnames = _as_tuple(static_argnames)
+        self.donate_argnums = _as_tuple(donate_argnums)
+        self.pipeline = (pipeline or passes.DEFAULT_PIPELINE) if optimize else None
+        self.device = device
+        self._cache: dict = {}
+        functools.update_wrapper(self, fn)
+
+    def _split(self, args, kwargs):
+        return signature.split_static(args, kwargs, self.static_argnums, self.static_argnames)
+
+    def __call__(self, *args, **kwargs):
+        dyn_args, dyn_kwargs, static_key = self._split(args, kwargs)
+        leaves, treedef = signature.flatten(dyn_args, dyn_kwargs)
+        key = (treedef, static_key, tuple(map(signature.leaf_key, leaves)))
+        compiled = self._cache.get(key)
+        if compiled is None:
+            compiled = self._compile(args, kwargs, dyn_args, leaves, treedef, static_key, key)
+        return compiled.run_leaves(leaves)
+
+    def compile(self, *args, **kwargs) -> Compiled:
+        """Trace and compile for this call signature (or fetch it from the cache) without running."""
+        dyn_args, dyn_kwargs, static_key = self._split(args, kwargs)
+        leaves, treedef = signature.flatten(dyn_args, dyn_kwargs)
+        key = (treedef, static_key, tuple(map(signature.leaf_key, leaves)))
+        return self._cache.get(key) or self._compile(args, kwargs, dyn_args, leaves, treedef, static_key, key)
+
+    def _compile(self, args, kwargs, dyn_args, leaves, treedef, static_key, key) -> Compiled:
+        program = trace(self.fn, leaves, treedef, static_key, donated=self._donated_leaves(args, dyn_args, leaves))
+        compiled = Compiled(self.fn, program, key=key, describe=signature.describe_call(self.fn, args, kwargs),
+                            pipeline=self.pipeline, static_split=self._split, device=self.device)
+        self._cache[key] = compiled
+        return compiled
+
+    def _donated_leaves(self, args, dyn_args, leaves) -> frozenset[int]:
+        """Indices of array leaves inside the donated positional arguments."""
+        if not self.donate_argnums:
+            return frozenset()
+        dynamic_positions = [i for i in range(len(args)) if i not in self.static_argnums]
+        donated, start = set(), 0
+        for position, arg in zip(dynamic_positions, dyn_args):
+            count = len(signature.flatten((arg,), {})[0])
+            if position in self.donate_argnums:
+                donated.update(i for i in range(start, start + count) if signature.is_array_leaf(leaves[i]))
+            start += count
+        return frozenset(donated)
+
+    def clear_cache(self) -> None:
+        self._cache.clear()
+
+    def __repr__(self) -> str:
+        return f"<tracer.jit of {getattr(self.fn, '__qualname__', self.fn)}: {len(self._cache)} compiled signature(s)>"
+
+
+def jit(fn: Callable | None = None, *, static_argnums: int | Sequence[int] = (), static_argnames: str | Sequence[str] = (),
+        donate_argnums: int | Sequence[int] = (), pipeline: str | None = None, optimize: bool = True, device=None):
+    """Compile `fn` with XLA on first call for each signature (tree structure, shapes, dtypes, static values).
+
+    Arguments:
+        static_argnums / static_argnames: arguments that are configuration, not data: part of the
+            cache key by value (hashable), visible to Python control flow.
+        donate_argnums: positional arguments whose device buffers the call may reuse for results.
+        pipeline: pass pipeline run on the traced module (default `passes.DEFAULT_PIPELINE`).
+        optimize: False skips our passes (XLA still optimises).
+    Usable as `@jit` or `@jit(static_argnums=...)`.
+    """
+    options = dict(static_argnums=static_argnums, static_argnames=static_argnames, donate_argnums=donate_argnums,
+                   pipeline=pipeline, optimize=optimize, device=device)
+    if fn is None:
+        return lambda f: JitFunction(f, **options)
+    return JitFunction(fn, **options)
+
+
+def compile(fn: Callable, *args, pipeline: str | None = None, optimize: bool = True, **kwargs) -> Compiled:  # noqa: A001
+    """Ahead-of-time: trace and compile `fn` for exactly this signature; returns a `Compiled`.
+
+    `fn` may be a plain function or a `tracer.jit` function (whose options are kept).
+    Arguments may be arrays or `tracer.ArraySpec(shape, dtype)` placeholders.
+    """
+    if isinstance(fn, JitFunction):
+        if pipeline is not None or not optimize:
+            fn = JitFunction(fn.fn, static_argnums=fn.static_argnums, static_argnames=fn.static_argnames,
+                             donate_argnums=fn.donate_argnums, pipeline=pipeline, optimize=optimize, device=fn.device)
+        return fn.compile(*args, **kwargs)
+    return JitFunction(fn, pipeline=pipeline, optimize=optimize).compile(*args, **kwargs)

@@ -1,0 +1,128 @@
+"""Entry points of NumPy's override protocols: find the rule, run it at the user's line."""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+
+import numpy as np
+
+from ir import ops
+from tracer import errors, primitives
+from tracer.numpy_api.registry import HANDLED_FUNCTIONS, UFUNC_RULES, supported_names
+from tracer.trace import at_user_line
+from tracer.traced_array import TracedArray, check_alive, is_traced
+
+
+@contextlib.contextmanager
+def _user_errors():
+    """Spec violations caught by the op builders are the user's shape/type mistakes: say so at their line."""
+    try:
+        yield
+    except ops.OpBuildError as err:
+        raise errors.TracedShapeError(str(err)) from None
+
+
+def _check_traces(values) -> None:
+    for value in values:
+        if is_traced(value):
+            check_alive(value)
+
+
+def function(func, args, kwargs):
+    _check_traces(args)
+    _check_traces(kwargs.values())
+    impl = HANDLED_FUNCTIONS.get(func)
+    if impl is None:
+        raise _unsupported(f"numpy.{func.__name__}")
+    with at_user_line(), _user_errors():
+        return impl(*args, **kwargs)
+
+
+def ufunc(ufunc, method, inputs, kwargs):
+    _check_traces(inputs)
+    if method == "reduce":
+        from tracer.numpy_api import reductions
+
+        with at_user_line(), _user_errors():
+            return reductions.ufunc_reduce(ufunc, inputs, kwargs)
+    if method != "__call__":
+        raise _unsupported(f"numpy.{ufunc.__name__}.{method}")
+    rule = UFUNC_RULES.get(ufunc)
+    if rule is None:
+        raise _unsupported(f"numpy.{ufunc.__name__}")
+    with at_user_line(), _user_errors():
+        return _call_ufunc(ufunc, rule, inputs, dict(kwargs))
+
+
+def _unsupported(name: str) -> errors.UnsupportedNumPyError:
+    close = difflib.get_close_matches(name, supported_names(), n=3)
+    fix = ("supported functions with similar names: " + ", ".join(close)) if close else "see tracer.numpy_coverage() for what is supported"
+    return errors.UnsupportedNumPyError(f"{name} is not supported under tracing", fix=fix)
+
+
+def _resolution_dtype(x):
+    """What `ufunc.resolve_dtypes` needs: a dtype, or the Python type of a weak scalar (NEP 50)."""
+    if isinstance(x, (TracedArray, np.ndarray, np.generic)):
+        return x.dtype
+    if type(x) in (int, float, complex):
+        return type(x)
+    if type(x) is bool:
+        return np.dtype(np.bool_)
+    if hasattr(x, "dtype") and hasattr(x, "shape"):  # ConcreteArray, jax.Array
+        return np.dtype(x.dtype)
+    return np.asarray(x).dtype
+
+
+def _call_ufunc(ufunc, rule, inputs, kwargs):
+    out = kwargs.pop("out", None)
+    dtype = kwargs.pop("dtype", None)
+    kwargs.pop("casting", None)
+    where = kwargs.pop("where", True)
+    if where is not True or kwargs:
+        unsupported = ["where"] * (where is not True) + list(kwargs)
+        raise errors.UnsupportedNumPyError(
+            f"numpy.{ufunc.__name__}: argument(s) {', '.join(unsupported)} are not supported under tracing",
+            fix="use np.where(mask, np.<ufunc>(...), fallback) instead of where=",
+        )
+    signature = tuple(_resolution_dtype(x) for x in inputs) + (None if dtype is None else np.dtype(dtype),) * ufunc.nout
+    try:
+        loop = ufunc.resolve_dtypes(signature)
+    except TypeError as err:
+        raise errors.TracedTypeError(str(err), fix="cast the operands with .astype(...) to dtypes this ufunc accepts") from None
+    operands = [_lift_operand(x, dt) for x, dt in zip(inputs, loop[: ufunc.nin])]
+    if ufunc.signature is None:  # elementwise: NumPy broadcasting first
+        shape = primitives.broadcast_shapes(*(x.shape for x in operands))
+        operands = [primitives.broadcast_to(x, shape) for x in operands]
+    result = rule(*operands)
+    result = primitives.convert(result, loop[ufunc.nin])
+    if out is not None:
+        return _write_out(ufunc, out, result)
+    return result
+
+
+def _lift_operand(x, dtype):
+    try:
+        return primitives.lift(x, dtype)
+    except OverflowError as err:
+        raise errors.TracedOverflowError(str(err), fix=f"use a value that fits {dtype}, or cast the array first") from None
+
+
+def _write_out(ufunc, out, result: TracedArray) -> TracedArray:
+    (target,) = out if isinstance(out, tuple) else (out,)
+    if not is_traced(target):
+        raise errors.UnsupportedNumPyError(
+            f"numpy.{ufunc.__name__}: a traced result cannot be written into a NumPy array (out=)",
+            fix="assign the result to a name instead of passing out=",
+        )
+    if not np.can_cast(result.dtype, target.dtype, casting="same_kind"):
+        raise errors.TracedTypeError(
+            f"Cannot cast ufunc '{ufunc.__name__}' output from {result.dtype!r} to {target.dtype!r} with casting rule 'same_kind'",
+            fix=f"write `x = x.astype({result.dtype})` first, or compute out of place",
+        )
+    if result.shape != target.shape:
+        raise errors.TracedShapeError(
+            f"non-broadcastable output operand with shape {target.shape} doesn't match the broadcast shape {result.shape}"
+        )
+    target._value = primitives.convert(result, target.dtype)._value
+    return target

@@ -1,0 +1,130 @@
+"""Reductions: sum, prod, mean, max, min, any, all (axis, keepdims, dtype) and `ufunc.reduce`.
+
+Result dtypes are NumPy's own answer for a one-element array of the input
+dtype (e.g. sum of int8 is int64), so no promotion table is kept here.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ir import ops
+from tracer import errors
+from tracer import primitives as P
+from tracer.numpy_api.registry import implements
+from tracer.traced_array import TracedArray
+
+_NO_VALUE = np._NoValue  # NumPy's marker for "argument not given"
+
+
+def _reduce(x: TracedArray, axis, keepdims: bool, combiner, init, name: str, *, empty_ok: bool = True) -> TracedArray:
+    """Reduce with `combiner` from `init`; `empty_ok=False` for reductions NumPy gives no identity."""
+    axes = P.normalize_axes(axis, x.ndim)
+    if not empty_ok and any(x.shape[a] == 0 for a in axes):
+        raise errors.TracedShapeError(
+            f"zero-size array to reduction operation {name} which has no identity",
+            fix="reduce over a non-empty axis, or pass initial=... (NumPy) / pad the input",
+        )
+    init_value = ops.constant(np.asarray(init, dtype=x.dtype))
+    out_shape = tuple(n for d, n in enumerate(x.shape) if d not in axes)
+    result = P.wrap(ops.reduce(x._value, init_value, axes, combiner), out_shape, x.dtype)
+    if keepdims:
+        result = P.reshape(result, tuple(1 if d in axes else n for d, n in enumerate(x.shape)))
+    return result
+
+
+def _check_unsupported(name: str, **given) -> None:
+    bad = [key for key, value in given.items() if value is not None and value is not _NO_VALUE and value is not True]
+    if bad:
+        raise errors.UnsupportedNumPyError(f"numpy.{name}: argument(s) {', '.join(bad)} are not supported under tracing")
+
+
+def _numpy_result_dtype(numpy_reduction, dtype, requested):
+    return numpy_reduction(np.ones(1, dtype=dtype), dtype=requested).dtype
+
+
+@implements(np.sum)
+def sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=_NO_VALUE, where=_NO_VALUE):  # noqa: A001
+    _check_unsupported("sum", out=out, initial=initial, where=where)
+    x = P.lift(a)
+    x = P.convert(x, _numpy_result_dtype(np.sum, x.dtype, dtype))
+    return _reduce(x, axis, keepdims, ops.or_ if x.dtype == np.bool_ else ops.add, 0, "add")
+
+
+@implements(np.prod)
+def prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=_NO_VALUE, where=_NO_VALUE):
+    _check_unsupported("prod", out=out, initial=initial, where=where)
+    x = P.lift(a)
+    x = P.convert(x, _numpy_result_dtype(np.prod, x.dtype, dtype))
+    return _reduce(x, axis, keepdims, ops.and_ if x.dtype == np.bool_ else ops.multiply, 1, "multiply")
+
+
+@implements(np.mean)
+def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=_NO_VALUE):
+    _check_unsupported("mean", out=out, where=where)
+    x = P.lift(a)
+    result_dtype = _numpy_result_dtype(np.mean, x.dtype, dtype)
+    # NumPy accumulates float16 means in float32; so do we, then round once.
+    accumulate = np.dtype(np.float32) if result_dtype == np.float16 else result_dtype
+    total = _reduce(P.convert(x, accumulate), axis, keepdims, ops.add, 0, "add")
+    count = math.prod(x.shape[a] for a in P.normalize_axes(axis, x.ndim))
+    mean_value = P.elementwise(ops.divide, total, P.scalar_like(total, count))
+    return P.convert(mean_value, result_dtype)
+
+
+def _extreme(x: TracedArray, axis, keepdims, *, largest: bool, name: str) -> TracedArray:
+    # The init value only seeds the op: NumPy refuses empty max/min, so do we (empty_ok=False).
+    if x.dtype == np.bool_:
+        combiner, init = (ops.or_, False) if largest else (ops.and_, True)
+    elif np.issubdtype(x.dtype, np.floating):
+        combiner, init = (ops.maximum, -np.inf) if largest else (ops.minimum, np.inf)
+    else:
+        info = np.iinfo(x.dtype)
+        combiner, init = (ops.maximum, info.min) if largest else (ops.minimum, info.max)
+    return _reduce(x, axis, keepdims, combiner, init, name, empty_ok=False)
+
+
+@implements(np.max, np.amax)
+def max(a, axis=None, out=None, keepdims=False, initial=_NO_VALUE, where=_NO_VALUE):  # noqa: A001
+    _check_unsupported("max", out=out, initial=initial, where=where)
+    return _extreme(P.lift(a), axis, keepdims, largest=True, name="maximum")
+
+
+@implements(np.min, np.amin)
+def min(a, axis=None, out=None, keepdims=False, initial=_NO_VALUE, where=_NO_VALUE):  # noqa: A001
+    _check_unsupported("min", out=out, initial=initial, where=where)
+    return _extreme(P.lift(a), axis, keepdims, largest=False, name="minimum")
+
+
+@implements(np.any)
+def any(a, axis=None, out=None, keepdims=False, *, where=_NO_VALUE):  # noqa: A001
+    _check_unsupported("any", out=out, where=where)
+    return _reduce(P.convert(P.lift(a), np.bool_), axis, keepdims, ops.or_, False, "logical_or")
+
+
+@implements(np.all)
+def all(a, axis=None, out=None, keepdims=False, *, where=_NO_VALUE):  # noqa: A001
+    _check_unsupported("all", out=out, where=where)
+    return _reduce(P.convert(P.lift(a), np.bool_), axis, keepdims, ops.and_, True, "logical_and")
+
+
+_UFUNC_REDUCTIONS = {np.add: sum, np.multiply: prod, np.maximum: max, np.minimum: min,
+                     np.logical_or: any, np.logical_and: all}
+
+
+def ufunc_reduce(ufunc, inputs, kwargs):
+    """`np.add.reduce(x, axis=0, ...)` and friends: the matching reduction, axis defaulting to 0."""
+    reduction = _UFUNC_REDUCTIONS.get(ufunc)
+    if reduction is None:
+        raise errors.UnsupportedNumPyError(
+            f"numpy.{ufunc.__name__}.reduce is not supported under tracing",
+            fix="supported: " + ", ".join(f"numpy.{u.__name__}.reduce" for u in _UFUNC_REDUCTIONS),
+        )
+    (array,) = inputs
+    kwargs = dict(kwargs)
+    kwargs.setdefault("axis", 0)
+    if reduction in (max, min, any, all):
+        kwargs.pop("dtype", None)
+    return reduction(array, **kwargs)

@@ -1,0 +1,64 @@
+"""Selection and creation inside traced code: where, clip, zeros_like/ones_like/full_like."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tracer import errors
+from tracer import primitives as P
+from tracer.numpy_api.dispatch import _resolution_dtype
+from tracer.numpy_api.registry import implements
+
+
+@implements(np.where)
+def where(condition, x=None, y=None):
+    if x is None or y is None:
+        raise errors.UnsupportedNumPyError(
+            "numpy.where(condition) with one argument has a data-dependent shape and cannot be traced",
+            fix="use the three-argument form np.where(condition, x, y)",
+        )
+    # np.result_type applies NEP 50 when handed Python scalars themselves, dtypes otherwise.
+    dtype = np.result_type(*(v if type(v) in (int, float, complex) else _resolution_dtype(v) for v in (x, y)))
+    operands = [P.lift(condition, np.bool_), P.lift(x, dtype), P.lift(y, dtype)]
+    shape = P.broadcast_shapes(*(o.shape for o in operands))
+    pred, on_true, on_false = (P.broadcast_to(o, shape) for o in operands)
+    return P.select(pred, on_true, on_false)
+
+
+def _like(a, dtype, shape):
+    x_dtype = _resolution_dtype(a)
+    x_shape = np.shape(a) if not hasattr(a, "_value") else a.shape
+    return np.dtype(dtype) if dtype is not None else x_dtype, tuple(x_shape) if shape is None else (
+        (shape,) if np.ndim(shape) == 0 else tuple(shape))
+
+
+@implements(np.zeros_like)
+def zeros_like(a, dtype=None, order="K", subok=True, shape=None, *, device=None):
+    dtype, shape = _like(a, dtype, shape)
+    return P.full(shape, 0, dtype)
+
+
+@implements(np.ones_like)
+def ones_like(a, dtype=None, order="K", subok=True, shape=None, *, device=None):
+    dtype, shape = _like(a, dtype, shape)
+    return P.full(shape, 1, dtype)
+
+
+@implements(np.full_like)
+def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None, *, device=None):
+    dtype, shape = _like(a, dtype, shape)
+    if hasattr(fill_value, "_value"):
+        return P.broadcast_to(P.convert(fill_value, dtype), shape)
+    return P.full(shape, fill_value, dtype)
+
+
+@implements(np.clip)
+def clip(a, a_min=np._NoValue, a_max=np._NoValue, out=None, *, min=np._NoValue, max=np._NoValue, **kwargs):  # noqa: A002
+    low = a_min if a_min is not np._NoValue else min
+    high = a_max if a_max is not np._NoValue else max
+    result = a
+    if low is not np._NoValue and low is not None:
+        result = np.maximum(result, low)
+    if high is not np._NoValue and high is not None:
+        result = np.minimum(result, high)
+    return P.lift(result)

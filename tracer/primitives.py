@@ -1,0 +1,135 @@
+"""TracedArray-level building blocks shared by the NumPy implementations.
+
+Each helper takes and returns TracedArrays, emits `ir.ops` in the active trace,
+and knows nothing of NumPy's calling conventions (axis defaults, keywords...).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ir import dtypes, ops
+from tracer import errors
+from tracer.trace import current_trace
+from tracer.traced_array import TracedArray, check_alive, is_traced
+
+
+def wrap(value, shape=None, dtype=None) -> TracedArray:
+    return TracedArray(value, current_trace(), shape, dtype)
+
+
+def constant(value, dtype=None) -> TracedArray:
+    array = np.asarray(value, dtype=dtype)
+    if not dtypes.is_supported(array.dtype):
+        raise errors.TracedTypeError(
+            f"a constant of dtype {array.dtype} cannot be traced",
+            fix="convert it to one of " + ", ".join(str(d) for d in dtypes.SUPPORTED_DTYPES),
+        )
+    return wrap(ops.constant(array), array.shape, array.dtype)
+
+
+def lift(x, dtype=None) -> TracedArray:
+    """A TracedArray for `x`: traced values pass through, anything array-like becomes a constant."""
+    if is_traced(x):
+        check_alive(x)
+        return x if dtype is None else convert(x, dtype)
+    return constant(x, dtype)
+
+
+def convert(x: TracedArray, dtype) -> TracedArray:
+    """Element type conversion with NumPy's casting: to bool means `x != 0`."""
+    dtype = np.dtype(dtype)
+    if x.dtype == dtype:
+        return x
+    if dtype == np.bool_:
+        zero = ops.constant(np.zeros((), x.dtype))
+        return wrap(ops.compare(x._value, ops.broadcast_in_dim(zero, x.shape, ()), "NE"), x.shape, dtype)
+    return wrap(ops.convert(x._value, dtype), x.shape, dtype)
+
+
+def full(shape, fill_value, dtype) -> TracedArray:
+    scalar = ops.constant(np.asarray(fill_value, dtype=dtype))
+    return wrap(ops.broadcast_in_dim(scalar, shape, ()), shape, dtype)
+
+
+def broadcast_shapes(*shapes) -> tuple[int, ...]:
+    try:
+        return np.broadcast_shapes(*shapes)
+    except ValueError:
+        raise errors.TracedShapeError(
+            "operands could not be broadcast together with shapes " + " ".join(str(tuple(s)) for s in shapes),
+            fix="reshape or transpose the operands so that trailing dimensions match or are 1",
+        ) from None
+
+
+def broadcast_to(x: TracedArray, shape) -> TracedArray:
+    """NumPy broadcasting of `x` to `shape` (trailing dims aligned)."""
+    shape = tuple(shape)
+    if x.shape == shape:
+        return x
+    offset = len(shape) - x.ndim
+    if offset < 0 or any(n not in (1, shape[offset + i]) for i, n in enumerate(x.shape)):
+        raise errors.TracedShapeError(
+            f"cannot broadcast an array of shape {x.shape} to shape {shape}",
+            fix="the trailing dimensions must match or be 1",
+        )
+    # Size-1 dims that stretch are dropped first, so broadcast_in_dim maps each remaining dim 1:1.
+    keep = [i for i, n in enumerate(x.shape) if n == shape[offset + i]]
+    value = x._value
+    if len(keep) != x.ndim:
+        value = ops.reshape(value, [x.shape[i] for i in keep])
+    return wrap(ops.broadcast_in_dim(value, shape, [offset + i for i in keep]), shape, x.dtype)
+
+
+def reshape(x: TracedArray, shape) -> TracedArray:
+    shape = tuple(int(d) for d in shape)
+    if shape == x.shape:
+        return x
+    return wrap(ops.reshape(x._value, shape), shape, x.dtype)
+
+
+def transpose(x: TracedArray, permutation) -> TracedArray:
+    permutation = tuple(permutation)
+    if permutation == tuple(range(x.ndim)):
+        return x
+    return wrap(ops.transpose(x._value, permutation), tuple(x.shape[p] for p in permutation), x.dtype)
+
+
+def elementwise(builder, *xs: TracedArray, dtype=None) -> TracedArray:
+    """Apply an elementwise `ir.ops` builder to same-shape operands."""
+    value = builder(*(x._value for x in xs))
+    return wrap(value, xs[0].shape, dtype if dtype is not None else xs[0].dtype)
+
+
+def compare(x: TracedArray, y: TracedArray, direction: str) -> TracedArray:
+    return wrap(ops.compare(x._value, y._value, direction), x.shape, np.bool_)
+
+
+def select(pred: TracedArray, on_true: TracedArray, on_false: TracedArray) -> TracedArray:
+    return wrap(ops.select(pred._value, on_true._value, on_false._value), on_true.shape, on_true.dtype)
+
+
+def scalar_like(x: TracedArray, value) -> TracedArray:
+    """`value` in x's dtype, broadcast to x's shape."""
+    return full(x.shape, value, x.dtype)
+
+
+def normalize_axis(axis: int, ndim: int) -> int:
+    axis = int(axis)
+    if not -ndim <= axis < ndim:
+        raise errors.TracedAxisError(
+            f"axis {axis} is out of bounds for array of dimension {ndim}",
+            fix=f"use an axis in [{-ndim}, {ndim})",
+        )
+    return axis % ndim
+
+
+def normalize_axes(axis, ndim: int) -> tuple[int, ...]:
+    """`None` means every axis; ints may be negative; duplicates are an error as in NumPy."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
+    normalized = tuple(normalize_axis(a, ndim) for a in axes)
+    if len(set(normalized)) != len(normalized):
+        raise errors.TracedShapeError(f"duplicate value in 'axis': {axis}")
+    return normalized

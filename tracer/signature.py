@@ -1,0 +1,127 @@
+"""Arguments -> (array leaves, static rest) and the cache key of one call signature.
+
+Array leaves (NumPy arrays and scalars, ConcreteArray, jax.Array, ArraySpec)
+become traced arguments and enter the key by shape and dtype; every other leaf
+is static and enters the key by type and value, so it must be hashable.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+from typing import Any
+
+import jax
+import numpy as np
+from jax import tree_util
+
+from ir import dtypes
+from runtime import ConcreteArray
+from tracer import errors
+
+
+@dataclass(frozen=True)
+class ArraySpec:
+    """Shape and dtype of an array argument without data: enough to trace and compile (like jax.ShapeDtypeStruct)."""
+
+    shape: tuple[int, ...]
+    dtype: Any
+
+    def __post_init__(self):
+        object.__setattr__(self, "shape", tuple(int(d) for d in self.shape))
+        object.__setattr__(self, "dtype", np.dtype(self.dtype))
+
+    def __repr__(self) -> str:
+        return f"ArraySpec({dtypes.short_name(self.dtype)}[{','.join(map(str, self.shape))}])"
+
+
+def _array_key(leaf):
+    return (leaf.shape, leaf.dtype)
+
+
+def _static_key(leaf):
+    try:
+        hash(leaf)
+    except TypeError:
+        raise errors.TracerError(
+            f"an argument leaf of type {type(leaf).__name__} is neither an array nor hashable, "
+            "so it can be neither traced nor used as a static (cache-key) value",
+            fix="pass arrays as NumPy arrays, or make the value hashable (a tuple, a frozen dataclass)",
+        ) from None
+    return (type(leaf), leaf)
+
+
+# type -> key function; a registry so the hot path is one dict lookup per leaf.
+_LEAF_KEY = {
+    ConcreteArray: lambda leaf: leaf._signature,
+    np.ndarray: _array_key,
+    ArraySpec: _array_key,
+}
+ARRAY_TYPES = (np.ndarray, np.generic, ConcreteArray, ArraySpec, jax.Array)
+
+
+def leaf_key(leaf):
+    key_fn = _LEAF_KEY.get(type(leaf))
+    if key_fn is not None:
+        return key_fn(leaf)
+    if isinstance(leaf, ARRAY_TYPES):
+        return (tuple(leaf.shape), np.dtype(leaf.dtype))
+    return _static_key(leaf)
+
+
+def is_array_leaf(leaf) -> bool:
+    return isinstance(leaf, ARRAY_TYPES)
+
+
+def flatten(args: tuple, kwargs: dict):
+    return tree_util.tree_flatten((args, kwargs))
+
+
+def split_static(args: tuple, kwargs: dict, static_argnums: tuple[int, ...], static_argnames: tuple[str, ...]):
+    """(dynamic args, dynamic kwargs, static key); static values are held by position/name."""
+    if not static_argnums and not static_argnames:
+        return args, kwargs, ()
+    static = []
+    for i in static_argnums:
+        if i >= len(args):
+            raise errors.TracerError(f"static_argnums names argument {i}, but only {len(args)} positional arguments were given")
+        static.append(("pos", i, _static_key(args[i])))
+    dyn_args = tuple(a for i, a in enumerate(args) if i not in static_argnums)
+    dyn_kwargs = {k: v for k, v in kwargs.items() if k not in static_argnames}
+    static += [("kw", k, _static_key(kwargs[k])) for k in sorted(static_argnames) if k in kwargs]
+    return dyn_args, dyn_kwargs, tuple(static)
+
+
+def merge_static(dyn_args: tuple, dyn_kwargs: dict, static_key: tuple) -> tuple[tuple, dict]:
+    """Undo `split_static`: put static values back at their positions and names."""
+    args, kwargs = list(dyn_args), dict(dyn_kwargs)
+    for kind, where, (_, value) in static_key:
+        if kind == "pos":
+            args.insert(where, value)
+        else:
+            kwargs[where] = value
+    return tuple(args), kwargs
+
+
+def describe_leaf(leaf) -> str:
+    if is_array_leaf(leaf):
+        return f"{dtypes.short_name(leaf.dtype) if dtypes.is_supported(leaf.dtype) else leaf.dtype}[{','.join(map(str, np.shape(leaf)))}]"
+    return repr(leaf)
+
+
+def describe_call(fn, args: tuple, kwargs: dict) -> str:
+    """`x: f32[32,8], w: f32[8,4], cfg['lr']: 0.1` naming leaves after fn's parameters."""
+    try:
+        names = list(inspect.signature(fn).parameters)
+    except (TypeError, ValueError):
+        names = []
+    parts = []
+    for path, leaf in tree_util.tree_flatten_with_path((args, kwargs))[0]:
+        top, index = path[0].idx, path[1]
+        if top == 0:
+            position = index.idx
+            head = names[position] if position < len(names) else f"args[{position}]"
+        else:
+            head = index.key
+        parts.append(f"{head}{tree_util.keystr(path[2:])}: {describe_leaf(leaf)}")
+    return ", ".join(parts) or "(no arguments)"

@@ -1,0 +1,212 @@
+"""`TracedArray`: the stand-in for a NumPy array while a function is traced.
+
+It records every NumPy call made on it as StableHLO ops in the active trace.
+Python operators route through the NumPy ufuncs (`x + y` is `np.add(x, y)`),
+so there is exactly one implementation of each operation: the registry in
+`tracer/numpy_api/`. A TracedArray never turns into a Python or NumPy value:
+`bool`, `int`, `float` and `np.asarray` on it raise `ConcretizationError`.
+
+Value semantics: `x[i] = v` and `x += y` rebind the array's traced value, so
+every Python reference to this TracedArray sees the update, as with NumPy.
+Slices are copies, not views (see README, "Differences from NumPy").
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ir import dtypes
+from tracer import errors
+from tracer.trace import current_trace
+
+
+class TracedArray:
+    __slots__ = ("_value", "_trace", "shape", "dtype")
+    __hash__ = None  # like np.ndarray: mutable, so unhashable
+
+    def __init__(self, value, trace, shape=None, dtype=None):
+        if shape is None or dtype is None:
+            shape, dtype = dtypes.shape_and_dtype(value)
+        self._value = value
+        self._trace = trace
+        self.shape: tuple[int, ...] = tuple(shape)
+        self.dtype: np.dtype = np.dtype(dtype)
+
+    # -- array attributes -------------------------------------------------
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        return math.prod(self.shape)
+
+    @property
+    def T(self) -> "TracedArray":
+        return np.transpose(self)
+
+    @property
+    def mT(self) -> "TracedArray":
+        return np.swapaxes(self, -1, -2)
+
+    def __len__(self) -> int:
+        if not self.shape:
+            raise errors.TracedTypeError("len() of a 0-d traced array", fix="use .shape or .size")
+        return self.shape[0]
+
+    def __iter__(self):
+        if not self.shape:
+            raise errors.TracedTypeError("iteration over a 0-d traced array")
+        return (self[i] for i in range(self.shape[0]))
+
+    def __repr__(self) -> str:
+        dims = ",".join(str(d) for d in self.shape)
+        return f"TracedArray<{dtypes.short_name(self.dtype)}[{dims}]>"
+
+    # -- NumPy protocols: everything funnels into the registry -------------
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        from tracer.numpy_api import dispatch
+
+        return dispatch.ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        from tracer.numpy_api import dispatch
+
+        return dispatch.function(func, args, kwargs)
+
+    def __array__(self, dtype=None, copy=None):
+        raise errors.ConcretizationError(
+            f"a traced value ({self!r}) cannot become a NumPy array while its function is being traced",
+            fix="use NumPy functions on it directly (they are traced), or return it from the jit function and convert the result",
+        )
+
+    # -- no escape to Python values ----------------------------------------
+    def _refuse(self, what: str, fix: str):
+        raise errors.ConcretizationError(
+            f"{what} of a traced value ({self!r}): its value is only known when the compiled code runs",
+            fix=fix,
+        )
+
+    def __bool__(self):
+        self._refuse(
+            "Python `if`/`while`/`and`/`or`/bool()",
+            "use np.where(cond, a, b) to select between values; mark the argument static "
+            "(static_argnums) if it is configuration",
+        )
+
+    def __int__(self):
+        self._refuse("int()", "keep it an array (x.astype(np.int64)), or make the argument static")
+
+    def __float__(self):
+        self._refuse("float()", "keep it an array (x.astype(np.float64)), or make the argument static")
+
+    def __complex__(self):
+        self._refuse("complex()", "keep it an array")
+
+    def __index__(self):
+        self._refuse("use as a Python index", "use a Python int or a static argument as the index")
+
+    # -- indexing ----------------------------------------------------------
+    def __getitem__(self, index):
+        from tracer.numpy_api import indexing
+
+        return indexing.getitem(self, index)
+
+    def __setitem__(self, index, value):
+        from tracer.numpy_api import indexing
+
+        indexing.setitem(self, index, value)
+
+    # -- methods that mirror np.ndarray's ------------------------------------
+    def astype(self, dtype, copy=True):
+        return np.astype(self, dtype)
+
+    def reshape(self, *shape, order="C"):
+        shape = shape[0] if len(shape) == 1 and not isinstance(shape[0], int) else shape
+        return np.reshape(self, shape, order=order)
+
+    def transpose(self, *axes):
+        axes = axes[0] if len(axes) == 1 and not isinstance(axes[0], int) else (axes or None)
+        return np.transpose(self, axes)
+
+    def ravel(self, order="C"):
+        return np.ravel(self, order=order)
+
+    def flatten(self, order="C"):
+        return np.ravel(self, order=order)
+
+    def squeeze(self, axis=None):
+        return np.squeeze(self, axis=axis)
+
+    def swapaxes(self, axis1, axis2):
+        return np.swapaxes(self, axis1, axis2)
+
+    def sum(self, axis=None, dtype=None, keepdims=False):
+        return np.sum(self, axis=axis, dtype=dtype, keepdims=keepdims)
+
+    def prod(self, axis=None, dtype=None, keepdims=False):
+        return np.prod(self, axis=axis, dtype=dtype, keepdims=keepdims)
+
+    def mean(self, axis=None, dtype=None, keepdims=False):
+        return np.mean(self, axis=axis, dtype=dtype, keepdims=keepdims)
+
+    def max(self, axis=None, keepdims=False):
+        return np.max(self, axis=axis, keepdims=keepdims)
+
+    def min(self, axis=None, keepdims=False):
+        return np.min(self, axis=axis, keepdims=keepdims)
+
+    def any(self, axis=None, keepdims=False):
+        return np.any(self, axis=axis, keepdims=keepdims)
+
+    def all(self, axis=None, keepdims=False):
+        return np.all(self, axis=axis, keepdims=keepdims)
+
+    def dot(self, other):
+        return np.dot(self, other)
+
+
+def _binary(ufunc):
+    return (lambda self, other: ufunc(self, other)), (lambda self, other: ufunc(other, self))
+
+
+def _inplace(ufunc):
+    return lambda self, other: ufunc(self, other, out=self)
+
+
+# Operators are the NumPy ufuncs: one implementation, NumPy's dtype rules.
+for _name, _ufunc in {
+    "add": np.add, "sub": np.subtract, "mul": np.multiply, "truediv": np.true_divide,
+    "floordiv": np.floor_divide, "mod": np.remainder, "pow": np.power, "matmul": np.matmul,
+    "and": np.bitwise_and, "or": np.bitwise_or, "xor": np.bitwise_xor,
+}.items():
+    _forward, _reflected = _binary(_ufunc)
+    setattr(TracedArray, f"__{_name}__", _forward)
+    setattr(TracedArray, f"__r{_name}__", _reflected)
+    setattr(TracedArray, f"__i{_name}__", _inplace(_ufunc))
+
+for _name, _ufunc in {"lt": np.less, "le": np.less_equal, "gt": np.greater, "ge": np.greater_equal,
+                      "eq": np.equal, "ne": np.not_equal}.items():
+    setattr(TracedArray, f"__{_name}__", _binary(_ufunc)[0])
+
+for _name, _ufunc in {"neg": np.negative, "pos": np.positive, "abs": np.absolute, "invert": np.invert}.items():
+    setattr(TracedArray, f"__{_name}__", lambda self, _u=_ufunc: _u(self))
+
+del _name, _ufunc, _forward, _reflected
+
+
+def is_traced(x) -> bool:
+    return type(x) is TracedArray
+
+
+def check_alive(x: TracedArray) -> TracedArray:
+    """Refuse a TracedArray that belongs to a finished trace (it escaped through a global or closure)."""
+    if x._trace is not current_trace():
+        raise errors.EscapedTracerError(
+            f"{x!r} belongs to a trace that has already finished (it leaked out of a traced function, "
+            "e.g. through a global, a closure or a list)",
+            fix="return traced values from the jit function, and pass arrays in as arguments",
+        )
+    return x

@@ -1,0 +1,71 @@
+"""Running a Python function on TracedArrays to produce a StableHLO module."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+from jax import tree_util
+from jaxlib.mlir import ir as mlir
+
+import ir
+from tracer import errors, primitives, signature
+from tracer.trace import Trace
+from tracer.traced_array import TracedArray, check_alive, is_traced
+
+
+@dataclass
+class TracedProgram:
+    """A traced module and how to map Python values onto it and back."""
+
+    module: mlir.Module
+    array_positions: tuple[int, ...]  # which input leaves are arrays (module arguments, in order)
+    out_tree: Any  # PyTreeDef of the result
+    out_template: list  # result leaves: None where a module result goes, the static value otherwise
+    out_positions: tuple[int, ...]  # where module results go in out_template
+
+
+def trace(fn: Callable, leaves: list, treedef, static_key: tuple, *, donated: frozenset[int] = frozenset(),
+          name: str | None = None) -> TracedProgram:
+    """Trace `fn` on the call given by `leaves`/`treedef` (see `signature`) into a module.
+
+    `donated` holds indices of array leaves whose buffers the caller gives up.
+    """
+    array_positions = tuple(i for i, leaf in enumerate(leaves) if signature.is_array_leaf(leaf))
+    arg_types = []
+    for i in array_positions:
+        leaf = leaves[i]
+        dtype = np.dtype(leaf.dtype)
+        if not ir.dtypes.is_supported(dtype):
+            raise errors.TracedTypeError(
+                f"argument leaf {i} has dtype {dtype}, which cannot be traced",
+                fix="convert it to one of " + ", ".join(str(d) for d in ir.dtypes.SUPPORTED_DTYPES),
+            )
+        arg_types.append((tuple(np.shape(leaf)), dtype))
+    fn_name = name or getattr(fn, "__name__", "fn")
+    session = Trace("main", arg_types, module_name=f"jit_{fn_name}")
+    with session.active():
+        tracers = list(leaves)
+        for argument, i, (shape, dtype) in zip(session.builder.arguments, array_positions, arg_types):
+            tracers[i] = TracedArray(argument, session, shape, dtype)
+        dyn_args, dyn_kwargs = tree_util.tree_unflatten(treedef, tracers)
+        args, kwargs = signature.merge_static(dyn_args, dyn_kwargs, static_key)
+        result = fn(*args, **kwargs)
+        out_leaves, out_tree = tree_util.tree_flatten(result)
+        out_template, out_positions, values = [], [], []
+        for position, leaf in enumerate(out_leaves):
+            if is_traced(leaf) or signature.is_array_leaf(leaf):
+                traced = check_alive(leaf) if is_traced(leaf) else primitives.lift(leaf)
+                out_template.append(None)
+                out_positions.append(position)
+                values.append(traced._value)
+            else:
+                out_template.append(leaf)  # Python numbers, strings ... returned as they are
+    for index in donated:
+        # XLA may reuse a donor's buffer for an output of the same shape (input/output aliasing).
+        session.builder.set_argument_attribute(array_positions.index(index), "jax.buffer_donor",
+                                               mlir.BoolAttr.get(True, context=session.builder.context))
+    module = session.finish(values)
+    ir.verify(module)
+    return TracedProgram(module, array_positions, out_tree, out_template, tuple(out_positions))
