@@ -25,13 +25,14 @@ class JitFunction:
     """A function compiled on demand: one `Compiled` per call signature, cached in memory."""
 
     def __init__(self, fn: Callable, *, static_argnums=(), static_argnames=(), donate_argnums=(),
-                 pipeline: str | None = None, optimize: bool = True, device=None):
+                 pipeline: str | None = None, optimize: bool = True, device=None, pass_options: dict | None = None):
         self.fn = fn
         self.static_argnums = tuple(sorted(_as_tuple(static_argnums)))
         self.static_argnames = _as_tuple(static_argnames)
         self.donate_argnums = _as_tuple(donate_argnums)
         self.pipeline = (pipeline or passes.DEFAULT_PIPELINE) if optimize else None
         self.device = device
+        self.pass_options = pass_options  # PassManager keywords: print_ir_after_all, stream, ...
         self._cache: dict = {}
         functools.update_wrapper(self, fn)
 
@@ -57,7 +58,8 @@ class JitFunction:
     def _compile(self, args, kwargs, dyn_args, leaves, treedef, static_key, key) -> Compiled:
         program = trace(self.fn, leaves, treedef, static_key, donated=self._donated_leaves(args, dyn_args, leaves))
         compiled = Compiled(self.fn, program, key=key, describe=signature.describe_call(self.fn, args, kwargs),
-                            pipeline=self.pipeline, static_split=self._split, device=self.device)
+                            pipeline=self.pipeline, static_split=self._split, device=self.device,
+                            pass_options=self.pass_options)
         self._cache[key] = compiled
         return compiled
 

@@ -46,7 +46,7 @@ def _numpy_result_dtype(numpy_reduction, dtype, requested):
 
 
 @implements(np.sum)
-def sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=_NO_VALUE, where=_NO_VALUE):  # noqa: A001
+def np_sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=_NO_VALUE, where=_NO_VALUE):
     _check_unsupported("sum", out=out, initial=initial, where=where)
     x = P.lift(a)
     x = P.convert(x, _numpy_result_dtype(np.sum, x.dtype, dtype))
@@ -54,7 +54,7 @@ def sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=_NO_VALUE, w
 
 
 @implements(np.prod)
-def prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=_NO_VALUE, where=_NO_VALUE):
+def np_prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=_NO_VALUE, where=_NO_VALUE):
     _check_unsupported("prod", out=out, initial=initial, where=where)
     x = P.lift(a)
     x = P.convert(x, _numpy_result_dtype(np.prod, x.dtype, dtype))
@@ -62,7 +62,7 @@ def prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=_NO_VALUE, 
 
 
 @implements(np.mean)
-def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=_NO_VALUE):
+def np_mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=_NO_VALUE):
     _check_unsupported("mean", out=out, where=where)
     x = P.lift(a)
     result_dtype = _numpy_result_dtype(np.mean, x.dtype, dtype)
@@ -87,31 +87,31 @@ def _extreme(x: TracedArray, axis, keepdims, *, largest: bool, name: str) -> Tra
 
 
 @implements(np.max, np.amax)
-def max(a, axis=None, out=None, keepdims=False, initial=_NO_VALUE, where=_NO_VALUE):  # noqa: A001
+def np_max(a, axis=None, out=None, keepdims=False, initial=_NO_VALUE, where=_NO_VALUE):
     _check_unsupported("max", out=out, initial=initial, where=where)
     return _extreme(P.lift(a), axis, keepdims, largest=True, name="maximum")
 
 
 @implements(np.min, np.amin)
-def min(a, axis=None, out=None, keepdims=False, initial=_NO_VALUE, where=_NO_VALUE):  # noqa: A001
+def np_min(a, axis=None, out=None, keepdims=False, initial=_NO_VALUE, where=_NO_VALUE):
     _check_unsupported("min", out=out, initial=initial, where=where)
     return _extreme(P.lift(a), axis, keepdims, largest=False, name="minimum")
 
 
 @implements(np.any)
-def any(a, axis=None, out=None, keepdims=False, *, where=_NO_VALUE):  # noqa: A001
+def np_any(a, axis=None, out=None, keepdims=False, *, where=_NO_VALUE):
     _check_unsupported("any", out=out, where=where)
     return _reduce(P.convert(P.lift(a), np.bool_), axis, keepdims, ops.or_, False, "logical_or")
 
 
 @implements(np.all)
-def all(a, axis=None, out=None, keepdims=False, *, where=_NO_VALUE):  # noqa: A001
+def np_all(a, axis=None, out=None, keepdims=False, *, where=_NO_VALUE):
     _check_unsupported("all", out=out, where=where)
     return _reduce(P.convert(P.lift(a), np.bool_), axis, keepdims, ops.and_, True, "logical_and")
 
 
-_UFUNC_REDUCTIONS = {np.add: sum, np.multiply: prod, np.maximum: max, np.minimum: min,
-                     np.logical_or: any, np.logical_and: all}
+_UFUNC_REDUCTIONS = {np.add: np_sum, np.multiply: np_prod, np.maximum: np_max, np.minimum: np_min,
+                     np.logical_or: np_any, np.logical_and: np_all}
 
 
 def ufunc_reduce(ufunc, inputs, kwargs):
@@ -125,6 +125,6 @@ def ufunc_reduce(ufunc, inputs, kwargs):
     (array,) = inputs
     kwargs = dict(kwargs)
     kwargs.setdefault("axis", 0)
-    if reduction in (max, min, any, all):
+    if reduction in (np_max, np_min, np_any, np_all):
         kwargs.pop("dtype", None)
     return reduction(array, **kwargs)

@@ -103,17 +103,17 @@ def astype(x, dtype, /, *, copy=True, device=None):
 
 
 @implements(np.shape)
-def shape(a):
+def np_shape(a):
     return P.lift(a).shape
 
 
 @implements(np.ndim)
-def ndim(a):
+def np_ndim(a):
     return P.lift(a).ndim
 
 
 @implements(np.size)
-def size(a, axis=None):
+def np_size(a, axis=None):
     x = P.lift(a)
     return x.size if axis is None else x.shape[P.normalize_axis(axis, x.ndim)]
 

@@ -1,0 +1,128 @@
+"""`dump-ir`: print the IR of a traced Python function, or run passes over an .mlir file.
+
+    dump-ir examples/quickstart.py:predict --arg f32[32,8] --arg f32[8,4] --arg f32[4] --stage optimized
+    dump-ir model.mlir --pipeline canonicalize,cse --print-ir-after-all
+    python -m tracer.cli ...   (the same)
+
+Errors (a missing file or function, a bad spec, malformed MLIR, a tracing error)
+print one clear message and exit with status 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import re
+import sys
+from pathlib import Path
+
+_SPEC = re.compile(r"^(?P<dtype>[a-z0-9]+)\[(?P<dims>[0-9, ]*)\]$")
+
+
+class CLIError(Exception):
+    """A mistake in the command line or its inputs, reported without a traceback."""
+
+
+def parse_arg_spec(text: str):
+    """`f32[32,8]` -> ArraySpec((32, 8), float32); `i64[]` is a scalar."""
+    from ir import dtypes
+    from tracer.signature import ArraySpec
+
+    match = _SPEC.match(text.strip())
+    if not match:
+        raise CLIError(f"bad --arg {text!r}: write dtype[dims], e.g. f32[32,8], i64[] (scalar), bf16[4]")
+    try:
+        dtype = dtypes.from_short_name(match["dtype"])
+    except ValueError as err:
+        raise CLIError(f"bad --arg {text!r}: {err}") from None
+    dims = [d for d in match["dims"].replace(" ", "").split(",") if d]
+    return ArraySpec(tuple(int(d) for d in dims), dtype)
+
+
+def load_function(target: str):
+    """`path/to/file.py:name` -> the function object (a tracer.jit function is unwrapped by compile)."""
+    path_text, sep, name = target.rpartition(":")
+    if not sep or not name:
+        raise CLIError(f"bad target {target!r}: write path/to/file.py:function_name (or give an .mlir file)")
+    path = Path(path_text)
+    if not path.is_file():
+        raise CLIError(f"no such file: {path}")
+    spec = importlib.util.spec_from_file_location(f"_dump_ir_{path.stem}", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, str(path.parent.resolve()))
+    try:
+        spec.loader.exec_module(module)  # the file's `if __name__ == "__main__":` block does not run
+    finally:
+        sys.path.pop(0)
+    try:
+        return getattr(module, name)
+    except AttributeError:
+        available = sorted(n for n, v in vars(module).items() if callable(v) and not n.startswith("_"))
+        raise CLIError(f"{path} has no function {name!r}; it defines: {', '.join(available) or 'nothing callable'}") from None
+
+
+def _dump_function(options, out) -> None:
+    from tracer.jit import JitFunction
+
+    fn = load_function(options.target)
+    fn = fn.fn if isinstance(fn, JitFunction) else fn
+    specs = [parse_arg_spec(text) for text in options.arg]
+    pipeline = options.pipeline
+    jitted = JitFunction(fn, pipeline=pipeline, optimize=pipeline != "",
+                         pass_options={"print_ir_after_all": options.print_ir_after_all, "stream": out})
+    compiled = jitted.compile(*specs)
+    out.write(compiled.as_text(options.stage) + "\n")
+
+
+def _dump_mlir_file(options, out) -> None:
+    import ir
+    import passes
+
+    path = Path(options.target)
+    if not path.is_file():
+        raise CLIError(f"no such file: {path}")
+    try:
+        module = ir.parse_module(path.read_text())
+    except ir.MLIRParseError as err:
+        raise CLIError(f"{path} is not valid MLIR:\n{err}") from None
+    if options.stage != "optimized":
+        raise CLIError("--stage applies to Python targets; an .mlir file is printed after --pipeline")
+    passes.run(module, options.pipeline or "", print_ir_after_all=options.print_ir_after_all, stream=out)
+    out.write(ir.print_module(module) + "\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dump-ir", description=__doc__.split("\n\n")[0])
+    parser.add_argument("target", help="path/to/file.py:function, or path/to/module.mlir")
+    parser.add_argument("--arg", action="append", default=[], metavar="SPEC",
+                        help="one array argument as dtype[dims], e.g. f32[32,8]; repeat in order")
+    parser.add_argument("--stage", choices=("traced", "optimized", "hlo"), default="optimized",
+                        help="traced StableHLO, after our passes, or XLA's optimised HLO (default: optimized)")
+    parser.add_argument("--pipeline", default=None,
+                        help="pass pipeline, e.g. 'canonicalize,cse' (default: the jit default for .py; none for .mlir)")
+    parser.add_argument("--print-ir-after-all", action="store_true", help="print the module after every pass")
+    return parser
+
+
+def main(argv=None, out=None) -> int:
+    options = build_parser().parse_args(argv)
+    out = out or sys.stdout
+    try:
+        if options.target.endswith(".mlir"):
+            _dump_mlir_file(options, out)
+        else:
+            _dump_function(options, out)
+    except CLIError as err:
+        print(f"dump-ir: error: {err}", file=sys.stderr)
+        return 1
+    except Exception as err:  # tracing, pass and XLA errors carry their own clear messages
+        from tracer.errors import TracerError
+
+        kind = "" if isinstance(err, TracerError) else f"{type(err).__name__}: "
+        print(f"dump-ir: error: {kind}{err}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
