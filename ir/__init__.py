@@ -4,9 +4,15 @@ Everything above this package (`tracer`, `passes`, `runtime`) reaches MLIR
 through here, so there is one place that knows jaxlib's binding details.
 """
 
-from jaxlib.mlir import ir as mlir
+import os
 
-from ir import dtypes, ops
+# XLA's C++ side logs INFO lines (device counts) when a client starts; keep stderr for problems.
+# Must happen before jaxlib loads; a user's own TF_CPP_MIN_LOG_LEVEL wins.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
+
+from jaxlib.mlir import ir as mlir  # noqa: E402
+
+from ir import dtypes, ops  # noqa: E402
 from ir.context import MLIRParseError, MLIRVerificationError, make_context, parse_module, print_module, verify
 from ir.function import FunctionBuilder
 from ir.location import user_frame

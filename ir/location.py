@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import os
 import sys
 import types
@@ -19,10 +21,12 @@ _LIBRARY_DIRS = tuple(
         os.path.dirname(os.path.dirname(ir.__file__)),  # jaxlib
     )
 )
+# Standard-library helpers whose frames sit between our context managers/wrappers and the user.
+_LIBRARY_FILES = frozenset({contextlib.__file__, functools.__file__})
 
 
 def _is_library(filename: str) -> bool:
-    return filename.startswith(_LIBRARY_DIRS) or filename.startswith("<frozen")
+    return filename.startswith(_LIBRARY_DIRS) or filename in _LIBRARY_FILES or filename.startswith("<frozen")
 
 
 def user_frame() -> types.FrameType | None:

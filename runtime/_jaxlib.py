@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 
+import ir  # noqa: F401  (first: it quiets XLA's C++ logging before jaxlib loads)
 import jax
 import jaxlib._jax as _jax_ext  # C++ extension: device lists, compile options, host->device copies
 from jax.extend import backend as _backend
@@ -39,10 +40,34 @@ def _aval(shape: tuple[int, ...], dtype):
 
 # Copy host memory during the call: the caller may mutate or free its NumPy array right after.
 _COPY = _jax_ext.HostBufferSemantics.IMMUTABLE_ONLY_DURING_CALL
+_ZERO_COPY = _jax_ext.HostBufferSemantics.ZERO_COPY
 
 
 def host_to_device(array, device):
     """One NumPy array -> a single-device `jax.Array` (a PJRT buffer), copied now."""
+    return host_transfer(array.shape, array.dtype, device)(array)
+
+
+def host_to_device_owned(array, device):
+    """Like `host_to_device` for an array nobody else holds (we just made it): PJRT may use its
+    memory in place instead of copying, since no one can change it while the device reads it."""
     return _jax_ext.batched_device_put(
-        _aval(array.shape, array.dtype), _single_device_sharding(device), [array], [device], True, False, _COPY
+        _aval(array.shape, array.dtype), _single_device_sharding(device), [array], [device], True, False, _ZERO_COPY
     )
+
+
+def host_transfer(shape: tuple[int, ...], dtype, device):
+    """A function copying NumPy arrays of this shape and dtype to `device`, its arguments bound once."""
+    put, aval, sharding, devices = _jax_ext.batched_device_put, _aval(shape, dtype), _single_device_sharding(device), [device]
+    return lambda array: put(aval, sharding, [array], devices, True, False, _COPY)
+
+
+def result_handlers(signatures, device) -> list:
+    """C++ builders of `jax.Array`s for an executable's results, one per (shape, dtype).
+
+    `execute_sharded(...).consume_with_handlers(handlers)` wraps results in C++:
+    about 5 us faster per call than `execute(...)` for 20 results. Public alternative:
+    `LoadedExecutable.execute`, which builds the arrays in Python.
+    """
+    sharding = _single_device_sharding(device)
+    return [_jax_ext.array_result_handler(_aval(tuple(shape), dtype), sharding, True, True) for shape, dtype in signatures]

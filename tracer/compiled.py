@@ -1,34 +1,52 @@
-"""`Compiled`: one function compiled for one call signature, and its fast call path."""
+"""`Compiled`: one function compiled for one call signature, and its fast call paths.
+
+Two executables can serve a signature, each compiled on first need:
+- "buffers": one argument per array; used for device-resident (ConcreteArray,
+  jax.Array) and mixed arguments, and for `as_text("hlo")`;
+- "packed": when every argument is a NumPy array and they are small, they travel
+  in one host->device transfer and are unpacked on the device (`ir.packed_arguments`).
+"""
 
 from __future__ import annotations
 
+import jax
 import numpy as np
 from jax import tree_util
 
 import ir
 import passes
 import runtime
+from ir import packed_arguments
 from runtime import ConcreteArray, _jaxlib
 from tracer import errors, signature
 from tracer.tracing import TracedProgram
 
+# Above this many bytes of arguments, packing's host-side copy outweighs the per-transfer cost it saves.
+PACK_LIMIT_BYTES = 1 << 20
 
-def _buffer_of(leaf, device):
-    """The device buffer for an array leaf (transferring host arrays now)."""
-    kind = type(leaf)
-    if kind is ConcreteArray:
-        if leaf._buffer.is_deleted():
-            raise errors.TracerError(
-                "an argument's device buffer was deleted (it was donated to an earlier call via donate_argnums)",
-                fix="pass the result of that call instead, or stop donating the argument",
-            )
-        return leaf._buffer
-    if kind is signature.ArraySpec:
-        raise errors.TracerError(f"{leaf!r} has no data: it can be compiled for, not run",
-                                 fix="call the compiled function with real arrays")
-    if isinstance(leaf, (np.ndarray, np.generic)):
-        return _jaxlib.host_to_device(np.asarray(leaf), device)
-    return leaf  # a jax.Array is a device buffer already
+
+def _deleted_argument_error() -> errors.TracerError:
+    return errors.TracerError(
+        "an argument's device buffer was deleted (it was donated to an earlier call via donate_argnums)",
+        fix="pass the result of that call instead, or stop donating the argument",
+    )
+
+
+def _host_transfer(shape, dtype, device):
+    """Per argument: how to get a device buffer from whatever array the caller passes."""
+    to_device = _jaxlib.host_transfer(shape, np.dtype(dtype), device)
+
+    def transfer(array):
+        if isinstance(array, np.ndarray):
+            return to_device(array)
+        if isinstance(array, np.generic):
+            return to_device(np.asarray(array))
+        if type(array) is signature.ArraySpec:
+            raise errors.TracerError(f"{array!r} has no data: it can be compiled for, not run",
+                                     fix="call the compiled function with real arrays")
+        return array  # a jax.Array is a device buffer already
+
+    return transfer
 
 
 class Compiled:
@@ -50,22 +68,47 @@ class Compiled:
             passes.run(program.module, pipeline, **(pass_options or {}))
         self._optimized_text = ir.print_module(program.module)
         # Debug info goes to XLA so its HLO metadata names the user's lines.
-        self._executable = runtime.compile_stablehlo(ir.print_module(program.module, debug_info=True), device)
-        self._device = self._executable.device
+        self._module_text = ir.print_module(program.module, debug_info=True)
+        self._device = device or runtime.default_device()
         self._array_positions = program.array_positions
+        self._in_signatures = program.in_signatures
+        self._transfers = [_host_transfer(shape, dtype, self._device) for shape, dtype in program.in_signatures]
         self._out_tree = program.out_tree
         self._out_template = program.out_template
         self._out_positions = program.out_positions
+        self._out_signatures = program.out_signatures
+        # A bare array result: skip rebuilding a pytree on every call.
+        self._single_output = len(program.out_positions) == 1 and program.out_tree == tree_util.tree_structure(0)
+        self._packing = packed_arguments.PackingPlan.for_signatures(program.in_signatures)
+        self._packable = 0 < len(program.in_signatures) and sum(
+            size * dtype.itemsize for size, dtype in zip(self._packing.group_sizes, self._packing.group_dtypes)
+        ) <= PACK_LIMIT_BYTES
+        self._execute = None
+        self._execute_packed = None
 
-    def as_text(self, stage: str = "optimized", *, debug_info: bool = False) -> str:
+    # -- executables, compiled on first need ---------------------------------
+    def _buffers_executable(self) -> runtime.Executable:
+        if self._execute is None:
+            self._executable = runtime.compile_stablehlo(self._module_text, self._device, self._out_signatures)
+            self._execute = self._executable.execute
+        return self._executable
+
+    def _packed_execute(self):
+        if self._execute_packed is None:
+            text = packed_arguments.pack_arguments_module(self._module_text, self._in_signatures, self._packing)
+            self._execute_packed = runtime.compile_stablehlo(text, self._device, self._out_signatures).execute
+        return self._execute_packed
+
+    def as_text(self, stage: str = "optimized") -> str:
         if stage == "traced":
             return self._traced_text
         if stage == "optimized":
             return self._optimized_text
         if stage == "hlo":
-            return self._executable.hlo_text()
+            return self._buffers_executable().hlo_text()
         raise ValueError(f"unknown stage {stage!r}; use 'traced', 'optimized' or 'hlo'")
 
+    # -- calls ------------------------------------------------------------------
     def __call__(self, *args, **kwargs):
         dyn_args, dyn_kwargs, static_key = self._split(args, kwargs)
         leaves, treedef = signature.flatten(dyn_args, dyn_kwargs)
@@ -80,10 +123,33 @@ class Compiled:
 
     def run_leaves(self, leaves: list):
         """Execute on already-checked input leaves and rebuild the result pytree."""
-        device = self._device
-        buffers = [_buffer_of(leaves[i], device) for i in self._array_positions]
-        outputs = self._executable.execute(buffers)
+        arrays = [leaves[i] for i in self._array_positions]
+        return self.run_flat(arrays, all(type(a) is np.ndarray for a in arrays))
+
+    def run_flat(self, arrays, all_host: bool):
+        """Execute on the array arguments in module order; `all_host`: every one is a NumPy ndarray."""
+        if all_host and self._packable:
+            device = self._device
+            packed = [_jaxlib.host_to_device_owned(buffer, device) for buffer in self._packing.pack(arrays)]
+            return self._wrap((self._execute_packed or self._packed_execute())(packed))
+        execute = self._execute or self._buffers_executable().execute
+        buffers = [
+            a._buffer if type(a) is ConcreteArray else transfer(a)
+            for a, transfer in zip(arrays, self._transfers)
+        ]
+        try:
+            outputs = execute(buffers)
+        except Exception:
+            if any(isinstance(b, jax.Array) and b.is_deleted() for b in buffers):
+                raise _deleted_argument_error() from None
+            raise
+        return self._wrap(outputs)
+
+    def _wrap(self, outputs):
+        trusted = ConcreteArray._trusted
+        if self._single_output:
+            return trusted(outputs[0], self._out_signatures[0])
         result = list(self._out_template)
-        for position, buffer in zip(self._out_positions, outputs):
-            result[position] = ConcreteArray(buffer)
+        for position, buffer, out_signature in zip(self._out_positions, outputs, self._out_signatures):
+            result[position] = trusted(buffer, out_signature)
         return tree_util.tree_unflatten(self._out_tree, result)

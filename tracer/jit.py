@@ -9,7 +9,10 @@ from __future__ import annotations
 import functools
 from typing import Callable, Sequence
 
+import numpy as np
+
 import passes
+from runtime import ConcreteArray
 from tracer import signature
 from tracer.compiled import Compiled
 from tracer.tracing import trace
@@ -34,26 +37,53 @@ class JitFunction:
         self.device = device
         self.pass_options = pass_options  # PassManager keywords: print_ir_after_all, stream, ...
         self._cache: dict = {}
+        # Calls whose arguments are all positional arrays skip pytree flattening: keyed by their signatures.
+        self._flat_cache: dict = {}
+        self._flat_calls_ok = not self.static_argnums and not self.static_argnames
         functools.update_wrapper(self, fn)
 
     def _split(self, args, kwargs):
         return signature.split_static(args, kwargs, self.static_argnums, self.static_argnames)
 
     def __call__(self, *args, **kwargs):
+        flat_key = self._flat_key(args) if not kwargs and self._flat_calls_ok else None
+        if flat_key is not None:
+            compiled = self._flat_cache.get(flat_key[0])
+            if compiled is not None:
+                return compiled.run_flat(args, flat_key[1])
         dyn_args, dyn_kwargs, static_key = self._split(args, kwargs)
         leaves, treedef = signature.flatten(dyn_args, dyn_kwargs)
         key = (treedef, static_key, tuple(map(signature.leaf_key, leaves)))
         compiled = self._cache.get(key)
         if compiled is None:
             compiled = self._compile(args, kwargs, dyn_args, leaves, treedef, static_key, key)
+        if flat_key is not None:
+            self._flat_cache[flat_key[0]] = compiled
         return compiled.run_leaves(leaves)
+
+    @staticmethod
+    def _flat_key(args) -> tuple[tuple, bool] | None:
+        """(signatures of `args`, whether all are NumPy) when each is a ConcreteArray or NumPy array, else None."""
+        key, all_host = [], True
+        for arg in args:
+            kind = type(arg)
+            if kind is ConcreteArray:
+                key.append(arg._signature)
+                all_host = False
+            elif kind is np.ndarray:
+                key.append((arg.shape, arg.dtype))
+            else:
+                return None
+        return tuple(key), all_host
 
     def compile(self, *args, **kwargs) -> Compiled:
         """Trace and compile for this call signature (or fetch it from the cache) without running."""
         dyn_args, dyn_kwargs, static_key = self._split(args, kwargs)
         leaves, treedef = signature.flatten(dyn_args, dyn_kwargs)
         key = (treedef, static_key, tuple(map(signature.leaf_key, leaves)))
-        return self._cache.get(key) or self._compile(args, kwargs, dyn_args, leaves, treedef, static_key, key)
+        compiled = self._cache.get(key) or self._compile(args, kwargs, dyn_args, leaves, treedef, static_key, key)
+        compiled._buffers_executable()  # ahead of time: XLA's errors surface here, not at the first call
+        return compiled
 
     def _compile(self, args, kwargs, dyn_args, leaves, treedef, static_key, key) -> Compiled:
         program = trace(self.fn, leaves, treedef, static_key, donated=self._donated_leaves(args, dyn_args, leaves))
@@ -78,6 +108,7 @@ class JitFunction:
 
     def clear_cache(self) -> None:
         self._cache.clear()
+        self._flat_cache.clear()
 
     def __repr__(self) -> str:
         return f"<tracer.jit of {getattr(self.fn, '__qualname__', self.fn)}: {len(self._cache)} compiled signature(s)>"

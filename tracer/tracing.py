@@ -24,6 +24,8 @@ class TracedProgram:
     out_tree: Any  # PyTreeDef of the result
     out_template: list  # result leaves: None where a module result goes, the static value otherwise
     out_positions: tuple[int, ...]  # where module results go in out_template
+    in_signatures: tuple[tuple, ...]  # (shape, dtype) of each module argument
+    out_signatures: tuple[tuple, ...]  # (shape, dtype) of each module result
 
 
 def trace(fn: Callable, leaves: list, treedef, static_key: tuple, *, donated: frozenset[int] = frozenset(),
@@ -53,13 +55,14 @@ def trace(fn: Callable, leaves: list, treedef, static_key: tuple, *, donated: fr
         args, kwargs = signature.merge_static(dyn_args, dyn_kwargs, static_key)
         result = fn(*args, **kwargs)
         out_leaves, out_tree = tree_util.tree_flatten(result)
-        out_template, out_positions, values = [], [], []
+        out_template, out_positions, values, out_signatures = [], [], [], []
         for position, leaf in enumerate(out_leaves):
             if is_traced(leaf) or signature.is_array_leaf(leaf):
                 traced = check_alive(leaf) if is_traced(leaf) else primitives.lift(leaf)
                 out_template.append(None)
                 out_positions.append(position)
                 values.append(traced._value)
+                out_signatures.append((traced.shape, traced.dtype))
             else:
                 out_template.append(leaf)  # Python numbers, strings ... returned as they are
     for index in donated:
@@ -68,4 +71,5 @@ def trace(fn: Callable, leaves: list, treedef, static_key: tuple, *, donated: fr
                                                mlir.BoolAttr.get(True, context=session.builder.context))
     module = session.finish(values)
     ir.verify(module)
-    return TracedProgram(module, array_positions, out_tree, out_template, tuple(out_positions))
+    return TracedProgram(module, array_positions, out_tree, out_template, tuple(out_positions),
+                         tuple(arg_types), tuple(out_signatures))

@@ -13,6 +13,7 @@ from ir.ops.elementwise import (
     add,
     and_,
     atan2,
+    bitcast_convert,
     ceil,
     clamp,
     compare,

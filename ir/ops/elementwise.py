@@ -119,3 +119,21 @@ def convert(operand: ir.Value, dtype) -> ir.Value:
     if dtype_of(operand) == dtype:
         return operand
     return stablehlo.ConvertOp(dtypes.tensor_type(shape_of(operand), dtype), operand).result
+
+
+def bitcast_convert(operand: ir.Value, dtype) -> ir.Value:
+    """`stablehlo.bitcast_convert`: reinterpret bits. To a wider type the operand's last dim
+    holds the pieces (e.g. ui8[n, 4] -> f32[n]); between equal widths the shape is kept."""
+    dtype = np.dtype(dtype)
+    in_dtype, in_shape = dtype_of(operand), shape_of(operand)
+    check(dtype != np.bool_ and in_dtype != np.bool_, "bitcast_convert", "i1 has no byte width: compare with zero instead")
+    if dtype.itemsize == in_dtype.itemsize:
+        out_shape = in_shape
+    elif dtype.itemsize > in_dtype.itemsize:
+        ratio = dtype.itemsize // in_dtype.itemsize
+        check(bool(in_shape) and in_shape[-1] == ratio, "bitcast_convert",
+              f"to {dtype} the operand's last dim must be {ratio}, got shape {in_shape}")
+        out_shape = in_shape[:-1]
+    else:
+        out_shape = in_shape + (in_dtype.itemsize // dtype.itemsize,)
+    return stablehlo.BitcastConvertOp(dtypes.tensor_type(out_shape, dtype), operand).result

@@ -1,0 +1,109 @@
+"""Shared test helpers: run a function eagerly in NumPy and through `tracer.jit`, compare the two.
+
+NumPy is the oracle: every comparison is against what NumPy computes (or raises) for the same call.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+from jax import tree_util
+
+import tracer
+
+# Relative tolerance per floating result dtype (ints and bools compare exactly).
+RTOL = {np.dtype(np.float16): 1e-3, np.dtype(np.float32): 1e-6, np.dtype(np.float64): 1e-12}
+
+# The exception classes NumPy's errors are compared by (AxisError is both a ValueError and an IndexError).
+ERROR_KINDS = (IndexError, OverflowError, TypeError, ValueError)
+
+ALL_DTYPES = tuple(np.dtype(d) for d in (np.bool_, np.int8, np.int32, np.int64, np.uint8, np.uint32,
+                                         np.float16, np.float32, np.float64))
+INT_DTYPES = tuple(d for d in ALL_DTYPES if d.kind in "iu")
+FLOAT_DTYPES = tuple(d for d in ALL_DTYPES if d.kind == "f")
+
+
+def to_numpy(result):
+    """A jit result (pytree of ConcreteArray) as a pytree of NumPy arrays."""
+    return tree_util.tree_map(np.asarray, result)
+
+
+def eager(fn, *args, **kwargs):
+    """fn in plain NumPy on copies of the arguments (fn may write into them), warnings silenced."""
+    args, kwargs = copy.deepcopy(args), copy.deepcopy(kwargs)
+    with np.errstate(all="ignore"):
+        return tree_util.tree_map(np.asarray, fn(*args, **kwargs))
+
+
+def run_both(fn, *args, jitted=None, **kwargs):
+    """(NumPy's result, the traced result as NumPy) of `fn(*args, **kwargs)`.
+
+    `jitted` reuses an existing `tracer.jit` of fn, so repeated signatures hit its compile cache.
+    """
+    expected = eager(fn, *args, **kwargs)
+    actual = to_numpy((jitted or tracer.jit(fn))(*args, **kwargs))
+    return expected, actual
+
+
+def numpy_error(fn, *args, **kwargs):
+    """The exception NumPy raises for `fn(*args, **kwargs)`, or None."""
+    try:
+        eager(fn, *args, **kwargs)
+    except ERROR_KINDS as err:
+        return err
+    return None
+
+
+def assert_raises_like(err: Exception, fn, *args, jitted=None, **kwargs):
+    """The traced call raises an exception of every one of ERROR_KINDS that NumPy's `err` is an instance of."""
+    kinds = tuple(kind for kind in ERROR_KINDS if isinstance(err, kind))
+    assert kinds, f"NumPy raised {type(err).__name__}, which is none of {ERROR_KINDS}"
+    try:
+        result = (jitted or tracer.jit(fn))(*args, **kwargs)
+    except Exception as ours:  # noqa: BLE001 - the kind is checked just below
+        missing = [kind.__name__ for kind in kinds if not isinstance(ours, kind)]
+        assert not missing, (f"NumPy raised {type(err).__name__}({err}); tracer raised {type(ours).__name__}({ours}), "
+                             f"which is not a {', '.join(missing)}")
+        return
+    raise AssertionError(f"NumPy raised {type(err).__name__}({err}); tracer returned {to_numpy(result)!r}")
+
+
+def check_against_numpy(fn, *args, jitted=None, rtol=None, atol=0.0, signed_zeros=False, **kwargs):
+    """fn traced must give what NumPy gives: the same error kind, or the same dtypes, shapes and values."""
+    err = numpy_error(fn, *args, **kwargs)
+    if err is not None:
+        assert_raises_like(err, fn, *args, jitted=jitted, **kwargs)
+        return None
+    expected, actual = run_both(fn, *args, jitted=jitted, **kwargs)
+    assert_trees_match(actual, expected, rtol=rtol, atol=atol, signed_zeros=signed_zeros)
+    return expected
+
+
+def assert_trees_match(actual, expected, **tolerances):
+    actual_leaves, actual_tree = tree_util.tree_flatten(actual)
+    expected_leaves, expected_tree = tree_util.tree_flatten(expected)
+    assert actual_tree == expected_tree, f"result structure {actual_tree} != NumPy's {expected_tree}"
+    for a, e in zip(actual_leaves, expected_leaves):
+        assert_matches_numpy(a, e, **tolerances)
+
+
+def assert_matches_numpy(actual, expected, *, rtol=None, atol=0.0, signed_zeros=False):
+    """Same dtype and shape exactly; values exactly for ints/bools, with per-dtype tolerance for floats.
+
+    NaNs must sit where NumPy's are, infinities must match, and with `signed_zeros` the sign of
+    every zero must match NumPy's as well.
+    """
+    actual, expected = np.asarray(actual), np.asarray(expected)
+    assert actual.dtype == expected.dtype, f"dtype {actual.dtype} != NumPy's {expected.dtype}"
+    assert actual.shape == expected.shape, f"shape {actual.shape} != NumPy's {expected.shape}"
+    if expected.dtype.kind == "f":
+        tol = RTOL[expected.dtype] if rtol is None else rtol
+        np.testing.assert_allclose(actual, expected, rtol=tol, atol=atol, equal_nan=True,
+                                   err_msg="values differ from NumPy's")
+        if signed_zeros:
+            zeros = (expected == 0) & (actual == 0)
+            np.testing.assert_array_equal(np.signbit(actual[zeros]), np.signbit(expected[zeros]),
+                                          err_msg="signs of zero differ from NumPy's")
+    else:
+        np.testing.assert_array_equal(actual, expected, err_msg="values differ from NumPy's", strict=True)

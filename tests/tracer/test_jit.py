@@ -1,0 +1,593 @@
+"""`tracer.jit` and `tracer.compile`: caching, pytrees, static arguments, donation, options.
+
+Every value is checked against NumPy computing the same thing on the host.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import jax
+import numpy as np
+import pytest
+
+import passes
+import runtime
+import tracer
+
+THIS_FILE = os.path.basename(__file__)
+rng = np.random.default_rng(0)
+
+
+def rand(*shape, dtype=np.float32):
+    return rng.standard_normal(shape).astype(dtype)
+
+
+def line_of(marker: str) -> int:
+    """The line number in this file of the line ending with `# <marker>`."""
+    for number, text in enumerate(Path(__file__).read_text().splitlines(), 1):
+        if text.rstrip().endswith(f"# {marker}"):
+            return number
+    raise LookupError(marker)
+
+
+def assert_close(actual, expected, **tol):
+    actual = np.asarray(actual)
+    expected = np.asarray(expected)
+    assert actual.shape == expected.shape
+    assert actual.dtype == expected.dtype
+    np.testing.assert_allclose(actual, expected, **({"rtol": 1e-5, "atol": 1e-6} | tol))
+
+
+class Counter:
+    """Counts Python-side executions of a function body (= traces)."""
+
+    def __init__(self):
+        self.n = 0
+
+    def __call__(self):
+        self.n += 1
+
+
+# --------------------------------------------------------------------------- caching
+
+
+def test_same_signature_traces_once():
+    count = Counter()
+
+    @tracer.jit
+    def f(x, y):
+        count()
+        return np.tanh(x) * y + 1.0
+
+    x, y = rand(4, 3), rand(4, 3)
+    for _ in range(3):
+        assert_close(f(x, y), np.tanh(x) * y + 1.0)
+    # New data, same shapes and dtypes: no retrace, new values.
+    x2, y2 = rand(4, 3), rand(4, 3)
+    assert_close(f(x2, y2), np.tanh(x2) * y2 + 1.0)
+    assert count.n == 1
+
+
+def test_new_shape_or_dtype_retraces_and_old_entries_stay_cached():
+    count = Counter()
+
+    @tracer.jit
+    def f(x):
+        count()
+        return x * 2 + 1
+
+    a = rand(3)
+    b = rand(5)
+    c = np.arange(3, dtype=np.int32)
+    d = rand(1, 3)
+    for x in (a, b, c, d):
+        assert_close(f(x), x * 2 + 1)
+    assert count.n == 4
+    for x in (a, b, c, d):  # all four signatures are cached
+        assert_close(f(x), x * 2 + 1)
+    assert count.n == 4
+
+
+def test_tree_structure_is_part_of_the_key():
+    count = Counter()
+
+    @tracer.jit
+    def f(xs):
+        count()
+        return xs[0] - xs[1]
+
+    a, b = rand(3), rand(3)
+    assert_close(f((a, b)), a - b)
+    assert_close(f([a, b]), a - b)  # list vs tuple: another tree structure
+    assert count.n == 2
+    assert_close(f((b, a)), b - a)
+    assert_close(f([b, a]), b - a)
+    assert count.n == 2
+
+
+def test_dict_key_order_does_not_retrace():
+    count = Counter()
+
+    @tracer.jit
+    def f(d):
+        count()
+        return d["a"] * 10 + d["b"]
+
+    a, b = rand(2), rand(2)
+    assert_close(f({"a": a, "b": b}), a * 10 + b)
+    assert_close(f({"b": b, "a": a}), a * 10 + b)
+    assert count.n == 1
+
+
+@pytest.mark.parametrize("values", [(1, True, 1.0), (0, False, 0.0)])
+def test_python_scalars_of_different_types_do_not_share_a_cache_entry(values):
+    count = Counter()
+    seen = []
+
+    @tracer.jit
+    def f(x, s):
+        count()
+        seen.append(type(s))
+        return x * s  # NEP 50: a weak Python scalar keeps x's dtype...
+
+    x = np.arange(3, dtype=np.int32)
+    results = [f(x, s) for s in values]
+    assert count.n == 3
+    assert seen == [int, bool, float]
+    for s, result in zip(values, results):
+        assert_close(result, x * s)  # ...except float * int32 -> float64, as NumPy says
+    # Each value hits its own entry again.
+    for s in values:
+        f(x, s)
+    assert count.n == 3
+
+
+def test_static_leaf_values_are_part_of_the_key_and_visible_to_python():
+    count = Counter()
+
+    @tracer.jit
+    def f(x, config):
+        count()
+        assert isinstance(config["power"], int)  # a real Python int, not a traced value
+        y = x
+        for _ in range(config["power"] - 1):
+            y = y * x
+        return y if config["mode"] == "plain" else -y
+
+    x = rand(3)
+    assert_close(f(x, {"power": 3, "mode": "plain"}), x**3)
+    assert_close(f(x, {"power": 2, "mode": "plain"}), x**2)
+    assert_close(f(x, {"power": 2, "mode": "neg"}), -(x**2))
+    assert count.n == 3
+    assert_close(f(x, {"power": 3, "mode": "plain"}), x**3)
+    assert count.n == 3
+
+
+def test_jit_repr_counts_signatures_and_clear_cache_retraces():
+    count = Counter()
+
+    @tracer.jit
+    def f(x):
+        count()
+        return x + 1
+
+    x = rand(2)
+    f(x)
+    f(rand(3))
+    assert repr(f) == "<tracer.jit of test_jit_repr_counts_signatures_and_clear_cache_retraces.<locals>.f: 2 compiled signature(s)>"
+    f.clear_cache()
+    assert_close(f(x), x + 1)
+    assert count.n == 3
+
+
+def test_numpy_concrete_and_jax_inputs_share_one_signature():
+    count = Counter()
+
+    @tracer.jit
+    def f(x):
+        count()
+        return np.sin(x)
+
+    x = rand(2, 2)
+    assert_close(f(x), np.sin(x))
+    assert_close(f(runtime.to_device(x)), np.sin(x))
+    assert_close(f(jax.device_put(x)), np.sin(x))
+    assert count.n == 1
+
+
+# --------------------------------------------------------------------------- pytrees
+
+
+def test_nested_pytree_arguments_and_results():
+    @tracer.jit
+    def f(params, batch):
+        w, b = params["layer"]
+        h = batch[0] @ w + b
+        return {"out": (h, [h.sum(), None]), "aux": {"label": "dense", "scale": 2}}
+
+    w, b, x = rand(3, 2), rand(2), rand(4, 3)
+    result = f({"layer": (w, b)}, [x, None])
+    expected_h = x @ w + b
+    assert set(result) == {"out", "aux"}
+    h, (total, none) = result["out"]
+    assert isinstance(result["out"], tuple) and isinstance(result["out"][1], list)
+    assert_close(h, expected_h)
+    assert_close(total, expected_h.sum(), rtol=1e-5)
+    assert none is None
+    assert result["aux"] == {"label": "dense", "scale": 2}
+
+
+def test_none_leaves_in_arguments():
+    count = Counter()
+
+    @tracer.jit
+    def f(x, maybe_bias):
+        count()
+        return x * 2 if maybe_bias is None else x * 2 + maybe_bias
+
+    x, bias = rand(3), rand(3)
+    assert_close(f(x, None), x * 2)
+    assert_close(f(x, bias), x * 2 + bias)
+    assert count.n == 2
+
+
+def test_numpy_scalars_are_traced_not_static():
+    count = Counter()
+
+    @tracer.jit
+    def f(x, s):
+        count()
+        return x * s
+
+    x = rand(3)
+    assert_close(f(x, np.float32(2.0)), x * np.float32(2.0))
+    assert_close(f(x, np.float32(-3.5)), x * np.float32(-3.5))
+    assert count.n == 1  # same (shape (), float32) signature
+
+
+def test_string_static_leaf_selects_a_branch():
+    @tracer.jit
+    def activation(x, name):
+        return {"relu": lambda v: np.maximum(v, 0), "tanh": np.tanh}[name](x)
+
+    x = rand(5)
+    assert_close(activation(x, "relu"), np.maximum(x, 0))
+    assert_close(activation(x, "tanh"), np.tanh(x))
+
+
+# --------------------------------------------------------------------------- static arguments and kwargs
+
+
+def test_static_argnums_values_drive_python_control_flow():
+    count = Counter()
+
+    @tracer.jit(static_argnums=(1,))
+    def f(x, n):
+        count()
+        total = x
+        for _ in range(n):  # needs a Python int
+            total = total + x
+        return total
+
+    x = rand(3)
+    assert_close(f(x, 0), x)
+    assert_close(f(x, 3), x * 4)
+    assert_close(f(x, 3), x * 4)
+    assert count.n == 2
+
+
+def test_static_argnums_accepts_hashable_non_array_objects():
+    @tracer.jit(static_argnums=0)
+    def f(shape, x):
+        return np.reshape(x, shape)
+
+    x = rand(6)
+    assert_close(f((2, 3), x), x.reshape(2, 3))
+    assert_close(f((3, 2), x), x.reshape(3, 2))
+
+
+def test_static_argnums_numpy_scalar_is_static():
+    @tracer.jit(static_argnums=1)
+    def f(x, k):
+        if k > 1:  # only legal because k is static
+            return x * k
+        return x
+
+    x = rand(3)
+    assert_close(f(x, np.int32(3)), x * np.int32(3))
+    assert_close(f(x, np.int32(1)), x)
+
+
+def test_static_argnames_by_keyword():
+    count = Counter()
+
+    @tracer.jit(static_argnames="axis")
+    def f(x, *, axis):
+        count()
+        return x.sum(axis=axis) if axis >= 0 else x.sum()
+
+    x = rand(2, 3)
+    assert_close(f(x, axis=0), x.sum(axis=0))
+    assert_close(f(x, axis=1), x.sum(axis=1))
+    assert_close(f(x, axis=-1), np.asarray(x.sum(), np.float32))
+    assert count.n == 3
+
+
+def test_static_argnames_applies_to_an_argument_passed_positionally():
+    # static_argnames names a parameter; which way it is passed should not matter (as in jax.jit).
+    @tracer.jit(static_argnames="k")
+    def f(x, k):
+        if k > 1:
+            return x * k
+        return x
+
+    x = rand(3)
+    assert_close(f(x, k=np.int32(3)), x * np.int32(3))
+    assert_close(f(x, np.int32(3)), x * np.int32(3))
+
+
+def test_keyword_arguments_are_traced():
+    count = Counter()
+
+    @tracer.jit
+    def f(x, y=None, *, scale):
+        count()
+        out = x * scale
+        return out if y is None else out - y
+
+    x, y = rand(3), rand(3)
+    assert_close(f(x, scale=2.0), x * 2.0)
+    assert_close(f(x, y=y, scale=2.0), x * 2.0 - y)
+    assert_close(f(x, y, scale=2.0), x * 2.0 - y)  # positional y: another tree, same answer
+    assert_close(f(x, scale=np.float32(3.0)), x * np.float32(3.0))
+    assert count.n == 4
+
+
+# --------------------------------------------------------------------------- constants and closures
+
+
+def test_returning_python_and_numpy_constants():
+    @tracer.jit
+    def f(x):
+        return x + 1, 3, 2.5, "tag", None, np.arange(4, dtype=np.int32), np.float32(7.0)
+
+    x = rand(2)
+    y, i, fl, s, none, arange, scalar = f(x)
+    assert_close(y, x + 1)
+    assert (i, fl, s, none) == (3, 2.5, "tag", None)
+    assert type(i) is int and type(fl) is float
+    assert_close(arange, np.arange(4, dtype=np.int32))
+    assert_close(scalar, np.float32(7.0))
+
+
+def test_closure_over_numpy_arrays_is_a_constant():
+    table = rand(3, 3)
+    offset = np.arange(3, dtype=np.float32)
+
+    @tracer.jit
+    def f(x):
+        return x @ table + offset
+
+    x = rand(2, 3)
+    assert_close(f(x), x @ table + offset)
+    compiled = f.compile(x)
+    assert "stablehlo.constant" in compiled.as_text("traced")
+
+
+def test_results_of_one_jit_feed_another():
+    @tracer.jit
+    def first(x):
+        return x * 2, x.sum()
+
+    @tracer.jit
+    def second(y, s):
+        return y - s
+
+    x = rand(4)
+    y, s = first(x)
+    assert isinstance(y, runtime.ConcreteArray) and isinstance(s, runtime.ConcreteArray)
+    assert_close(second(y, s), (x * 2) - x.sum(), rtol=1e-5)
+    assert_close(second(y, s), second(np.asarray(y), np.asarray(s)))
+
+
+def test_jax_array_inputs():
+    @tracer.jit
+    def f(x, y):
+        return x @ y
+
+    x, y = rand(2, 3), rand(3, 2)
+    assert_close(f(jax.device_put(x), jax.device_put(y)), x @ y)
+    assert_close(f(jax.device_put(x), y), x @ y)
+
+
+def test_float64_and_int64_arguments_keep_their_precision():
+    @tracer.jit
+    def f(x, i):
+        return x * 3, i + 1
+
+    x = np.array([1 / 3, 1 + 1e-12], np.float64)
+    i = np.array([2**40 + 1, -(2**35)], np.int64)
+    y, j = f(x, i)
+    assert_close(y, x * 3, rtol=0, atol=0)
+    assert_close(j, i + 1, rtol=0, atol=0)
+
+
+# --------------------------------------------------------------------------- compile / Compiled
+
+
+def test_compile_returns_compiled_with_text_stages():
+    x, w = rand(2, 3), rand(3, 4)
+    compiled = tracer.compile(lambda a, b: np.tanh(a @ b), x, w)
+    assert isinstance(compiled, tracer.Compiled)
+    traced = compiled.as_text("traced")
+    optimized = compiled.as_text("optimized")
+    hlo = compiled.as_text("hlo")
+    assert "stablehlo.dot_general" in traced and "stablehlo.tanh" in traced
+    assert "func.func public @main(%arg0: tensor<2x3xf32>, %arg1: tensor<3x4xf32>) -> tensor<2x4xf32>" in traced
+    assert "stablehlo.dot_general" in optimized
+    assert "HloModule" in hlo and "f32[2,4]" in hlo
+    assert compiled.as_text() == optimized
+    assert_close(compiled(x, w), np.tanh(x @ w))
+    with pytest.raises(ValueError, match="unknown stage"):
+        compiled.as_text("llvm")
+
+
+def test_compile_of_a_jit_function_shares_its_cache():
+    count = Counter()
+
+    @tracer.jit
+    def f(x):
+        count()
+        return x - 1
+
+    x = rand(3)
+    compiled = tracer.compile(f, x)
+    assert count.n == 1
+    assert_close(f(x), x - 1)  # served by the entry tracer.compile made
+    assert count.n == 1
+    assert_close(compiled(x), x - 1)
+
+
+def test_compile_with_array_specs_then_call_with_arrays():
+    spec_x = tracer.ArraySpec((2, 3), np.float32)
+    spec_w = tracer.ArraySpec([3, 2], "float32")
+    assert spec_w.shape == (3, 2) and spec_w.dtype == np.dtype(np.float32)
+    compiled = tracer.compile(lambda x, w: x @ w + 1, spec_x, spec_w)
+    assert "tensor<2x3xf32>" in compiled.as_text("traced")
+    x, w = rand(2, 3), rand(3, 2)
+    assert_close(compiled(x, w), x @ w + 1)
+    with pytest.raises(tracer.TracerError, match="has no data"):
+        compiled(spec_x, w)
+    with pytest.raises(tracer.TracerError, match="has no data"):
+        compiled(spec_x, spec_w)
+
+
+def test_compiled_rejects_another_signature():
+    compiled = tracer.compile(lambda x: x + 1, rand(3))
+    with pytest.raises(tracer.SignatureMismatchError) as info:
+        compiled(rand(4))
+    assert "f32[3]" in str(info.value) and "f32[4]" in str(info.value)
+    assert_close(compiled(np.zeros(3, np.float32)), np.ones(3, np.float32))
+
+
+def test_compile_with_static_argnums_of_a_jit_function():
+    @tracer.jit(static_argnums=1)
+    def f(x, n):
+        return x**n
+
+    x = rand(3)
+    compiled = tracer.compile(f, x, 3)
+    assert_close(compiled(x, 3), x**3, rtol=1e-5)
+    with pytest.raises(tracer.SignatureMismatchError):
+        compiled(x, 2)
+
+
+# --------------------------------------------------------------------------- options
+
+
+def test_optimize_false_skips_our_passes():
+    def f(x):
+        a = np.exp(x)
+        b = np.exp(x)  # cse would merge these
+        return a + b
+
+    x = rand(3)
+    unoptimized = tracer.compile(f, x, optimize=False)
+    assert unoptimized.as_text("optimized") == unoptimized.as_text("traced")
+    assert unoptimized.as_text("traced").count("stablehlo.exponential") == 2
+    assert_close(unoptimized(x), np.exp(x) * 2)
+
+    optimized = tracer.compile(f, x)
+    assert optimized.as_text("optimized").count("stablehlo.exponential") == 1
+    assert_close(optimized(x), np.exp(x) * 2)
+
+    jitted = tracer.jit(f, optimize=False)
+    assert jitted.compile(x).as_text("optimized").count("stablehlo.exponential") == 2
+    assert_close(jitted(x), np.exp(x) * 2)
+
+
+def test_pipeline_option_runs_that_pipeline():
+    def f(x):
+        return np.sin(x) * np.sin(x)
+
+    x = rand(4)
+    cse_only = tracer.jit(f, pipeline="cse")
+    text = cse_only.compile(x).as_text("optimized")
+    assert text.count("stablehlo.sine") == 1
+    assert_close(cse_only(x), np.sin(x) ** 2)
+
+    nothing_merged = tracer.compile(f, x, pipeline="canonicalize")
+    assert nothing_merged.as_text("optimized").count("stablehlo.sine") == 2
+    assert_close(nothing_merged(x), np.sin(x) ** 2)
+
+    with pytest.raises(passes.PipelineError, match="no-such-pass"):
+        tracer.compile(f, x, pipeline="cse,no-such-pass")
+
+
+# --------------------------------------------------------------------------- donation
+
+
+def test_donated_concrete_array_is_consumed_when_an_output_can_reuse_it():
+    @tracer.jit(donate_argnums=0)
+    def step(state, delta):
+        return state + delta
+
+    host = rand(4)
+    delta = rand(4)
+    state = runtime.to_device(host)
+    compiled = step.compile(state, delta)
+    assert "jax.buffer_donor = true" in compiled.as_text("traced")
+    assert "input_output_alias" in compiled.as_text("hlo")  # XLA aliases it, on CPU too
+
+    new_state = step(state, delta)
+    assert_close(new_state, host + delta)
+    assert state.is_deleted()
+    assert not new_state.is_deleted()
+    with pytest.raises(tracer.TracerError, match="donate"):
+        step(state, delta)
+    # The result can be passed (and donated) again.
+    newer = step(new_state, delta)
+    assert_close(newer, host + 2 * delta)
+
+
+def test_donation_leaves_numpy_inputs_and_undonated_arguments_alone():
+    @tracer.jit(donate_argnums=(0,))
+    def f(a, b):
+        return a + b, b * 2
+
+    a, b = rand(3), rand(3)
+    a_copy = a.copy()
+    out1, out2 = f(a, b)
+    assert_close(out1, a_copy + b)
+    assert_close(out2, b * 2)
+    np.testing.assert_array_equal(a, a_copy)  # the host array is untouched
+
+    da, db = runtime.to_device(a), runtime.to_device(b)
+    f(da, db)
+    assert da.is_deleted()
+    assert not db.is_deleted()
+    assert_close(db, b)
+
+
+# --------------------------------------------------------------------------- source locations
+
+
+def test_hlo_metadata_names_the_user_line():
+    def f(x, w):
+        return x @ w  # hlo-loc
+
+    compiled = tracer.compile(f, rand(2, 3), rand(3, 2))
+    hlo = compiled.as_text("hlo")
+    assert f'{THIS_FILE}" source_line={line_of("hlo-loc")}' in hlo, hlo
+
+
+def test_traced_text_with_debug_info_names_the_user_line():
+    def f(x):
+        return np.exp(x)  # traced-loc
+
+    compiled = tracer.compile(f, rand(3))
+    assert "loc(" not in compiled.as_text("traced")
+    text = compiled.as_text("traced", debug_info=True)
+    assert f'{THIS_FILE}":{line_of("traced-loc")}:' in text, text
