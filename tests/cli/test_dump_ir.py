@@ -1,0 +1,101 @@
+"""`dump-ir` as a user runs it: a subprocess, output checked with FileCheck, errors as exit status 1."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from helpers_filecheck import filecheck
+
+ROOT = Path(__file__).resolve().parents[2]
+QUICKSTART = ROOT / "examples" / "quickstart.py"
+PREDICT_ARGS = ["--arg", "f32[32,8]", "--arg", "f32[8,4]", "--arg", "f32[4]"]
+
+
+def dump_ir(*args: str, console_script: bool = True) -> subprocess.CompletedProcess:
+    script = Path(sys.executable).with_name("dump-ir")
+    command = [str(script)] if console_script and script.exists() else [sys.executable, "-m", "tracer.cli"]
+    return subprocess.run([*command, *args], capture_output=True, text=True, timeout=120, cwd=ROOT)
+
+
+@pytest.mark.parametrize("console_script", [True, False], ids=["dump-ir", "python -m tracer.cli"])
+def test_traced_stage_of_the_quickstart(console_script):
+    result = dump_ir(f"{QUICKSTART}:predict", *PREDICT_ARGS, "--stage", "traced", console_script=console_script)
+    assert result.returncode == 0, result.stderr
+    filecheck(result.stdout, """
+        CHECK: func.func public @main(%arg0: tensor<32x8xf32>, %arg1: tensor<8x4xf32>, %arg2: tensor<4xf32>)
+        CHECK: stablehlo.dot_general
+        CHECK: stablehlo.tanh
+        CHECK: stablehlo.reduce
+    """)
+
+
+def test_hlo_stage_and_print_ir_after_all():
+    result = dump_ir(f"{QUICKSTART}:predict", *PREDICT_ARGS, "--stage", "hlo",
+                     "--pipeline", "canonicalize,cse", "--print-ir-after-all")
+    assert result.returncode == 0, result.stderr
+    filecheck(result.stdout, """
+        CHECK: IR Dump After canonicalize
+        CHECK: stablehlo.dot_general
+        CHECK: IR Dump After cse
+        CHECK: HloModule jit_predict
+    """)
+
+
+def test_mlir_file_through_a_pipeline(tmp_path):
+    source = tmp_path / "m.mlir"
+    source.write_text(textwrap.dedent("""
+        func.func @main(%a: tensor<4xf32>) -> tensor<4xf32> {
+          %0 = stablehlo.exponential %a : tensor<4xf32>
+          %1 = stablehlo.exponential %a : tensor<4xf32>
+          %2 = stablehlo.add %0, %1 : tensor<4xf32>
+          return %2 : tensor<4xf32>
+        }
+    """))
+    result = dump_ir(str(source), "--pipeline", "cse")
+    assert result.returncode == 0, result.stderr
+    filecheck(result.stdout, """
+        CHECK:     %[[E:.*]] = stablehlo.exponential %arg0
+        CHECK-NOT: stablehlo.exponential
+        CHECK:     stablehlo.add %[[E]], %[[E]]
+    """)
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["{quickstart}:no_such_function", "--arg", "f32[2]"], "has no function 'no_such_function'"),
+        (["does/not/exist.py:f"], "no such file"),
+        (["{quickstart}:predict", "--arg", "f32[32,8", "--arg", "f32[8,4]"], "bad --arg 'f32[32,8'"),
+        (["{quickstart}:predict", "--arg", "q7[2]"], "unknown dtype 'q7'"),
+        (["{quickstart}:predict", "--arg", "f32[32,8]", "--arg", "f32[7,4]", "--arg", "f32[4]"], "not aligned"),
+        (["{quickstart}:predict", *PREDICT_ARGS, "--pipeline", "no-such-pass"], "unknown pass 'no-such-pass'"),
+        (["{malformed}"], "is not valid MLIR"),
+    ],
+)
+def test_errors_are_one_message_and_exit_status_1(tmp_path, args, message):
+    malformed = tmp_path / "bad.mlir"
+    malformed.write_text("func.func @main( {\n")
+    args = [a.format(quickstart=QUICKSTART, malformed=malformed) for a in args]
+    result = dump_ir(*args)
+    assert result.returncode == 1
+    assert message in result.stderr
+    assert result.stderr.startswith("dump-ir: error:")
+    assert "Traceback" not in result.stderr
+
+
+def test_the_quickstart_demo_runs_and_matches_numpy():
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run([sys.executable, str(QUICKSTART)], capture_output=True, text=True, timeout=120, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "rows sum to probability 1: True" in result.stdout
+    filecheck(result.stdout, """
+        CHECK: StableHLO as traced
+        CHECK: stablehlo.dot_general
+        CHECK: after our pass pipeline
+    """)

@@ -1,0 +1,38 @@
+"""Textual pass tests: every `lit/*.mlir` file's `// RUN:` lines run in a shell, FileCheck-style.
+
+`%s` is the file itself; `dump-ir` and `filecheck` are the installed commands; `not CMD`
+inverts CMD's exit status (as in LLVM's lit). A file passes when every RUN pipeline exits 0.
+"""
+
+from __future__ import annotations
+
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+LIT_DIR = Path(__file__).parent / "lit"
+BIN = Path(sys.executable).parent
+
+
+def run_lines(path: Path) -> list[str]:
+    return [line.split("RUN:", 1)[1].strip() for line in path.read_text().splitlines() if line.startswith("// RUN:")]
+
+
+def expand(command: str, path: Path) -> str:
+    command = command.replace("%s", shlex.quote(str(path)))
+    for tool in ("dump-ir", "filecheck"):
+        command = command.replace(f"{tool} ", f"{shlex.quote(str(BIN / tool))} ")
+    return command
+
+
+@pytest.mark.parametrize("path", sorted(LIT_DIR.glob("*.mlir")), ids=lambda p: p.name)
+def test_lit_file(path):
+    commands = run_lines(path)
+    assert commands, f"{path.name} has no // RUN: line"
+    for command in commands:
+        shell = 'not() { ! "$@"; }; ' + expand(command, path)
+        result = subprocess.run(["bash", "-o", "pipefail", "-c", shell], capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, f"{command}\n{result.stdout}\n{result.stderr}"
