@@ -41,6 +41,8 @@ def _aval(shape: tuple[int, ...], dtype):
 # Copy host memory during the call: the caller may mutate or free its NumPy array right after.
 _COPY = _jax_ext.HostBufferSemantics.IMMUTABLE_ONLY_DURING_CALL
 _ZERO_COPY = _jax_ext.HostBufferSemantics.ZERO_COPY
+# JAX narrows 64-bit arrays to 32 bits unless jax_enable_x64 is set; NumPy semantics need them kept.
+_KEEP_64_BIT = True
 
 
 def host_to_device(array, device):
@@ -52,14 +54,15 @@ def host_to_device_owned(array, device):
     """Like `host_to_device` for an array nobody else holds (we just made it): PJRT may use its
     memory in place instead of copying, since no one can change it while the device reads it."""
     return _jax_ext.batched_device_put(
-        _aval(array.shape, array.dtype), _single_device_sharding(device), [array], [device], True, False, _ZERO_COPY
+        _aval(array.shape, array.dtype), _single_device_sharding(device), [array], [device], True, False, _ZERO_COPY,
+        _KEEP_64_BIT,
     )
 
 
 def host_transfer(shape: tuple[int, ...], dtype, device):
     """A function copying NumPy arrays of this shape and dtype to `device`, its arguments bound once."""
     put, aval, sharding, devices = _jax_ext.batched_device_put, _aval(shape, dtype), _single_device_sharding(device), [device]
-    return lambda array: put(aval, sharding, [array], devices, True, False, _COPY)
+    return lambda array: put(aval, sharding, [array], devices, True, False, _COPY, _KEEP_64_BIT)
 
 
 def result_handlers(signatures, device) -> list:

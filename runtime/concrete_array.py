@@ -7,6 +7,29 @@ import math
 import numpy as np
 
 
+class DonatedBuffer:
+    """Stands in for a buffer given to a compiled call through `donate_argnums`.
+
+    Holding this instead of the deleted device buffer lets every later use fail in
+    Python with the place of donation, before PJRT is asked to read freed memory.
+    """
+
+    __slots__ = ("where",)
+
+    def __init__(self, where: str):
+        self.where = where
+
+
+class DonatedArrayError(RuntimeError):
+    """A ConcreteArray used after it was donated to a compiled call."""
+
+    def __init__(self, where: str):
+        super().__init__(
+            f"this array was donated (donate_argnums) to the compiled call at {where}; its buffer now "
+            "holds that call's result\n  fix: use the call's result instead, or stop donating the argument"
+        )
+
+
 class ConcreteArray:
     """A device buffer with NumPy's face: `shape`, `dtype`, `np.asarray(a)`.
 
@@ -32,6 +55,14 @@ class ConcreteArray:
         array._signature = signature
         return array
 
+    def _mark_donated(self, where: str) -> None:
+        self._buffer = DonatedBuffer(where)
+
+    def _live_buffer(self):
+        if type(self._buffer) is DonatedBuffer:
+            raise DonatedArrayError(self._buffer.where)
+        return self._buffer
+
     @property
     def ndim(self) -> int:
         return len(self.shape)
@@ -42,27 +73,29 @@ class ConcreteArray:
 
     @property
     def device(self):
-        (device,) = self._buffer.devices()
+        (device,) = self._live_buffer().devices()
         return device
 
     def __array__(self, dtype=None, copy=None):
-        host = np.asarray(self._buffer)
+        host = np.asarray(self._live_buffer())
         return host if dtype is None else host.astype(dtype, copy=False)
 
     def to_numpy(self) -> np.ndarray:
-        return np.array(self._buffer)
+        return np.array(self._live_buffer())
 
     def block_until_ready(self) -> "ConcreteArray":
-        self._buffer.block_until_ready()
+        self._live_buffer().block_until_ready()
         return self
 
     def is_deleted(self) -> bool:
-        return self._buffer.is_deleted()
+        return type(self._buffer) is DonatedBuffer or self._buffer.is_deleted()
 
     def __len__(self) -> int:
         return self.shape[0]
 
     def __repr__(self) -> str:
+        if type(self._buffer) is DonatedBuffer:
+            return f"ConcreteArray(<donated at {self._buffer.where}>, shape={self.shape}, dtype={self.dtype})"
         return f"ConcreteArray({np.asarray(self)!r})"
 
     def __getitem__(self, index):

@@ -17,7 +17,9 @@ import ir
 import passes
 import runtime
 from ir import packed_arguments
+from ir.location import describe, user_frame
 from runtime import ConcreteArray, _jaxlib
+from runtime.concrete_array import DonatedBuffer
 from tracer import errors, signature
 from tracer.tracing import TracedProgram
 
@@ -25,11 +27,19 @@ from tracer.tracing import TracedProgram
 PACK_LIMIT_BYTES = 1 << 20
 
 
-def _deleted_argument_error() -> errors.TracerError:
-    return errors.TracerError(
-        "an argument's device buffer was deleted (it was donated to an earlier call via donate_argnums)",
-        fix="pass the result of that call instead, or stop donating the argument",
-    )
+def _unusable_argument_error(buffers) -> Exception | None:
+    """The clear error for a call that failed on a donated or deleted argument, if that was the cause."""
+    for buffer in buffers:
+        if type(buffer) is DonatedBuffer:
+            return errors.TracerError(
+                f"an argument was donated (donate_argnums) to the compiled call at {buffer.where}; "
+                "its buffer was reused for that call's result",
+                fix="pass that call's result instead, or stop donating the argument",
+            )
+        if isinstance(buffer, jax.Array) and buffer.is_deleted():
+            return errors.TracerError("an argument's device buffer was deleted",
+                                      fix="pass a live array (e.g. the result that replaced it)")
+    return None
 
 
 def _host_transfer(shape, dtype, device):
@@ -72,6 +82,7 @@ class Compiled:
         self._device = device or runtime.default_device()
         self._array_positions = program.array_positions
         self._in_signatures = program.in_signatures
+        self._donated = program.donated_arguments
         self._transfers = [_host_transfer(shape, dtype, self._device) for shape, dtype in program.in_signatures]
         self._out_tree = program.out_tree
         self._out_template = program.out_template
@@ -140,10 +151,21 @@ class Compiled:
         try:
             outputs = execute(buffers)
         except Exception:
-            if any(isinstance(b, jax.Array) and b.is_deleted() for b in buffers):
-                raise _deleted_argument_error() from None
+            error = _unusable_argument_error(buffers)
+            if error is not None:
+                raise error from None
             raise
+        if self._donated:
+            self._retire_donated(arrays, buffers)
         return self._wrap(outputs)
+
+    def _retire_donated(self, arrays, buffers) -> None:
+        """Donated ConcreteArrays whose buffer XLA took now say where, instead of holding a freed buffer."""
+        where = None
+        for index in self._donated:
+            if type(arrays[index]) is ConcreteArray and buffers[index].is_deleted():
+                where = where or describe(user_frame())
+                arrays[index]._mark_donated(where)
 
     def _wrap(self, outputs):
         trusted = ConcreteArray._trusted

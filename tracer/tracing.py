@@ -25,6 +25,7 @@ class TracedProgram:
     out_template: list  # result leaves: None where a module result goes, the static value otherwise
     out_positions: tuple[int, ...]  # where module results go in out_template
     in_signatures: tuple[tuple, ...]  # (shape, dtype) of each module argument
+    donated_arguments: tuple[int, ...]  # module argument indices marked as buffer donors
     out_signatures: tuple[tuple, ...]  # (shape, dtype) of each module result
 
 
@@ -71,5 +72,6 @@ def trace(fn: Callable, leaves: list, treedef, static_key: tuple, *, donated: fr
                                                mlir.BoolAttr.get(True, context=session.builder.context))
     module = session.finish(values)
     ir.verify(module)
+    donated_arguments = tuple(sorted(array_positions.index(i) for i in donated))
     return TracedProgram(module, array_positions, out_tree, out_template, tuple(out_positions),
-                         tuple(arg_types), tuple(out_signatures))
+                         tuple(arg_types), donated_arguments, tuple(out_signatures))
