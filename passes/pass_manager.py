@@ -20,7 +20,7 @@ from passes import registry
 from passes.pipeline import PassSpec, PipelineError, parse_pipeline
 
 # MLIR passes pyreactant pipelines are documented to accept (any registered MLIR pass works).
-MLIR_PASSES = ("canonicalize", "cse", "inline", "symbol-dce", "stablehlo-refine-shapes")
+MLIR_PASSES = ("canonicalize", "cse", "symbol-dce", "stablehlo-refine-shapes")
 DEFAULT_PIPELINE = "inline,canonicalize,cse,symbol-dce"
 
 stablehlo.register_stablehlo_passes()

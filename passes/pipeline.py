@@ -47,6 +47,12 @@ def parse_pipeline(text: str) -> list[PassSpec]:
         item = item.strip()
         if not item:
             raise PipelineError(f"empty pass name in pipeline {text!r}")
+        if "(" in item and ("{" not in item or item.index("(") < item.index("{")):
+            # A nested MLIR pipeline such as func.func(cse,canonicalize{...}): passed to MLIR whole.
+            if not item.endswith(")"):
+                raise PipelineError(f"nested pipeline {item!r} must end with ')'")
+            specs.append(PassSpec(item))
+            continue
         name, _, rest = item.partition("{")
         options = {}
         if rest:

@@ -14,7 +14,9 @@ from typing import Callable
 from passes.pipeline import PassSpec, PipelineError
 
 # name -> "module:Class", resolved on first use so importing `passes` stays cheap.
-_LAZY: dict[str, str] = {}
+_LAZY: dict[str, str] = {
+    "inline": "passes.inline:Inline",
+}
 _LOADED: dict[str, type] = {}
 
 

@@ -33,8 +33,9 @@ class DonatedArrayError(RuntimeError):
 class ConcreteArray:
     """A device buffer with NumPy's face: `shape`, `dtype`, `np.asarray(a)`.
 
-    Passing it to a compiled function costs no transfer. Arithmetic outside
-    traced code happens in NumPy on a host copy (`np.asarray`).
+    Passing it to a compiled function costs no transfer. Outside traced code,
+    arithmetic and every other ndarray method (`.T`, `.sum()`, `.astype()`)
+    run in NumPy on a host copy (`np.asarray`).
     """
 
     __slots__ = ("_buffer", "shape", "dtype", "_signature")
@@ -110,6 +111,12 @@ class ConcreteArray:
     def __bool__(self):
         return bool(np.asarray(self))
 
+    def __getattr__(self, name):
+        # Any other ndarray attribute (.T, .sum(), .astype(), .tolist() ...) of a host copy.
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(np.asarray(self), name)
+
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         # Outside tracing, compute on the host like NumPy; TracedArray inputs win over us.
         if any(type(x).__name__ == "TracedArray" for x in inputs):
@@ -130,6 +137,11 @@ for _name, _ufunc in {"add": np.add, "sub": np.subtract, "mul": np.multiply, "tr
 for _name, _ufunc in {"lt": np.less, "le": np.less_equal, "gt": np.greater, "ge": np.greater_equal,
                       "eq": np.equal, "ne": np.not_equal}.items():
     setattr(ConcreteArray, f"__{_name}__", _host_operator(_ufunc)[0])
-ConcreteArray.__neg__ = lambda self: np.negative(self)
+for _name, _ufunc in {"neg": np.negative, "pos": np.positive, "abs": np.absolute, "invert": np.invert}.items():
+    setattr(ConcreteArray, f"__{_name}__", lambda self, _u=_ufunc: _u(self))
+for _name, _ufunc in {"and": np.bitwise_and, "or": np.bitwise_or, "xor": np.bitwise_xor}.items():
+    _forward, _reflected = _host_operator(_ufunc)
+    setattr(ConcreteArray, f"__{_name}__", _forward)
+    setattr(ConcreteArray, f"__r{_name}__", _reflected)
 ConcreteArray.__hash__ = None
 del _name, _ufunc, _forward, _reflected

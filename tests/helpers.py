@@ -6,11 +6,27 @@ NumPy is the oracle: every comparison is against what NumPy computes (or raises)
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
+from hypothesis import HealthCheck, Phase, settings
 from jax import tree_util
 
 import tracer
+
+
+
+def xla_settings(max_examples: int) -> settings:
+    """Hypothesis settings for tests whose every example compiles with XLA (~20-50 ms per new signature).
+
+    No deadline (compile time varies), and no shrink/explain phases: each shrink step is another
+    compile, and the drawn arrays are small (sides <= 3 or 4) so the first failing example reads well.
+    """
+    return settings(max_examples=max_examples, deadline=None,
+                    phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.target),
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
+
 
 # Relative tolerance per floating result dtype (ints and bools compare exactly).
 RTOL = {np.dtype(np.float16): 1e-3, np.dtype(np.float32): 1e-6, np.dtype(np.float64): 1e-12}
@@ -107,3 +123,70 @@ def assert_matches_numpy(actual, expected, *, rtol=None, atol=0.0, signed_zeros=
                                           err_msg="signs of zero differ from NumPy's")
     else:
         np.testing.assert_array_equal(actual, expected, err_msg="values differ from NumPy's", strict=True)
+
+
+# -- many cases, one compile ---------------------------------------------------------------------
+
+@dataclass
+class Case:
+    """One call to compare: `fn(*args)` traced vs eager, with its comparison options."""
+
+    fn: Callable
+    args: tuple
+    rtol: float | None = None
+    atol: float = 0.0
+    signed_zeros: bool = False
+
+    def describe(self) -> str:
+        shown = ", ".join(f"np.{a!r}" if isinstance(a, np.ndarray) else repr(a) for a in self.args)
+        return f"args=({shown})"
+
+
+def check_cases(cases: dict[str, Case]) -> None:
+    """Check every case against NumPy; the cases NumPy computes run in ONE jit (one XLA compile).
+
+    Compiling is most of a test's time, so a table of cases shares one traced function returning
+    a dict of results. If tracing or running the batch fails, it is split in halves until the failing
+    cases are found, so one broken case does not hide the others. All failures are reported together.
+    """
+    failures: dict[str, str] = {}
+    computed: dict[str, Case] = {}
+    for name, case in cases.items():
+        err = numpy_error(case.fn, *case.args)
+        if err is None:
+            computed[name] = case
+            continue
+        try:
+            assert_raises_like(err, case.fn, *case.args)
+        except AssertionError as mismatch:
+            failures[name] = str(mismatch)
+    for name, actual in _run_batched(computed, failures).items():
+        case = computed[name]
+        try:
+            assert_trees_match(actual, eager(case.fn, *case.args), rtol=case.rtol, atol=case.atol,
+                               signed_zeros=case.signed_zeros)
+        except AssertionError as mismatch:
+            failures[name] = str(mismatch).strip()
+    if failures:
+        report = "\n\n".join(f"[{name}] {cases[name].describe()}\n{message}" for name, message in sorted(failures.items()))
+        raise AssertionError(f"{len(failures)} of {len(cases)} cases differ from NumPy:\n\n{report}")
+
+
+def _run_batched(cases: dict[str, Case], failures: dict[str, str]) -> dict:
+    if not cases:
+        return {}
+
+    def batch(arguments):
+        return {name: cases[name].fn(*arguments[name]) for name in cases}
+
+    try:
+        return to_numpy(tracer.jit(batch)({name: case.args for name, case in cases.items()}))
+    except Exception as err:  # noqa: BLE001 - which case raised is found by splitting
+        if len(cases) == 1:
+            (name,) = cases
+            failures[name] = f"NumPy computes a result; tracer raised {type(err).__name__}: {err}"
+            return {}
+        names = list(cases)
+        half = len(names) // 2
+        first = _run_batched({n: cases[n] for n in names[:half]}, failures)
+        return first | _run_batched({n: cases[n] for n in names[half:]}, failures)

@@ -9,6 +9,7 @@ from tracer import numpy_api as _numpy_api  # noqa: F401  (fills the NumPy regis
 from tracer.compiled import Compiled
 from tracer.errors import (
     ConcretizationError,
+    DonatedArgumentError,
     EscapedTracerError,
     SignatureMismatchError,
     TracedAxisError,
@@ -33,6 +34,7 @@ __all__ = [
     "ArraySpec",
     "Compiled",
     "ConcretizationError",
+    "DonatedArgumentError",
     "EscapedTracerError",
     "JitFunction",
     "SignatureMismatchError",

@@ -31,13 +31,13 @@ def _unusable_argument_error(buffers) -> Exception | None:
     """The clear error for a call that failed on a donated or deleted argument, if that was the cause."""
     for buffer in buffers:
         if type(buffer) is DonatedBuffer:
-            return errors.TracerError(
+            return errors.DonatedArgumentError(
                 f"an argument was donated (donate_argnums) to the compiled call at {buffer.where}; "
                 "its buffer was reused for that call's result",
                 fix="pass that call's result instead, or stop donating the argument",
             )
         if isinstance(buffer, jax.Array) and buffer.is_deleted():
-            return errors.TracerError("an argument's device buffer was deleted",
+            return errors.DonatedArgumentError("an argument's device buffer was deleted",
                                       fix="pass a live array (e.g. the result that replaced it)")
     return None
 
@@ -52,7 +52,7 @@ def _host_transfer(shape, dtype, device):
         if isinstance(array, np.generic):
             return to_device(np.asarray(array))
         if type(array) is signature.ArraySpec:
-            raise errors.TracerError(f"{array!r} has no data: it can be compiled for, not run",
+            raise errors.TracedTypeError(f"{array!r} has no data: it can be compiled for, not run",
                                      fix="call the compiled function with real arrays")
         return array  # a jax.Array is a device buffer already
 

@@ -53,5 +53,9 @@ class EscapedTracerError(TracerError, RuntimeError):
     """A traced value used after the function that created it finished tracing."""
 
 
+class DonatedArgumentError(TracerError, RuntimeError):
+    """An argument whose buffer was given to an earlier call through donate_argnums."""
+
+
 class SignatureMismatchError(TracerError, TypeError):
     """A `Compiled` called with arguments of another structure, shape or dtype."""

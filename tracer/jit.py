@@ -7,6 +7,7 @@ cache hit: `Compiled.run_leaves`; miss: trace -> passes pipeline -> XLA compile.
 from __future__ import annotations
 
 import functools
+import inspect
 from typing import Callable, Sequence
 
 import numpy as np
@@ -24,14 +25,30 @@ def _as_tuple(value) -> tuple:
     return (value,) if isinstance(value, (int, str)) else tuple(value)
 
 
+def _resolve_static(fn, argnums: tuple, argnames: tuple) -> tuple[tuple[int, ...], tuple[str, ...]]:
+    """Make static_argnums and static_argnames name the same parameters, so a static argument
+    is static whether it is passed by position or by keyword (as jax.jit does)."""
+    try:
+        parameters = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return tuple(sorted(set(argnums))), argnames
+    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    nums, names = set(argnums), set(argnames)
+    for index, parameter in enumerate(positional):
+        if parameter.name in names:
+            nums.add(index)
+        if index in nums and parameter.kind is parameter.POSITIONAL_OR_KEYWORD:
+            names.add(parameter.name)
+    return tuple(sorted(nums)), tuple(sorted(names))
+
+
 class JitFunction:
     """A function compiled on demand: one `Compiled` per call signature, cached in memory."""
 
     def __init__(self, fn: Callable, *, static_argnums=(), static_argnames=(), donate_argnums=(),
                  pipeline: str | None = None, optimize: bool = True, device=None, pass_options: dict | None = None):
         self.fn = fn
-        self.static_argnums = tuple(sorted(_as_tuple(static_argnums)))
-        self.static_argnames = _as_tuple(static_argnames)
+        self.static_argnums, self.static_argnames = _resolve_static(fn, _as_tuple(static_argnums), _as_tuple(static_argnames))
         self.donate_argnums = _as_tuple(donate_argnums)
         self.pipeline = (pipeline or passes.DEFAULT_PIPELINE) if optimize else None
         self.device = device

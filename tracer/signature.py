@@ -43,7 +43,7 @@ def _static_key(leaf):
     try:
         hash(leaf)
     except TypeError:
-        raise errors.TracerError(
+        raise errors.TracedTypeError(
             f"an argument leaf of type {type(leaf).__name__} is neither an array nor hashable, "
             "so it can be neither traced nor used as a static (cache-key) value",
             fix="pass arrays as NumPy arrays, or make the value hashable (a tuple, a frozen dataclass)",
@@ -81,11 +81,8 @@ def split_static(args: tuple, kwargs: dict, static_argnums: tuple[int, ...], sta
     """(dynamic args, dynamic kwargs, static key); static values are held by position/name."""
     if not static_argnums and not static_argnames:
         return args, kwargs, ()
-    static = []
-    for i in static_argnums:
-        if i >= len(args):
-            raise errors.TracerError(f"static_argnums names argument {i}, but only {len(args)} positional arguments were given")
-        static.append(("pos", i, _static_key(args[i])))
+    # A static parameter not passed positionally is given by keyword (static through its name) or defaulted.
+    static = [("pos", i, _static_key(args[i])) for i in static_argnums if i < len(args)]
     dyn_args = tuple(a for i, a in enumerate(args) if i not in static_argnums)
     dyn_kwargs = {k: v for k, v in kwargs.items() if k not in static_argnames}
     static += [("kw", k, _static_key(kwargs[k])) for k in sorted(static_argnames) if k in kwargs]

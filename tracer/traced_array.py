@@ -110,14 +110,14 @@ class TracedArray:
 
     # -- indexing ----------------------------------------------------------
     def __getitem__(self, index):
-        from tracer.numpy_api import indexing
+        from tracer.numpy_api import dispatch, indexing
 
-        return indexing.getitem(self, index)
+        return dispatch.call_at_user_line(indexing.getitem, self, index)
 
     def __setitem__(self, index, value):
-        from tracer.numpy_api import indexing
+        from tracer.numpy_api import dispatch, indexing
 
-        indexing.setitem(self, index, value)
+        dispatch.call_at_user_line(indexing.setitem, self, index, value)
 
     # -- methods that mirror np.ndarray's ------------------------------------
     def astype(self, dtype, copy=True):

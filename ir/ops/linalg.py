@@ -18,6 +18,9 @@ def dot_general(lhs: ir.Value, rhs: ir.Value, *, batch=((), ()), contract=((), (
     (lhs_batch, rhs_batch), (lhs_contract, rhs_contract) = ([list(d) for d in batch], [list(d) for d in contract])
     check(len(lhs_batch) == len(rhs_batch), "dot_general", "batch dimension lists differ in length")
     check(len(lhs_contract) == len(rhs_contract), "dot_general", "contracting dimension lists differ in length")
+    for side, shape, dims in (("lhs", lhs_shape, lhs_batch + lhs_contract), ("rhs", rhs_shape, rhs_batch + rhs_contract)):
+        check(all(0 <= d < len(shape) for d in dims), "dot_general", f"{side} dimensions {dims} out of range for rank {len(shape)}")
+        check(len(set(dims)) == len(dims), "dot_general", f"{side} dimensions {dims} repeat (a dim is batch or contracting, once)")
     for name, pairs in (("batch", zip(lhs_batch, rhs_batch)), ("contracting", zip(lhs_contract, rhs_contract))):
         for l, r in pairs:
             check(

@@ -58,6 +58,7 @@ def slice(operand: ir.Value, start, limit, strides) -> ir.Value:  # noqa: A001 -
 def reverse(operand: ir.Value, dimensions) -> ir.Value:
     dims = [int(d) for d in dimensions]
     check(all(0 <= d < len(shape_of(operand)) for d in dims), "reverse", f"dimensions {dims} out of range")
+    check(len(set(dims)) == len(dims), "reverse", f"dimensions {dims} repeat")
     return stablehlo.ReverseOp(operand, dims).result
 
 
@@ -65,6 +66,7 @@ def pad(operand: ir.Value, padding_value: ir.Value, low, high, interior) -> ir.V
     """Edge padding `low`/`high` (may be negative) and `interior` padding between elements."""
     in_shape = shape_of(operand)
     low, high, interior = ([int(v) for v in seq] for seq in (low, high, interior))
+    check(len(low) == len(high) == len(interior) == len(in_shape), "pad", f"one low/high/interior value per dimension (rank {len(in_shape)})")
     check(shape_of(padding_value) == (), "pad", "padding value must be a scalar tensor")
     check(dtype_of(padding_value) == dtype_of(operand), "pad", "padding value must have the operand's element type")
     check(all(i >= 0 for i in interior), "pad", f"interior padding {interior} must be non-negative")
@@ -77,6 +79,7 @@ def concatenate(operands, dimension: int) -> ir.Value:
     operands = list(operands)
     check(len(operands) > 0, "concatenate", "needs at least one operand")
     first = shape_of(operands[0])
+    check(0 <= dimension < len(first), "concatenate", f"dimension {dimension} out of range for rank {len(first)}")
     for other in operands[1:]:
         shape = shape_of(other)
         check(

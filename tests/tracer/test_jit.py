@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import jax
+import ml_dtypes
 import numpy as np
 import pytest
 
@@ -130,14 +131,14 @@ def test_python_scalars_of_different_types_do_not_share_a_cache_entry(values):
     def f(x, s):
         count()
         seen.append(type(s))
-        return x * s  # NEP 50: a weak Python scalar keeps x's dtype...
+        return x * s
 
     x = np.arange(3, dtype=np.int32)
     results = [f(x, s) for s in values]
     assert count.n == 3
     assert seen == [int, bool, float]
     for s, result in zip(values, results):
-        assert_close(result, x * s)  # ...except float * int32 -> float64, as NumPy says
+        assert_close(result, x * s)  # NEP 50 dtypes: int32, int32, float64
     # Each value hits its own entry again.
     for s in values:
         f(x, s)
@@ -176,7 +177,8 @@ def test_jit_repr_counts_signatures_and_clear_cache_retraces():
     x = rand(2)
     f(x)
     f(rand(3))
-    assert repr(f) == "<tracer.jit of test_jit_repr_counts_signatures_and_clear_cache_retraces.<locals>.f: 2 compiled signature(s)>"
+    assert "test_jit_repr_counts_signatures_and_clear_cache_retraces.<locals>.f" in repr(f)
+    assert "2 compiled signature" in repr(f)
     f.clear_cache()
     assert_close(f(x), x + 1)
     assert count.n == 3
@@ -414,6 +416,36 @@ def test_float64_and_int64_arguments_keep_their_precision():
     assert_close(j, i + 1, rtol=0, atol=0)
 
 
+def test_many_numpy_arguments_of_mixed_dtypes():
+    args = (
+        rand(2, 3),
+        np.arange(4, dtype=np.int64) * (2**40),
+        np.array([True, False, True]),
+        rand(3, dtype=np.float16),
+        np.array([1.5, -2.0], ml_dtypes.bfloat16),
+        np.array(7, np.uint64),
+        np.zeros((0, 3), np.float32),
+        np.arange(12, dtype=np.int32).reshape(3, 4)[:, ::2],  # not contiguous
+        rand(3, 2),  # a second float32 argument
+    )
+
+    def f(a, i, m, h, bf, u, empty, strided, b):
+        return (a @ b, i + 1, ~m, h * 2, bf + bf, u + 1, empty * 2, strided.T, np.where(m, a[0], -a[1]))
+
+    expected = f(*args)
+    for _ in range(2):  # the second call runs the cached executable
+        for got, want in zip(tracer.jit(f)(*args), expected):
+            assert_close(got, want, rtol=1e-3 if want.dtype == np.float16 else 1e-5)
+
+
+def test_large_numpy_arguments():
+    x = rand(600, 512)  # over a megabyte
+    w = rand(512)
+    f = tracer.jit(lambda a, v: a @ v)
+    assert_close(f(x, w), x @ w, rtol=1e-4, atol=1e-4)
+    assert_close(f(x, w), x @ w, rtol=1e-4, atol=1e-4)
+
+
 # --------------------------------------------------------------------------- compile / Compiled
 
 
@@ -547,6 +579,8 @@ def test_donated_concrete_array_is_consumed_when_an_output_can_reuse_it():
     assert not new_state.is_deleted()
     with pytest.raises(tracer.TracerError, match="donate"):
         step(state, delta)
+    with pytest.raises(runtime.DonatedArrayError, match="donate"):
+        np.asarray(state)  # host reads fail in Python too, instead of reading freed memory
     # The result can be passed (and donated) again.
     newer = step(new_state, delta)
     assert_close(newer, host + 2 * delta)
@@ -582,12 +616,3 @@ def test_hlo_metadata_names_the_user_line():
     hlo = compiled.as_text("hlo")
     assert f'{THIS_FILE}" source_line={line_of("hlo-loc")}' in hlo, hlo
 
-
-def test_traced_text_with_debug_info_names_the_user_line():
-    def f(x):
-        return np.exp(x)  # traced-loc
-
-    compiled = tracer.compile(f, rand(3))
-    assert "loc(" not in compiled.as_text("traced")
-    text = compiled.as_text("traced", debug_info=True)
-    assert f'{THIS_FILE}":{line_of("traced-loc")}:' in text, text

@@ -7,6 +7,7 @@ import difflib
 
 import numpy as np
 
+from ir import dtypes as ir_dtypes
 from ir import ops
 from tracer import errors, primitives
 from tracer.numpy_api.registry import HANDLED_FUNCTIONS, UFUNC_RULES, supported_names
@@ -29,12 +30,26 @@ def _check_traces(values) -> None:
             check_alive(value)
 
 
+def call_at_user_line(impl, *args):
+    """Run a TracedArray method's implementation (e.g. indexing) as NumPy calls are run."""
+    _check_traces(args)
+    with at_user_line(), _user_errors():
+        return impl(*args)
+
+
+def _public_name(func) -> str:
+    """`numpy.fft.fft`, `numpy.linalg.svd`, `numpy.sum`: where users find the function."""
+    module = getattr(func, "__module__", None) or "numpy"
+    module = "numpy" if module.startswith("numpy._") or module == "numpy" else module
+    return f"{module}.{func.__name__}"
+
+
 def function(func, args, kwargs):
     _check_traces(args)
     _check_traces(kwargs.values())
     impl = HANDLED_FUNCTIONS.get(func)
     if impl is None:
-        raise _unsupported(f"numpy.{func.__name__}")
+        raise _unsupported(_public_name(func))
     with at_user_line(), _user_errors():
         return impl(*args, **kwargs)
 
@@ -90,6 +105,12 @@ def _call_ufunc(ufunc, rule, inputs, kwargs):
         loop = ufunc.resolve_dtypes(signature)
     except TypeError as err:
         raise errors.TracedTypeError(str(err), fix="cast the operands with .astype(...) to dtypes this ufunc accepts") from None
+    for dtype in loop:
+        if not ir_dtypes.is_supported(dtype):
+            raise errors.TracedTypeError(
+                f"numpy.{ufunc.__name__} would compute in {dtype}, which cannot be traced",
+                fix="convert the operands to one of " + ", ".join(str(d) for d in ir_dtypes.SUPPORTED_DTYPES),
+            )
     operands = [_lift_operand(x, dt) for x, dt in zip(inputs, loop[: ufunc.nin])]
     if ufunc.signature is None:  # elementwise: NumPy broadcasting first
         shape = primitives.broadcast_shapes(*(x.shape for x in operands))

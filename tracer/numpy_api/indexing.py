@@ -18,7 +18,7 @@ import numpy as np
 from ir import ops
 from tracer import errors
 from tracer import primitives as P
-from tracer.traced_array import TracedArray
+from tracer.traced_array import TracedArray, check_alive
 
 
 @dataclass(frozen=True)
@@ -93,6 +93,7 @@ def _resolve(shape: tuple[int, ...], index) -> _Box:
 
 
 def getitem(x: TracedArray, index) -> TracedArray:
+    check_alive(x)
     box = _resolve(x.shape, index)
     starts, steps, reversed_dims = box.ascending(x.shape)
     value = x._value
@@ -111,6 +112,7 @@ def getitem(x: TracedArray, index) -> TracedArray:
 
 def setitem(x: TracedArray, index, value) -> None:
     """`x[index] = value`, rebinding x's traced value (NumPy's in-place write, as value semantics)."""
+    check_alive(x)
     box = _resolve(x.shape, index)
     try:
         update = P.lift(value, x.dtype)

@@ -1,0 +1,62 @@
+"""`inline`: replace `func.call`s to single-block functions in the module by the callee's body.
+
+MLIR's own `inline` pass needs the func dialect's inliner extension, which jaxlib's
+bindings do not register, so with them it leaves every call in place. Calls are
+inlined innermost-first until none is left (a recursive call is an error, since
+StableHLO has no recursion); `symbol-dce` then drops the private callees.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from jaxlib.mlir import ir
+from jaxlib.mlir._mlir_libs import _jax_mlir_ext
+
+from passes.registry import register_pass
+
+
+def _functions(module: ir.Module) -> dict[str, ir.Operation]:
+    return {
+        ir.StringAttr(op.attributes["sym_name"]).value: op.operation
+        for op in module.body.operations
+        if op.operation.name == "func.func"
+    }
+
+
+def _calls(module: ir.Module) -> list[ir.Operation]:
+    found = []
+
+    def visit(op):
+        if op.name == "func.call":
+            found.append(op)
+        return ir.WalkResult.ADVANCE
+
+    module.operation.walk(visit)
+    return found
+
+
+@register_pass
+@dataclass(frozen=True)
+class Inline:
+    name: ClassVar[str] = "inline"
+    max_depth: int = 64  # nesting of calls inlined before giving up (recursion never terminates)
+
+    def apply(self, module: ir.Module) -> None:
+        functions = _functions(module)
+        for _ in range(self.max_depth):
+            calls = _calls(module)
+            if not calls:
+                return
+            with module.context:
+                for call in calls:
+                    callee = functions[ir.FlatSymbolRefAttr(call.attributes["callee"]).value]
+                    if len(callee.regions[0].blocks) != 1:
+                        continue  # a declaration or multi-block body: nothing StableHLO emits
+                    with ir.InsertionPoint(call), call.location:
+                        results = _jax_mlir_ext.inlined_func_call(callee, list(call.operands), call.location)
+                    for old, new in zip(call.results, results):
+                        old.replace_all_uses_with(new)
+                    call.erase()
+        raise RuntimeError(f"inline: calls still nested {self.max_depth} deep; is a function recursive?")
