@@ -7,6 +7,7 @@
 
 from tracer import numpy_api as _numpy_api  # noqa: F401  (fills the NumPy registries)
 from tracer.compiled import Compiled
+from tracer.control_flow import cond, fori_loop, scan, switch, while_loop
 from tracer.errors import (
     ConcretizationError,
     DonatedArgumentError,
@@ -47,6 +48,11 @@ __all__ = [
     "TracerError",
     "UnsupportedNumPyError",
     "compile",
+    "cond",
+    "fori_loop",
     "jit",
     "numpy_coverage",
+    "scan",
+    "switch",
+    "while_loop",
 ]

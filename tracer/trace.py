@@ -14,6 +14,20 @@ from ir.location import mlir_location, user_frame
 _state = threading.local()
 
 
+class Scope:
+    """Where values are defined: the function body, or a region of control flow inside it.
+
+    A value from a closed scope (a cond branch or loop body that finished tracing)
+    is not visible outside it; `closed` lets every use check that cheaply.
+    """
+
+    __slots__ = ("description", "closed")
+
+    def __init__(self, description: str):
+        self.description = description
+        self.closed = False
+
+
 class Trace:
     """One function under construction: a `FunctionBuilder` plus bookkeeping.
 
@@ -24,6 +38,7 @@ class Trace:
     def __init__(self, name: str, arg_types, *, module_name: str):
         self.builder = ir.FunctionBuilder(name, arg_types, module_name=module_name)
         self.finished = False
+        self.scope = Scope(f"the traced function {name}")
 
     @contextlib.contextmanager
     def active(self) -> Iterator["Trace"]:
@@ -34,6 +49,18 @@ class Trace:
                 yield self
         finally:
             _state.trace = previous
+
+    @contextlib.contextmanager
+    def region(self, block: mlir.Block, description: str) -> Iterator[Scope]:
+        """Emit into `block` (a region of control flow) in a new scope, closed on exit."""
+        outer, scope = self.scope, Scope(description)
+        self.scope = scope
+        try:
+            with mlir.InsertionPoint(block):
+                yield scope
+        finally:
+            scope.closed = True
+            self.scope = outer
 
     def finish(self, results) -> mlir.Module:
         self.finished = True

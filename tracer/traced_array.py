@@ -23,7 +23,7 @@ from tracer.trace import current_trace
 
 
 class TracedArray:
-    __slots__ = ("_value", "_trace", "shape", "dtype")
+    __slots__ = ("_value", "_trace", "_scope", "_weak", "shape", "dtype")
     __hash__ = None  # like np.ndarray: mutable, so unhashable
 
     def __init__(self, value, trace, shape=None, dtype=None):
@@ -31,6 +31,9 @@ class TracedArray:
             shape, dtype = dtypes.shape_and_dtype(value)
         self._value = value
         self._trace = trace
+        self._scope = trace.scope if trace is not None else None
+        # A loop index stands for a Python int: weak in NumPy's promotion (NEP 50), so `i * x` keeps x's dtype.
+        self._weak = False
         self.shape: tuple[int, ...] = tuple(shape)
         self.dtype: np.dtype = np.dtype(dtype)
 
@@ -202,11 +205,30 @@ def is_traced(x) -> bool:
 
 
 def check_alive(x: TracedArray) -> TracedArray:
-    """Refuse a TracedArray that belongs to a finished trace (it escaped through a global or closure)."""
+    """Refuse a TracedArray from a finished trace, or from a closed control-flow region."""
     if x._trace is not current_trace():
         raise errors.EscapedTracerError(
             f"{x!r} belongs to a trace that has already finished (it leaked out of a traced function, "
             "e.g. through a global, a closure or a list)",
             fix="return traced values from the jit function, and pass arrays in as arguments",
+        )
+    if x._scope.closed:
+        raise errors.EscapedTracerError(
+            f"{x!r} was computed inside {x._scope.description} and is used outside it",
+            fix="return it from the branch or loop body (or use @tracer.trace, which carries such variables)",
+        )
+    return x
+
+
+def check_writable(x: TracedArray) -> TracedArray:
+    """Refuse an in-place write inside a control-flow region to an array defined outside it."""
+    check_alive(x)
+    scope = x._trace.scope
+    if x._scope is not scope:
+        raise errors.TracerError(
+            f"an in-place update inside {scope.description} would change {x!r}, "
+            f"which was defined outside it in {x._scope.description}",
+            fix="return the new value from the branch or loop body instead (or use @tracer.trace, "
+                "which turns such variables into carried values)",
         )
     return x

@@ -7,6 +7,7 @@ NumPy semantics (broadcasting, promotion, negative axes) belong to `tracer/`.
 
 from ir.ops._common import OpBuildError, dtype_of, shape_of
 from ir.ops.constant import constant, iota
+from ir.ops.control_flow import case, dynamic_slice, dynamic_update_slice, if_, return_, while_
 from ir.ops.elementwise import (
     COMPARISON_DIRECTIONS,
     abs,

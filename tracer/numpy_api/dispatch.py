@@ -12,7 +12,7 @@ from ir import ops
 from tracer import errors, primitives
 from tracer.numpy_api.registry import HANDLED_FUNCTIONS, UFUNC_RULES, supported_names
 from tracer.trace import at_user_line
-from tracer.traced_array import TracedArray, check_alive, is_traced
+from tracer.traced_array import TracedArray, check_alive, check_writable, is_traced
 
 
 @contextlib.contextmanager
@@ -78,7 +78,9 @@ def _unsupported(name: str) -> errors.UnsupportedNumPyError:
 
 def _resolution_dtype(x):
     """What `ufunc.resolve_dtypes` needs: a dtype, or the Python type of a weak scalar (NEP 50)."""
-    if isinstance(x, (TracedArray, np.ndarray, np.generic)):
+    if type(x) is TracedArray:
+        return int if x._weak else x.dtype
+    if isinstance(x, (np.ndarray, np.generic)):
         return x.dtype
     if type(x) in (int, float, complex):
         return type(x)
@@ -136,6 +138,7 @@ def _write_out(ufunc, out, result: TracedArray) -> TracedArray:
             f"numpy.{ufunc.__name__}: a traced result cannot be written into a NumPy array (out=)",
             fix="assign the result to a name instead of passing out=",
         )
+    check_writable(target)
     if not np.can_cast(result.dtype, target.dtype, casting="same_kind"):
         raise errors.TracedTypeError(
             f"Cannot cast ufunc '{ufunc.__name__}' output from {result.dtype!r} to {target.dtype!r} with casting rule 'same_kind'",

@@ -18,7 +18,7 @@ import numpy as np
 from ir import ops
 from tracer import errors
 from tracer import primitives as P
-from tracer.traced_array import TracedArray, check_alive
+from tracer.traced_array import TracedArray, check_alive, check_writable
 
 
 @dataclass(frozen=True)
@@ -112,7 +112,7 @@ def getitem(x: TracedArray, index) -> TracedArray:
 
 def setitem(x: TracedArray, index, value) -> None:
     """`x[index] = value`, rebinding x's traced value (NumPy's in-place write, as value semantics)."""
-    check_alive(x)
+    check_writable(x)
     box = _resolve(x.shape, index)
     try:
         update = P.lift(value, x.dtype)

@@ -1,0 +1,6 @@
+"""Structured control flow under tracing: cond, switch, while_loop, fori_loop, scan."""
+
+from tracer.control_flow.cond import cond, switch
+from tracer.control_flow.loops import TRIP_COUNT_ATTRIBUTE, fori_loop, scan, while_loop
+
+__all__ = ["TRIP_COUNT_ATTRIBUTE", "cond", "fori_loop", "scan", "switch", "while_loop"]

@@ -1,0 +1,250 @@
+"""Loops under tracing: `while_loop`, `fori_loop` and `scan`, all as one `stablehlo.while`.
+
+Outside a trace (plain NumPy values), each runs as the Python loop it describes, so
+code written with them works eagerly and compiled alike. Carried values may be
+pytrees of arrays and Python numbers; a number becomes a 0-d array of NumPy's
+default dtype, promoted (once, by retracing) if the body makes it wider.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+from jax import tree_util
+from jaxlib.mlir import ir as mlir
+
+from ir import ops
+from tracer import errors, primitives
+from tracer.control_flow._regions import WEAK_TYPES, Holder, check_same_structure, describe, lift_leaf, signature_of
+from tracer.trace import at_user_line, current_trace
+from tracer.traced_array import TracedArray, check_alive, is_traced
+
+# Discardable attribute on a loop's stablehlo.while: its trip count when known at trace time.
+TRIP_COUNT_ATTRIBUTE = "pyreactant.trip_count"
+
+
+def _any_traced(*trees) -> bool:
+    return any(is_traced(leaf) for tree in trees for leaf in tree_util.tree_leaves(tree))
+
+
+def _predicate(leaves, tree, what: str) -> TracedArray:
+    if len(leaves) != 1:
+        raise errors.TracedTypeError(f"{what} must return one boolean scalar, got {len(leaves)} values")
+    (leaf,) = leaves
+    if not is_traced(leaf):  # a Python/NumPy bool: the loop condition does not depend on the carry
+        leaf = primitives.lift(np.asarray(leaf, dtype=np.bool_))
+    check_alive(leaf)
+    if leaf.shape != ():
+        raise errors.TracedShapeError(f"{what} must return a scalar (0-d), got shape {leaf.shape}",
+                                      fix="reduce it, e.g. with .any() or .all()")
+    return primitives.convert(leaf, np.bool_)
+
+
+def _build_while(cond_fn: Callable, body_fn: Callable, init, what: str):
+    """(results pytree, the stablehlo.while op) for a traced loop over `init`."""
+    trace = current_trace()
+    leaves, tree = tree_util.tree_flatten(init)
+    weak = [isinstance(leaf, WEAK_TYPES) for leaf in leaves]
+    carried_dtypes = [signature_of(leaf)[1] if not w else np.result_type(leaf) for leaf, w in zip(leaves, weak)]
+    for _attempt in range(2):  # a second pass only when a Python-number carry had to widen
+        carried = [lift_leaf(leaf, dtype) for leaf, dtype in zip(leaves, carried_dtypes)]
+        signatures = [(c.shape, c.dtype) for c in carried]
+        with Holder(trace, signatures, f"the body of {what}") as body:
+            out_leaves, out_tree = body.run(lambda *xs: body_fn(tree_util.tree_unflatten(tree, xs)), *body.arguments)
+            check_same_structure(what, (carried, tree), (out_leaves, out_tree), ("the initial carry", "the body"))
+            widened = _widen(what, carried, out_leaves, weak)
+            if widened is not None:
+                carried_dtypes = widened
+                continue
+            with body.more():
+                next_values = [lift_leaf(leaf, c.dtype)._value for leaf, c in zip(out_leaves, carried)]
+            with Holder(trace, signatures, f"the condition of {what}") as condition:
+                pred_leaves, _ = condition.run(lambda *xs: cond_fn(tree_util.tree_unflatten(tree, xs)),
+                                               *condition.arguments)
+                with condition.more():
+                    pred = _predicate(pred_leaves, None, f"the condition of {what}")._value
+                op, cond_block, body_block = ops.while_([c._value for c in carried])
+                condition.splice_into(cond_block, list(cond_block.arguments))
+                with trace.region(cond_block, f"the condition of {what}"):
+                    ops.return_([pred])
+            body.splice_into(body_block, list(body_block.arguments))
+            with trace.region(body_block, f"the body of {what}"):
+                ops.return_(next_values)
+        results = [primitives.wrap(value, c.shape, c.dtype) for value, c in zip(op.results, carried)]
+        return tree_util.tree_unflatten(tree, results), op
+    raise AssertionError("unreachable: widening happens at most once per carried leaf")
+
+
+def _widen(what: str, carried, out_leaves, weak) -> list | None:
+    """New carry dtypes if the body widened a Python-number carry; an error if it changed an array's dtype."""
+    widened, changed = [], False
+    for position, (c, out, is_weak) in enumerate(zip(carried, out_leaves, weak)):
+        out_dtype = c.dtype if isinstance(out, WEAK_TYPES) else np.dtype(out.dtype)
+        if out_dtype == c.dtype:
+            widened.append(c.dtype)
+        elif is_weak and np.result_type(c.dtype, out_dtype) == out_dtype:
+            widened.append(out_dtype)
+            changed = True
+        else:
+            raise errors.TracedTypeError(
+                f"{what}: carried value {position} enters the body as {describe(c)} but leaves it as {describe(out)}",
+                fix=f"cast it back in the body (.astype({c.dtype})) or start from the dtype the body produces",
+            )
+    return widened if changed else None
+
+
+def while_loop(cond_fn: Callable, body_fn: Callable, init):
+    """`while cond_fn(v): v = body_fn(v)`, returning v; one `stablehlo.while` when traced."""
+    if current_trace() is None:
+        value = init
+        while bool(np.asarray(cond_fn(value))):
+            value = body_fn(value)
+        return value
+    with at_user_line():
+        result, _ = _build_while(cond_fn, body_fn, init, "tracer.while_loop")
+        return result
+
+
+def _weak_index(i: TracedArray) -> TracedArray:
+    """The loop index as the body sees it: a Python-int-like (weak) array, so `i * x` keeps x's dtype."""
+    index = primitives.wrap(i._value, i.shape, i.dtype)
+    index._weak = True
+    return index
+
+
+def fori_loop(lower, upper, body_fn: Callable, init):
+    """`for i in range(lower, upper): v = body_fn(i, v)`, returning v; one `stablehlo.while` when traced.
+
+    With Python-int bounds the trip count is recorded on the loop (attribute
+    `pyreactant.trip_count`) for later passes. `i` behaves like a Python int in
+    NumPy's dtype promotion.
+    """
+    if current_trace() is None and not _any_traced(lower, upper):
+        value = init
+        for i in range(int(lower), int(upper)):
+            value = body_fn(i, value)
+        return value
+    with at_user_line():
+        index_dtype = np.result_type(*(b.dtype if is_traced(b) else np.asarray(b).dtype for b in (lower, upper)))
+        if not np.issubdtype(index_dtype, np.integer):
+            raise errors.TracedTypeError(f"tracer.fori_loop bounds must be integers, got {index_dtype}")
+        start = primitives.lift(lower, index_dtype)
+        stop = primitives.lift(upper, index_dtype)
+        for bound, name in ((start, "lower"), (stop, "upper")):
+            if bound.shape != ():
+                raise errors.TracedShapeError(f"tracer.fori_loop's {name} bound must be a scalar, got shape {bound.shape}")
+
+        def cond(carry):
+            return carry[0] < stop
+
+        def body(carry):
+            i, value = carry
+            return i + 1, body_fn(_weak_index(i), value)
+
+        (_, result), op = _build_while(cond, body, (start, init), "tracer.fori_loop")
+        if not _any_traced(lower, upper):
+            trip_count = max(0, int(upper) - int(lower))
+            op.attributes[TRIP_COUNT_ATTRIBUTE] = mlir.IntegerAttr.get(mlir.IntegerType.get_signless(64), trip_count)
+        return result
+
+
+def scan(fn: Callable, init, xs=None, length: int | None = None, reverse: bool = False):
+    """`carry, y = fn(carry, x)` over the leading axis of `xs`; returns (carry, ys stacked on axis 0).
+
+    `xs` may be a pytree of arrays (all with the same leading length) or None with `length`.
+    """
+    x_leaves, x_tree = tree_util.tree_flatten(xs)
+    lengths = {_leading_length(leaf) for leaf in x_leaves}
+    if None in lengths:
+        raise errors.TracedShapeError("tracer.scan: every leaf of xs needs a leading axis to scan over")
+    if length is not None:
+        lengths.add(int(length))
+    if len(lengths) != 1:
+        raise errors.TracedShapeError(
+            f"tracer.scan: xs leaves and length disagree on the number of steps: {sorted(lengths)}" if lengths
+            else "tracer.scan: give xs or length",
+            fix="give every xs leaf the same leading dimension (and a matching length=)",
+        )
+    (steps,) = lengths
+    if current_trace() is None and not _any_traced(init, xs):
+        return _scan_eagerly(fn, init, x_leaves, x_tree, steps, reverse)
+    with at_user_line():
+        return _scan_traced(fn, init, x_leaves, x_tree, steps, reverse)
+
+
+def _leading_length(leaf) -> int | None:
+    shape = leaf.shape if is_traced(leaf) else np.shape(leaf)
+    return shape[0] if shape else None
+
+
+def _scan_eagerly(fn, init, x_leaves, x_tree, steps, reverse):
+    if steps == 0:
+        raise ValueError("tracer.scan over zero steps outside jit cannot tell the shape of ys; run it inside tracer.jit")
+    carry, ys = init, []
+    order = range(steps - 1, -1, -1) if reverse else range(steps)
+    for i in order:
+        carry, y = fn(carry, tree_util.tree_unflatten(x_tree, [np.asarray(leaf)[i] for leaf in x_leaves]))
+        ys.append(y)
+    if reverse:
+        ys.reverse()
+    return carry, tree_util.tree_map(lambda *parts: np.stack(parts), *ys)
+
+
+def _scan_traced(fn, init, x_leaves, x_tree, steps, reverse):
+    trace = current_trace()
+    xs = [primitives.lift(leaf) for leaf in x_leaves]
+    x_signatures = [(x.shape[1:], x.dtype) for x in xs]
+    carry_leaves, carry_tree = tree_util.tree_flatten(init)
+    carry_signatures = [signature_of(leaf) if not isinstance(leaf, WEAK_TYPES) else ((), np.result_type(leaf))
+                        for leaf in carry_leaves]
+    # First pass: learn the per-step outputs' shapes and dtypes (the ys buffers need them up front).
+    with Holder(trace, carry_signatures + x_signatures, "the body of tracer.scan") as probe:
+        args = probe.arguments
+        out_leaves, out_tree = probe.run(
+            lambda *a: fn(tree_util.tree_unflatten(carry_tree, a[: len(carry_leaves)]),
+                          tree_util.tree_unflatten(x_tree, a[len(carry_leaves):])), *args)
+        result = tree_util.tree_unflatten(out_tree, out_leaves)
+        if not (isinstance(result, (tuple, list)) and len(result) == 2):
+            raise errors.TracedTypeError("tracer.scan: fn must return a pair (new_carry, y)",
+                                         fix="end fn with `return carry, y` (y may be None)")
+        y_leaves, y_tree = tree_util.tree_flatten(result[1])
+        y_signatures = [signature_of(leaf) if not isinstance(leaf, WEAK_TYPES) else ((), np.result_type(leaf))
+                        for leaf in y_leaves]
+    index_dtype = np.dtype(np.int64)
+    buffers = [primitives.full((steps, *shape), 0, dtype) for shape, dtype in y_signatures]
+
+    def cond(state):
+        return state[0] < steps
+
+    def body(state):
+        i, carry, ys = state
+        position = (steps - 1 - i) if reverse else i
+        x = [_row(leaf, position) for leaf in xs]
+        new_carry, y = fn(carry, tree_util.tree_unflatten(x_tree, x))
+        new_y_leaves, new_y_tree = tree_util.tree_flatten(y)
+        if new_y_tree != y_tree:
+            raise errors.TracedTypeError("tracer.scan: fn returned ys of another structure on the real pass")
+        ys = [_write_row(buffer, lift_leaf(leaf, buffer.dtype), position) for buffer, leaf in zip(ys, new_y_leaves)]
+        return i + 1, new_carry, ys
+
+    start = primitives.full((), 0, index_dtype)
+    (_, carry, ys), op = _build_while(cond, body, (start, init, buffers), "tracer.scan")
+    op.attributes[TRIP_COUNT_ATTRIBUTE] = mlir.IntegerAttr.get(mlir.IntegerType.get_signless(64), steps)
+    return carry, tree_util.tree_unflatten(y_tree, ys)
+
+
+def _row(array: TracedArray, position: TracedArray) -> TracedArray:
+    zero = primitives.full((), 0, position.dtype)._value
+    starts = [position._value] + [zero] * (array.ndim - 1)
+    row = ops.dynamic_slice(array._value, starts, (1, *array.shape[1:]))
+    return primitives.reshape(primitives.wrap(row, (1, *array.shape[1:]), array.dtype), array.shape[1:])
+
+
+def _write_row(buffer: TracedArray, row: TracedArray, position: TracedArray) -> TracedArray:
+    if row.shape != buffer.shape[1:]:
+        raise errors.TracedShapeError(f"tracer.scan: y changed shape from {buffer.shape[1:]} to {row.shape}")
+    zero = primitives.full((), 0, position.dtype)._value
+    update = primitives.reshape(row, (1, *row.shape))._value
+    value = ops.dynamic_update_slice(buffer._value, update, [position._value] + [zero] * (buffer.ndim - 1))
+    return primitives.wrap(value, buffer.shape, buffer.dtype)
