@@ -7,7 +7,7 @@
 
 from tracer import numpy_api as _numpy_api  # noqa: F401  (fills the NumPy registries)
 from tracer.compiled import Compiled
-from tracer.control_flow import cond, fori_loop, scan, switch, while_loop
+from tracer.control_flow import cond, fori_loop, scan, switch, trace, while_loop
 from tracer.errors import (
     ConcretizationError,
     DonatedArgumentError,
@@ -54,5 +54,6 @@ __all__ = [
     "numpy_coverage",
     "scan",
     "switch",
+    "trace",
     "while_loop",
 ]

@@ -44,6 +44,10 @@ def convert(x: TracedArray, dtype) -> TracedArray:
     if dtype == np.bool_:
         zero = ops.constant(np.zeros((), x.dtype))
         return wrap(ops.compare(x._value, ops.broadcast_in_dim(zero, x.shape, ()), "NE"), x.shape, dtype)
+    if x.dtype == np.bool_ and np.issubdtype(dtype, np.floating):
+        # XLA rewrites convert(pred) * y into select(pred, y, 0), which gives 0 where NumPy gives
+        # 0 * inf = nan (openxla/xla#2438). A select of 1/0 keeps the multiply.
+        return select(x, full(x.shape, 1, dtype), full(x.shape, 0, dtype))
     return wrap(ops.convert(x._value, dtype), x.shape, dtype)
 
 

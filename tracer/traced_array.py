@@ -197,6 +197,13 @@ for _name, _ufunc in {"lt": np.less, "le": np.less_equal, "gt": np.greater, "ge"
 for _name, _ufunc in {"neg": np.negative, "pos": np.positive, "abs": np.absolute, "invert": np.invert}.items():
     setattr(TracedArray, f"__{_name}__", lambda self, _u=_ufunc: _u(self))
 
+def _power(self, other):
+    # NumPy's array power takes a fast path for a Python 2: np.square (bool ** 2 is int8, not int64).
+    return np.square(self) if type(other) is int and other == 2 else np.power(self, other)
+
+
+TracedArray.__pow__ = _power
+
 del _name, _ufunc, _forward, _reflected
 
 

@@ -11,6 +11,7 @@ from jaxlib.mlir import ir as mlir
 
 import ir
 from tracer import errors, primitives, signature
+from tracer.control_flow._autograph_runtime import Undefined
 from tracer.trace import Trace
 from tracer.traced_array import TracedArray, check_alive, is_traced
 
@@ -65,6 +66,8 @@ def trace(fn: Callable, leaves: list, treedef, static_key: tuple, *, donated: fr
                 values.append(traced._value)
                 out_signatures.append((traced.shape, traced.dtype))
             else:
+                if type(leaf) is Undefined:  # a variable @tracer.trace could not give a value
+                    leaf._fail()
                 out_template.append(leaf)  # Python numbers, strings ... returned as they are
     for index in donated:
         # XLA may reuse a donor's buffer for an output of the same shape (input/output aliasing).

@@ -134,10 +134,31 @@ def edge_operands(ufunc, dtype):
     return fixed_values(ufunc, 0, dtype)[:, None], fixed_values(ufunc, 1, dtype)[None, :]
 
 
+MIXED_PAIRS = [(np.dtype(a), np.dtype(b)) for a, b in [(np.bool_, np.bool_), (np.bool_, np.float32), (np.float64, np.bool_),
+                                                       (np.int8, np.float16), (np.uint8, np.int8)]]
+
+
+def mixed_edge_operands(ufunc, dtype_x, dtype_y):
+    """Every pair of edge values, as two operands of the same shape (no broadcasting in between)."""
+    x, y = np.broadcast_arrays(fixed_values(ufunc, 0, dtype_x)[:, None], fixed_values(ufunc, 1, dtype_y)[None, :])
+    return x.copy(), y.copy()
+
+
 @pytest.mark.parametrize("ufunc", UFUNCS, ids=lambda u: u.__name__)
 def test_ufunc_every_dtype_edge_values(ufunc):
-    """Each dtype NumPy has a loop for gives NumPy's dtype and values; the others raise TypeError in both."""
-    check_cases({str(dtype): ufunc_case(ufunc, *edge_operands(ufunc, dtype)) for dtype in ALL_DTYPES})
+    """Each dtype NumPy has a loop for gives NumPy's dtype and values; the others raise TypeError in both.
+
+    Binary ufuncs also get a few mixed pairs: a bool operand times inf or nan must stay IEEE (0 * inf = nan).
+    """
+    cases = {str(dtype): ufunc_case(ufunc, *edge_operands(ufunc, dtype)) for dtype in ALL_DTYPES}
+    if ufunc.nin == 2:
+        cases |= {f"{a}-{b}": ufunc_case(ufunc, *mixed_edge_operands(ufunc, a, b)) for a, b in MIXED_PAIRS}
+        for flag in (False, True):  # 0-d operands
+            cases[f"0-d {flag}-0-d float32 inf"] = ufunc_case(ufunc, np.array(flag), np.array(np.inf, np.float32))
+            cases[f"0-d float16 nan-0-d {flag}"] = ufunc_case(ufunc, np.array(np.nan, np.float16), np.array(flag))
+            if flag or not _nonzero_required(ufunc, 1):  # (bool // bool is integer division)
+                cases[f"bool[2]-0-d {flag}"] = ufunc_case(ufunc, np.array([False, True]), np.array(flag))
+    check_cases(cases)
 
 
 # -- every ufunc on drawn dtypes, broadcast shapes and values ------------------------------------
@@ -276,15 +297,19 @@ DTYPE_PAIRS = [(d, d) for d in ALL_DTYPES] + [
 ]
 
 
+def _small_matrix(shape, dtype):
+    values = np.arange(np.prod(shape)).reshape(shape) % 3
+    return values.astype(dtype) if dtype.kind in "ub" else (values - 1).astype(dtype)
+
+
 def _operator_case(symbol, dtype_x, dtype_y) -> Case:
     fn = BINARY_OPERATORS[symbol]
     ufunc = OPERATOR_UFUNC.get(symbol, np.add)
     x, y = fixed_values(ufunc, 0, dtype_x), fixed_values(ufunc, 1, dtype_y)
-    if symbol == "@":  # small values: integer matmul sums may not overflow differently
-        x, y = np.resize(x, (3, 4)) % 5 if x.dtype.kind in "iu" else np.resize(x, (3, 4)), np.resize(y, (4, 2))
-        y = y % 5 if y.dtype.kind in "iu" else np.nan_to_num(y, posinf=3.0, neginf=-3.0, nan=0.5)
-        x = np.nan_to_num(x, posinf=3.0, neginf=-3.0, nan=0.5) if x.dtype.kind == "f" else x
-        return Case(fn, (x, y), rtol=4 * RTOL[_result_dtype(np.add, (x, y))] if _result_dtype(np.add, (x, y)).kind == "f" else None)
+    if symbol == "@":  # small exact values: sums of 4 products stay exact and in range for every dtype
+        x = _small_matrix((3, 4), dtype_x)
+        y = _small_matrix((4, 2), dtype_y)
+        return Case(fn, (x, y), rtol=0.0)
     case = ufunc_case(ufunc, x[:, None], y[None, :])
     return Case(fn, case.args, rtol=case.rtol, atol=case.atol, signed_zeros=True)
 

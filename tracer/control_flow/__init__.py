@@ -2,5 +2,6 @@
 
 from tracer.control_flow.cond import cond, switch
 from tracer.control_flow.loops import TRIP_COUNT_ATTRIBUTE, fori_loop, scan, while_loop
+from tracer.control_flow.autograph import trace
 
-__all__ = ["TRIP_COUNT_ATTRIBUTE", "cond", "fori_loop", "scan", "switch", "while_loop"]
+__all__ = ["TRIP_COUNT_ATTRIBUTE", "cond", "fori_loop", "scan", "switch", "trace", "while_loop"]

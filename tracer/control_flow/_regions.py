@@ -43,7 +43,11 @@ def describe_tree(leaves, tree) -> str:
 def lift_leaf(leaf, dtype=None) -> TracedArray:
     """A carried or returned leaf as a TracedArray: Python numbers become 0-d arrays (NumPy's default dtype)."""
     if is_traced(leaf) or isinstance(leaf, (np.ndarray, np.generic, *WEAK_TYPES)) or hasattr(leaf, "__array__"):
-        return primitives.lift(leaf, dtype)
+        try:
+            return primitives.lift(leaf, dtype)
+        except OverflowError as err:
+            raise errors.TracedOverflowError(f"{err} (a number returned from control flow)",
+                                             fix=f"return a value that fits {dtype}, or cast the other results") from None
     raise errors.TracedTypeError(
         f"control flow can carry and return arrays and numbers only, got {type(leaf).__name__} {leaf!r}",
         fix="return arrays (or pytrees of them) from branches and loop bodies",
@@ -98,14 +102,25 @@ class Holder:
             self.scope.closed = True
             trace.scope = outer
 
-    def splice_into(self, target: mlir.Block, replacements: Sequence[mlir.Value]) -> None:
-        """Move the holder's ops to the end of `target`, its arguments replaced by `replacements`."""
-        for argument, replacement in zip(self.block.arguments, replacements):
+    def splice_into(self, target: mlir.Block, replacements: Sequence[mlir.Value],
+                    values: Sequence[mlir.Value] = ()) -> list[mlir.Value]:
+        """Move the holder's ops to the end of `target`, its arguments replaced by `replacements`.
+
+        Returns `values` (results computed in the holder) with holder arguments among them
+        replaced too: a body that hands an input straight back must return the region's argument.
+        """
+        arguments = list(self.block.arguments)
+        for argument, replacement in zip(arguments, replacements):
             argument.replace_all_uses_with(replacement)
         point = mlir.InsertionPoint(target)
         for op in list(self.block.operations):
             op.detach_from_parent()
             point.insert(op)
+        remapped = []
+        for value in values:
+            match = next((i for i, argument in enumerate(arguments) if value == argument), None)
+            remapped.append(replacements[match] if match is not None else value)
+        return remapped
 
 
 def check_same_structure(what: str, first: tuple, second: tuple, names: tuple[str, str]) -> None:
@@ -119,8 +134,19 @@ def check_same_structure(what: str, first: tuple, second: tuple, names: tuple[st
         )
 
 
+def check_leaves(what: str, leaves) -> None:
+    for leaf in leaves:
+        if not (is_traced(leaf) or isinstance(leaf, (np.ndarray, np.generic, *WEAK_TYPES))):
+            raise errors.TracedTypeError(
+                f"{what}: control flow can carry and return arrays and numbers only, got {type(leaf).__name__} {leaf!r}",
+                fix="return arrays (or pytrees of them) from branches and loop bodies",
+            )
+
+
 def unify_dtypes(what: str, leaf_sets: Sequence[Sequence], names: Sequence[str]) -> list[np.dtype]:
-    """Per leaf, the dtype all sets agree on. Python numbers (weak) adapt to the arrays; arrays must agree."""
+    """Per leaf, the dtype all sets agree on: arrays must agree; Python numbers (weak) join in by NEP 50."""
+    for leaves in leaf_sets:
+        check_leaves(what, leaves)
     result = []
     for position, leaves in enumerate(zip(*leaf_sets)):
         strong = {np.dtype(leaf.dtype) for leaf in leaves if not isinstance(leaf, WEAK_TYPES)}
@@ -130,5 +156,6 @@ def unify_dtypes(what: str, leaf_sets: Sequence[Sequence], names: Sequence[str])
                 f"{what}: result {position} has different dtypes ({shown})",
                 fix="cast with .astype(...) so every branch returns the same dtype",
             )
-        result.append(strong.pop() if strong else np.result_type(*leaves))
+        weak = [leaf for leaf in leaves if isinstance(leaf, WEAK_TYPES)]
+        result.append(np.result_type(*strong, *weak))
     return result

@@ -27,8 +27,9 @@ def _selector(value, dtype, what: str) -> TracedArray:
 
 
 def _fresh(operands):
-    """Branches get their own TracedArray objects, so an in-place write in one branch stays in it."""
-    return [primitives.wrap(x._value, x.shape, x.dtype) if is_traced(x) else x for x in operands]
+    """Each branch gets its own copies (made inside its scope): an in-place write stays in that branch."""
+    return [primitives.wrap(x._value, x.shape, x.dtype) if is_traced(x)
+            else np.array(x, copy=True) if isinstance(x, np.ndarray) else x for x in operands]
 
 
 def _branches(kind: str, selector_value, branches: Sequence[Callable], operands, names):
@@ -37,7 +38,7 @@ def _branches(kind: str, selector_value, branches: Sequence[Callable], operands,
     traced = []
     for branch, name in zip(branches, names):
         holder = Holder(trace, [], f"the {name} of tracer.{kind}")
-        traced.append((holder, *holder.run(branch, *_fresh(operands))))
+        traced.append((holder, *holder.run(lambda fn=branch: fn(*_fresh(operands)))))
     try:
         first_leaves, first_tree = traced[0][1], traced[0][2]
         for (_, leaves, tree), name in zip(traced[1:], names[1:]):
@@ -86,8 +87,15 @@ def switch(index, branches: Sequence[Callable], *operands):
     if not is_traced(index):
         return branches[int(np.clip(np.asarray(index), 0, len(branches) - 1))](*operands)
     with at_user_line():
-        selector = _selector(index, np.int32, "tracer.switch's index")
-        low, high = primitives.full((), 0, np.int32), primitives.full((), len(branches) - 1, np.int32)
-        clamped = ops.clamp(low._value, selector._value, high._value)
+        check_alive(index)
+        if index.shape != ():
+            raise errors.TracedShapeError(f"tracer.switch's index must be a scalar (0-d), got shape {index.shape}",
+                                          fix="reduce it first, or index it")
+        if not np.issubdtype(index.dtype, np.integer):
+            raise errors.TracedTypeError(f"tracer.switch's index must be an integer, got {index.dtype}")
+        # Clamp in the index's own dtype: narrowing first would wrap large indices around.
+        low, high = primitives.full((), 0, index.dtype), primitives.full((), len(branches) - 1, index.dtype)
+        clamped = primitives.wrap(ops.clamp(low._value, index._value, high._value), (), index.dtype)
+        clamped = _selector(clamped, np.int32, "tracer.switch's index")._value
         names = tuple(f"branch {i}" for i in range(len(branches)))
         return _branches("switch", clamped, branches, operands, names)

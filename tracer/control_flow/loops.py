@@ -16,7 +16,8 @@ from jaxlib.mlir import ir as mlir
 
 from ir import ops
 from tracer import errors, primitives
-from tracer.control_flow._regions import WEAK_TYPES, Holder, check_same_structure, describe, lift_leaf, signature_of
+from tracer.control_flow._regions import (WEAK_TYPES, Holder, check_leaves, check_same_structure, describe,
+                                          lift_leaf, signature_of)
 from tracer.trace import at_user_line, current_trace
 from tracer.traced_array import TracedArray, check_alive, is_traced
 
@@ -52,6 +53,7 @@ def _build_while(cond_fn: Callable, body_fn: Callable, init, what: str):
         signatures = [(c.shape, c.dtype) for c in carried]
         with Holder(trace, signatures, f"the body of {what}") as body:
             out_leaves, out_tree = body.run(lambda *xs: body_fn(tree_util.tree_unflatten(tree, xs)), *body.arguments)
+            check_leaves(what, out_leaves)
             check_same_structure(what, (carried, tree), (out_leaves, out_tree), ("the initial carry", "the body"))
             widened = _widen(what, carried, out_leaves, weak)
             if widened is not None:
@@ -65,10 +67,10 @@ def _build_while(cond_fn: Callable, body_fn: Callable, init, what: str):
                 with condition.more():
                     pred = _predicate(pred_leaves, None, f"the condition of {what}")._value
                 op, cond_block, body_block = ops.while_([c._value for c in carried])
-                condition.splice_into(cond_block, list(cond_block.arguments))
+                (pred,) = condition.splice_into(cond_block, list(cond_block.arguments), [pred])
                 with trace.region(cond_block, f"the condition of {what}"):
                     ops.return_([pred])
-            body.splice_into(body_block, list(body_block.arguments))
+            next_values = body.splice_into(body_block, list(body_block.arguments), next_values)
             with trace.region(body_block, f"the body of {what}"):
                 ops.return_(next_values)
         results = [primitives.wrap(value, c.shape, c.dtype) for value, c in zip(op.results, carried)]
@@ -196,23 +198,23 @@ def _scan_traced(fn, init, x_leaves, x_tree, steps, reverse):
     xs = [primitives.lift(leaf) for leaf in x_leaves]
     x_signatures = [(x.shape[1:], x.dtype) for x in xs]
     carry_leaves, carry_tree = tree_util.tree_flatten(init)
-    carry_signatures = [signature_of(leaf) if not isinstance(leaf, WEAK_TYPES) else ((), np.result_type(leaf))
-                        for leaf in carry_leaves]
-    # First pass: learn the per-step outputs' shapes and dtypes (the ys buffers need them up front).
-    with Holder(trace, carry_signatures + x_signatures, "the body of tracer.scan") as probe:
-        args = probe.arguments
-        out_leaves, out_tree = probe.run(
-            lambda *a: fn(tree_util.tree_unflatten(carry_tree, a[: len(carry_leaves)]),
-                          tree_util.tree_unflatten(x_tree, a[len(carry_leaves):])), *args)
-        result = tree_util.tree_unflatten(out_tree, out_leaves)
-        if not (isinstance(result, (tuple, list)) and len(result) == 2):
-            raise errors.TracedTypeError("tracer.scan: fn must return a pair (new_carry, y)",
-                                         fix="end fn with `return carry, y` (y may be None)")
-        y_leaves, y_tree = tree_util.tree_flatten(result[1])
-        y_signatures = [signature_of(leaf) if not isinstance(leaf, WEAK_TYPES) else ((), np.result_type(leaf))
-                        for leaf in y_leaves]
+    weak = [isinstance(leaf, WEAK_TYPES) for leaf in carry_leaves]
+    carry_signatures = [((), np.result_type(leaf)) if w else signature_of(leaf) for leaf, w in zip(carry_leaves, weak)]
+    # First pass: learn the per-step outputs' shapes and dtypes (the ys buffers need them up front),
+    # again if a Python-number carry widens, since ys may depend on the carry's dtype.
+    for _attempt in range(2):
+        y_leaves, y_tree, widened = _probe_scan(trace, fn, carry_tree, carry_signatures, weak, x_tree, x_signatures)
+        if widened is None:
+            break
+        carry_signatures = widened
+    y_signatures = [((), np.result_type(leaf)) if isinstance(leaf, WEAK_TYPES) else (leaf.shape, leaf.dtype)
+                    for leaf in y_leaves]
+    init = tree_util.tree_unflatten(carry_tree, [lift_leaf(leaf, dtype) for leaf, (_, dtype)
+                                                 in zip(carry_leaves, carry_signatures)])
     index_dtype = np.dtype(np.int64)
     buffers = [primitives.full((steps, *shape), 0, dtype) for shape, dtype in y_signatures]
+    if steps == 0:  # nothing to run: the carry as given and empty ys
+        return init, tree_util.tree_unflatten(y_tree, buffers)
 
     def cond(state):
         return state[0] < steps
@@ -232,6 +234,40 @@ def _scan_traced(fn, init, x_leaves, x_tree, steps, reverse):
     (_, carry, ys), op = _build_while(cond, body, (start, init, buffers), "tracer.scan")
     op.attributes[TRIP_COUNT_ATTRIBUTE] = mlir.IntegerAttr.get(mlir.IntegerType.get_signless(64), steps)
     return carry, tree_util.tree_unflatten(y_tree, ys)
+
+
+def _probe_scan(trace, fn, carry_tree, carry_signatures, weak, x_tree, x_signatures):
+    """(y leaves, y tree, widened carry signatures or None) from tracing fn once into a scratch block."""
+    n_carry = len(carry_signatures)
+    with Holder(trace, list(carry_signatures) + list(x_signatures), "the body of tracer.scan") as probe:
+        out_leaves, out_tree = probe.run(
+            lambda *a: fn(tree_util.tree_unflatten(carry_tree, a[:n_carry]), tree_util.tree_unflatten(x_tree, a[n_carry:])),
+            *probe.arguments)
+        result = tree_util.tree_unflatten(out_tree, out_leaves)
+        if not (isinstance(result, (tuple, list)) and len(result) == 2):
+            raise errors.TracedTypeError("tracer.scan: fn must return a pair (new_carry, y)",
+                                         fix="end fn with `return carry, y` (y may be None)")
+        new_carry, y = result
+        carry_out, carry_out_tree = tree_util.tree_flatten(new_carry)
+        y_leaves, y_tree = tree_util.tree_flatten(y)
+        check_leaves("tracer.scan", carry_out + y_leaves)
+        carried = probe.arguments[:n_carry]
+        check_same_structure("tracer.scan", (carried, carry_tree), (carry_out, carry_out_tree),
+                             ("the initial carry", "fn's new carry"))
+        widened = _widen("tracer.scan", carried, carry_out, weak)
+        widened = None if widened is None else [(sig[0], dtype) for sig, dtype in zip(carry_signatures, widened)]
+        # y leaves are read for shape and dtype only; as the probe goes away, keep plain descriptions.
+        return [_Spec(*signature_of(leaf)) if not isinstance(leaf, WEAK_TYPES) else leaf for leaf in y_leaves], \
+            y_tree, widened
+
+
+class _Spec:
+    """Shape and dtype of a probed value, outliving the probe's scratch block."""
+
+    __slots__ = ("shape", "dtype")
+
+    def __init__(self, shape, dtype):
+        self.shape, self.dtype = shape, dtype
 
 
 def _row(array: TracedArray, position: TracedArray) -> TracedArray:

@@ -76,10 +76,17 @@ def _unsupported(name: str) -> errors.UnsupportedNumPyError:
     return errors.UnsupportedNumPyError(f"{name} is not supported under tracing", fix=fix)
 
 
+_WEAK_PYTHON_TYPE = {"b": bool, "i": int, "u": int, "f": float}
+
+
+def _is_weak(x) -> bool:
+    return type(x) in (int, float, complex) or (type(x) is TracedArray and x._weak)
+
+
 def _resolution_dtype(x):
     """What `ufunc.resolve_dtypes` needs: a dtype, or the Python type of a weak scalar (NEP 50)."""
     if type(x) is TracedArray:
-        return int if x._weak else x.dtype
+        return _WEAK_PYTHON_TYPE[x.dtype.kind] if x._weak else x.dtype
     if isinstance(x, (np.ndarray, np.generic)):
         return x.dtype
     if type(x) in (int, float, complex):
@@ -102,15 +109,17 @@ def _call_ufunc(ufunc, rule, inputs, kwargs):
             f"numpy.{ufunc.__name__}: argument(s) {', '.join(unsupported)} are not supported under tracing",
             fix="use np.where(mask, np.<ufunc>(...), fallback) instead of where=",
         )
-    signature = tuple(_resolution_dtype(x) for x in inputs) + (None if dtype is None else np.dtype(dtype),) * ufunc.nout
+    in_dtypes = tuple(_resolution_dtype(x) for x in inputs) + (None,) * ufunc.nout
+    # dtype= fixes the loop's output dtype (NumPy's `signature`), which then picks the input dtypes.
+    forced = None if dtype is None else (None,) * ufunc.nin + (np.dtype(dtype),) * ufunc.nout
     try:
-        loop = ufunc.resolve_dtypes(signature)
+        loop = ufunc.resolve_dtypes(in_dtypes) if forced is None else ufunc.resolve_dtypes(in_dtypes, signature=forced)
     except TypeError as err:
         raise errors.TracedTypeError(str(err), fix="cast the operands with .astype(...) to dtypes this ufunc accepts") from None
-    for dtype in loop:
-        if not ir_dtypes.is_supported(dtype):
+    for loop_dtype in loop:
+        if not ir_dtypes.is_supported(loop_dtype):
             raise errors.TracedTypeError(
-                f"numpy.{ufunc.__name__} would compute in {dtype}, which cannot be traced",
+                f"numpy.{ufunc.__name__} would compute in {loop_dtype}, which cannot be traced",
                 fix="convert the operands to one of " + ", ".join(str(d) for d in ir_dtypes.SUPPORTED_DTYPES),
             )
     operands = [_lift_operand(x, dt) for x, dt in zip(inputs, loop[: ufunc.nin])]
@@ -119,6 +128,10 @@ def _call_ufunc(ufunc, rule, inputs, kwargs):
         operands = [primitives.broadcast_to(x, shape) for x in operands]
     result = rule(*operands)
     result = primitives.convert(result, loop[ufunc.nin])
+    if all(map(_is_weak, inputs)) and result.dtype.kind in "iuf" and dtype is None:
+        # Python numbers in, a Python number out (`i + 1` of a loop index stays weak), as in NumPy.
+        result = primitives.wrap(result._value, result.shape, result.dtype)
+        result._weak = True
     if out is not None:
         return _write_out(ufunc, out, result)
     return result

@@ -60,7 +60,8 @@ def _resolve(shape: tuple[int, ...], index) -> _Box:
     if Ellipsis in items:
         at = items.index(Ellipsis)
         items = items[:at] + (slice(None),) * (len(shape) - consumed) + items[at + 1 :]
-    items = items + (slice(None),) * (len(shape) - consumed)
+    else:
+        items = items + (slice(None),) * (len(shape) - consumed)
 
     starts, counts, steps, result_shape = [], [], [], []
     dim = 0
@@ -118,6 +119,15 @@ def setitem(x: TracedArray, index, value) -> None:
         update = P.lift(value, x.dtype)
     except OverflowError as err:
         raise errors.TracedOverflowError(str(err)) from None
+    # An index of ints only (x[i, j], x[()]) makes NumPy fill a single element, from a scalar only (a bool
+    # element takes a 1-element array's truth value); elsewhere the value broadcasts, leading unit dims dropped.
+    items = index if isinstance(index, tuple) else (index,)
+    single_element = box.result_shape == () and not any(item is Ellipsis for item in items)
+    if single_element and update.ndim > 0 and x.dtype != np.bool_:
+        raise errors.TracedShapeError("setting an array element with a sequence.",
+                                      fix="assign a scalar (e.g. value[0], or value.reshape(()))")
+    while update.ndim > len(box.result_shape) and update.shape[0] == 1:
+        update = P.reshape(update, update.shape[1:])  # NumPy ignores extra leading unit dims of the value
     update = P.broadcast_to(update, box.result_shape)
     if math.prod(box.counts) == 0:
         return

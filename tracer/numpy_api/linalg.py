@@ -56,7 +56,7 @@ def dot(a, b, out=None):
         return np.multiply(x, y)
     if x.ndim <= 2 and y.ndim <= 2:
         return np.matmul(x, y)
-    y_axis = y.ndim - 2
+    y_axis = max(y.ndim - 2, 0)  # a 1-d y contracts its only axis
     if x.shape[-1] != y.shape[y_axis]:
         raise errors.TracedShapeError(f"dot: shapes {x.shape} and {y.shape} not aligned: {x.shape[-1]} != {y.shape[y_axis]}")
     out_shape = x.shape[:-1] + y.shape[:y_axis] + y.shape[y_axis + 1 :]

@@ -66,9 +66,11 @@ def np_mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=_NO_VAL
     _check_unsupported("mean", out=out, where=where)
     x = P.lift(a)
     result_dtype = _numpy_result_dtype(np.mean, x.dtype, dtype)
-    # NumPy accumulates float16 means in float32; so do we, then round once.
+    # NumPy sums in the result dtype (float16 in float32), divides in floating point, then casts.
     accumulate = np.dtype(np.float32) if result_dtype == np.float16 else result_dtype
-    total = _reduce(P.convert(x, accumulate), axis, keepdims, ops.add, 0, "add")
+    total = np_sum(P.convert(x, accumulate), axis=axis, dtype=accumulate, keepdims=keepdims)
+    if not np.issubdtype(total.dtype, np.floating):
+        total = P.convert(total, np.float64)
     count = math.prod(x.shape[a] for a in P.normalize_axes(axis, x.ndim))
     mean_value = P.elementwise(ops.divide, total, P.scalar_like(total, count))
     return P.convert(mean_value, result_dtype)
@@ -124,7 +126,10 @@ def ufunc_reduce(ufunc, inputs, kwargs):
         )
     (array,) = inputs
     kwargs = dict(kwargs)
-    kwargs.setdefault("axis", 0)
+    x = P.lift(array)
+    kwargs.setdefault("axis", 0 if x.ndim else None)  # a 0-d array reduces to itself
     if reduction in (np_max, np_min, np_any, np_all):
-        kwargs.pop("dtype", None)
-    return reduction(array, **kwargs)
+        dtype = kwargs.pop("dtype", None)
+        if dtype is not None:  # ufunc.reduce(dtype=...) computes in that dtype
+            x = P.convert(x, dtype)
+    return reduction(x, **kwargs)

@@ -56,7 +56,11 @@ def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None, *, d
 def clip(a, a_min=np._NoValue, a_max=np._NoValue, out=None, *, min=np._NoValue, max=np._NoValue, **kwargs):  # noqa: A002
     low = a_min if a_min is not np._NoValue else min
     high = a_max if a_max is not np._NoValue else max
-    result = a
+    result = P.lift(a)
+    if np.issubdtype(result.dtype, np.integer):
+        # NumPy (>= 2.1) accepts Python-int bounds beyond the dtype's range: they just never bind.
+        info = np.iinfo(result.dtype)
+        low, high = (int(np.clip(b, info.min, info.max)) if type(b) is int else b for b in (low, high))
     if low is not np._NoValue and low is not None:
         result = np.maximum(result, low)
     if high is not np._NoValue and high is not None:

@@ -23,9 +23,13 @@ for _ufunc, _builder in {
     np.fmod: ops.remainder, np.power: ops.power, np.arctan2: ops.atan2,
     np.negative: ops.negate, np.exp: ops.exponential, np.expm1: ops.exponential_minus_one,
     np.log: ops.log, np.log1p: ops.log_plus_one, np.sqrt: ops.sqrt, np.tanh: ops.tanh, np.sin: ops.sine,
-    np.cos: ops.cosine, np.tan: ops.tan, np.floor: ops.floor, np.ceil: ops.ceil, np.rint: ops.round_nearest_even,
+    np.cos: ops.cosine, np.tan: ops.tan,
 }.items():
     ufunc_rule(_ufunc)(direct(_builder))
+
+for _ufunc, _builder in {np.floor: ops.floor, np.ceil: ops.ceil, np.rint: ops.round_nearest_even}.items():
+    # NumPy 2 rounds integers and bools to themselves.
+    ufunc_rule(_ufunc)(lambda x, _b=_builder: P.elementwise(_b, x) if np.issubdtype(x.dtype, np.floating) else x)
 
 for _ufunc, (_bool_builder, _builder) in {
     np.maximum: (ops.or_, ops.maximum), np.minimum: (ops.and_, ops.minimum),
@@ -68,7 +72,11 @@ def _absolute(x):
 def _sign(x):
     if np.issubdtype(x.dtype, np.unsignedinteger):  # stablehlo.sign needs a signed operand
         return P.convert(P.compare(x, P.scalar_like(x, 0), "NE"), x.dtype)
-    return P.elementwise(ops.sign, x)
+    sign = P.elementwise(ops.sign, x)
+    if np.issubdtype(x.dtype, np.floating):  # NumPy gives +0.0 for -0.0; stablehlo.sign keeps the sign
+        zero = P.scalar_like(x, 0.0)
+        sign = P.select(P.compare(x, zero, "EQ"), zero, sign)
+    return sign
 
 
 @ufunc_rule(np.square)
