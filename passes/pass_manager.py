@@ -6,6 +6,7 @@ shows MLIR's diagnostics), optional IR printing, and timing/op-count statistics.
 
 from __future__ import annotations
 
+import functools
 import sys
 import time
 from dataclasses import dataclass, field
@@ -70,13 +71,10 @@ class PassManager:
         if cls is not None:
             return registry.instantiate(cls, spec).apply
         text = f"builtin.module({spec})"
-        try:
-            with ir.make_context():
-                passmanager.PassManager.parse(text)
-        except ValueError:
+        if not _is_mlir_pipeline(text):
             raise PipelineError(
                 f"unknown pass {spec.name!r} (or bad options {spec.options}); available: {', '.join(available())}"
-            ) from None
+            )
 
         def run_mlir_pass(module: mlir.Module) -> None:
             passmanager.PassManager.parse(text, context=module.context).run(module.operation)
@@ -118,6 +116,17 @@ class PassManager:
         for s in self.statistics:
             lines.append(f"{s.name:<40} {s.seconds * 1e3:>9.3f} {s.ops_before:>11} {s.ops_after:>10}")
         return "\n".join(lines)
+
+
+@functools.lru_cache(maxsize=256)
+def _is_mlir_pipeline(text: str) -> bool:
+    """Whether MLIR parses `text` as a pass pipeline (checked once per text, in a scratch context)."""
+    try:
+        with ir.make_context():
+            passmanager.PassManager.parse(text)
+    except ValueError:
+        return False
+    return True
 
 
 def available() -> list[str]:

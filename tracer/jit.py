@@ -16,6 +16,7 @@ import passes
 from runtime import ConcreteArray
 from tracer import signature
 from tracer.compiled import Compiled
+from tracer.trace import current_trace
 from tracer.tracing import trace
 
 
@@ -68,6 +69,9 @@ class JitFunction:
             compiled = self._flat_cache.get(flat_key[0])
             if compiled is not None:
                 return compiled.run_flat(args, flat_key[1])
+        if current_trace() is not None:
+            # A jit function called while tracing another: inline it into the enclosing trace.
+            return self.fn(*args, **kwargs)
         dyn_args, dyn_kwargs, static_key = self._split(args, kwargs)
         leaves, treedef = signature.flatten(dyn_args, dyn_kwargs)
         key = (treedef, static_key, tuple(map(signature.leaf_key, leaves)))

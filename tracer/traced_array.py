@@ -95,8 +95,9 @@ class TracedArray:
     def __bool__(self):
         self._refuse(
             "Python `if`/`while`/`and`/`or`/bool()",
-            "use np.where(cond, a, b) to select between values; mark the argument static "
-            "(static_argnums) if it is configuration",
+            "select values with np.where(cond, a, b); branch with tracer.cond / loop with tracer.while_loop, "
+            "or decorate the function with @tracer.trace to keep Python if/for/while; mark the argument "
+            "static (static_argnums) if it is configuration",
         )
 
     def __int__(self):
