@@ -21,6 +21,8 @@ _NO_VALUE = np._NoValue  # NumPy's marker for "argument not given"
 
 def _reduce(x: TracedArray, axis, keepdims: bool, combiner, init, name: str, *, empty_ok: bool = True) -> TracedArray:
     """Reduce with `combiner` from `init`; `empty_ok=False` for reductions NumPy gives no identity."""
+    if x.ndim == 0 and type(axis) is int and axis in (0, -1):
+        axis = None  # NumPy's ufunc reductions let a 0-d array be reduced "along axis 0"
     axes = P.normalize_axes(axis, x.ndim)
     if not empty_ok and any(x.shape[a] == 0 for a in axes):
         raise errors.TracedShapeError(
@@ -68,10 +70,10 @@ def np_mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=_NO_VAL
     result_dtype = _numpy_result_dtype(np.mean, x.dtype, dtype)
     # NumPy sums in the result dtype (float16 in float32), divides in floating point, then casts.
     accumulate = np.dtype(np.float32) if result_dtype == np.float16 else result_dtype
+    count = math.prod(x.shape[a] for a in P.normalize_axes(axis, x.ndim))  # (mean takes no axis on 0-d input)
     total = np_sum(P.convert(x, accumulate), axis=axis, dtype=accumulate, keepdims=keepdims)
     if not np.issubdtype(total.dtype, np.floating):
         total = P.convert(total, np.float64)
-    count = math.prod(x.shape[a] for a in P.normalize_axes(axis, x.ndim))
     mean_value = P.elementwise(ops.divide, total, P.scalar_like(total, count))
     return P.convert(mean_value, result_dtype)
 
