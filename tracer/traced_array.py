@@ -171,6 +171,9 @@ class TracedArray:
     def dot(self, other):
         return np.dot(self, other)
 
+    def copy(self, order="C"):
+        return np.copy(self)
+
 
 def _binary(ufunc):
     return (lambda self, other: ufunc(self, other)), (lambda self, other: ufunc(other, self))

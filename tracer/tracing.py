@@ -11,7 +11,7 @@ from jaxlib.mlir import ir as mlir
 
 import ir
 from tracer import errors, primitives, signature
-from tracer.control_flow._autograph_runtime import Undefined
+from tracer.control_flow._regions import Undefined
 from tracer.trace import Trace
 from tracer.traced_array import TracedArray, check_alive, is_traced
 

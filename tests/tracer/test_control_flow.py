@@ -447,11 +447,14 @@ def _while_mixed(n, x):
 
 
 def _while_mixed_oracle(n, x):
-    # Under jit a carried Python int is an int64 0-d array and a Python float a float64 one.
-    i, acc, flag, total, scale = np.int32(0), x.copy(), np.bool_(False), np.int64(0), np.float64(1.0)
+    # Carried Python numbers follow NumPy's promotion as in a Python loop: 0 + int32 is int32;
+    # a Python float that only meets Python floats ends as float64.
+    i, acc, flag, total, scale = np.int32(0), x.copy(), np.bool_(False), 0, 1.0
     while i < n:
         i, acc, flag, total, scale = i + 1, acc * 2 + 1, flag | (acc.sum() > 10), total + i, scale * 0.5
-    return {"i": np.int32(i), "acc": acc, "flag": np.bool_(flag), "total": np.int64(total), "scale": scale}
+    # A traced loop's carry has one dtype whatever the trip count: the body's (int32), even for n == 0.
+    total = np.int32(total)
+    return {"i": np.int32(i), "acc": acc, "flag": np.bool_(flag), "total": total, "scale": np.float64(scale)}
 
 
 @pytest.mark.parametrize("n", [0, 1, 4])

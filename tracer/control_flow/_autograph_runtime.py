@@ -9,31 +9,19 @@ from __future__ import annotations
 import numpy as np
 
 from tracer import errors
-from tracer.control_flow._regions import WEAK_TYPES
+from tracer.control_flow._regions import WEAK_TYPES, Undefined
 from tracer.control_flow.cond import cond
 from tracer.control_flow.loops import while_loop, _weak_index
 from tracer.traced_array import is_traced
 
 
-class Undefined:
-    """The value of a variable that has none at this point; any use explains why."""
+def check_defined(result) -> None:
+    """Returning a variable that has no value is an error, as it is in Python."""
+    from jax import tree_util
 
-    __slots__ = ("name", "reason")
-
-    def __init__(self, name: str, reason: str):
-        self.name = name
-        self.reason = reason
-
-    def _fail(self, *args, **kwargs):
-        raise errors.TracerError(f"variable {self.name!r} {self.reason}",
-                                 fix="assign it before the statement, or in every branch")
-
-    __getattr__ = __call__ = __getitem__ = __iter__ = __bool__ = __array__ = __index__ = _fail
-    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __rtruediv__ = _fail
-    __matmul__ = __rmatmul__ = __pow__ = __neg__ = __lt__ = __le__ = __gt__ = __ge__ = __float__ = __int__ = _fail
-
-    def __repr__(self) -> str:
-        return f"<undefined {self.name}: {self.reason}>"
+    for leaf in tree_util.tree_leaves(result):
+        if type(leaf) is Undefined:
+            leaf._fail()
 
 
 _NOT_YET = "is not defined yet (it is assigned later)"
@@ -49,6 +37,8 @@ def _is_defined(value) -> bool:
 
 def _check_carriable(names, values, statement: str, line: int) -> None:
     for name, value in zip(names, values):
+        if type(value) is Undefined:  # e.g. the index of a traced inner loop: fine unless used later
+            continue
         if not (is_traced(value) or isinstance(value, (np.ndarray, np.generic, *WEAK_TYPES)) or _is_pytree_of_arrays(value)):
             raise errors.TracedTypeError(
                 f"variable {name!r} holds a {type(value).__name__} after the `{statement}` at line {line}, whose "
@@ -116,9 +106,9 @@ def static_condition(test, statement: str, line: int):
     )
 
 
-def for_range(args: tuple, body_fn, state: tuple, names: tuple, index_name: str, line: int):
+def for_range(args: tuple, body_fn, state: tuple, names: tuple, index_name: str, index_before: tuple, line: int):
     if _range_is_static(args):
-        index = Undefined(index_name, "is not defined: the loop ran zero times")
+        (index,) = index_before  # a loop that runs zero times leaves its index as it was
         for index in range(*args):
             state = body_fn(index, *state)
         return (index, *state)

@@ -58,6 +58,27 @@ def signature_of(leaf) -> tuple[tuple[int, ...], np.dtype]:
     return tuple(shape_of(leaf)), np.dtype(leaf.dtype) if hasattr(leaf, "dtype") else np.asarray(leaf).dtype
 
 
+class Undefined:
+    """The value of a variable that has none at this point (see `@tracer.trace`); any use explains why."""
+
+    __slots__ = ("name", "reason")
+
+    def __init__(self, name: str, reason: str):
+        self.name = name
+        self.reason = reason
+
+    def _fail(self, *args, **kwargs):
+        raise errors.TracerError(f"variable {self.name!r} {self.reason}",
+                                 fix="assign it before the statement, or in every branch")
+
+    __getattr__ = __call__ = __getitem__ = __iter__ = __bool__ = __array__ = __index__ = _fail
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __rtruediv__ = _fail
+    __matmul__ = __rmatmul__ = __pow__ = __neg__ = __lt__ = __le__ = __gt__ = __ge__ = __float__ = __int__ = _fail
+
+    def __repr__(self) -> str:
+        return f"<undefined {self.name}: {self.reason}>"
+
+
 class Holder:
     """A scratch block to trace into before the real op exists. Use as a context manager: it is erased on exit."""
 

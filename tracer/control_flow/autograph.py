@@ -18,6 +18,7 @@ import functools
 import inspect
 import itertools
 import textwrap
+import types
 from typing import Callable
 
 from tracer import errors
@@ -136,11 +137,13 @@ class _ControlFlow(ast.NodeTransformer):
     visit_AsyncFunctionDef = visit_ClassDef = visit_Lambda = visit_FunctionDef
 
     def _place(self, node, statements):
+        """Generated nodes sit on the statement's first line (the `if`/`for`/`while` line), so the
+        IR locations and error messages of the control flow op name that line."""
         for statement in statements:
-            ast.copy_location(statement, node)
             for child in ast.walk(statement):
-                if not hasattr(child, "lineno") or child.lineno is None:
-                    ast.copy_location(child, node)
+                if getattr(child, "lineno", None) is None or child is statement:
+                    child.lineno = child.end_lineno = node.lineno
+                    child.col_offset, child.end_col_offset = node.col_offset, node.col_offset
         return statements
 
     def visit_If(self, node: ast.If):
@@ -186,7 +189,7 @@ class _ControlFlow(ast.NodeTransformer):
         body_name = self._fresh("for_body")
         body_fn = _function(body_name, [index, *names], node.body, names)
         call = _call("for_range", range_args, ast.Name(body_name, ast.Load()), _snapshot(names), _strings(names),
-                     ast.Constant(index), ast.Constant(node.lineno))
+                     ast.Constant(index), _snapshot([index]), ast.Constant(node.lineno))
         return self._place(node, [body_fn, self._assign([index, *names], call)])
 
     def visit_While(self, node: ast.While):
@@ -214,6 +217,8 @@ def trace(fn: Callable) -> Callable:
     if not callable(fn):
         raise TypeError("tracer.trace decorates a function")
     target = inspect.unwrap(fn)
+    if getattr(target, "__name__", "") == "<lambda>":
+        raise errors.TracerError("@tracer.trace cannot rewrite a lambda", fix="write the function with def")
     try:
         source = textwrap.dedent(inspect.getsource(target))
         filename = inspect.getsourcefile(target) or "<unknown>"
@@ -239,22 +244,25 @@ def trace(fn: Callable) -> Callable:
     ast.fix_missing_locations(wrapper)
     namespace: dict = {}
     exec(compile(wrapper, filename, "exec"), target.__globals__, namespace)
-    cells = [_cell_value(target, name, cell) for name, cell in zip(free, target.__closure__ or ())]
-    rewritten = namespace["__pyr_factory"](_autograph_runtime, *cells)
-    rewritten.__defaults__ = target.__defaults__
+    # The factory only gave the compiler the free names; the function is rebuilt on the original
+    # cells, so it sees its enclosing variables' values at call time, as the original does.
+    code = next(c for c in namespace["__pyr_factory"].__code__.co_consts
+                if isinstance(c, types.CodeType) and c.co_name == function.name)
+    cells = dict(zip(free, target.__closure__ or ()))
+    cells[_RUNTIME] = types.CellType(_autograph_runtime)
+    rewritten = types.FunctionType(code, target.__globals__, target.__name__, target.__defaults__,
+                                   tuple(cells[name] for name in code.co_freevars))
     rewritten.__kwdefaults__ = target.__kwdefaults__
-    functools.update_wrapper(rewritten, target)
-    rewritten.__pyreactant_source__ = ast.unparse(function)
-    return rewritten
+
+    @functools.wraps(target)
+    def run(*args, **kwargs):
+        result = rewritten(*args, **kwargs)
+        _autograph_runtime.check_defined(result)
+        return result
+
+    run.__pyreactant_source__ = ast.unparse(function)
+    return run
 
 
 def _as_list(result):
     return result if isinstance(result, list) else [result]
-
-
-def _cell_value(fn, name, cell):
-    try:
-        return cell.cell_contents
-    except ValueError:
-        raise errors.TracerError(f"@tracer.trace: {fn.__name__} uses {name!r} from its enclosing function before "
-                                 "it is assigned", fix="assign it before decorating the function") from None

@@ -13,7 +13,7 @@ from jax import tree_util
 
 from ir import ops
 from tracer import errors, primitives
-from tracer.control_flow._regions import Holder, check_same_structure, lift_leaf, unify_dtypes
+from tracer.control_flow._regions import Holder, Undefined, check_same_structure, lift_leaf, unify_dtypes
 from tracer.trace import at_user_line, current_trace
 from tracer.traced_array import TracedArray, check_alive, is_traced
 
@@ -40,6 +40,17 @@ def _branches(kind: str, selector_value, branches: Sequence[Callable], operands,
         holder = Holder(trace, [], f"the {name} of tracer.{kind}")
         traced.append((holder, *holder.run(lambda fn=branch: fn(*_fresh(operands)))))
     try:
+        # A result some branch leaves without a value (`@tracer.trace`: e.g. a traced inner loop's
+        # index) is undefined after the op; a placeholder 0 keeps the branches' results aligned.
+        undefined = {}
+        for _, leaves, _ in traced:
+            for position, leaf in enumerate(leaves):
+                if type(leaf) is Undefined:
+                    undefined.setdefault(position, leaf)
+        for _, leaves, _ in traced:
+            for position in undefined:
+                if position < len(leaves):
+                    leaves[position] = 0
         first_leaves, first_tree = traced[0][1], traced[0][2]
         for (_, leaves, tree), name in zip(traced[1:], names[1:]):
             check_same_structure(f"tracer.{kind}", (first_leaves, first_tree), (leaves, tree), (names[0], name))
@@ -57,7 +68,8 @@ def _branches(kind: str, selector_value, branches: Sequence[Callable], operands,
             holder.splice_into(block, [])
             with trace.region(block, "a branch"):
                 ops.return_(values)
-        out = [primitives.wrap(value) for value in op.results]
+        out = [undefined[position] if position in undefined else primitives.wrap(value)
+               for position, value in enumerate(op.results)]
         return tree_util.tree_unflatten(first_tree, out)
     finally:
         for holder, _, _ in traced:

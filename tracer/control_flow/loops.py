@@ -48,10 +48,11 @@ def _build_while(cond_fn: Callable, body_fn: Callable, init, what: str):
     leaves, tree = tree_util.tree_flatten(init)
     weak = [isinstance(leaf, WEAK_TYPES) for leaf in leaves]
     carried_dtypes = [signature_of(leaf)[1] if not w else np.result_type(leaf) for leaf, w in zip(leaves, weak)]
-    for _attempt in range(2):  # a second pass only when a Python-number carry had to widen
+    for _attempt in range(2):  # a second pass only when a Python-number carry takes the body's dtype
         carried = [lift_leaf(leaf, dtype) for leaf, dtype in zip(leaves, carried_dtypes)]
         signatures = [(c.shape, c.dtype) for c in carried]
         with Holder(trace, signatures, f"the body of {what}") as body:
+            _mark_weak(body.arguments, weak)
             out_leaves, out_tree = body.run(lambda *xs: body_fn(tree_util.tree_unflatten(tree, xs)), *body.arguments)
             check_leaves(what, out_leaves)
             check_same_structure(what, (carried, tree), (out_leaves, out_tree), ("the initial carry", "the body"))
@@ -62,6 +63,7 @@ def _build_while(cond_fn: Callable, body_fn: Callable, init, what: str):
             with body.more():
                 next_values = [lift_leaf(leaf, c.dtype)._value for leaf, c in zip(out_leaves, carried)]
             with Holder(trace, signatures, f"the condition of {what}") as condition:
+                _mark_weak(condition.arguments, weak)
                 pred_leaves, _ = condition.run(lambda *xs: cond_fn(tree_util.tree_unflatten(tree, xs)),
                                                *condition.arguments)
                 with condition.more():
@@ -78,14 +80,21 @@ def _build_while(cond_fn: Callable, body_fn: Callable, init, what: str):
     raise AssertionError("unreachable: widening happens at most once per carried leaf")
 
 
+def _mark_weak(arguments, weak) -> None:
+    """Inside the loop a carried Python number stays a Python number for promotion (NEP 50):
+    `acc + x.sum()` with `acc = 0.0` has x's dtype, as it would in a Python loop."""
+    for argument, is_weak in zip(arguments, weak):
+        argument._weak = is_weak
+
+
 def _widen(what: str, carried, out_leaves, weak) -> list | None:
-    """New carry dtypes if the body widened a Python-number carry; an error if it changed an array's dtype."""
+    """New carry dtypes if the body gave a Python-number carry another dtype; an error if it changed an array's."""
     widened, changed = [], False
     for position, (c, out, is_weak) in enumerate(zip(carried, out_leaves, weak)):
         out_dtype = c.dtype if isinstance(out, WEAK_TYPES) else np.dtype(out.dtype)
         if out_dtype == c.dtype:
             widened.append(c.dtype)
-        elif is_weak and np.result_type(c.dtype, out_dtype) == out_dtype:
+        elif is_weak:
             widened.append(out_dtype)
             changed = True
         else:
@@ -240,6 +249,7 @@ def _probe_scan(trace, fn, carry_tree, carry_signatures, weak, x_tree, x_signatu
     """(y leaves, y tree, widened carry signatures or None) from tracing fn once into a scratch block."""
     n_carry = len(carry_signatures)
     with Holder(trace, list(carry_signatures) + list(x_signatures), "the body of tracer.scan") as probe:
+        _mark_weak(probe.arguments, weak)
         out_leaves, out_tree = probe.run(
             lambda *a: fn(tree_util.tree_unflatten(carry_tree, a[:n_carry]), tree_util.tree_unflatten(x_tree, a[n_carry:])),
             *probe.arguments)

@@ -109,7 +109,10 @@ def _call_ufunc(ufunc, rule, inputs, kwargs):
             f"numpy.{ufunc.__name__}: argument(s) {', '.join(unsupported)} are not supported under tracing",
             fix="use np.where(mask, np.<ufunc>(...), fallback) instead of where=",
         )
-    in_dtypes = tuple(_resolution_dtype(x) for x in inputs) + (None,) * ufunc.nout
+    all_weak = all(map(_is_weak, inputs))
+    # Among weak operands only, the traced ones stand for their own dtype (NumPy would see Python numbers).
+    in_dtypes = tuple(x.dtype if all_weak and type(x) is TracedArray else _resolution_dtype(x) for x in inputs) \
+        + (None,) * ufunc.nout
     # dtype= fixes the loop's output dtype (NumPy's `signature`), which then picks the input dtypes.
     forced = None if dtype is None else (None,) * ufunc.nin + (np.dtype(dtype),) * ufunc.nout
     try:
@@ -128,7 +131,7 @@ def _call_ufunc(ufunc, rule, inputs, kwargs):
         operands = [primitives.broadcast_to(x, shape) for x in operands]
     result = rule(*operands)
     result = primitives.convert(result, loop[ufunc.nin])
-    if all(map(_is_weak, inputs)) and result.dtype.kind in "iuf" and dtype is None:
+    if all_weak and result.dtype.kind in "iuf" and dtype is None:
         # Python numbers in, a Python number out (`i + 1` of a loop index stays weak), as in NumPy.
         result = primitives.wrap(result._value, result.shape, result.dtype)
         result._weak = True
