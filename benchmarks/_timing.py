@@ -17,3 +17,19 @@ def per_call_seconds(fn, *, calls: int = 2000, repeats: int = 7) -> float:
             fn()
         samples.append((time.perf_counter() - start) / calls)
     return statistics.median(samples)
+
+
+def compare(ours, rival, *, calls: int = 2000, repeats: int = 9) -> tuple[float, float]:
+    """Median per-call seconds of `ours` and `rival`, timed in alternating rounds so that drift
+    in machine load affects both alike."""
+    for fn in (ours, rival):
+        for _ in range(min(calls, 100)):
+            fn()
+    samples: dict = {ours: [], rival: []}
+    for _ in range(repeats):
+        for fn in (ours, rival):
+            start = time.perf_counter()
+            for _ in range(calls):
+                fn()
+            samples[fn].append((time.perf_counter() - start) / calls)
+    return statistics.median(samples[ours]), statistics.median(samples[rival])

@@ -19,7 +19,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402  (the rival: allowed in benchmarks)
 import numpy as np  # noqa: E402
-from _timing import per_call_seconds  # noqa: E402
+from _timing import compare  # noqa: E402
 
 import runtime  # noqa: E402
 import tracer  # noqa: E402
@@ -79,8 +79,8 @@ def main() -> None:
     compile_ratio = median_seconds(compile_ours) / median_seconds(compile_jax)
     device_ours = runtime.to_device(args)
     device_jax = [jax.device_put(a) for a in args]
-    run_ours = per_call_seconds(lambda: ours(*device_ours).block_until_ready(), calls=20, repeats=5)
-    run_jax = per_call_seconds(lambda: rival(*device_jax).block_until_ready(), calls=20, repeats=5)
+    run_ours, run_jax = compare(lambda: ours(*device_ours).block_until_ready(),
+                                lambda: rival(*device_jax).block_until_ready(), calls=20, repeats=7)
 
     print(f"{STEPS}-step RNN cell as one fori_loop (hidden {HIDDEN}, batch 8)")
     print(f"  compile time  ratio ours/jax = {compile_ratio:.2f}")

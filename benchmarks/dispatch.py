@@ -17,7 +17,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402  (the rival, in a benchmark: allowed)
 import numpy as np  # noqa: E402
-from _timing import per_call_seconds  # noqa: E402
+from _timing import compare  # noqa: E402
 
 import runtime  # noqa: E402
 import tracer  # noqa: E402
@@ -56,11 +56,11 @@ def main() -> None:
         ("device-resident args", lambda: ours(*device_ours), lambda: rival(*device_rival)),
         ("NumPy args (transfer included)", lambda: ours(*host_args), lambda: rival(*host_args)),
     ):
-        t_ours = per_call_seconds(run_ours)
-        t_rival = per_call_seconds(run_rival)
+        t_ours, t_rival = compare(run_ours, run_rival)
         rows.append((label, t_ours, t_rival))
 
-    print(f"dispatch of a compiled function with {N_ARGS} small array arguments (median of 7 runs x 2000 calls)")
+    print(f"dispatch of a compiled function with {N_ARGS} small array arguments "
+          "(median of 9 alternating rounds x 2000 calls)")
     for label, t_ours, t_rival in rows:
         print(f"  {label:<32} ours {t_ours * 1e6:7.2f} us   jax.jit {t_rival * 1e6:7.2f} us   ratio ours/jax = {t_ours / t_rival:.2f}")
 

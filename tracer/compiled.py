@@ -137,17 +137,9 @@ class Compiled:
         arrays = [leaves[i] for i in self._array_positions]
         return self.run_flat(arrays, all(type(a) is np.ndarray for a in arrays))
 
-    def run_flat(self, arrays, all_host: bool):
-        """Execute on the array arguments in module order; `all_host`: every one is a NumPy ndarray."""
-        if all_host and self._packable:
-            device = self._device
-            packed = [_jaxlib.host_to_device_owned(buffer, device) for buffer in self._packing.pack(arrays)]
-            return self._wrap((self._execute_packed or self._packed_execute())(packed))
+    def run_buffers(self, arrays, buffers: list):
+        """Execute on the device buffers of `arrays` (all ConcreteArrays, in module order)."""
         execute = self._execute or self._buffers_executable().execute
-        buffers = [
-            a._buffer if type(a) is ConcreteArray else transfer(a)
-            for a, transfer in zip(arrays, self._transfers)
-        ]
         try:
             outputs = execute(buffers)
         except Exception:
@@ -158,6 +150,18 @@ class Compiled:
         if self._donated:
             self._retire_donated(arrays, buffers)
         return self._wrap(outputs)
+
+    def run_flat(self, arrays, all_host: bool):
+        """Execute on the array arguments in module order; `all_host`: every one is a NumPy ndarray."""
+        if all_host and self._packable:
+            device = self._device
+            packed = [_jaxlib.host_to_device_owned(buffer, device) for buffer in self._packing.pack(arrays)]
+            return self._wrap((self._execute_packed or self._packed_execute())(packed))
+        buffers = [
+            a._buffer if type(a) is ConcreteArray else transfer(a)
+            for a, transfer in zip(arrays, self._transfers)
+        ]
+        return self.run_buffers(arrays, buffers)
 
     def _retire_donated(self, arrays, buffers) -> None:
         """Donated ConcreteArrays whose buffer XLA took now say where, instead of holding a freed buffer."""

@@ -68,7 +68,8 @@ class JitFunction:
         if flat_key is not None:
             compiled = self._flat_cache.get(flat_key[0])
             if compiled is not None:
-                return compiled.run_flat(args, flat_key[1])
+                _, buffers, all_host = flat_key
+                return compiled.run_buffers(args, buffers) if buffers is not None else compiled.run_flat(args, all_host)
         if current_trace() is not None:
             # A jit function called while tracing another: inline it into the enclosing trace.
             return self.fn(*args, **kwargs)
@@ -83,19 +84,22 @@ class JitFunction:
         return compiled.run_leaves(leaves)
 
     @staticmethod
-    def _flat_key(args) -> tuple[tuple, bool] | None:
-        """(signatures of `args`, whether all are NumPy) when each is a ConcreteArray or NumPy array, else None."""
-        key, all_host = [], True
+    def _flat_key(args) -> tuple[tuple, list | None, bool] | None:
+        """When each argument is a ConcreteArray or NumPy array: (their signatures, their device buffers if
+        all are ConcreteArrays else None, whether all are NumPy); otherwise None. One pass: it runs every call."""
+        key, buffers, host, device = [], [], False, False
         for arg in args:
             kind = type(arg)
             if kind is ConcreteArray:
                 key.append(arg._signature)
-                all_host = False
+                buffers.append(arg._buffer)
+                device = True
             elif kind is np.ndarray:
                 key.append((arg.shape, arg.dtype))
+                host = True
             else:
                 return None
-        return tuple(key), all_host
+        return tuple(key), (None if host else buffers), not device
 
     def compile(self, *args, **kwargs) -> Compiled:
         """Trace and compile for this call signature (or fetch it from the cache) without running."""

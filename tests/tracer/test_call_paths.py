@@ -120,3 +120,12 @@ def test_same_shape_other_dtype_is_another_signature_on_the_fast_path():
     assert np.asarray(jitted(np.ones(3, np.float32))).dtype == np.float32
     assert np.asarray(jitted(np.ones(3, np.int32))).dtype == np.int32
     assert np.asarray(jitted(runtime.to_device(np.ones(3, np.float64)))).dtype == np.float64
+
+
+def test_fast_path_with_mixed_device_and_numpy_arguments():
+    x, y = np.arange(3, dtype=np.float32), np.ones(3, np.float32)
+    jitted = tracer.jit(lambda a, b: a * 2 - b)
+    for call in range(3):  # the first call compiles; the others take the flat fast path
+        for args in ((runtime.array_to_device(x), y), (x, runtime.array_to_device(y)), (x, y)):
+            np.testing.assert_array_equal(np.asarray(jitted(*args)), x * 2 - y)
+    assert len(jitted._cache) == 1
