@@ -138,6 +138,8 @@ def fori_loop(lower, upper, body_fn: Callable, init):
         return value
     with at_user_line():
         index_dtype = np.result_type(*(b.dtype if is_traced(b) else np.asarray(b).dtype for b in (lower, upper)))
+        if not _any_traced(lower, upper) and -2**31 <= int(lower) and int(upper) < 2**31:
+            index_dtype = np.dtype(np.int32)  # a narrower counter (as XLA's own loops use); i stays weak
         if not np.issubdtype(index_dtype, np.integer):
             raise errors.TracedTypeError(f"tracer.fori_loop bounds must be integers, got {index_dtype}")
         start = primitives.lift(lower, index_dtype)
