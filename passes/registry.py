@@ -63,7 +63,7 @@ _OPTION_PARSERS: dict[str, Callable[[str], object]] = {
     "int": int,
     "float": float,
     "str": str,
-    "bool": lambda text: {"true": True, "false": False, "1": True, "0": False}[text.lower()],
+    "bool": lambda text: {"true": True, "false": False, "1": True, "0": False}[text.casefold()],
 }
 
 

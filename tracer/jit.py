@@ -28,7 +28,7 @@ def _as_tuple(value) -> tuple:
 
 def _resolve_static(fn, argnums: tuple, argnames: tuple) -> tuple[tuple[int, ...], tuple[str, ...]]:
     """Make static_argnums and static_argnames name the same parameters, so a static argument
-    is static whether it is passed by position or by keyword (as jax.jit does)."""
+    is static whether it is passed by position or by keyword (as in JAX's jit)."""
     try:
         parameters = list(inspect.signature(fn).parameters.values())
     except (TypeError, ValueError):

@@ -92,7 +92,7 @@ def cond(pred, true_fn: Callable, false_fn: Callable, *operands):
 
 
 def switch(index, branches: Sequence[Callable], *operands):
-    """`branches[index](*operands)` as one `stablehlo.case`; `index` is clamped into range (like jax.lax.switch)."""
+    """`branches[index](*operands)` as one `stablehlo.case`; `index` is clamped into range (as JAX's lax.switch does)."""
     branches = list(branches)
     if not branches:
         raise errors.TracedShapeError("tracer.switch needs at least one branch")
