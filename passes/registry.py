@@ -16,6 +16,8 @@ from passes.pipeline import PassSpec, PipelineError
 # name -> "module:Class", resolved on first use so importing `passes` stays cheap.
 _LAZY: dict[str, str] = {
     "inline": "passes.inline:Inline",
+    "dce": "passes.dce:DeadCodeElimination",
+    "simplify": "passes.simplify:Simplify",
 }
 _LOADED: dict[str, type] = {}
 

@@ -1,0 +1,126 @@
+"""Algebraic identities that keep results bit-identical.
+
+Float rules respect IEEE signed zeros and NaN: `x + 0.0` is *not* `x` (it turns -0.0
+into +0.0), but `x + (-0.0)`, `x - 0.0`, `x * 1` and `x / 1` are.
+"""
+
+from __future__ import annotations
+
+import math
+
+from jaxlib.mlir import ir
+
+from passes.rewrite import Pattern, Rewriter, defining_op, splat_value
+
+_COMMUTATIVE = ("stablehlo.add", "stablehlo.multiply", "stablehlo.maximum", "stablehlo.minimum",
+                "stablehlo.and", "stablehlo.or", "stablehlo.xor")
+
+
+def _is_exactly(value, target: float, *, signed_zero: bool | None = None) -> bool:
+    """Splat equal to target; for a float zero, `signed_zero` demands -0.0 (True) or +0.0 (False)."""
+    if value is None or value != target:
+        return False
+    if target == 0 and signed_zero is not None and isinstance(value, float):
+        return math.copysign(1.0, value) < 0 if signed_zero else math.copysign(1.0, value) > 0
+    return True
+
+
+def _is_float(value: ir.Value) -> bool:
+    return isinstance(ir.RankedTensorType(value.type).element_type, ir.FloatType)
+
+
+class ConstantToTheRight(Pattern):
+    """`c op x` -> `x op c` for commutative ops, so the identities below see constants in one place."""
+
+    op_name = ""
+
+    def __init__(self, op_name: str):
+        self.op_name = op_name
+
+    def match_and_rewrite(self, op, rewriter: Rewriter) -> bool:
+        lhs, rhs = op.operands
+        lhs_op, rhs_op = defining_op(lhs), defining_op(rhs)
+        is_constant = lambda o: o is not None and o.name == "stablehlo.constant"  # noqa: E731
+        if not is_constant(lhs_op) or is_constant(rhs_op):
+            return False
+        rewriter.replace_operands(op, [rhs, lhs])
+        return True
+
+
+class RightIdentity(Pattern):
+    """`x op c` -> `x` when c is the op's right identity for x's element type."""
+
+    def __init__(self, op_name: str, identity: float, *, float_zero_sign: bool | None = None, floats: bool = True):
+        self.op_name = op_name
+        self.identity = identity
+        self.float_zero_sign = float_zero_sign
+        self.floats = floats
+
+    def match_and_rewrite(self, op, rewriter: Rewriter) -> bool:
+        lhs, rhs = op.operands
+        if _is_float(lhs) and not self.floats:
+            return False
+        if not _is_exactly(splat_value(rhs), self.identity, signed_zero=self.float_zero_sign):
+            return False
+        rewriter.replace(op, [lhs])
+        return True
+
+
+class Involution(Pattern):
+    """`f(f(x))` -> `x` for negate and not."""
+
+    def __init__(self, op_name: str):
+        self.op_name = op_name
+
+    def match_and_rewrite(self, op, rewriter: Rewriter) -> bool:
+        inner = defining_op(op.operands[0])
+        if inner is None or inner.name != self.op_name:
+            return False
+        rewriter.replace(op, [inner.operands[0]])
+        return True
+
+
+class SelectOfConstantPredicate(Pattern):
+    """`select(true, a, b)` -> a, `select(false, a, b)` -> b."""
+
+    op_name = "stablehlo.select"
+
+    def match_and_rewrite(self, op, rewriter: Rewriter) -> bool:
+        owner = defining_op(op.operands[0])
+        if owner is None or owner.name != "stablehlo.constant":
+            return False
+        attr = ir.DenseElementsAttr(owner.attributes["value"])
+        if not attr.is_splat:
+            return False
+        chosen = op.operands[1] if str(attr.get_splat_value()).startswith("true") else op.operands[2]
+        rewriter.replace(op, [chosen])
+        return True
+
+
+class SelectOfSameValues(Pattern):
+    """`select(p, a, a)` -> a."""
+
+    op_name = "stablehlo.select"
+
+    def match_and_rewrite(self, op, rewriter: Rewriter) -> bool:
+        _, on_true, on_false = op.operands
+        if on_true != on_false:
+            return False
+        rewriter.replace(op, [on_true])
+        return True
+
+
+def patterns() -> list[Pattern]:
+    return [
+        *(ConstantToTheRight(name) for name in _COMMUTATIVE),
+        RightIdentity("stablehlo.add", 0, float_zero_sign=True),  # floats: only x + (-0.0)
+        RightIdentity("stablehlo.subtract", 0, float_zero_sign=False),  # x - (+0.0)
+        RightIdentity("stablehlo.multiply", 1),
+        RightIdentity("stablehlo.divide", 1),
+        RightIdentity("stablehlo.or", 0, floats=False),
+        RightIdentity("stablehlo.xor", 0, floats=False),
+        Involution("stablehlo.negate"),
+        Involution("stablehlo.not"),
+        SelectOfConstantPredicate(),
+        SelectOfSameValues(),
+    ]
