@@ -17,6 +17,7 @@ from passes.pipeline import PassSpec, PipelineError
 _LAZY: dict[str, str] = {
     "inline": "passes.inline:Inline",
     "dce": "passes.dce:DeadCodeElimination",
+    "fold": "passes.fold:Fold",
     "simplify": "passes.simplify:Simplify",
 }
 _LOADED: dict[str, type] = {}
