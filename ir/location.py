@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import functools
 import os
 import sys
@@ -19,6 +20,7 @@ _LIBRARY_DIRS = tuple(
         *(os.path.join(_ROOT, pkg) for pkg in ("ir", "tracer", "passes", "runtime", "lux")),
         os.path.dirname(numpy.__file__),
         os.path.dirname(os.path.dirname(ir.__file__)),  # jaxlib
+        os.path.dirname(importlib.util.find_spec("jax").origin),  # jax (tree_util calls back into us)
     )
 )
 # Standard-library helpers whose frames sit between our context managers/wrappers and the user.

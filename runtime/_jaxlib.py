@@ -1,6 +1,8 @@
-"""The only module that touches jaxlib/JAX internals; each use notes its public alternative.
+"""The runtime's uses of jaxlib/JAX internals (PJRT transfers, result handlers, compile options),
+each with its public alternative noted. (The MLIR side's one private import, jaxlib's
+`_jax_mlir_ext` dialect registration and inliner, sits in `ir/context.py` and `passes/inline.py`.)
 
-Kept small on purpose: when jaxlib moves these, one file changes.
+Kept small on purpose: when jaxlib moves these, few places change.
 """
 
 from __future__ import annotations

@@ -78,8 +78,15 @@ class ConcreteArray:
         return device
 
     def __array__(self, dtype=None, copy=None):
+        # np.asarray gives a read-only view of the device buffer where the platform allows (CPU);
+        # np.array (copy=True) gives a private, writable copy, as NumPy's semantics promise.
+        if copy is False:
+            raise ValueError("a ConcreteArray cannot be viewed as a NumPy array without a copy guarantee; "
+                             "use np.asarray (a read-only view when possible) or np.array (a copy)")
         host = np.asarray(self._live_buffer())
-        return host if dtype is None else host.astype(dtype, copy=False)
+        if dtype is not None and np.dtype(dtype) != host.dtype:
+            return host.astype(dtype)
+        return host.copy() if copy else host
 
     def to_numpy(self) -> np.ndarray:
         return np.array(self._live_buffer())

@@ -110,6 +110,12 @@ class Compiled:
             self._execute_packed = runtime.compile_stablehlo(text, self._device, self._out_signatures).execute
         return self._execute_packed
 
+    def compile_all(self) -> None:
+        """Compile every executable a call may use (for ahead-of-time `tracer.compile`)."""
+        self._buffers_executable()
+        if self._packable:
+            self._packed_execute()
+
     def as_text(self, stage: str = "optimized") -> str:
         if stage == "traced":
             return self._traced_text
@@ -139,6 +145,8 @@ class Compiled:
 
     def run_buffers(self, arrays, buffers: list):
         """Execute on the device buffers of `arrays` (all ConcreteArrays, in module order)."""
+        if self._donated:
+            self._check_donation(buffers)
         execute = self._execute or self._buffers_executable().execute
         try:
             outputs = execute(buffers)
@@ -150,6 +158,16 @@ class Compiled:
         if self._donated:
             self._retire_donated(arrays, buffers)
         return self._wrap(outputs)
+
+    def _check_donation(self, buffers) -> None:
+        donated = [buffers[i] for i in self._donated]
+        for buffer in donated:
+            if sum(b is buffer for b in buffers) > 1:
+                raise errors.DonatedArgumentError(
+                    "the same array is passed twice while one of the two is donated (donate_argnums): "
+                    "its buffer cannot both be reused for a result and be read",
+                    fix="pass a copy for one of them, or stop donating it",
+                )
 
     def run_flat(self, arrays, all_host: bool):
         """Execute on the array arguments in module order; `all_host`: every one is a NumPy ndarray."""

@@ -34,6 +34,14 @@ def _resolve_static(fn, argnums: tuple, argnames: tuple) -> tuple[tuple[int, ...
     except (TypeError, ValueError):
         return tuple(sorted(set(argnums))), argnames
     positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if not any(p.kind is p.VAR_POSITIONAL for p in parameters):
+        for number in argnums:
+            if not -len(positional) <= number < len(positional):
+                raise ValueError(f"static_argnums={number} is out of range for {getattr(fn, '__name__', fn)}, "
+                                 f"which takes {len(positional)} positional argument(s)")
+        argnums = tuple(n % len(positional) for n in argnums)
+    elif any(n < 0 for n in argnums):
+        raise ValueError("negative static_argnums need a function without *args")
     nums, names = set(argnums), set(argnames)
     for index, parameter in enumerate(positional):
         if parameter.name in names:
@@ -107,7 +115,7 @@ class JitFunction:
         leaves, treedef = signature.flatten(dyn_args, dyn_kwargs)
         key = (treedef, static_key, tuple(map(signature.leaf_key, leaves)))
         compiled = self._cache.get(key) or self._compile(args, kwargs, dyn_args, leaves, treedef, static_key, key)
-        compiled._buffers_executable()  # ahead of time: XLA's errors surface here, not at the first call
+        compiled.compile_all()  # ahead of time: XLA's errors (and its time) here, not at the first call
         return compiled
 
     def _compile(self, args, kwargs, dyn_args, leaves, treedef, static_key, key) -> Compiled:

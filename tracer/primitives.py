@@ -6,6 +6,8 @@ and knows nothing of NumPy's calling conventions (axis defaults, keywords...).
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 from ir import dtypes, ops
@@ -119,7 +121,11 @@ def scalar_like(x: TracedArray, value) -> TracedArray:
 
 
 def normalize_axis(axis: int, ndim: int) -> int:
-    axis = int(axis)
+    try:
+        axis = operator.index(axis)
+    except TypeError:
+        raise errors.TracedTypeError(f"'{type(axis).__name__}' object cannot be interpreted as an integer axis",
+                                     fix="pass axis as an int or a tuple of ints") from None
     if not -ndim <= axis < ndim:
         raise errors.TracedAxisError(
             f"axis {axis} is out of bounds for array of dimension {ndim}",

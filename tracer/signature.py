@@ -8,6 +8,7 @@ is static and enters the key by type and value, so it must be hashable.
 from __future__ import annotations
 
 import inspect
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +40,19 @@ def _array_key(leaf):
     return (leaf.shape, leaf.dtype)
 
 
+def _structural(value):
+    """A hashable key that tells apart values `==` would confuse: 1 / 1.0 / True, 0.0 / -0.0,
+    (2,) / (2.0,) (they trace to different dtypes or results)."""
+    kind = type(value)
+    if kind is float:
+        return (kind, value, math.copysign(1.0, value)) if value == value else (kind, "nan")
+    if kind in (tuple, list, frozenset):
+        return (kind, tuple(_structural(v) for v in value))
+    if kind is dict:
+        return (kind, tuple((k, _structural(v)) for k, v in sorted(value.items(), key=lambda kv: repr(kv[0]))))
+    return (kind, value)
+
+
 def _static_key(leaf):
     try:
         hash(leaf)
@@ -48,7 +62,7 @@ def _static_key(leaf):
             "so it can be neither traced nor used as a static (cache-key) value",
             fix="pass arrays as NumPy arrays, or make the value hashable (a tuple, a frozen dataclass)",
         ) from None
-    return (type(leaf), leaf)
+    return _structural(leaf)
 
 
 # type -> key function; a registry so the hot path is one dict lookup per leaf.
@@ -82,17 +96,17 @@ def split_static(args: tuple, kwargs: dict, static_argnums: tuple[int, ...], sta
     if not static_argnums and not static_argnames:
         return args, kwargs, ()
     # A static parameter not passed positionally is given by keyword (static through its name) or defaulted.
-    static = [("pos", i, _static_key(args[i])) for i in static_argnums if i < len(args)]
+    static = [("pos", i, _static_key(args[i]), args[i]) for i in static_argnums if i < len(args)]
     dyn_args = tuple(a for i, a in enumerate(args) if i not in static_argnums)
     dyn_kwargs = {k: v for k, v in kwargs.items() if k not in static_argnames}
-    static += [("kw", k, _static_key(kwargs[k])) for k in sorted(static_argnames) if k in kwargs]
+    static += [("kw", k, _static_key(kwargs[k]), kwargs[k]) for k in sorted(static_argnames) if k in kwargs]
     return dyn_args, dyn_kwargs, tuple(static)
 
 
 def merge_static(dyn_args: tuple, dyn_kwargs: dict, static_key: tuple) -> tuple[tuple, dict]:
     """Undo `split_static`: put static values back at their positions and names."""
     args, kwargs = list(dyn_args), dict(dyn_kwargs)
-    for kind, where, (_, value) in static_key:
+    for kind, where, _, value in static_key:
         if kind == "pos":
             args.insert(where, value)
         else:

@@ -27,19 +27,26 @@ def _selector(value, dtype, what: str) -> TracedArray:
 
 
 def _fresh(operands):
-    """Each branch gets its own copies (made inside its scope): an in-place write stays in that branch."""
-    return [primitives.wrap(x._value, x.shape, x.dtype) if is_traced(x)
-            else np.array(x, copy=True) if isinstance(x, np.ndarray) else x for x in operands]
+    """Each branch gets its own copies (made inside its scope) of every array in the operand pytrees:
+    an in-place write stays in that branch."""
+    def copy(x):
+        if is_traced(x):
+            check_alive(x)
+            return primitives.wrap(x._value, x.shape, x.dtype)
+        return np.array(x, copy=True) if isinstance(x, np.ndarray) else x
+
+    return tree_util.tree_map(copy, list(operands))
 
 
 def _branches(kind: str, selector_value, branches: Sequence[Callable], operands, names):
     """Trace every branch into a holder, reconcile their results, build the op, return the results tree."""
     trace = current_trace()
     traced = []
-    for branch, name in zip(branches, names):
-        holder = Holder(trace, [], f"the {name} of tracer.{kind}")
-        traced.append((holder, *holder.run(lambda fn=branch: fn(*_fresh(operands)))))
     try:
+        for branch, name in zip(branches, names):
+            holder = Holder(trace, [], f"the {name} of tracer.{kind}")
+            traced.append((holder, None, None))  # erased in `finally` even if the branch raises
+            traced[-1] = (holder, *holder.run(lambda fn=branch: fn(*_fresh(operands))))
         # A result some branch leaves without a value (`@tracer.trace`: e.g. a traced inner loop's
         # index) is undefined after the op; a placeholder 0 keeps the branches' results aligned.
         undefined = {}

@@ -138,8 +138,10 @@ def fori_loop(lower, upper, body_fn: Callable, init):
         return value
     with at_user_line():
         index_dtype = np.result_type(*(b.dtype if is_traced(b) else np.asarray(b).dtype for b in (lower, upper)))
-        if not _any_traced(lower, upper) and -2**31 <= int(lower) and int(upper) < 2**31:
-            index_dtype = np.dtype(np.int32)  # a narrower counter (as XLA's own loops use); i stays weak
+        body_index_dtype = index_dtype
+        if not _any_traced(lower, upper) and all(-2**31 <= int(b) < 2**31 for b in (lower, upper)):
+            # Count in int32 (as XLA's own loops do); the body still sees a 64-bit Python-int-like index.
+            index_dtype = np.dtype(np.int32)
         if not np.issubdtype(index_dtype, np.integer):
             raise errors.TracedTypeError(f"tracer.fori_loop bounds must be integers, got {index_dtype}")
         start = primitives.lift(lower, index_dtype)
@@ -153,7 +155,7 @@ def fori_loop(lower, upper, body_fn: Callable, init):
 
         def body(carry):
             i, value = carry
-            return i + 1, body_fn(_weak_index(i), value)
+            return i + 1, body_fn(_weak_index(primitives.convert(i, body_index_dtype)), value)
 
         (_, result), op = _build_while(cond, body, (start, init), "tracer.fori_loop")
         if not _any_traced(lower, upper):
@@ -220,12 +222,12 @@ def _scan_traced(fn, init, x_leaves, x_tree, steps, reverse):
         carry_signatures = widened
     y_signatures = [((), np.result_type(leaf)) if isinstance(leaf, WEAK_TYPES) else (leaf.shape, leaf.dtype)
                     for leaf in y_leaves]
-    init = tree_util.tree_unflatten(carry_tree, [lift_leaf(leaf, dtype) for leaf, (_, dtype)
-                                                 in zip(carry_leaves, carry_signatures)])
+    # The real pass gets `init` as given: Python numbers stay weak there too, and settle on the dtype the probe found.
     index_dtype = np.dtype(np.int64)
     buffers = [primitives.full((steps, *shape), 0, dtype) for shape, dtype in y_signatures]
-    if steps == 0:  # nothing to run: the carry as given and empty ys
-        return init, tree_util.tree_unflatten(y_tree, buffers)
+    if steps == 0:  # nothing to run: the carry as given (in the dtypes a step would give it) and empty ys
+        carry = [lift_leaf(leaf, dtype) for leaf, (_, dtype) in zip(carry_leaves, carry_signatures)]
+        return tree_util.tree_unflatten(carry_tree, carry), tree_util.tree_unflatten(y_tree, buffers)
 
     def cond(state):
         return state[0] < steps

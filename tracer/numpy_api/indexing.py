@@ -71,6 +71,8 @@ def _resolve(shape: tuple[int, ...], index) -> _Box:
             continue
         size = shape[dim]
         if isinstance(item, slice):
+            if item.step == 0:
+                raise errors.TracedShapeError("slice step cannot be zero")
             start, stop, step = item.indices(size)
             count = len(range(start, stop, step))
             starts.append(start if count else 0)

@@ -38,7 +38,9 @@ def _reduce(x: TracedArray, axis, keepdims: bool, combiner, init, name: str, *, 
 
 
 def _check_unsupported(name: str, **given) -> None:
-    bad = [key for key, value in given.items() if value is not None and value is not _NO_VALUE and value is not True]
+    """Refuse arguments given a value other than their default (`where`'s default is True)."""
+    bad = [key for key, value in given.items()
+           if value is not None and value is not _NO_VALUE and not (key == "where" and value is True)]
     if bad:
         raise errors.UnsupportedNumPyError(f"numpy.{name}: argument(s) {', '.join(bad)} are not supported under tracing")
 

@@ -61,8 +61,19 @@ def clip(a, a_min=np._NoValue, a_max=np._NoValue, out=None, *, min=np._NoValue, 
         # NumPy (>= 2.1) accepts Python-int bounds beyond the dtype's range: they just never bind.
         info = np.iinfo(result.dtype)
         low, high = (int(np.clip(b, info.min, info.max)) if type(b) is int else b for b in (low, high))
+    dtype = kwargs.pop("dtype", None)
+    if kwargs:
+        raise errors.UnsupportedNumPyError(f"numpy.clip: argument(s) {', '.join(kwargs)} are not supported under tracing")
     if low is not np._NoValue and low is not None:
-        result = np.maximum(result, low)
+        result = np.maximum(result, low, dtype=dtype)
     if high is not np._NoValue and high is not None:
-        result = np.minimum(result, high)
-    return P.lift(result)
+        result = np.minimum(result, high, dtype=dtype)
+    result = P.lift(result)
+    if out is None:
+        return result
+    target = out[0] if isinstance(out, tuple) else out
+    if not hasattr(target, "_value"):
+        raise errors.UnsupportedNumPyError("numpy.clip: a traced result cannot be written into a NumPy array (out=)",
+                                           fix="assign the result to a name instead")
+    target[...] = result  # NumPy's in-place clip, as a rebinding of the traced value
+    return target
