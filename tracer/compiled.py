@@ -9,6 +9,8 @@ Two executables can serve a signature, each compiled on first need:
 
 from __future__ import annotations
 
+import concurrent.futures
+
 import jax
 import numpy as np
 from jax import tree_util
@@ -22,6 +24,9 @@ from runtime import ConcreteArray, _jaxlib
 from runtime.concrete_array import DonatedBuffer
 from tracer import errors, signature
 from tracer.tracing import TracedProgram
+
+# One background thread compiles packed executables for ahead-of-time `compile` (XLA releases the GIL).
+_BACKGROUND = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="pyreactant-compile")
 
 # Above this many bytes of arguments, packing's host-side copy outweighs the per-transfer cost it saves.
 PACK_LIMIT_BYTES = 1 << 20
@@ -96,6 +101,7 @@ class Compiled:
         ) <= PACK_LIMIT_BYTES
         self._execute = None
         self._execute_packed = None
+        self._packed_future = None
 
     # -- executables, compiled on first need ---------------------------------
     def _buffers_executable(self) -> runtime.Executable:
@@ -110,11 +116,22 @@ class Compiled:
             self._execute_packed = runtime.compile_stablehlo(text, self._device, self._out_signatures).execute
         return self._execute_packed
 
-    def compile_all(self) -> None:
-        """Compile every executable a call may use (for ahead-of-time `tracer.compile`)."""
+    def compile_ahead(self) -> None:
+        """For ahead-of-time `tracer.compile`: compile the executable every call can use now, and the
+        packed one (a speed-up for NumPy arguments) in the background, so no call waits on XLA."""
         self._buffers_executable()
-        if self._packable:
-            self._packed_execute()
+        if self._packable and self._execute_packed is None and self._packed_future is None:
+            self._packed_future = _BACKGROUND.submit(self._packed_execute)
+
+    def _packed_ready(self):
+        """The packed executable if it can run now: compiled on demand, unless a background compile is
+        still under way (then None, and the call takes the per-argument path)."""
+        if self._execute_packed is not None:
+            return self._execute_packed
+        future = self._packed_future
+        if future is None:
+            return self._packed_execute()
+        return future.result() if future.done() else None
 
     def as_text(self, stage: str = "optimized") -> str:
         if stage == "traced":
@@ -172,9 +189,11 @@ class Compiled:
     def run_flat(self, arrays, all_host: bool):
         """Execute on the array arguments in module order; `all_host`: every one is a NumPy ndarray."""
         if all_host and self._packable:
-            device = self._device
-            packed = [_jaxlib.host_to_device_owned(buffer, device) for buffer in self._packing.pack(arrays)]
-            return self._wrap((self._execute_packed or self._packed_execute())(packed))
+            execute = self._execute_packed or self._packed_ready()
+            if execute is not None:
+                device = self._device
+                packed = [_jaxlib.host_to_device_owned(buffer, device) for buffer in self._packing.pack(arrays)]
+                return self._wrap(execute(packed))
         buffers = [
             a._buffer if type(a) is ConcreteArray else transfer(a)
             for a, transfer in zip(arrays, self._transfers)

@@ -115,7 +115,7 @@ class JitFunction:
         leaves, treedef = signature.flatten(dyn_args, dyn_kwargs)
         key = (treedef, static_key, tuple(map(signature.leaf_key, leaves)))
         compiled = self._cache.get(key) or self._compile(args, kwargs, dyn_args, leaves, treedef, static_key, key)
-        compiled.compile_all()  # ahead of time: XLA's errors (and its time) here, not at the first call
+        compiled.compile_ahead()  # ahead of time: XLA's errors (and its time) here, not at the first call
         return compiled
 
     def _compile(self, args, kwargs, dyn_args, leaves, treedef, static_key, key) -> Compiled:
