@@ -18,6 +18,7 @@ _LAZY: dict[str, str] = {
     "inline": "passes.inline:Inline",
     "dce": "passes.dce:DeadCodeElimination",
     "fold": "passes.fold:Fold",
+    "licm": "passes.licm:LoopInvariantCodeMotion",
     "simplify": "passes.simplify:Simplify",
 }
 _LOADED: dict[str, type] = {}
