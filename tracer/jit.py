@@ -59,7 +59,8 @@ class JitFunction:
         self.fn = fn
         self.static_argnums, self.static_argnames = _resolve_static(fn, _as_tuple(static_argnums), _as_tuple(static_argnames))
         self.donate_argnums = _as_tuple(donate_argnums)
-        self.pipeline = (pipeline or passes.DEFAULT_PIPELINE) if optimize else None
+        # None: the default pipeline; "": no passes of ours (as optimize=False).
+        self.pipeline = (passes.DEFAULT_PIPELINE if pipeline is None else pipeline) if optimize else None
         self.device = device
         self.pass_options = pass_options  # PassManager keywords: print_ir_after_all, stream, ...
         self._cache: dict = {}

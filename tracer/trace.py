@@ -37,7 +37,6 @@ class Trace:
 
     def __init__(self, name: str, arg_types, *, module_name: str):
         self.builder = ir.FunctionBuilder(name, arg_types, module_name=module_name)
-        self.finished = False
         self.scope = Scope(f"the traced function {name}")
 
     @contextlib.contextmanager
@@ -63,7 +62,6 @@ class Trace:
             self.scope = outer
 
     def finish(self, results) -> mlir.Module:
-        self.finished = True
         return self.builder.finish(results)
 
 

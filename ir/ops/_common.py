@@ -20,10 +20,6 @@ def dtype_of(value: ir.Value) -> np.dtype:
     return dtypes.from_mlir(ir.RankedTensorType(value.type).element_type)
 
 
-def element_type_of(value: ir.Value) -> ir.Type:
-    return ir.RankedTensorType(value.type).element_type
-
-
 def check(condition: bool, op: str, message: str) -> None:
     if not condition:
         raise OpBuildError(f"stablehlo.{op}: {message}")

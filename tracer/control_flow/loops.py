@@ -29,7 +29,7 @@ def _any_traced(*trees) -> bool:
     return any(is_traced(leaf) for tree in trees for leaf in tree_util.tree_leaves(tree))
 
 
-def _predicate(leaves, tree, what: str) -> TracedArray:
+def _predicate(leaves, what: str) -> TracedArray:
     if len(leaves) != 1:
         raise errors.TracedTypeError(f"{what} must return one boolean scalar, got {len(leaves)} values")
     (leaf,) = leaves
@@ -67,7 +67,7 @@ def _build_while(cond_fn: Callable, body_fn: Callable, init, what: str):
                 pred_leaves, _ = condition.run(lambda *xs: cond_fn(tree_util.tree_unflatten(tree, xs)),
                                                *condition.arguments)
                 with condition.more():
-                    pred = _predicate(pred_leaves, None, f"the condition of {what}")._value
+                    pred = _predicate(pred_leaves, f"the condition of {what}")._value
                 op, cond_block, body_block = ops.while_([c._value for c in carried])
                 (pred,) = condition.splice_into(cond_block, list(cond_block.arguments), [pred])
                 with trace.region(cond_block, f"the condition of {what}"):
