@@ -32,8 +32,10 @@ def _divide(op, x, y):
         overflow = (x == np.iinfo(x.dtype).min) & (y == -1) if np.issubdtype(x.dtype, np.signedinteger) else False
         if (y == 0).any() or np.any(overflow):
             return None  # division by zero and INT_MIN / -1 are implementation-defined: leave them to XLA
-        quotient = np.abs(x) // np.abs(y)  # truncation toward zero, as stablehlo.divide
-        return (np.sign(x) * np.sign(y) * quotient).astype(x.dtype)
+        # Truncation toward zero, as stablehlo.divide, computed wide enough that |INT_MIN| exists.
+        wide = object if x.dtype.itemsize == 8 else np.int64
+        xw, yw = x.astype(wide), y.astype(wide)
+        return (np.sign(xw) * np.sign(yw) * (np.abs(xw) // np.abs(yw))).astype(x.dtype)
     return np.divide(x, y)
 
 
