@@ -22,7 +22,7 @@ from passes.pipeline import PassSpec, PipelineError, parse_pipeline
 
 # MLIR passes pyreactant pipelines are documented to accept (any registered MLIR pass works).
 MLIR_PASSES = ("canonicalize", "cse", "symbol-dce", "stablehlo-refine-shapes")
-DEFAULT_PIPELINE = "inline,canonicalize,fold,simplify,licm,cse,dce,symbol-dce"
+DEFAULT_PIPELINE = "inline,canonicalize,fold,simplify,licm,while-simplify,cse,dce,symbol-dce"
 
 stablehlo.register_stablehlo_passes()
 

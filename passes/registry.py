@@ -19,6 +19,7 @@ _LAZY: dict[str, str] = {
     "dce": "passes.dce:DeadCodeElimination",
     "fold": "passes.fold:Fold",
     "licm": "passes.licm:LoopInvariantCodeMotion",
+    "while-simplify": "passes.while_simplify:WhileSimplify",
     "simplify": "passes.simplify:Simplify",
 }
 _LOADED: dict[str, type] = {}

@@ -142,6 +142,8 @@ def splat_value(value: ir.Value) -> float | int | None:
     if not attr.is_splat:
         return None
     scalar = attr.get_splat_value()
+    if isinstance(scalar, ir.BoolAttr):
+        return scalar.value
     if isinstance(scalar, ir.FloatAttr):
         return scalar.value
     if isinstance(scalar, ir.IntegerAttr):
