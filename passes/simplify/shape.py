@@ -42,6 +42,29 @@ def _identity_broadcast(op) -> bool:
     return dims == list(range(len(dims)))
 
 
+def _no_padding(op) -> bool:
+    return not any(any(_i64s(op, name)) for name in ("edge_padding_low", "edge_padding_high", "interior_padding"))
+
+
+def _reverses_nothing(op) -> bool:
+    return not _i64s(op, "dimensions")
+
+
+class ReverseOfReverse(Pattern):
+    """Reversing the same dims twice gives the operand back."""
+
+    op_name = "stablehlo.reverse"
+
+    def match_and_rewrite(self, op, rewriter: Rewriter) -> bool:
+        inner = defining_op(op.operands[0])
+        if inner is None or inner.name != "stablehlo.reverse":
+            return False
+        if sorted(_i64s(inner, "dimensions")) != sorted(_i64s(op, "dimensions")):
+            return False
+        rewriter.replace(op, [inner.operands[0]])
+        return True
+
+
 class ReshapeOfReshape(Pattern):
     op_name = "stablehlo.reshape"
 
@@ -91,6 +114,9 @@ def patterns() -> list[Pattern]:
         SameTypeIsNoop("stablehlo.transpose", _identity_permutation),
         SameTypeIsNoop("stablehlo.broadcast_in_dim", _identity_broadcast),
         SameTypeIsNoop("stablehlo.slice"),  # same type: start 0, full extent, stride 1
+        SameTypeIsNoop("stablehlo.pad", _no_padding),  # (same type alone could hide low=-1, high=+1)
+        SameTypeIsNoop("stablehlo.reverse", _reverses_nothing),
+        ReverseOfReverse(),
         ReshapeOfReshape(),
         TransposeOfTranspose(),
         BroadcastOfBroadcast(),

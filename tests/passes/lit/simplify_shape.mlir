@@ -32,3 +32,23 @@ func.func @kept(%a: tensor<2x3xf32>, %c: tensor<3xf32>) -> (tensor<3x2xf32>, ten
   %1 = stablehlo.broadcast_in_dim %c, dims = [1] : (tensor<3xf32>) -> tensor<2x3xf32>
   return %0, %1 : tensor<3x2xf32>, tensor<2x3xf32>
 }
+
+// Reversing twice, padding by nothing and reversing no dims are the operand; a pad that
+// shifts (low -1, high +1: same type!) and a reverse of other dims are not.
+// CHECK-LABEL: func.func @reverse_and_pad
+// CHECK:       %[[SHIFT:.*]] = stablehlo.pad %arg0, %{{.*}}, low = [-1], high = [1]
+// CHECK:       %[[R1:.*]] = stablehlo.reverse %arg1, dims = [0]
+// CHECK:       %[[R2:.*]] = stablehlo.reverse %[[R1]], dims = [1]
+// CHECK:       return %arg0, %arg0, %arg0, %[[SHIFT]], %[[R2]]
+func.func @reverse_and_pad(%a: tensor<4xf32>, %b: tensor<2x3xf32>)
+    -> (tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<2x3xf32>) {
+  %zero = stablehlo.constant dense<0.0> : tensor<f32>
+  %r1 = stablehlo.reverse %a, dims = [0] : tensor<4xf32>
+  %r2 = stablehlo.reverse %r1, dims = [0] : tensor<4xf32>
+  %p = stablehlo.pad %a, %zero, low = [0], high = [0], interior = [0] : (tensor<4xf32>, tensor<f32>) -> tensor<4xf32>
+  %n = stablehlo.reverse %a, dims = [] : tensor<4xf32>
+  %s = stablehlo.pad %a, %zero, low = [-1], high = [1], interior = [0] : (tensor<4xf32>, tensor<f32>) -> tensor<4xf32>
+  %b1 = stablehlo.reverse %b, dims = [0] : tensor<2x3xf32>
+  %b2 = stablehlo.reverse %b1, dims = [1] : tensor<2x3xf32>
+  return %r2, %p, %n, %s, %b2 : tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<2x3xf32>
+}
