@@ -17,7 +17,7 @@ from typing import ClassVar
 from jaxlib.mlir import ir
 
 from passes.registry import register_pass
-from passes.rewrite import _EFFECTFUL, defining_op, operations
+from passes.rewrite import EFFECTFUL, defining_op, operations
 
 
 def _inside(op: ir.Operation, loop: ir.Operation) -> bool:
@@ -53,7 +53,7 @@ def _hoist_invariants(loop: ir.Operation) -> None:
     body_block = loop.regions[1].blocks[0]
     for op in list(body_block.operations)[:-1]:
         op = op.operation
-        if op.name in _EFFECTFUL or len(op.regions) > 0:
+        if op.name in EFFECTFUL or len(op.regions) > 0:
             continue
         if any(_defined_inside(value, loop) for value in op.operands):
             continue

@@ -18,7 +18,7 @@ import numpy as np
 from jaxlib.mlir import ir
 
 # Ops with effects beyond their results: never erased when unused.
-_EFFECTFUL = frozenset({
+EFFECTFUL = frozenset({
     "func.return", "func.call", "stablehlo.return", "stablehlo.custom_call", "stablehlo.send", "stablehlo.recv",
     "stablehlo.infeed", "stablehlo.outfeed", "stablehlo.rng_bit_generator", "stablehlo.rng", "stablehlo.optimization_barrier",
     "stablehlo.all_reduce", "stablehlo.all_gather", "stablehlo.all_to_all", "stablehlo.collective_permute",
@@ -87,13 +87,13 @@ def erase_dead_ops(module: ir.Module) -> bool:
         erased = True
 
 
-def _unused(value: ir.Value) -> bool:
+def unused(value: ir.Value) -> bool:
     return next(iter(value.uses), None) is None
 
 
 def _dead_ops(module: ir.Module) -> list[ir.Operation]:
     return [op for op in operations(module)
-            if op.name not in _EFFECTFUL and len(op.results) > 0 and all(_unused(r) for r in op.results)]
+            if op.name not in EFFECTFUL and len(op.results) > 0 and all(unused(r) for r in op.results)]
 
 
 def apply_patterns(module: ir.Module, patterns: Iterable[Pattern], max_iterations: int = 10) -> bool:

@@ -17,11 +17,7 @@ from jaxlib.mlir import ir
 from jaxlib.mlir.dialects import stablehlo
 
 from passes.registry import register_pass
-from passes.rewrite import erase_dead_ops, operations, splat_value
-
-
-def _unused(value: ir.Value) -> bool:
-    return next(iter(value.uses), None) is None
+from passes.rewrite import erase_dead_ops, operations, splat_value, unused
 
 
 def _feeds_only(use, terminator: ir.Operation, index: int, cone: list) -> bool:
@@ -51,7 +47,7 @@ def _droppable(loop: ir.Operation) -> dict[int, list]:
     terminator = list(body_block.operations)[-1].operation
     drop = {}
     for index in range(len(loop.operands)):
-        if not (_unused(loop.results[index]) and _unused(cond_block.arguments[index])):
+        if not (unused(loop.results[index]) and unused(cond_block.arguments[index])):
             continue
         cone = _exclusive_cone(body_block, terminator, index)
         if all(_feeds_only(use, terminator, index, cone) for use in body_block.arguments[index].uses):
