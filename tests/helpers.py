@@ -12,6 +12,7 @@ from typing import Callable
 
 import numpy as np
 from hypothesis import HealthCheck, Phase, settings
+from hypothesis import strategies as st
 from jax import tree_util
 
 import tracer
@@ -191,3 +192,16 @@ def _run_batched(cases: dict[str, Case], failures: dict[str, str]) -> dict:
         half = len(names) // 2
         first = _run_batched({n: cases[n] for n in names[:half]}, failures)
         return first | _run_batched({n: cases[n] for n in names[half:]}, failures)
+
+
+def exact_values(dtype, *, uint_max: int, int_bound: int, float_bound: int, nonnegative: bool = False):
+    """A hypothesis strategy of values every dtype holds exactly: bools, small ints, halves for floats
+    (unsigned up to `uint_max`, signed in +-int_bound, floats in +-float_bound; `nonnegative` drops the minus side)."""
+    dtype = np.dtype(dtype)
+    if dtype == np.bool_:
+        return st.booleans()
+    if dtype.kind == "u":
+        return st.integers(0, uint_max)
+    if dtype.kind == "i":
+        return st.integers(0 if nonnegative else -int_bound, int_bound)
+    return st.integers(0 if nonnegative else -2 * float_bound, 2 * float_bound).map(lambda v: v / 2)

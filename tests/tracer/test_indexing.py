@@ -13,19 +13,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from helpers import ALL_DTYPES, Case, check_cases, xla_settings
+from helpers import ALL_DTYPES, Case, check_cases, exact_values, xla_settings
 
 
 def _elements(dtype, *, nonnegative=False):
     """Values with a defined conversion to every dtype (no negative floats when an unsigned array receives them)."""
-    dtype = np.dtype(dtype)
-    if dtype == np.bool_:
-        return st.booleans()
-    if dtype.kind == "u":
-        return st.integers(0, 9)
-    if dtype.kind == "i":
-        return st.integers(0 if nonnegative else -9, 9)
-    return st.integers(0 if nonnegative else -6, 6).map(lambda v: v / 2)
+    return exact_values(dtype, uint_max=9, int_bound=9, float_bound=3, nonnegative=nonnegative)
 
 
 @st.composite

@@ -9,19 +9,12 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import tracer
-from helpers import ALL_DTYPES, RTOL, Case, check_cases, xla_settings
+from helpers import ALL_DTYPES, RTOL, Case, check_cases, exact_values, xla_settings
 
 
 def _small_values(dtype):
     """Values every dtype holds exactly: halves in [-3, 3] for floats, small ints, bools."""
-    dtype = np.dtype(dtype)
-    if dtype == np.bool_:
-        return st.booleans()
-    if dtype.kind == "u":
-        return st.integers(0, 6)
-    if dtype.kind == "i":
-        return st.integers(-3, 3)
-    return st.integers(-6, 6).map(lambda v: v / 2)
+    return exact_values(dtype, uint_max=6, int_bound=3, float_bound=3)
 
 
 def arrays(draw, shape, dtype=None):
