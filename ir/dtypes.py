@@ -37,6 +37,15 @@ _BY_SHORT_NAME = {short: dtype for dtype, (_, short) in _TABLE.items()}
 _BY_SHORT_NAME["bool"] = np.dtype(np.bool_)
 
 
+def is_floating(dtype) -> bool:
+    """True for every float type we trace, bfloat16 included (NumPy does not count ml_dtypes' types as np.floating)."""
+    dtype = np.dtype(dtype)
+    return dtype.kind == "f" or dtype == _BFLOAT16
+
+
+_BFLOAT16 = np.dtype(ml_dtypes.bfloat16)
+
+
 def is_supported(dtype) -> bool:
     return np.dtype(dtype) in _TABLE
 

@@ -15,11 +15,13 @@ from ir.ops.elementwise import (
     and_,
     atan2,
     bitcast_convert,
+    cbrt,
     ceil,
     clamp,
     compare,
     convert,
     cosine,
+    count_leading_zeros,
     divide,
     exponential,
     exponential_minus_one,
@@ -33,12 +35,18 @@ from ir.ops.elementwise import (
     multiply,
     negate,
     not_,
+    optimization_barrier,
     or_,
+    popcnt,
     power,
     remainder,
+    round_nearest_afz,
     round_nearest_even,
     rsqrt,
     select,
+    shift_left,
+    shift_right_arithmetic,
+    shift_right_logical,
     sign,
     sine,
     sqrt,
@@ -47,8 +55,14 @@ from ir.ops.elementwise import (
     tanh,
     xor,
 )
-from ir.ops.linalg import dot_general
-from ir.ops.reduction import reduce
+from ir.ops.linalg import cholesky, dot_general, triangular_solve
+from ir.ops.reduction import reduce, reduce_many
 from ir.ops.shape import broadcast_in_dim, concatenate, pad, reshape, reverse, slice, transpose
+
+# Newer op families export exactly their `__all__`.
+from ir.ops.chlo import *  # noqa: E402,F401,F403
+from ir.ops.indexing import *  # noqa: E402,F401,F403
+from ir.ops.random import *  # noqa: E402,F401,F403
+from ir.ops.sort import *  # noqa: E402,F401,F403
 
 __all__ = [name for name in dir() if not name.startswith("_")]

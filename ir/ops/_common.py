@@ -21,8 +21,9 @@ def dtype_of(value: ir.Value) -> np.dtype:
 
 
 def check(condition: bool, op: str, message: str) -> None:
+    """Raise OpBuildError naming `op` (a stablehlo op's name, or a dialect-qualified one like "chlo.asin")."""
     if not condition:
-        raise OpBuildError(f"stablehlo.{op}: {message}")
+        raise OpBuildError(f"{op if '.' in op else 'stablehlo.' + op}: {message}")
 
 
 def check_same_types(op: str, *values: ir.Value) -> None:
@@ -36,7 +37,7 @@ def check_permutation(op: str, perm, rank: int, what: str) -> None:
 
 
 def is_float(dtype: np.dtype) -> bool:
-    return np.issubdtype(dtype, np.floating)
+    return dtypes.is_floating(dtype)
 
 
 def is_unsigned(dtype: np.dtype) -> bool:

@@ -14,24 +14,32 @@ from ir import dtypes
 from ir.ops._common import check, check_same_types, dtype_of, is_float, is_unsigned, shape_of
 
 
+def _qualified(name: str) -> str:
+    return name if "." in name else f"stablehlo.{name}"
+
+
 def _unary(op_class, name: str, *, floats_only: bool = False):
+    """A builder of the one-operand op `name` ("negate", or dialect-qualified: "chlo.asin")."""
+
     def build(operand: ir.Value) -> ir.Value:
         if floats_only:
             check(is_float(dtype_of(operand)), name, f"needs a floating-point operand, got {dtype_of(operand)}")
         return op_class(operand).result
 
-    build.__name__ = name
-    build.__doc__ = f"`stablehlo.{name}` of one tensor."
+    build.__name__ = name.rsplit(".", 1)[-1]
+    build.__doc__ = f"`{_qualified(name)}` of one tensor."
     return build
 
 
-def _binary(op_class, name: str):
+def _binary(op_class, name: str, *, floats_only: bool = False):
     def build(lhs: ir.Value, rhs: ir.Value) -> ir.Value:
         check_same_types(name, lhs, rhs)
+        if floats_only:
+            check(is_float(dtype_of(lhs)), name, f"needs floating-point operands, got {dtype_of(lhs)}")
         return op_class(lhs, rhs).result
 
-    build.__name__ = name
-    build.__doc__ = f"`stablehlo.{name}` of two tensors of one type."
+    build.__name__ = name.rsplit(".", 1)[-1]
+    build.__doc__ = f"`{_qualified(name)}` of two tensors of one type."
     return build
 
 
@@ -137,3 +145,46 @@ def bitcast_convert(operand: ir.Value, dtype) -> ir.Value:
     else:
         out_shape = in_shape + (in_dtype.itemsize // dtype.itemsize,)
     return stablehlo.BitcastConvertOp(dtypes.tensor_type(out_shape, dtype), operand).result
+
+
+# -- integer bit ops and the remaining unary float ops -------------------------------------------
+
+def _integer_binary(op_class, name: str):
+    def build(lhs: ir.Value, rhs: ir.Value) -> ir.Value:
+        check_same_types(name, lhs, rhs)
+        check(dtype_of(lhs).kind in "iu", name, f"needs integer operands, got {dtype_of(lhs)}")
+        return op_class(lhs, rhs).result
+
+    build.__name__ = name
+    build.__doc__ = f"`stablehlo.{name}` of two integer tensors of one type (shift >= width: spec-defined, see below)."
+    return build
+
+
+def _integer_unary(op_class, name: str):
+    def build(operand: ir.Value) -> ir.Value:
+        check(dtype_of(operand).kind in "iu", name, f"needs an integer operand, got {dtype_of(operand)}")
+        return op_class(operand).result
+
+    build.__name__ = name
+    build.__doc__ = f"`stablehlo.{name}` of one integer tensor; the result has the operand's type."
+    return build
+
+
+# The spec gives 0 for shift_left / shift_right_logical by >= the bit width (or a negative amount, read
+# as unsigned), and the sign fill for shift_right_arithmetic; NumPy's rules are spelled in tracer/.
+shift_left = _integer_binary(stablehlo.ShiftLeftOp, "shift_left")
+shift_right_arithmetic = _integer_binary(stablehlo.ShiftRightArithmeticOp, "shift_right_arithmetic")
+shift_right_logical = _integer_binary(stablehlo.ShiftRightLogicalOp, "shift_right_logical")
+popcnt = _integer_unary(stablehlo.PopulationCountOp, "popcnt")
+count_leading_zeros = _integer_unary(stablehlo.ClzOp, "count_leading_zeros")
+cbrt = _unary(stablehlo.CbrtOp, "cbrt", floats_only=True)
+round_nearest_afz = _unary(stablehlo.RoundOp, "round_nearest_afz", floats_only=True)
+
+
+def optimization_barrier(operand: ir.Value) -> ir.Value:
+    """`stablehlo.optimization_barrier` of one tensor: the same value, opaque to XLA's rewrites.
+
+    XLA's algebraic simplifier turns `x / constant` into `x * (1 / constant)`, which is off by an ulp
+    for divisors like 10; a divisor behind the barrier is divided by exactly, as NumPy does.
+    """
+    return stablehlo.OptimizationBarrierOp([operand]).results[0]

@@ -1,4 +1,4 @@
-"""`stablehlo.dot_general`: the contraction behind matmul, dot, einsum."""
+"""`stablehlo.dot_general` (the contraction behind matmul, dot, einsum), `cholesky` and `triangular_solve`."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from jaxlib.mlir import ir
 from jaxlib.mlir.dialects import stablehlo
 
 from ir import dtypes
-from ir.ops._common import check, dtype_of, shape_of
+from ir.ops._common import check, dtype_of, is_float, shape_of
 
 
 def dot_general(lhs: ir.Value, rhs: ir.Value, *, batch=((), ()), contract=((), ()), dtype=None) -> ir.Value:
@@ -40,3 +40,45 @@ def dot_general(lhs: ir.Value, rhs: ir.Value, *, batch=((), ()), contract=((), (
     )
     result_type = dtypes.tensor_type(out_shape, dtype or dtype_of(lhs))
     return stablehlo.DotGeneralOp(result_type, lhs, rhs, numbers).result
+
+
+def _check_float_square(op: str, a: ir.Value) -> tuple[int, ...]:
+    shape = shape_of(a)
+    check(len(shape) >= 2, op, f"operand must have rank >= 2, got shape {shape}")
+    check(shape[-1] == shape[-2], op, f"the two minor dimensions must be square, got shape {shape}")
+    check(is_float(dtype_of(a)), op, f"needs a floating-point operand, got {dtype_of(a)}")
+    return shape
+
+
+def cholesky(a: ir.Value, *, lower: bool = True) -> ir.Value:
+    """The Cholesky factor of each matrix in `a` (shape `[..., n, n]`), lower or upper triangular.
+
+    Only the `lower` (or upper) triangle of `a` is read; the other triangle of the result is
+    implementation-defined by the spec (XLA zeroes it). A matrix that is not positive definite
+    gives NaNs, never an error.
+    """
+    _check_float_square("cholesky", a)
+    return stablehlo.CholeskyOp(a, lower=lower).result
+
+
+# The spec's `transpose_a` values; "ADJOINT" equals "TRANSPOSE" for real element types.
+TRANSPOSE_A = ("NO_TRANSPOSE", "TRANSPOSE", "ADJOINT")
+
+
+def triangular_solve(a: ir.Value, b: ir.Value, *, left_side: bool, lower: bool, unit_diagonal: bool = False,
+                     transpose_a: str = "NO_TRANSPOSE") -> ir.Value:
+    """x with op(a) @ x = b (`left_side`) or x @ op(a) = b, for triangular `a` of shape `[..., n, n]`.
+
+    Only a's `lower` (or upper) triangle is read; `unit_diagonal` takes its diagonal to be ones.
+    `b` has a's batch dims and shape `[..., n, k]` (left side) or `[..., k, n]` (right side).
+    """
+    a_shape, b_shape = _check_float_square("triangular_solve", a), shape_of(b)
+    check(transpose_a in TRANSPOSE_A, "triangular_solve", f"transpose_a must be one of {TRANSPOSE_A}, got {transpose_a!r}")
+    check(len(b_shape) == len(a_shape), "triangular_solve", f"a {a_shape} and b {b_shape} must have the same rank")
+    check(a_shape[:-2] == b_shape[:-2], "triangular_solve", f"batch dimensions of a {a_shape} and b {b_shape} differ")
+    n, side = a_shape[-1], ("second-to-last", -2) if left_side else ("last", -1)
+    check(b_shape[side[1]] == n, "triangular_solve",
+          f"the {side[0]} dimension of b {b_shape} must equal a's size {n} ({'left' if left_side else 'right'} side)")
+    check(dtype_of(a) == dtype_of(b), "triangular_solve", f"operand element types differ: {dtype_of(a)} vs {dtype_of(b)}")
+    transpose = stablehlo.TransposeAttr.get(transpose_a)
+    return stablehlo.TriangularSolveOp(a, b, left_side, lower, unit_diagonal, transpose).result
