@@ -18,6 +18,7 @@ from typing import Callable, ClassVar
 import numpy as np
 from jaxlib.mlir import ir
 
+from ir.dtypes import is_floating
 from ir import ops
 from passes.registry import register_pass
 from passes.rewrite import Pattern, Rewriter, apply_patterns, constant_value, defining_op
@@ -53,7 +54,7 @@ def _convert(op, x):
     from ir import dtypes
 
     dtype = dtypes.from_mlir(target)
-    if np.issubdtype(dtype, np.integer) and np.issubdtype(x.dtype, np.floating):
+    if np.issubdtype(dtype, np.integer) and is_floating(x.dtype):
         info = np.iinfo(dtype)
         if not np.isfinite(x).all() or (x < info.min).any() or (x > info.max).any():
             return None  # out-of-range float -> int is implementation-defined

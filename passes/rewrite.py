@@ -129,6 +129,8 @@ def constant_value(value: ir.Value) -> np.ndarray | None:
         array = np.array(attr)
     except (TypeError, ValueError, RuntimeError):  # i1, bf16 ... the buffer protocol does not cover
         return None
+    if array.dtype == object:  # bf16 comes back as a 0-d array of references rather than raising
+        return None
     shape = tuple(ir.RankedTensorType(value.type).shape)
     return np.broadcast_to(array, shape) if attr.is_splat else array.reshape(shape)
 
