@@ -10,6 +10,7 @@ import warnings
 from dataclasses import dataclass
 from typing import Callable
 
+import ml_dtypes
 import numpy as np
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
@@ -31,7 +32,8 @@ def xla_settings(max_examples: int) -> settings:
 
 
 # Relative tolerance per floating result dtype (ints and bools compare exactly).
-RTOL = {np.dtype(np.float16): 1e-3, np.dtype(np.float32): 1e-6, np.dtype(np.float64): 1e-12}
+BFLOAT16 = np.dtype(ml_dtypes.bfloat16)
+RTOL = {BFLOAT16: 1e-2, np.dtype(np.float16): 1e-3, np.dtype(np.float32): 1e-6, np.dtype(np.float64): 1e-12}
 
 # The exception classes NumPy's errors are compared by (AxisError is both a ValueError and an IndexError).
 ERROR_KINDS = (IndexError, OverflowError, TypeError, ValueError)
@@ -115,6 +117,9 @@ def assert_matches_numpy(actual, expected, *, rtol=None, atol=0.0, signed_zeros=
     actual, expected = np.asarray(actual), np.asarray(expected)
     assert actual.dtype == expected.dtype, f"dtype {actual.dtype} != NumPy's {expected.dtype}"
     assert actual.shape == expected.shape, f"shape {actual.shape} != NumPy's {expected.shape}"
+    if expected.dtype == BFLOAT16:  # (NumPy's testing functions do not know ml_dtypes' floats)
+        actual, expected = actual.astype(np.float32), expected.astype(np.float32)
+        rtol = RTOL[BFLOAT16] if rtol is None else rtol
     if expected.dtype.kind == "f":
         tol = RTOL[expected.dtype] if rtol is None else rtol
         np.testing.assert_allclose(actual, expected, rtol=tol, atol=atol, equal_nan=True,

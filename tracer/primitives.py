@@ -10,6 +10,7 @@ import operator
 
 import numpy as np
 
+from ir.dtypes import is_floating
 from ir import dtypes, ops
 from tracer import errors
 from tracer.trace import current_trace
@@ -46,11 +47,25 @@ def convert(x: TracedArray, dtype) -> TracedArray:
     if dtype == np.bool_:
         zero = ops.constant(np.zeros((), x.dtype))
         return wrap(ops.compare(x._value, ops.broadcast_in_dim(zero, x.shape, ()), "NE"), x.shape, dtype)
-    if x.dtype == np.bool_ and np.issubdtype(dtype, np.floating):
+    if x.dtype == np.bool_ and is_floating(dtype):
         # XLA rewrites convert(pred) * y into select(pred, y, 0), which gives 0 where NumPy gives
         # 0 * inf = nan (openxla/xla#2438). A select of 1/0 keeps the multiply.
         return select(x, full(x.shape, 1, dtype), full(x.shape, 0, dtype))
     return wrap(ops.convert(x._value, dtype), x.shape, dtype)
+
+
+UNSIGNED_OF_WIDTH = {1: np.dtype(np.uint8), 2: np.dtype(np.uint16), 4: np.dtype(np.uint32), 8: np.dtype(np.uint64)}
+
+
+def bitcast(x: TracedArray, dtype) -> TracedArray:
+    """x's bits read as another dtype of the same width (same shape)."""
+    dtype = np.dtype(dtype)
+    return wrap(ops.bitcast_convert(x._value, dtype), x.shape, dtype)
+
+
+def uint_bits(x: TracedArray) -> TracedArray:
+    """x's bits as the unsigned integer of its width."""
+    return bitcast(x, UNSIGNED_OF_WIDTH[x.dtype.itemsize])
 
 
 def full(shape, fill_value, dtype) -> TracedArray:

@@ -8,12 +8,17 @@ so there is exactly one implementation of each operation: the registry in
 
 Value semantics: `x[i] = v` and `x += y` rebind the array's traced value, so
 every Python reference to this TracedArray sees the update, as with NumPy.
-Slices are copies, not views (see README, "Differences from NumPy").
+
+Views: where NumPy returns a view (basic slicing, transposes...), the result
+remembers its parent and how it was derived. A write into either side is
+replayed on the other (`rebind`), so `row = x[0]; row[:] = 1` changes x and
+`x[0] = 1` changes `row`, exactly as NumPy's shared memory would.
 """
 
 from __future__ import annotations
 
 import math
+import weakref
 
 import numpy as np
 
@@ -23,7 +28,7 @@ from tracer.trace import current_trace
 
 
 class TracedArray:
-    __slots__ = ("_value", "_trace", "_scope", "_weak", "shape", "dtype")
+    __slots__ = ("_value", "_trace", "_scope", "_weak", "shape", "dtype", "_base", "_views", "__weakref__")
     __hash__ = None  # like np.ndarray: mutable, so unhashable
 
     def __init__(self, value, trace, shape=None, dtype=None):
@@ -34,6 +39,8 @@ class TracedArray:
         self._scope = trace.scope if trace is not None else None
         # A loop index stands for a Python int: weak in NumPy's promotion (NEP 50), so `i * x` keeps x's dtype.
         self._weak = False
+        self._base: View | None = None  # set on views: how this array reads and writes its parent
+        self._views: list | None = None  # weak references to the views taken of this array
         self.shape: tuple[int, ...] = tuple(shape)
         self.dtype: np.dtype = np.dtype(dtype)
 
@@ -188,11 +195,13 @@ for _name, _ufunc in {
     "add": np.add, "sub": np.subtract, "mul": np.multiply, "truediv": np.true_divide,
     "floordiv": np.floor_divide, "mod": np.remainder, "pow": np.power, "matmul": np.matmul,
     "and": np.bitwise_and, "or": np.bitwise_or, "xor": np.bitwise_xor,
+    "lshift": np.left_shift, "rshift": np.right_shift, "divmod": np.divmod,
 }.items():
     _forward, _reflected = _binary(_ufunc)
     setattr(TracedArray, f"__{_name}__", _forward)
     setattr(TracedArray, f"__r{_name}__", _reflected)
-    setattr(TracedArray, f"__i{_name}__", _inplace(_ufunc))
+    if _ufunc.nout == 1:  # (Python has no in-place divmod)
+        setattr(TracedArray, f"__i{_name}__", _inplace(_ufunc))
 
 for _name, _ufunc in {"lt": np.less, "le": np.less_equal, "gt": np.greater, "ge": np.greater_equal,
                       "eq": np.equal, "ne": np.not_equal}.items():
@@ -243,3 +252,55 @@ def check_writable(x: TracedArray) -> TracedArray:
                 "which turns such variables into carried values)",
         )
     return x
+
+
+class View:
+    """How a view relates to its parent: `read(parent)` derives the view's value, and
+    `write(parent, view)` gives the parent's value with the view's elements written back."""
+
+    __slots__ = ("parent", "read", "write")
+
+    def __init__(self, parent: TracedArray, read, write):
+        self.parent, self.read, self.write = parent, read, write
+
+
+def make_view(parent: TracedArray, view: TracedArray, read, write) -> TracedArray:
+    """Mark `view` (already computed as `read(parent)`) as sharing `parent`'s elements."""
+    if view is parent:  # (no-op shape functions return their argument: already the same array)
+        return view
+    view._base = View(parent, read, write)
+    if parent._views is None:
+        parent._views = []
+    else:  # drop references to views that no longer exist, so the list stays short in long traces
+        parent._views = [ref for ref in parent._views if ref() is not None]
+    parent._views.append(weakref.ref(view))
+    return view
+
+
+def rebind(x: TracedArray, value) -> None:
+    """Give x a new traced value (an in-place write), and replay it on every array sharing x's elements."""
+    if x._base is not None and x._base.write is None:
+        raise errors.TracedShapeError(
+            "assignment destination is read-only (in NumPy this array is a read-only view: a broadcast or a diagonal)",
+            fix="write into a copy: y = x.copy()",
+        )
+    x._value = value
+    _refresh_views(x, skip=None)
+    child = x
+    while child._base is not None:
+        parent = child._base.parent
+        check_writable(parent)  # (a view taken inside a loop body of an array from outside it)
+        parent._value = child._base.write(parent, child)._value
+        _refresh_views(parent, skip=child)
+        child = parent
+
+
+def _refresh_views(x: TracedArray, skip) -> None:
+    if not x._views:
+        return
+    for ref in x._views:
+        view = ref()
+        if view is None or view is skip or view._scope.closed:
+            continue
+        view._value = view._base.read(x)._value
+        _refresh_views(view, skip=None)

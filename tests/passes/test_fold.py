@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from jaxlib.mlir import ir as mlir
 from jaxlib.mlir.dialects import stablehlo
 
 import ir

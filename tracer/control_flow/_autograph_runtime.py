@@ -118,7 +118,6 @@ def for_range(args: tuple, body_fn, state: tuple, names: tuple, index_name: str,
                                      fix="give range() a constant step")
     step = int(step)
     carried = [i for i, value in enumerate(state) if _is_defined(value)]
-    loop_local = [names[i] for i in range(len(names)) if i not in carried]
 
     def condition(carry):
         return carry[0] < stop if step > 0 else carry[0] > stop

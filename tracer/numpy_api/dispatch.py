@@ -10,9 +10,9 @@ import numpy as np
 from ir import dtypes as ir_dtypes
 from ir import ops
 from tracer import errors, primitives
-from tracer.numpy_api.registry import HANDLED_FUNCTIONS, UFUNC_RULES, supported_names
+from tracer.numpy_api.registry import HANDLED_FUNCTIONS, REFUSED, UFUNC_RULES, public_name, supported_names
 from tracer.trace import at_user_line
-from tracer.traced_array import TracedArray, check_alive, check_writable, is_traced
+from tracer.traced_array import TracedArray, check_alive, check_writable, is_traced, rebind
 
 
 @contextlib.contextmanager
@@ -37,19 +37,16 @@ def call_at_user_line(impl, *args):
         return impl(*args)
 
 
-def _public_name(func) -> str:
-    """`numpy.fft.fft`, `numpy.linalg.svd`, `numpy.sum`: where users find the function."""
-    module = getattr(func, "__module__", None) or "numpy"
-    module = "numpy" if module.startswith("numpy._") or module == "numpy" else module
-    return f"{module}.{func.__name__}"
-
-
 def function(func, args, kwargs):
     _check_traces(args)
     _check_traces(kwargs.values())
     impl = HANDLED_FUNCTIONS.get(func)
     if impl is None:
-        raise _unsupported(_public_name(func))
+        if func in REFUSED:
+            why, fix = REFUSED[func]
+            with at_user_line():
+                raise errors.UnsupportedNumPyError(f"{public_name(func)} {why}", fix=fix)
+        raise _unsupported(public_name(func))
     with at_user_line(), _user_errors():
         return impl(*args, **kwargs)
 
@@ -61,6 +58,11 @@ def ufunc(ufunc, method, inputs, kwargs):
 
         with at_user_line(), _user_errors():
             return reductions.ufunc_reduce(ufunc, inputs, kwargs)
+    if method == "at":  # np.add.at(x, indices, v): an unbuffered in-place scatter
+        from tracer.numpy_api import gather_scatter
+
+        with at_user_line(), _user_errors():
+            return gather_scatter.ufunc_at(ufunc, inputs, kwargs)
     if method != "__call__":
         raise _unsupported(f"numpy.{ufunc.__name__}.{method}")
     rule = UFUNC_RULES.get(ufunc)
@@ -129,15 +131,24 @@ def _call_ufunc(ufunc, rule, inputs, kwargs):
     if ufunc.signature is None:  # elementwise: NumPy broadcasting first
         shape = primitives.broadcast_shapes(*(x.shape for x in operands))
         operands = [primitives.broadcast_to(x, shape) for x in operands]
-    result = rule(*operands)
-    result = primitives.convert(result, loop[ufunc.nin])
-    if all_weak and result.dtype.kind in "iuf" and dtype is None:
+    # A rule returns one TracedArray, or a tuple of `nout` of them (divmod, modf, frexp).
+    def _weak_copy(r):
+        if r.dtype.kind not in "iuf":
+            return r
+        r = primitives.wrap(r._value, r.shape, r.dtype)
+        r._weak = True
+        return r
+
+    results = rule(*operands) if ufunc.nout > 1 else (rule(*operands),)
+    results = tuple(primitives.convert(r, loop_dtype) for r, loop_dtype in zip(results, loop[ufunc.nin:]))
+    if all_weak and dtype is None:
         # Python numbers in, a Python number out (`i + 1` of a loop index stays weak), as in NumPy.
-        result = primitives.wrap(result._value, result.shape, result.dtype)
-        result._weak = True
+        results = tuple(map(_weak_copy, results))
     if out is not None:
-        return _write_out(ufunc, out, result)
-    return result
+        # NumPy hands __array_ufunc__ a tuple with one slot per output; None slots are not written.
+        targets = out if isinstance(out, tuple) else (out,)
+        results = tuple(r if t is None else _write_out(ufunc, t, r) for t, r in zip(targets, results))
+    return results if ufunc.nout > 1 else results[0]
 
 
 def _lift_operand(x, dtype):
@@ -164,5 +175,5 @@ def _write_out(ufunc, out, result: TracedArray) -> TracedArray:
         raise errors.TracedShapeError(
             f"non-broadcastable output operand with shape {target.shape} doesn't match the broadcast shape {result.shape}"
         )
-    target._value = primitives.convert(result, target.dtype)._value
+    rebind(target, primitives.convert(result, target.dtype)._value)
     return target

@@ -1,4 +1,5 @@
-"""Basic indexing (ints, slices, None, Ellipsis): `x[idx]` and `x[idx] = v`.
+"""Indexing: `x[idx]` and `x[idx] = v`. Basic indices (ints, slices, None, Ellipsis) are here;
+arrays, masks and traced positions go to `advanced_indexing`.
 
 Reading is one `stablehlo.slice` (after a `reverse` for negative steps) and a
 reshape that drops int-indexed dims and adds `None` dims. Writing places the
@@ -18,7 +19,8 @@ import numpy as np
 from ir import ops
 from tracer import errors
 from tracer import primitives as P
-from tracer.traced_array import TracedArray, check_alive, check_writable
+from tracer.numpy_api import advanced_indexing as adv
+from tracer.traced_array import TracedArray, check_alive, check_writable, is_traced, make_view, rebind
 
 
 @dataclass(frozen=True)
@@ -36,20 +38,16 @@ class _Box:
         return starts, tuple(abs(st) for st in self.steps), tuple(d for d, st in enumerate(self.steps) if st < 0)
 
 
-def _is_advanced(item) -> bool:
-    return isinstance(item, (TracedArray, np.ndarray, list, bool, np.bool_)) or (
-        hasattr(item, "shape") and hasattr(item, "dtype") and not isinstance(item, np.integer)
-    )
+def _is_basic(item) -> bool:
+    return item is None or item is Ellipsis or isinstance(item, slice) or adv.integer_position(item) is not None
+
+
+def _items(index) -> tuple:
+    return index if isinstance(index, tuple) else (index,)
 
 
 def _resolve(shape: tuple[int, ...], index) -> _Box:
-    items = index if isinstance(index, tuple) else (index,)
-    for item in items:
-        if _is_advanced(item):
-            raise errors.TracedIndexError(
-                f"indexing with {type(item).__name__} values (advanced indexing) is not supported under tracing yet",
-                fix="use ints, slices, None and ... ; for a traced position use np.where over an iota mask",
-            )
+    items = _items(index)
     if sum(item is Ellipsis for item in items) > 1:
         raise errors.TracedIndexError("an index can only have a single ellipsis ('...')")
     consumed = sum(item is not None and item is not Ellipsis for item in items)
@@ -95,8 +93,30 @@ def _resolve(shape: tuple[int, ...], index) -> _Box:
     return _Box(tuple(starts), tuple(counts), tuple(steps), tuple(result_shape))
 
 
+def _check_single_element(items, read_shape, update: TracedArray, dtype) -> None:
+    """An index of integers only (x[i, j], x[()], 0-d index arrays too) makes NumPy fill one element, from
+    a scalar only (a bool element takes a 1-element array's truth value); elsewhere the value broadcasts."""
+    single_element = read_shape == () and not any(item is Ellipsis for item in items)
+    if single_element and update.ndim > 0 and dtype != np.bool_:
+        raise errors.TracedShapeError("setting an array element with a sequence.",
+                                      fix="assign a scalar (e.g. value[0], or value.reshape(()))")
+
+
 def getitem(x: TracedArray, index) -> TracedArray:
     check_alive(x)
+    items = _items(index)
+    if all(map(_is_basic, items)):
+        return make_view(x, _basic_getitem(x, index), lambda parent: _basic_getitem(parent, index),
+                         lambda parent, view: _basic_set(parent, index, view))
+    result = _advanced_getitem(x, items)
+    if all(_is_basic(item) or (is_traced(item) and item.shape == () and item.dtype != np.bool_) for item in items):
+        # A traced scalar position stands for an int: NumPy's x[i] is a view
+        return make_view(x, result, lambda parent: _advanced_getitem(parent, items),
+                         lambda parent, view: _advanced_set(parent, items, view))
+    return result  # array indices copy, in NumPy too
+
+
+def _basic_getitem(x: TracedArray, index) -> TracedArray:
     box = _resolve(x.shape, index)
     starts, steps, reversed_dims = box.ascending(x.shape)
     value = x._value
@@ -116,6 +136,14 @@ def getitem(x: TracedArray, index) -> TracedArray:
 def setitem(x: TracedArray, index, value) -> None:
     """`x[index] = value`, rebinding x's traced value (NumPy's in-place write, as value semantics)."""
     check_writable(x)
+    items = _items(index)
+    new_value = _basic_set(x, index, value) if all(map(_is_basic, items)) else _advanced_set(x, items, value)
+    if new_value is not x:
+        rebind(x, new_value._value)
+
+
+def _basic_set(x: TracedArray, index, value) -> TracedArray:
+    """x's value after `x[index] = value` for a basic index."""
     box = _resolve(x.shape, index)
     try:
         update = P.lift(value, x.dtype)
@@ -123,16 +151,12 @@ def setitem(x: TracedArray, index, value) -> None:
         raise errors.TracedOverflowError(str(err)) from None
     # An index of ints only (x[i, j], x[()]) makes NumPy fill a single element, from a scalar only (a bool
     # element takes a 1-element array's truth value); elsewhere the value broadcasts, leading unit dims dropped.
-    items = index if isinstance(index, tuple) else (index,)
-    single_element = box.result_shape == () and not any(item is Ellipsis for item in items)
-    if single_element and update.ndim > 0 and x.dtype != np.bool_:
-        raise errors.TracedShapeError("setting an array element with a sequence.",
-                                      fix="assign a scalar (e.g. value[0], or value.reshape(()))")
+    _check_single_element(_items(index), box.result_shape, update, x.dtype)
     while update.ndim > len(box.result_shape) and update.shape[0] == 1:
         update = P.reshape(update, update.shape[1:])  # NumPy ignores extra leading unit dims of the value
     update = P.broadcast_to(update, box.result_shape)
     if math.prod(box.counts) == 0:
-        return
+        return x
     update = P.reshape(update, box.counts)
     starts, steps, reversed_dims = box.ascending(x.shape)
     update_value = ops.reverse(update._value, reversed_dims) if reversed_dims else update._value
@@ -141,4 +165,179 @@ def setitem(x: TracedArray, index, value) -> None:
     interior = [st - 1 for st in steps]
     placed = ops.pad(update_value, ops.constant(np.zeros((), x.dtype)), low, high, interior)
     inside = ops.pad(P.full(box.counts, True, np.bool_)._value, ops.constant(np.bool_(False)), low, high, interior)
-    x._value = ops.select(inside, placed, x._value)
+    return P.wrap(ops.select(inside, placed, x._value), x.shape, x.dtype)
+
+
+# -- arrays, masks and traced positions ------------------------------------------------------------
+
+def _consumes(item) -> int:
+    """How many input dims an index item uses up (a boolean mask: its rank)."""
+    if item is None or item is Ellipsis:
+        return 0
+    dtype = getattr(item, "dtype", None)
+    if dtype == np.bool_ and np.ndim(item) > 0:
+        return np.ndim(item)
+    return 1
+
+
+@dataclass
+class _Plan:
+    """An index split into what slicing does and what the gather does.
+
+    `expanded_shape` is x's shape with a unit dim for each None; `slices` has one slice per
+    dim of it; `advanced` pairs a dim with its positions; `adjacent` is NumPy's test of
+    whether the batch dims replace the indexed dims in place (True) or lead the result.
+    """
+
+    expanded_shape: tuple[int, ...]
+    slices: tuple
+    advanced: list
+    adjacent: bool
+
+
+def _plan(shape: tuple[int, ...], items: tuple) -> _Plan:
+    if sum(item is Ellipsis for item in items) > 1:
+        raise errors.TracedIndexError("an index can only have a single ellipsis ('...')")
+    consumed = sum(map(_consumes, items))
+    if consumed > len(shape):
+        raise errors.TracedIndexError(
+            f"too many indices for array: array is {len(shape)}-dimensional, but {consumed} were indexed")
+    expanded, slices, advanced, advanced_items = [], [], [], []
+    dim = 0
+    trailing = () if any(item is Ellipsis for item in items) else (Ellipsis,)
+    for k, item in enumerate(items + trailing):
+        if item is Ellipsis:
+            for _ in range(len(shape) - consumed):
+                expanded.append(shape[dim])
+                slices.append(slice(None))
+                dim += 1
+        elif item is None:
+            expanded.append(1)
+            slices.append(slice(None))
+        elif isinstance(item, slice):
+            expanded.append(shape[dim])
+            slices.append(item)
+            dim += 1
+        else:
+            position = adv.integer_position(item)
+            parts = [adv.Advanced(np.asarray(position))] if position is not None else adv.as_advanced(item, dim, shape)
+            if parts is None:
+                raise errors.TracedIndexError(
+                    "only integers, slices (`:`), ellipsis (`...`), numpy.newaxis (`None`) and integer or boolean "
+                    f"arrays are valid indices, got {item!r}")
+            for part in parts:
+                expanded.append(shape[dim])
+                slices.append(slice(None))
+                advanced.append((len(expanded) - 1, part))
+                dim += 1
+            advanced_items.append(k)
+    adjacent = advanced_items == list(range(advanced_items[0], advanced_items[-1] + 1)) if advanced_items else True
+    return _Plan(tuple(expanded), tuple(slices), advanced, adjacent)
+
+
+def _advanced_getitem(x: TracedArray, items: tuple) -> TracedArray:
+    plan = _plan(x.shape, items)
+    sliced = _basic_getitem(P.reshape(x, plan.expanded_shape), plan.slices)
+    dims = [d for d, _ in plan.advanced]
+    result = adv.gather(sliced, dims, [a for _, a in plan.advanced])
+    batch_ndim = result.ndim - (sliced.ndim - len(dims))
+    return adv.place_batch(result, batch_ndim, dims[0] if plan.adjacent else 0)
+
+
+def _advanced_set(x: TracedArray, items: tuple, value) -> TracedArray:
+    """x's value after `x[items] = value` for an index with arrays, masks or traced positions."""
+    mask = _traced_mask(items)
+    try:
+        update = P.lift(value, x.dtype)
+    except OverflowError as err:
+        raise errors.TracedOverflowError(str(err)) from None
+    whole_mask = len(items) == 1 and getattr(items[0], "dtype", None) == np.bool_ and np.ndim(items[0]) == x.ndim
+    if whole_mask and update.ndim > 1:
+        raise errors.TracedTypeError(
+            f"NumPy boolean array indexing assignment requires a 0 or 1-dimensional input, input has {update.ndim} dimensions",
+            fix="assign a scalar or a 1-d array with one value per selected element")
+    if mask is not None:
+        return _mask_set(x, mask, update)
+    plan = _plan(x.shape, items)
+    if len(items) == x.ndim and all(_is_scalar_position(item) for item in items):
+        _check_single_element(items, (), update, x.dtype)
+    if _is_dynamic_box(plan, x.shape):
+        return _dynamic_set(x, plan, update)
+    if _is_static(items):
+        try:
+            positions = np.arange(x.size).reshape(x.shape)[items]  # NumPy's own reading of the index
+        except IndexError as err:
+            raise errors.TracedIndexError(str(err)) from None
+    else:
+        positions = _advanced_getitem(adv.flat_iota(x.shape), items)
+    update = _broadcast_value(update, tuple(positions.shape))
+    return adv.scatter_flat(x, positions, update)
+
+
+def _is_dynamic_box(plan: _Plan, shape) -> bool:
+    """`x[i] = v`, `x[i, :, j] = v` with traced scalar positions: a dynamic_update_slice, the form loops use."""
+    return (plan.expanded_shape == shape
+            and all(s == slice(None) for s in plan.slices)
+            and all(a.traced and a.shape == () for _, a in plan.advanced))
+
+
+def _dynamic_set(x: TracedArray, plan: _Plan, update: TracedArray) -> TracedArray:
+    dims = [d for d, _ in plan.advanced]
+    read_shape = tuple(n for d, n in enumerate(x.shape) if d not in dims)
+    update = _broadcast_value(update, read_shape)
+    box = P.reshape(update, tuple(1 if d in dims else n for d, n in enumerate(x.shape)))
+    starts = adv.starts_for(x.shape, dims, [a for _, a in plan.advanced])
+    return P.wrap(ops.dynamic_update_slice(x._value, box._value, [s._value for s in starts]), x.shape, x.dtype)
+
+
+def _is_scalar_position(item) -> bool:
+    return item is not None and item is not Ellipsis and not isinstance(item, slice) and np.ndim(item) == 0
+
+
+def _is_static(items) -> bool:
+    def static(item):
+        if isinstance(item, (list, tuple)):
+            return all(map(static, item))
+        return not is_traced(item)
+
+    return all(map(static, items))
+
+
+def _broadcast_value(update: TracedArray, shape) -> TracedArray:
+    while update.ndim > len(shape) and update.shape[0] == 1:
+        update = P.reshape(update, update.shape[1:])  # NumPy ignores extra leading unit dims of the value
+    try:
+        return P.broadcast_to(update, shape)
+    except errors.TracedShapeError:
+        raise errors.TracedShapeError(
+            f"shape mismatch: value array of shape {update.shape} could not be broadcast to indexing result of shape {shape}",
+            fix="give a value whose shape broadcasts to what x[index] reads",
+        ) from None
+
+
+def _traced_mask(items) -> TracedArray | None:
+    """The traced boolean mask of `x[mask] = v` / `x[mask, ...] = v`, if that is the index."""
+    head = items[0] if items else None
+    if is_traced(head) and head.dtype == np.bool_ and all(item is Ellipsis for item in items[1:]):
+        return head
+    return None
+
+
+def _mask_set(x: TracedArray, mask: TracedArray, update: TracedArray) -> TracedArray:
+    """`x[mask] = v` for a traced mask over x's leading dims: a select, for a v that is the same for
+    every selected element (NumPy would also take one value per selected element, in order; how many
+    there are is only known when the code runs)."""
+    if mask.shape != x.shape[: mask.ndim]:
+        raise errors.TracedIndexError(
+            f"boolean index of shape {mask.shape} does not match the indexed array's leading dims {x.shape[: mask.ndim]}")
+    row = x.shape[mask.ndim:]
+    while update.ndim > len(row) and update.shape[0] == 1:
+        update = P.reshape(update, update.shape[1:])
+    if update.ndim > len(row):
+        raise errors.TracedIndexError(
+            "assigning one value per selected element through a traced boolean mask: how many elements the "
+            "mask selects is only known when the code runs",
+            fix="write x = np.where(mask, values, x) with values shaped like x, or assign a single value",
+        )
+    selected = P.broadcast_to(P.reshape(mask, mask.shape + (1,) * len(row)), x.shape)
+    return P.select(selected, P.broadcast_to(update, x.shape), x)

@@ -11,12 +11,17 @@ from tracer.numpy_api.registry import implements, ufunc_rule
 from tracer.traced_array import TracedArray
 
 
-def _contract(x: TracedArray, y: TracedArray, batch, contract, out_shape) -> TracedArray:
-    """dot_general; bool operands are contracted as int32 and compared, since XLA has no i1 dot."""
+def contract(x: TracedArray, y: TracedArray, *, batch=((), ()), contract=((), ())) -> TracedArray:
+    """`stablehlo.dot_general` of same-dtype operands; result dims: batch, x's free dims, y's free dims.
+
+    bool operands are contracted as int32 and compared with 0 (XLA has no i1 dot), which is
+    NumPy's bool sum of products: a logical or of ands.
+    """
     dtype = x.dtype
     if dtype == np.bool_:
         x, y = P.convert(x, np.int32), P.convert(y, np.int32)
-    result = P.wrap(ops.dot_general(x._value, y._value, batch=batch, contract=contract), out_shape, x.dtype)
+    value = ops.dot_general(x._value, y._value, batch=batch, contract=contract)
+    result = P.wrap(value, ops.shape_of(value), x.dtype)
     return P.convert(result, np.bool_) if dtype == np.bool_ else result
 
 
@@ -38,8 +43,7 @@ def matmul(x: TracedArray, y: TracedArray) -> TracedArray:
     y2 = P.broadcast_to(y2, batch_shape + y2.shape[-2:])
     nb = len(batch_shape)
     batch = (tuple(range(nb)), tuple(range(nb)))
-    out_shape = batch_shape + (x2.shape[-2], y2.shape[-1])
-    result = _contract(x2, y2, batch, ((nb + 1,), (nb,)), out_shape)
+    result = contract(x2, y2, batch=batch, contract=((nb + 1,), (nb,)))
     # Drop the unit dims that 1-d operands were given.
     final_shape = batch_shape + (x.shape[-2:-1] if x.ndim > 1 else ()) + (y.shape[-1:] if y.ndim > 1 else ())
     return P.reshape(result, final_shape)
@@ -59,5 +63,4 @@ def dot(a, b, out=None):
     y_axis = max(y.ndim - 2, 0)  # a 1-d y contracts its only axis
     if x.shape[-1] != y.shape[y_axis]:
         raise errors.TracedShapeError(f"dot: shapes {x.shape} and {y.shape} not aligned: {x.shape[-1]} != {y.shape[y_axis]}")
-    out_shape = x.shape[:-1] + y.shape[:y_axis] + y.shape[y_axis + 1 :]
-    return _contract(x, y, ((), ()), ((x.ndim - 1,), (y_axis,)), out_shape)
+    return contract(x, y, contract=((x.ndim - 1,), (y_axis,)))

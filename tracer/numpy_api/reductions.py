@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 
+from ir.dtypes import is_floating
 from ir import ops
 from tracer import errors
 from tracer import primitives as P
@@ -74,7 +75,7 @@ def np_mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=_NO_VAL
     accumulate = np.dtype(np.float32) if result_dtype == np.float16 else result_dtype
     count = math.prod(x.shape[a] for a in P.normalize_axes(axis, x.ndim))  # (mean takes no axis on 0-d input)
     total = np_sum(P.convert(x, accumulate), axis=axis, dtype=accumulate, keepdims=keepdims)
-    if not np.issubdtype(total.dtype, np.floating):
+    if not is_floating(total.dtype):
         total = P.convert(total, np.float64)
     mean_value = P.elementwise(ops.divide, total, P.scalar_like(total, count))
     return P.convert(mean_value, result_dtype)
@@ -84,7 +85,7 @@ def _extreme(x: TracedArray, axis, keepdims, *, largest: bool, name: str) -> Tra
     # The init value only seeds the op: NumPy refuses empty max/min, so do we (empty_ok=False).
     if x.dtype == np.bool_:
         combiner, init = (ops.or_, False) if largest else (ops.and_, True)
-    elif np.issubdtype(x.dtype, np.floating):
+    elif is_floating(x.dtype):
         combiner, init = (ops.maximum, -np.inf) if largest else (ops.minimum, np.inf)
     else:
         info = np.iinfo(x.dtype)

@@ -10,6 +10,13 @@ from typing import Callable
 
 HANDLED_FUNCTIONS: dict[Callable, Callable] = {}
 UFUNC_RULES: dict = {}
+# Functions that cannot trace, with what to write instead (e.g. shapes that depend on values).
+REFUSED: dict[Callable, tuple[str, str]] = {}
+
+
+def refuse(numpy_function: Callable, why: str, fix: str) -> None:
+    """Register a tailored explanation for a NumPy function that cannot be traced."""
+    REFUSED[numpy_function] = (why, fix)
 
 
 def implements(*numpy_functions: Callable):
@@ -34,8 +41,13 @@ def ufunc_rule(*ufuncs):
     return register
 
 
+def public_name(func) -> str:
+    """`numpy.sum`, `numpy.linalg.solve`, `numpy.fft.fft`: where users find the function."""
+    module = getattr(func, "__module__", None) or "numpy"
+    module = "numpy" if module.startswith("numpy._") or module == "numpy" else module
+    return f"{module}.{func.__name__}"
+
+
 def supported_names() -> list[str]:
-    """Sorted `numpy.<name>` of every supported function and ufunc."""
-    names = {f"numpy.{getattr(f, '__name__', repr(f))}" for f in HANDLED_FUNCTIONS}
-    names |= {f"numpy.{u.__name__}" for u in UFUNC_RULES}
-    return sorted(names)
+    """Sorted public names of every supported function and ufunc."""
+    return sorted({public_name(f) for f in HANDLED_FUNCTIONS} | {f"numpy.{u.__name__}" for u in UFUNC_RULES})

@@ -9,27 +9,55 @@ from __future__ import annotations
 
 import numpy as np
 
+from ir.dtypes import is_floating
 from ir import ops
 from tracer import primitives as P
-from tracer.numpy_api.registry import ufunc_rule
+from tracer.numpy_api.registry import UFUNC_RULES, ufunc_rule
 
 
 def direct(builder):
     return lambda *xs: P.elementwise(builder, *xs)
 
 
+# NumPy's float16 loops (and ml_dtypes' bfloat16 ones) convert to float32, call the float32 libm
+# function and round once; XLA's own f16 expansions work in f16 and lose bits. So narrow floats
+# are computed in float32 for every transcendental function here too.
+
+def _narrow_float(x) -> bool:
+    return is_floating(x.dtype) and x.dtype.itemsize < 4
+
+
+def in_float32_if_narrow(rule):
+    """Run a float rule in float32 for float16/bfloat16 floating operands, rounding the result back once."""
+
+    def wrapped(*xs):
+        narrow = [x.dtype for x in xs if _narrow_float(x)]
+        if not narrow:
+            return rule(*xs)
+        widened = [P.convert(x, np.float32) if _narrow_float(x) else x for x in xs]
+        return P.convert(rule(*widened), narrow[0])
+
+    wrapped.__name__ = getattr(rule, "__name__", "rule")
+    return wrapped
+
+
+
 for _ufunc, _builder in {
     np.add: ops.add, np.subtract: ops.subtract, np.multiply: ops.multiply, np.true_divide: ops.divide,
-    np.fmod: ops.remainder, np.power: ops.power, np.arctan2: ops.atan2,
-    np.negative: ops.negate, np.exp: ops.exponential, np.expm1: ops.exponential_minus_one,
-    np.log: ops.log, np.log1p: ops.log_plus_one, np.sqrt: ops.sqrt, np.tanh: ops.tanh, np.sin: ops.sine,
-    np.cos: ops.cosine, np.tan: ops.tan,
+    np.fmod: ops.remainder, np.negative: ops.negate, np.sqrt: ops.sqrt,
 }.items():
-    ufunc_rule(_ufunc)(direct(_builder))
+    ufunc_rule(_ufunc)(direct(_builder))  # correctly rounded in any width: no widening needed
+
+for _ufunc, _builder in {
+    np.power: ops.power, np.arctan2: ops.atan2, np.exp: ops.exponential, np.expm1: ops.exponential_minus_one,
+    np.log: ops.log, np.log1p: ops.log_plus_one, np.tanh: ops.tanh, np.sin: ops.sine, np.cos: ops.cosine,
+    np.tan: ops.tan,
+}.items():
+    ufunc_rule(_ufunc)(in_float32_if_narrow(direct(_builder)))
 
 for _ufunc, _builder in {np.floor: ops.floor, np.ceil: ops.ceil, np.rint: ops.round_nearest_even}.items():
     # NumPy 2 rounds integers and bools to themselves.
-    ufunc_rule(_ufunc)(lambda x, _b=_builder: P.elementwise(_b, x) if np.issubdtype(x.dtype, np.floating) else x)
+    ufunc_rule(_ufunc)(lambda x, _b=_builder: P.elementwise(_b, x) if is_floating(x.dtype) else x)
 
 for _ufunc, (_bool_builder, _builder) in {
     np.maximum: (ops.or_, ops.maximum), np.minimum: (ops.and_, ops.minimum),
@@ -73,7 +101,7 @@ def _sign(x):
     if np.issubdtype(x.dtype, np.unsignedinteger):  # stablehlo.sign needs a signed operand
         return P.convert(P.compare(x, P.scalar_like(x, 0), "NE"), x.dtype)
     sign = P.elementwise(ops.sign, x)
-    if np.issubdtype(x.dtype, np.floating):  # NumPy gives +0.0 for -0.0; stablehlo.sign keeps the sign
+    if is_floating(x.dtype):  # NumPy gives +0.0 for -0.0; stablehlo.sign keeps the sign
         zero = P.scalar_like(x, 0.0)
         sign = P.select(P.compare(x, zero, "EQ"), zero, sign)
     return sign
@@ -91,7 +119,7 @@ def _reciprocal(x):
 
 @ufunc_rule(np.isfinite)
 def _isfinite(x):
-    if not np.issubdtype(x.dtype, np.floating):
+    if not is_floating(x.dtype):
         return P.full(x.shape, True, np.bool_)
     return P.elementwise(ops.is_finite, x, dtype=np.bool_)
 
@@ -103,7 +131,7 @@ def _isnan(x):
 
 @ufunc_rule(np.isinf)
 def _isinf(x):
-    if not np.issubdtype(x.dtype, np.floating):
+    if not is_floating(x.dtype):
         return P.full(x.shape, False, np.bool_)
     return P.compare(P.elementwise(ops.abs, x), P.scalar_like(x, np.inf), "EQ")
 
@@ -123,7 +151,7 @@ def _remainder(x, y):
     nonzero = P.compare(rem, P.scalar_like(rem, 0), "NE")
     fix = P.elementwise(ops.and_, nonzero, _signs_differ(rem, y))
     result = P.select(fix, P.elementwise(ops.add, rem, y), rem)
-    if np.issubdtype(x.dtype, np.floating):  # an exact zero takes the divisor's sign too
+    if is_floating(x.dtype):  # an exact zero takes the divisor's sign too
         signed_zero = P.select(P.compare(y, P.scalar_like(y, 0), "LT"), P.scalar_like(y, -0.0), P.scalar_like(y, 0.0))
         result = P.select(nonzero, result, signed_zero)
     return result
@@ -131,7 +159,7 @@ def _remainder(x, y):
 
 @ufunc_rule(np.floor_divide)
 def _floor_divide(x, y):
-    if np.issubdtype(x.dtype, np.floating):
+    if is_floating(x.dtype):
         return _float_floor_divide(x, y)
     quotient = P.elementwise(ops.divide, x, y)  # truncates toward zero
     if x.dtype == np.bool_ or np.issubdtype(x.dtype, np.unsignedinteger):
@@ -156,3 +184,123 @@ def _float_floor_divide(x, y):
     signed_zero = P.elementwise(ops.multiply, zero, quotient)
     floordiv = P.select(P.compare(div, zero, "EQ"), signed_zero, floordiv)
     return P.select(P.compare(y, zero, "EQ"), quotient, floordiv)
+
+
+# == the rest of NumPy's elementwise math ========================================================
+
+for _ufunc, _builder in {
+    np.arcsin: ops.asin, np.arccos: ops.acos, np.arctan: ops.atan, np.sinh: ops.sinh, np.cosh: ops.cosh,
+    np.arcsinh: ops.asinh, np.arccosh: ops.acosh, np.arctanh: ops.atanh, np.cbrt: ops.cbrt,
+}.items():
+    ufunc_rule(_ufunc)(in_float32_if_narrow(direct(_builder)))
+
+ufunc_rule(np.float_power)(direct(ops.power))  # NumPy's only real loop is float64 ('dd->d')
+
+
+def _times(x, constant):
+    return P.elementwise(ops.multiply, x, P.scalar_like(x, constant))
+
+
+@ufunc_rule(np.exp2)
+@in_float32_if_narrow
+def _exp2(x):
+    # pow(2, x), not exp(x * ln 2): the rounding of x * ln 2 costs up to |x| ulps for large x.
+    return P.elementwise(ops.power, P.scalar_like(x, 2.0), x)
+
+
+@ufunc_rule(np.log2)
+@in_float32_if_narrow
+def _log2(x):
+    return _times(P.elementwise(ops.log, x), 1 / np.log(2))
+
+
+@ufunc_rule(np.log10)
+@in_float32_if_narrow
+def _log10(x):
+    return _times(P.elementwise(ops.log, x), 1 / np.log(10))
+
+
+@ufunc_rule(np.deg2rad, np.radians)
+@in_float32_if_narrow
+def _deg2rad(x):
+    return _times(x, np.pi / 180)
+
+
+@ufunc_rule(np.rad2deg, np.degrees)
+@in_float32_if_narrow
+def _rad2deg(x):
+    return _times(x, 180 / np.pi)
+
+
+@ufunc_rule(np.hypot)
+@in_float32_if_narrow
+def _hypot(x, y):
+    """max * sqrt(1 + (min/max)**2): squaring x and y directly would overflow long before the result does."""
+    a, b = P.elementwise(ops.abs, x), P.elementwise(ops.abs, y)
+    big, small = P.elementwise(ops.maximum, a, b), P.elementwise(ops.minimum, a, b)  # nan in either: nan
+    zero, inf = P.scalar_like(x, 0.0), P.scalar_like(x, np.inf)
+    ratio = P.elementwise(ops.divide, small, P.select(P.compare(big, zero, "EQ"), P.scalar_like(x, 1.0), big))
+    root = P.elementwise(ops.sqrt, P.elementwise(ops.add, P.scalar_like(x, 1.0), _square(ratio)))
+    result = P.elementwise(ops.multiply, big, root)
+    either_inf = P.elementwise(ops.or_, P.compare(a, inf, "EQ"), P.compare(b, inf, "EQ"))
+    return P.select(either_inf, inf, result)  # C's hypot(inf, nan) is inf
+
+
+def _logaddexp_with(exp_builder, log1p_scale: float, equal_offset: float):
+    """max + log1p(exp(-|x - y|)) in base e or 2; x == y (infinities included) gives x + log(2)."""
+
+    def rule(x, y):
+        big = P.elementwise(ops.maximum, x, y)
+        gap = P.elementwise(ops.negate, P.elementwise(ops.abs, P.elementwise(ops.subtract, x, y)))
+        tail = _times(P.elementwise(ops.log_plus_one, exp_builder(gap)), log1p_scale)
+        result = P.elementwise(ops.add, big, tail)
+        return P.select(P.compare(x, y, "EQ"), P.elementwise(ops.add, x, P.scalar_like(x, equal_offset)), result)
+
+    return in_float32_if_narrow(rule)
+
+
+ufunc_rule(np.logaddexp)(_logaddexp_with(lambda d: P.elementwise(ops.exponential, d), 1.0, np.log(2)))
+ufunc_rule(np.logaddexp2)(_logaddexp_with(_exp2, 1 / np.log(2), 1.0))
+
+
+@ufunc_rule(np.fabs)
+def _fabs(x):
+    return P.elementwise(ops.abs, x)
+
+
+@ufunc_rule(np.conjugate)
+def _conjugate(x):
+    return x  # complex dtypes cannot be traced, and a real number is its own conjugate
+
+
+@ufunc_rule(np.trunc)
+def _trunc(x):
+    if not is_floating(x.dtype):  # NumPy 2 truncates integers and bools to themselves
+        return x
+    # ceil of a negative keeps the sign of zero: trunc(-0.5) is -0.0, as in C.
+    negative = P.compare(x, P.scalar_like(x, 0.0), "LT")
+    return P.select(negative, P.elementwise(ops.ceil, x), P.elementwise(ops.floor, x))
+
+
+def _nan_ignoring(numpy_rule):
+    """fmax/fmin: NumPy's maximum/minimum, except that a nan loses to a number."""
+
+    def rule(x, y):
+        result = numpy_rule(x, y)
+        if not is_floating(x.dtype):
+            return result
+        return P.select(_isnan(x), y, P.select(_isnan(y), x, result))
+
+    return rule
+
+
+ufunc_rule(np.fmax)(_nan_ignoring(UFUNC_RULES[np.maximum]))
+ufunc_rule(np.fmin)(_nan_ignoring(UFUNC_RULES[np.minimum]))
+
+
+@ufunc_rule(np.heaviside)
+def _heaviside(x, h0):
+    """0 below zero, h0 at (either signed) zero, 1 above, nan for nan."""
+    zero = P.scalar_like(x, 0.0)
+    step = P.select(P.compare(x, zero, "LT"), zero, P.select(P.compare(x, zero, "GT"), P.scalar_like(x, 1.0), x))
+    return P.select(P.compare(x, zero, "EQ"), h0, step)

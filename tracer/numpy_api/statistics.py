@@ -1,0 +1,327 @@
+"""Statistics: argmax/argmin, var/std, ptp, average, count_nonzero, the nan-ignoring reductions, logsumexp.
+
+Most are written as NumPy code over traced arrays, in the order NumPy's own implementation
+computes them, so result dtypes and nan/inf behaviour follow from the traced ufuncs and reductions.
+
+Data-dependent errors cannot be raised under tracing: `np.nanargmax` of an all-nan slice gives -1
+(NumPy raises ValueError) and `np.average` with weights summing to zero gives inf/nan (NumPy raises
+ZeroDivisionError).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ir.dtypes import is_floating
+from ir import ops
+from tracer import errors
+from tracer import primitives as P
+from tracer.numpy_api.reductions import _check_unsupported
+from tracer.numpy_api.registry import implements
+from tracer.traced_array import TracedArray, is_traced
+
+_NO_VALUE = np._NoValue
+_INDEX = np.dtype(np.intp)
+
+
+def _lift_any(a):
+    """`a` as a TracedArray; NumPy-side values become constants."""
+    return P.lift(a) if is_traced(a) else P.lift(np.asarray(a))
+
+
+def _keep_dims(result: TracedArray, shape, axes) -> TracedArray:
+    return P.reshape(result, tuple(1 if d in axes else n for d, n in enumerate(shape)))
+
+
+# -- argmax / argmin: a variadic reduce over (value, index) pairs ---------------------------------
+
+def _arg_body(direction: str, is_float: bool):
+    """The reduce body: the pair with the larger (GT) / smaller (LT) value wins, ties go to the lower
+    index, and a nan beats any number (NumPy returns the first nan). Commutative and associative."""
+
+    def body(lhs, rhs):
+        (a, ia), (b, ib) = lhs, rhs
+        better = ops.compare(a, b, direction)
+        tie = ops.compare(a, b, "EQ")
+        if is_float:
+            a_nan, b_nan = ops.compare(a, a, "NE"), ops.compare(b, b, "NE")
+            better = ops.or_(better, ops.and_(a_nan, ops.not_(b_nan)))
+            tie = ops.or_(tie, ops.and_(a_nan, b_nan))
+        a_wins = ops.or_(better, ops.and_(tie, ops.compare(ia, ib, "LT")))
+        return [ops.select(a_wins, a, b), ops.select(a_wins, ia, ib)]
+
+    return body
+
+
+def _arg_extreme(a, axis, keepdims, *, largest: bool, name: str) -> TracedArray:
+    x = _lift_any(a)
+    if x.ndim == 0 and axis is not None:
+        P.normalize_axis(axis, 1)  # NumPy lets a 0-d array be searched along axis 0 (or -1)
+        axis = None
+    if axis is None:
+        in_shape, x, axis_ = x.shape, P.reshape(x, (x.size,)), 0
+    else:
+        in_shape, axis_ = x.shape, P.normalize_axis(axis, x.ndim)
+    if x.shape[axis_] == 0:
+        raise errors.TracedShapeError(f"attempt to get {name} of an empty sequence", fix="reduce over a non-empty axis")
+    index = ops.iota(x.shape, axis_, _INDEX)
+    if x.dtype == np.bool_:
+        lowest = not largest
+    elif is_floating(x.dtype):
+        lowest = -np.inf if largest else np.inf
+    else:
+        info = np.iinfo(x.dtype)
+        lowest = info.min if largest else info.max
+    inits = [ops.constant(np.asarray(lowest, x.dtype)), ops.constant(np.asarray(np.iinfo(_INDEX).max, _INDEX))]
+    body = _arg_body("GT" if largest else "LT", is_floating(x.dtype))
+    _, result = ops.reduce_many([x._value, index], inits, [axis_], body)
+    out_shape = tuple(n for d, n in enumerate(x.shape) if d != axis_)
+    result = P.wrap(result, out_shape, _INDEX)
+    if keepdims:
+        result = P.reshape(result, (1,) * len(in_shape) if axis is None else
+                           tuple(1 if d == axis_ else n for d, n in enumerate(in_shape)))
+    return result
+
+
+@implements(np.argmax)
+def argmax(a, axis=None, out=None, *, keepdims=_NO_VALUE):
+    _check_unsupported("argmax", out=out)
+    return _arg_extreme(a, axis, keepdims is True, largest=True, name="argmax")
+
+
+@implements(np.argmin)
+def argmin(a, axis=None, out=None, *, keepdims=_NO_VALUE):
+    _check_unsupported("argmin", out=out)
+    return _arg_extreme(a, axis, keepdims is True, largest=False, name="argmin")
+
+
+# -- var / std / ptp ------------------------------------------------------------------------------
+
+def _count(shape, axis) -> int:
+    return math.prod(shape[d] for d in P.normalize_axes(axis, len(shape)))
+
+
+def _variance(x: TracedArray, axis, dtype, ddof, keepdims) -> TracedArray:
+    """NumPy's `_var`: mean in `dtype` (float64 for ints), squared deviations summed in `dtype`,
+    divided by max(n - ddof, 0)."""
+    if dtype is None and x.dtype.kind in "biu":
+        dtype = np.float64
+    count = _count(x.shape, axis)
+    mean = np.sum(x, axis=axis, dtype=dtype, keepdims=True)
+    mean = P.convert(P.lift(np.true_divide(mean, count)), mean.dtype)
+    deviation = np.subtract(x, mean)
+    total = np.sum(np.multiply(deviation, deviation), axis=axis, dtype=dtype, keepdims=keepdims)
+    return P.convert(P.lift(np.true_divide(total, max(count - ddof, 0))), total.dtype)
+
+
+def _check_var_arguments(name, out, where, mean, correction):
+    _check_unsupported(name, out=out, where=where, mean=mean, correction=correction)
+
+
+@implements(np.var)
+def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=_NO_VALUE, mean=_NO_VALUE,
+        correction=_NO_VALUE):
+    _check_var_arguments("var", out, where, mean, correction)
+    return _variance(_lift_any(a), axis, dtype, ddof, keepdims)
+
+
+@implements(np.std)
+def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=_NO_VALUE, mean=_NO_VALUE,
+        correction=_NO_VALUE):
+    _check_var_arguments("std", out, where, mean, correction)
+    return P.lift(np.sqrt(_variance(_lift_any(a), axis, dtype, ddof, keepdims)))
+
+
+@implements(np.ptp)
+def ptp(a, axis=None, out=None, keepdims=False):
+    _check_unsupported("ptp", out=out)
+    x = _lift_any(a)
+    return P.lift(np.subtract(np.max(x, axis=axis, keepdims=keepdims), np.min(x, axis=axis, keepdims=keepdims)))
+
+
+# -- average ---------------------------------------------------------------------------------------
+
+def _weights_along(x: TracedArray, w: TracedArray, axes) -> TracedArray:
+    """Weights given along `axes` only, reshaped to broadcast against x (NumPy's rule)."""
+    if w.shape != tuple(x.shape[d] for d in axes):
+        raise errors.TracedShapeError("Shape of weights must be consistent with shape of a along specified axis.",
+                                      fix="give weights the shape of a, or of a's sizes along `axis` in order")
+    w = P.transpose(w, np.argsort(axes))
+    return P.reshape(w, tuple(n if d in axes else 1 for d, n in enumerate(x.shape)))
+
+
+@implements(np.average)
+def average(a, axis=None, weights=None, returned=False, *, keepdims=_NO_VALUE):
+    x = _lift_any(a)
+    keepdims = keepdims is True
+    axes = None if axis is None else P.normalize_axes(axis, x.ndim)
+    if weights is None:
+        avg = np.mean(x, axis=axes, keepdims=keepdims)
+        if avg.size == 0:  # NumPy divides a.size by avg.size here: ZeroDivisionError
+            raise errors.TracedShapeError("numpy.average of an empty result: division by zero",
+                                          fix="average over axes that leave a non-empty result")
+        scale = P.full(avg.shape, x.size / avg.size, avg.dtype)
+        return (avg, scale) if returned else avg
+    w = _lift_any(weights)
+    result_dtype = np.result_type(x.dtype, w.dtype, *([np.float64] if x.dtype.kind in "biu" else []))
+    if w.shape != x.shape:
+        if axes is None:
+            raise errors.TracedTypeError("Axis must be specified when shapes of a and weights differ.",
+                                         fix="pass axis=... naming the axes the weights run along")
+        w = _weights_along(x, w, axes)
+    scale = np.sum(w, axis=axes, dtype=result_dtype, keepdims=keepdims)
+    avg = np.true_divide(np.sum(np.multiply(x, w, dtype=result_dtype), axis=axes, keepdims=keepdims), scale)
+    if not returned:
+        return P.lift(avg)
+    return P.lift(avg), P.broadcast_to(P.lift(scale), P.lift(avg).shape)
+
+
+# -- count_nonzero ---------------------------------------------------------------------------------
+
+@implements(np.count_nonzero)
+def count_nonzero(a, axis=None, *, keepdims=False):
+    x = _lift_any(a)
+    return np.sum(P.convert(x, np.bool_), axis=axis, dtype=_INDEX, keepdims=keepdims)
+
+
+# -- nan-ignoring reductions -----------------------------------------------------------------------
+
+def _is_float(x: TracedArray) -> bool:
+    return is_floating(x.dtype)
+
+
+def _nan_to(x: TracedArray, value) -> TracedArray:
+    """x with every nan replaced by `value` (NumPy's `_replace_nan`); non-floats unchanged."""
+    if not _is_float(x):
+        return x
+    return P.select(P.compare(x, x, "NE"), P.scalar_like(x, value), x)
+
+
+def _not_nan_count(x: TracedArray, axis, keepdims) -> TracedArray:
+    return np.sum(P.compare(x, x, "EQ"), axis=axis, dtype=_INDEX, keepdims=keepdims)
+
+
+@implements(np.nansum)
+def nansum(a, axis=None, dtype=None, out=None, keepdims=False, initial=_NO_VALUE, where=_NO_VALUE):
+    _check_unsupported("nansum", out=out, initial=initial, where=where)
+    return np.sum(_nan_to(_lift_any(a), 0), axis=axis, dtype=dtype, keepdims=keepdims)
+
+
+@implements(np.nanprod)
+def nanprod(a, axis=None, dtype=None, out=None, keepdims=False, initial=_NO_VALUE, where=_NO_VALUE):
+    _check_unsupported("nanprod", out=out, initial=initial, where=where)
+    return np.prod(_nan_to(_lift_any(a), 1), axis=axis, dtype=dtype, keepdims=keepdims)
+
+
+@implements(np.nanmean)
+def nanmean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=_NO_VALUE):
+    _check_unsupported("nanmean", out=out, where=where)
+    x = _lift_any(a)
+    if not _is_float(x):
+        return np.mean(x, axis=axis, dtype=dtype, keepdims=keepdims)
+    total = np.sum(_nan_to(x, 0), axis=axis, dtype=dtype, keepdims=keepdims)
+    count = _not_nan_count(x, axis, keepdims)
+    return P.convert(P.lift(np.true_divide(total, count)), total.dtype)  # an all-nan slice is 0/0 = nan
+
+
+def _nan_extreme(a, axis, keepdims, *, largest: bool) -> TracedArray:
+    """max/min ignoring nans; an all-nan slice gives nan (NumPy warns), an empty one raises like max."""
+    x = _lift_any(a)
+    reduction = np.max if largest else np.min
+    if not _is_float(x):
+        return reduction(x, axis=axis, keepdims=keepdims)
+    result = reduction(_nan_to(x, -np.inf if largest else np.inf), axis=axis, keepdims=keepdims)
+    all_nan = P.compare(_not_nan_count(x, axis, keepdims), P.full(result.shape, 0, _INDEX), "EQ")
+    return P.select(all_nan, P.scalar_like(result, np.nan), result)
+
+
+@implements(np.nanmax)
+def nanmax(a, axis=None, out=None, keepdims=False, initial=_NO_VALUE, where=_NO_VALUE):
+    _check_unsupported("nanmax", out=out, initial=initial, where=where)
+    return _nan_extreme(a, axis, keepdims, largest=True)
+
+
+@implements(np.nanmin)
+def nanmin(a, axis=None, out=None, keepdims=False, initial=_NO_VALUE, where=_NO_VALUE):
+    _check_unsupported("nanmin", out=out, initial=initial, where=where)
+    return _nan_extreme(a, axis, keepdims, largest=False)
+
+
+def _nan_arg_extreme(a, axis, keepdims, *, largest: bool) -> TracedArray:
+    x = _lift_any(a)
+    name = "nanargmax" if largest else "nanargmin"
+    if not _is_float(x):
+        return _arg_extreme(x, axis, keepdims, largest=largest, name=name)
+    index = _arg_extreme(_nan_to(x, -np.inf if largest else np.inf), axis, keepdims, largest=largest, name=name)
+    # All-nan slices: NumPy raises ValueError, which depends on the data; -1 marks them instead.
+    all_nan = P.compare(_not_nan_count(x, axis, keepdims), P.full(index.shape, 0, _INDEX), "EQ")
+    return P.select(all_nan, P.full(index.shape, -1, _INDEX), index)
+
+
+@implements(np.nanargmax)
+def nanargmax(a, axis=None, out=None, *, keepdims=_NO_VALUE):
+    _check_unsupported("nanargmax", out=out)
+    return _nan_arg_extreme(a, axis, keepdims is True, largest=True)
+
+
+@implements(np.nanargmin)
+def nanargmin(a, axis=None, out=None, *, keepdims=_NO_VALUE):
+    _check_unsupported("nanargmin", out=out)
+    return _nan_arg_extreme(a, axis, keepdims is True, largest=False)
+
+
+def _nan_variance(x: TracedArray, axis, dtype, ddof, keepdims) -> TracedArray:
+    """NumPy's `_nanvar`: nans count as absent; a slice with n - ddof <= 0 gives nan."""
+    count = _not_nan_count(x, axis, keepdims=True)
+    zeroed = _nan_to(x, 0)
+    total = np.sum(zeroed, axis=axis, dtype=dtype, keepdims=True)
+    mean = P.convert(P.lift(np.true_divide(total, count)), total.dtype)
+    deviation = P.convert(P.lift(np.subtract(zeroed, mean)), x.dtype)
+    deviation = P.select(P.compare(x, x, "NE"), P.scalar_like(deviation, 0), deviation)  # only the nans of x
+    total = np.sum(np.multiply(deviation, deviation), axis=axis, dtype=dtype, keepdims=keepdims)
+    dof = np.subtract(count if keepdims else P.reshape(count, total.shape), ddof)
+    variance = P.convert(P.lift(np.true_divide(total, dof)), total.dtype)
+    no_dof = P.lift(np.less_equal(dof, 0))
+    return P.select(no_dof, P.scalar_like(variance, np.nan), variance)
+
+
+@implements(np.nanvar)
+def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=_NO_VALUE, mean=_NO_VALUE,
+           correction=_NO_VALUE):
+    _check_var_arguments("nanvar", out, where, mean, correction)
+    x = _lift_any(a)
+    if not _is_float(x):
+        return _variance(x, axis, dtype, ddof, keepdims)
+    return _nan_variance(x, axis, dtype, ddof, keepdims)
+
+
+@implements(np.nanstd)
+def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=_NO_VALUE, mean=_NO_VALUE,
+           correction=_NO_VALUE):
+    _check_var_arguments("nanstd", out, where, mean, correction)
+    return P.lift(np.sqrt(nanvar(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims)))
+
+
+# -- logsumexp (not a NumPy function: tracer.logsumexp) --------------------------------------------
+
+def logsumexp(x, axis=None, keepdims=False):
+    """log(sum(exp(x))) over `axis`, without overflow: the max is shifted out first.
+
+    Works on NumPy arrays (eagerly) and on traced arrays alike. A slice of all -inf gives -inf,
+    one holding +inf gives inf, and a nan anywhere gives nan.
+
+    Arguments:
+        x: a floating (or integer, computed in float64) array.
+        axis: None (all axes), an int or a tuple of ints.
+        keepdims: keep the reduced axes with size 1.
+    """
+    shift = np.max(x, axis=axis, keepdims=True)
+    # An infinite max (+inf, or -inf for an all -inf slice) must not be subtracted: inf - inf is nan.
+    shift = np.where(np.isfinite(shift), shift, np.zeros_like(shift))
+    total = np.sum(np.exp(np.subtract(x, shift)), axis=axis, keepdims=True)
+    result = np.add(np.log(total), shift)
+    if not keepdims:
+        result = np.squeeze(result, axis=axis) if axis is not None else np.reshape(result, ())
+    return result
