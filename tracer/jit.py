@@ -76,7 +76,7 @@ class JitFunction:
         flat_key = self._flat_key(args) if not kwargs and self._flat_calls_ok else None
         if flat_key is not None:
             compiled = self._flat_cache.get(flat_key[0])
-            if compiled is not None:
+            if compiled is not None and current_trace() is None:  # (inside a trace it inlines, below)
                 _, buffers, all_host = flat_key
                 return compiled.run_buffers(args, buffers) if buffers is not None else compiled.run_flat(args, all_host)
         if current_trace() is not None:
@@ -109,6 +109,15 @@ class JitFunction:
             else:
                 return None
         return tuple(key), (None if host else buffers), not device
+
+    def lower(self, *args, **kwargs):
+        """Trace only, for this call (arrays or `tracer.ArraySpec`s): the StableHLO module before our passes.
+
+        Nothing is cached or compiled; `ir.print_module(f.lower(x))` shows what the tracer recorded.
+        """
+        dyn_args, dyn_kwargs, static_key = self._split(args, kwargs)
+        leaves, treedef = signature.flatten(dyn_args, dyn_kwargs)
+        return trace(self.fn, leaves, treedef, static_key, donated=self._donated_leaves(args, dyn_args, leaves)).module
 
     def compile(self, *args, **kwargs) -> Compiled:
         """Trace and compile for this call signature (or fetch it from the cache) without running."""

@@ -13,6 +13,7 @@ import ml_dtypes
 import numpy as np
 import pytest
 
+import ir
 import passes
 import runtime
 import tracer
@@ -616,3 +617,30 @@ def test_hlo_metadata_names_the_user_line():
     hlo = compiled.as_text("hlo")
     assert f'{THIS_FILE}" source_line={line_of("hlo-loc")}' in hlo, hlo
 
+
+
+def test_cached_jit_function_called_inside_a_trace_is_inlined():
+    inner = tracer.jit(lambda a: np.tanh(a) * 2)
+    constant = np.linspace(-1, 1, 4)
+    inner(constant)  # fills inner's fast-path cache for NumPy arguments of this signature
+    seen = []
+
+    def outer(x):
+        y = inner(constant)
+        seen.append(type(y))
+        return x + y
+
+    result = tracer.jit(outer)(np.ones(4))
+    # Inlined: the inner function runs as Python on its NumPy argument (a constant of the outer trace),
+    # not as a separate compiled computation returning a device array.
+    assert seen == [np.ndarray]
+    np.testing.assert_allclose(np.asarray(result), 1 + np.tanh(constant) * 2)
+
+
+def test_lower_returns_the_traced_module_without_compiling():
+    f = tracer.jit(lambda x, w: np.tanh(x @ w))
+    module = f.lower(tracer.ArraySpec((2, 3), np.float32), np.ones((3, 4), np.float32))
+    text = ir.print_module(module)
+    assert "stablehlo.dot_general" in text and "stablehlo.tanh" in text
+    assert "tensor<2x3xf32>" in text and "tensor<3x4xf32>" in text
+    assert repr(f).endswith("0 compiled signature(s)>")
