@@ -6,6 +6,7 @@
 """
 
 from tracer import numpy_api as _numpy_api  # noqa: F401  (fills the NumPy registries)
+from tracer import random
 from tracer.compiled import Compiled
 from tracer.control_flow import cond, fori_loop, scan, switch, trace, while_loop
 from tracer.errors import (
@@ -22,6 +23,7 @@ from tracer.errors import (
     UnsupportedNumPyError,
 )
 from tracer.jit import JitFunction, compile, jit
+from tracer.numpy_api.statistics import logsumexp
 from tracer.signature import ArraySpec
 from tracer.traced_array import TracedArray
 
@@ -51,7 +53,9 @@ __all__ = [
     "cond",
     "fori_loop",
     "jit",
+    "logsumexp",
     "numpy_coverage",
+    "random",
     "scan",
     "switch",
     "trace",
