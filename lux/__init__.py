@@ -1,4 +1,45 @@
-"""Lux.jl-style explicit-parameter neural networks on NumPy and `tracer` (see the lux issue).
+"""Lux.jl for Python: explicit-parameter layers that run eagerly on NumPy and compiled with `tracer`.
 
-Nothing is exported yet: layers, `setup`/`apply` and the Training API arrive with their own issue.
+    model = lux.Chain(lux.Dense(128, 256, np.tanh), lux.Dense(256, 10))
+    ps, st = lux.setup(np.random.default_rng(0), model)
+    y, st = lux.apply(model, x, ps, st)                     # NumPy
+    y, st = tracer.jit(lux.apply)(model, x, ps, st)         # compiled
 """
+
+from lux.activations import identity, leakyrelu, relu, selu, sigmoid, tanh
+from lux.core import (
+    AbstractContainerLayer,
+    AbstractLayer,
+    apply,
+    initialparameters,
+    initialstates,
+    layer,
+    parameterlength,
+    setup,
+    statelength,
+    testmode,
+    trainmode,
+    update_state,
+)
+from lux.errors import LayerInputError
+from lux.layers.basic import Dense
+from lux.layers.containers import Chain
+
+# Newer modules export exactly their `__all__`.
+from lux.compact import *  # noqa: E402,F401,F403
+from lux.layers.attention import *  # noqa: E402,F401,F403
+from lux.layers.conv import *  # noqa: E402,F401,F403
+from lux.layers.dropout import *  # noqa: E402,F401,F403
+from lux.layers.normalize import *  # noqa: E402,F401,F403
+from lux.layers.pooling import *  # noqa: E402,F401,F403
+from lux.layers.recurrent import *  # noqa: E402,F401,F403
+from lux.layers.upsample import *  # noqa: E402,F401,F403
+from lux.ops import *  # noqa: E402,F401,F403
+from lux.precision import *  # noqa: E402,F401,F403
+from lux.stateful import *  # noqa: E402,F401,F403
+
+__all__ = [  # (plus each newer module's __all__, star-imported above)
+    "AbstractContainerLayer", "AbstractLayer", "Chain", "Dense", "LayerInputError", "apply", "identity",
+    "initialparameters", "initialstates", "layer", "leakyrelu", "parameterlength", "relu", "selu", "setup",
+    "sigmoid", "statelength", "tanh", "testmode", "trainmode", "update_state",
+]

@@ -1,0 +1,140 @@
+"""The layer contract (LuxCore): a layer holds hyperparameters; parameters and state are trees.
+
+    ps, st = lux.setup(rng, model)        # nested dicts of NumPy arrays
+    y, st = lux.apply(model, x, ps, st)   # = model(x, ps, st)
+
+A layer is a frozen dataclass, so it is hashable and can be a static argument of `tracer.jit`
+(`tracer.jit(lux.apply)(model, x, ps, st)` traces `x`, `ps`, `st` and keys the cache on `model`).
+Every forward pass is written against NumPy and `tracer` only: it runs eagerly on NumPy arrays and
+traces unchanged. Containers name their children like Lux's NamedTuples (`layer_1`, `layer_2`, ...),
+and the parameter and state trees follow those names.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Iterator
+
+import numpy as np
+
+
+def layer(cls):
+    """Declare a layer class: a frozen (hashable) dataclass that keeps the Lux-style `repr`."""
+    return dataclasses.dataclass(frozen=True, repr=False)(cls)
+
+
+class AbstractLayer:
+    """A layer without children. Subclasses are declared with `@lux.layer` (a frozen dataclass) and
+    define `__call__(x, ps, st) -> (y, st)` plus `initialparameters`/`initialstates` when they hold any."""
+
+    def initialparameters(self, rng: np.random.Generator) -> dict:
+        return {}
+
+    def initialstates(self, rng: np.random.Generator) -> dict:
+        return {}
+
+    def parameterlength(self) -> int:
+        return _count(self.initialparameters(np.random.default_rng(0)))
+
+    def statelength(self) -> int:
+        return _count(self.initialstates(np.random.default_rng(0)))
+
+    def children(self) -> dict[str, "AbstractLayer"]:
+        """Named sub-layers (containers override this); their trees nest under these names."""
+        return {}
+
+    def __call__(self, x, ps, st):
+        raise NotImplementedError(f"{type(self).__name__} defines no forward pass: give it __call__(x, ps, st)")
+
+    def display_name(self) -> str:
+        return type(self).__name__
+
+    def summary(self) -> str:
+        """The one-line description Lux prints for this layer, e.g. `Dense(128 => 256, tanh)`."""
+        return f"{self.display_name()}()"
+
+    def __repr__(self) -> str:
+        from lux import display
+
+        return display.render(self)
+
+
+class AbstractContainerLayer(AbstractLayer):
+    """A layer made of named sub-layers: its trees are `{name: child's tree}`, plus any of its own."""
+
+    def initialparameters(self, rng: np.random.Generator) -> dict:
+        return {name: child.initialparameters(rng) for name, child in self.children().items()}
+
+    def initialstates(self, rng: np.random.Generator) -> dict:
+        return {name: child.initialstates(rng) for name, child in self.children().items()}
+
+    def parameterlength(self) -> int:
+        return sum(child.parameterlength() for child in self.children().values())
+
+    def statelength(self) -> int:
+        return sum(child.statelength() for child in self.children().values())
+
+
+def _count(tree) -> int:
+    if isinstance(tree, dict):
+        return sum(_count(v) for v in tree.values())
+    if isinstance(tree, (list, tuple)):
+        return sum(_count(v) for v in tree)
+    return int(np.size(tree)) if hasattr(tree, "shape") or np.isscalar(tree) else 0
+
+
+def setup(rng: np.random.Generator, model: AbstractLayer) -> tuple[dict, dict]:
+    """(parameters, states) of `model`, drawn from `rng` (parameters first, as Lux does)."""
+    rng = _generator(rng)
+    return model.initialparameters(rng), model.initialstates(rng)
+
+
+def apply(model: AbstractLayer, x, ps, st):
+    """`model(x, ps, st)`: the output and the updated state."""
+    return model(x, ps, st)
+
+
+def initialparameters(rng, model: AbstractLayer) -> dict:
+    return model.initialparameters(_generator(rng))
+
+
+def initialstates(rng, model: AbstractLayer) -> dict:
+    return model.initialstates(_generator(rng))
+
+
+def parameterlength(model) -> int:
+    return model.parameterlength() if isinstance(model, AbstractLayer) else _count(model)
+
+
+def statelength(model) -> int:
+    return model.statelength() if isinstance(model, AbstractLayer) else _count(model)
+
+
+def _generator(rng) -> np.random.Generator:
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if isinstance(rng, (int, np.integer)):
+        return np.random.default_rng(int(rng))
+    raise TypeError(f"rng must be a numpy.random.Generator (np.random.default_rng(seed)) or an int seed, got {type(rng).__name__}")
+
+
+def update_state(st, key: str, value) -> dict:
+    """A copy of the state tree with every `key` entry set to `value` (Lux's `update_state`)."""
+    if isinstance(st, dict):
+        return {k: (value if k == key else update_state(v, key, value)) for k, v in st.items()}
+    return st
+
+
+def testmode(st) -> dict:
+    """States for inference: every layer's `training` flag False (dropout off, batch statistics frozen)."""
+    return update_state(st, "training", False)
+
+
+def trainmode(st) -> dict:
+    return update_state(st, "training", True)
+
+
+def layer_fields(layer) -> Iterator[tuple[str, Any]]:
+    """(name, value) of a dataclass layer's fields, in order."""
+    for field in dataclasses.fields(layer):
+        yield field.name, getattr(layer, field.name)

@@ -1,0 +1,1 @@
+"""Layer implementations, one module per family (re-exported by `lux`)."""
