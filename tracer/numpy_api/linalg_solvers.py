@@ -245,6 +245,8 @@ def _reduce_twice(x, sum_axis: int, extreme_axis: int, largest: bool):
     """max/min over `extreme_axis` of the sums of |x| over `sum_axis` (the 1- and inf-norms)."""
     sums = np.sum(np.abs(x), axis=sum_axis)
     extreme_axis -= extreme_axis > sum_axis
+    if largest and sums.shape[extreme_axis] == 0:  # NumPy gives 0 for the 1-/inf-norm of an empty matrix
+        return np.zeros_like(np.sum(sums, axis=extreme_axis))
     return (np.max if largest else np.min)(sums, axis=extreme_axis)
 
 
