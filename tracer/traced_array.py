@@ -89,7 +89,8 @@ class TracedArray:
     def __array__(self, dtype=None, copy=None):
         raise errors.ConcretizationError(
             f"a traced value ({self!r}) cannot become a NumPy array while its function is being traced",
-            fix="use NumPy functions on it directly (they are traced), or return it from the jit function and convert the result",
+            fix="use NumPy functions on it directly (they are traced); to fill a new array with it, np.full_like(x, value) "
+                "or np.broadcast_to(value, shape); or return it from the jit function and convert the result",
         )
 
     # -- no escape to Python values ----------------------------------------
