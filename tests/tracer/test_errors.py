@@ -431,3 +431,9 @@ def test_reusing_a_donated_argument():
     with pytest.raises(tracer.TracerError) as info:
         step(state)  # donated-again
     assert "donate" in assert_points_at(info.value, "donated-again")
+
+
+def test_np_full_with_a_traced_fill_value_points_at_full_like():
+    with pytest.raises(tracer.ConcretizationError, match="np.full_like") as info:
+        tracer.jit(lambda x: np.full((3,), x[0]))(X)  # full-traced
+    assert_points_at(info.value, "full-traced")
