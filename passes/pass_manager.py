@@ -112,10 +112,14 @@ class PassManager:
 
     def report(self) -> str:
         """Per-pass wall time and op counts, one line each."""
-        lines = [f"{'pass':<40} {'ms':>9} {'ops before':>11} {'ops after':>10}"]
-        for s in self.statistics:
-            lines.append(f"{s.name:<40} {s.seconds * 1e3:>9.3f} {s.ops_before:>11} {s.ops_after:>10}")
-        return "\n".join(lines)
+        return format_statistics(self.statistics)
+
+
+def format_statistics(statistics: list[PassStatistics]) -> str:
+    lines = [f"{'pass':<40} {'ms':>9} {'ops before':>11} {'ops after':>10}"]
+    for s in statistics:
+        lines.append(f"{s.name:<40} {s.seconds * 1e3:>9.3f} {s.ops_before:>11} {s.ops_after:>10}")
+    return "\n".join(lines)
 
 
 @functools.lru_cache(maxsize=256)

@@ -2,6 +2,7 @@
 
     dump-ir examples/quickstart.py:predict --arg f32[32,8] --arg f32[8,4] --arg f32[4] --stage optimized
     dump-ir model.mlir --pipeline canonicalize,cse --print-ir-after-all
+    dump-ir model.mlir --pipeline fold,simplify,dce --print-ir-before simplify --statistics
     python -m tracer.cli ...   (the same)
 
 Errors (a missing file or function, a bad spec, malformed MLIR, a tracing error)
@@ -68,10 +69,41 @@ def _dump_function(options, out) -> None:
     fn = fn.fn if isinstance(fn, JitFunction) else fn
     specs = [parse_arg_spec(text) for text in options.arg]
     pipeline = options.pipeline
+    statistics = []
     jitted = JitFunction(fn, pipeline=pipeline, optimize=pipeline != "",
-                         pass_options={"print_ir_after_all": options.print_ir_after_all, "stream": out})
+                         pass_options=_pass_options(options, out, statistics, jitted_pipeline(pipeline)))
     compiled = jitted.compile(*specs)
     out.write(compiled.as_text(options.stage) + "\n")
+    _report(options, out, statistics)
+
+
+def jitted_pipeline(pipeline: str | None) -> str:
+    """The pipeline a Python target runs: the jit default unless --pipeline names one."""
+    import passes
+
+    return passes.DEFAULT_PIPELINE if pipeline is None else pipeline
+
+
+def _pass_options(options, out, statistics: list, pipeline: str) -> dict:
+    """The PassManager keywords the printing flags ask for (statistics are collected into `statistics`)."""
+    from passes.pipeline import parse_pipeline
+
+    names = [spec.name for spec in parse_pipeline(pipeline)] if pipeline.strip() else []
+    for flag, wanted in (("--print-ir-before", options.print_ir_before), ("--print-ir-after", options.print_ir_after)):
+        for name in wanted:
+            if name not in names:
+                raise CLIError(f"{flag} {name}: {name!r} is not in the pipeline ({', '.join(names) or 'empty'}); "
+                               f"give a pass name from it, or add the pass with --pipeline")
+    return {"print_ir_after_all": options.print_ir_after_all, "print_ir_after_change": options.print_ir_after_change,
+            "print_ir_before": tuple(options.print_ir_before), "print_ir_after": tuple(options.print_ir_after),
+            "stream": out, "statistics": statistics}
+
+
+def _report(options, out, statistics: list) -> None:
+    if options.statistics:
+        from passes.pass_manager import format_statistics
+
+        out.write(format_statistics(statistics) + "\n")
 
 
 def _dump_mlir_file(options, out) -> None:
@@ -87,8 +119,10 @@ def _dump_mlir_file(options, out) -> None:
         raise CLIError(f"{path} is not valid MLIR:\n{err}") from None
     if options.stage != "optimized":
         raise CLIError("--stage applies to Python targets; an .mlir file is printed after --pipeline")
-    passes.run(module, options.pipeline or "", print_ir_after_all=options.print_ir_after_all, stream=out)
+    statistics = []
+    passes.run(module, options.pipeline or "", **_pass_options(options, out, statistics, options.pipeline or ""))
     out.write(ir.print_module(module) + "\n")
+    _report(options, out, statistics)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -101,6 +135,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--pipeline", default=None,
                         help="pass pipeline, e.g. 'canonicalize,cse' (default: the jit default for .py; none for .mlir)")
     parser.add_argument("--print-ir-after-all", action="store_true", help="print the module after every pass")
+    parser.add_argument("--print-ir-after-change", action="store_true", help="print the module after each pass that changed it")
+    parser.add_argument("--print-ir-before", action="append", default=[], metavar="PASS",
+                        help="print the module before each run of PASS (repeatable)")
+    parser.add_argument("--print-ir-after", action="append", default=[], metavar="PASS",
+                        help="print the module after each run of PASS (repeatable)")
+    parser.add_argument("--statistics", action="store_true", help="print each pass's wall time and op counts")
     return parser
 
 

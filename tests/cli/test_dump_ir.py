@@ -99,3 +99,44 @@ def test_the_quickstart_demo_runs_and_matches_numpy():
         CHECK: stablehlo.dot_general
         CHECK: after our pass pipeline
     """)
+
+
+def test_print_ir_before_and_after_one_pass_with_statistics(tmp_path):
+    source = tmp_path / "m.mlir"
+    source.write_text(textwrap.dedent("""
+        func.func @main(%a: tensor<4xf32>) -> tensor<4xf32> {
+          %z = stablehlo.constant dense<0.0> : tensor<4xf32>
+          %0 = stablehlo.multiply %a, %a : tensor<4xf32>
+          %1 = stablehlo.negate %0 : tensor<4xf32>
+          %2 = stablehlo.negate %1 : tensor<4xf32>
+          return %2 : tensor<4xf32>
+        }
+    """))
+    result = dump_ir(str(source), "--pipeline", "simplify,dce", "--print-ir-before", "simplify",
+                     "--print-ir-after", "dce", "--statistics")
+    assert result.returncode == 0, result.stderr
+    filecheck(result.stdout, """
+        CHECK: IR Dump Before simplify
+        CHECK: stablehlo.negate
+        CHECK-NOT: IR Dump After simplify
+        CHECK: IR Dump After dce
+        CHECK-NOT: stablehlo.negate
+        CHECK-NOT: stablehlo.constant
+        CHECK: return
+        CHECK: pass {{ +}} ms {{ +}}ops before {{ +}}ops after
+        CHECK-NEXT: simplify
+        CHECK-NEXT: dce
+    """)
+
+
+def test_print_ir_after_change_skips_passes_that_change_nothing():
+    result = dump_ir(f"{QUICKSTART}:predict", *PREDICT_ARGS, "--stage", "traced",
+                     "--pipeline", "cse,canonicalize", "--print-ir-after-change")
+    assert result.returncode == 0, result.stderr
+    assert "IR Dump After cse" not in result.stdout  # nothing to merge in predict
+
+
+def test_print_ir_before_a_pass_not_in_the_pipeline_is_an_error():
+    result = dump_ir(f"{QUICKSTART}:predict", *PREDICT_ARGS, "--pipeline", "cse", "--print-ir-before", "simplfy")
+    assert result.returncode == 1
+    assert "'simplfy' is not in the pipeline (cse)" in result.stderr
