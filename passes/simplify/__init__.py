@@ -1,4 +1,5 @@
-"""`simplify`: algebraic and shape identities applied to a fixed point (see `algebra`, `shape`)."""
+"""`simplify`: algebraic, shape and slicing identities applied to a fixed point (see `algebra`, `shape`,
+`slicing`)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from jaxlib.mlir import ir
 
 from passes.registry import register_pass
 from passes.rewrite import apply_patterns
-from passes.simplify import algebra, shape
+from passes.simplify import algebra, shape, slicing
 
 
 @register_pass
@@ -19,4 +20,4 @@ class Simplify:
     max_iterations: int = 10
 
     def apply(self, module: ir.Module) -> None:
-        apply_patterns(module, [*algebra.patterns(), *shape.patterns()], self.max_iterations)
+        apply_patterns(module, [*algebra.patterns(), *shape.patterns(), *slicing.patterns()], self.max_iterations)
