@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
-sys.path.insert(0, os.path.dirname(__file__))
+if not __package__:  # run as a file: its folder would come first on sys.path and shadow the `runtime` package
+    sys.path[0] = str(Path(__file__).resolve().parent.parent)
+
 
 import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402  (the rival, in a benchmark: allowed)
 import numpy as np  # noqa: E402
-from _timing import compare  # noqa: E402
+from benchmarks._timing import compare  # noqa: E402
 
 import runtime  # noqa: E402
 import tracer  # noqa: E402

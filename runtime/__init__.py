@@ -1,8 +1,11 @@
-"""Runtime: PJRT clients and devices, device arrays, compiling and executing with XLA."""
+"""Runtime: PJRT clients and devices, device arrays, compiling and executing with XLA, sharding."""
 
 from runtime.concrete_array import ConcreteArray, DonatedArrayError
 from runtime.devices import client, default_device, devices, set_default_backend
 from runtime.executable import CompileError, Executable, compile_stablehlo
+from runtime.persistent_cache import cache_directory, disable_persistent_cache, enable_persistent_cache
+from runtime.profiler import profile
+from runtime.sharding import Mesh, NamedSharding, PartitionSpec, ShardingError, make_mesh
 from runtime.transfer import array_to_device, synchronize, to_device, to_host
 
 __all__ = [
@@ -10,11 +13,20 @@ __all__ = [
     "ConcreteArray",
     "DonatedArrayError",
     "Executable",
+    "Mesh",
+    "NamedSharding",
+    "PartitionSpec",
+    "ShardingError",
     "array_to_device",
+    "cache_directory",
     "client",
     "compile_stablehlo",
     "default_device",
     "devices",
+    "disable_persistent_cache",
+    "enable_persistent_cache",
+    "make_mesh",
+    "profile",
     "set_default_backend",
     "synchronize",
     "to_device",

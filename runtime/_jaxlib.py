@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import functools
 
+import numpy as np
+
 import ir  # noqa: F401  (first: it quiets XLA's C++ logging before jaxlib loads)
 import jax
 import jaxlib._jax as _jax_ext  # C++ extension: device lists, compile options, host->device copies
@@ -24,9 +26,23 @@ def get_client(platform: str | None = None):
     return _backend.get_backend(platform)
 
 
-def compile_options(num_replicas: int = 1, num_partitions: int = 1):
-    """XLA compile options; public: `jax.extend.backend.get_compile_options`."""
-    return _backend.get_compile_options(num_replicas, num_partitions)
+def compile_options(num_replicas: int = 1, num_partitions: int = 1, device_assignment=None):
+    """XLA compile options; public: `jax.extend.backend.get_compile_options`.
+
+    `device_assignment`: device ids, (num_replicas, num_partitions); partition i runs on the i-th.
+    """
+    return _backend.get_compile_options(num_replicas, num_partitions, device_assignment=device_assignment)
+
+
+def partition_specs(op_shardings, mesh) -> list:
+    """XLA's chosen output shardings (OpSharding protos) as PartitionSpecs over `mesh`.
+
+    Private: `jax._src.sharding_impls.parse_flatten_op_sharding` (what jax.jit does for outputs whose
+    sharding it leaves to XLA). Public alternative: give every output sharding explicitly.
+    """
+    from jax._src.sharding_impls import parse_flatten_op_sharding
+
+    return [parse_flatten_op_sharding(op, mesh)[0] for op in op_shardings]
 
 
 @functools.cache
@@ -67,12 +83,28 @@ def host_transfer(shape: tuple[int, ...], dtype, device):
     return lambda array: put(aval, sharding, [array], devices, True, False, _COPY, _KEEP_64_BIT)
 
 
-def result_handlers(signatures, device) -> list:
+def host_to_sharding(array, sharding):
+    """One NumPy array -> a `jax.Array` split over `sharding`'s devices, each device given its slice now.
+
+    Public alternative: `jax.device_put(array, sharding)`, which narrows 64-bit arrays to 32 bits.
+    """
+    aval = _aval(array.shape, array.dtype)
+    pieces = sharding.addressable_devices_indices_map(array.shape)
+    devices = list(pieces)
+    # Our own copy of each piece, which PJRT may then use in place (copy-during-call semantics
+    # fail for several devices in this jaxlib); the caller may change its array right after.
+    shards = [np.array(array[pieces[d]], order="C", copy=True) for d in devices]
+    return _jax_ext.batched_device_put(aval, sharding, shards, devices, True, False, _ZERO_COPY, _KEEP_64_BIT)
+
+
+def result_handlers(signatures, device, shardings=None) -> list:
     """C++ builders of `jax.Array`s for an executable's results, one per (shape, dtype).
 
     `execute_sharded(...).consume_with_handlers(handlers)` wraps results in C++:
     about 5 us faster per call than `execute(...)` for 20 results. Public alternative:
     `LoadedExecutable.execute`, which builds the arrays in Python.
     """
-    sharding = _single_device_sharding(device)
-    return [_jax_ext.array_result_handler(_aval(tuple(shape), dtype), sharding, True, True) for shape, dtype in signatures]
+    if shardings is None:
+        shardings = [_single_device_sharding(device)] * len(signatures)
+    return [_jax_ext.array_result_handler(_aval(tuple(shape), dtype), sharding, True, True)
+            for (shape, dtype), sharding in zip(signatures, shardings)]

@@ -45,14 +45,18 @@ class ConcreteArray:
         self._buffer = buffer
         self.shape: tuple[int, ...] = tuple(buffer.shape)
         self.dtype: np.dtype = np.dtype(buffer.dtype)
-        self._signature = (self.shape, self.dtype)  # read on every compiled call: computed once
+        # Read on every compiled call: computed once. An array split over devices keys on its sharding
+        # too, since a compiled program is specialised to where its inputs live.
+        sharding = buffer.sharding
+        self._signature = ((self.shape, self.dtype, sharding) if len(sharding.device_set) > 1
+                           else (self.shape, self.dtype))
 
     @classmethod
     def _trusted(cls, buffer, signature: tuple) -> "ConcreteArray":
         """Wrap a buffer whose (shape, dtype) the caller already knows (compiled outputs): no queries."""
         array = cls.__new__(cls)
         array._buffer = buffer
-        array.shape, array.dtype = signature
+        array.shape, array.dtype = signature[0], signature[1]
         array._signature = signature
         return array
 
@@ -74,8 +78,35 @@ class ConcreteArray:
 
     @property
     def device(self):
-        (device,) = self._live_buffer().devices()
+        """The device holding this array; an array split over several devices has none (see `sharding`)."""
+        devices = self._live_buffer().devices()
+        if len(devices) != 1:
+            raise ValueError(f"this array is split over {len(devices)} devices ({self.sharding}), so it has no "
+                             "single device\n  fix: read .sharding (its mesh and partition spec) or .devices()")
+        (device,) = devices
         return device
+
+    def devices(self) -> set:
+        """Every device holding a piece (or a replica) of this array."""
+        return set(self._live_buffer().devices())
+
+    @property
+    def sharding(self):
+        """How the array is laid out: a `runtime.NamedSharding` (mesh + spec) for arrays placed or computed
+        with one, a single-device sharding otherwise."""
+        return self._live_buffer().sharding
+
+    def __dlpack__(self, *args, **kwargs):
+        # Zero-copy exchange (np.from_dlpack, jax.dlpack.from_dlpack, torch ...): the consumer shares the buffer.
+        buffer = self._live_buffer()
+        if len(buffer.devices()) != 1:
+            raise ValueError("DLPack describes one device's memory; this array is split over "
+                             f"{len(buffer.devices())} devices\n  fix: gather it first (np.asarray(a)) or "
+                             "export its shards one by one")
+        return buffer.__dlpack__(*args, **kwargs)
+
+    def __dlpack_device__(self):
+        return self._live_buffer().__dlpack_device__()
 
     def __array__(self, dtype=None, copy=None):
         # np.asarray gives a read-only view of the device buffer where the platform allows (CPU);
@@ -94,6 +125,10 @@ class ConcreteArray:
     def block_until_ready(self) -> "ConcreteArray":
         self._live_buffer().block_until_ready()
         return self
+
+    def is_ready(self) -> bool:
+        """Whether the value is computed (compiled calls return before it is: they are asynchronous)."""
+        return self._live_buffer().is_ready()
 
     def is_deleted(self) -> bool:
         return type(self._buffer) is DonatedBuffer or self._buffer.is_deleted()

@@ -1,52 +1,124 @@
-"""Compiling StableHLO text with XLA and running the result through PJRT."""
+"""Compiling StableHLO text with XLA and running the result through PJRT.
+
+One device, or every device of a `Mesh`: then the module carries Shardy annotations, XLA's SPMD
+partitioner splits it (`num_partitions` = mesh size, partition i on the mesh's i-th device) and
+one call runs on all of them. Compiled executables go through the persistent cache when enabled.
+"""
 
 from __future__ import annotations
 
+import numpy as np
 from jaxlib.mlir import ir as mlir
 
 import ir
-from runtime import _jaxlib
+from runtime import _jaxlib, persistent_cache
 from runtime.devices import client, default_device
+from runtime.sharding import NamedSharding
 
 
 class CompileError(RuntimeError):
     """XLA rejected a module; the message carries XLA's diagnostics."""
 
 
+# CompiledMemoryStats fields worth reporting, in bytes.
+_MEMORY_FIELDS = ("argument_size_in_bytes", "output_size_in_bytes", "alias_size_in_bytes",
+                  "temp_size_in_bytes", "generated_code_size_in_bytes", "host_argument_size_in_bytes",
+                  "host_output_size_in_bytes", "host_temp_size_in_bytes", "peak_memory_in_bytes")
+
+
 class Executable:
-    """A loaded XLA executable for one device; `execute(buffers)` returns the result buffers."""
+    """A loaded XLA executable for one device or one mesh; `execute(buffers)` returns the result buffers."""
 
-    __slots__ = ("_loaded", "device", "_handlers", "_execute_sharded")
+    __slots__ = ("_loaded", "device", "mesh", "result_shardings", "_handlers", "_execute_sharded")
 
-    def __init__(self, loaded, device, result_signatures):
+    def __init__(self, loaded, device, result_signatures, *, mesh=None, result_shardings=None):
         self._loaded = loaded
         self.device = device
-        self._handlers = _jaxlib.result_handlers(result_signatures, device)
+        self.mesh = mesh
+        self.result_shardings = _result_shardings(loaded, mesh, result_shardings, len(result_signatures))
+        self._handlers = _jaxlib.result_handlers(result_signatures, device, self.result_shardings)
         self._execute_sharded = loaded.execute_sharded  # bound once: the hot path does no lookups
 
     def execute(self, buffers: list) -> list:
-        """Run on device buffers (jax.Array) in argument order; returns one buffer per result."""
+        """Run on device buffers (jax.Array) in argument order; returns one buffer per result.
+
+        Asynchronous: the results are handed back while the device may still be computing them;
+        reading one (or `block_until_ready`) waits.
+        """
         return self._execute_sharded(buffers).consume_with_handlers(self._handlers)
 
     def hlo_text(self) -> str:
         """XLA's optimised HLO of the compiled program."""
         return "\n\n".join(module.to_string() for module in self._loaded.hlo_modules())
 
+    def cost_analysis(self) -> dict[str, float]:
+        """XLA's estimates for one call: "flops", "bytes accessed", "transcendentals", ..."""
+        analysis = self._loaded.cost_analysis()
+        if isinstance(analysis, (list, tuple)):  # (older jaxlibs: one dict per partition)
+            analysis = analysis[0] if analysis else {}
+        return {name: float(value) for name, value in dict(analysis).items()}
 
-def compile_stablehlo(module_text: str, device=None, result_signatures=None) -> Executable:
-    """Compile a StableHLO module (text) for `device` (default: the default device).
+    def memory_stats(self) -> dict[str, int]:
+        """Bytes the program needs per device: arguments, outputs, aliased (donated), temporaries, code."""
+        stats = self._loaded.get_compiled_memory_stats()
+        return {name: int(getattr(stats, name)) for name in _MEMORY_FIELDS if hasattr(stats, name)}
+
+
+def _result_shardings(loaded, mesh, given, count: int):
+    """Per result: the sharding given, else the one XLA's propagation chose (read from the executable)."""
+    if mesh is None:
+        return None
+    given = list(given) if given is not None else [None] * count
+    if any(s is None for s in given):
+        chosen = _jaxlib.partition_specs(loaded.get_output_shardings(), mesh)
+        given = [s if s is not None else NamedSharding(mesh, spec) for s, spec in zip(given, chosen)]
+    return given
+
+
+def compile_stablehlo(module_text: str, device=None, result_signatures=None, *, mesh=None,
+                      result_shardings=None) -> Executable:
+    """Compile a StableHLO module (text) for `device` (default: the default device), or for every
+    device of `mesh` when the module is annotated with Shardy shardings over it.
 
     `result_signatures` lists (shape, dtype) of @main's results; read from the text when omitted.
+    `result_shardings` (with `mesh`): a NamedSharding per result, or None to let XLA choose.
     """
-    device = device or default_device()
-    pjrt = client(device.platform)
+    if result_signatures is None and mesh is not None:
+        result_signatures = _main_result_signatures(module_text)
+    if mesh is None:
+        device = device or default_device()
+        devices, options = (device,), _jaxlib.compile_options()
+    else:
+        devices = tuple(mesh.devices.flat)
+        device = devices[0]
+        assignment = np.array([d.id for d in devices]).reshape(1, len(devices))
+        options = _jaxlib.compile_options(1, len(devices), device_assignment=assignment)
+        free = result_shardings is None or any(s is None for s in result_shardings)
+        if free:  # results without a sharding of the user's take the one XLA's propagation finds
+            given = result_shardings or [None] * len(result_signatures)
+            options.executable_build_options.allow_spmd_sharding_propagation_to_output = [s is None for s in given]
+    loaded = _compile_or_load(module_text, device.platform, devices, options)
+    if result_signatures is None:  # (after compiling: XLA's diagnostics for bad text come first)
+        result_signatures = _main_result_signatures(module_text)
+    return Executable(loaded, device, result_signatures, mesh=mesh, result_shardings=result_shardings)
+
+
+def _compile_or_load(module_text: str, platform: str, devices: tuple, options):
+    pjrt = client(platform)
+    device_list = _jaxlib.DeviceList(devices)
+    key = None
+    if persistent_cache.cache_directory() is not None:
+        key = persistent_cache.entry_key(module_text, options, pjrt)
+        loaded = persistent_cache.load(key, pjrt, device_list, options)
+        if loaded is not None:
+            return loaded
     try:
-        loaded = pjrt.compile_and_load(module_text, _jaxlib.DeviceList((device,)), _jaxlib.compile_options())
+        loaded = pjrt.compile_and_load(module_text, device_list, options)
     except _jaxlib.JaxRuntimeError as err:
         raise CompileError(f"XLA could not compile the module: {err}") from None
-    if result_signatures is None:
-        result_signatures = _main_result_signatures(module_text)
-    return Executable(loaded, device, result_signatures)
+    if key is not None:
+        persistent_cache.store(key, pjrt, loaded)
+    return loaded
 
 
 def _main_result_signatures(module_text: str) -> list[tuple]:

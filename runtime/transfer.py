@@ -6,27 +6,44 @@ import numpy as np
 from jax import tree_util
 
 from ir import dtypes
+from ir.location import describe, user_frame
 from runtime import _jaxlib
 from runtime.concrete_array import ConcreteArray
 from runtime.devices import default_device
+from runtime.sharding import broadcast_prefix, check_fits
 
 
 def _is_host_array(x) -> bool:
     return isinstance(x, (np.ndarray, np.generic))
 
 
-def array_to_device(x, device=None) -> ConcreteArray:
+def array_to_device(x, device=None, sharding=None) -> ConcreteArray:
+    """`x` as a ConcreteArray on `device`, or split over a mesh's devices by `sharding` (a NamedSharding)."""
     array = np.asarray(x)
     if not dtypes.is_supported(array.dtype):
         raise TypeError(f"cannot put an array of dtype {array.dtype} on a device; supported: "
                         + ", ".join(str(d) for d in dtypes.SUPPORTED_DTYPES))
+    if sharding is not None:
+        if device is not None:
+            raise ValueError("give a device or a sharding, not both\n  fix: a sharding names its devices (its mesh)")
+        check_fits(sharding, array.shape, "to_device(sharding=...)", where=describe(user_frame()))
+        return ConcreteArray(_jaxlib.host_to_sharding(array, sharding))
     return ConcreteArray(_jaxlib.host_to_device(array, device or default_device()))
 
 
-def to_device(tree, device=None):
-    """Every NumPy array (and NumPy scalar) leaf of `tree` copied to `device`; other leaves unchanged."""
-    device = device or default_device()
-    return tree_util.tree_map(lambda x: array_to_device(x, device) if _is_host_array(x) else x, tree)
+def to_device(tree, device=None, sharding=None):
+    """Every NumPy array (and NumPy scalar) leaf of `tree` copied to `device`; other leaves unchanged.
+
+    `sharding`: a `runtime.NamedSharding` for every array leaf, or a pytree of them (None: the default
+    device) that is a prefix of `tree`, e.g. `{"w": model_parallel, "b": None}`. Each device gets its piece.
+    """
+    if sharding is None:
+        device = device or default_device()
+        return tree_util.tree_map(lambda x: array_to_device(x, device) if _is_host_array(x) else x, tree)
+    leaves, treedef = tree_util.tree_flatten(tree)
+    shardings = broadcast_prefix(sharding, tree, what="to_device's sharding")
+    placed = [array_to_device(x, device, s) if _is_host_array(x) else x for x, s in zip(leaves, shardings)]
+    return tree_util.tree_unflatten(treedef, placed)
 
 
 def to_host(tree):
@@ -35,7 +52,11 @@ def to_host(tree):
 
 
 def synchronize(tree):
-    """Block until every ConcreteArray in `tree` is computed; returns `tree`."""
+    """Block until every ConcreteArray in `tree` is computed; returns `tree`.
+
+    Compiled calls are asynchronous: they return as soon as the work is queued on the device.
+    Use this before timing, or before handing the results to code that reads device memory directly.
+    """
     for leaf in tree_util.tree_leaves(tree):
         if isinstance(leaf, ConcreteArray):
             leaf.block_until_ready()

@@ -24,6 +24,7 @@ from tracer.errors import (
 )
 from tracer.jit import JitFunction, compile, jit
 from tracer.numpy_api.statistics import logsumexp
+from tracer.sharding import with_sharding_constraint
 from tracer.signature import ArraySpec
 from tracer.traced_array import TracedArray
 
@@ -60,4 +61,5 @@ __all__ = [
     "switch",
     "trace",
     "while_loop",
+    "with_sharding_constraint",
 ]

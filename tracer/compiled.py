@@ -10,6 +10,7 @@ Two executables can serve a signature, each compiled on first need:
 from __future__ import annotations
 
 import concurrent.futures
+import threading
 
 import jax
 import numpy as np
@@ -23,6 +24,7 @@ from ir.location import describe, user_frame
 from runtime import ConcreteArray, _jaxlib
 from runtime.concrete_array import DonatedBuffer
 from tracer import errors, signature
+from tracer import sharding as tracer_sharding
 from tracer.tracing import TracedProgram
 
 # One background thread compiles packed executables for ahead-of-time `compile` (XLA releases the GIL).
@@ -73,7 +75,8 @@ class Compiled:
     """
 
     def __init__(self, fn, program: TracedProgram, *, key, describe: str, pipeline: str | None, static_split,
-                 device=None, pass_options=None):
+                 device=None, pass_options=None, shardings=None, sync: bool = False):
+        """`shardings`: (in_shardings, out_shardings, dynamic positional args, where) of the call, or None."""
         self._fn = fn
         self._key = key
         self._describe = describe
@@ -82,21 +85,32 @@ class Compiled:
         if pipeline:
             passes.run(program.module, pipeline, **(pass_options or {}))
         self._optimized_text = ir.print_module(program.module)
+        self._plan = _sharding_plan(program, shardings)
+        if self._plan is not None:  # after our passes, which need not know about Shardy's attributes
+            self._plan.annotate(program.module, program.in_signatures, program.out_signatures)
+            self._optimized_text = ir.print_module(program.module)
         # Debug info goes to XLA so its HLO metadata names the user's lines.
         self._module_text = ir.print_module(program.module, debug_info=True)
         self._device = device or runtime.default_device()
+        self._sync = sync
+        self._compile_lock = threading.Lock()
         self._array_positions = program.array_positions
         self._in_signatures = program.in_signatures
         self._donated = program.donated_arguments
-        self._transfers = [_host_transfer(shape, dtype, self._device) for shape, dtype in program.in_signatures]
+        if self._plan is None:
+            self._transfers = [_host_transfer(shape, dtype, self._device) for shape, dtype in program.in_signatures]
+        else:
+            self._device = self._plan.mesh.devices.flat[0]
+            self._transfers = [_sharded_transfer(s) for s in self._plan.arguments]
         self._out_tree = program.out_tree
         self._out_template = program.out_template
         self._out_positions = program.out_positions
         self._out_signatures = program.out_signatures
+        self._result_signatures = program.out_signatures  # what results are wrapped with (+ sharding, when split)
         # A bare array result: skip rebuilding a pytree on every call.
         self._single_output = len(program.out_positions) == 1 and program.out_tree == tree_util.tree_structure(0)
         self._packing = packed_arguments.PackingPlan.for_signatures(program.in_signatures)
-        self._packable = 0 < len(program.in_signatures) and sum(
+        self._packable = self._plan is None and 0 < len(program.in_signatures) and sum(
             size * dtype.itemsize for size, dtype in zip(self._packing.group_sizes, self._packing.group_dtypes)
         ) <= PACK_LIMIT_BYTES
         self._execute = None
@@ -105,9 +119,18 @@ class Compiled:
 
     # -- executables, compiled on first need ---------------------------------
     def _buffers_executable(self) -> runtime.Executable:
-        if self._execute is None:
-            self._executable = runtime.compile_stablehlo(self._module_text, self._device, self._out_signatures)
-            self._execute = self._executable.execute
+        with self._compile_lock:  # threads calling a new signature at once compile it once
+            if self._execute is None:
+                if self._plan is None:
+                    executable = runtime.compile_stablehlo(self._module_text, self._device, self._out_signatures)
+                else:
+                    executable = runtime.compile_stablehlo(self._module_text, result_signatures=self._out_signatures,
+                                                           mesh=self._plan.mesh, result_shardings=self._plan.results)
+                    self._result_signatures = tuple(
+                        (shape, dtype, s) if len(s.device_set) > 1 else (shape, dtype)
+                        for (shape, dtype), s in zip(self._out_signatures, executable.result_shardings))
+                self._executable = executable
+                self._execute = executable.execute
         return self._executable
 
     def _packed_execute(self):
@@ -115,6 +138,21 @@ class Compiled:
             text = packed_arguments.pack_arguments_module(self._module_text, self._in_signatures, self._packing)
             self._execute_packed = runtime.compile_stablehlo(text, self._device, self._out_signatures).execute
         return self._execute_packed
+
+    # -- introspection --------------------------------------------------------------
+    def cost_analysis(self) -> dict[str, float]:
+        """XLA's estimate of one call's work: "flops", "bytes accessed", "transcendentals", ..."""
+        return self._buffers_executable().cost_analysis()
+
+    def memory_stats(self) -> dict[str, int]:
+        """Bytes per device: "argument_size_in_bytes", "output_size_in_bytes", "alias_size_in_bytes"
+        (outputs written into donated inputs), "temp_size_in_bytes", "generated_code_size_in_bytes", ..."""
+        return self._buffers_executable().memory_stats()
+
+    @property
+    def sharding_plan(self):
+        """The mesh and per-argument/per-result shardings this program runs with, or None (one device)."""
+        return self._plan
 
     def compile_ahead(self) -> None:
         """For ahead-of-time `tracer.compile`: compile the executable every call can use now, and the
@@ -147,13 +185,18 @@ class Compiled:
         dyn_args, dyn_kwargs, static_key = self._split(args, kwargs)
         leaves, treedef = signature.flatten(dyn_args, dyn_kwargs)
         key = (treedef, static_key, tuple(map(signature.leaf_key, leaves)))
-        if key != self._key:
+        if key != self._key and not self._same_but_for_placement(key):
             raise errors.SignatureMismatchError(
                 f"this function was compiled for ({self._describe}) but is called with "
                 f"({signature.describe_call(self._fn, args, kwargs)})",
                 fix="call tracer.compile again for the new signature, or use tracer.jit, which compiles one per signature",
             )
         return self.run_leaves(leaves)
+
+    def _same_but_for_placement(self, key) -> bool:
+        """With in_shardings given, where the arguments live does not select the program: it moves them."""
+        return (self._plan is not None and self._plan.explicit_inputs
+                and signature.without_placement(key) == signature.without_placement(self._key))
 
     def run_leaves(self, leaves: list):
         """Execute on already-checked input leaves and rebuild the result pytree."""
@@ -162,6 +205,8 @@ class Compiled:
 
     def run_buffers(self, arrays, buffers: list):
         """Execute on the device buffers of `arrays` (all ConcreteArrays, in module order)."""
+        if self._plan is not None:
+            buffers = [_place(buffer, s) for buffer, s in zip(buffers, self._plan.arguments)]
         if self._donated:
             self._check_donation(buffers)
         execute = self._execute or self._buffers_executable().execute
@@ -209,10 +254,45 @@ class Compiled:
                 arrays[index]._mark_donated(where)
 
     def _wrap(self, outputs):
+        """Results as ConcreteArrays, while the device may still compute them (unless compiled with sync=True)."""
+        if self._sync:
+            for buffer in outputs:
+                buffer.block_until_ready()
         trusted = ConcreteArray._trusted
         if self._single_output:
-            return trusted(outputs[0], self._out_signatures[0])
+            return trusted(outputs[0], self._result_signatures[0])
         result = list(self._out_template)
-        for position, buffer, out_signature in zip(self._out_positions, outputs, self._out_signatures):
+        for position, buffer, out_signature in zip(self._out_positions, outputs, self._result_signatures):
             result[position] = trusted(buffer, out_signature)
         return tree_util.tree_unflatten(self._out_tree, result)
+
+
+def _sharding_plan(program: TracedProgram, shardings):
+    in_shardings, out_shardings, dyn_args, leaves, where = shardings or (None, None, (), [], None)
+    if in_shardings is None and out_shardings is None and program.constraint_mesh is None and not any(
+            type(leaf) is ConcreteArray and len(leaf._signature) == 3 for leaf in leaves):
+        return None  # the common case: one device, nothing to plan
+    return tracer_sharding.plan(in_shardings, out_shardings, dyn_args, leaves, program.array_positions,
+                                program.in_signatures, len(program.out_template), program.out_tree,
+                                program.out_positions, program.out_signatures, program.constraint_mesh, where)
+
+
+def _sharded_transfer(sharding):
+    """Per argument of a sharded program: NumPy arrays are split over the mesh as they are copied."""
+    def transfer(array):
+        if isinstance(array, (np.ndarray, np.generic)):
+            return _jaxlib.host_to_sharding(np.asarray(array), sharding)
+        if type(array) is signature.ArraySpec:
+            raise errors.TracedTypeError(f"{array!r} has no data: it can be compiled for, not run",
+                                         fix="call the compiled function with real arrays")
+        return array
+
+    return transfer
+
+
+def _place(buffer, sharding):
+    """`buffer` laid out as `sharding`: as it is when it already is, else moved (through the host:
+    simple, and only paid when an argument arrives somewhere other than where the program wants it)."""
+    if type(buffer) is DonatedBuffer or buffer.sharding.is_equivalent_to(sharding, len(buffer.shape)):
+        return buffer
+    return _jaxlib.host_to_sharding(np.asarray(buffer), sharding)

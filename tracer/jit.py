@@ -6,13 +6,16 @@ cache hit: `Compiled.run_leaves`; miss: trace -> passes pipeline -> XLA compile.
 
 from __future__ import annotations
 
+import collections
 import functools
 import inspect
+import threading
 from typing import Callable, Sequence
 
 import numpy as np
 
 import passes
+from ir.location import describe, user_frame
 from runtime import ConcreteArray
 from tracer import signature
 from tracer.compiled import Compiled
@@ -55,15 +58,29 @@ class JitFunction:
     """A function compiled on demand: one `Compiled` per call signature, cached in memory."""
 
     def __init__(self, fn: Callable, *, static_argnums=(), static_argnames=(), donate_argnums=(),
-                 pipeline: str | None = None, optimize: bool = True, device=None, pass_options: dict | None = None):
+                 pipeline: str | None = None, optimize: bool = True, device=None, pass_options: dict | None = None,
+                 donate: str | None = None, in_shardings=None, out_shardings=None, sync: bool = False,
+                 cache_size: int | None = None):
         self.fn = fn
         self.static_argnums, self.static_argnames = _resolve_static(fn, _as_tuple(static_argnums), _as_tuple(static_argnames))
         self.donate_argnums = _as_tuple(donate_argnums)
+        if donate not in _DONATE_MODES:
+            raise ValueError(f"donate={donate!r} is not an option\n  fix: use donate='auto' (every argument a result "
+                             "of the same shape and dtype can reuse) or donate_argnums=(...)")
+        if donate is not None and self.donate_argnums:
+            raise ValueError("give donate='auto' or donate_argnums, not both\n  fix: drop one of them")
+        self.donate = donate
+        self.in_shardings, self.out_shardings = in_shardings, out_shardings
+        self.sync = sync  # block until results are computed before returning them
+        self.cache_size = DEFAULT_CACHE_SIZE if cache_size is None else cache_size
+        if self.cache_size < 1:
+            raise ValueError(f"cache_size={cache_size} must be at least 1")
+        self._lock = threading.Lock()  # held while compiling a new signature, so threads compile it once
         # None: the default pipeline; "": no passes of ours (as optimize=False).
         self.pipeline = (passes.DEFAULT_PIPELINE if pipeline is None else pipeline) if optimize else None
         self.device = device
         self.pass_options = pass_options  # PassManager keywords: print_ir_after_all, stream, ...
-        self._cache: dict = {}
+        self._cache: collections.OrderedDict = collections.OrderedDict()  # least recently used first
         # Calls whose arguments are all positional arrays skip pytree flattening: keyed by their signatures.
         self._flat_cache: dict = {}
         self._flat_calls_ok = not self.static_argnums and not self.static_argnames
@@ -78,6 +95,7 @@ class JitFunction:
             compiled = self._flat_cache.get(flat_key[0])
             if compiled is not None and current_trace() is None:  # (inside a trace it inlines, below)
                 _, buffers, all_host = flat_key
+                self._touch(compiled)
                 return compiled.run_buffers(args, buffers) if buffers is not None else compiled.run_flat(args, all_host)
         if current_trace() is not None:
             # A jit function called while tracing another: inline it into the enclosing trace.
@@ -88,9 +106,18 @@ class JitFunction:
         compiled = self._cache.get(key)
         if compiled is None:
             compiled = self._compile(args, kwargs, dyn_args, leaves, treedef, static_key, key)
+        else:
+            self._touch(compiled)
         if flat_key is not None:
             self._flat_cache[flat_key[0]] = compiled
         return compiled.run_leaves(leaves)
+
+    def _touch(self, compiled) -> None:
+        """Mark `compiled` most recently used (another thread may just have evicted it: then nothing)."""
+        try:
+            self._cache.move_to_end(compiled._key)
+        except KeyError:
+            pass
 
     @staticmethod
     def _flat_key(args) -> tuple[tuple, list | None, bool] | None:
@@ -119,6 +146,11 @@ class JitFunction:
         leaves, treedef = signature.flatten(dyn_args, dyn_kwargs)
         return trace(self.fn, leaves, treedef, static_key, donated=self._donated_leaves(args, dyn_args, leaves)).module
 
+    @property
+    def cache_info(self) -> dict:
+        """How many signatures are compiled and the bound (least recently used are evicted past it)."""
+        return {"size": len(self._cache), "max_size": self.cache_size}
+
     def compile(self, *args, **kwargs) -> Compiled:
         """Trace and compile for this call signature (or fetch it from the cache) without running."""
         dyn_args, dyn_kwargs, static_key = self._split(args, kwargs)
@@ -129,15 +161,30 @@ class JitFunction:
         return compiled
 
     def _compile(self, args, kwargs, dyn_args, leaves, treedef, static_key, key) -> Compiled:
-        program = trace(self.fn, leaves, treedef, static_key, donated=self._donated_leaves(args, dyn_args, leaves))
-        compiled = Compiled(self.fn, program, key=key, describe=signature.describe_call(self.fn, args, kwargs),
-                            pipeline=self.pipeline, static_split=self._split, device=self.device,
-                            pass_options=self.pass_options)
-        self._cache[key] = compiled
-        return compiled
+        with self._lock:
+            compiled = self._cache.get(key)  # another thread may have compiled it while we waited
+            if compiled is not None:
+                return compiled
+            where = describe(user_frame())
+            program = trace(self.fn, leaves, treedef, static_key, donated=self._donated_leaves(args, dyn_args, leaves))
+            compiled = Compiled(self.fn, program, key=key, describe=signature.describe_call(self.fn, args, kwargs),
+                                pipeline=self.pipeline, static_split=self._split, device=self.device,
+                                pass_options=self.pass_options, sync=self.sync,
+                                shardings=(self.in_shardings, self.out_shardings, dyn_args, leaves, where))
+            self._cache[key] = compiled
+            while len(self._cache) > self.cache_size:
+                self._evict(self._cache.popitem(last=False)[1])
+            return compiled
 
-    def _donated_leaves(self, args, dyn_args, leaves) -> frozenset[int]:
-        """Indices of array leaves inside the donated positional arguments."""
+    def _evict(self, compiled) -> None:
+        """Forget `compiled` everywhere, so its executables (and device code) can be freed."""
+        for flat_key in [k for k, v in self._flat_cache.items() if v is compiled]:
+            self._flat_cache.pop(flat_key, None)
+
+    def _donated_leaves(self, args, dyn_args, leaves) -> frozenset[int] | str:
+        """Indices of array leaves inside the donated positional arguments ("auto": decided after tracing)."""
+        if self.donate == "auto":
+            return "auto"
         if not self.donate_argnums:
             return frozenset()
         dynamic_positions = [i for i in range(len(args)) if i not in self.static_argnums]
@@ -158,33 +205,63 @@ class JitFunction:
 
 
 def jit(fn: Callable | None = None, *, static_argnums: int | Sequence[int] = (), static_argnames: str | Sequence[str] = (),
-        donate_argnums: int | Sequence[int] = (), pipeline: str | None = None, optimize: bool = True, device=None):
+        donate_argnums: int | Sequence[int] = (), pipeline: str | None = None, optimize: bool = True, device=None,
+        donate: str | None = None, in_shardings=None, out_shardings=None, sync: bool = False,
+        cache_size: int | None = None):
     """Compile `fn` with XLA on first call for each signature (tree structure, shapes, dtypes, static values).
+
+    Calls are asynchronous: they return ConcreteArrays as soon as the work is queued; reading one
+    (np.asarray), `.block_until_ready()` or `runtime.synchronize(tree)` waits for it.
 
     Arguments:
         static_argnums / static_argnames: arguments that are configuration, not data: part of the
             cache key by value (hashable), visible to Python control flow.
         donate_argnums: positional arguments whose device buffers the call may reuse for results.
+        donate: "auto" donates every array argument that a result of the same shape and dtype can reuse
+            (a training step's parameters and optimiser state); donated ConcreteArrays are deleted by the call.
+        in_shardings: a `runtime.NamedSharding` for every argument, or a tuple with one entry per positional
+            argument (a sharding, None = replicated, or a pytree of them matching the argument). The program
+            is compiled for the mesh's devices and XLA's SPMD partitioner splits it. Without it, arguments
+            placed with `runtime.to_device(x, sharding=...)` keep their sharding.
+        out_shardings: the same for results; None (default) lets XLA choose.
+        sync: block until the results are computed before returning.
+        cache_size: how many signatures stay compiled (least recently used are evicted); default
+            `tracer.jit.DEFAULT_CACHE_SIZE`.
         pipeline: pass pipeline run on the traced module (default `passes.DEFAULT_PIPELINE`).
         optimize: False skips our passes (XLA still optimises).
     Usable as `@jit` or `@jit(static_argnums=...)`.
     """
     options = dict(static_argnums=static_argnums, static_argnames=static_argnames, donate_argnums=donate_argnums,
-                   pipeline=pipeline, optimize=optimize, device=device)
+                   pipeline=pipeline, optimize=optimize, device=device, donate=donate, in_shardings=in_shardings,
+                   out_shardings=out_shardings, sync=sync, cache_size=cache_size)
     if fn is None:
         return lambda f: JitFunction(f, **options)
     return JitFunction(fn, **options)
 
 
-def compile(fn: Callable, *args, pipeline: str | None = None, optimize: bool = True, **kwargs) -> Compiled:  # noqa: A001
+def compile(fn: Callable, *args, pipeline: str | None = None, optimize: bool = True, donate: str | None = None,  # noqa: A001
+            sync: bool | None = None, in_shardings=None, out_shardings=None, **kwargs) -> Compiled:
     """Ahead-of-time: trace and compile `fn` for exactly this signature; returns a `Compiled`.
 
-    `fn` may be a plain function or a `tracer.jit` function (whose options are kept).
-    Arguments may be arrays or `tracer.ArraySpec(shape, dtype)` placeholders.
+    `fn` may be a plain function or a `tracer.jit` function (whose options are kept unless given here).
+    Arguments may be arrays or `tracer.ArraySpec(shape, dtype)` placeholders. `donate`, `sync`,
+    `in_shardings`, `out_shardings`: as for `tracer.jit`.
     """
+    overrides = {name: value for name, value in dict(donate=donate, sync=sync, in_shardings=in_shardings,
+                                                     out_shardings=out_shardings).items() if value is not None}
     if isinstance(fn, JitFunction):
-        if pipeline is not None or not optimize:
-            fn = JitFunction(fn.fn, static_argnums=fn.static_argnums, static_argnames=fn.static_argnames,
-                             donate_argnums=fn.donate_argnums, pipeline=pipeline, optimize=optimize, device=fn.device)
+        if pipeline is not None or not optimize or overrides:
+            keep_passes = pipeline is None and optimize  # no pass option given here: the jit function's
+            options = dict(static_argnums=fn.static_argnums, static_argnames=fn.static_argnames,
+                           donate_argnums=() if donate else fn.donate_argnums,
+                           pipeline=(fn.pipeline or "") if keep_passes else pipeline, optimize=optimize,
+                           device=fn.device, donate=fn.donate, in_shardings=fn.in_shardings,
+                           out_shardings=fn.out_shardings, sync=fn.sync, cache_size=fn.cache_size)
+            fn = JitFunction(fn.fn, **(options | overrides))
         return fn.compile(*args, **kwargs)
-    return JitFunction(fn, pipeline=pipeline, optimize=optimize).compile(*args, **kwargs)
+    return JitFunction(fn, pipeline=pipeline, optimize=optimize, **overrides).compile(*args, **kwargs)
+
+
+_DONATE_MODES = (None, "auto")
+# Signatures kept compiled per jit function; each holds an XLA executable (device code, often MBs).
+DEFAULT_CACHE_SIZE = 256

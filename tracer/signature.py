@@ -1,7 +1,8 @@
 """Arguments -> (array leaves, static rest) and the cache key of one call signature.
 
 Array leaves (NumPy arrays and scalars, ConcreteArray, jax.Array, ArraySpec)
-become traced arguments and enter the key by shape and dtype; every other leaf
+become traced arguments and enter the key by shape and dtype (and, for a ConcreteArray
+split over several devices, its sharding); every other leaf
 is static and enters the key by type and value, so it must be hashable.
 """
 
@@ -81,6 +82,13 @@ def leaf_key(leaf):
     if isinstance(leaf, ARRAY_TYPES):
         return (tuple(leaf.shape), np.dtype(leaf.dtype))
     return _static_key(leaf)
+
+
+def without_placement(key: tuple) -> tuple:
+    """A call key with the shardings of split ConcreteArrays dropped: (shape, dtype, sharding) -> (shape, dtype)."""
+    treedef, static_key, leaf_keys = key
+    return treedef, static_key, tuple(k[:2] if len(k) == 3 and isinstance(k[2], jax.sharding.Sharding) else k
+                                      for k in leaf_keys)
 
 
 def is_array_leaf(leaf) -> bool:

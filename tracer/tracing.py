@@ -10,7 +10,7 @@ from jax import tree_util
 from jaxlib.mlir import ir as mlir
 
 import ir
-from tracer import errors, primitives, signature
+from tracer import errors, primitives, sharding, signature
 from tracer.control_flow._regions import Undefined
 from tracer.trace import Trace
 from tracer.traced_array import TracedArray, check_alive, is_traced
@@ -28,13 +28,15 @@ class TracedProgram:
     in_signatures: tuple[tuple, ...]  # (shape, dtype) of each module argument
     donated_arguments: tuple[int, ...]  # module argument indices marked as buffer donors
     out_signatures: tuple[tuple, ...]  # (shape, dtype) of each module result
+    constraint_mesh: Any = None  # the mesh `with_sharding_constraint` used while tracing, if any
 
 
-def trace(fn: Callable, leaves: list, treedef, static_key: tuple, *, donated: frozenset[int] = frozenset(),
+def trace(fn: Callable, leaves: list, treedef, static_key: tuple, *, donated: frozenset[int] | str = frozenset(),
           name: str | None = None) -> TracedProgram:
     """Trace `fn` on the call given by `leaves`/`treedef` (see `signature`) into a module.
 
-    `donated` holds indices of array leaves whose buffers the caller gives up.
+    `donated` holds indices of array leaves whose buffers the caller gives up, or "auto": every
+    array leaf that a result of the same shape and dtype can take the place of.
     """
     array_positions = tuple(i for i, leaf in enumerate(leaves) if signature.is_array_leaf(leaf))
     arg_types = []
@@ -69,6 +71,8 @@ def trace(fn: Callable, leaves: list, treedef, static_key: tuple, *, donated: fr
                 if type(leaf) is Undefined:  # a variable @tracer.trace could not give a value
                     leaf._fail()
                 out_template.append(leaf)  # Python numbers, strings ... returned as they are
+    if donated == "auto":
+        donated = _reusable_arguments(leaves, array_positions, arg_types, out_signatures)
     for index in donated:
         # XLA may reuse a donor's buffer for an output of the same shape (input/output aliasing).
         session.builder.set_argument_attribute(array_positions.index(index), "jax.buffer_donor",
@@ -77,4 +81,19 @@ def trace(fn: Callable, leaves: list, treedef, static_key: tuple, *, donated: fr
     ir.verify(module)
     donated_arguments = tuple(sorted(array_positions.index(i) for i in donated))
     return TracedProgram(module, array_positions, out_tree, out_template, tuple(out_positions),
-                         tuple(arg_types), donated_arguments, tuple(out_signatures))
+                         tuple(arg_types), donated_arguments, tuple(out_signatures),
+                         sharding.trace_mesh(session))
+
+
+def _reusable_arguments(leaves, array_positions, arg_types, out_signatures) -> frozenset[int]:
+    """donate="auto": pair arguments with results of the same (shape, dtype), first come first served;
+    an argument nobody can reuse stays (donating it would only delete the caller's array)."""
+    wanted: dict = {}
+    for shape, dtype in out_signatures:
+        wanted[(tuple(shape), np.dtype(dtype))] = wanted.get((tuple(shape), np.dtype(dtype)), 0) + 1
+    chosen = set()
+    for index, signature_ in zip(array_positions, arg_types):
+        if wanted.get(signature_, 0) > 0:
+            wanted[signature_] -= 1
+            chosen.add(index)
+    return frozenset(chosen)

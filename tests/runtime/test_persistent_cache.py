@@ -1,0 +1,127 @@
+"""The on-disk compile cache: a hit in a second process, and recovery from damaged entries.
+
+The oracle for values is NumPy; for "was it a hit" the cache's own counters and the files on disk.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pytest
+
+import runtime
+import tracer
+from runtime import persistent_cache
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+CHILD = """
+import json, numpy as np, tracer
+from runtime import persistent_cache
+x = np.arange(12, dtype=np.float32).reshape(3, 4)
+y = tracer.jit(lambda x: np.sin(x) * 3.0 + x.sum(), cache_size=4)(x)
+print("RESULT " + json.dumps({"value": np.asarray(y).tolist(), "stats": persistent_cache.stats}))
+"""
+
+
+def run_child(cache_dir) -> dict:
+    env = dict(os.environ, PYREACTANT_CACHE_DIR=str(cache_dir),
+               PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    process = subprocess.run([sys.executable, "-c", CHILD], capture_output=True, text=True, env=env, cwd=ROOT,
+                             timeout=120)
+    line = next((l for l in process.stdout.splitlines() if l.startswith("RESULT ")), None)
+    assert line, process.stderr
+    return json.loads(line[len("RESULT "):])
+
+
+def test_second_process_loads_the_executable_the_first_wrote(tmp_path):
+    x = np.arange(12, dtype=np.float32).reshape(3, 4)
+    expected = np.sin(x) * 3.0 + x.sum()
+    cold = run_child(tmp_path)
+    assert cold["stats"]["hits"] == 0 and cold["stats"]["writes"] >= 1
+    entries = sorted(p for p in os.listdir(tmp_path) if p.endswith(".xla"))
+    assert entries and not [p for p in os.listdir(tmp_path) if p.endswith(".tmp")]  # atomic: no leftovers
+    warm = run_child(tmp_path)
+    assert warm["stats"]["hits"] >= 1 and warm["stats"]["writes"] == 0 and warm["stats"]["rejected"] == 0
+    np.testing.assert_allclose(cold["value"], expected, rtol=1e-6)
+    np.testing.assert_array_equal(warm["value"], cold["value"])
+    assert sorted(p for p in os.listdir(tmp_path) if p.endswith(".xla")) == entries
+
+
+@pytest.fixture
+def cache_dir(tmp_path):
+    previous = runtime.cache_directory()
+    runtime.enable_persistent_cache(tmp_path)
+    yield tmp_path
+    if previous is None:
+        runtime.disable_persistent_cache()
+    else:
+        runtime.enable_persistent_cache(previous)
+
+
+def run_fresh(x):
+    """A new jit function (empty in-memory cache) over one fixed program: only the disk can help it.
+    (A device-resident argument: exactly one executable, none compiled in the background.)"""
+    return tracer.jit(lambda x: np.cos(x) * 7.0 - 2.0)(runtime.to_device(x))
+
+
+def only_entry(directory):
+    (entry,) = [directory / p for p in os.listdir(directory) if p.endswith(".xla")]
+    return entry
+
+
+@pytest.mark.parametrize("damage", ["truncated", "flipped_payload", "garbage", "other_key", "empty"])
+def test_a_damaged_entry_is_ignored_rebuilt_and_rewritten(cache_dir, damage):
+    x = np.linspace(-2, 2, 6, dtype=np.float32)
+    expected = np.cos(x) * 7.0 - 2.0
+    np.testing.assert_allclose(np.asarray(run_fresh(x)), expected, rtol=1e-6)
+    entry = only_entry(cache_dir)
+    data = entry.read_bytes()
+    damaged = {
+        "truncated": data[: len(data) // 2],
+        "flipped_payload": data[:-100] + bytes(b ^ 0xFF for b in data[-100:]),
+        "garbage": os.urandom(len(data)),
+        "other_key": data.replace(entry.stem.encode(), b"0" * len(entry.stem), 1),  # a stale entry's header
+        "empty": b"",
+    }[damage]
+    entry.write_bytes(damaged)
+    before = dict(persistent_cache.stats)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = run_fresh(x)
+    np.testing.assert_allclose(np.asarray(result), expected, rtol=1e-6)
+    assert persistent_cache.stats["rejected"] == before["rejected"] + 1
+    assert persistent_cache.stats["writes"] == before["writes"] + 1
+    assert any("unusable compile-cache entry" in str(w.message) for w in caught)
+    assert only_entry(cache_dir) == entry  # rebuilt and written again, under the same key ...
+    hits = persistent_cache.stats["hits"]
+    np.testing.assert_allclose(np.asarray(run_fresh(x)), expected, rtol=1e-6)
+    assert persistent_cache.stats["hits"] == hits + 1  # ... and usable
+
+
+def test_the_key_covers_module_options_and_platform():
+    client = runtime.client()
+    options = runtime._jaxlib.compile_options()
+    two = runtime._jaxlib.compile_options(1, 1, device_assignment=np.array([[runtime.devices()[-1].id]]))
+    key = persistent_cache.entry_key("module {}", options, client)
+    assert key == persistent_cache.entry_key("module {}", runtime._jaxlib.compile_options(), client)
+    assert key != persistent_cache.entry_key("module { }", options, client)
+    options.num_partitions = 2
+    assert key != persistent_cache.entry_key("module {}", options, client)
+    del two
+
+
+def test_an_unwritable_cache_only_costs_the_cache(cache_dir):
+    os.rmdir(cache_dir)
+    cache_dir.write_text("a file where the cache directory was")  # (chmod does not stop root)
+    x = np.ones(3, np.float32)
+    with pytest.warns(RuntimeWarning, match="could not write the compile cache"):
+        result = tracer.jit(lambda x: x * 5.0 + 0.5)(runtime.to_device(x))
+    np.testing.assert_array_equal(np.asarray(result), x * 5.0 + 0.5)
+    cache_dir.unlink()
+    cache_dir.mkdir()

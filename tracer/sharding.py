@@ -1,0 +1,178 @@
+"""Sharding in traced code: `with_sharding_constraint`, and the plan that annotates a compiled module.
+
+The chain: shardings given to `jit` (in_shardings/out_shardings), carried by ConcreteArray
+arguments, or asked for inside the function (`with_sharding_constraint`) -> one mesh per program ->
+Shardy annotations (`sdy.mesh`, `sdy.sharding` on @main's arguments and results,
+`sdy.sharding_constraint` ops) -> XLA's SPMD partitioner splits the program over the mesh.
+"""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass
+
+import numpy as np
+from jaxlib.mlir import ir as mlir
+from jaxlib.mlir.dialects import sdy
+
+import runtime
+from ir.location import describe, user_frame
+from runtime.sharding import (MESH_SYMBOL, Mesh, NamedSharding, PartitionSpec, ShardingError, broadcast_prefix,
+                              check_fits, same_mesh_devices, sdy_mesh_text, sdy_sharding_text)
+from tracer import primitives
+from tracer.trace import at_user_line, current_trace
+from tracer.traced_array import is_traced
+
+# The mesh each trace's constraints refer to (one per program: XLA partitions over one device assignment).
+_trace_meshes: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def with_sharding_constraint(x, sharding: NamedSharding):
+    """Ask XLA to lay `x` out as `sharding` at this point of the program (an `sdy.sharding_constraint`).
+
+    The values are unchanged; only where they live. Outside `tracer.jit`, a NumPy array is returned
+    as it is (there is one device) and a ConcreteArray is moved to `sharding`.
+    """
+    where = describe(user_frame())
+    check_fits(sharding, tuple(np.shape(x)), "with_sharding_constraint", where=where)
+    trace = current_trace()
+    if trace is None or not is_traced(x):
+        if isinstance(x, runtime.ConcreteArray):
+            return runtime.array_to_device(np.asarray(x), sharding=sharding)
+        return x
+    _declare_mesh(trace, sharding.mesh, where)
+    x = primitives.lift(x)
+    with at_user_line():
+        attribute = mlir.Attribute.parse(sdy_sharding_text(sharding.spec, len(x.shape)))
+        value = sdy.ShardingConstraintOp(x._value, attribute).result
+    return primitives.wrap(value, x.shape, x.dtype)
+
+
+def _declare_mesh(trace, mesh: Mesh, where: str) -> None:
+    known = _trace_meshes.get(trace)
+    if known is None:
+        _trace_meshes[trace] = mesh
+        ensure_mesh_op(trace.builder.module, mesh)
+    elif not same_mesh_devices(known, mesh):
+        raise ShardingError(f"this function already shards over the mesh {dict(known.shape)} of devices "
+                            f"{[d.id for d in known.devices.flat]}; a second mesh {dict(mesh.shape)} cannot join it",
+                            fix="use one mesh for every sharding of a compiled function", where=where)
+
+
+def trace_mesh(trace) -> Mesh | None:
+    """The mesh that `with_sharding_constraint` calls in `trace` used, if any."""
+    return _trace_meshes.get(trace)
+
+
+def ensure_mesh_op(module: mlir.Module, mesh: Mesh) -> None:
+    """Declare `sdy.mesh @mesh` at the top of `module` unless it is there."""
+    with module.context, mlir.Location.unknown():
+        for op in module.body.operations:
+            if op.operation.name == "sdy.mesh":
+                return
+        attribute = mlir.Attribute.parse(f"#sdy.mesh{sdy_mesh_text(mesh)}")
+        sdy.MeshOp(MESH_SYMBOL, attribute, ip=mlir.InsertionPoint.at_block_begin(module.body))
+
+
+@dataclass(frozen=True)
+class ShardingPlan:
+    """Where a compiled program's arguments and results live: one mesh, a sharding per module argument,
+    and per result a sharding or None (XLA chooses)."""
+
+    mesh: Mesh
+    arguments: tuple[NamedSharding, ...]
+    results: tuple[NamedSharding | None, ...]
+    explicit_inputs: bool  # in_shardings given: argument shardings do not select the executable
+
+    def annotate(self, module: mlir.Module, in_signatures, out_signatures) -> None:
+        """Put the plan into `module`: the mesh, `sdy.sharding` on @main's arguments and results."""
+        ensure_mesh_op(module, self.mesh)
+        with module.context:
+            main = _main(module)
+            main.arg_attrs = mlir.ArrayAttr.get([
+                _with_entry(main.arg_attrs[i] if "arg_attrs" in main.attributes else None,
+                            "sdy.sharding", sdy_sharding_text(s.spec, len(shape)))
+                for i, (s, (shape, _)) in enumerate(zip(self.arguments, in_signatures))])
+            main.res_attrs = mlir.ArrayAttr.get([
+                _with_entry(main.res_attrs[i] if "res_attrs" in main.attributes else None, "sdy.sharding",
+                            None if s is None else sdy_sharding_text(s.spec, len(shape)))
+                for i, (s, (shape, _)) in enumerate(zip(self.results, out_signatures))])
+            size = mlir.IntegerAttr.get(mlir.IntegerType.get_signless(32), self.mesh.size)
+            module.operation.attributes["mhlo.num_partitions"] = size
+            module.operation.attributes["mhlo.num_replicas"] = mlir.IntegerAttr.get(mlir.IntegerType.get_signless(32), 1)
+
+
+def _main(module: mlir.Module):
+    for op in module.body.operations:
+        if op.operation.name == "func.func" and mlir.StringAttr(op.attributes["sym_name"]).value == "main":
+            return op
+    raise AssertionError("a traced module always has @main")
+
+
+def _with_entry(current, name: str, text: str | None) -> mlir.DictAttr:
+    entries = {named.name: named.attr for named in mlir.DictAttr(current)} if current is not None else {}
+    if text is not None:
+        entries[name] = mlir.Attribute.parse(text)
+    return mlir.DictAttr.get(entries)
+
+
+def _replicated(mesh: Mesh) -> NamedSharding:
+    return NamedSharding(mesh, PartitionSpec())
+
+
+def plan(in_shardings, out_shardings, dyn_args, leaves: list, array_positions, in_signatures,
+         out_leaf_count: int, out_tree, out_positions, out_signatures, constraint_mesh: Mesh | None,
+         where: str) -> ShardingPlan | None:
+    """The sharding plan of one traced call, or None when nothing asks for more than one device.
+
+    Argument shardings come from `in_shardings` (one sharding for all, or a tuple with one entry per
+    positional argument, each a sharding, None = replicated, or a pytree prefix of that argument;
+    keyword arguments are replicated), else from ConcreteArray arguments placed with a NamedSharding.
+    """
+    explicit = in_shardings is not None
+    if explicit:
+        if isinstance(in_shardings, (tuple, list)):
+            per_leaf = broadcast_prefix(tuple(in_shardings), tuple(dyn_args), what="in_shardings")
+            per_leaf += [None] * (len(leaves) - len(per_leaf))  # keyword arguments
+        else:
+            per_leaf = [in_shardings] * len(leaves)
+        arguments = [per_leaf[i] for i in array_positions]
+    else:
+        arguments = [_own_sharding(leaves[i]) for i in array_positions]
+    results = [None] * len(out_positions)
+    if out_shardings is not None:
+        per_out = broadcast_prefix(out_shardings, _placeholder_tree(out_tree, out_leaf_count), what="out_shardings")
+        results = [per_out[p] for p in out_positions]
+    meshes = [s.mesh for s in (*arguments, *results) if s is not None] + [constraint_mesh] * (constraint_mesh is not None)
+    if not meshes:
+        return None
+    mesh = meshes[0]
+    for other in meshes[1:]:
+        if not same_mesh_devices(mesh, other):
+            raise ShardingError(f"the shardings of this call use two meshes, {dict(mesh.shape)} and {dict(other.shape)} "
+                                "(or the same axes over other devices)",
+                                fix="use one mesh for every argument, result and constraint of a compiled function",
+                                where=where)
+    arguments = [s if s is not None else _replicated(mesh) for s in arguments]
+    for number, (s, (shape, _)) in enumerate(zip(arguments, in_signatures)):
+        check_fits(s, shape, f"the sharding of array argument {number}", where=where)
+    for number, (s, (shape, _)) in enumerate(zip(results, out_signatures)):
+        if s is not None:
+            check_fits(s, shape, f"the sharding of result {number}", where=where)
+    return ShardingPlan(mesh, tuple(arguments), tuple(results), explicit)
+
+
+def _own_sharding(leaf) -> NamedSharding | None:
+    if isinstance(leaf, runtime.ConcreteArray) and len(leaf._signature) == 3:
+        sharding = leaf._signature[2]
+        if not isinstance(sharding, NamedSharding):
+            raise ShardingError(f"an argument is laid out as {sharding}, which is not a NamedSharding",
+                                fix="place it with runtime.to_device(x, sharding=runtime.NamedSharding(mesh, spec))")
+        return sharding
+    return None
+
+
+def _placeholder_tree(out_tree, count: int):
+    from jax import tree_util
+
+    return tree_util.tree_unflatten(out_tree, [0] * count)
