@@ -6,7 +6,7 @@
 """
 
 from tracer import numpy_api as _numpy_api  # noqa: F401  (fills the NumPy registries)
-from tracer import random
+from tracer import nn, random
 from tracer.compiled import Compiled
 from tracer.control_flow import cond, fori_loop, scan, switch, trace, while_loop
 from tracer.errors import (
@@ -55,6 +55,7 @@ __all__ = [
     "fori_loop",
     "jit",
     "logsumexp",
+    "nn",
     "numpy_coverage",
     "random",
     "scan",

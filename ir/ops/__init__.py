@@ -64,5 +64,7 @@ from ir.ops.chlo import *  # noqa: E402,F401,F403
 from ir.ops.indexing import *  # noqa: E402,F401,F403
 from ir.ops.random import *  # noqa: E402,F401,F403
 from ir.ops.sort import *  # noqa: E402,F401,F403
+from ir.ops.convolution import *  # noqa: E402,F401,F403
+from ir.ops.window import *  # noqa: E402,F401,F403
 
 __all__ = [name for name in dir() if not name.startswith("_")]
