@@ -6,7 +6,8 @@
     y, st = tracer.jit(lux.apply)(model, x, ps, st)         # compiled
 """
 
-from lux.activations import identity, leakyrelu, relu, selu, sigmoid, tanh
+from lux import init
+from lux.activations import *  # noqa: F401,F403
 from lux.core import (
     AbstractContainerLayer,
     AbstractLayer,
@@ -22,8 +23,8 @@ from lux.core import (
     update_state,
 )
 from lux.errors import LayerInputError
-from lux.layers.basic import Dense
-from lux.layers.containers import Chain
+from lux.layers.basic import *  # noqa: F401,F403
+from lux.layers.containers import *  # noqa: F401,F403
 
 # Newer modules export exactly their `__all__`.
 from lux.compact import *  # noqa: E402,F401,F403
@@ -38,8 +39,4 @@ from lux.ops import *  # noqa: E402,F401,F403
 from lux.precision import *  # noqa: E402,F401,F403
 from lux.stateful import *  # noqa: E402,F401,F403
 
-__all__ = [  # (plus each newer module's __all__, star-imported above)
-    "AbstractContainerLayer", "AbstractLayer", "Chain", "Dense", "LayerInputError", "apply", "identity",
-    "initialparameters", "initialstates", "layer", "leakyrelu", "parameterlength", "relu", "selu", "setup",
-    "sigmoid", "statelength", "tanh", "testmode", "trainmode", "update_state",
-]
+__all__ = [name for name in dir() if not name.startswith("_") and name not in ("annotations",)]

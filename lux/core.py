@@ -76,11 +76,14 @@ class AbstractContainerLayer(AbstractLayer):
 
 
 def _count(tree) -> int:
+    """Elements of the arrays in a tree; any other leaf (a flag, a key, a function) counts 1, as in LuxCore."""
     if isinstance(tree, dict):
         return sum(_count(v) for v in tree.values())
     if isinstance(tree, (list, tuple)):
         return sum(_count(v) for v in tree)
-    return int(np.size(tree)) if hasattr(tree, "shape") or np.isscalar(tree) else 0
+    if tree is None:
+        return 0
+    return int(np.size(tree)) if hasattr(tree, "shape") else 1
 
 
 def setup(rng: np.random.Generator, model: AbstractLayer) -> tuple[dict, dict]:

@@ -55,7 +55,8 @@ def layer_lines(layer, prefix: str, indent: str, *, repeats: int = 1) -> list[st
         return ([f"{indent}{prefix}{layer.display_name()}("] + child_lines(layer, indent + "    ")
                 + [f"{indent}),"])
     parameters, states = layer.parameterlength() * repeats, layer.statelength() * repeats
-    note = count_note(parameters, states, repeats=repeats) if parameters or states else None
+    # As Lux: a layer line carries a count only when the layer has parameters (a Dropout line has none).
+    note = count_note(parameters, states, repeats=repeats) if parameters else None
     return [_with_comment(f"{indent}{prefix}{layer.summary()},", note)]
 
 
@@ -63,7 +64,7 @@ def render(layer) -> str:
     """The whole model: a leaf on one line, a container with its totals."""
     if not layer.children():
         parameters, states = layer.parameterlength(), layer.statelength()
-        return _with_comment(layer.summary(), count_note(parameters, states) if parameters or states else None)
+        return _with_comment(layer.summary(), count_note(parameters, states) if parameters else None)
     lines = [f"{layer.display_name()}("] + child_lines(layer, "    ") + [")"]
     pad = " " * 9
     lines[-1] += f"{pad}# Total: {layer.parameterlength():_} parameters,"

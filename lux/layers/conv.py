@@ -1,3 +1,326 @@
-"""(being written)"""
+"""Convolutions (Lux's conv.jl): Conv and ConvTranspose over 1, 2 or 3 (or more) spatial axes.
 
-__all__: list[str] = []
+Layouts are Lux's reversed, so memory matches: images are (batch, channels, spatial...) (Lux's
+WHCN is our NCHW), a Conv kernel is (out, in / groups, kernel...) and a ConvTranspose kernel
+(in, out / groups, kernel...). Per-axis tuples (kernel, stride, pad, dilation) are in our (NumPy)
+axis order, as in `ReshapeLayer`: Lux's `Conv((5, 3), ...)` (width 5, height 3) is our
+`Conv((3, 5), ...)`; square kernels read the same in both.
+
+Lux's `Conv` is a true convolution: the kernel is flipped before it slides, unlike PyTorch's.
+`cross_correlation=True` slides it as stored.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+import numpy as np
+
+from lux import activations, init
+from lux.core import AbstractLayer, layer
+from lux.errors import LayerInputError
+from lux.layers.basic import activation_name
+from tracer import nn
+
+__all__ = ["Conv", "ConvTranspose", "SamePad"]
+
+
+class SamePad:
+    """Lux's `SamePad()`: padding such that each spatial output has ceil(size / stride) elements.
+
+    The total per axis is the dilated kernel's extent minus one, the larger half before the data.
+    `pad="same"` means the same.
+    """
+
+    def __repr__(self) -> str:
+        return "SamePad()"
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, SamePad)
+
+    def __hash__(self) -> int:
+        return hash(SamePad)
+
+
+# --------------------------------------------------------------------------- shared with pooling
+
+
+def expand(name: str, what: str, value, count: int) -> tuple[int, ...]:
+    """Lux's `Utils.expand`: an int repeated `count` times, or a tuple of `count` ints, all >= 1."""
+    values = (value,) * count if isinstance(value, (int, np.integer)) and not isinstance(value, bool) else value
+    if not isinstance(values, tuple) or len(values) != count or not all(
+            isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 1 for v in values):
+        raise ValueError(f"{name}'s {what} must be an int >= 1 or a tuple of {count} of them, got {value!r}")
+    return tuple(int(v) for v in values)
+
+
+def is_same_pad(pad) -> bool:
+    return isinstance(pad, SamePad) or (isinstance(pad, str) and pad.lower() == "same")
+
+
+def calc_padding(name: str, pad, kernel, dilation) -> tuple[int, ...]:
+    """Lux's `calc_padding`: an int -> 2N ints; N or 2N ints as given; SamePad -> 2N ints.
+
+    N ints pad both ends of each axis; 2N ints are (low, high) of axis 0, then of axis 1, ...
+    """
+    n = len(kernel)
+    if is_same_pad(pad):
+        return tuple(v for pair in nn.same_padding(kernel, dilation) for v in pair)
+    if isinstance(pad, (int, np.integer)) and not isinstance(pad, bool):
+        pad = (pad,) * (2 * n)
+    if not isinstance(pad, tuple) or len(pad) not in (n, 2 * n) or not all(
+            isinstance(p, (int, np.integer)) and not isinstance(p, bool) and p >= 0 for p in pad):
+        raise ValueError(f"{name}'s pad must be an int, {n} or {2 * n} ints >= 0, or SamePad(), got {pad!r}")
+    return tuple(int(p) for p in pad)
+
+
+def padding_pairs(pad: tuple[int, ...], count: int) -> tuple[tuple[int, int], ...]:
+    """Stored pad (N or 2N ints) as one (low, high) pair per spatial axis."""
+    if len(pad) == count:
+        return tuple((p, p) for p in pad)
+    return tuple((pad[2 * i], pad[2 * i + 1]) for i in range(count))
+
+
+def tuple_string(values: tuple) -> str:
+    """Lux's `PrettyPrinting.tuple_string`: one number when all are equal, else the tuple."""
+    return str(values[0]) if all(v == values[0] for v in values) else str(values)
+
+
+def kernel_tuple(name: str, what: str, value) -> tuple[int, ...]:
+    if not isinstance(value, tuple) or not value or not all(
+            isinstance(k, (int, np.integer)) and not isinstance(k, bool) and k >= 1 for k in value):
+        raise TypeError(f"{name}'s {what} is a tuple of ints >= 1, one per spatial axis, such as (3, 3); got {value!r}")
+    return tuple(int(k) for k in value)
+
+
+def check_spatial_input(layer, x, spatial: int, channels: int | None = None) -> tuple[int, ...]:
+    """x must be (batch, channels, `spatial` axes); returns its shape."""
+    shape = tuple(np.shape(x))
+    layout = f"(batch, {'channels' if channels is None else channels}, {', '.join(['size'] * spatial)})"
+    if len(shape) != spatial + 2:
+        raise LayerInputError(f"{layer.summary()} expects an input with {spatial + 2} axes {layout}, got shape {shape}; "
+                              f"fix: give x the shape {layout} (add a batch axis with x[None])")
+    if channels is not None and shape[1] != channels:
+        raise LayerInputError(f"{layer.summary()} expects {channels} input channels on axis 1, got an input of shape "
+                              f"{shape}; fix: give x {channels} channels or change the layer's input channels")
+    return shape
+
+
+def check_windows_fit(layer, shape, window, stride, pairs, dilation, what: str = "kernel") -> None:
+    """Every spatial axis must hold at least one window position."""
+    for axis, (n, k, s, pad, d) in enumerate(zip(shape[2:], window, stride, pairs, dilation)):
+        if n + sum(pad) < (k - 1) * d + 1:  # no window position fits
+            raise LayerInputError(
+                f"{layer.summary()}: its {what} spans {(k - 1) * d + 1} elements, more than spatial axis {axis + 2} of the "
+                f"input (shape {tuple(shape)}) holds with padding {pad}; fix: give x at least {(k - 1) * d + 1 - sum(pad)} "
+                f"elements on that axis, or pad more (pad=SamePad())")
+
+
+def _bias_shape(out: int, spatial: int) -> tuple[int, ...]:
+    return (1, out) + (1,) * spatial
+
+
+# --------------------------------------------------------------------------- layers
+
+
+def _options(layer) -> str:
+    """Lux's optional display fields, in its order."""
+    text = ""
+    if layer.activation is not activations.identity:
+        text += f", {activation_name(layer.activation)}"
+    if any(p != 0 for p in layer.pad):
+        text += f", pad={tuple_string(layer.pad)}"
+    if any(s != 1 for s in layer.stride):
+        text += f", stride={tuple_string(layer.stride)}"
+    if any(d != 1 for d in layer.dilation):
+        text += f", dilation={tuple_string(layer.dilation)}"
+    if layer.groups != 1:
+        text += f", groups={layer.groups}"
+    return text
+
+
+def _set_fields(obj, name: str, kernel, in_chs, out_chs, activation, stride, pad, dilation, groups, use_bias,
+                cross_correlation, init_weight, init_bias) -> None:
+    kernel = kernel_tuple(name, "kernel", kernel)
+    for what, count in (("in_chs", in_chs), ("out_chs", out_chs), ("groups", groups)):
+        if not isinstance(count, (int, np.integer)) or isinstance(count, bool) or count < 1:
+            raise ValueError(f"{name}'s {what} must be an int >= 1, got {count!r}")
+    if in_chs % groups or out_chs % groups:
+        raise ValueError(f"{name}: input and output channels ({in_chs} => {out_chs}) must be divisible by groups={groups}")
+    stride = expand(name, "stride", stride, len(kernel))
+    dilation = expand(name, "dilation", dilation, len(kernel))
+    values = {"kernel": kernel, "in_chs": int(in_chs), "out_chs": int(out_chs), "activation": activation,
+              "stride": stride, "dilation": dilation, "groups": int(groups), "use_bias": bool(use_bias),
+              "cross_correlation": bool(cross_correlation), "init_weight": init_weight, "init_bias": init_bias}
+    for field, value in values.items():
+        object.__setattr__(obj, field, value)
+
+
+@layer
+class Conv(AbstractLayer):
+    """A convolution over `len(kernel)` spatial axes (Lux's `Conv`).
+
+    Arguments:
+        kernel: the kernel's size, one int per spatial axis in our axis order, e.g. (3, 3).
+        in_chs, out_chs: input and output channels (Lux's `in => out`).
+        activation: applied to the output (default identity).
+    Keywords:
+        stride, dilation: an int or one per spatial axis.
+        pad: an int (every side), N ints (both sides of each axis), 2N ints ((low, high) of each
+            axis in turn), or SamePad() / "same".
+        groups: channels split into this many groups (groups = in_chs: depthwise).
+        use_bias: add a learned bias per output channel.
+        cross_correlation: False (Lux) flips the kernel, a true convolution; True slides it as stored.
+        init_weight(rng, out, in / groups, *kernel): default Lux's kaiming_uniform with the gain
+            `calculate_gain(activation, sqrt(5))`.
+        init_bias(rng, out): default uniform in +-1/sqrt(fan_in), fan_in = prod(kernel) * in / groups.
+    Inputs: x of shape (batch, in_chs, spatial...).
+    Returns: (batch, out_chs, out_spatial...) with out = (size + pads - dilation * (k - 1) - 1) // stride + 1,
+        and the unchanged state.
+    Parameters: `weight` (out_chs, in_chs / groups, *kernel), `bias` (out_chs,).
+    """
+
+    kernel: tuple
+    in_chs: int
+    out_chs: int
+    activation: Callable = activations.identity
+    stride: tuple = ()
+    pad: tuple = ()
+    dilation: tuple = ()
+    groups: int = 1
+    use_bias: bool = True
+    cross_correlation: bool = False
+    init_weight: Callable | None = None
+    init_bias: Callable | None = None
+
+    def __init__(self, kernel, in_chs: int, out_chs: int, activation: Callable = activations.identity, *, stride=1,
+                 pad=0, dilation=1, groups: int = 1, use_bias: bool = True, cross_correlation: bool = False,
+                 init_weight=None, init_bias=None):
+        _set_fields(self, "Conv", kernel, in_chs, out_chs, activation, stride, pad, dilation, groups, use_bias,
+                    cross_correlation, init_weight, init_bias)
+        object.__setattr__(self, "pad", calc_padding("Conv", pad, self.kernel, self.dilation))
+
+    def initialparameters(self, rng) -> dict:
+        dims = (self.out_chs, self.in_chs // self.groups, *self.kernel)
+        if self.init_weight is None:
+            gain = init.calculate_gain(self.activation, math.sqrt(5.0))
+            weight = init.kaiming_uniform(rng, *dims, gain=gain)
+        else:
+            weight = self.init_weight(rng, *dims)
+        if not self.use_bias:
+            return {"weight": weight}
+        fan_in = math.prod(self.kernel) * (self.in_chs // self.groups)
+        bias = init.linear_bias(rng, fan_in, self.out_chs) if self.init_bias is None else self.init_bias(rng, self.out_chs)
+        return {"weight": weight, "bias": bias}
+
+    def parameterlength(self) -> int:
+        return math.prod(self.kernel) * self.in_chs * self.out_chs // self.groups + self.use_bias * self.out_chs
+
+    def statelength(self) -> int:
+        return 0
+
+    def summary(self) -> str:
+        text = f"Conv({self.kernel}, {self.in_chs} => {self.out_chs}" + _options(self)
+        if not self.use_bias:
+            text += ", use_bias=false"
+        if self.cross_correlation:
+            text += ", cross_correlation=true"
+        return text + ")"
+
+    def __call__(self, x, ps, st):
+        spatial = len(self.kernel)
+        shape = check_spatial_input(self, x, spatial, self.in_chs)
+        pairs = padding_pairs(self.pad, spatial)
+        check_windows_fit(self, shape, self.kernel, self.stride, pairs, self.dilation)
+        y = nn.conv(x, ps["weight"], stride=self.stride, padding=pairs, dilation=self.dilation, groups=self.groups,
+                    flipped=self.cross_correlation)
+        if self.use_bias:
+            y = y + np.reshape(ps["bias"], _bias_shape(self.out_chs, spatial))
+        return self.activation(y), st
+
+
+@layer
+class ConvTranspose(AbstractLayer):
+    """A transposed convolution (Lux's `ConvTranspose`): the input-gradient of a `Conv`, which
+    upsamples by `stride`.
+
+    Arguments:
+        kernel, in_chs, out_chs, activation: as for `Conv`.
+    Keywords:
+        stride, pad, dilation, groups, use_bias, cross_correlation: those of the Conv this transposes;
+            pad crops the output, and SamePad() makes each output axis size * stride (dilation 1).
+        outpad: an int or one per spatial axis (>= 0): extra output elements at the high end.
+        init_weight(rng, in, out / groups, *kernel): default glorot_uniform (Lux's default here).
+        init_bias(rng, out): default zeros32 (Lux's default here).
+    Inputs: x of shape (batch, in_chs, spatial...).
+    Returns: (batch, out_chs, out_spatial...) with out = (size - 1) * stride + dilation * (k - 1) + 1
+        - pads + outpad, and the unchanged state.
+    Parameters: `weight` (in_chs, out_chs / groups, *kernel), `bias` (out_chs,).
+    """
+
+    kernel: tuple
+    in_chs: int
+    out_chs: int
+    activation: Callable = activations.identity
+    stride: tuple = ()
+    pad: tuple = ()
+    outpad: tuple = ()
+    dilation: tuple = ()
+    groups: int = 1
+    use_bias: bool = True
+    cross_correlation: bool = False
+    init_weight: Callable | None = None
+    init_bias: Callable | None = None
+
+    def __init__(self, kernel, in_chs: int, out_chs: int, activation: Callable = activations.identity, *, stride=1,
+                 pad=0, outpad=0, dilation=1, groups: int = 1, use_bias: bool = True, cross_correlation: bool = False,
+                 init_weight=None, init_bias=None):
+        _set_fields(self, "ConvTranspose", kernel, in_chs, out_chs, activation, stride, pad, dilation, groups, use_bias,
+                    cross_correlation, init_weight, init_bias)
+        if is_same_pad(pad):  # Lux: SamePad of a (kernel - stride + 1) kernel
+            pad = calc_padding("ConvTranspose", pad, tuple(k - s + 1 for k, s in zip(self.kernel, self.stride)),
+                               self.dilation)
+        object.__setattr__(self, "pad", calc_padding("ConvTranspose", pad, self.kernel, self.dilation))
+        outpad = (outpad,) * len(self.kernel) if isinstance(outpad, (int, np.integer)) else outpad
+        if not isinstance(outpad, tuple) or len(outpad) != len(self.kernel) or any(o < 0 for o in outpad):
+            raise ValueError(f"ConvTranspose's outpad must be an int >= 0 or a tuple of {len(self.kernel)}, got {outpad!r}")
+        object.__setattr__(self, "outpad", tuple(int(o) for o in outpad))
+
+    def initialparameters(self, rng) -> dict:
+        dims = (self.in_chs, self.out_chs // self.groups, *self.kernel)
+        weight = (self.init_weight or init.glorot_uniform)(rng, *dims)
+        if not self.use_bias:
+            return {"weight": weight}
+        return {"weight": weight, "bias": (self.init_bias or init.zeros32)(rng, self.out_chs)}
+
+    def parameterlength(self) -> int:
+        return math.prod(self.kernel) * self.in_chs * self.out_chs // self.groups + self.use_bias * self.out_chs
+
+    def statelength(self) -> int:
+        return 0
+
+    def summary(self) -> str:
+        text = f"ConvTranspose({self.kernel}, {self.in_chs} => {self.out_chs}" + _options(self)
+        if any(o != 0 for o in self.outpad):
+            text += f", outpad={tuple_string(self.outpad)}"
+        if not self.use_bias:
+            text += ", use_bias=false"
+        if self.cross_correlation:
+            text += ", cross_correlation=true"
+        return text + ")"
+
+    def __call__(self, x, ps, st):
+        spatial = len(self.kernel)
+        shape = check_spatial_input(self, x, spatial, self.in_chs)
+        pairs = padding_pairs(self.pad, spatial)
+        for axis, (n, k, s, (low, high), d, extra) in enumerate(
+                zip(shape[2:], self.kernel, self.stride, pairs, self.dilation, self.outpad)):
+            if (n - 1) * s + (k - 1) * d + 1 + extra <= low + high:
+                raise LayerInputError(f"{self.summary()}: padding {(low, high)} crops away all of spatial axis {axis + 2} "
+                                      f"for an input of shape {shape}; fix: use less padding or a larger input")
+        y = nn.conv_transpose(x, ps["weight"], stride=self.stride, padding=pairs, dilation=self.dilation,
+                              groups=self.groups, flipped=self.cross_correlation, output_padding=self.outpad)
+        if self.use_bias:
+            y = y + np.reshape(ps["bias"], _bias_shape(self.out_chs, spatial))
+        return self.activation(y), st

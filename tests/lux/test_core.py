@@ -104,5 +104,7 @@ def test_mismatched_parameter_tree_is_a_clear_error():
 
 
 def test_non_layer_in_a_chain_is_refused():
+    # Lux's Chain wraps a function as WrappedFunction; other values are refused.
+    assert lux.Chain(lux.Dense(1, 2), np.tanh).children()["layer_2"].summary() == "WrappedFunction(tanh)"
     with pytest.raises(TypeError, match="WrappedFunction"):
-        lux.Chain(lux.Dense(1, 2), np.tanh)
+        lux.Chain(lux.Dense(1, 2), 3)
