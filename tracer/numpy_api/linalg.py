@@ -39,14 +39,17 @@ def matmul(x: TracedArray, y: TracedArray) -> TracedArray:
             fix="transpose or reshape an operand so the contracted dimensions agree",
         )
     batch_shape = P.broadcast_shapes(x2.shape[:-2], y2.shape[:-2])
+    final_shape = batch_shape + (x.shape[-2:-1] if x.ndim > 1 else ()) + (y.shape[-1:] if y.ndim > 1 else ())
+    if y2.ndim == 2:
+        # (..., m, k) @ (k, n): x's leading dims are free dims of one dot_general, as in `x @ W` of a dense
+        # layer; broadcasting W to x's batch first would copy it per batch element and batch the dot.
+        return P.reshape(contract(x2, y2, contract=((x2.ndim - 1,), (0,))), final_shape)
     x2 = P.broadcast_to(x2, batch_shape + x2.shape[-2:])
     y2 = P.broadcast_to(y2, batch_shape + y2.shape[-2:])
     nb = len(batch_shape)
     batch = (tuple(range(nb)), tuple(range(nb)))
     result = contract(x2, y2, batch=batch, contract=((nb + 1,), (nb,)))
-    # Drop the unit dims that 1-d operands were given.
-    final_shape = batch_shape + (x.shape[-2:-1] if x.ndim > 1 else ()) + (y.shape[-1:] if y.ndim > 1 else ())
-    return P.reshape(result, final_shape)
+    return P.reshape(result, final_shape)  # (drops the unit dims that 1-d operands were given)
 
 
 @implements(np.dot)
