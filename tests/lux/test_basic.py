@@ -14,6 +14,7 @@ import pytest
 
 import lux
 import tracer
+from lux_fixtures import rand
 from lux.layers.basic import (
     Bilinear,
     Embedding,
@@ -27,9 +28,6 @@ from lux.layers.basic import (
 
 APPLY = tracer.jit(lux.apply)
 
-
-def rand(*shape, seed=1):
-    return np.random.default_rng(seed).standard_normal(shape).astype(np.float32)
 
 
 def run_both(model, x, seed=0):

@@ -13,28 +13,13 @@ from jax import tree_util
 
 import lux
 import tracer
+from lux_fixtures import Counter, dense, rand
 from lux.layers.containers import Chain
 
 APPLY = tracer.jit(lux.apply)
 
 
-@lux.layer
-class Counter(lux.AbstractLayer):
-    """Adds its call count to x; its state counts the calls."""
 
-    def initialstates(self, rng):
-        return {"count": np.zeros((), np.float32)}
-
-    def __call__(self, x, ps, st):
-        return x + st["count"], {"count": st["count"] + 1}
-
-
-def rand(*shape, seed=1):
-    return np.random.default_rng(seed).standard_normal(shape).astype(np.float32)
-
-
-def dense(p, x):
-    return x @ p["weight"] + p["bias"]
 
 
 @lux.compact(w1=lux.Dense(1, 32), w2=[lux.Dense(32, 32) for _ in range(3)], w3=lux.Dense(32, 1), act=lux.relu)

@@ -14,29 +14,11 @@ from jax import tree_util
 
 import lux
 import tracer
+from lux_fixtures import Counter, dense, rand
 from lux.layers.basic import NoOpLayer, WrappedFunction
 from lux.layers.containers import BranchLayer, Chain, Maxout, PairwiseFusion, Parallel, SkipConnection
 
 APPLY = tracer.jit(lux.apply)
-
-
-@lux.layer
-class Counter(lux.AbstractLayer):
-    """Adds its call count to x; its state counts the calls (to see containers collect new states)."""
-
-    def initialstates(self, rng):
-        return {"count": np.zeros((), np.float32)}
-
-    def __call__(self, x, ps, st):
-        return x + st["count"], {"count": st["count"] + 1}
-
-
-def rand(*shape, seed=1):
-    return np.random.default_rng(seed).standard_normal(shape).astype(np.float32)
-
-
-def dense(p, x):
-    return x @ p["weight"] + p["bias"]
 
 
 def run_both(model, x, seed=0):

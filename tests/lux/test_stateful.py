@@ -11,18 +11,9 @@ import pytest
 
 import lux
 import tracer
+from lux_fixtures import Counter
 from lux.layers.containers import Chain
 
-
-@lux.layer
-class Counter(lux.AbstractLayer):
-    """Adds its call count to x; its state counts the calls."""
-
-    def initialstates(self, rng):
-        return {"count": np.zeros((), np.float32)}
-
-    def __call__(self, x, ps, st):
-        return x + st["count"], {"count": st["count"] + 1}
 
 
 def model_and_trees():
