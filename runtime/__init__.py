@@ -1,5 +1,6 @@
 """Runtime: PJRT clients and devices, device arrays, compiling and executing with XLA, sharding."""
 
+from runtime import distributed
 from runtime.concrete_array import ConcreteArray, DonatedArrayError
 from runtime.devices import client, default_device, devices, set_default_backend
 from runtime.executable import CompileError, Executable, compile_stablehlo
@@ -22,6 +23,7 @@ __all__ = [
     "client",
     "compile_stablehlo",
     "default_device",
+    "distributed",
     "devices",
     "disable_persistent_cache",
     "enable_persistent_cache",

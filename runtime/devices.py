@@ -24,4 +24,5 @@ def devices(platform: str | None = None) -> list:
 
 
 def default_device():
-    return devices()[0]
+    """This process's first device (with several processes, `devices()` also lists the others')."""
+    return client().local_devices()[0]
