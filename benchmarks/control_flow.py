@@ -9,7 +9,6 @@ each as ours / jax (goal: both <= 1.0), median of several runs.
 
 from __future__ import annotations
 
-import os
 import statistics
 import sys
 from pathlib import Path

@@ -9,7 +9,6 @@ device-resident inputs (ConcreteArray vs jax.Array) and for NumPy inputs (transf
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 

@@ -25,26 +25,12 @@ if not __package__:  # run as a file: its folder would come first on sys.path an
 ROOT = str(Path(__file__).resolve().parent.parent)
 
 import jax  # noqa: E402
-import jax.numpy as jnp  # noqa: E402  (the rival, in a benchmark: allowed)
 import numpy as np  # noqa: E402
 from benchmarks._timing import compare  # noqa: E402
+from benchmarks.dispatch import rival_weighted_sum, weighted_sum  # noqa: E402  (the same program as dispatch.py)
 
 import runtime  # noqa: E402
 import tracer  # noqa: E402
-
-
-def weighted_sum(*xs):
-    total = xs[0]
-    for i, x in enumerate(xs[1:], start=1):
-        total = total + x * float(i)
-    return total
-
-
-def rival_weighted_sum(*xs):
-    total = xs[0]
-    for i, x in enumerate(xs[1:], start=1):
-        total = total + x * jnp.float32(i)
-    return total
 
 
 def dispatch_rows():

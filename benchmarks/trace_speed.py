@@ -13,7 +13,6 @@ cost from 500 to 50,000 ops). Median of alternating rounds.
 from __future__ import annotations
 
 import gc
-import os
 import statistics
 import sys
 from pathlib import Path
