@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 from jaxlib.mlir import ir as mlir
-from jaxlib.mlir.dialects import sdy
 
 import runtime
+from ir import ops
 from ir.location import describe, user_frame
 from runtime.sharding import (MESH_SYMBOL, Mesh, NamedSharding, PartitionSpec, ShardingError, broadcast_prefix,
                               check_fits, same_mesh_devices, sdy_mesh_text, sdy_sharding_text)
@@ -43,8 +43,7 @@ def with_sharding_constraint(x, sharding: NamedSharding):
     _declare_mesh(trace, sharding.mesh, where)
     x = primitives.lift(x)
     with at_user_line():
-        attribute = mlir.Attribute.parse(sdy_sharding_text(sharding.spec, len(x.shape)))
-        value = sdy.ShardingConstraintOp(x._value, attribute).result
+        value = ops.sharding_constraint(x._value, sdy_sharding_text(sharding.spec, len(x.shape)))
     return primitives.wrap(value, x.shape, x.dtype)
 
 
@@ -66,12 +65,7 @@ def trace_mesh(trace) -> Mesh | None:
 
 def ensure_mesh_op(module: mlir.Module, mesh: Mesh) -> None:
     """Declare `sdy.mesh @mesh` at the top of `module` unless it is there."""
-    with module.context, mlir.Location.unknown():
-        for op in module.body.operations:
-            if op.operation.name == "sdy.mesh":
-                return
-        attribute = mlir.Attribute.parse(f"#sdy.mesh{sdy_mesh_text(mesh)}")
-        sdy.MeshOp(MESH_SYMBOL, attribute, ip=mlir.InsertionPoint.at_block_begin(module.body))
+    ops.declare_mesh(module, MESH_SYMBOL, sdy_mesh_text(mesh))
 
 
 @dataclass(frozen=True)

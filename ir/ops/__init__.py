@@ -63,6 +63,7 @@ from ir.ops.shape import broadcast_in_dim, concatenate, pad, reshape, reverse, s
 from ir.ops.chlo import *  # noqa: E402,F401,F403
 from ir.ops.indexing import *  # noqa: E402,F401,F403
 from ir.ops.random import *  # noqa: E402,F401,F403
+from ir.ops.sharding import *  # noqa: E402,F401,F403
 from ir.ops.sort import *  # noqa: E402,F401,F403
 from ir.ops.convolution import *  # noqa: E402,F401,F403
 from ir.ops.window import *  # noqa: E402,F401,F403
