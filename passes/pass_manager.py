@@ -35,8 +35,8 @@ class PassFailedError(RuntimeError):
 class PassStatistics:
     name: str
     seconds: float
-    ops_before: int
-    ops_after: int
+    ops_before: int | None  # None unless the manager counts ops (`op_counts=True`)
+    ops_after: int | None
 
 
 def count_ops(module: mlir.Module) -> int:
@@ -61,6 +61,9 @@ class PassManager:
     print_ir_after: tuple[str, ...] = ()
     stream: TextIO | None = None
     statistics: list[PassStatistics] = field(default_factory=list)
+    # Counting walks every op in Python twice per pass: as costly as several passes, so only on request
+    # (dump-ir --statistics, benchmarks).
+    op_counts: bool = False
 
     def __post_init__(self):
         self._specs = parse_pipeline(self.pipeline) if self.pipeline.strip() else []
@@ -88,7 +91,8 @@ class PassManager:
             before_text = ir.print_module(module) if self.print_ir_after_change else None
             if spec.name in self.print_ir_before:
                 self._dump(out, "Before", spec, module)
-            ops_before = count_ops(module)
+            ops_before = (self.statistics[-1].ops_after if self.statistics and self.statistics[-1].ops_after is not None
+                          else count_ops(module)) if self.op_counts else None
             start = time.perf_counter()
             try:
                 runner(module)
@@ -100,7 +104,7 @@ class PassManager:
                     ir.verify(module)
                 except ir.MLIRVerificationError as err:
                     raise PassFailedError(f"pass {spec} produced invalid IR:\n{err}\n{ir.print_module(module)}") from None
-            self.statistics.append(PassStatistics(str(spec), seconds, ops_before, count_ops(module)))
+            self.statistics.append(PassStatistics(str(spec), seconds, ops_before, count_ops(module) if self.op_counts else None))
             changed = before_text is not None and before_text != ir.print_module(module)
             if self.print_ir_after_all or spec.name in self.print_ir_after or changed:
                 self._dump(out, "After", spec, module)
@@ -118,7 +122,8 @@ class PassManager:
 def format_statistics(statistics: list[PassStatistics]) -> str:
     lines = [f"{'pass':<40} {'ms':>9} {'ops before':>11} {'ops after':>10}"]
     for s in statistics:
-        lines.append(f"{s.name:<40} {s.seconds * 1e3:>9.3f} {s.ops_before:>11} {s.ops_after:>10}")
+        before, after = ("-" if n is None else n for n in (s.ops_before, s.ops_after))
+        lines.append(f"{s.name:<40} {s.seconds * 1e3:>9.3f} {before:>11} {after:>10}")
     return "\n".join(lines)
 
 

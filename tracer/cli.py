@@ -96,7 +96,7 @@ def _pass_options(options, out, statistics: list, pipeline: str) -> dict:
                                f"give a pass name from it, or add the pass with --pipeline")
     return {"print_ir_after_all": options.print_ir_after_all, "print_ir_after_change": options.print_ir_after_change,
             "print_ir_before": tuple(options.print_ir_before), "print_ir_after": tuple(options.print_ir_after),
-            "stream": out, "statistics": statistics}
+            "stream": out, "statistics": statistics, "op_counts": options.statistics}
 
 
 def _report(options, out, statistics: list) -> None:

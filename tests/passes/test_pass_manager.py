@@ -312,7 +312,7 @@ def test_print_ir_after_change_skips_passes_that_change_nothing():
 
 
 def test_statistics_and_report():
-    manager = passes.PassManager("cse,canonicalize")
+    manager = passes.PassManager("cse,canonicalize", op_counts=True)
     module = ir.parse_module(REDUNDANT)
     # func.func + 5 stablehlo ops + return = 7 ops below the module.
     assert passes.count_ops(module) == 7
@@ -327,6 +327,13 @@ def test_statistics_and_report():
     assert report[0].split() == ["pass", "ms", "ops", "before", "ops", "after"]
     assert report[1].split()[0] == "cse" and report[1].split()[2:] == ["7", "6"]
     assert report[2].split()[0] == "canonicalize" and report[2].split()[2:] == ["6", "6"]
+
+
+def test_op_counts_are_only_taken_on_request():
+    manager = passes.PassManager("cse,canonicalize")
+    manager.run(ir.parse_module(REDUNDANT))
+    assert [(s.ops_before, s.ops_after) for s in manager.statistics] == [(None, None), (None, None)]
+    assert manager.report().splitlines()[1].split()[2:] == ["-", "-"]
 
 
 # --------------------------------------------------------------------------- semantics preserved
