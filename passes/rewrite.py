@@ -27,7 +27,10 @@ EFFECTFUL = frozenset({
 
 
 class Pattern:
-    """One rewrite, offered every op named `op_name`; class names read as what they match (`AddZero`)."""
+    """One rewrite, offered every op named `op_name`; class names read as what they match (`AddZero`).
+
+    `op_name = ANY_OP` offers it every op (for rules about types rather than ops, e.g. empty results).
+    """
 
     op_name: ClassVar[str]
 
@@ -35,26 +38,83 @@ class Pattern:
         raise NotImplementedError
 
 
+ANY_OP = "*"
+
+
 class Rewriter:
-    """The only way patterns change IR: new ops go right before the matched op, at its location."""
+    """The only way patterns change IR: new ops go right before the matched op, at its location.
+
+    A rewrite keeps what the replaced op carried beyond its semantics: new ops get its source
+    location, and the new op whose results take its place gets its discardable (dialect-prefixed)
+    attributes such as `mhlo.sharding` or `mhlo.frontend_attributes`, unless it has its own.
+    """
 
     def __init__(self):
         self.changed = False
+        self._anchor: ir.Operation | None = None  # the op the latest `before()` built in front of
+        self._created: list[ir.Operation] = []  # ... and the ops it built there
 
     @contextlib.contextmanager
     def before(self, op: ir.Operation) -> Iterator[None]:
-        """Build new ops just before `op`, with its location (so dumps still name the user's line)."""
-        with op.context, op.location, ir.InsertionPoint(op):
-            yield
+        """Build new ops just before `op`, with its location (so dumps still name the user's line).
 
-    def replace(self, op: ir.Operation, values: Sequence[ir.Value]) -> None:
-        """Make every use of op's results use `values` instead, then erase op."""
+        They are built in a scratch block first and then moved, so the rewriter knows exactly
+        which ops are new (the bindings cannot walk from an op to its neighbours).
+        """
+        with op.context, op.location:
+            scratch = ir.Module.create()
+            with ir.InsertionPoint(scratch.body):
+                yield
+            created = [new.operation for new in scratch.body.operations]
+            for new in created:
+                new.move_before(op)
+        self._anchor, self._created = op, created
+
+    def replace(self, op: ir.Operation, values: Sequence[ir.Value | None]) -> None:
+        """Make every use of op's results use `values` instead, then erase op (None: a result without uses)."""
         for result, value in zip(op.results, values):
-            if result.type != value.type:
+            if value is None:
+                if not unused(result):
+                    raise AssertionError(f"rewrite of {op.name} drops result {result.result_number}, which is used")
+            elif result.type != value.type:
                 raise AssertionError(f"rewrite of {op.name} changes a type: {result.type} -> {value.type}")
-            result.replace_all_uses_with(value)
+        self._carry_discardable_attributes(op, values)
+        for result, value in zip(op.results, values):
+            if value is not None:
+                result.replace_all_uses_with(value)
         op.erase()
         self.changed = True
+
+    def _carry_discardable_attributes(self, op: ir.Operation, values: Sequence[ir.Value]) -> None:
+        """Copy op's discardable attributes onto the op built for it that now produces its results.
+
+        Only onto an op just built in front of `op` (a pre-existing op is shared with other users, whose
+        sharding it keeps), only when its result types are op's (a tuple sharding of other results
+        would be wrong), and never over attributes of its own.
+        """
+        anchor, created = self._anchor, self._created
+        self._anchor, self._created = None, []
+        try:
+            if anchor is None or anchor != op:
+                return
+        except RuntimeError:  # the anchor was erased (with a region around it) and op is another op
+            return
+        carried = {name: op.attributes[name] for name in op.attributes if "." in name}
+        if not carried:
+            return
+        owners = []
+        for value in values:
+            owner = defining_op(value) if value is not None else None
+            if owner is not None and any(owner == new for new in created) and not any(owner == o for o in owners):
+                owners.append(owner)
+        result_types = [r.type for r in op.results]
+        for owner in owners:
+            if [r.type for r in owner.results] != result_types:
+                continue
+            if any("." in name for name in owner.attributes):
+                continue
+            for name, attr in carried.items():
+                owner.attributes[name] = attr
 
     def replace_operands(self, op: ir.Operation, values: Sequence[ir.Value]) -> None:
         """Give op new operands in place (e.g. to canonicalise their order)."""
@@ -87,6 +147,18 @@ def erase_dead_ops(module: ir.Module) -> bool:
         erased = True
 
 
+def _count_nested(op: ir.Operation) -> int:
+    count = 0
+
+    def visit(_op):
+        nonlocal count
+        count += 1
+        return ir.WalkResult.ADVANCE
+
+    op.walk(visit, ir.WalkOrder.PRE_ORDER)
+    return count - 1  # not op itself
+
+
 def unused(value: ir.Value) -> bool:
     return next(iter(value.uses), None) is None
 
@@ -102,11 +174,21 @@ def apply_patterns(module: ir.Module, patterns: Iterable[Pattern], max_iteration
     for pattern in patterns:
         by_name[pattern.op_name].append(pattern)
     changed_any = False
+    any_op = by_name.pop(ANY_OP, [])
     for _ in range(max_iterations):
         rewriter = Rewriter()
-        for op in operations(module):
-            for pattern in by_name.get(op.name, ()):
+        sweep = operations(module)
+        index = 0
+        while index < len(sweep):
+            op = sweep[index]
+            index += 1
+            candidates = (*by_name.get(op.name, ()), *any_op)
+            if not candidates:
+                continue
+            nested = _count_nested(op) if len(op.regions) else 0
+            for pattern in candidates:
                 if pattern.match_and_rewrite(op, rewriter):
+                    index += nested  # the ops of its regions (next in pre-order) may have gone with it
                     break  # op is gone or changed: the next sweep looks at it again
         changed = erase_dead_ops(module) or rewriter.changed
         changed_any |= changed

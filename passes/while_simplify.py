@@ -5,7 +5,18 @@
   and in the body it only feeds its own next value) is dropped from the loop; the ops that
   computed it become dead and are erased.
 
-Pass-through carries and invariant code are `licm`'s job; unrolling is not done yet.
+- A loop with a static trip count (`pyreactant.trip_count`, which `tracer.fori_loop` records for
+  Python-int bounds) of at most `unroll-threshold` iterations becomes its body repeated that many
+  times, each copy reading the previous one's results, the condition never evaluated: the trip
+  count says it holds exactly that often. Integer counters (carries starting at a constant and
+  stepped by a constant) become constants in each copy, so index arithmetic folds away.
+
+  The default threshold is 0 (never unroll): unrolling multiplies the ops XLA compiles by the trip
+  count and only pays where per-iteration overhead dominates (small bodies on GPU), which XLA's own
+  while-loop unroller already judges for its target. Pipelines opt in with
+  `while-simplify{unroll-threshold=8}`.
+
+Pass-through carries and invariant code are `licm`'s job.
 """
 
 from __future__ import annotations
@@ -13,11 +24,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+import numpy as np
 from jaxlib.mlir import ir
 from jaxlib.mlir.dialects import stablehlo
 
+from ir import ops
 from passes.registry import register_pass
-from passes.rewrite import erase_dead_ops, operations, splat_value, unused
+from passes.rewrite import constant_value, defining_op, erase_dead_ops, operations, splat_value, unused
+
+TRIP_COUNT_ATTRIBUTE = "pyreactant.trip_count"  # (tracer/control_flow/loops.py writes it)
 
 
 def _feeds_only(use, terminator: ir.Operation, index: int, cone: list) -> bool:
@@ -80,10 +95,78 @@ def _drop_carries(loop: ir.Operation, drop: dict[int, list]) -> None:
     loop.erase()
 
 
+def _trip_count(loop: ir.Operation) -> int | None:
+    if TRIP_COUNT_ATTRIBUTE not in loop.attributes:
+        return None
+    return ir.IntegerAttr(loop.attributes[TRIP_COUNT_ATTRIBUTE]).value
+
+
+def _counters(loop: ir.Operation) -> dict[int, np.ndarray]:
+    """Carry index -> step, for integer scalar carries that start at a constant and add a constant each turn."""
+    body_block = loop.regions[1].blocks[0]
+    terminator = list(body_block.operations)[-1].operation
+    steps = {}
+    for index, (argument, returned) in enumerate(zip(body_block.arguments, terminator.operands)):
+        start, adder = constant_value(loop.operands[index]), defining_op(returned)
+        if start is None or start.shape != () or start.dtype.kind not in "iu":
+            continue
+        if adder is None or adder.name != "stablehlo.add" or argument not in list(adder.operands):
+            continue
+        lhs, rhs = adder.operands
+        step = constant_value(rhs if lhs == argument else lhs)
+        if step is not None:
+            steps[index] = step
+    return steps
+
+
+def _remap(op: ir.Operation, mapping: dict) -> None:
+    """Make op, and the ops nested in its regions, read mapping[v] wherever they read v."""
+
+    def visit(nested):
+        nested = nested.operation
+        for index, operand in enumerate(nested.operands):
+            if operand in mapping:
+                nested.operands[index] = mapping[operand]
+        return ir.WalkResult.ADVANCE
+
+    op.walk(visit, ir.WalkOrder.PRE_ORDER)
+
+
+def _unroll(loop: ir.Operation, trip_count: int) -> None:
+    """Replace `loop` by `trip_count` copies of its body, before it, chained through the carries."""
+    body_block = loop.regions[1].blocks[0]
+    body = [op.operation for op in body_block.operations]
+    counters = _counters(loop)
+    values = list(loop.operands)
+    with loop.context, loop.location, ir.InsertionPoint(loop):
+        for _ in range(trip_count):
+            mapping = dict(zip(body_block.arguments, values))
+            for op in body[:-1]:
+                clone = op.clone()
+                _remap(clone, mapping)
+                mapping.update(zip(op.results, clone.results))
+            next_values = [mapping.get(value, value) for value in body[-1].operands]
+            for index, step in counters.items():  # the counter's next value, wrapping as stablehlo.add does
+                current = constant_value(values[index])
+                next_values[index] = ops.constant(_wrap(int(current) + int(step), current.dtype))
+            values = next_values
+    for result, value in zip(loop.results, values):
+        result.replace_all_uses_with(value)
+    loop.erase()
+
+
+def _wrap(value: int, dtype: np.dtype) -> np.ndarray:
+    """`value` as an integer of `dtype`, wrapped modulo 2**bits."""
+    bits = 8 * dtype.itemsize
+    offset = (1 << (bits - 1)) if dtype.kind == "i" else 0
+    return np.array((value + offset) % (1 << bits) - offset, dtype)
+
+
 @register_pass
 @dataclass(frozen=True)
 class WhileSimplify:
     name: ClassVar[str] = "while-simplify"
+    unroll_threshold: int = 0
 
     def apply(self, module: ir.Module) -> None:
         loops = [op for op in operations(module) if op.name == "stablehlo.while"]
@@ -92,6 +175,10 @@ class WhileSimplify:
                 for result, initial in zip(loop.results, loop.operands):
                     result.replace_all_uses_with(initial)
                 loop.erase()
+                continue
+            trip_count = _trip_count(loop)
+            if trip_count is not None and trip_count <= self.unroll_threshold:
+                _unroll(loop, trip_count)
                 continue
             drop = _droppable(loop)
             if drop and len(drop) < len(loop.operands):

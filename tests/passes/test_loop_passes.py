@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+import passes
 import tracer
 from helpers_filecheck import filecheck
 
@@ -47,3 +48,24 @@ def test_loop_that_never_runs_returns_its_initial_values():
     assert "stablehlo.while" in compiled.as_text("traced")
     assert "stablehlo.while" not in compiled.as_text("optimized")
     np.testing.assert_array_equal(np.asarray(compiled(x)), x)
+
+
+UNROLLING = passes.DEFAULT_PIPELINE.replace("while-simplify", "while-simplify{unroll-threshold=8}")
+
+
+def test_unrolled_loop_computes_what_the_loop_computes_bit_for_bit():
+    def f(x, w):
+        def body(i, carry):
+            h, total = carry
+            h = np.tanh(h @ w + i * 0.5)  # the index feeds the arithmetic: unrolled, it is a constant
+            return h, total + h.sum()
+        return tracer.fori_loop(1, 7, body, (x, np.float32(0.0)))
+
+    rng = np.random.default_rng(0)
+    x, w = rng.standard_normal((2, 3)).astype(np.float32), rng.standard_normal((3, 3)).astype(np.float32)
+    looped = tracer.compile(f, x, w)
+    unrolled = tracer.compile(f, x, w, pipeline=UNROLLING)
+    assert "stablehlo.while" in looped.as_text("optimized")
+    assert "stablehlo.while" not in unrolled.as_text("optimized")
+    for a, b in zip(looped(x, w), unrolled(x, w)):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
