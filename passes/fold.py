@@ -120,7 +120,7 @@ class FoldConstants(Pattern):
         if result is None:
             return False
         with rewriter.before(op):
-            value = ops.constant(np.ascontiguousarray(result))
+            value = ops.constant(np.array(result, order="C"))  # (ascontiguousarray would make a 0-d result 1-d)
         if value.type != op.results[0].type:
             value.owner.erase()
             return False

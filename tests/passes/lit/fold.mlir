@@ -42,3 +42,15 @@ func.func @kept(%x: tensor<2xf32>) -> (tensor<2xf32>, tensor<2xi32>, tensor<2xi3
   %3 = stablehlo.add %x, %a : tensor<2xf32>
   return %0, %1, %2, %3 : tensor<2xf32>, tensor<2xi32>, tensor<2xi32>, tensor<2xf32>
 }
+
+// Scalars fold too (a 0-d result must stay 0-d): JAX's loss-scaling constants are scalars.
+// CHECK-LABEL: func.func @scalars
+// CHECK-NEXT:  %[[C:.*]] = stablehlo.constant dense<-5.000000e-01> : tensor<f32>
+// CHECK-NEXT:  return %[[C]]
+func.func @scalars() -> tensor<f32> {
+  %one = stablehlo.constant dense<1.0> : tensor<f32>
+  %two = stablehlo.constant dense<2.0> : tensor<f32>
+  %n = stablehlo.negate %one : tensor<f32>
+  %d = stablehlo.divide %n, %two : tensor<f32>
+  return %d : tensor<f32>
+}
