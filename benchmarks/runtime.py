@@ -5,13 +5,22 @@
 2. start-up of a fresh process whose compile comes from the persistent cache (warm) vs one that
    compiles (cold) (goal: warm <= 10% of cold);
 3. a data-parallel MLP training step on 8 virtual CPU devices vs the same step on 1 (scaling;
-   on a CPU with fewer cores than 8 this measures partitioning overhead more than speed-up).
+   on a CPU with fewer cores than 8 this measures partitioning overhead more than speed-up);
+4. peak memory of a training step on large parameters with donation, ours (donate_argnums and
+   donate="auto") vs jax.jit(donate_argnums=...) (goal: ratio <= 1.0), each in a fresh process:
+   XLA's own estimate for the compiled step, and the measured rise of the process's resident memory
+   (VmHWM after resetting it, minus VmRSS before the steps: CPU "device" memory is host memory);
+5. process memory over 1,000 distinct compilations of a jit function with a bounded cache (its
+   executables, MLIR contexts and modules released), ours vs jax.jit (whose cache is unbounded: it
+   is cleared every 8 signatures, as ours is bounded to 8).
 
-    python benchmarks/runtime.py
+    python benchmarks/runtime.py                  # every section
+    python benchmarks/runtime.py 1 2              # only these sections
 """
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
 import subprocess
@@ -62,9 +71,11 @@ print("FIRST_CALL", time.perf_counter() - t0, "PROCESS", time.perf_counter() - s
 """
 
 
-def child(code: str, env_extra: dict) -> str:
+def child(code: str, env_extra: dict, *argv: str) -> str:
     env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""), **env_extra)
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT,
+    if "PYREACTANT_CACHE_DIR" not in env_extra:
+        env.pop("PYREACTANT_CACHE_DIR", None)  # only section 2 measures the persistent cache
+    return subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, env=env, cwd=ROOT,
                           check=True).stdout
 
 
@@ -109,21 +120,165 @@ print("STEP", statistics.median(r[0] for r in rounds), statistics.median(r[1] fo
 """
 
 
-def main() -> None:
-    print("1. dispatch of a compiled function with N small device-resident arguments (median of 7 alternating rounds)")
-    for count, t_ours, t_rival in dispatch_rows():
-        print(f"  N={count:<4} ours {t_ours * 1e6:8.2f} us   jax.jit {t_rival * 1e6:8.2f} us   "
-              f"ratio ours/jax = {t_ours / t_rival:.2f}")
-    cold, warm = cache_rows()
-    print("2. first call (trace + compile or cache load + run) of a 24-layer MLP in a fresh process, median of 3")
-    print(f"  cold compile {cold * 1e3:8.1f} ms   warm persistent cache {warm * 1e3:8.1f} ms   "
-          f"ratio warm/cold = {warm / cold:.2f}")
-    out = child(SCALING_CHILD, {}).split()
-    one, eight = float(out[out.index("STEP") + 1]), float(out[out.index("STEP") + 2])
-    print(f"3. data-parallel MLP training step (batch 2048, 256-512-16), {os.cpu_count()} CPU cores")
-    print(f"  1 device {one * 1e3:8.2f} ms   8 virtual devices {eight * 1e3:8.2f} ms   "
-          f"speed-up 1-device/8-device = {one / eight:.2f}")
+MEMORY_CHILD = """
+import gc, json, sys, numpy as np
+WHICH = sys.argv[1]
+LAYERS, WIDTH, BATCH = 8, 2048, 32  # parameters: 8 x 16 MiB
+
+def status(field):  # kB -> bytes, from Linux's /proc
+    for line in open("/proc/self/status"):
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) * 1024
+
+def make_step(xp):
+    def step(params, x, y):
+        # MSE of a deep tanh MLP and one SGD step, gradients written out (as examples/data_parallel.py)
+        hs = [x]
+        for w in params:
+            hs.append(xp.tanh(hs[-1] @ w))
+        error = hs[-1] - y
+        d = error * (2.0 / (BATCH * WIDTH))
+        new = [None] * len(params)
+        for i in reversed(range(len(params))):
+            d = d * (1.0 - hs[i + 1] * hs[i + 1])
+            grad = hs[i].T @ d
+            if i:
+                d = d @ params[i].T
+            new[i] = params[i] - 0.01 * grad
+        return new, (error * error).mean()
+    return step
+
+rng = np.random.default_rng(0)
+host = [rng.standard_normal((WIDTH, WIDTH), dtype=np.float32) / WIDTH ** 0.5 for _ in range(LAYERS)]
+x = rng.standard_normal((BATCH, WIDTH), dtype=np.float32); y = rng.standard_normal((BATCH, WIDTH), dtype=np.float32)
+if WHICH == "jax":
+    import jax, jax.numpy as jnp
+    step = jax.jit(make_step(jnp), donate_argnums=0)
+    params, x, y = jax.device_put((host, x, y))
+    analysis = step.lower(params, x, y).compile().memory_analysis()
+    stats = {name: getattr(analysis, name) for name in dir(analysis) if name.endswith("_in_bytes")}
+    block = jax.block_until_ready
+else:
+    import runtime, tracer
+    options = {"donate_argnums": {"donate_argnums": 0}, "donate_auto": {"donate": "auto"}, "none": {}}[WHICH]
+    step = tracer.jit(make_step(np), **options)
+    params, x, y = runtime.to_device((host, x, y))
+    stats = step.compile(params, x, y).memory_stats()
+    block = runtime.synchronize
+# XLA's peak for one call (arguments + outputs - aliased + temporaries), from its buffer assignment
+estimate = stats["peak_memory_in_bytes"] or (stats["argument_size_in_bytes"] + stats["output_size_in_bytes"]
+                                            - stats["alias_size_in_bytes"] + stats["temp_size_in_bytes"])
+del host
+params, loss = step(params, x, y)  # compiled, allocator warmed
+block((params, loss))
+gc.collect()
+open("/proc/self/clear_refs", "w").write("5")  # VmHWM := VmRSS
+before = status("VmRSS")
+for _ in range(3):
+    params, loss = step(params, x, y)
+    block((params, loss))
+print("MEMORY " + json.dumps({"rise": status("VmHWM") - before, "estimate": estimate, "alias": stats["alias_size_in_bytes"],
+                              "params": LAYERS * WIDTH * WIDTH * 4, "loss": float(loss)}))
+"""
+
+
+def memory_rows(rounds: int = 3) -> dict:
+    """Per variant: the median over `rounds` fresh processes of each measured number."""
+    samples: dict = {}
+    for _ in range(rounds):
+        for which in ("donate_argnums", "donate_auto", "jax", "none"):
+            out = child(MEMORY_CHILD, {}, which)
+            line = next(l for l in out.splitlines() if l.startswith("MEMORY "))
+            samples.setdefault(which, []).append(json.loads(line[len("MEMORY "):]))
+    losses = [run["loss"] for runs in samples.values() for run in runs]
+    assert np.allclose(losses, losses[0], rtol=1e-4), losses  # every variant trained the same model
+    return {which: {name: statistics.median(s[name] for s in runs) for name in runs[0]} for which, runs in samples.items()}
+
+
+COMPILATIONS_CHILD = """
+import json, sys, numpy as np
+COUNT = int(sys.argv[2])
+
+def rss():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+
+if sys.argv[1] == "jax":  # jax.jit's cache is unbounded: cleared every 8 signatures, as ours is bounded to 8
+    import jax, jax.numpy as jnp
+    f = jax.jit(lambda x: jnp.tanh(x) * 2.0 + x.sum())
+    bound = lambda n: n % 8 == 0 and jax.clear_caches()
+else:
+    import tracer
+    f = tracer.jit(lambda x: np.tanh(x) * 2.0 + x.sum(), cache_size=8)
+    bound = lambda n: None
+marks = {}
+for n in range(1, COUNT + 1):  # a new shape each time: a new trace, module and executable
+    np.asarray(f(np.ones(n, np.float32)))
+    bound(n)
+    if n % (COUNT // 10) == 0:
+        marks[n] = rss()
+print("RSS " + json.dumps(marks))
+"""
+
+
+def compilation_rows(count: int = 1000) -> dict:
+    rows = {}
+    for which in ("ours", "jax"):
+        out = child(COMPILATIONS_CHILD, {}, which, str(count))
+        line = next(l for l in out.splitlines() if l.startswith("RSS "))
+        rows[which] = {int(n): v for n, v in json.loads(line[len("RSS "):]).items()}
+    return rows
+
+
+def main(sections=("1", "2", "3", "4", "5")) -> None:
+    if "1" in sections:
+        print("1. dispatch of a compiled function with N small device-resident arguments (median of 7 alternating rounds)")
+        for count, t_ours, t_rival in dispatch_rows():
+            print(f"  N={count:<4} ours {t_ours * 1e6:8.2f} us   jax.jit {t_rival * 1e6:8.2f} us   "
+                  f"ratio ours/jax = {t_ours / t_rival:.2f}")
+    if "2" in sections:
+        cold, warm = cache_rows()
+        print("2. first call (trace + compile or cache load + run) of a 24-layer MLP in a fresh process, median of 3")
+        print(f"  cold compile {cold * 1e3:8.1f} ms   warm persistent cache {warm * 1e3:8.1f} ms   "
+              f"ratio warm/cold = {warm / cold:.2f}")
+    if "3" in sections:
+        out = child(SCALING_CHILD, {}).split()
+        one, eight = float(out[out.index("STEP") + 1]), float(out[out.index("STEP") + 2])
+        print(f"3. data-parallel MLP training step (batch 2048, 256-512-16), {os.cpu_count()} CPU cores")
+        print(f"  1 device {one * 1e3:8.2f} ms   8 virtual devices {eight * 1e3:8.2f} ms   "
+              f"speed-up 1-device/8-device = {one / eight:.2f}")
+    if "4" in sections:
+        rows = memory_rows()
+        jax_row = rows["jax"]
+        print(f"4. peak memory of a donated training step (8 x 2048x2048 f32 parameters = "
+              f"{jax_row['params'] / 2**20:.0f} MiB), fresh process each, median of 3")
+        print(f"  XLA's peak estimate per call (memory_stats / memory_analysis): jax.jit(donate_argnums=0) "
+              f"{jax_row['estimate'] / 2**20:.1f} MiB (aliased {jax_row['alias'] / 2**20:.1f})")
+        for which, label in (("donate_argnums", "ours donate_argnums=0"), ("donate_auto", 'ours donate="auto"   '),
+                             ("none", "ours without donation")):
+            row = rows[which]
+            print(f"    {label} {row['estimate'] / 2**20:7.1f} MiB (aliased {row['alias'] / 2**20:5.1f})   "
+                  f"ratio ours/jax = {row['estimate'] / jax_row['estimate']:.2f}")
+        print(f"  measured peak rise of resident memory over 3 steps: jax.jit(donate_argnums=0) {jax_row['rise'] / 2**20:.1f} MiB")
+        for which, label in (("donate_argnums", "ours donate_argnums=0"), ("donate_auto", 'ours donate="auto"   '),
+                             ("none", "ours without donation")):
+            row = rows[which]
+            print(f"    {label} {row['rise'] / 2**20:7.1f} MiB   ratio ours/jax = {row['rise'] / max(jax_row['rise'], 1):.2f}")
+    if "5" in sections:
+        count = 1000
+        rows = compilation_rows(count)
+        print(f"5. process memory (RSS) over {count} distinct compilations (a new shape each call; ours cache_size=8, "
+              "jax.clear_caches() every 8)")
+        first = count // 10
+        for which, label in (("ours", "ours   "), ("jax", "jax.jit")):
+            marks = rows[which]
+            print(f"  {label} RSS after {first}: {marks[first] / 2**20:7.1f} MiB   after {count}: "
+                  f"{marks[count] / 2**20:7.1f} MiB   growth {(marks[count] - marks[first]) / 2**20:6.1f} MiB "
+                  f"({(marks[count] - marks[first]) / (count - first) / 1024:.1f} KiB per compilation)")
+        ours, rival = (rows[w][count] - rows[w][first] for w in ("ours", "jax"))
+        print(f"  growth ratio ours/jax = {ours / rival:.2f}" if rival > 0 else "  (jax.jit's RSS did not grow)")
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:] or ("1", "2", "3", "4", "5"))

@@ -13,7 +13,7 @@ from jaxlib.mlir import ir as mlir
 import ir
 from runtime import _jaxlib, persistent_cache
 from runtime.devices import client, default_device
-from runtime.sharding import NamedSharding
+from runtime.sharding import NamedSharding, PartitionSpec
 
 
 class CompileError(RuntimeError):
@@ -70,7 +70,10 @@ def _result_shardings(loaded, mesh, given, count: int):
         return None
     given = list(given) if given is not None else [None] * count
     if any(s is None for s in given):
-        chosen = _jaxlib.partition_specs(loaded.get_output_shardings(), mesh)
+        op_shardings = loaded.get_output_shardings()
+        # (None for a mesh of one device: nothing is split, every result is whole.)
+        chosen = ([PartitionSpec()] * count if op_shardings is None
+                  else _jaxlib.partition_specs(op_shardings, mesh))
         given = [s if s is not None else NamedSharding(mesh, spec) for s, spec in zip(given, chosen)]
     return given
 

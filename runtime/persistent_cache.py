@@ -1,10 +1,19 @@
-"""The on-disk compile cache: serialized XLA executables, one file per (module, options, platform, jaxlib).
+"""The on-disk compile cache: serialized XLA executables, one file per (module, options, platform, jaxlib),
+and the optimised module texts of traced modules, one file per (traced module, pipeline, our passes' source).
 
 Enabled by `enable_persistent_cache(path)` or the PYREACTANT_CACHE_DIR environment variable.
-A warm process skips XLA's compile entirely: PJRT deserializes the executable.
+A warm process skips our pass pipeline (`load_texts`: the traced module's optimised texts) and XLA's
+compile (`load`: PJRT deserializes the executable).
 
-Robustness: every entry starts with a header holding its own key, and a file that cannot be
-read, has the wrong key, or that PJRT refuses is deleted and recompiled, never raised.
+Module-texts entries (`<key>.mlir`) hold our optimised module, as printed and with debug info, for a
+traced module; `tracer.compiled` keys them by the traced text with its source locations, the pipeline,
+a digest of the `passes` and `ir` sources and NumPy's version (+ jaxlib's, here), and takes them only
+where that is exact: no sharding plan (which annotates the module after the passes) and no pass options
+(printing IR is an effect the caller asked for). Executable entries (`<key>.xla`) are keyed by the
+optimised text itself, so either entry may be missing and the other still serves.
+
+Robustness: every entry starts with a header holding its own key and a checksum, and a file that
+cannot be read, has the wrong key or checksum, or that PJRT refuses is deleted and rebuilt, never raised.
 Writes go to a temporary file in the same directory and `os.replace` it into place, so a
 reader in another process sees either the old file, no file, or the whole new one.
 """
@@ -12,6 +21,7 @@ reader in another process sees either the old file, no file, or the whole new on
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import tempfile
 import warnings
@@ -22,10 +32,12 @@ from runtime import _jaxlib
 
 ENVIRONMENT_VARIABLE = "PYREACTANT_CACHE_DIR"
 _MAGIC = b"pyreactant-executable-v1\n"
+_TEXT_MAGIC = b"pyreactant-module-texts-v1\n"
 
 _directory: str | None = os.environ.get(ENVIRONMENT_VARIABLE) or None
-# Counters for tests and benchmarks: what the last lookups did.
-stats = {"hits": 0, "misses": 0, "rejected": 0, "writes": 0}
+# Counters for tests and benchmarks: what the lookups did; "module_*" count the optimised-module entries.
+stats = {"hits": 0, "misses": 0, "rejected": 0, "writes": 0,
+         "module_hits": 0, "module_misses": 0, "module_rejected": 0, "module_writes": 0}
 
 
 def enable_persistent_cache(path: str | os.PathLike) -> None:
@@ -44,19 +56,29 @@ def cache_directory() -> str | None:
     return _directory
 
 
-def entry_key(module_text: str, options, client) -> str:
-    """What decides the executable: the module, every compile option (partitions, device ids),
-    the platform and its version, and the jaxlib that compiled it."""
+def _digest(parts) -> str:
     digest = hashlib.sha256()
-    for part in (module_text.encode(), options.SerializeAsString(), client.platform.encode(),
-                 client.platform_version.encode(), jaxlib.__version__.encode()):
+    for part in parts:
         digest.update(len(part).to_bytes(8, "little"))
         digest.update(part)
     return digest.hexdigest()
 
 
-def _path(key: str) -> str:
-    return os.path.join(_directory, f"{key}.xla")
+def entry_key(module_text: str, options, client) -> str:
+    """What decides the executable: the module, every compile option (partitions, device ids),
+    the platform and its version, and the jaxlib that compiled it."""
+    return _digest((module_text.encode(), options.SerializeAsString(), client.platform.encode(),
+                    client.platform_version.encode(), jaxlib.__version__.encode()))
+
+
+def text_entry_key(*parts: str) -> str:
+    """The key of a module-texts entry: everything the caller says decides the texts (the traced module
+    with its locations, the pipeline, a fingerprint of the passes' code), and the jaxlib whose MLIR ran them."""
+    return _digest((*(part.encode() for part in parts), jaxlib.__version__.encode()))
+
+
+def _path(key: str, suffix: str = ".xla") -> str:
+    return os.path.join(_directory, key + suffix)
 
 
 def load(key: str, client, device_list, options):
@@ -65,28 +87,60 @@ def load(key: str, client, device_list, options):
         return None
     path = _path(key)
     try:
-        with open(path, "rb") as file:
-            data = file.read()
-    except OSError:
-        stats["misses"] += 1
-        return None
-    header = _MAGIC + key.encode() + b"\n"
-    try:
-        if not data.startswith(header):
-            raise ValueError("its header does not match the key")
-        digest, _, payload = data[len(header):].partition(b"\n")
         # Checked before PJRT sees the bytes: deserializing damaged bytes is not guaranteed to fail cleanly.
-        if digest != hashlib.sha256(payload).hexdigest().encode():
-            raise ValueError("its checksum does not match its contents")
+        payload = _read_checked(path, _MAGIC, key)
+        if payload is None:
+            stats["misses"] += 1
+            return None
         loaded = client.deserialize_executable(payload, device_list, options)
     except Exception as err:  # noqa: BLE001  (any failure means: recompile)
-        stats["rejected"] += 1
-        warnings.warn(f"pyreactant: ignoring the unusable compile-cache entry {path} ({err}); recompiling",
-                      RuntimeWarning, stacklevel=3)
-        _remove(path)
+        _reject(path, err, "rejected", stacklevel=4)
         return None
     stats["hits"] += 1
     return loaded
+
+
+def load_texts(key: str, count: int) -> list[str] | None:
+    """The `count` texts stored under `key` by `store_texts`, or None (missing, or damaged: then deleted)."""
+    if _directory is None:
+        return None
+    path = _path(key, ".mlir")
+    try:
+        payload = _read_checked(path, _TEXT_MAGIC, key)
+        if payload is None:
+            stats["module_misses"] += 1
+            return None
+        texts = json.loads(payload.decode())
+        if not (isinstance(texts, list) and len(texts) == count and all(isinstance(t, str) for t in texts)):
+            raise ValueError(f"it does not hold {count} texts")
+    except Exception as err:  # noqa: BLE001  (any failure means: run the passes again)
+        _reject(path, err, "module_rejected", stacklevel=4)
+        return None
+    stats["module_hits"] += 1
+    return texts
+
+
+def _read_checked(path: str, magic: bytes, key: str) -> bytes | None:
+    """The payload of the entry at `path`, None when there is none; raises when it is damaged or stale."""
+    try:
+        with open(path, "rb") as file:
+            data = file.read()
+    except OSError:
+        return None
+    header = magic + key.encode() + b"\n"
+    if not data.startswith(header):
+        raise ValueError("its header does not match the key")
+    digest, _, payload = data[len(header):].partition(b"\n")
+    if digest != hashlib.sha256(payload).hexdigest().encode():
+        raise ValueError("its checksum does not match its contents")
+    return payload
+
+
+def _reject(path: str, err: Exception, counter: str, stacklevel: int) -> None:
+    stats[counter] += 1
+    warnings.warn(f"pyreactant: ignoring the unusable compile-cache entry {path} ({err}); recompiling",
+                  RuntimeWarning, stacklevel=stacklevel)
+    _remove(path)
 
 
 def store(key: str, client, loaded) -> None:
@@ -94,20 +148,39 @@ def store(key: str, client, loaded) -> None:
     if _directory is None:
         return
     try:
-        payload = bytes(client.serialize_executable(loaded))
-        data = _MAGIC + key.encode() + b"\n" + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload
-        handle, temporary = tempfile.mkstemp(dir=_directory, prefix=f".{key[:16]}-", suffix=".tmp")
-        try:
-            with os.fdopen(handle, "wb") as file:
-                file.write(data)
-            os.replace(temporary, _path(key))
-        except BaseException:
-            _remove(temporary)
-            raise
+        _write(_path(key), _MAGIC, key, bytes(client.serialize_executable(loaded)))
         stats["writes"] += 1
     except (OSError, _jaxlib.JaxRuntimeError) as err:
         warnings.warn(f"pyreactant: could not write the compile cache in {_directory}: {err}",
                       RuntimeWarning, stacklevel=3)
+
+
+def store_texts(key: str, texts: list[str]) -> None:
+    """Write `texts` for `key` atomically (as `store`); a failure only costs the cache."""
+    if _directory is None:
+        return
+    try:
+        _write(_path(key, ".mlir"), _TEXT_MAGIC, key, json.dumps(list(texts)).encode())
+        stats["module_writes"] += 1
+    except OSError as err:
+        warnings.warn(f"pyreactant: could not write the compile cache in {_directory}: {err}",
+                      RuntimeWarning, stacklevel=3)
+
+
+def _write(path: str, magic: bytes, key: str, payload: bytes) -> None:
+    """Header (magic, key, checksum) and payload to a temporary file, then renamed over `path`: readers in
+    other processes see the old file, none, or the whole new one. The directory is made if missing
+    (PYREACTANT_CACHE_DIR may name one that does not exist yet)."""
+    data = magic + key.encode() + b"\n" + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload
+    os.makedirs(_directory, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=_directory, prefix=f".{key[:16]}-", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        _remove(temporary)
+        raise
 
 
 def _remove(path: str) -> None:

@@ -10,6 +10,9 @@ Two executables can serve a signature, each compiled on first need:
 from __future__ import annotations
 
 import concurrent.futures
+import functools
+import hashlib
+import pathlib
 import threading
 
 import jax
@@ -21,7 +24,7 @@ import passes
 import runtime
 from ir import packed_arguments
 from ir.location import describe, user_frame
-from runtime import ConcreteArray, _jaxlib
+from runtime import ConcreteArray, _jaxlib, persistent_cache
 from runtime.concrete_array import DonatedBuffer
 from tracer import errors, signature
 from tracer import sharding as tracer_sharding
@@ -82,15 +85,25 @@ class Compiled:
         self._describe = describe
         self._split = static_split
         self._traced_text = ir.print_module(program.module)
-        if pipeline:
-            passes.run(program.module, pipeline, **(pass_options or {}))
-        self._optimized_text = ir.print_module(program.module)
         self._plan = _sharding_plan(program, shardings)
-        if self._plan is not None:  # after our passes, which need not know about Shardy's attributes
-            self._plan.annotate(program.module, program.in_signatures, program.out_signatures)
-            self._optimized_text = ir.print_module(program.module)
-        # Debug info goes to XLA so its HLO metadata names the user's lines.
-        self._module_text = ir.print_module(program.module, debug_info=True)
+        # The optimised module as text, and with debug info (it goes to XLA, so its HLO metadata names
+        # the user's lines): from the persistent cache when exact, else by running our passes.
+        texts_key = _texts_key(program.module, pipeline, pass_options, self._plan)
+        texts = persistent_cache.load_texts(texts_key, 2) if texts_key is not None else None
+        if texts is not None:
+            self._optimized_text, self._module_text = texts
+        else:
+            if pipeline:
+                passes.run(program.module, pipeline, **(pass_options or {}))
+                self._optimized_text = ir.print_module(program.module)
+            else:
+                self._optimized_text = self._traced_text
+            if self._plan is not None:  # after our passes, which need not know about Shardy's attributes
+                self._plan.annotate(program.module, program.in_signatures, program.out_signatures)
+                self._optimized_text = ir.print_module(program.module)
+            self._module_text = ir.print_module(program.module, debug_info=True)
+            if texts_key is not None:
+                persistent_cache.store_texts(texts_key, [self._optimized_text, self._module_text])
         self._device = device or runtime.default_device()
         self._sync = sync
         self._compile_lock = threading.Lock()
@@ -116,6 +129,7 @@ class Compiled:
         self._execute = None
         self._execute_packed = None
         self._packed_future = None
+        self._last_used = 0  # recency stamp, kept by the jit function's bounded cache
 
     # -- executables, compiled on first need ---------------------------------
     def _buffers_executable(self) -> runtime.Executable:
@@ -213,13 +227,30 @@ class Compiled:
         try:
             outputs = execute(buffers)
         except Exception:
-            error = _unusable_argument_error(buffers)
-            if error is not None:
-                raise error from None
-            raise
+            self.raise_execute_error(buffers)
         if self._donated:
             self._retire_donated(arrays, buffers)
         return self._wrap(outputs)
+
+    def fast_entry(self) -> tuple:
+        """What `tracer.jit`'s hot path needs to run this program on ConcreteArrays itself:
+        (self, execute_sharded, result handlers, result signature) where nothing else is needed (one
+        device, no donation, no sync, one array result), else (self, None, None, None): it calls
+        `run_buffers`. (A tuple, not a closure or bound method kept on `self`: no reference cycle keeps
+        an evicted executable alive.)"""
+        executable = self._buffers_executable()
+        if self._plan is not None or self._donated or self._sync or not self._single_output:
+            return self, None, None, None
+        return self, executable._loaded.execute_sharded, executable._handlers, self._result_signatures[0]
+
+    @staticmethod
+    def raise_execute_error(buffers):
+        """Called in an `except` block around an execute: raise the clear error when a donated or
+        deleted argument was the cause, else re-raise what the execute raised."""
+        error = _unusable_argument_error(buffers)
+        if error is not None:
+            raise error from None
+        raise  # noqa: PLE0704  (the exception being handled by the caller)
 
     def _check_donation(self, buffers) -> None:
         donated = [buffers[i] for i in self._donated]
@@ -265,6 +296,34 @@ class Compiled:
         for position, buffer, out_signature in zip(self._out_positions, outputs, self._result_signatures):
             result[position] = trusted(buffer, out_signature)
         return tree_util.tree_unflatten(self._out_tree, result)
+
+
+def _texts_key(module, pipeline: str | None, pass_options, plan) -> str | None:
+    """The persistent-cache key of this module's optimised texts, or None where the shortcut is not exact.
+
+    The rule: a warm process may skip our passes only when their result is a function of what the key
+    holds: the traced module with its source locations, the pipeline, the source of `passes/` and `ir/`
+    (and, in the key, jaxlib's version: its MLIR passes run in pipelines). So not with a sharding plan
+    (the module is annotated after the passes, from this call's shardings), not with pass options
+    (printing IR or statistics are effects the caller asked for), and not without a pipeline (no passes).
+    """
+    if not pipeline or pass_options or plan is not None or persistent_cache.cache_directory() is None:
+        return None
+    return persistent_cache.text_entry_key(ir.print_module(module, debug_info=True), pipeline, _passes_fingerprint())
+
+
+@functools.cache
+def _passes_fingerprint() -> str:
+    """A digest of the code that decides what our pipeline makes of a module: every source file of the
+    `passes` and `ir` packages (a changed pass, even unversioned, means a new key, never a stale text),
+    and NumPy's version (folding computes constants with it)."""
+    digest = hashlib.sha256(np.__version__.encode() + b"\0")
+    for package in (passes, ir):
+        root = pathlib.Path(package.__file__).parent
+        for path in sorted(root.rglob("*.py")):
+            digest.update(str(path.relative_to(root)).encode() + b"\0")
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def _sharding_plan(program: TracedProgram, shardings):

@@ -2,13 +2,16 @@
 
 The chain for a call: flatten arguments (jax.tree_util) -> signature key ->
 cache hit: `Compiled.run_leaves`; miss: trace -> passes pipeline -> XLA compile.
+Calls of positional arrays only skip the pytree work (`_concrete_cache`, `_flat_cache`); with
+ConcreteArrays only, `__call__` runs the executable itself (see `Compiled.fast_entry`).
 """
 
 from __future__ import annotations
 
-import collections
 import functools
 import inspect
+import itertools
+import operator
 import threading
 from typing import Callable, Sequence
 
@@ -80,23 +83,74 @@ class JitFunction:
         self.pipeline = (passes.DEFAULT_PIPELINE if pipeline is None else pipeline) if optimize else None
         self.device = device
         self.pass_options = pass_options  # PassManager keywords: print_ir_after_all, stream, ...
-        self._cache: collections.OrderedDict = collections.OrderedDict()  # least recently used first
-        # Calls whose arguments are all positional arrays skip pytree flattening: keyed by their signatures.
+        # Signature key -> Compiled; each Compiled carries `_last_used`, a stamp from `_next_tick` set by
+        # calls, and the least recently used is evicted past `cache_size` (see `_compile`).
+        self._cache: dict = {}
+        # Calls whose arguments are all positional arrays skip pytree flattening, keyed by their signatures:
+        # all ConcreteArrays -> `Compiled.fast_entry()` (one argument: keyed by its bare signature, which
+        # no tuple of signatures equals), NumPy or mixed -> Compiled.
+        self._concrete_cache: dict = {}
         self._flat_cache: dict = {}
         self._flat_calls_ok = not self.static_argnums and not self.static_argnames
+        # Recency is stamped on calls once the cache is more than half full (see `_compile`).
+        self._stamping = False
         functools.update_wrapper(self, fn)
 
     def _split(self, args, kwargs):
         return signature.split_static(args, kwargs, self.static_argnums, self.static_argnames)
 
     def __call__(self, *args, **kwargs):
-        flat_key = self._flat_key(args) if not kwargs and self._flat_calls_ok else None
-        if flat_key is not None:
-            compiled = self._flat_cache.get(flat_key[0])
-            if compiled is not None and current_trace() is None:  # (inside a trace it inlines, below)
-                _, buffers, all_host = flat_key
-                self._touch(compiled)
-                return compiled.run_buffers(args, buffers) if buffers is not None else compiled.run_flat(args, all_host)
+        if not kwargs and self._flat_calls_ok:
+            # The hot path: every argument a ConcreteArray already compiled for. One loop reads their
+            # signatures and buffers; a hit runs the executable with no pytree work and no further checks.
+            if len(args) == 1:  # the commonest call: keyed by the bare signature, no loop, no key tuple
+                arg = args[0]
+                if type(arg) is not ConcreteArray:
+                    return self._call_flat(args)
+                key, buffers = arg._signature, [arg._buffer]
+            else:
+                key, buffers = [], []
+                for arg in args:
+                    if type(arg) is not ConcreteArray:
+                        return self._call_flat(args)  # NumPy (or mixed) arguments, or other leaves
+                    key.append(arg._signature)
+                    buffers.append(arg._buffer)
+                key = tuple(key)
+            entry = self._concrete_cache.get(key)
+            if entry is not None and current_trace() is None:  # (inside a trace it inlines, below)
+                compiled, execute, handlers, out = entry
+                if self._stamping:
+                    compiled._last_used = _next_tick()
+                if execute is None:
+                    return compiled.run_buffers(args, buffers)
+                # `Compiled.fast_entry`'s case: one device, no donation, no sync, one array result.
+                try:
+                    outputs = execute(buffers).consume_with_handlers(handlers)
+                except Exception:
+                    compiled.raise_execute_error(buffers)
+                result = _new(ConcreteArray)  # ConcreteArray._trusted, inlined
+                result._buffer, result.shape, result.dtype, result._signature = outputs[0], out[0], out[1], out
+                return result
+            return self._call_tree(args, {}, key, concrete=True)
+        return self._call_tree(args, kwargs, None)
+
+    def _call_flat(self, args):
+        """A call of positional arguments not all ConcreteArrays: all arrays (some NumPy), or not."""
+        flat_key = self._flat_key(args)
+        if flat_key is None:
+            return self._call_tree(args, {}, None)
+        key, buffers, all_host = flat_key
+        compiled = self._flat_cache.get(key)
+        if compiled is None or current_trace() is not None:
+            return self._call_tree(args, {}, key)
+        if self._stamping:
+            compiled._last_used = _next_tick()
+        return compiled.run_buffers(args, buffers) if buffers is not None else compiled.run_flat(args, all_host)
+
+    def _call_tree(self, args, kwargs, flat_key, concrete: bool = False):
+        """The general path: pytree arguments, static arguments, keywords, a new signature, or tracing.
+        `flat_key`: the call's signature key for the flat-call caches (every argument an array), else None;
+        `concrete`: every argument is a ConcreteArray."""
         if current_trace() is not None:
             # A jit function called while tracing another: inline it into the enclosing trace.
             return self.fn(*args, **kwargs)
@@ -107,22 +161,21 @@ class JitFunction:
         if compiled is None:
             compiled = self._compile(args, kwargs, dyn_args, leaves, treedef, static_key, key)
         else:
-            self._touch(compiled)
-        if flat_key is not None:
-            self._flat_cache[flat_key[0]] = compiled
+            compiled._last_used = _next_tick()
+        # (Not when another thread evicted it meanwhile: the flat caches must not keep it alive.)
+        if concrete:
+            entry = compiled.fast_entry()
+            if self._cache.get(key) is compiled:
+                self._concrete_cache[flat_key] = entry
+            return compiled.run_buffers(args, [arg._buffer for arg in args])
+        if flat_key is not None and self._cache.get(key) is compiled:
+            self._flat_cache[flat_key] = compiled
         return compiled.run_leaves(leaves)
-
-    def _touch(self, compiled) -> None:
-        """Mark `compiled` most recently used (another thread may just have evicted it: then nothing)."""
-        try:
-            self._cache.move_to_end(compiled._key)
-        except KeyError:
-            pass
 
     @staticmethod
     def _flat_key(args) -> tuple[tuple, list | None, bool] | None:
         """When each argument is a ConcreteArray or NumPy array: (their signatures, their device buffers if
-        all are ConcreteArrays else None, whether all are NumPy); otherwise None. One pass: it runs every call."""
+        all are ConcreteArrays else None, whether all are NumPy); otherwise None."""
         key, buffers, host, device = [], [], False, False
         for arg in args:
             kind = type(arg)
@@ -156,7 +209,11 @@ class JitFunction:
         dyn_args, dyn_kwargs, static_key = self._split(args, kwargs)
         leaves, treedef = signature.flatten(dyn_args, dyn_kwargs)
         key = (treedef, static_key, tuple(map(signature.leaf_key, leaves)))
-        compiled = self._cache.get(key) or self._compile(args, kwargs, dyn_args, leaves, treedef, static_key, key)
+        compiled = self._cache.get(key)
+        if compiled is None:
+            compiled = self._compile(args, kwargs, dyn_args, leaves, treedef, static_key, key)
+        else:
+            compiled._last_used = _next_tick()
         compiled.compile_ahead()  # ahead of time: XLA's errors (and its time) here, not at the first call
         return compiled
 
@@ -171,15 +228,27 @@ class JitFunction:
                                 pipeline=self.pipeline, static_split=self._split, device=self.device,
                                 pass_options=self.pass_options, sync=self.sync,
                                 shardings=(self.in_shardings, self.out_shardings, dyn_args, leaves, where))
+            compiled._last_used = _next_tick()
             self._cache[key] = compiled
+            # Least-recently-used order matters only once evictions can come: calls stamp their Compiled's
+            # `_last_used` from when the cache is more than half full (a stamp costs the hot path ~50 ns).
+            # Before, the stamps are those of compiling and of slow-path calls, so among signatures not
+            # called since the cache passed half its bound, the older compiled goes first.
+            self._stamping = self._stamping or len(self._cache) > self.cache_size // 2
             while len(self._cache) > self.cache_size:
-                self._evict(self._cache.popitem(last=False)[1])
+                # Least recently used: the smallest stamp. (A scan, paid only when a new signature
+                # overflows the bound; calls pay one stamp each instead of reordering the cache.)
+                self._evict(min(self._cache.values(), key=_LAST_USED))
             return compiled
 
     def _evict(self, compiled) -> None:
         """Forget `compiled` everywhere, so its executables (and device code) can be freed."""
-        for flat_key in [k for k, v in self._flat_cache.items() if v is compiled]:
+        self._cache.pop(compiled._key, None)
+        # (list(...) copies atomically: other threads may add entries while we look.)
+        for flat_key in [k for k, v in list(self._flat_cache.items()) if v is compiled]:
             self._flat_cache.pop(flat_key, None)
+        for flat_key in [k for k, v in list(self._concrete_cache.items()) if v[0] is compiled]:
+            self._concrete_cache.pop(flat_key, None)
 
     def _donated_leaves(self, args, dyn_args, leaves) -> frozenset[int] | str:
         """Indices of array leaves inside the donated positional arguments ("auto": decided after tracing)."""
@@ -199,6 +268,7 @@ class JitFunction:
     def clear_cache(self) -> None:
         self._cache.clear()
         self._flat_cache.clear()
+        self._concrete_cache.clear()
 
     def __repr__(self) -> str:
         return f"<tracer.jit of {getattr(self.fn, '__qualname__', self.fn)}: {len(self._cache)} compiled signature(s)>"
@@ -263,5 +333,9 @@ def compile(fn: Callable, *args, pipeline: str | None = None, optimize: bool = T
 
 
 _DONATE_MODES = (None, "auto")
+# Recency stamps for the LRU bound: one C call per compiled call (itertools.count is atomic under the GIL).
+_next_tick = itertools.count().__next__
+_LAST_USED = operator.attrgetter("_last_used")
+_new = object.__new__
 # Signatures kept compiled per jit function; each holds an XLA executable (device code, often MBs).
 DEFAULT_CACHE_SIZE = 256

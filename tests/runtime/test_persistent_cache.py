@@ -5,6 +5,8 @@ The oracle for values is NumPy; for "was it a hit" the cache's own counters and 
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import os
 import subprocess
@@ -125,3 +127,138 @@ def test_an_unwritable_cache_only_costs_the_cache(cache_dir):
     np.testing.assert_array_equal(np.asarray(result), x * 5.0 + 0.5)
     cache_dir.unlink()
     cache_dir.mkdir()
+
+
+# --------------------------------------------------------------------------- optimised-module entries
+
+WARM_CHILD = """
+import json, os, numpy as np, passes, tracer
+from runtime import persistent_cache
+if os.environ.get("FORBID_PASSES"):  # a warm process must not run our pipeline at all
+    def forbidden(*args, **kwargs):
+        raise AssertionError("a pass ran in the warm process")
+    passes.run = passes.pass_manager.run = forbidden
+    passes.PassManager.run = passes.pass_manager.PassManager.run = forbidden
+def model(x, w):
+    h = np.tanh(x @ w) + x.mean()
+    return (h * h).sum(axis=0), np.exp(-h)
+x = np.linspace(-1, 1, 24, dtype=np.float32).reshape(4, 6); w = np.linspace(0, 1, 36, dtype=np.float32).reshape(6, 6)
+f = tracer.jit(model)
+a, b = f(x, w)
+compiled = f.compile(x, w)
+print("RESULT " + json.dumps({"a": np.asarray(a).tolist(), "b": np.asarray(b).tolist(), "stats": persistent_cache.stats,
+                              "optimized": compiled.as_text("optimized"), "hlo": compiled.as_text("hlo")}))
+"""
+
+
+def run_warm_child(cache_dir, **env) -> dict:
+    env = dict(os.environ, PYREACTANT_CACHE_DIR=str(cache_dir),
+               PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""), **env)
+    process = subprocess.run([sys.executable, "-c", WARM_CHILD], capture_output=True, text=True, env=env, cwd=ROOT,
+                             timeout=120)
+    line = next((l for l in process.stdout.splitlines() if l.startswith("RESULT ")), None)
+    assert line, process.stderr
+    return json.loads(line[len("RESULT "):])
+
+
+def test_a_warm_process_runs_no_pass_and_gives_the_same_results(tmp_path):
+    cache_dir = tmp_path / "not" / "yet" / "made"  # PYREACTANT_CACHE_DIR may name a missing directory
+    cold = run_warm_child(cache_dir)
+    assert cold["stats"]["module_hits"] == 0 and cold["stats"]["module_writes"] == 1
+    assert [p for p in os.listdir(cache_dir) if p.endswith(".mlir")]
+    warm = run_warm_child(cache_dir, FORBID_PASSES="1")
+    assert warm["stats"]["module_hits"] == 1 and warm["stats"]["module_writes"] == 0
+    assert warm["stats"]["hits"] >= 1 and warm["stats"]["writes"] == 0 and warm["stats"]["rejected"] == 0
+    assert warm["a"] == cold["a"] and warm["b"] == cold["b"]  # bit for bit
+    assert warm["optimized"] == cold["optimized"] and warm["hlo"] == cold["hlo"]
+    assert not [p for p in os.listdir(cache_dir) if p.endswith(".tmp")]
+    x = np.linspace(-1, 1, 24, dtype=np.float32).reshape(4, 6)
+    h = np.tanh(x @ np.linspace(0, 1, 36, dtype=np.float32).reshape(6, 6)) + x.mean()
+    np.testing.assert_allclose(cold["a"], (h * h).sum(axis=0), rtol=1e-5)
+    np.testing.assert_allclose(cold["b"], np.exp(-h), rtol=1e-5)
+
+
+def only_module_entry(directory):
+    (entry,) = [directory / p for p in os.listdir(directory) if p.endswith(".mlir")]
+    return entry
+
+
+@pytest.fixture
+def pass_runs(monkeypatch):
+    """How many times our pipeline ran in this process (tracer.compiled calls passes.run)."""
+    import passes
+
+    runs = []
+    real = passes.run
+
+    def counting(*args, **kwargs):
+        runs.append(args[1] if len(args) > 1 else kwargs.get("pipeline"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(passes, "run", counting)
+    return runs
+
+
+@pytest.mark.parametrize("damage", ["truncated", "flipped_payload", "garbage", "other_key", "empty", "wrong_count"])
+def test_a_damaged_module_entry_is_ignored_and_rebuilt(cache_dir, pass_runs, damage):
+    x = np.linspace(-2, 2, 6, dtype=np.float32)
+    expected = np.cos(x) * 7.0 - 2.0
+    np.testing.assert_allclose(np.asarray(run_fresh(x)), expected, rtol=1e-6)
+    assert len(pass_runs) == 1
+    entry = only_module_entry(cache_dir)
+    np.testing.assert_allclose(np.asarray(run_fresh(x)), expected, rtol=1e-6)
+    assert len(pass_runs) == 1  # warm: the passes were skipped
+    data = entry.read_bytes()
+    magic, key, _, payload = data.split(b"\n", 3)  # header: magic, key, checksum; then the texts
+    one_text = json.dumps(json.loads(payload)[:1]).encode()
+    damaged = {
+        "truncated": data[: len(data) // 2],
+        "flipped_payload": data[:-20] + bytes(b ^ 0xFF for b in data[-20:]),
+        "garbage": os.urandom(len(data)),
+        "other_key": data.replace(entry.stem.encode(), b"0" * len(entry.stem), 1),
+        "empty": b"",
+        # a well-formed entry of the wrong shape (as a future format might write): rejected, not misread
+        "wrong_count": b"\n".join([magic, key, hashlib.sha256(one_text).hexdigest().encode(), one_text]),
+    }[damage]
+    entry.write_bytes(damaged)
+    before = dict(persistent_cache.stats)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = run_fresh(x)
+    np.testing.assert_allclose(np.asarray(result), expected, rtol=1e-6)
+    assert len(pass_runs) == 2  # rebuilt by running the passes again ...
+    assert persistent_cache.stats["module_rejected"] == before["module_rejected"] + 1
+    assert persistent_cache.stats["module_writes"] == before["module_writes"] + 1
+    assert persistent_cache.stats["rejected"] == before["rejected"]  # (the executable entry was fine)
+    assert any("unusable compile-cache entry" in str(w.message) for w in caught)
+    assert only_module_entry(cache_dir) == entry  # ... and written again under the same key
+    np.testing.assert_allclose(np.asarray(run_fresh(x)), expected, rtol=1e-6)
+    assert len(pass_runs) == 2 and persistent_cache.stats["module_hits"] == before["module_hits"] + 1
+
+
+def test_the_module_shortcut_is_taken_only_where_exact(cache_dir, pass_runs):
+    x = runtime.to_device(np.linspace(-1, 1, 5, dtype=np.float32))
+
+    def f(x):
+        return np.exp(x) * 2.0 + 1.0
+
+    def entries():
+        return sorted(p for p in os.listdir(cache_dir) if p.endswith(".mlir"))
+
+    tracer.jit(f)(x)
+    tracer.jit(f, pipeline="canonicalize,cse")(x)  # another pipeline: another entry
+    assert len(entries()) == 2
+    tracer.jit(f, optimize=False)(x)  # no passes: nothing to skip
+    assert len(entries()) == 2
+    printing = tracer.jit(f)
+    printing.pass_options = {"print_ir_after_all": True, "stream": io.StringIO()}
+    printing(x)  # pass options (printing, statistics) are effects: the passes must run
+    assert len(entries()) == 2 and printing.pass_options["stream"].getvalue()
+    mesh = runtime.make_mesh((1,), ("i",))
+    sharded = tracer.jit(f, in_shardings=runtime.NamedSharding(mesh, runtime.PartitionSpec()))
+    np.testing.assert_allclose(np.asarray(sharded(x)), np.exp(np.asarray(x)) * 2.0 + 1.0, rtol=1e-6)
+    assert len(entries()) == 2  # a sharding plan re-annotates the module after the passes
+    assert len(pass_runs) == 4
+    tracer.jit(f)(x)
+    tracer.jit(f, pipeline="canonicalize,cse")(x)
+    assert len(pass_runs) == 4  # both warm

@@ -644,3 +644,94 @@ def test_lower_returns_the_traced_module_without_compiling():
     assert "stablehlo.dot_general" in text and "stablehlo.tanh" in text
     assert "tensor<2x3xf32>" in text and "tensor<3x4xf32>" in text
     assert repr(f).endswith("0 compiled signature(s)>")
+
+
+# --------------------------------------------------------------------------- the device-resident hot path
+
+
+def test_cached_jit_function_called_inside_a_trace_with_device_arrays_is_inlined():
+    inner = tracer.jit(lambda a: np.tanh(a) * 2)
+    constant = runtime.to_device(np.linspace(-1, 1, 4))
+    inner(constant)  # fills inner's hot-path cache for ConcreteArray arguments of this signature
+    seen = []
+
+    def outer(x):
+        y = inner(constant)
+        seen.append(type(y).__name__)
+        return x + y
+
+    result = tracer.jit(outer)(np.ones(4))
+    assert seen == ["ndarray"]  # inlined (Python on a host copy, a constant of outer), not inner's executable
+    np.testing.assert_allclose(np.asarray(result), 1 + np.tanh(np.asarray(constant)) * 2)
+
+
+@pytest.mark.parametrize("arity", [1, 3])
+def test_hot_path_results_and_errors(arity):
+    f = tracer.jit(lambda *xs: sum(xs[1:], xs[0] * 2.0))
+    hosts = [rand(5) for _ in range(arity)]
+    arrays = [runtime.to_device(h) for h in hosts]
+    for _ in range(3):  # first call compiles, later ones take the hot path
+        result = f(*arrays)
+        assert type(result) is runtime.ConcreteArray and result.shape == (5,) and result.dtype == np.float32
+        assert_close(result, sum(hosts[1:], hosts[0] * 2.0))
+    assert_close(f(*hosts), sum(hosts[1:], hosts[0] * 2.0))  # NumPy arguments: the same signature
+    assert f.cache_info["size"] == 1
+    # An argument donated to another function fails in Python, naming where it was donated.
+    consume = tracer.jit(lambda x: x + 1.0, donate_argnums=0)
+    consume(arrays[0])  # donated-here
+    with pytest.raises(tracer.DonatedArgumentError, match=f"{THIS_FILE}:{line_of('donated-here')}"):
+        f(*arrays)
+
+
+def test_hot_path_in_a_thread_that_never_traced():
+    import threading
+
+    f = tracer.jit(lambda x: np.sqrt(x) + 1.0)
+    x = runtime.to_device(np.arange(6, dtype=np.float32))
+    f(x)
+    results = []
+    thread = threading.Thread(target=lambda: results.extend(np.asarray(f(x)) for _ in range(3)))
+    thread.start()
+    thread.join()
+    assert len(results) == 3
+    for result in results:
+        assert_close(result, np.sqrt(np.arange(6, dtype=np.float32)) + 1.0)
+
+
+def test_multi_result_sync_and_donating_functions_on_the_hot_path():
+    x = runtime.to_device(rand(4))
+    pair = tracer.jit(lambda x: (x + 1.0, {"twice": x * 2.0}))
+    for _ in range(2):
+        a, b = pair(x)
+        assert_close(a, np.asarray(x) + 1.0)
+        assert_close(b["twice"], np.asarray(x) * 2.0)
+    synced = tracer.jit(lambda x: x @ x, sync=True)
+    for _ in range(2):
+        assert synced(x).is_ready()
+    step = tracer.jit(lambda s: s * 0.5, donate_argnums=0)
+    state = runtime.to_device(np.ones(4, np.float32))
+    for n in range(1, 4):
+        new = step(state)
+        assert state.is_deleted() and not new.is_deleted()
+        state = new
+        assert_close(state, np.full(4, 0.5**n, np.float32))
+
+
+def test_least_recently_used_eviction_with_device_arguments():
+    traced = []
+    f = tracer.jit(lambda x: traced.append(x.shape) or x * 3.0, cache_size=4)
+    arrays = {n: runtime.to_device(np.full(n, n, np.float32)) for n in range(1, 8)}
+    for n in (1, 2, 3, 4):
+        f(arrays[n])
+    for n in (1, 3, 2, 1):  # 4 is now the least recently used, then 3
+        assert_close(f(arrays[n]), np.full(n, 3.0 * n, np.float32))
+    f(arrays[5])
+    f(arrays[6])
+    assert traced == [(1,), (2,), (3,), (4,), (5,), (6,)]
+    assert f.cache_info == {"size": 4, "max_size": 4}
+    for n in (1, 2, 5, 6):  # still compiled: no new trace
+        f(arrays[n])
+    assert len(traced) == 6
+    f(arrays[3])  # evicted: traced again
+    f(arrays[4])
+    assert traced[6:] == [(3,), (4,)]
