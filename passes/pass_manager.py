@@ -74,7 +74,9 @@ class PassManager:
         if cls is not None:
             return registry.instantiate(cls, spec).apply
         text = f"builtin.module({spec})"
-        if not _is_mlir_pipeline(text):
+        # A built-in we rely on, without options, needs no trial parse (each costs a scratch context, ~3 ms).
+        known = spec.name in MLIR_PASSES and not spec.options
+        if not known and not _is_mlir_pipeline(text):
             raise PipelineError(
                 f"unknown pass {spec.name!r} (or bad options {spec.options}); available: {', '.join(available())}"
             )

@@ -11,7 +11,11 @@ from jaxlib.mlir import ir as mlir
 import ir
 from ir.location import mlir_location, user_frame
 
-_state = threading.local()
+class _State(threading.local):
+    trace = None  # (a class default: a thread that never traced reads None without an AttributeError)
+
+
+_state = _State()
 
 
 class Scope:
@@ -41,7 +45,7 @@ class Trace:
 
     @contextlib.contextmanager
     def active(self) -> Iterator["Trace"]:
-        previous = getattr(_state, "trace", None)
+        previous = _state.trace
         _state.trace = self
         try:
             with self.builder.context, mlir.Location.unknown(), mlir.InsertionPoint(self.builder.block):
@@ -66,7 +70,7 @@ class Trace:
 
 
 def current_trace() -> Trace | None:
-    return getattr(_state, "trace", None)
+    return _state.trace
 
 
 @contextlib.contextmanager
