@@ -36,7 +36,8 @@ def _divide(op, x, y):
         # Truncation toward zero, as stablehlo.divide, computed wide enough that |INT_MIN| exists.
         wide = object if x.dtype.itemsize == 8 else np.int64
         xw, yw = x.astype(wide), y.astype(wide)
-        return (np.sign(xw) * np.sign(yw) * (np.abs(xw) // np.abs(yw))).astype(x.dtype)
+        # (np.asarray: arithmetic on 0-d object arrays gives a Python int)
+        return np.asarray(np.sign(xw) * np.sign(yw) * (np.abs(xw) // np.abs(yw))).astype(x.dtype)
     return np.divide(x, y)
 
 

@@ -54,3 +54,14 @@ func.func @scalars() -> tensor<f32> {
   %d = stablehlo.divide %n, %two : tensor<f32>
   return %d : tensor<f32>
 }
+
+// Scalar integer division folds, 64-bit included (computed on Python ints): -7 / 2 truncates to -3.
+// CHECK-LABEL: func.func @scalar_int_division
+// CHECK-NEXT:  %[[C:.*]] = stablehlo.constant dense<-3> : tensor<i64>
+// CHECK-NEXT:  return %[[C]]
+func.func @scalar_int_division() -> tensor<i64> {
+  %a = stablehlo.constant dense<-7> : tensor<i64>
+  %b = stablehlo.constant dense<2> : tensor<i64>
+  %d = stablehlo.divide %a, %b : tensor<i64>
+  return %d : tensor<i64>
+}
