@@ -1,4 +1,5 @@
-"""`dot_general` simplifications: transposed operands folded into the dimension numbers, and
+"""`dot_general` simplifications: transposed operands folded into the dimension numbers, a transpose
+of the result that only swaps the operands' free dims (the operands swapped instead), and
 contractions with a zero operand.
 
 Moving a transpose into the dimension numbers pairs the same elements and sums the same
@@ -61,6 +62,47 @@ class DotOfTranspose(Pattern):
         return True
 
 
+class TransposeOfDot(Pattern):
+    """transpose(dot_general(a, b)) whose permutation swaps the lhs-free and rhs-free blocks -> dot_general(b, a).
+
+    A dot_general's result lists batch dims, then lhs free dims, then rhs free dims; with the operands
+    exchanged the two free blocks trade places, and every element is the same sum over the same
+    contracting index of the same products (a*b == b*a exactly in IEEE arithmetic). Only when the dot
+    has no other use, so no work is duplicated; operand-indexed attributes (precision) swap along.
+    """
+
+    op_name = "stablehlo.transpose"
+
+    def match_and_rewrite(self, op, rewriter: Rewriter) -> bool:
+        dot = defining_op(op.operands[0])
+        if dot is None or dot.name != "stablehlo.dot_general" or len(list(dot.results[0].uses)) != 1:
+            return False
+        if "algorithm" in dot.attributes:  # (an algorithm may name its operands' types in order: leave it)
+            return False
+        numbers = _numbers(dot)
+        lhs, rhs = dot.operands
+        lhs_rank, rhs_rank = (len(ir.RankedTensorType(v.type).shape) for v in (lhs, rhs))
+        batch = len(numbers.lhs_batching_dimensions)
+        lhs_free = lhs_rank - batch - len(numbers.lhs_contracting_dimensions)
+        rhs_free = rhs_rank - batch - len(numbers.rhs_contracting_dimensions)
+        swapped = (list(range(batch)) + list(range(batch + lhs_free, batch + lhs_free + rhs_free))
+                   + list(range(batch, batch + lhs_free)))
+        if not lhs_free or not rhs_free or list(ir.DenseI64ArrayAttr(op.attributes["permutation"])) != swapped:
+            return False
+        exchanged = stablehlo.DotDimensionNumbers.get(
+            lhs_batching_dimensions=list(numbers.rhs_batching_dimensions),
+            lhs_contracting_dimensions=list(numbers.rhs_contracting_dimensions),
+            rhs_batching_dimensions=list(numbers.lhs_batching_dimensions),
+            rhs_contracting_dimensions=list(numbers.lhs_contracting_dimensions), context=op.context)
+        with rewriter.before(op):
+            new = stablehlo.DotGeneralOp(op.results[0].type, rhs, lhs, exchanged)
+            if "precision_config" in dot.attributes:
+                precision = list(ir.ArrayAttr(dot.attributes["precision_config"]))
+                new.operation.attributes["precision_config"] = ir.ArrayAttr.get(precision[::-1])
+        rewriter.replace(op, [new.result])
+        return True
+
+
 class DotWithZeroOperand(Pattern):
     """dot_general(x, 0) -> 0 (either side).
 
@@ -89,4 +131,4 @@ class DotWithZeroOperand(Pattern):
 
 
 def patterns(no_nan: bool = False) -> list[Pattern]:
-    return [DotOfTranspose(), DotWithZeroOperand(no_nan)]
+    return [DotOfTranspose(), TransposeOfDot(), DotWithZeroOperand(no_nan)]

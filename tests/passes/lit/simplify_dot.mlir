@@ -58,3 +58,23 @@ func.func @one_operand(%a: tensor<2x3xi32>) -> tensor<2x4xi32> {
   %0 = stablehlo.dot_general %a, %o, contracting_dims = [1] x [0] : (tensor<2x3xi32>, tensor<3x4xi32>) -> tensor<2x4xi32>
   return %0 : tensor<2x4xi32>
 }
+
+// A transpose that swaps the two free blocks of a dot's result is the dot with its operands swapped;
+// one that also moves a batch dim, or a dot with another use, is kept.
+// CHECK-LABEL: func.func @transpose_of_dot
+// CHECK:       %[[SWAPPED:.*]] = stablehlo.dot_general %arg1, %arg0, contracting_dims = [0] x [0] : (tensor<32x256xf32>, tensor<32x10xf32>) -> tensor<256x10xf32>
+// CHECK:       %[[D2:.*]] = stablehlo.dot_general %arg2, %arg3, batching_dims = [0] x [0], contracting_dims = [2] x [1]
+// CHECK:       %[[T2:.*]] = stablehlo.transpose %[[D2]], dims = [1, 0, 2]
+// CHECK:       %[[D3:.*]] = stablehlo.dot_general %arg0, %arg1
+// CHECK:       %[[T3:.*]] = stablehlo.transpose %[[D3]], dims = [1, 0]
+// CHECK:       return %[[SWAPPED]], %[[T2]], %[[T3]], %[[D3]]
+func.func @transpose_of_dot(%a: tensor<32x10xf32>, %b: tensor<32x256xf32>, %p: tensor<4x2x3xf32>, %q: tensor<4x3x5xf32>)
+    -> (tensor<256x10xf32>, tensor<2x4x5xf32>, tensor<256x10xf32>, tensor<10x256xf32>) {
+  %0 = stablehlo.dot_general %a, %b, contracting_dims = [0] x [0] : (tensor<32x10xf32>, tensor<32x256xf32>) -> tensor<10x256xf32>
+  %1 = stablehlo.transpose %0, dims = [1, 0] : (tensor<10x256xf32>) -> tensor<256x10xf32>
+  %2 = stablehlo.dot_general %p, %q, batching_dims = [0] x [0], contracting_dims = [2] x [1] : (tensor<4x2x3xf32>, tensor<4x3x5xf32>) -> tensor<4x2x5xf32>
+  %3 = stablehlo.transpose %2, dims = [1, 0, 2] : (tensor<4x2x5xf32>) -> tensor<2x4x5xf32>
+  %4 = stablehlo.dot_general %a, %b, contracting_dims = [0] x [0] : (tensor<32x10xf32>, tensor<32x256xf32>) -> tensor<10x256xf32>
+  %5 = stablehlo.transpose %4, dims = [1, 0] : (tensor<10x256xf32>) -> tensor<256x10xf32>
+  return %1, %3, %5, %4 : tensor<256x10xf32>, tensor<2x4x5xf32>, tensor<256x10xf32>, tensor<10x256xf32>
+}
