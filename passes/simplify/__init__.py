@@ -25,5 +25,5 @@ class Simplify:
     no_nan: bool = False
 
     def apply(self, module: ir.Module) -> None:
-        apply_patterns(module, [*zero_extent.patterns(), *algebra.patterns(), *shape.patterns(), *slicing.patterns(),
+        apply_patterns(module, [*zero_extent.patterns(), *algebra.patterns(self.no_nan), *shape.patterns(), *slicing.patterns(),
                                 *dot.patterns(self.no_nan), *reduce.patterns()], self.max_iterations)

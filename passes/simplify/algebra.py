@@ -1,14 +1,19 @@
 """Algebraic identities that keep results bit-identical.
 
 Float rules respect IEEE signed zeros and NaN: `x + 0.0` is *not* `x` (it turns -0.0
-into +0.0), but `x + (-0.0)`, `x - 0.0`, `x * 1` and `x / 1` are.
+into +0.0), but `x + (-0.0)`, `x - 0.0`, `x * 1` and `x / 1` are. `x * 0 -> 0` and
+`x - x -> 0` hold for integers; for floats only under `simplify{no-nan=true}` (inf * 0 and
+inf - inf are nan, and -3 * 0.0 is -0.0), the user's promise that no nan or inf occurs.
 """
 
 from __future__ import annotations
 
 import math
 
+import numpy as np
 from jaxlib.mlir import ir
+
+from ir import dtypes, ops
 
 from passes.rewrite import Pattern, Rewriter, defining_op, splat_value
 
@@ -110,7 +115,43 @@ class SelectOfSameValues(Pattern):
         return True
 
 
-def patterns() -> list[Pattern]:
+class MultiplyByZero(Pattern):
+    """`x * 0` -> 0: integers (and bools) always; floats under no-nan."""
+
+    op_name = "stablehlo.multiply"
+
+    def __init__(self, no_nan: bool):
+        self.no_nan = no_nan
+
+    def match_and_rewrite(self, op, rewriter: Rewriter) -> bool:
+        lhs, rhs = op.operands  # (constants were moved to the right)
+        zero = splat_value(rhs)
+        if zero is None or zero != 0 or (_is_float(lhs) and not self.no_nan):
+            return False
+        rewriter.replace(op, [rhs])  # the zero splat itself has the result's type
+        return True
+
+
+class SubtractSelf(Pattern):
+    """`x - x` -> 0: integers always; floats under no-nan."""
+
+    op_name = "stablehlo.subtract"
+
+    def __init__(self, no_nan: bool):
+        self.no_nan = no_nan
+
+    def match_and_rewrite(self, op, rewriter: Rewriter) -> bool:
+        lhs, rhs = op.operands
+        if lhs != rhs or (_is_float(lhs) and not self.no_nan):
+            return False
+        result_type = ir.RankedTensorType(op.results[0].type)
+        with rewriter.before(op):
+            zero = ops.constant(np.zeros(tuple(result_type.shape), dtypes.from_mlir(result_type.element_type)))
+        rewriter.replace(op, [zero])
+        return True
+
+
+def patterns(no_nan: bool = False) -> list[Pattern]:
     return [
         *(ConstantToTheRight(name) for name in _COMMUTATIVE),
         RightIdentity("stablehlo.add", 0, float_zero_sign=True),  # floats: only x + (-0.0)
@@ -123,4 +164,6 @@ def patterns() -> list[Pattern]:
         Involution("stablehlo.not"),
         SelectOfConstantPredicate(),
         SelectOfSameValues(),
+        MultiplyByZero(no_nan),
+        SubtractSelf(no_nan),
     ]
