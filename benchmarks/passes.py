@@ -173,14 +173,7 @@ def run_enzyme(text: str) -> tuple[str, float, int]:
 # -- XLA run time -------------------------------------------------------------------------------------
 
 def main_argument_types(text: str) -> list[tuple[tuple[int, ...], np.dtype]]:
-    module = ir.parse_module(text)
-    with module.context:
-        for op in module.body.operations:
-            if op.operation.name == "func.func" and mlir.StringAttr(op.attributes["sym_name"]).value == "main":
-                inputs = mlir.FunctionType(mlir.TypeAttr(op.attributes["function_type"]).value).inputs
-                return [(tuple(mlir.RankedTensorType(t).shape), ir.dtypes.from_mlir(mlir.RankedTensorType(t).element_type))
-                        for t in inputs]
-    raise ValueError("no func.func @main")
+    return ir.main_signatures(text)[0]
 
 
 def random_arguments(text: str, seed: int = 0) -> list[np.ndarray]:

@@ -14,7 +14,7 @@ from jaxlib.mlir import ir as mlir  # noqa: E402
 
 from ir import dtypes, ops  # noqa: E402
 from ir.context import MLIRParseError, MLIRVerificationError, make_context, parse_module, print_module, verify
-from ir.function import FunctionBuilder
+from ir.function import FunctionBuilder, main_signatures
 from ir.location import user_frame
 
 __all__ = [
@@ -22,6 +22,7 @@ __all__ = [
     "MLIRParseError",
     "MLIRVerificationError",
     "dtypes",
+    "main_signatures",
     "make_context",
     "mlir",
     "ops",

@@ -8,7 +8,7 @@ from jaxlib.mlir import ir
 from jaxlib.mlir.dialects import func
 
 from ir import dtypes
-from ir.context import make_context
+from ir.context import make_context, parse_module
 
 
 class FunctionBuilder:
@@ -52,3 +52,18 @@ class FunctionBuilder:
             inputs = [arg.type for arg in self.block.arguments]
             self.func.attributes["function_type"] = ir.TypeAttr.get(ir.FunctionType.get(inputs, [r.type for r in results]))
         return self.module
+
+
+def main_signatures(module_text: str) -> tuple[list[tuple], list[tuple]]:
+    """((shape, dtype) of each argument, of each result) of `@main` in a module's text; KeyError without one."""
+    module = parse_module(module_text)
+    with module.context:
+        for op in module.body.operations:
+            if op.operation.name == "func.func" and ir.StringAttr(op.attributes["sym_name"]).value == "main":
+                function_type = ir.FunctionType(ir.TypeAttr(op.attributes["function_type"]).value)
+                return _signatures(function_type.inputs), _signatures(function_type.results)
+    raise KeyError("the module has no func.func @main")
+
+
+def _signatures(types) -> list[tuple]:
+    return [(tuple(ir.RankedTensorType(t).shape), dtypes.from_mlir(ir.RankedTensorType(t).element_type)) for t in types]

@@ -8,7 +8,6 @@ one call runs on all of them. Compiled executables go through the persistent cac
 from __future__ import annotations
 
 import numpy as np
-from jaxlib.mlir import ir as mlir
 
 import ir
 from runtime import _jaxlib, persistent_cache
@@ -125,11 +124,7 @@ def _compile_or_load(module_text: str, platform: str, devices: tuple, options):
 
 
 def _main_result_signatures(module_text: str) -> list[tuple]:
-    module = ir.parse_module(module_text)
-    with module.context:
-        for op in module.body.operations:
-            if op.operation.name == "func.func" and mlir.StringAttr(op.attributes["sym_name"]).value == "main":
-                results = mlir.FunctionType(mlir.TypeAttr(op.attributes["function_type"]).value).results
-                return [(tuple(mlir.RankedTensorType(t).shape), ir.dtypes.from_mlir(mlir.RankedTensorType(t).element_type))
-                        for t in results]
-    raise CompileError("the module has no func.func @main")
+    try:
+        return ir.main_signatures(module_text)[1]
+    except KeyError:
+        raise CompileError("the module has no func.func @main") from None
