@@ -123,7 +123,7 @@ class FoldConstants(Pattern):
         with rewriter.before(op):
             value = ops.constant(np.array(result, order="C"))  # (ascontiguousarray would make a 0-d result 1-d)
         if value.type != op.results[0].type:
-            value.owner.erase()
+            rewriter.erase(defining_op(value))
             return False
         rewriter.replace(op, [value])
         return True
@@ -142,5 +142,9 @@ class Fold:
     max_iterations: int = 10
 
     def apply(self, module: ir.Module) -> None:
-        patterns = [FoldConstants(name, evaluate, self.max_elements) for name, evaluate in EVALUATORS.items()]
-        apply_patterns(module, patterns, self.max_iterations)
+        apply_patterns(module, patterns(self.max_elements), self.max_iterations)
+
+
+def patterns(max_elements: int = Fold.max_elements) -> list[Pattern]:
+    """One folding pattern per op NumPy evaluates exactly (`simplify` runs them too)."""
+    return [FoldConstants(name, evaluate, max_elements) for name, evaluate in EVALUATORS.items()]

@@ -1,6 +1,6 @@
 """`licm`: loop-invariant code motion out of `stablehlo.while`.
 
-Two steps per loop, innermost loops first:
+Two steps per loop (a pattern on `stablehlo.while`, so `simplify` runs it in its fixed point too):
 1. A carried value the body returns unchanged is the loop's initial value throughout:
    its uses inside the loop read the initial value directly (so they may become invariant).
 2. Pure ops of the body that read only values from outside the loop move before it,
@@ -17,7 +17,7 @@ from typing import ClassVar
 from jaxlib.mlir import ir
 
 from passes.registry import register_pass
-from passes.rewrite import EFFECTFUL, defining_op, operations
+from passes.rewrite import EFFECTFUL, Pattern, Rewriter, apply_patterns, defining_op
 
 
 def _inside(op: ir.Operation, loop: ir.Operation) -> bool:
@@ -38,26 +38,53 @@ def _defined_inside(value: ir.Value, loop: ir.Operation) -> bool:
     return _inside(owner, loop)
 
 
-def _forward_pass_through(loop: ir.Operation) -> None:
-    cond_block, body_block = loop.regions[0].blocks[0], loop.regions[1].blocks[0]
-    terminator = list(body_block.operations)[-1]
-    for index, (argument, returned) in enumerate(zip(body_block.arguments, terminator.operands)):
-        if returned == argument:
+class ForwardPassThroughCarries(Pattern):
+    """A carry the body returns unchanged: its uses in the loop read the initial value instead."""
+
+    op_name = "stablehlo.while"
+
+    def match_and_rewrite(self, loop, rewriter: Rewriter) -> bool:
+        cond_block, body_block = loop.regions[0].blocks[0], loop.regions[1].blocks[0]
+        terminator = list(body_block.operations)[-1].operation
+        changed = False
+        for index, (argument, returned) in enumerate(zip(body_block.arguments, terminator.operands)):
+            if returned != argument:
+                continue
             initial = loop.operands[index]
+            cond_argument = cond_block.arguments[index]
             # The terminator keeps returning the argument: the while's result stays well defined.
-            argument.replace_all_uses_except(initial, terminator.operation)
-            cond_block.arguments[index].replace_all_uses_with(initial)
+            if any(use.owner.operation != terminator for use in argument.uses):
+                rewriter.replace_uses(argument, initial, except_in=terminator)
+                changed = True
+            if next(iter(cond_argument.uses), None) is not None:
+                rewriter.replace_uses(cond_argument, initial)
+                changed = True
+        if changed:
+            rewriter.modified(loop)  # its body may have invariant ops now
+        return changed
 
 
-def _hoist_invariants(loop: ir.Operation) -> None:
-    body_block = loop.regions[1].blocks[0]
-    for op in list(body_block.operations)[:-1]:
-        op = op.operation
-        if op.name in EFFECTFUL or len(op.regions) > 0:
-            continue
-        if any(_defined_inside(value, loop) for value in op.operands):
-            continue
-        op.move_before(loop)
+class HoistInvariantOps(Pattern):
+    """Pure, region-free body ops that read only values from outside the loop move before it."""
+
+    op_name = "stablehlo.while"
+
+    def match_and_rewrite(self, loop, rewriter: Rewriter) -> bool:
+        body_block = loop.regions[1].blocks[0]
+        moved = False
+        for op in list(body_block.operations)[:-1]:
+            op = op.operation
+            if op.name in EFFECTFUL or len(op.regions) > 0:
+                continue
+            if any(_defined_inside(value, loop) for value in op.operands):
+                continue
+            rewriter.move_before(op, loop)
+            moved = True
+        return moved
+
+
+def patterns() -> list[Pattern]:
+    return [ForwardPassThroughCarries(), HoistInvariantOps()]
 
 
 @register_pass
@@ -66,7 +93,4 @@ class LoopInvariantCodeMotion:
     name: ClassVar[str] = "licm"
 
     def apply(self, module: ir.Module) -> None:
-        loops = [op for op in operations(module) if op.name == "stablehlo.while"]
-        for loop in reversed(loops):  # pre-order reversed: inner loops before the loops around them
-            _forward_pass_through(loop)
-            _hoist_invariants(loop)
+        apply_patterns(module, patterns())

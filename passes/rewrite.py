@@ -1,16 +1,20 @@
-"""Pattern rewriting: small `Pattern` classes matched by op name, applied to a fixed point.
+"""Pattern rewriting: small `Pattern` classes matched by op name, applied by one worklist-driven
+greedy driver until nothing matches.
 
-A pattern looks at one op and either returns False (no match, nothing touched) or
-changes the IR only through the `Rewriter` and returns True. The driver sweeps the
-module, offering each op to the patterns registered for its name, until a sweep
-changes nothing (or `max_iterations` sweeps ran). Patterns only ever replace the op
-they matched, so the ops still waiting in a sweep stay valid; ops made unused are
-left to dead-code elimination, which the driver runs after each sweep.
+A pattern looks at one op and either returns False (no match, nothing touched) or changes the
+IR only through the `Rewriter` and returns True. The driver starts with every op of the module on
+a worklist and pops them one at a time, offering each to the patterns registered for its name.
+The rewriter puts back on the worklist exactly the ops a change may let match anew: the ops it
+built, the users of a replaced op's results, and the producers of its operands (which may now be
+dead). An op popped with no use of any result and no effect is erased on the spot, so the driver
+is also dead-code elimination. When the worklist is empty no pattern matches anywhere: a fixed
+point after one visit of each op plus one per change, rather than repeated sweeps of the module.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 from collections import defaultdict
 from typing import ClassVar, Iterable, Iterator, Sequence
 
@@ -41,16 +45,66 @@ class Pattern:
 ANY_OP = "*"
 
 
+_capsule_pointer = ctypes.pythonapi.PyCapsule_GetPointer
+_capsule_pointer.restype = ctypes.c_void_p
+_capsule_pointer.argtypes = [ctypes.py_object, ctypes.c_char_p]
+_capsule_name = ctypes.pythonapi.PyCapsule_GetName
+_capsule_name.restype = ctypes.c_char_p
+_capsule_name.argtypes = [ctypes.py_object]
+
+
+def identity(op: ir.Operation) -> int:
+    """The address of the op in memory: the one key that tells two ops apart.
+
+    Not `hash(op)`: the bindings hash an op by its contents (two equal constants collide, and an
+    op's hash changes when its operands do), and each walk hands out new Python objects.
+    """
+    capsule = op._CAPIPtr
+    return _capsule_pointer(capsule, _capsule_name(capsule))
+
+
+class Worklist:
+    """Ops waiting to be visited, each at most once; the op pushed last comes out first.
+
+    Keyed by the op's `identity`, so pushing an op already waiting moves it to the top instead of
+    adding it twice. An op is forgotten before it is erased: the Python objects of erased ops (and
+    of the ops nested in them) point at freed memory.
+    """
+
+    def __init__(self, ops: Sequence[ir.Operation] = ()):
+        self._ops: dict[int, ir.Operation] = {identity(op): op for op in reversed(ops)}
+
+    def __bool__(self) -> bool:
+        return bool(self._ops)
+
+    def push(self, op: ir.Operation) -> None:
+        key = identity(op)
+        self._ops.pop(key, None)
+        self._ops[key] = op
+
+    def pop(self) -> ir.Operation:
+        return self._ops.popitem()[1]
+
+    def forget(self, op: ir.Operation) -> None:
+        """Drop op, and every op nested in its regions, from the worklist."""
+        if len(op.regions):
+            op.walk(lambda nested: (self._ops.pop(identity(nested), None), ir.WalkResult.ADVANCE)[1])
+        else:
+            self._ops.pop(identity(op), None)
+
+
 class Rewriter:
     """The only way patterns change IR: new ops go right before the matched op, at its location.
 
     A rewrite keeps what the replaced op carried beyond its semantics: new ops get its source
     location, and the new op whose results take its place gets its discardable (dialect-prefixed)
     attributes such as `mhlo.sharding` or `mhlo.frontend_attributes`, unless it has its own.
+    Every change is reported to the driver's worklist (a rewriter without one just rewrites).
     """
 
-    def __init__(self):
+    def __init__(self, worklist: Worklist | None = None):
         self.changed = False
+        self.worklist = worklist if worklist is not None else Worklist()
         self._anchor: ir.Operation | None = None  # the op the latest `before()` built in front of
         self._created: list[ir.Operation] = []  # ... and the ops it built there
 
@@ -68,6 +122,7 @@ class Rewriter:
             created = [new.operation for new in scratch.body.operations]
             for new in created:
                 new.move_before(op)
+                self.worklist.push(new)
         self._anchor, self._created = op, created
 
     def replace(self, op: ir.Operation, values: Sequence[ir.Value | None]) -> None:
@@ -81,7 +136,18 @@ class Rewriter:
         self._carry_discardable_attributes(op, values)
         for result, value in zip(op.results, values):
             if value is not None:
+                for use in result.uses:  # its users now read other values: they may match anew
+                    self.worklist.push(use.owner.operation)
                 result.replace_all_uses_with(value)
+        self.erase(op)
+
+    def erase(self, op: ir.Operation) -> None:
+        """Erase op, whose results must be unused; the producers of its operands may be dead now."""
+        for operand in op.operands:
+            producer = defining_op(operand)
+            if producer is not None:
+                self.worklist.push(producer)
+        self.worklist.forget(op)
         op.erase()
         self.changed = True
 
@@ -116,10 +182,38 @@ class Rewriter:
             for name, attr in carried.items():
                 owner.attributes[name] = attr
 
+    def replace_uses(self, value: ir.Value, new: ir.Value, *, except_in: ir.Operation | None = None) -> None:
+        """Make the uses of `value` (other than those in `except_in`) read `new` (for loop rewrites)."""
+        for use in value.uses:
+            self.worklist.push(use.owner.operation)
+        if except_in is None:
+            value.replace_all_uses_with(new)
+        else:
+            value.replace_all_uses_except(new, except_in)
+        self.changed = True
+
+    def modified(self, op: ir.Operation) -> None:
+        """Say that op changed in place (its regions, say): the driver visits it again."""
+        self.worklist.push(op)
+        self.changed = True
+
+    def move_before(self, op: ir.Operation, anchor: ir.Operation) -> None:
+        """Move op (e.g. out of a loop body) to just before `anchor`."""
+        op.move_before(anchor)
+        self.worklist.push(op)
+        parent = anchor.parent  # an enclosing loop may now find op invariant too
+        if parent is not None:
+            self.worklist.push(parent.operation)
+        self.changed = True
+
     def replace_operands(self, op: ir.Operation, values: Sequence[ir.Value]) -> None:
         """Give op new operands in place (e.g. to canonicalise their order)."""
         for index, value in enumerate(values):
+            old = defining_op(op.operands[index])
             op.operands[index] = value
+            if old is not None:
+                self.worklist.push(old)
+        self.worklist.push(op)
         self.changed = True
 
 
@@ -135,66 +229,56 @@ def operations(module: ir.Module) -> list[ir.Operation]:
     return found[1:]  # not the module itself
 
 
-def erase_dead_ops(module: ir.Module) -> bool:
-    """Erase ops without effects whose results are all unused; returns whether any went."""
-    erased = False
-    while True:
-        dead = _dead_ops(module)
-        if not dead:
-            return erased
-        for op in reversed(dead):  # users before producers
-            op.erase()
-        erased = True
-
-
-def _count_nested(op: ir.Operation) -> int:
-    count = 0
-
-    def visit(_op):
-        nonlocal count
-        count += 1
-        return ir.WalkResult.ADVANCE
-
-    op.walk(visit, ir.WalkOrder.PRE_ORDER)
-    return count - 1  # not op itself
-
-
 def unused(value: ir.Value) -> bool:
     return next(iter(value.uses), None) is None
 
 
-def _dead_ops(module: ir.Module) -> list[ir.Operation]:
-    return [op for op in operations(module)
-            if op.name not in EFFECTFUL and len(op.results) > 0 and all(unused(r) for r in op.results)]
+def is_dead(op: ir.Operation) -> bool:
+    """Whether op has results, uses none of them, and no effect: erasing it changes nothing."""
+    results = op.results
+    return len(results) > 0 and op.name not in EFFECTFUL and all(next(iter(r.uses), None) is None for r in results)
+
+
+class RewriteBudgetExceeded(RuntimeError):
+    """Patterns kept rewriting past the budget: two of them undo each other (a bug in a pass)."""
 
 
 def apply_patterns(module: ir.Module, patterns: Iterable[Pattern], max_iterations: int = 10) -> bool:
-    """Apply `patterns` until nothing matches (at most `max_iterations` sweeps); returns whether IR changed."""
+    """Apply `patterns` and erase dead ops until neither changes anything; returns whether IR changed.
+
+    `max_iterations` bounds the work: at most that many rewrites per op of the module, the cost of as
+    many full sweeps. Running past it means patterns undo each other, which is raised rather than
+    returned as a silently half-simplified module.
+    """
     by_name: dict[str, list[Pattern]] = defaultdict(list)
     for pattern in patterns:
         by_name[pattern.op_name].append(pattern)
-    changed_any = False
-    any_op = by_name.pop(ANY_OP, [])
-    for _ in range(max_iterations):
-        rewriter = Rewriter()
-        sweep = operations(module)
-        index = 0
-        while index < len(sweep):
-            op = sweep[index]
-            index += 1
-            candidates = (*by_name.get(op.name, ()), *any_op)
-            if not candidates:
-                continue
-            nested = _count_nested(op) if len(op.regions) else 0
-            for pattern in candidates:
-                if pattern.match_and_rewrite(op, rewriter):
-                    index += nested  # the ops of its regions (next in pre-order) may have gone with it
-                    break  # op is gone or changed: the next sweep looks at it again
-        changed = erase_dead_ops(module) or rewriter.changed
-        changed_any |= changed
-        if not changed:
-            break
-    return changed_any
+    any_op = tuple(by_name.pop(ANY_OP, ()))
+    table = {name: (*found, *any_op) for name, found in by_name.items()}
+    ops = operations(module)
+    worklist = Worklist(ops)
+    rewriter = Rewriter(worklist)
+    budget = max(1, max_iterations) * (len(ops) + 16)
+    while worklist:
+        op = worklist.pop()
+        if is_dead(op):
+            rewriter.erase(op)
+            continue
+        name = op.name
+        for pattern in table.get(name, any_op):
+            if pattern.match_and_rewrite(op, rewriter):
+                budget -= 1
+                if budget < 0:
+                    raise RewriteBudgetExceeded(
+                        f"more than {max_iterations} rewrites per op: the last was {type(pattern).__name__} "
+                        f"of {name}; patterns seem to undo each other")
+                break  # op is gone or changed: whatever can match it again is back on the worklist
+    return rewriter.changed
+
+
+def erase_dead_ops(module: ir.Module) -> bool:
+    """Erase ops without effects whose results are all unused (and the ops only they used); returns whether any went."""
+    return apply_patterns(module, ())
 
 
 # -- helpers patterns share ------------------------------------------------------------------

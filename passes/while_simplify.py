@@ -30,7 +30,7 @@ from jaxlib.mlir.dialects import stablehlo
 
 from ir import ops
 from passes.registry import register_pass
-from passes.rewrite import constant_value, defining_op, erase_dead_ops, operations, splat_value, unused
+from passes.rewrite import Pattern, Rewriter, apply_patterns, constant_value, defining_op, splat_value, unused
 
 TRIP_COUNT_ATTRIBUTE = "pyreactant.trip_count"  # (tracer/control_flow/loops.py writes it)
 
@@ -70,29 +70,29 @@ def _droppable(loop: ir.Operation) -> dict[int, list]:
     return drop
 
 
-def _drop_carries(loop: ir.Operation, drop: dict[int, list]) -> None:
+def _drop_carries(loop: ir.Operation, drop: dict[int, list], rewriter: Rewriter) -> None:
     keep = [i for i in range(len(loop.operands)) if i not in drop]
     cond_block, body_block = loop.regions[0].blocks[0], loop.regions[1].blocks[0]
     terminator = list(body_block.operations)[-1].operation
-    with loop.context, loop.location:
-        with ir.InsertionPoint(terminator):
-            stablehlo.ReturnOp([terminator.operands[i] for i in keep])
-        terminator.erase()
-        for cone in drop.values():  # the dropped carries' computations, users first (cones are disjoint:
-            for op in cone:          # each feeds one terminator position only)
-                op.erase()
-        for index in sorted(drop, reverse=True):
-            cond_block.erase_argument(index)
-            body_block.erase_argument(index)
-        with ir.InsertionPoint(loop):
-            smaller = stablehlo.WhileOp([loop.operands[i].type for i in keep], [loop.operands[i] for i in keep])
-        for name in list(loop.attributes):  # trip count and other discardable facts
-            smaller.attributes[name] = loop.attributes[name]
-        cond_block.append_to(smaller.cond)
-        body_block.append_to(smaller.body)
-        for new_index, old_index in enumerate(keep):
-            loop.results[old_index].replace_all_uses_with(smaller.results[new_index])
-    loop.erase()
+    with rewriter.before(terminator):
+        stablehlo.ReturnOp([terminator.operands[i] for i in keep])
+    rewriter.erase(terminator)
+    for cone in drop.values():  # the dropped carries' computations, users first (cones are disjoint:
+        for op in cone:          # each feeds one terminator position only)
+            rewriter.erase(op)
+    for index in sorted(drop, reverse=True):
+        cond_block.erase_argument(index)
+        body_block.erase_argument(index)
+    with rewriter.before(loop):
+        smaller = stablehlo.WhileOp([loop.operands[i].type for i in keep], [loop.operands[i] for i in keep])
+    for name in list(loop.attributes):  # trip count and other discardable facts
+        smaller.attributes[name] = loop.attributes[name]
+    cond_block.append_to(smaller.cond)
+    body_block.append_to(smaller.body)
+    results = [None] * len(loop.results)
+    for new_index, old_index in enumerate(keep):
+        results[old_index] = smaller.results[new_index]
+    rewriter.replace(loop, results)
 
 
 def _trip_count(loop: ir.Operation) -> int | None:
@@ -132,13 +132,13 @@ def _remap(op: ir.Operation, mapping: dict) -> None:
     op.walk(visit, ir.WalkOrder.PRE_ORDER)
 
 
-def _unroll(loop: ir.Operation, trip_count: int) -> None:
+def _unroll(loop: ir.Operation, trip_count: int, rewriter: Rewriter) -> None:
     """Replace `loop` by `trip_count` copies of its body, before it, chained through the carries."""
     body_block = loop.regions[1].blocks[0]
     body = [op.operation for op in body_block.operations]
     counters = _counters(loop)
     values = list(loop.operands)
-    with loop.context, loop.location, ir.InsertionPoint(loop):
+    with rewriter.before(loop):
         for _ in range(trip_count):
             mapping = dict(zip(body_block.arguments, values))
             for op in body[:-1]:
@@ -150,9 +150,7 @@ def _unroll(loop: ir.Operation, trip_count: int) -> None:
                 current = constant_value(values[index])
                 next_values[index] = ops.constant(_wrap(int(current) + int(step), current.dtype))
             values = next_values
-    for result, value in zip(loop.results, values):
-        result.replace_all_uses_with(value)
-    loop.erase()
+    rewriter.replace(loop, values)
 
 
 def _wrap(value: int, dtype: np.dtype) -> np.ndarray:
@@ -162,6 +160,54 @@ def _wrap(value: int, dtype: np.dtype) -> np.ndarray:
     return np.array((value + offset) % (1 << bits) - offset, dtype)
 
 
+class LoopThatNeverRuns(Pattern):
+    """A loop whose condition is the constant false: its results are its initial values."""
+
+    op_name = "stablehlo.while"
+
+    def match_and_rewrite(self, loop, rewriter: Rewriter) -> bool:
+        if not _never_runs(loop):
+            return False
+        rewriter.replace(loop, list(loop.operands))
+        return True
+
+
+class UnrollShortLoop(Pattern):
+    """A loop of a static trip count up to `threshold`: its body, repeated."""
+
+    op_name = "stablehlo.while"
+
+    def __init__(self, threshold: int):
+        self.threshold = threshold
+
+    def match_and_rewrite(self, loop, rewriter: Rewriter) -> bool:
+        trip_count = _trip_count(loop)
+        if trip_count is None or trip_count > self.threshold:
+            return False
+        _unroll(loop, trip_count, rewriter)
+        return True
+
+
+class DropUnreadCarries(Pattern):
+    """Carries nobody reads leave the loop, with the body ops that only computed them."""
+
+    op_name = "stablehlo.while"
+
+    def match_and_rewrite(self, loop, rewriter: Rewriter) -> bool:
+        drop = _droppable(loop)
+        if not drop or len(drop) == len(loop.operands):
+            return False
+        _drop_carries(loop, drop, rewriter)
+        return True
+
+
+def patterns(unroll_threshold: int = 0) -> list[Pattern]:
+    found: list[Pattern] = [LoopThatNeverRuns()]
+    if unroll_threshold > 0:
+        found.append(UnrollShortLoop(unroll_threshold))
+    return [*found, DropUnreadCarries()]
+
+
 @register_pass
 @dataclass(frozen=True)
 class WhileSimplify:
@@ -169,18 +215,4 @@ class WhileSimplify:
     unroll_threshold: int = 0
 
     def apply(self, module: ir.Module) -> None:
-        loops = [op for op in operations(module) if op.name == "stablehlo.while"]
-        for loop in reversed(loops):  # inner loops first
-            if _never_runs(loop):
-                for result, initial in zip(loop.results, loop.operands):
-                    result.replace_all_uses_with(initial)
-                loop.erase()
-                continue
-            trip_count = _trip_count(loop)
-            if trip_count is not None and trip_count <= self.unroll_threshold:
-                _unroll(loop, trip_count)
-                continue
-            drop = _droppable(loop)
-            if drop and len(drop) < len(loop.operands):
-                _drop_carries(loop, drop)
-        erase_dead_ops(module)
+        apply_patterns(module, patterns(self.unroll_threshold))

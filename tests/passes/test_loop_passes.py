@@ -50,7 +50,7 @@ def test_loop_that_never_runs_returns_its_initial_values():
     np.testing.assert_array_equal(np.asarray(compiled(x)), x)
 
 
-UNROLLING = passes.DEFAULT_PIPELINE.replace("while-simplify", "while-simplify{unroll-threshold=8}")
+UNROLLING = passes.DEFAULT_PIPELINE.replace("simplify", "simplify{unroll-threshold=8}", 1)
 
 
 def test_unrolled_loop_computes_what_the_loop_computes_bit_for_bit():
