@@ -3,7 +3,8 @@
 1. dispatch overhead of a compiled function of 1, 20 and 200 small device-resident arguments,
    ours vs jax.jit (goal: ratio <= 1.0);
 2. start-up of a fresh process whose compile comes from the persistent cache (warm) vs one that
-   compiles (cold) (goal: warm <= 10% of cold);
+   compiles (cold) (goal: warm <= 10% of cold), for a small MLP and the ResNet-style CNN of
+   benchmarks/layers.py, with jax.jit's persistent compilation cache measured the same way beside;
 3. a data-parallel MLP training step on 8 virtual CPU devices vs the same step on 1 (scaling;
    on a CPU with fewer cores than 8 this measures partitioning overhead more than speed-up);
 4. peak memory of a training step on large parameters with donation, ours (donate_argnums and
@@ -56,18 +57,48 @@ def dispatch_rows():
     return rows
 
 
+# A fresh process's first call (trace + compile or persistent-cache load + run), timed after imports and
+# setup; argv: which (ours | jax), workload (mlp | cnn), cache directory.
 CACHE_CHILD = """
-import time, numpy as np
-start = time.perf_counter()
-import tracer
-def mlp(x, *ws):
-    for w in ws:
-        x = np.tanh(x @ w) + x.mean()
-    return x.sum()
-x = np.ones((16, 64), np.float32); ws = [np.full((64, 64), 0.01, np.float32) for _ in range(24)]
-t0 = time.perf_counter()
-tracer.jit(mlp)(*[__import__('runtime').to_device(a) for a in (x, *ws)]).block_until_ready()
-print("FIRST_CALL", time.perf_counter() - t0, "PROCESS", time.perf_counter() - start)
+import sys, time
+which, workload, directory = sys.argv[1:4]
+import numpy as np
+if which == "jax":
+    import jax, jax.numpy as jnp
+    jax.config.update("jax_compilation_cache_dir", directory)
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+    jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
+else:
+    import os; os.environ["PYREACTANT_CACHE_DIR"] = directory
+    import runtime, tracer
+if workload == "mlp":
+    xp = jnp if which == "jax" else np
+    def f(x, *ws):
+        for w in ws:
+            x = xp.tanh(x @ w) + x.mean()
+        return x.sum()
+    args = (np.ones((16, 64), np.float32), *[np.full((64, 64), 0.01, np.float32) for _ in range(24)])
+else:  # the ResNet-style CNN forward of benchmarks/layers.py
+    from benchmarks import layers
+    import lux
+    model = layers.cnn()
+    ps, st = lux.setup(np.random.default_rng(0), model)
+    x = np.random.default_rng(1).standard_normal((32, 3, 32, 32), dtype=np.float32)
+    if which == "jax":
+        f, args = layers.jax_cnn, (ps, x)
+    else:
+        f, args = (lambda ps, x: lux.apply(model, x, ps, lux.testmode(st))[0]), (ps, x)
+if which == "jax":
+    args = jax.device_put(args)
+    t0 = time.perf_counter()
+    compiled = jax.jit(f).lower(*args).compile()
+else:
+    args = runtime.to_device(args)
+    t0 = time.perf_counter()
+    compiled = tracer.compile(f, *args)
+t1 = time.perf_counter()
+compiled(*args).block_until_ready()
+print("COMPILE", t1 - t0, "FIRST_CALL", time.perf_counter() - t0)
 """
 
 
@@ -79,14 +110,17 @@ def child(code: str, env_extra: dict, *argv: str) -> str:
                           check=True).stdout
 
 
-def cache_rows(rounds: int = 3):
-    cold, warm = [], []
+def cache_rows(which: str, workload: str, rounds: int = 3) -> dict[str, tuple[float, float]]:
+    """{"COMPILE" | "FIRST_CALL": (cold, warm) seconds}, medians over `rounds` pairs of fresh processes
+    on an empty cache."""
+    samples = {name: ([], []) for name in ("COMPILE", "FIRST_CALL")}
     for _ in range(rounds):
         with tempfile.TemporaryDirectory() as directory:
-            for into in (cold, warm):  # the first process fills the empty cache, the second reads it
-                out = child(CACHE_CHILD, {"PYREACTANT_CACHE_DIR": directory}).split()
-                into.append(float(out[out.index("FIRST_CALL") + 1]))
-    return statistics.median(cold), statistics.median(warm)
+            for index in (0, 1):  # the first process fills the empty cache, the second reads it
+                out = child(CACHE_CHILD, {}, which, workload, directory).split()
+                for name, (cold, warm) in samples.items():
+                    (cold, warm)[index].append(float(out[out.index(name) + 1]))
+    return {name: (statistics.median(cold), statistics.median(warm)) for name, (cold, warm) in samples.items()}
 
 
 SCALING_CHILD = """
@@ -238,10 +272,17 @@ def main(sections=("1", "2", "3", "4", "5")) -> None:
             print(f"  N={count:<4} ours {t_ours * 1e6:8.2f} us   jax.jit {t_rival * 1e6:8.2f} us   "
                   f"ratio ours/jax = {t_ours / t_rival:.2f}")
     if "2" in sections:
-        cold, warm = cache_rows()
-        print("2. first call (trace + compile or cache load + run) of a 24-layer MLP in a fresh process, median of 3")
-        print(f"  cold compile {cold * 1e3:8.1f} ms   warm persistent cache {warm * 1e3:8.1f} ms   "
-              f"ratio warm/cold = {warm / cold:.2f}")
+        print("2. a fresh process's compile (trace + passes + XLA compile, or persistent-cache load: tracer.compile vs "
+              "jax.jit(f).lower(...).compile()),\n   and its first call (compile + one run), median of 3; jax.jit with its "
+              "persistent compilation cache beside")
+        for workload, label in (("mlp", "24-layer tanh MLP"), ("cnn", "ResNet-style CNN")):
+            for which in ("ours", "jax"):
+                rows = cache_rows(which, workload)
+                line = f"  {label:<18} {which + ':':<5}"
+                for name, (cold, warm) in rows.items():
+                    line += (f" {name.lower().replace('_', ' ')}: cold {cold * 1e3:6.1f} ms warm {warm * 1e3:6.1f} ms "
+                             f"warm/cold = {warm / cold:.2f} ")
+                print(line)
     if "3" in sections:
         out = child(SCALING_CHILD, {}).split()
         one, eight = float(out[out.index("STEP") + 1]), float(out[out.index("STEP") + 2])
