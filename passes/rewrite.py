@@ -320,7 +320,9 @@ def splat_value(value: ir.Value) -> float | int | None:
 
 
 def defining_op(value: ir.Value) -> ir.Operation | None:
-    owner = value.owner
-    if isinstance(owner, ir.Block):
+    """The op whose result `value` is (None for a block argument). Patterns call this more than anything
+    else, so it asks forgiveness rather than permission: ops (and op views) have `.operation`, blocks not."""
+    try:
+        return value.owner.operation
+    except AttributeError:
         return None
-    return owner.operation if hasattr(owner, "operation") else owner
