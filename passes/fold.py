@@ -1,27 +1,42 @@
 """`fold`: evaluate ops whose operands are all constants, at compile time, with NumPy.
 
 Only ops whose NumPy evaluation is bit-identical to StableHLO's are folded: exact IEEE
-arithmetic (+ - * /), negate/abs, max/min (NaN-propagating in both), comparisons,
-select, bitwise ops on integers, conversions that stay in range, and pure data
-movement. Transcendentals (exp, tanh ...) are left to XLA, whose rounding may differ
-in the last place. Bool and bfloat16 constants, which NumPy cannot read back from
-MLIR attributes, are not folded. Results above `max-elements` stay unfolded unless
+arithmetic (+ - * /), negate/abs, max/min (IEEE: NaN-propagating, +0.0 above -0.0),
+comparisons, select, bitwise and logical ops on integers and i1, conversions that stay in
+range, and pure data movement (reshape, transpose, broadcast, slice, concatenate, pad,
+reverse). Reductions with a one-op body fold too; a float sum or product is computed in
+one fixed order (see `_reduce`). Transcendentals (exp, tanh ...) are left to XLA, whose
+rounding may differ in the last place. bfloat16 constants, which NumPy cannot read back
+from MLIR attributes, are not folded. Results above `max-elements` stay unfolded unless
 they are splats (stored as one element however large).
+
+An iota is never folded on its own: it is one op holding no data, and its constant is a
+table of every element, so the module only grows. It is read as a value by an op that also
+reads a constant, or whose result is a splat (`iota + c`, `compare(iota, c)`, a concatenate
+of an iota and constant indices): that op then folds and the iota goes dead, so a chain that
+computes a constant (gather indices, a mask, a sum) collapses to it.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, ClassVar
+from typing import ClassVar
 
 import numpy as np
 from jaxlib.mlir import ir
 
+from ir import dtypes, ops
 from ir.dtypes import is_floating
-from ir import ops
 from passes.registry import register_pass
-from passes.rewrite import Pattern, Rewriter, apply_patterns, constant_value, defining_op
+from passes.rewrite import (
+    Pattern,
+    Rewriter,
+    apply_patterns,
+    constant_value,
+    defining_op,
+)
 
 
 def _i64s(op, name: str) -> list[int]:
@@ -41,19 +56,45 @@ def _divide(op, x, y):
     return np.divide(x, y)
 
 
+def _extremum(largest: bool) -> Callable:
+    """IEEE-754 maximum (minimum): NaN wins, and +0.0 is above -0.0 (NumPy returns either zero)."""
+    pick = np.maximum if largest else np.minimum
+
+    def extremum(x, y):
+        result = pick(x, y)
+        if not is_floating(result.dtype):
+            return result
+        both_zero = (x == 0) & (y == 0)
+        negative = np.signbit(x) & np.signbit(y) if largest else np.signbit(x) | np.signbit(y)
+        return np.where(both_zero, np.where(negative, -0.0, 0.0).astype(result.dtype), result)
+
+    return extremum
+
+
+_maximum, _minimum = _extremum(True), _extremum(False)
+
 _DIRECTIONS = {"EQ": np.equal, "NE": np.not_equal, "LT": np.less, "LE": np.less_equal,
                "GT": np.greater, "GE": np.greater_equal}
 
 
+def _enum(attr: ir.Attribute) -> str:
+    return str(attr).split()[-1].rstrip(">")  # `#stablehlo<comparison_direction LT>` -> LT
+
+
 def _compare(op, x, y):
-    direction = str(op.attributes["comparison_direction"]).split()[-1].rstrip(">")
-    return _DIRECTIONS[direction](x, y)
+    compare_type = op.attributes.get("compare_type")
+    kind = _enum(compare_type) if compare_type is not None else None
+    if kind == "TOTALORDER":
+        return None  # orders -0.0 below +0.0 and NaNs by sign: not NumPy's comparisons
+    if kind in ("SIGNED", "UNSIGNED") and x.dtype.kind in "iu":
+        # The attribute, not the element type, says how signless bits compare.
+        as_type = np.dtype(f"{'i' if kind == 'SIGNED' else 'u'}{x.dtype.itemsize}")
+        x, y = x.view(as_type), y.view(as_type)
+    return _DIRECTIONS[_enum(op.attributes["comparison_direction"])](x, y)
 
 
 def _convert(op, x):
     target = ir.RankedTensorType(op.results[0].type).element_type
-    from ir import dtypes
-
     dtype = dtypes.from_mlir(target)
     if np.issubdtype(dtype, np.integer) and is_floating(x.dtype):
         info = np.iinfo(dtype)
@@ -71,12 +112,112 @@ def _broadcast(op, x):
     return np.broadcast_to(expanded, shape)
 
 
+def _slice(op, x):
+    bounds = zip(_i64s(op, "start_indices"), _i64s(op, "limit_indices"), _i64s(op, "strides"))
+    return x[tuple(slice(start, limit, stride) for start, limit, stride in bounds)]
+
+
+def _concatenate(op, *xs):
+    return np.concatenate(xs, axis=ir.IntegerAttr(op.attributes["dimension"]).value)
+
+
+def _pad(op, x, padding_value):
+    low, high, interior = (_i64s(op, name) for name in ("edge_padding_low", "edge_padding_high", "interior_padding"))
+    # Interior and positive edge padding first; negative edges then cut from the padded array.
+    spread = [n + max(n - 1, 0) * gap for n, gap in zip(x.shape, interior)]
+    padded = np.full([max(lo, 0) + n + max(hi, 0) for lo, n, hi in zip(low, spread, high)], padding_value, x.dtype)
+    padded[tuple(slice(max(lo, 0), max(lo, 0) + n, gap + 1) for lo, n, gap in zip(low, spread, interior))] = x
+    return padded[tuple(slice(max(-lo, 0), size - max(-hi, 0)) for lo, hi, size in zip(low, high, padded.shape))]
+
+
+def _reverse(op, x):
+    dims = _i64s(op, "dimensions")
+    return np.flip(x, axis=tuple(dims)) if dims else x
+
+
+def _select(op, predicate, on_true, on_false):
+    return np.where(predicate, on_true, on_false)  # (a 0-d predicate picks a whole operand, as in the spec)
+
+
+# The combining ops a reduce body may hold, as NumPy ufuncs over the element type. For i1,
+# add is `or` and multiply is `and`, as in NumPy's bool arithmetic.
+_REDUCERS: dict[str, np.ufunc] = {
+    "stablehlo.add": np.add, "stablehlo.multiply": np.multiply, "stablehlo.maximum": np.maximum,
+    "stablehlo.minimum": np.minimum, "stablehlo.and": np.bitwise_and, "stablehlo.or": np.bitwise_or,
+}
+
+
+def _reducer(op) -> str | None:
+    """The op name of a reduce body that only combines its two arguments with one op, else None."""
+    block = op.regions[0].blocks[0]
+    body = [nested.operation for nested in block.operations]
+    if len(body) != 2 or body[0].name not in _REDUCERS or body[1].name != "stablehlo.return":
+        return None
+    combine, returned = body
+    a, b = block.arguments
+    if list(combine.operands) not in ([a, b], [b, a]):
+        return None
+    if len(returned.operands) != 1 or returned.operands[0] != combine.results[0]:
+        return None
+    return body[0].name
+
+
+def _is_identity(name: str, init: np.ndarray) -> bool:
+    if name == "stablehlo.add":
+        return bool(init == 0)  # (-0.0 or +0.0: adding either once or many times gives the same sum)
+    if name == "stablehlo.multiply":
+        return bool(init == 1)
+    return True  # max, min, and, or are idempotent: how often the init enters cannot matter
+
+
+# A reduce folds by laying its input out in the reduction's order, a copy as large as the input:
+# bounded, since a splat input (stored as one element) can stand for any size.
+_MAX_REDUCED_ELEMENTS = 1 << 20
+
+
+def _reduce(op, *operands):
+    """A reduce whose body is one of `_REDUCERS` on its two arguments, of one input.
+
+    Integer and i1 results are exact whatever the order. For float add and multiply the spec
+    leaves the order to the implementation; we fold in one fixed order, the reference
+    interpreter's: the init value first, then the elements in row-major order of the reduced
+    dims, one at a time (XLA may sum in another order, and so differ in the last bits). An
+    add or multiply whose init is not its identity is left alone: XLA may apply the init more
+    than once.
+    """
+    if len(operands) != 2:
+        return None  # variadic reduces (argmax ...) stay
+    name = _reducer(op)
+    if name is None:
+        return None
+    x, init = operands
+    if not _is_identity(name, init) or x.size > _MAX_REDUCED_ELEMENTS:
+        return None
+    dims = sorted(_i64s(op, "dimensions"))
+    kept = [d for d in range(x.ndim) if d not in dims]
+    kept_shape = [x.shape[d] for d in kept]
+    rows = np.transpose(x, kept + dims).reshape(kept_shape + [math.prod(x.shape[d] for d in dims)])
+    rows = np.concatenate([np.broadcast_to(init, kept_shape + [1]).astype(x.dtype), rows], axis=-1)
+    ufunc = _REDUCERS[name]
+    if name in ("stablehlo.add", "stablehlo.multiply"):
+        return ufunc.accumulate(rows, axis=-1, dtype=x.dtype)[..., -1]  # accumulate: strictly left to right
+    result = ufunc.reduce(rows, axis=-1)
+    if is_floating(x.dtype) and name in ("stablehlo.maximum", "stablehlo.minimum"):
+        # A zero result is +0.0 for max when any +0.0 took part, -0.0 for min when any -0.0 did.
+        zero_sign = np.signbit(rows) if name == "stablehlo.minimum" else ~np.signbit(rows)
+        present = ((rows == 0) & zero_sign).any(axis=-1)
+        signed = np.where(present == (name == "stablehlo.minimum"), -0.0, 0.0).astype(x.dtype)
+        result = np.where(result == 0, signed, result)
+    return result
+
+
 def _elementwise(fn: Callable) -> Callable:
     return lambda op, *xs: fn(*xs)
 
 
 def _bitwise(fn: Callable) -> Callable:
-    return lambda op, *xs: fn(*xs) if np.issubdtype(xs[0].dtype, np.integer) else None
+    """Bitwise on integers, logical on i1 (NumPy's bool `&`, `|`, `^`, `~` are the logical ops)."""
+    return lambda op, *xs: fn(*xs) if np.issubdtype(xs[0].dtype, np.integer) or xs[0].dtype == np.bool_ else None
 
 
 # op name -> evaluate(op, *operand arrays) -> result array (None: do not fold this instance)
@@ -87,39 +228,81 @@ EVALUATORS: dict[str, Callable] = {
     "stablehlo.divide": _divide,
     "stablehlo.negate": _elementwise(np.negative),
     "stablehlo.abs": _elementwise(np.abs),
-    "stablehlo.maximum": _elementwise(np.maximum),
-    "stablehlo.minimum": _elementwise(np.minimum),
+    "stablehlo.maximum": _elementwise(_maximum),
+    "stablehlo.minimum": _elementwise(_minimum),
     "stablehlo.and": _bitwise(np.bitwise_and),
     "stablehlo.or": _bitwise(np.bitwise_or),
     "stablehlo.xor": _bitwise(np.bitwise_xor),
     "stablehlo.not": _bitwise(np.invert),
     "stablehlo.compare": _compare,
+    "stablehlo.select": _select,
     "stablehlo.convert": _convert,
     "stablehlo.broadcast_in_dim": _broadcast,
     "stablehlo.reshape": lambda op, x: x.reshape(tuple(ir.RankedTensorType(op.results[0].type).shape)),
     "stablehlo.transpose": lambda op, x: np.transpose(x, _i64s(op, "permutation")),
+    "stablehlo.slice": _slice,
+    "stablehlo.concatenate": _concatenate,
+    "stablehlo.pad": _pad,
+    "stablehlo.reverse": _reverse,
+    "stablehlo.reduce": _reduce,
 }
 
 
+def iota_value(value: ir.Value, max_elements: int) -> np.ndarray | None:
+    """The elements of a `stablehlo.iota` result, when it has at most max_elements and NumPy counts exactly."""
+    owner = defining_op(value)
+    if owner is None or owner.name != "stablehlo.iota":
+        return None
+    tensor = ir.RankedTensorType(value.type)
+    shape = tuple(tensor.shape)
+    if math.prod(shape) > max_elements:
+        return None
+    try:
+        dtype = dtypes.from_mlir(tensor.element_type)
+    except TypeError:
+        return None
+    dim = ir.IntegerAttr(owner.attributes["iota_dimension"]).value
+    if dtype == np.bool_ or dtype.kind == "V":
+        return None  # (an i1 or bfloat16 iota: not worth its own rules)
+    if dtype.kind == "f" and shape[dim] > 2 ** (np.finfo(dtype).nmant + 1):
+        return None  # counts past the float's exact integers round
+    counts = np.arange(shape[dim], dtype=dtype).reshape([-1 if d == dim else 1 for d in range(len(shape))])
+    return np.broadcast_to(counts, shape)
+
+
+_FOLDABLE_PRODUCERS = frozenset({"stablehlo.constant", "stablehlo.iota"})
+
+
 class FoldConstants(Pattern):
+    """One op of `EVALUATORS` whose operands are all constants (or small iotas) becomes a constant."""
+
     def __init__(self, op_name: str, evaluate: Callable, max_elements: int):
         self.op_name = op_name
         self.evaluate = evaluate
         self.max_elements = max_elements
 
     def match_and_rewrite(self, op, rewriter: Rewriter) -> bool:
-        if any(defining_op(v) is None or defining_op(v).name != "stablehlo.constant" for v in op.operands):
-            return False
-        operands = [constant_value(v) for v in op.operands]
+        producers = []
+        for value in op.operands:  # (a loop that stops at the first operand that is not a constant)
+            producer = defining_op(value)
+            if producer is None or producer.name not in _FOLDABLE_PRODUCERS:
+                return False
+            producers.append(producer)
+        operands = [constant_value(v) if p.name == "stablehlo.constant" else iota_value(v, self.max_elements)
+                    for v, p in zip(op.operands, producers)]
         if any(x is None for x in operands):
             return False
         result_type = ir.RankedTensorType(op.results[0].type)
-        if math.prod(result_type.shape) > self.max_elements and not all(_is_splat(x) for x in operands):
+        large = math.prod(result_type.shape) > self.max_elements
+        if large and not all(_is_splat(x) for x in operands):
             return False
         with np.errstate(all="ignore"):
             result = self.evaluate(op, *operands)
         if result is None:
             return False
+        result = np.asarray(result)
+        if (large or all(p.name == "stablehlo.iota" for p in producers)) and not _is_splat(result):
+            return False  # splat operands can still give a large table (pad, concatenate); iotas alone stay iotas
         with rewriter.before(op):
             value = ops.constant(np.array(result, order="C"))  # (ascontiguousarray would make a 0-d result 1-d)
         if value.type != op.results[0].type:

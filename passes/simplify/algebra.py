@@ -4,6 +4,11 @@ Float rules respect IEEE signed zeros and NaN: `x + 0.0` is *not* `x` (it turns 
 into +0.0), but `x + (-0.0)`, `x - 0.0`, `x * 1` and `x / 1` are. `x * 0 -> 0` and
 `x - x -> 0` hold for integers; for floats only under `simplify{no-nan=true}` (inf * 0 and
 inf - inf are nan, and -3 * 0.0 is -0.0), the user's promise that no nan or inf occurs.
+
+Bitwise identities (integers and i1, the only types and/or/xor take): `x & ~0`, `x | 0`,
+`x ^ 0`, `x & x` and `x | x` are x; `x & 0` and `x | ~0` are the constant; `x ^ x` is 0.
+Compares keep a constant on the right (the direction mirrored), and a select on `not p`
+swaps its branches instead.
 """
 
 from __future__ import annotations
@@ -12,9 +17,9 @@ import math
 
 import numpy as np
 from jaxlib.mlir import ir
+from jaxlib.mlir.dialects import stablehlo
 
 from ir import dtypes, ops
-
 from passes.rewrite import Pattern, Rewriter, defining_op, splat_value
 
 _COMMUTATIVE = ("stablehlo.add", "stablehlo.multiply", "stablehlo.maximum", "stablehlo.minimum",
@@ -45,7 +50,7 @@ class ConstantToTheRight(Pattern):
     def match_and_rewrite(self, op, rewriter: Rewriter) -> bool:
         lhs, rhs = op.operands
         lhs_op, rhs_op = defining_op(lhs), defining_op(rhs)
-        is_constant = lambda o: o is not None and o.name == "stablehlo.constant"  # noqa: E731
+        is_constant = lambda o: o is not None and o.name == "stablehlo.constant"
         if not is_constant(lhs_op) or is_constant(rhs_op):
             return False
         rewriter.replace_operands(op, [rhs, lhs])
@@ -115,6 +120,114 @@ class SelectOfSameValues(Pattern):
         return True
 
 
+class SelectOfNotPredicate(Pattern):
+    """`select(not p, a, b)` -> `select(p, b, a)`: the not goes (for i1, `not` is logical)."""
+
+    op_name = "stablehlo.select"
+
+    def match_and_rewrite(self, op, rewriter: Rewriter) -> bool:
+        predicate, on_true, on_false = op.operands
+        inverted = defining_op(predicate)
+        if inverted is None or inverted.name != "stablehlo.not":
+            return False
+        rewriter.replace_operands(op, [inverted.operands[0], on_false, on_true])
+        return True
+
+
+_MIRRORED = {"EQ": "EQ", "NE": "NE", "LT": "GT", "GT": "LT", "LE": "GE", "GE": "LE"}
+
+
+class CompareConstantToTheRight(Pattern):
+    """`compare(c, x, LT)` -> `compare(x, c, GT)`: a < b is b > a, for every compare type and NaN too."""
+
+    op_name = "stablehlo.compare"
+
+    def match_and_rewrite(self, op, rewriter: Rewriter) -> bool:
+        lhs, rhs = op.operands
+        if not _is_constant(lhs) or _is_constant(rhs):
+            return False
+        direction = stablehlo.ComparisonDirectionAttr(op.attributes["comparison_direction"]).value
+        compare_type = op.attributes.get("compare_type")
+        with rewriter.before(op):
+            mirrored = stablehlo.CompareOp(rhs, lhs, stablehlo.ComparisonDirectionAttr.get(_MIRRORED[direction]),
+                                           compare_type=compare_type).result
+        rewriter.replace(op, [mirrored])
+        return True
+
+
+def _is_constant(value: ir.Value) -> bool:
+    owner = defining_op(value)
+    return owner is not None and owner.name == "stablehlo.constant"
+
+
+def _is_all_ones(value: ir.Value) -> bool:
+    """Whether value is a splat with every bit set (-1, the unsigned maximum, or true)."""
+    splat = splat_value(value)
+    element_type = ir.RankedTensorType(value.type).element_type
+    if splat is None or not isinstance(element_type, ir.IntegerType):
+        return False
+    mask = (1 << ir.IntegerType(element_type).width) - 1
+    return int(splat) & mask == mask
+
+
+class AndWithAllOnes(Pattern):
+    """`x & ~0` -> x (for i1: `x and true`)."""
+
+    op_name = "stablehlo.and"
+
+    def match_and_rewrite(self, op, rewriter: Rewriter) -> bool:
+        lhs, rhs = op.operands
+        if not _is_all_ones(rhs):
+            return False
+        rewriter.replace(op, [lhs])
+        return True
+
+
+class AbsorbingBitwiseConstant(Pattern):
+    """`x & 0` -> 0 and `x | ~0` -> ~0: the constant decides every bit."""
+
+    def __init__(self, op_name: str):
+        self.op_name = op_name
+
+    def match_and_rewrite(self, op, rewriter: Rewriter) -> bool:
+        rhs = op.operands[1]
+        absorbs = _is_all_ones(rhs) if self.op_name == "stablehlo.or" else splat_value(rhs) == 0
+        if not absorbs or rhs.type != op.results[0].type:
+            return False
+        rewriter.replace(op, [rhs])
+        return True
+
+
+class IdempotentOfSelf(Pattern):
+    """`x & x` -> x, `x | x` -> x."""
+
+    def __init__(self, op_name: str):
+        self.op_name = op_name
+
+    def match_and_rewrite(self, op, rewriter: Rewriter) -> bool:
+        lhs, rhs = op.operands
+        if lhs != rhs:
+            return False
+        rewriter.replace(op, [lhs])
+        return True
+
+
+class XorSelf(Pattern):
+    """`x ^ x` -> 0 (integers and i1: xor takes no floats)."""
+
+    op_name = "stablehlo.xor"
+
+    def match_and_rewrite(self, op, rewriter: Rewriter) -> bool:
+        lhs, rhs = op.operands
+        if lhs != rhs:
+            return False
+        result_type = ir.RankedTensorType(op.results[0].type)
+        with rewriter.before(op):
+            zero = ops.constant(np.zeros(tuple(result_type.shape), dtypes.from_mlir(result_type.element_type)))
+        rewriter.replace(op, [zero])
+        return True
+
+
 class MultiplyByZero(Pattern):
     """`x * 0` -> 0: integers (and bools) always; floats under no-nan."""
 
@@ -160,10 +273,18 @@ def patterns(no_nan: bool = False) -> list[Pattern]:
         RightIdentity("stablehlo.divide", 1),
         RightIdentity("stablehlo.or", 0, floats=False),
         RightIdentity("stablehlo.xor", 0, floats=False),
+        AndWithAllOnes(),
+        AbsorbingBitwiseConstant("stablehlo.and"),
+        AbsorbingBitwiseConstant("stablehlo.or"),
+        IdempotentOfSelf("stablehlo.and"),
+        IdempotentOfSelf("stablehlo.or"),
+        XorSelf(),
         Involution("stablehlo.negate"),
         Involution("stablehlo.not"),
         SelectOfConstantPredicate(),
         SelectOfSameValues(),
+        SelectOfNotPredicate(),
+        CompareConstantToTheRight(),
         MultiplyByZero(no_nan),
         SubtractSelf(no_nan),
     ]

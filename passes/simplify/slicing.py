@@ -1,16 +1,20 @@
 """Simplifications of slicing and joining: slice of slice, slice of concatenate, concatenate
-flattening and trivial concatenates, dynamic slices at constant positions, full-cover dynamic
-updates, and transposes that only move size-1 dims (a reshape).
+flattening and trivial concatenates, dynamic slices and gathers at constant positions, dynamic
+updates that change nothing or everything, scatters of one in-bounds window, and transposes
+that only move size-1 dims (a reshape).
 
 All are exact: they move the same elements, so results are bit-identical.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from jaxlib.mlir import ir
 from jaxlib.mlir.dialects import stablehlo
 
+from ir import ops
 from passes.rewrite import Pattern, Rewriter, constant_value, defining_op
 
 
@@ -133,6 +137,156 @@ class DynamicUpdateCoveringEverything(Pattern):
         return True
 
 
+class DynamicUpdateOfNothing(Pattern):
+    """An update with no elements writes nothing: the operand (whatever the clamped starts)."""
+
+    op_name = "stablehlo.dynamic_update_slice"
+
+    def match_and_rewrite(self, op, rewriter: Rewriter) -> bool:
+        if 0 not in _shape(op.operands[1]):
+            return False
+        rewriter.replace(op, [op.operands[0]])
+        return True
+
+
+class DynamicUpdateWithItsOwnSlice(Pattern):
+    """`dynamic_update_slice(x, dynamic_slice(x, i...), i...)` writes back what it read: x.
+
+    Both clamp the starts into `shape - size` with the same sizes, so they touch the same box.
+    """
+
+    op_name = "stablehlo.dynamic_update_slice"
+
+    def match_and_rewrite(self, op, rewriter: Rewriter) -> bool:
+        operand, update, *starts = op.operands
+        read = defining_op(update)
+        if read is None or read.name != "stablehlo.dynamic_slice" or read.operands[0] != operand:
+            return False
+        if not all(_same_index(a, b) for a, b in zip(list(read.operands)[1:], starts)):
+            return False
+        rewriter.replace(op, [operand])
+        return True
+
+
+def _same_index(a: ir.Value, b: ir.Value) -> bool:
+    if a == b:
+        return True
+    x, y = constant_value(a), constant_value(b)
+    return x is not None and y is not None and int(x) == int(y)
+
+
+def _index_vector(indices: np.ndarray, index_vector_dim: int) -> list[int] | None:
+    """The one index vector of a gather's or scatter's indices, or None when they hold several."""
+    if index_vector_dim == indices.ndim:  # an implicit trailing dim of size 1
+        indices = indices[..., None]
+    if math.prod(n for d, n in enumerate(indices.shape) if d != index_vector_dim) != 1:
+        return None
+    return [int(v) for v in indices.reshape(-1)]
+
+
+class GatherAtConstantPosition(Pattern):
+    """A gather of one window at a constant position is a slice (and a reshape, for collapsed dims).
+
+    With one index vector the result is the `slice_sizes` box at the start the vector gives, with
+    its collapsed dims (size 1) dropped and the size-1 batch dims inserted, in the operand's order
+    (offset dims are sorted), so a reshape of the slice. Batching dims then have size 1 and index 0:
+    like collapsed dims at start 0. Starts clamp into `shape - slice_sizes`, as a gather's do.
+    """
+
+    op_name = "stablehlo.gather"
+
+    def match_and_rewrite(self, op, rewriter: Rewriter) -> bool:
+        operand, indices = op.operands
+        numbers = stablehlo.GatherDimensionNumbers(op.attributes["dimension_numbers"])
+        values = constant_value(indices)
+        if values is None:
+            return False
+        vector = _index_vector(values, numbers.index_vector_dim)
+        if vector is None:
+            return False
+        shape, sizes = _shape(operand), _i64s(op, "slice_sizes")
+        starts = [0] * len(shape)
+        for position, dim in zip(vector, numbers.start_index_map):
+            starts[dim] = min(max(position, 0), shape[dim] - sizes[dim])
+        result_type = op.results[0].type
+        if math.prod(sizes) != math.prod(_shape(op.results[0])):
+            return False
+        with rewriter.before(op):
+            box = ops.slice(operand, starts, [s + n for s, n in zip(starts, sizes)], [1] * len(shape))
+            if box.type != result_type:
+                box = stablehlo.ReshapeOp(result_type, box).result
+        rewriter.replace(op, [box])
+        return True
+
+
+def _overwrites(op: ir.Operation) -> bool:
+    """Whether a scatter's update computation returns the update: `^bb0(%current, %update): return %update`."""
+    block = op.regions[0].blocks[0]
+    body = [nested.operation for nested in block.operations]
+    return (len(block.arguments) == 2 and len(body) == 1 and body[0].name == "stablehlo.return"
+            and len(body[0].operands) == 1 and body[0].operands[0] == block.arguments[1])
+
+
+class ScatterOfOneWindow(Pattern):
+    """A scatter that overwrites one window at a constant, in-bounds position is a dynamic_update_slice.
+
+    With one index vector the updates are one window, in the operand's dim order (update_window_dims
+    are sorted; inserted and batching dims, the latter then of size 1 and index 0, are left out of it),
+    so a reshape of them is the update. A single window writes each element once, so the order of
+    updates (and the unique/sorted flags) cannot matter.
+
+    Legal only in bounds: a scatter drops out-of-bounds updates while dynamic_update_slice clamps its
+    start and writes them elsewhere.
+    """
+
+    op_name = "stablehlo.scatter"
+
+    def match_and_rewrite(self, op, rewriter: Rewriter) -> bool:
+        if len(op.operands) != 3 or not _overwrites(op):
+            return False
+        operand, indices, updates = op.operands
+        numbers = stablehlo.ScatterDimensionNumbers(op.attributes["scatter_dimension_numbers"])
+        values = constant_value(indices)
+        if values is None:
+            return False
+        vector = _index_vector(values, numbers.index_vector_dim)
+        if vector is None:
+            return False
+        shape, update_shape = _shape(operand), _shape(updates)
+        window_sizes = iter(update_shape[d] for d in numbers.update_window_dims)
+        outside = set(numbers.inserted_window_dims) | set(numbers.input_batching_dims)
+        window = [1 if d in outside else next(window_sizes) for d in range(len(shape))]
+        if math.prod(window) != math.prod(update_shape):
+            return False
+        starts = [0] * len(shape)
+        for position, dim in zip(vector, numbers.scattered_dims_to_operand_dims):
+            starts[dim] = position
+        if any(start < 0 or start + size > n for start, size, n in zip(starts, window, shape)):
+            return False
+        with rewriter.before(op):
+            if window != update_shape:
+                element_type = ir.RankedTensorType(updates.type).element_type
+                updates = stablehlo.ReshapeOp(ir.RankedTensorType.get(window, element_type), updates).result
+            positions = [ops.constant(np.array(start, values.dtype)) for start in starts]
+            written = stablehlo.DynamicUpdateSliceOp(operand, updates, positions).result
+        rewriter.replace(op, [written])
+        return True
+
+
+class ScatterOfNothing(Pattern):
+    """A scatter with no update elements never calls its update computation: its inputs."""
+
+    op_name = "stablehlo.scatter"
+
+    def match_and_rewrite(self, op, rewriter: Rewriter) -> bool:
+        inputs = len(op.results)
+        updates = list(op.operands)[inputs + 1:]
+        if not all(0 in _shape(u) for u in updates) or any(0 in _shape(r) for r in op.results):
+            return False  # (an empty result is zero_extent's)
+        rewriter.replace(op, list(op.operands)[:inputs])
+        return True
+
+
 class TransposeOfUnitDims(Pattern):
     """A transpose that keeps the non-unit dims in order only moves size-1 dims: a reshape."""
 
@@ -151,4 +305,5 @@ class TransposeOfUnitDims(Pattern):
 
 def patterns() -> list[Pattern]:
     return [SliceOfSlice(), SliceOfConcatenate(), ConcatenateSimplification(), DynamicSliceAtConstantPosition(),
-            DynamicUpdateCoveringEverything(), TransposeOfUnitDims()]
+            DynamicUpdateCoveringEverything(), DynamicUpdateOfNothing(), DynamicUpdateWithItsOwnSlice(),
+            GatherAtConstantPosition(), ScatterOfOneWindow(), ScatterOfNothing(), TransposeOfUnitDims()]

@@ -96,7 +96,9 @@ def test_compare_fold_matches_the_reference_interpreter(direction, x, y):
 
 def test_every_evaluator_is_covered_here_or_in_the_lit_tests():
     covered = {f"stablehlo.{n}" for n in BINARY + UNARY} | {
-        "stablehlo.compare", "stablehlo.convert", "stablehlo.broadcast_in_dim", "stablehlo.reshape", "stablehlo.transpose"}
+        "stablehlo.compare", "stablehlo.convert", "stablehlo.broadcast_in_dim", "stablehlo.reshape", "stablehlo.transpose",
+        "stablehlo.select", "stablehlo.slice", "stablehlo.concatenate", "stablehlo.pad", "stablehlo.reverse",
+        "stablehlo.reduce"}
     assert set(EVALUATORS) <= covered
 
 
@@ -112,3 +114,150 @@ def test_data_movement_folds_match_the_reference_interpreter():
     assert _ops_after_fold(text) == ["stablehlo.constant", "func.return"]
     np.testing.assert_array_equal(_run(str(passes.run(text, "fold"))), _run(text))
     np.testing.assert_array_equal(_run(text), np.broadcast_to(x.reshape(2, 3).T[:, :, None], (3, 2, 4)))
+
+
+# -- ops of any shape and of f32, i32 or i1 ------------------------------------------------------
+
+_SHORT = {np.dtype(np.float32): "f32", np.dtype(np.int32): "i32", np.dtype(np.bool_): "i1"}
+
+
+def _type(array: np.ndarray) -> str:
+    return f"tensor<{''.join(f'{n}x' for n in array.shape)}{_SHORT[array.dtype]}>"
+
+
+def _nested(array: np.ndarray) -> str:
+    """MLIR text of an array's elements, nested by dims (floats as bit patterns: nan, inf, -0.0 exact)."""
+    if array.ndim:
+        return "[" + ", ".join(_nested(row) for row in array) + "]"
+    if array.dtype == np.float32:
+        return f"0x{int(array.view(np.uint32)):08X}"
+    if array.dtype == np.bool_:
+        return "true" if array else "false"
+    return str(int(array))
+
+
+def _constants_module(op_text: str, operands: list[np.ndarray], result_type: str) -> str:
+    lines = [f"  %c{i} = stablehlo.constant dense<{_nested(a) if a.size else ''}> : {_type(a)}" for i, a in enumerate(operands)]
+    return (f"func.func @main() -> {result_type} {{\n" + "\n".join(lines) + f"\n  %r = {op_text}\n"
+            f"  return %r : {result_type}\n}}")
+
+
+def _assert_same_bits(actual: np.ndarray, expected: np.ndarray) -> None:
+    """Equal values, nan where nan, and the same sign on every zero."""
+    assert actual.shape == expected.shape and actual.dtype == expected.dtype
+    np.testing.assert_array_equal(actual, expected)
+    if actual.dtype.kind == "f":
+        np.testing.assert_array_equal(np.signbit(actual) | np.isnan(actual), np.signbit(expected) | np.isnan(expected))
+
+
+def _check_folds(text: str) -> None:
+    """text's @main folds to a constant, and the constant is what the interpreter computes unfolded."""
+    assert _ops_after_fold(text) == ["stablehlo.constant", "func.return"], str(passes.run(text, "fold"))
+    _assert_same_bits(_run(str(passes.run(text, "fold"))), _run(text))
+
+
+floats = st.sampled_from([0.0, -0.0, 1.0, -2.5, 3.0, 1e8, -1e8, 1e30, np.inf, -np.inf, np.nan, 7.25])
+ints = st.integers(-(2**31), 2**31 - 1) | st.sampled_from([0, 1, -1, 7])
+shapes = st.lists(st.integers(0, 3), min_size=1, max_size=3).map(tuple)
+
+
+def _arrays(shape, dtype: str):
+    element = {"f32": floats, "i32": ints, "i1": st.booleans()}[dtype]
+    numpy_dtype = {"f32": np.float32, "i32": np.int32, "i1": np.bool_}[dtype]
+    size = int(np.prod(shape))
+    return st.lists(element, min_size=size, max_size=size).map(lambda v: np.array(v, numpy_dtype).reshape(shape))
+
+
+@given(data=st.data())
+@settings(max_examples=20, deadline=None)
+def test_select_fold_matches_the_reference_interpreter(data):
+    shape = data.draw(shapes)
+    scalar_predicate = data.draw(st.booleans())
+    predicate = data.draw(_arrays(() if scalar_predicate else shape, "i1"))
+    on_true, on_false = data.draw(_arrays(shape, "f32")), data.draw(_arrays(shape, "f32"))
+    text = _constants_module(f"stablehlo.select %c0, %c1, %c2 : {_type(predicate)}, {_type(on_true)}",
+                             [predicate, on_true, on_false], _type(on_true))
+    _check_folds(text)
+
+
+@given(data=st.data())
+@settings(max_examples=20, deadline=None)
+def test_slice_and_reverse_folds_match_the_reference_interpreter(data):
+    dtype = data.draw(st.sampled_from(["f32", "i32", "i1"]))
+    x = data.draw(_arrays(data.draw(shapes), dtype))
+    starts = [data.draw(st.integers(0, n)) for n in x.shape]
+    limits = [data.draw(st.integers(s, n)) for s, n in zip(starts, x.shape)]
+    strides = [data.draw(st.integers(1, 3)) for _ in x.shape]
+    result = x[tuple(slice(*bounds) for bounds in zip(starts, limits, strides))]
+    bounds = ", ".join(f"{s}:{l}:{st_}" for s, l, st_ in zip(starts, limits, strides))
+    _check_folds(_constants_module(f"stablehlo.slice %c0 [{bounds}] : ({_type(x)}) -> {_type(result)}", [x], _type(result)))
+    dims = sorted(data.draw(st.sets(st.integers(0, x.ndim - 1))))
+    _check_folds(_constants_module(f"stablehlo.reverse %c0, dims = {dims} : {_type(x)}", [x], _type(x)))
+
+
+@given(data=st.data())
+@settings(max_examples=20, deadline=None)
+def test_concatenate_fold_matches_the_reference_interpreter(data):
+    dtype = data.draw(st.sampled_from(["f32", "i32", "i1"]))
+    shape = data.draw(shapes)
+    dim = data.draw(st.integers(0, len(shape) - 1))
+    parts = [data.draw(_arrays(shape[:dim] + (data.draw(st.integers(0, 3)),) + shape[dim + 1:], dtype))
+             for _ in range(data.draw(st.integers(1, 3)))]
+    result = np.concatenate(parts, axis=dim)
+    names = ", ".join(f"%c{i}" for i in range(len(parts)))
+    text = _constants_module(f"stablehlo.concatenate {names}, dim = {dim} : ({', '.join(_type(p) for p in parts)}) -> "
+                             f"{_type(result)}", parts, _type(result))
+    _check_folds(text)
+
+
+@given(data=st.data())
+@settings(max_examples=30, deadline=None)
+def test_pad_fold_matches_the_reference_interpreter(data):
+    """Edge padding of either sign (a negative edge cuts) and interior padding, in any mix."""
+    dtype = data.draw(st.sampled_from(["f32", "i32"]))
+    x = data.draw(_arrays(data.draw(shapes), dtype))
+    value = data.draw(_arrays((), dtype))
+    interior = [data.draw(st.integers(0, 2)) for _ in x.shape]
+    spread = [n + max(n - 1, 0) * i for n, i in zip(x.shape, interior)]
+    low = [data.draw(st.integers(-spread_d, 2)) for spread_d in spread]
+    high = [data.draw(st.integers(-(spread_d + min(lo, 0)), 2)) for spread_d, lo in zip(spread, low)]
+    shape = tuple(lo + s + hi for lo, s, hi in zip(low, spread, high))
+    result_type = _type(np.zeros(shape, x.dtype))
+    text = _constants_module(f"stablehlo.pad %c0, %c1, low = {low}, high = {high}, interior = {interior} : "
+                             f"({_type(x)}, {_type(value)}) -> {result_type}", [x, value], result_type)
+    _check_folds(text)
+
+
+_IDENTITIES = {  # reduce body -> init for f32, i32, i1 (StableHLO's add on i1 is `or`, multiply `and`)
+    "add": (-0.0, 0, False), "multiply": (1.0, 1, True), "maximum": (-np.inf, -(2**31), False),
+    "minimum": (np.inf, 2**31 - 1, True), "and": (None, -1, True), "or": (None, 0, False),
+}
+
+
+@pytest.mark.parametrize("body", sorted(_IDENTITIES))
+@given(data=st.data())
+@settings(max_examples=15, deadline=None)
+def test_reduce_fold_matches_the_reference_interpreter(body, data):
+    """Integers and i1 exactly; floats in the interpreter's order (init, then the elements row-major)."""
+    dtype = data.draw(st.sampled_from([d for d, init in zip(["f32", "i32", "i1"], _IDENTITIES[body]) if init is not None]))
+    x = data.draw(_arrays(data.draw(shapes), dtype))
+    init = np.array(_IDENTITIES[body][["f32", "i32", "i1"].index(dtype)], x.dtype)
+    if dtype == "f32" and data.draw(st.booleans()):
+        init = np.array(0.0, np.float32) if body == "add" else init  # +0.0 is an identity of a sum, too
+    dims = sorted(data.draw(st.sets(st.integers(0, x.ndim - 1), min_size=1)))
+    result = np.zeros([n for d, n in enumerate(x.shape) if d not in dims], x.dtype)
+    text = _constants_module(f"stablehlo.reduce(%c0 init: %c1) applies stablehlo.{body} across dimensions = {dims} : "
+                             f"({_type(x)}, {_type(init)}) -> {_type(result)}", [x, init], _type(result))
+    _check_folds(text)
+
+
+def test_iota_is_read_by_the_ops_it_feeds():
+    text = ("func.func @main() -> tensor<2x3xi32> {\n"
+            "  %i = stablehlo.iota dim = 1 : tensor<2x3xi32>\n"
+            "  %j = stablehlo.iota dim = 0 : tensor<2x3xi32>\n"
+            "  %c = stablehlo.constant dense<[[5, -1, 2], [0, 0, 7]]> : tensor<2x3xi32>\n"
+            "  %a = stablehlo.multiply %i, %c : tensor<2x3xi32>\n"
+            "  %b = stablehlo.add %a, %j : tensor<2x3xi32>\n"
+            "  return %b : tensor<2x3xi32>\n}")
+    _check_folds(text)
+    np.testing.assert_array_equal(_run(text), [[0, -1, 4], [1, 1, 15]])
