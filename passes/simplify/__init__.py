@@ -23,13 +23,13 @@ from passes import fold as folding
 from passes import licm, while_simplify
 from passes.registry import register_pass
 from passes.rewrite import Pattern, apply_patterns
-from passes.simplify import algebra, dot, reduce, shape, slicing, zero_extent
+from passes.simplify import algebra, dot, reduce, shape, sign, slicing, zero_extent
 
 
 def patterns(*, no_nan: bool = False, fold: bool = True, unroll_threshold: int = 0) -> list[Pattern]:
     """Every simplify pattern, in the order they are offered an op (folding first)."""
     return [*(folding.patterns() if fold else ()), *zero_extent.patterns(), *algebra.patterns(no_nan),
-            *shape.patterns(), *slicing.patterns(), *dot.patterns(no_nan), *reduce.patterns(),
+            *shape.patterns(), *slicing.patterns(), *dot.patterns(no_nan), *reduce.patterns(), *sign.patterns(),
             *while_simplify.patterns(unroll_threshold), *licm.patterns()]
 
 

@@ -1,5 +1,6 @@
-"""`stablehlo.reduce` simplifications: reductions over nothing, of nothing, of reductions and of
-broadcasts, and variadic reductions with unused results.
+"""`stablehlo.reduce` simplifications: reductions over nothing, of nothing, of reductions, of
+broadcasts and of dots, sums of products as dots, `+0.0` added to a sum, and variadic reductions
+with unused results.
 
 The spec (`reduce`) computes each result element as the body applied along *some* binary tree
 over the init value and the reduced elements: the order is implementation-defined. A rewrite
@@ -7,6 +8,13 @@ here is exact when every result element still combines the same init with the sa
 elements (so it is one of the schedules the original allowed), or when the change is absorbed
 by an identity (`body(identity, x) == x` bit for bit) or by idempotence (`max(x, x) == x`).
 Identities are bitwise: for float sums it is -0.0, not 0.0 (`0.0 + -0.0` is +0.0).
+
+A float sum from +0.0 (what JAX and our tracer emit) has no identity init, but merges as well: in
+IEEE arithmetic (rounding to nearest, as the spec has it) a sum is -0.0 only if every term is -0.0,
+so a sum with a +0.0 term is never -0.0. Another +0.0 term changes a partial sum only if that
+partial sum is -0.0 (all its terms -0.0), and the difference, a zero's sign, vanishes where it
+meets the partial sum that holds the first +0.0: a tree with one +0.0 leaf or with several
+computes the same value.
 """
 
 from __future__ import annotations
@@ -79,12 +87,39 @@ def _integer_identity(name: str, value: int, element_type: ir.IntegerType) -> bo
     return (value - identity) % (1 << width) == 0  # compares bit patterns (True, 1 and -1 are all i1 true)
 
 
+def is_positive_zero(value: ir.Value) -> bool:
+    """Whether `value` is a splat float +0.0 constant."""
+    owner = defining_op(value)
+    if owner is None or owner.name != "stablehlo.constant":
+        return False
+    zero = splat_value(value)
+    return (isinstance(_element_type(value), ir.FloatType) and zero is not None and zero == 0
+            and math.copysign(1.0, float(zero)) > 0)
+
+
+def absorbs_repeated_init(name: str, init: ir.Value) -> bool:
+    """Whether combining `init` into a result once or several times gives the same value (see the module doc)."""
+    return name in _IDEMPOTENT or is_identity(name, init) or (name == "stablehlo.add" and is_positive_zero(init))
+
+
 def _same_constant(a: ir.Value, b: ir.Value) -> bool:
     if a == b:
         return True
     owner_a, owner_b = defining_op(a), defining_op(b)
     return (owner_a is not None and owner_b is not None and owner_a.name == owner_b.name == "stablehlo.constant"
             and owner_a.attributes["value"] == owner_b.attributes["value"])  # attributes are uniqued: same bits
+
+
+def _same_splat(a: ir.Value, b: ir.Value) -> bool:
+    """Whether a and b are splat constants of one element type holding the same bits (shapes may differ)."""
+    if _element_type(a) != _element_type(b):
+        return False
+    owner_a, owner_b = defining_op(a), defining_op(b)
+    if owner_a is None or owner_b is None or owner_a.name != "stablehlo.constant" or owner_b.name != "stablehlo.constant":
+        return False
+    attr_a, attr_b = (ir.DenseElementsAttr(owner.attributes["value"]) for owner in (owner_a, owner_b))
+    # (attributes are uniqued: equal scalars are equal bits, -0.0 apart from +0.0)
+    return attr_a.is_splat and attr_b.is_splat and attr_a.get_splat_value() == attr_b.get_splat_value()
 
 
 def build_reduce(like: ir.Operation, inputs, inits, dimensions, result_types, keep=None) -> list[ir.Value] | None:
@@ -133,8 +168,10 @@ def _body_cone(block: ir.Block, roots) -> list[ir.Operation] | None:
 class ReduceOverUnitDims(Pattern):
     """reduce over dims of size 1 (or over none) combines init with one element: body(init, x).
 
-    With an identity init that is x itself: a reshape. Otherwise the body's op, elementwise, on
-    the broadcast init and x (e.g. a sum from +0.0 turns -0.0 into +0.0, and so does this).
+    With an identity init that is x itself: a reshape. So it is for a sum from +0.0 of an x that is
+    never -0.0 (a sum from +0.0 itself: JAX's bias gradients sum a sum again over unit dims).
+    Otherwise the body's op, elementwise, on the broadcast init and x (e.g. a sum from +0.0 turns
+    -0.0 into +0.0, and so does this).
     """
 
     op_name = "stablehlo.reduce"
@@ -149,7 +186,8 @@ class ReduceOverUnitDims(Pattern):
         result_type = op.results[0].type
         with rewriter.before(op):
             value = stablehlo.ReshapeOp(result_type, operand).result
-            if not is_identity(name, init):
+            if not is_identity(name, init) and not (name == "stablehlo.add" and is_positive_zero(init)
+                                                    and is_never_negative_zero(operand)):
                 spread = stablehlo.BroadcastInDimOp(result_type, init, []).result
                 value = ir.Operation.create(name, results=[result_type], operands=[spread, value]).result
         rewriter.replace(op, [value])
@@ -177,7 +215,8 @@ class ReduceOfReduce(Pattern):
 
     Each result element combines the same elements of x; the nested form is one of the merged
     reduce's schedules. The init is combined twice in the nested form, once merged: equal only
-    if init is an identity or the op is idempotent. (XLA's algebraic simplifier merges the same way.)
+    if init is an identity, the op is idempotent, or it is a float sum from +0.0 (see the module
+    doc). (XLA's algebraic simplifier merges the same way.)
     """
 
     op_name = "stablehlo.reduce"
@@ -188,7 +227,7 @@ class ReduceOfReduce(Pattern):
         if name is None or inner is None or inner.name != "stablehlo.reduce" or combiner(inner) != name:
             return False
         init = op.operands[1]
-        if not _same_constant(init, inner.operands[1]) or not (name in _IDEMPOTENT or is_identity(name, init)):
+        if not _same_constant(init, inner.operands[1]) or not absorbs_repeated_init(name, init):
             return False
         if len(list(inner.results[0].uses)) != 1:
             return False  # the inner reduce stays for its other users: merging would only add work
@@ -258,5 +297,168 @@ class ReduceWithUnusedResults(Pattern):
         return True
 
 
+# Element types whose dot_general accumulates in the type itself, as a reduce does.
+_DOT_TYPES = ("f32", "f64")
+# Ops that only move elements: what they produce holds no value their operand did not.
+_MOVES = ("stablehlo.reshape", "stablehlo.transpose", "stablehlo.broadcast_in_dim")
+
+
+def _is_sum_from_positive_zero(op: ir.Operation) -> bool:
+    return op.name == "stablehlo.reduce" and combiner(op) == "stablehlo.add" and is_positive_zero(op.operands[1])
+
+
+def _reduced_elements(op: ir.Operation) -> int:
+    shape = _shape(op.operands[0])
+    return math.prod(shape[d] for d in _i64s(op, "dimensions"))
+
+
+def _highest_precision(context: ir.Context) -> ir.ArrayAttr:
+    highest = ir.Attribute.parse("#stablehlo<precision HIGHEST>", context)
+    return ir.ArrayAttr.get([highest, highest], context)
+
+
+class SumOfProductsIsDot(Pattern):
+    """reduce(multiply(a, b), +0.0, add, D) -> dot_general(a, b) contracting D, the other dims batch dims.
+
+    The spec defines dot_general as just that: each result element is the sum from +0.0, in an
+    implementation-defined order, of the products of paired elements. With the kept dims as batch
+    dims (in order) and no free dims, the result's dims are the reduce's. Only f32 and f64, where a
+    dot accumulates in the element type as the reduce does, and at HIGHEST precision (at DEFAULT a
+    GPU may multiply f32 in TF32, a TPU in bf16 passes). Only when the product has no other use (it
+    would be computed twice) and neither factor is a broadcast or a constant: a fused multiply-reduce
+    reads those without materialising them, a dot would not.
+    """
+
+    op_name = "stablehlo.reduce"
+
+    def match_and_rewrite(self, op, rewriter: Rewriter) -> bool:
+        if not _is_sum_from_positive_zero(op) or str(_element_type(op.operands[0])) not in _DOT_TYPES:
+            return False
+        product = defining_op(op.operands[0])
+        if product is None or product.name != "stablehlo.multiply" or len(list(product.results[0].uses)) != 1:
+            return False
+        if _reduced_elements(op) < 2:  # (a sum of one element is an add: ReduceOverUnitDims)
+            return False
+        for factor in product.operands:
+            owner = defining_op(factor)
+            if owner is not None and owner.name in ("stablehlo.broadcast_in_dim", "stablehlo.constant"):
+                return False
+        contract = sorted(_i64s(op, "dimensions"))
+        batch = [d for d in range(len(_shape(op.operands[0]))) if d not in contract]
+        numbers = stablehlo.DotDimensionNumbers.get(
+            lhs_batching_dimensions=batch, lhs_contracting_dimensions=contract,
+            rhs_batching_dimensions=batch, rhs_contracting_dimensions=contract, context=op.context)
+        lhs, rhs = product.operands
+        with rewriter.before(op):
+            dot = stablehlo.DotGeneralOp(op.results[0].type, lhs, rhs, numbers)
+            dot.operation.attributes["precision_config"] = _highest_precision(op.context)
+        rewriter.replace(op, [dot.result])
+        return True
+
+
+class SumOverDotBatchDims(Pattern):
+    """reduce(dot_general(a, b), +0.0, add, D), D batch dims of the dot -> one dot_general contracting D too.
+
+    Each element of the nested form sums, from +0.0, sums from +0.0 of products; the merged dot sums
+    the same products from one +0.0, which is the same value (module doc). The dot's remaining batch
+    dims and its free dims keep their order, so the result's dims are the reduce's. Only f32 and f64
+    (a dot of narrower floats accumulates wider than the reduce), and only when the dot has no other use.
+    """
+
+    op_name = "stablehlo.reduce"
+
+    def match_and_rewrite(self, op, rewriter: Rewriter) -> bool:
+        if not _is_sum_from_positive_zero(op) or str(_element_type(op.operands[0])) not in _DOT_TYPES:
+            return False
+        dot = defining_op(op.operands[0])
+        if dot is None or dot.name != "stablehlo.dot_general" or len(list(dot.results[0].uses)) != 1:
+            return False
+        numbers = stablehlo.DotDimensionNumbers(dot.attributes["dot_dimension_numbers"])
+        lhs_batch, rhs_batch = list(numbers.lhs_batching_dimensions), list(numbers.rhs_batching_dimensions)
+        dims = _i64s(op, "dimensions")
+        if not dims or any(d >= len(lhs_batch) for d in dims):
+            return False
+        pairs = sorted([*zip(numbers.lhs_contracting_dimensions, numbers.rhs_contracting_dimensions),
+                        *((lhs_batch[i], rhs_batch[i]) for i in dims)])  # (pairs in any order sum the same products)
+        merged = stablehlo.DotDimensionNumbers.get(
+            lhs_batching_dimensions=[d for i, d in enumerate(lhs_batch) if i not in dims],
+            rhs_batching_dimensions=[d for i, d in enumerate(rhs_batch) if i not in dims],
+            lhs_contracting_dimensions=[l for l, _ in pairs], rhs_contracting_dimensions=[r for _, r in pairs],
+            context=op.context)
+        with rewriter.before(op):
+            new = stablehlo.DotGeneralOp(op.results[0].type, *dot.operands, merged)
+            for name in ("precision_config", "algorithm"):
+                if name in dot.attributes:
+                    new.operation.attributes[name] = dot.attributes[name]
+        rewriter.replace(op, [new.result])
+        return True
+
+
+def _contracted_elements(dot: ir.Operation) -> int:
+    numbers = stablehlo.DotDimensionNumbers(dot.attributes["dot_dimension_numbers"])
+    shape = _shape(dot.operands[0])
+    return math.prod(shape[d] for d in numbers.lhs_contracting_dimensions)
+
+
+def is_never_negative_zero(value: ir.Value) -> bool:
+    """Whether `value` is a float sum from +0.0 of at least two terms, or such a sum moved around.
+
+    Such a sum is never -0.0 (module doc). A dot_general is one (the spec defines it as the sum from
+    +0.0 of its products), so a sum stays recognised after SumOfProductsIsDot. Sums of one term are
+    not counted: XLA takes a reduce's init for an identity and turns a reduce over unit dims into a
+    reshape of its one element, and a dot contracting one element into a multiply.
+    """
+    owner = defining_op(value)
+    while owner is not None and owner.name in _MOVES:
+        owner = defining_op(owner.operands[0])
+    if owner is None or not isinstance(_element_type(owner.results[0]), ir.FloatType):
+        return False
+    if owner.name == "stablehlo.dot_general":
+        return _contracted_elements(owner) >= 2
+    return _is_sum_from_positive_zero(owner) and _reduced_elements(owner) >= 2
+
+
+class PositiveZeroAddedToSum(Pattern):
+    """add(s, +0.0) -> s for a float sum s from +0.0 (JAX's gradients add such zeros after every bias sum).
+
+    x + 0.0 is x for every x but -0.0, and such a sum is never -0.0.
+    """
+
+    op_name = "stablehlo.add"
+
+    def match_and_rewrite(self, op, rewriter: Rewriter) -> bool:
+        lhs, rhs = op.operands
+        for value, zero in ((lhs, rhs), (rhs, lhs)):
+            if is_positive_zero(zero) and is_never_negative_zero(value):
+                rewriter.replace(op, [value])
+                return True
+        return False
+
+
+class InitCombinedAgain(Pattern):
+    """op(reduce(x, c, op), c) -> the reduce, for an idempotent op (max, min, and, or) and splat c.
+
+    The reduce already combined c into every result, and these ops are associative, commutative and
+    idempotent (IEEE maximum and minimum too: nan wins, -0.0 < +0.0), so combining c once more
+    changes nothing. (JAX's softmax takes max(reduce_max(x, -inf), -inf).)
+    """
+
+    def __init__(self, op_name: str):
+        self.op_name = op_name
+
+    def match_and_rewrite(self, op, rewriter: Rewriter) -> bool:
+        lhs, rhs = op.operands
+        for reduced, other in ((lhs, rhs), (rhs, lhs)):
+            owner = defining_op(reduced)
+            if owner is None or owner.name != "stablehlo.reduce" or combiner(owner) != op.name:
+                continue
+            if _same_splat(owner.operands[1], other):
+                rewriter.replace(op, [reduced])
+                return True
+        return False
+
+
 def patterns() -> list[Pattern]:
-    return [ReduceOfEmpty(), ReduceOverUnitDims(), ReduceWithUnusedResults(), ReduceOfReduce(), ReduceOfBroadcast()]
+    return [ReduceOfEmpty(), ReduceOverUnitDims(), ReduceWithUnusedResults(), ReduceOfReduce(), ReduceOfBroadcast(),
+            SumOverDotBatchDims(), SumOfProductsIsDot(), PositiveZeroAddedToSum(),
+            *(InitCombinedAgain(name) for name in _IDEMPOTENT)]

@@ -1,7 +1,14 @@
-"""Shape-op simplifications: no-op reshapes/transposes/broadcasts/slices/converts, and chains
-of the same op folded into one."""
+"""Shape-op simplifications: no-op reshapes/transposes/broadcasts/slices/converts, chains of the
+same op folded into one, broadcasts that only add unit dims written as reshapes, reshapes that only
+add or drop unit dims folded into the broadcast they feed, and reshapes moved below elementwise ops
+so that they meet (and cancel against) the reshapes and broadcasts further down.
+
+All of them only move elements, never compute: every rewrite is exact.
+"""
 
 from __future__ import annotations
+
+import math
 
 from jaxlib.mlir import ir
 from jaxlib.mlir.dialects import stablehlo
@@ -107,6 +114,187 @@ class BroadcastOfBroadcast(Pattern):
         return True
 
 
+def _shape(value: ir.Value) -> list[int]:
+    return list(ir.RankedTensorType(value.type).shape)
+
+
+class BroadcastThatIsReshape(Pattern):
+    """broadcast_in_dim that keeps every operand dim's size, in order, and adds only size-1 dims -> reshape.
+
+    It repeats nothing, so it is the reshape to the same shape (same elements, same row-major order);
+    as a reshape it merges with the reshapes around it.
+    """
+
+    op_name = "stablehlo.broadcast_in_dim"
+
+    def match_and_rewrite(self, op, rewriter: Rewriter) -> bool:
+        source, target = _shape(op.operands[0]), _shape(op.results[0])
+        if math.prod(source) != math.prod(target) or source == target:  # (cheap test first: most broadcasts grow)
+            return False
+        dims = _i64s(op, "broadcast_dimensions")
+        if dims != sorted(dims) or any(size != target[d] for size, d in zip(source, dims)):
+            return False
+        if any(target[d] != 1 for d in range(len(target)) if d not in dims):
+            return False
+        with rewriter.before(op):
+            value = stablehlo.ReshapeOp(op.results[0].type, op.operands[0]).result
+        rewriter.replace(op, [value])
+        return True
+
+
+def _unit_dims_only(source: list[int], target: list[int]) -> bool:
+    """Whether a reshape from `source` to `target` only inserts or drops size-1 dims."""
+    return [n for n in source if n != 1] == [n for n in target if n != 1]
+
+
+class BroadcastOfUnitReshape(Pattern):
+    """broadcast_in_dim(reshape(x)) where the reshape only inserts or drops size-1 dims -> broadcast_in_dim(x).
+
+    Each dim of x bigger than 1 is a dim of the reshape, at a known place in the broadcast; a size-1
+    dim of x may go to any result dim not otherwise taken (a size-1 dim broadcasts to any size), and
+    is given the first free one that keeps the dims increasing. No such place: left alone.
+    """
+
+    op_name = "stablehlo.broadcast_in_dim"
+
+    def match_and_rewrite(self, op, rewriter: Rewriter) -> bool:
+        reshape = defining_op(op.operands[0])
+        if reshape is None or reshape.name != "stablehlo.reshape":
+            return False
+        x = reshape.operands[0]
+        source, middle = _shape(x), _shape(reshape.results[0])
+        if not _unit_dims_only(source, middle):
+            return False
+        dims = _i64s(op, "broadcast_dimensions")
+        placed = iter([dims[i] for i, n in enumerate(middle) if n != 1])  # where x's non-unit dims go, in order
+        fixed = [next(placed) if n != 1 else None for n in source]
+        taken = {d for d in fixed if d is not None}
+        new_dims, previous = [], -1
+        for index, target in enumerate(fixed):
+            if target is None:
+                bound = next((d for d in fixed[index + 1:] if d is not None), len(_shape(op.results[0])))
+                target = next((d for d in range(previous + 1, bound) if d not in taken), None)
+                if target is None:
+                    return False
+                taken.add(target)
+            new_dims.append(target)
+            previous = target
+        with rewriter.before(op):
+            value = stablehlo.BroadcastInDimOp(op.results[0].type, x, new_dims).result
+        rewriter.replace(op, [value])
+        return True
+
+
+# Ops that apply one function to each position of their same-shaped operands (attributes only
+# name the function: a comparison direction, a rounding).
+ELEMENTWISE = frozenset({
+    "stablehlo.abs", "stablehlo.add", "stablehlo.and", "stablehlo.atan2", "stablehlo.cbrt", "stablehlo.ceil",
+    "stablehlo.compare", "stablehlo.convert", "stablehlo.cosine", "stablehlo.count_leading_zeros", "stablehlo.divide",
+    "stablehlo.exponential", "stablehlo.exponential_minus_one", "stablehlo.floor", "stablehlo.is_finite",
+    "stablehlo.log", "stablehlo.log_plus_one", "stablehlo.logistic", "stablehlo.maximum", "stablehlo.minimum",
+    "stablehlo.multiply", "stablehlo.negate", "stablehlo.not", "stablehlo.or", "stablehlo.popcnt", "stablehlo.power",
+    "stablehlo.remainder", "stablehlo.round_nearest_afz", "stablehlo.round_nearest_even", "stablehlo.rsqrt",
+    "stablehlo.select", "stablehlo.shift_left", "stablehlo.shift_right_arithmetic", "stablehlo.shift_right_logical",
+    "stablehlo.sign", "stablehlo.sine", "stablehlo.sqrt", "stablehlo.subtract", "stablehlo.tan", "stablehlo.tanh",
+    "stablehlo.xor",
+})
+
+
+def _splat_attribute(value: ir.Value) -> ir.DenseElementsAttr | None:
+    owner = defining_op(value)
+    if owner is None or owner.name != "stablehlo.constant":
+        return None
+    attr = ir.DenseElementsAttr(owner.attributes["value"])
+    return attr if attr.is_splat else None
+
+
+def _source_below(op: ir.Operation, lookahead: int = 0) -> list[int] | None:
+    """The shape an elementwise op would compute in with its reshapes moved below it: the one shape
+    its reshape operands reshape from. None if it is not elementwise, if an operand is neither a
+    reshape (of that shape) nor a splat constant, or if none is a reshape.
+
+    With `lookahead`, an operand may also be an elementwise op that will move its own reshapes (of
+    that shape) below itself, and so become such a reshape (a compare feeding a select).
+    """
+    if op.name not in ELEMENTWISE:
+        return None
+    source, pending = None, []
+    for operand in op.operands:
+        owner = defining_op(operand)
+        if owner is not None and owner.name == "stablehlo.reshape":
+            shape = _shape(owner.operands[0])
+        elif _splat_attribute(operand) is not None:
+            continue
+        elif lookahead and owner is not None and owner.name in ELEMENTWISE:
+            pending.append(owner)
+            continue
+        else:
+            return None
+        if source is not None and shape != source:
+            return None
+        source = shape
+    for owner in pending:
+        shape = _source_below(owner, lookahead - 1)
+        if shape is None or (source is not None and shape != source):
+            return None
+        source = shape
+    return source
+
+
+def _absorbs(user: ir.Operation, reshape: ir.Operation) -> bool:
+    """Whether `user` takes `reshape` into itself: a reshape (merged), a broadcast of a unit-dims
+    reshape (folded), or an elementwise op that can move it below itself."""
+    if user.name == "stablehlo.reshape":
+        return True
+    if user.name == "stablehlo.broadcast_in_dim":
+        return _unit_dims_only(_shape(reshape.operands[0]), _shape(reshape.results[0]))
+    return _source_below(user, lookahead=1) is not None
+
+
+class ReshapeBelowElementwise(Pattern):
+    """f(reshape(a), reshape(b), splat c) -> reshape(f(a, b, splat c')) for an elementwise f, a and b of one shape.
+
+    f computes each position from the same-position elements alone, and a reshape keeps the elements'
+    row-major order, so computing first and reshaping after gives the same elements. Splat constants
+    are rebuilt in the new shape. Only when every user of those reshapes absorbs them (moves them
+    below itself the same way, merges them into its own reshape or broadcast), so that they go: a
+    chain of elementwise ops on a `2x64x1` view of a `2x64` value then computes on the value itself
+    and its reshapes meet, at the end of the chain, what absorbs them. A reshape with several users
+    becomes one per user on the way, which the ops below usually absorb but need not (+1 op each).
+    """
+
+    def __init__(self, op_name: str):
+        self.op_name = op_name
+
+    def match_and_rewrite(self, op, rewriter: Rewriter) -> bool:
+        source = _source_below(op)
+        if source is None:
+            return False
+        operands = []
+        for operand in op.operands:
+            owner = defining_op(operand)
+            if owner is not None and owner.name == "stablehlo.reshape":
+                if not all(_absorbs(use.owner.operation, owner) for use in operand.uses):
+                    return False
+                operands.append(owner.operands[0])
+            else:
+                operands.append(operand)
+        result_type = ir.RankedTensorType(op.results[0].type)
+        with rewriter.before(op):
+            for index, operand in enumerate(operands):
+                splat = _splat_attribute(operand)
+                if splat is not None and _shape(operand) != source:
+                    element = ir.RankedTensorType(operand.type).element_type
+                    operands[index] = stablehlo.ConstantOp(ir.DenseElementsAttr.get_splat(
+                        ir.RankedTensorType.get(source, element), splat.get_splat_value())).result
+            attributes = {name: op.attributes[name] for name in op.attributes}
+            inner = ir.Operation.create(op.name, results=[ir.RankedTensorType.get(source, result_type.element_type)],
+                                        operands=operands, attributes=attributes)
+            value = stablehlo.ReshapeOp(result_type, inner.results[0]).result
+        rewriter.replace(op, [value])
+        return True
+
+
 def patterns() -> list[Pattern]:
     return [
         SameTypeIsNoop("stablehlo.reshape"),
@@ -120,4 +308,7 @@ def patterns() -> list[Pattern]:
         ReshapeOfReshape(),
         TransposeOfTranspose(),
         BroadcastOfBroadcast(),
+        BroadcastThatIsReshape(),
+        BroadcastOfUnitReshape(),
+        *(ReshapeBelowElementwise(name) for name in sorted(ELEMENTWISE)),
     ]

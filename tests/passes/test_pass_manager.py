@@ -389,8 +389,11 @@ def test_default_pipeline_preserves_semantics_of_a_traced_module():
     traced = ir.parse_module(traced_text)
     optimized = passes.run(traced_text, passes.DEFAULT_PIPELINE)
     assert passes.count_ops(optimized) < passes.count_ops(traced)
-    assert len(walk_ops(optimized, "stablehlo.dot_general")) == 1
-    assert len(walk_ops(traced, "stablehlo.dot_general")) == 2
+    # The repeated `x @ w` is computed once (cse); `(h * g).sum(axis=0)` is a dot of its own (simplify).
+    reads_x = lambda module: [op for op in walk_ops(module, "stablehlo.dot_general")
+                              if isinstance(op.operands[0], mlir.BlockArgument) and op.operands[0].arg_number == 0]
+    assert len(reads_x(traced)) == 2
+    assert len(reads_x(optimized)) == 1
     expected = _model(x.astype(np.float64), w.astype(np.float64), b.astype(np.float64))
     for trial in range(3):
         inputs = [x, w, b] if trial == 0 else [rng.standard_normal(a.shape).astype(np.float32) for a in (x, w, b)]
