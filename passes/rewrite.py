@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import threading
 from collections import defaultdict
-from typing import ClassVar, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from typing import ClassVar
 
 import numpy as np
 from jaxlib.mlir import ir
@@ -38,7 +40,7 @@ class Pattern:
 
     op_name: ClassVar[str]
 
-    def match_and_rewrite(self, op: ir.Operation, rewriter: "Rewriter") -> bool:
+    def match_and_rewrite(self, op: ir.Operation, rewriter: Rewriter) -> bool:
         raise NotImplementedError
 
 
@@ -107,23 +109,27 @@ class Rewriter:
         self.worklist = worklist if worklist is not None else Worklist()
         self._anchor: ir.Operation | None = None  # the op the latest `before()` built in front of
         self._created: list[ir.Operation] = []  # ... and the ops it built there
+        self._scratch: ir.Module | None = None
 
     @contextlib.contextmanager
     def before(self, op: ir.Operation) -> Iterator[None]:
         """Build new ops just before `op`, with its location (so dumps still name the user's line).
 
         They are built in a scratch block first and then moved, so the rewriter knows exactly
-        which ops are new (the bindings cannot walk from an op to its neighbours).
+        which ops are new (the bindings cannot walk from an op to its neighbours). The scratch
+        module is made once per rewriter: making one costs more than most rewrites.
         """
         with op.context, op.location:
-            scratch = ir.Module.create()
-            with ir.InsertionPoint(scratch.body):
+            if self._scratch is None:
+                self._scratch = ir.Module.create()
+            with ir.InsertionPoint(self._scratch.body):
                 yield
-            created = [new.operation for new in scratch.body.operations]
+            created = [new.operation for new in self._scratch.body.operations]
             for new in created:
                 new.move_before(op)
                 self.worklist.push(new)
         self._anchor, self._created = op, created
+        _forget_producers()
 
     def replace(self, op: ir.Operation, values: Sequence[ir.Value | None]) -> None:
         """Make every use of op's results use `values` instead, then erase op (None: a result without uses)."""
@@ -134,6 +140,7 @@ class Rewriter:
             elif result.type != value.type:
                 raise AssertionError(f"rewrite of {op.name} changes a type: {result.type} -> {value.type}")
         self._carry_discardable_attributes(op, values)
+        _forget_producers()
         for result, value in zip(op.results, values):
             if value is not None:
                 for use in result.uses:  # its users now read other values: they may match anew
@@ -142,13 +149,24 @@ class Rewriter:
         self.erase(op)
 
     def erase(self, op: ir.Operation) -> None:
-        """Erase op, whose results must be unused; the producers of its operands may be dead now."""
-        for operand in op.operands:
+        """Erase op, whose results must be unused.
+
+        The producers of its operands may be dead now, and where an operand is left with one user,
+        that user may now match a pattern that wants to be a value's only reader.
+        """
+        operands = list(op.operands)
+        for operand in operands:
             producer = defining_op(operand)
             if producer is not None:
                 self.worklist.push(producer)
         self.worklist.forget(op)
+        _forget_producers()
         op.erase()
+        for operand in operands:
+            uses = iter(operand.uses)
+            first = next(uses, None)
+            if first is not None and next(uses, None) is None:
+                self.worklist.push(first.owner.operation)
         self.changed = True
 
     def _carry_discardable_attributes(self, op: ir.Operation, values: Sequence[ir.Value]) -> None:
@@ -186,6 +204,7 @@ class Rewriter:
         """Make the uses of `value` (other than those in `except_in`) read `new` (for loop rewrites)."""
         for use in value.uses:
             self.worklist.push(use.owner.operation)
+        _forget_producers()
         if except_in is None:
             value.replace_all_uses_with(new)
         else:
@@ -199,6 +218,7 @@ class Rewriter:
 
     def move_before(self, op: ir.Operation, anchor: ir.Operation) -> None:
         """Move op (e.g. out of a loop body) to just before `anchor`."""
+        _forget_producers()
         op.move_before(anchor)
         self.worklist.push(op)
         parent = anchor.parent  # an enclosing loop may now find op invariant too
@@ -208,6 +228,7 @@ class Rewriter:
 
     def replace_operands(self, op: ir.Operation, values: Sequence[ir.Value]) -> None:
         """Give op new operands in place (e.g. to canonicalise their order)."""
+        _forget_producers()
         for index, value in enumerate(values):
             old = defining_op(op.operands[index])
             op.operands[index] = value
@@ -259,6 +280,20 @@ def apply_patterns(module: ir.Module, patterns: Iterable[Pattern], max_iteration
     worklist = Worklist(ops)
     rewriter = Rewriter(worklist)
     budget = max(1, max_iterations) * (len(ops) + 16)
+    outer_memo, _producers.memo = _producers.memo, {}
+    try:
+        _drive(worklist, rewriter, table, any_op, budget, max_iterations)
+    finally:
+        _producers.memo = outer_memo
+    return rewriter.changed
+
+
+def _forget_producers() -> None:
+    if _producers.memo:
+        _producers.memo.clear()
+
+
+def _drive(worklist: Worklist, rewriter: Rewriter, table: dict, any_op: tuple, budget: int, max_iterations: int):
     while worklist:
         op = worklist.pop()
         if is_dead(op):
@@ -273,7 +308,6 @@ def apply_patterns(module: ir.Module, patterns: Iterable[Pattern], max_iteration
                         f"more than {max_iterations} rewrites per op: the last was {type(pattern).__name__} "
                         f"of {name}; patterns seem to undo each other")
                 break  # op is gone or changed: whatever can match it again is back on the worklist
-    return rewriter.changed
 
 
 def erase_dead_ops(module: ir.Module) -> bool:
@@ -319,10 +353,33 @@ def splat_value(value: ir.Value) -> float | int | None:
     return None
 
 
+class _Producers(threading.local):
+    """Per thread, while a driver runs: value (by its address, which `hash` of a value is) -> its producer.
+
+    Patterns ask for the producers of the same operands again and again (each pattern offered an op
+    looks), and building the Python object of an op is the costliest thing they do. The memo is
+    emptied on every change the rewriter makes, since an erased value's address may be reused.
+    """
+
+    memo: dict | None = None
+
+
+_producers = _Producers()
+_MISSING = object()
+
+
 def defining_op(value: ir.Value) -> ir.Operation | None:
-    """The op whose result `value` is (None for a block argument). Patterns call this more than anything
-    else, so it asks forgiveness rather than permission: ops (and op views) have `.operation`, blocks not."""
-    try:
-        return value.owner.operation
+    """The op whose result `value` is (None for a block argument)."""
+    memo = _producers.memo
+    if memo is not None:
+        key = hash(value)
+        found = memo.get(key, _MISSING)
+        if found is not _MISSING:
+            return found
+    try:  # (ops and op views have `.operation`, blocks not)
+        found = value.owner.operation
     except AttributeError:
-        return None
+        found = None
+    if memo is not None:
+        memo[key] = found
+    return found

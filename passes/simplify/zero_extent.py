@@ -16,11 +16,26 @@ def _is_empty_tensor(type_: ir.Type) -> bool:
 
 
 class EmptyResultIsEmptyConstant(Pattern):
+    """Offered every op, so it answers from a table of the types seen: MLIR makes each type once per
+    context, so a type's hash names it, and a module has few distinct types."""
+
     op_name = ANY_OP
 
+    def __init__(self):
+        self._empty: dict[int, bool] = {}
+
+    def _is_empty(self, type_: ir.Type) -> bool:
+        key = hash(type_)
+        empty = self._empty.get(key)
+        if empty is None:
+            empty = self._empty[key] = _is_empty_tensor(type_)
+        return empty
+
     def match_and_rewrite(self, op, rewriter: Rewriter) -> bool:
-        if (not op.name.startswith(("stablehlo.", "chlo.")) or op.name == "stablehlo.constant" or op.name in EFFECTFUL
-                or len(op.results) == 0 or not all(_is_empty_tensor(result.type) for result in op.results)):
+        results = op.results
+        if (len(results) == 0 or not all(self._is_empty(result.type) for result in results)
+                or not op.name.startswith(("stablehlo.", "chlo.")) or op.name == "stablehlo.constant"
+                or op.name in EFFECTFUL):
             return False
         with rewriter.before(op):
             values = [ir.Operation.create("stablehlo.constant", results=[result.type],

@@ -5,13 +5,20 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers_filecheck import filecheck
 from jaxlib.mlir import ir as mlir
 from jaxlib.mlir.dialects import stablehlo
 
 import ir
 import passes
-from helpers_filecheck import filecheck
-from passes.rewrite import Pattern, RewriteBudgetExceeded, Worklist, apply_patterns, identity, operations
+from passes.rewrite import (
+    Pattern,
+    RewriteBudgetExceeded,
+    Worklist,
+    apply_patterns,
+    identity,
+    operations,
+)
 
 TWO_EQUAL_CONSTANTS = """
 func.func @main(%a: tensor<3xf32>) -> (tensor<3xf32>, tensor<3xf32>) {
@@ -29,7 +36,7 @@ def test_an_op_changed_in_place_stays_one_worklist_entry():
     # a change in place (ConstantToTheRight swaps operands) would wait twice; erasing it would
     # forget one entry and leave the other to be popped after the op was freed.
     module = ir.parse_module(TWO_EQUAL_CONSTANTS)
-    multiply = [op for op in operations(module) if op.name == "stablehlo.multiply"][0]
+    multiply = next(op for op in operations(module) if op.name == "stablehlo.multiply")
     worklist = Worklist([multiply])
     before = hash(multiply)
     multiply.operands[0], multiply.operands[1] = multiply.operands[1], multiply.operands[0]
@@ -50,8 +57,8 @@ def test_equal_ops_are_distinct_worklist_entries():
 
 def test_identity_is_stable_across_python_objects_and_operand_changes():
     module = ir.parse_module(TWO_EQUAL_CONSTANTS)
-    first = [op for op in operations(module) if op.name == "stablehlo.multiply"][0]
-    again = [op for op in operations(module) if op.name == "stablehlo.multiply"][0]
+    first = next(op for op in operations(module) if op.name == "stablehlo.multiply")
+    again = next(op for op in operations(module) if op.name == "stablehlo.multiply")
     assert first is not again and identity(first) == identity(again)
     before = identity(first)
     first.operands[1] = first.operands[0]
