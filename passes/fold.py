@@ -30,13 +30,7 @@ from jaxlib.mlir import ir
 from ir import dtypes, ops
 from ir.dtypes import is_floating
 from passes.registry import register_pass
-from passes.rewrite import (
-    Pattern,
-    Rewriter,
-    apply_patterns,
-    constant_value,
-    defining_op,
-)
+from passes.rewrite import Pattern, Rewriter, apply_patterns, constant_value, defining_op
 
 
 def _i64s(op, name: str) -> list[int]:

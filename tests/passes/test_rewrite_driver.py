@@ -11,14 +11,7 @@ from jaxlib.mlir.dialects import stablehlo
 
 import ir
 import passes
-from passes.rewrite import (
-    Pattern,
-    RewriteBudgetExceeded,
-    Worklist,
-    apply_patterns,
-    identity,
-    operations,
-)
+from passes.rewrite import Pattern, RewriteBudgetExceeded, Worklist, apply_patterns, identity, operations
 
 TWO_EQUAL_CONSTANTS = """
 func.func @main(%a: tensor<3xf32>) -> (tensor<3xf32>, tensor<3xf32>) {
