@@ -3,7 +3,9 @@
 MLIR's own `inline` pass needs the func dialect's inliner extension, which jaxlib's
 bindings do not register, so with them it leaves every call in place. Calls are
 inlined innermost-first until none is left (a recursive call is an error, since
-StableHLO has no recursion); `symbol-dce` then drops the private callees.
+StableHLO has no recursion); then MLIR's `symbol-dce` drops the private callees left
+without callers. A module of one function (every traced module) has nothing to inline
+and is not walked: a lone function could only call itself.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from jaxlib.mlir import ir
+from jaxlib.mlir import ir, passmanager
 from jaxlib.mlir._mlir_libs import _jax_mlir_ext
 
 from passes.registry import register_pass
@@ -45,9 +47,13 @@ class Inline:
 
     def apply(self, module: ir.Module) -> None:
         functions = _functions(module)
-        for _ in range(self.max_depth):
+        if len(functions) <= 1:
+            return
+        for depth in range(self.max_depth):
             calls = _calls(module)
             if not calls:
+                if depth:  # something was inlined: drop the callees nobody calls any more
+                    passmanager.PassManager.parse("builtin.module(symbol-dce)", context=module.context).run(module.operation)
                 return
             with module.context:
                 for call in calls:

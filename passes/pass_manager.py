@@ -24,7 +24,7 @@ from passes.pipeline import PassSpec, PipelineError, parse_pipeline
 
 # MLIR passes pyreactant pipelines are documented to accept (any registered MLIR pass works).
 MLIR_PASSES = ("canonicalize", "cse", "symbol-dce", "stablehlo-refine-shapes")
-DEFAULT_PIPELINE = "inline,canonicalize,simplify,cse,symbol-dce"
+DEFAULT_PIPELINE = "inline,canonicalize,simplify,cse"
 
 stablehlo.register_stablehlo_passes()
 

@@ -294,13 +294,19 @@ def _forget_producers() -> None:
 
 
 def _drive(worklist: Worklist, rewriter: Rewriter, table: dict, any_op: tuple, budget: int, max_iterations: int):
+    pop, patterns_for = worklist.pop, table.get
     while worklist:
-        op = worklist.pop()
-        if is_dead(op):
-            rewriter.erase(op)
-            continue
+        op = pop()
         name = op.name
-        for pattern in table.get(name, any_op):
+        results = op.results
+        if len(results) and name not in EFFECTFUL:  # `is_dead`, inlined: this loop runs once per visit
+            for result in results:
+                if next(iter(result.uses), None) is not None:
+                    break
+            else:
+                rewriter.erase(op)
+                continue
+        for pattern in patterns_for(name, any_op):
             if pattern.match_and_rewrite(op, rewriter):
                 budget -= 1
                 if budget < 0:

@@ -24,18 +24,18 @@ class EmptyResultIsEmptyConstant(Pattern):
     def __init__(self):
         self._empty: dict[int, bool] = {}
 
-    def _is_empty(self, type_: ir.Type) -> bool:
-        key = hash(type_)
-        empty = self._empty.get(key)
-        if empty is None:
-            empty = self._empty[key] = _is_empty_tensor(type_)
-        return empty
-
     def match_and_rewrite(self, op, rewriter: Rewriter) -> bool:
         results = op.results
-        if (len(results) == 0 or not all(self._is_empty(result.type) for result in results)
-                or not op.name.startswith(("stablehlo.", "chlo.")) or op.name == "stablehlo.constant"
-                or op.name in EFFECTFUL):
+        if not len(results):
+            return False
+        for result in results:
+            type_ = result.type
+            empty = self._empty.get(hash(type_))
+            if empty is None:
+                empty = self._empty[hash(type_)] = _is_empty_tensor(type_)
+            if not empty:
+                return False
+        if not op.name.startswith(("stablehlo.", "chlo.")) or op.name == "stablehlo.constant" or op.name in EFFECTFUL:
             return False
         with rewriter.before(op):
             values = [ir.Operation.create("stablehlo.constant", results=[result.type],

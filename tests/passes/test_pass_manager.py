@@ -374,6 +374,32 @@ def test_default_pipeline_inlines_dedups_and_drops_dead_functions():
     np.testing.assert_allclose(after, 2 * (x * w + 1), rtol=1e-6)
 
 
+MUTUALLY_RECURSIVE = """
+func.func private @ping(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %0 = func.call @pong(%x) : (tensor<4xf32>) -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+func.func private @pong(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %0 = func.call @ping(%x) : (tensor<4xf32>) -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+func.func public @main(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %0 = func.call @ping(%x) : (tensor<4xf32>) -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+"""
+
+
+def test_inlining_recursive_functions_is_a_clear_error():
+    with pytest.raises(passes.PassFailedError, match="inline.*recursive"):
+        passes.run(MUTUALLY_RECURSIVE, "inline{max-depth=8}")
+
+
+def test_inline_drops_the_callees_it_leaves_without_callers():
+    inlined = ir.print_module(passes.run(WITH_CALLS, "inline"))
+    assert "func.call" not in inlined and "@affine" not in inlined and "@unused" not in inlined
+
+
 def _model(x, w, b):
     h = np.tanh(x @ w + b)
     g = np.tanh(x @ w + b)  # a repeat: cse material
