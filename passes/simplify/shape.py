@@ -16,6 +16,17 @@ from jaxlib.mlir.dialects import stablehlo
 from passes.rewrite import Pattern, Rewriter, defining_op
 
 
+def _broadcast(result_type: ir.Type, operand: ir.Value, dims) -> ir.Value:
+    """A `broadcast_in_dim` (built directly: the generated builder costs twice as much, and shape
+    rewrites build one per match)."""
+    return ir.Operation.create("stablehlo.broadcast_in_dim", results=[result_type], operands=[operand],
+                               attributes={"broadcast_dimensions": ir.DenseI64ArrayAttr.get(list(dims))}).result
+
+
+def _reshape(result_type: ir.Type, operand: ir.Value) -> ir.Value:
+    return ir.Operation.create("stablehlo.reshape", results=[result_type], operands=[operand]).result
+
+
 def _i64s(op: ir.Operation, name: str) -> list[int]:
     return list(ir.DenseI64ArrayAttr(op.attributes[name]))
 
@@ -80,7 +91,7 @@ class ReshapeOfReshape(Pattern):
         if inner is None or inner.name != "stablehlo.reshape":
             return False
         with rewriter.before(op):
-            merged = stablehlo.ReshapeOp(op.results[0].type, inner.operands[0]).result
+            merged = _reshape(op.results[0].type, inner.operands[0])
         rewriter.replace(op, [merged])
         return True
 
@@ -109,7 +120,7 @@ class BroadcastOfBroadcast(Pattern):
             return False
         first, second = _i64s(inner, "broadcast_dimensions"), _i64s(op, "broadcast_dimensions")
         with rewriter.before(op):
-            merged = stablehlo.BroadcastInDimOp(op.results[0].type, inner.operands[0], [second[d] for d in first]).result
+            merged = _broadcast(op.results[0].type, inner.operands[0], [second[d] for d in first])
         rewriter.replace(op, [merged])
         return True
 
@@ -137,7 +148,7 @@ class BroadcastThatIsReshape(Pattern):
         if any(target[d] != 1 for d in range(len(target)) if d not in dims):
             return False
         with rewriter.before(op):
-            value = stablehlo.ReshapeOp(op.results[0].type, op.operands[0]).result
+            value = _reshape(op.results[0].type, op.operands[0])
         rewriter.replace(op, [value])
         return True
 
@@ -180,7 +191,7 @@ class BroadcastOfUnitReshape(Pattern):
             new_dims.append(target)
             previous = target
         with rewriter.before(op):
-            value = stablehlo.BroadcastInDimOp(op.results[0].type, x, new_dims).result
+            value = _broadcast(op.results[0].type, x, new_dims)
         rewriter.replace(op, [value])
         return True
 
@@ -290,7 +301,7 @@ class ReshapeBelowElementwise(Pattern):
             attributes = {name: op.attributes[name] for name in op.attributes}
             inner = ir.Operation.create(op.name, results=[ir.RankedTensorType.get(source, result_type.element_type)],
                                         operands=operands, attributes=attributes)
-            value = stablehlo.ReshapeOp(result_type, inner.results[0]).result
+            value = _reshape(result_type, inner.results[0])
         rewriter.replace(op, [value])
         return True
 
