@@ -270,6 +270,8 @@ _FOLDABLE_PRODUCERS = frozenset({"stablehlo.constant", "stablehlo.iota"})
 class FoldConstants(Pattern):
     """One op of `EVALUATORS` whose operands are all constants (or small iotas) becomes a constant."""
 
+    operand_from = (0, _FOLDABLE_PRODUCERS)
+
     def __init__(self, op_name: str, evaluate: Callable, max_elements: int):
         self.op_name = op_name
         self.evaluate = evaluate

@@ -36,9 +36,15 @@ class Pattern:
     """One rewrite, offered every op named `op_name`; class names read as what they match (`AddZero`).
 
     `op_name = ANY_OP` offers it every op (for rules about types rather than ops, e.g. empty results).
+
+    `operand_from = (index, names)` says what most patterns test first: that operand `index` (any
+    operand, for index None) is a result of an op named in `names`. The driver then tests it once
+    per visit for all such patterns, from one look at the operands' producers, and offers the op
+    only to the patterns it leaves: most visits match nothing, and this is where they spend.
     """
 
     op_name: ClassVar[str]
+    operand_from: ClassVar[tuple[int | None, frozenset[str]] | None] = None
 
     def match_and_rewrite(self, op: ir.Operation, rewriter: Rewriter) -> bool:
         raise NotImplementedError
@@ -306,7 +312,19 @@ def _drive(worklist: Worklist, rewriter: Rewriter, table: dict, any_op: tuple, b
             else:
                 rewriter.erase(op)
                 continue
+        producers = None  # the names of the ops that made op's operands, looked up once if a pattern asks
         for pattern in patterns_for(name, any_op):
+            needed = pattern.operand_from
+            if needed is not None:
+                if producers is None:
+                    producers = [None if (producer := defining_op(value)) is None else producer.name
+                                 for value in op.operands]
+                index, names = needed
+                if index is None:
+                    if not any(producer in names for producer in producers):
+                        continue
+                elif index >= len(producers) or producers[index] not in names:
+                    continue
             if pattern.match_and_rewrite(op, rewriter):
                 budget -= 1
                 if budget < 0:

@@ -43,6 +43,7 @@ class ConstantToTheRight(Pattern):
     """`c op x` -> `x op c` for commutative ops, so the identities below see constants in one place."""
 
     op_name = ""
+    operand_from = (0, frozenset({"stablehlo.constant"}))
 
     def __init__(self, op_name: str):
         self.op_name = op_name
@@ -59,6 +60,8 @@ class ConstantToTheRight(Pattern):
 
 class RightIdentity(Pattern):
     """`x op c` -> `x` when c is the op's right identity for x's element type."""
+
+    operand_from = (1, frozenset({"stablehlo.constant"}))
 
     def __init__(self, op_name: str, identity: float, *, float_zero_sign: bool | None = None, floats: bool = True):
         self.op_name = op_name
@@ -94,6 +97,7 @@ class SelectOfConstantPredicate(Pattern):
     """`select(true, a, b)` -> a, `select(false, a, b)` -> b."""
 
     op_name = "stablehlo.select"
+    operand_from = (0, frozenset({"stablehlo.constant"}))
 
     def match_and_rewrite(self, op, rewriter: Rewriter) -> bool:
         owner = defining_op(op.operands[0])
@@ -124,6 +128,7 @@ class SelectOfNotPredicate(Pattern):
     """`select(not p, a, b)` -> `select(p, b, a)`: the not goes (for i1, `not` is logical)."""
 
     op_name = "stablehlo.select"
+    operand_from = (0, frozenset({"stablehlo.not"}))
 
     def match_and_rewrite(self, op, rewriter: Rewriter) -> bool:
         predicate, on_true, on_false = op.operands
@@ -141,6 +146,7 @@ class CompareConstantToTheRight(Pattern):
     """`compare(c, x, LT)` -> `compare(x, c, GT)`: a < b is b > a, for every compare type and NaN too."""
 
     op_name = "stablehlo.compare"
+    operand_from = (0, frozenset({"stablehlo.constant"}))
 
     def match_and_rewrite(self, op, rewriter: Rewriter) -> bool:
         lhs, rhs = op.operands
@@ -174,6 +180,7 @@ class AndWithAllOnes(Pattern):
     """`x & ~0` -> x (for i1: `x and true`)."""
 
     op_name = "stablehlo.and"
+    operand_from = (1, frozenset({"stablehlo.constant"}))
 
     def match_and_rewrite(self, op, rewriter: Rewriter) -> bool:
         lhs, rhs = op.operands
@@ -185,6 +192,8 @@ class AndWithAllOnes(Pattern):
 
 class AbsorbingBitwiseConstant(Pattern):
     """`x & 0` -> 0 and `x | ~0` -> ~0: the constant decides every bit."""
+
+    operand_from = (1, frozenset({"stablehlo.constant"}))
 
     def __init__(self, op_name: str):
         self.op_name = op_name
@@ -232,6 +241,7 @@ class MultiplyByZero(Pattern):
     """`x * 0` -> 0: integers (and bools) always; floats under no-nan."""
 
     op_name = "stablehlo.multiply"
+    operand_from = (1, frozenset({"stablehlo.constant"}))
 
     def __init__(self, no_nan: bool):
         self.no_nan = no_nan

@@ -31,6 +31,7 @@ class DotOfTranspose(Pattern):
     """
 
     op_name = "stablehlo.dot_general"
+    operand_from = (None, frozenset({"stablehlo.transpose"}))
 
     def match_and_rewrite(self, op, rewriter: Rewriter) -> bool:
         numbers = _numbers(op)
@@ -72,6 +73,7 @@ class TransposeOfDot(Pattern):
     """
 
     op_name = "stablehlo.transpose"
+    operand_from = (0, frozenset({"stablehlo.dot_general"}))
 
     def match_and_rewrite(self, op, rewriter: Rewriter) -> bool:
         dot = defining_op(op.operands[0])

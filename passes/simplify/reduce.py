@@ -220,6 +220,7 @@ class ReduceOfReduce(Pattern):
     """
 
     op_name = "stablehlo.reduce"
+    operand_from = (0, frozenset({"stablehlo.reduce"}))
 
     def match_and_rewrite(self, op, rewriter: Rewriter) -> bool:
         name = combiner(op)
@@ -249,6 +250,7 @@ class ReduceOfBroadcast(Pattern):
     """
 
     op_name = "stablehlo.reduce"
+    operand_from = (0, frozenset({"stablehlo.broadcast_in_dim"}))
 
     def match_and_rewrite(self, op, rewriter: Rewriter) -> bool:
         broadcast = defining_op(op.operands[0])
@@ -330,6 +332,7 @@ class SumOfProductsIsDot(Pattern):
     """
 
     op_name = "stablehlo.reduce"
+    operand_from = (0, frozenset({"stablehlo.multiply"}))
 
     def match_and_rewrite(self, op, rewriter: Rewriter) -> bool:
         if not _is_sum_from_positive_zero(op) or str(_element_type(op.operands[0])) not in _DOT_TYPES:
@@ -366,6 +369,7 @@ class SumOverDotBatchDims(Pattern):
     """
 
     op_name = "stablehlo.reduce"
+    operand_from = (0, frozenset({"stablehlo.dot_general"}))
 
     def match_and_rewrite(self, op, rewriter: Rewriter) -> bool:
         if not _is_sum_from_positive_zero(op) or str(_element_type(op.operands[0])) not in _DOT_TYPES:
@@ -425,6 +429,7 @@ class PositiveZeroAddedToSum(Pattern):
     """
 
     op_name = "stablehlo.add"
+    operand_from = (None, frozenset({"stablehlo.constant"}))
 
     def match_and_rewrite(self, op, rewriter: Rewriter) -> bool:
         lhs, rhs = op.operands
@@ -442,6 +447,8 @@ class InitCombinedAgain(Pattern):
     idempotent (IEEE maximum and minimum too: nan wins, -0.0 < +0.0), so combining c once more
     changes nothing. (JAX's softmax takes max(reduce_max(x, -inf), -inf).)
     """
+
+    operand_from = (None, frozenset({"stablehlo.reduce"}))
 
     def __init__(self, op_name: str):
         self.op_name = op_name

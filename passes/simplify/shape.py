@@ -72,6 +72,7 @@ class ReverseOfReverse(Pattern):
     """Reversing the same dims twice gives the operand back."""
 
     op_name = "stablehlo.reverse"
+    operand_from = (0, frozenset({"stablehlo.reverse"}))
 
     def match_and_rewrite(self, op, rewriter: Rewriter) -> bool:
         inner = defining_op(op.operands[0])
@@ -85,6 +86,7 @@ class ReverseOfReverse(Pattern):
 
 class ReshapeOfReshape(Pattern):
     op_name = "stablehlo.reshape"
+    operand_from = (0, frozenset({"stablehlo.reshape"}))
 
     def match_and_rewrite(self, op, rewriter: Rewriter) -> bool:
         inner = defining_op(op.operands[0])
@@ -98,6 +100,7 @@ class ReshapeOfReshape(Pattern):
 
 class TransposeOfTranspose(Pattern):
     op_name = "stablehlo.transpose"
+    operand_from = (0, frozenset({"stablehlo.transpose"}))
 
     def match_and_rewrite(self, op, rewriter: Rewriter) -> bool:
         inner = defining_op(op.operands[0])
@@ -113,6 +116,7 @@ class TransposeOfTranspose(Pattern):
 
 class BroadcastOfBroadcast(Pattern):
     op_name = "stablehlo.broadcast_in_dim"
+    operand_from = (0, frozenset({"stablehlo.broadcast_in_dim"}))
 
     def match_and_rewrite(self, op, rewriter: Rewriter) -> bool:
         inner = defining_op(op.operands[0])
@@ -167,6 +171,7 @@ class BroadcastOfUnitReshape(Pattern):
     """
 
     op_name = "stablehlo.broadcast_in_dim"
+    operand_from = (0, frozenset({"stablehlo.reshape"}))
 
     def match_and_rewrite(self, op, rewriter: Rewriter) -> bool:
         reshape = defining_op(op.operands[0])
@@ -273,6 +278,8 @@ class ReshapeBelowElementwise(Pattern):
     and its reshapes meet, at the end of the chain, what absorbs them. A reshape with several users
     becomes one per user on the way, which the ops below usually absorb but need not (+1 op each).
     """
+
+    operand_from = (None, frozenset({"stablehlo.reshape"}))
 
     def __init__(self, op_name: str):
         self.op_name = op_name

@@ -52,6 +52,7 @@ class NegateOfScaled(Pattern):
     """
 
     op_name = "stablehlo.negate"
+    operand_from = (0, frozenset(_SCALINGS))
 
     def match_and_rewrite(self, op, rewriter: Rewriter) -> bool:
         inner = defining_op(op.operands[0])
@@ -69,6 +70,8 @@ class ScaledNegation(Pattern):
 
     Only when the negation has no other use.
     """
+
+    operand_from = (None, frozenset({"stablehlo.negate"}))
 
     def __init__(self, op_name: str):
         self.op_name = op_name

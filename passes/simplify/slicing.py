@@ -34,6 +34,7 @@ class SliceOfSlice(Pattern):
     """slice(slice(x)) reads every st2-th of every st1-th element: one slice with stride st1*st2."""
 
     op_name = "stablehlo.slice"
+    operand_from = (0, frozenset({"stablehlo.slice"}))
 
     def match_and_rewrite(self, op, rewriter: Rewriter) -> bool:
         inner = defining_op(op.operands[0])
@@ -55,6 +56,7 @@ class SliceOfConcatenate(Pattern):
     """A slice that reads inside one operand of a concatenate (along its dim) is a slice of that operand."""
 
     op_name = "stablehlo.slice"
+    operand_from = (0, frozenset({"stablehlo.concatenate"}))
 
     def match_and_rewrite(self, op, rewriter: Rewriter) -> bool:
         inner = defining_op(op.operands[0])
@@ -156,6 +158,7 @@ class DynamicUpdateWithItsOwnSlice(Pattern):
     """
 
     op_name = "stablehlo.dynamic_update_slice"
+    operand_from = (1, frozenset({"stablehlo.dynamic_slice"}))
 
     def match_and_rewrite(self, op, rewriter: Rewriter) -> bool:
         operand, update, *starts = op.operands
@@ -194,6 +197,7 @@ class GatherAtConstantPosition(Pattern):
     """
 
     op_name = "stablehlo.gather"
+    operand_from = (1, frozenset({"stablehlo.constant"}))
 
     def match_and_rewrite(self, op, rewriter: Rewriter) -> bool:
         operand, indices = op.operands

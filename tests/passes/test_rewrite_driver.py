@@ -176,3 +176,36 @@ def test_simplify_hoists_out_of_nested_loops_in_one_run():
     """)
     compiled = tracer.compile(f, x, w)
     np.testing.assert_allclose(np.asarray(compiled(x, w)), x + 6 * np.exp(w), rtol=1e-6)
+
+
+class RecordsNegatesOfConstants(Pattern):
+    op_name = "stablehlo.negate"
+    operand_from = (0, frozenset({"stablehlo.constant"}))
+
+    def __init__(self):
+        self.seen = []
+
+    def match_and_rewrite(self, op, rewriter) -> bool:
+        self.seen.append(str(op.operands[0].type))
+        return False
+
+
+class RecordsAddsReadingANegate(RecordsNegatesOfConstants):
+    op_name = "stablehlo.add"
+    operand_from = (None, frozenset({"stablehlo.negate"}))
+
+
+def test_operand_from_offers_a_pattern_only_the_ops_it_can_match():
+    module = ir.parse_module("""
+    func.func @main(%a: tensor<3xf32>, %b: tensor<2xf32>) -> (tensor<3xf32>, tensor<2xf32>, tensor<2xf32>) {
+      %c = stablehlo.constant dense<1.0> : tensor<3xf32>
+      %0 = stablehlo.negate %c : tensor<3xf32>
+      %1 = stablehlo.negate %b : tensor<2xf32>
+      %2 = stablehlo.add %b, %1 : tensor<2xf32>
+      %3 = stablehlo.add %b, %b : tensor<2xf32>
+      return %0, %2, %3 : tensor<3xf32>, tensor<2xf32>, tensor<2xf32>
+    }""")
+    negates, adds = RecordsNegatesOfConstants(), RecordsAddsReadingANegate()
+    apply_patterns(module, [negates, adds])
+    assert negates.seen == ["tensor<3xf32>"]  # not the negate of the argument %b
+    assert adds.seen == ["tensor<2xf32>"]  # the add reading %1 (its second operand), not %b + %b
