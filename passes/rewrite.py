@@ -300,9 +300,9 @@ def _forget_producers() -> None:
 
 
 def _drive(worklist: Worklist, rewriter: Rewriter, table: dict, any_op: tuple, budget: int, max_iterations: int):
-    pop, patterns_for = worklist.pop, table.get
-    while worklist:
-        op = pop()
+    waiting, patterns_for = worklist._ops, table.get  # (Worklist.pop inlined: this loop runs once per visit)
+    while waiting:
+        op = waiting.popitem()[1]
         name = op.name
         results = op.results
         if len(results) and name not in EFFECTFUL:  # `is_dead`, inlined: this loop runs once per visit

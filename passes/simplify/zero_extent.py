@@ -16,27 +16,28 @@ def _is_empty_tensor(type_: ir.Type) -> bool:
 
 
 class EmptyResultIsEmptyConstant(Pattern):
-    """Offered every op, so it answers from a table of the types seen: MLIR makes each type once per
-    context, so a type's hash names it, and a module has few distinct types."""
+    """Offered every op, so it answers from a table of the types seen (types are uniqued per context,
+    so a module has few, and they hash and compare cheaply)."""
 
     op_name = ANY_OP
 
     def __init__(self):
-        self._empty: dict[int, bool] = {}
+        self._empty: dict[ir.Type, bool] = {}
 
     def match_and_rewrite(self, op, rewriter: Rewriter) -> bool:
+        name = op.name  # (a few string tests, cheaper than reading a result's type)
+        if name == "stablehlo.constant" or name in EFFECTFUL or not name.startswith(("stablehlo.", "chlo.")):
+            return False
         results = op.results
         if not len(results):
             return False
         for result in results:
             type_ = result.type
-            empty = self._empty.get(hash(type_))
+            empty = self._empty.get(type_)
             if empty is None:
-                empty = self._empty[hash(type_)] = _is_empty_tensor(type_)
+                empty = self._empty[type_] = _is_empty_tensor(type_)
             if not empty:
                 return False
-        if not op.name.startswith(("stablehlo.", "chlo.")) or op.name == "stablehlo.constant" or op.name in EFFECTFUL:
-            return False
         with rewriter.before(op):
             values = [ir.Operation.create("stablehlo.constant", results=[result.type],
                                           attributes={"value": ir.Attribute.parse(f"dense<> : {result.type}")}).result
