@@ -64,8 +64,8 @@ _capsule_name.argtypes = [ctypes.py_object]
 def identity(op: ir.Operation) -> int:
     """The address of the op in memory: the one key that tells two ops apart.
 
-    Not `hash(op)`: the bindings hash an op by its contents (two equal constants collide, and an
-    op's hash changes when its operands do), and each walk hands out new Python objects.
+    Not `hash(op)`, which the bindings derive from more than the address (an op's hash changes when
+    its operands do), nor `id(op)`: each walk hands out new Python objects for the same op.
     """
     capsule = op._CAPIPtr
     return _capsule_pointer(capsule, _capsule_name(capsule))
