@@ -16,5 +16,5 @@ from passes.rewrite import erase_dead_ops
 class DeadCodeElimination:
     name: ClassVar[str] = "dce"
 
-    def apply(self, module: ir.Module) -> None:
-        erase_dead_ops(module)
+    def apply(self, module: ir.Module) -> bool:
+        return erase_dead_ops(module)

@@ -320,8 +320,8 @@ class Fold:
     max_elements: int = 1 << 16
     max_iterations: int = 10
 
-    def apply(self, module: ir.Module) -> None:
-        apply_patterns(module, patterns(self.max_elements), self.max_iterations)
+    def apply(self, module: ir.Module) -> bool:
+        return apply_patterns(module, patterns(self.max_elements), self.max_iterations)
 
 
 def patterns(max_elements: int = Fold.max_elements) -> list[Pattern]:

@@ -45,16 +45,16 @@ class Inline:
     name: ClassVar[str] = "inline"
     max_depth: int = 64  # nesting of calls inlined before giving up (recursion never terminates)
 
-    def apply(self, module: ir.Module) -> None:
+    def apply(self, module: ir.Module) -> bool:
         functions = _functions(module)
         if len(functions) <= 1:
-            return
+            return False
         for depth in range(self.max_depth):
             calls = _calls(module)
             if not calls:
                 if depth:  # something was inlined: drop the callees nobody calls any more
                     passmanager.PassManager.parse("builtin.module(symbol-dce)", context=module.context).run(module.operation)
-                return
+                return depth > 0
             with module.context:
                 for call in calls:
                     callee = functions[ir.FlatSymbolRefAttr(call.attributes["callee"]).value]

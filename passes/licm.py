@@ -92,5 +92,5 @@ def patterns() -> list[Pattern]:
 class LoopInvariantCodeMotion:
     name: ClassVar[str] = "licm"
 
-    def apply(self, module: ir.Module) -> None:
-        apply_patterns(module, patterns())
+    def apply(self, module: ir.Module) -> bool:
+        return apply_patterns(module, patterns())

@@ -3,7 +3,8 @@
 Each pass is followed by verification (an invalid result names the pass and
 shows MLIR's diagnostics), optional IR printing, and timing/op-count statistics.
 MLIR's own passes run under MLIR's pass manager, which verifies after each pass itself (a failure
-raises, and is reported as that pass failing), so only our Python passes are verified here.
+raises, and is reported as that pass failing), so only our Python passes are verified here, and
+not those whose `apply` returns False: it says they left the module as it was.
 """
 
 from __future__ import annotations
@@ -100,11 +101,11 @@ class PassManager:
                           else count_ops(module)) if self.op_counts else None
             start = time.perf_counter()
             try:
-                runner(module)
+                untouched = runner(module) is False
             except Exception as err:  # a pass bug must not look like a user error
                 raise PassFailedError(f"pass {spec} failed: {err}") from err
             seconds = time.perf_counter() - start
-            if self.verify_each and not verified_by_mlir:
+            if self.verify_each and not verified_by_mlir and not untouched:
                 try:
                     ir.verify(module)
                 except ir.MLIRVerificationError as err:

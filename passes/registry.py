@@ -2,7 +2,8 @@
 
 A pass is a frozen dataclass with `name: ClassVar[str]`, options as fields
 (`max-iterations` -> `max_iterations`), and `apply(self, module)`; it leaves
-valid IR and is safe to run twice. Names not found here are MLIR's own passes.
+valid IR and is safe to run twice. `apply` may return whether it changed the module
+(False spares the manager verifying it again; None means it may have). Names not found here are MLIR's own passes.
 """
 
 from __future__ import annotations

@@ -214,5 +214,5 @@ class WhileSimplify:
     name: ClassVar[str] = "while-simplify"
     unroll_threshold: int = 0
 
-    def apply(self, module: ir.Module) -> None:
-        apply_patterns(module, patterns(self.unroll_threshold))
+    def apply(self, module: ir.Module) -> bool:
+        return apply_patterns(module, patterns(self.unroll_threshold))

@@ -42,6 +42,6 @@ class Simplify:
     fold: bool = True
     unroll_threshold: int = 0
 
-    def apply(self, module: ir.Module) -> None:
-        apply_patterns(module, patterns(no_nan=self.no_nan, fold=self.fold, unroll_threshold=self.unroll_threshold),
+    def apply(self, module: ir.Module) -> bool:
+        return apply_patterns(module, patterns(no_nan=self.no_nan, fold=self.fold, unroll_threshold=self.unroll_threshold),
                        self.max_iterations)

@@ -430,3 +430,20 @@ def test_default_pipeline_preserves_semantics_of_a_traced_module():
         if trial == 0:
             for got, want in zip(after, expected):
                 np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+def test_a_pass_that_changed_nothing_is_not_verified_again(monkeypatch):
+    verified = []
+    real_verify = ir.verify
+    monkeypatch.setattr(ir, "verify", lambda module: (verified.append(True), real_verify(module))[1])
+    times_one = """
+    func.func public @main(%a: tensor<3xf32>) -> tensor<3xf32> {
+      %one = stablehlo.constant dense<1.0> : tensor<3xf32>
+      %0 = stablehlo.multiply %a, %one : tensor<3xf32>
+      return %0 : tensor<3xf32>
+    }"""
+    passes.run(times_one, "simplify,simplify")  # the second finds nothing left to do
+    assert len(verified) == 1
+    verified.clear()
+    passes.run(REDUNDANT, "inline")  # one function: nothing to inline
+    assert verified == []
