@@ -22,6 +22,7 @@ from ir.location import describe, user_frame
 from runtime import ConcreteArray
 from tracer import signature
 from tracer.compiled import Compiled
+from tracer.trace import _state as _trace_state
 from tracer.trace import current_trace
 from tracer.tracing import trace
 
@@ -117,7 +118,8 @@ class JitFunction:
                     buffers.append(arg._buffer)
                 key = tuple(key)
             entry = self._concrete_cache.get(key)
-            if entry is not None and current_trace() is None:  # (inside a trace it inlines, below)
+            # (`current_trace()` inlined; inside a trace the call inlines instead, below)
+            if entry is not None and _trace_state.trace is None:
                 compiled, execute, handlers, out = entry
                 if self._stamping:
                     compiled._last_used = _next_tick()
