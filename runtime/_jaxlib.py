@@ -97,6 +97,23 @@ def host_to_sharding(array, sharding):
     return _jax_ext.batched_device_put(aval, sharding, shards, devices, True, False, _ZERO_COPY, _KEEP_64_BIT)
 
 
+def reshard(buffer, sharding):
+    """A `jax.Array` already on devices, laid out as `sharding` (a Sharding, or a device).
+
+    Device to device with `jax.device_put` (public) for elements of 32 bits or fewer. 64-bit
+    elements go through the host: with 64-bit types off in JAX (our default, since we keep 64-bit
+    arrays 64-bit ourselves), `jax.device_put` from a sharded 64-bit array to another layout
+    silently drops the high 32 bits.
+    """
+    if not isinstance(sharding, jax.sharding.Sharding):
+        sharding = _single_device_sharding(sharding)
+    if buffer.sharding.is_equivalent_to(sharding, len(buffer.shape)):
+        return buffer
+    if np.dtype(buffer.dtype).itemsize <= 4:
+        return jax.device_put(buffer, sharding)
+    return host_to_sharding(np.asarray(buffer), sharding)
+
+
 def result_handlers(signatures, device, shardings=None) -> list:
     """C++ builders of `jax.Array`s for an executable's results, one per (shape, dtype).
 

@@ -36,14 +36,30 @@ def to_device(tree, device=None, sharding=None):
 
     `sharding`: a `runtime.NamedSharding` for every array leaf, or a pytree of them (None: the default
     device) that is a prefix of `tree`, e.g. `{"w": model_parallel, "b": None}`. Each device gets its piece.
+    A ConcreteArray leaf stays where it is unless a device or sharding is given: then it moves there.
     """
     if sharding is None:
-        device = device or default_device()
-        return tree_util.tree_map(lambda x: array_to_device(x, device) if _is_host_array(x) else x, tree)
+        target = device or default_device()
+        return tree_util.tree_map(lambda x: _place(x, target, None, moving=device is not None), tree)
     leaves, treedef = tree_util.tree_flatten(tree)
     shardings = broadcast_prefix(sharding, tree, what="to_device's sharding")
-    placed = [array_to_device(x, device, s) if _is_host_array(x) else x for x, s in zip(leaves, shardings)]
+    placed = [_place(x, device, s, moving=True) for x, s in zip(leaves, shardings)]
     return tree_util.tree_unflatten(treedef, placed)
+
+
+def _place(x, device, sharding, *, moving: bool):
+    if _is_host_array(x):
+        return array_to_device(x, device, sharding)
+    if not (moving and isinstance(x, ConcreteArray)):
+        return x
+    if sharding is not None:
+        if device is not None:
+            raise ValueError("give a device or a sharding, not both\n  fix: a sharding names its devices (its mesh)")
+        check_fits(sharding, x.shape, "to_device(sharding=...)", where=describe(user_frame()))
+    target = sharding if sharding is not None else device or default_device()
+    buffer = x._live_buffer()  # (a donated or deleted array: the clear error saying where)
+    moved = _jaxlib.reshard(buffer, target)
+    return x if moved is buffer else ConcreteArray(moved)
 
 
 def to_host(tree):

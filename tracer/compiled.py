@@ -350,8 +350,8 @@ def _sharded_transfer(sharding):
 
 
 def _place(buffer, sharding):
-    """`buffer` laid out as `sharding`: as it is when it already is, else moved (through the host:
-    simple, and only paid when an argument arrives somewhere other than where the program wants it)."""
-    if type(buffer) is DonatedBuffer or buffer.sharding.is_equivalent_to(sharding, len(buffer.shape)):
+    """`buffer` laid out as `sharding`: as it is when it already is, else moved (`_jaxlib.reshard`;
+    only paid when an argument arrives somewhere other than where the program wants it)."""
+    if type(buffer) is DonatedBuffer:
         return buffer
-    return _jaxlib.host_to_sharding(np.asarray(buffer), sharding)
+    return _jaxlib.reshard(buffer, sharding)

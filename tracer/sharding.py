@@ -38,7 +38,7 @@ def with_sharding_constraint(x, sharding: NamedSharding):
     trace = current_trace()
     if trace is None or not is_traced(x):
         if isinstance(x, runtime.ConcreteArray):
-            return runtime.array_to_device(np.asarray(x), sharding=sharding)
+            return runtime.to_device(x, sharding=sharding)
         return x
     _declare_mesh(trace, sharding.mesh, where)
     x = primitives.lift(x)

@@ -124,6 +124,30 @@ def arguments_elsewhere_are_moved_to_in_shardings():
 
 
 @check
+def device_arrays_move_to_the_sharding_or_device_asked_for():
+    mesh = mesh_4x2()
+    rows, cols, full = (NamedSharding(mesh, spec) for spec in (P("data"), P(None, "model"), P()))
+    cases = [np.arange(8 * 6).reshape(8, 6).astype(dtype) for dtype in (np.float32, np.int32)]
+    cases.append(np.arange(8 * 6).reshape(8, 6) % 3 == 0)
+    cases.append(np.arange(8 * 6, dtype=np.int64).reshape(8, 6) + 2**40)  # high bits kept (the host path)
+    cases.append(rng.standard_normal((8, 6)))  # float64
+    for x in cases:
+        placed = runtime.to_device(x)
+        for sharding in (rows, cols, full, rows):  # from one device, then from each layout to the next
+            moved = runtime.to_device(placed, sharding=sharding)
+            assert moved.sharding.spec == sharding.spec and moved.dtype == x.dtype
+            np.testing.assert_array_equal(np.asarray(moved), x)
+            placed = moved
+        assert runtime.to_device(placed, sharding=rows) is placed  # already there: not copied
+        back = runtime.to_device(placed, device=runtime.devices()[5])
+        assert back.device == runtime.devices()[5]
+        np.testing.assert_array_equal(np.asarray(back), x)
+        constrained = tracer.with_sharding_constraint(back, cols)  # eagerly: moved as well
+        assert constrained.sharding.spec == P(None, "model")
+        np.testing.assert_array_equal(np.asarray(constrained), x)
+
+
+@check
 def out_shardings_pytree_prefix():
     mesh = mesh_4x2()
     rows, full = NamedSharding(mesh, P("data")), NamedSharding(mesh, P())

@@ -23,6 +23,7 @@ CHECK_NAMES = [
     "matmul_with_a_sharded_contraction_dimension",
     "sharding_constraint_inside_traced_code",
     "arguments_elsewhere_are_moved_to_in_shardings",
+    "device_arrays_move_to_the_sharding_or_device_asked_for",
     "out_shardings_pytree_prefix",
     "data_parallel_example",
     "tensor_parallel_example",
