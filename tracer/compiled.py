@@ -129,6 +129,7 @@ class Compiled:
         self._execute = None
         self._execute_packed = None
         self._packed_future = None
+        self._packed_in_background = False  # (set by compile_ahead)
         self._last_used = 0  # recency stamp, kept by the jit function's bounded cache
 
     # -- executables, compiled on first need ---------------------------------
@@ -169,20 +170,24 @@ class Compiled:
         return self._plan
 
     def compile_ahead(self) -> None:
-        """For ahead-of-time `tracer.compile`: compile the executable every call can use now, and the
-        packed one (a speed-up for NumPy arguments) in the background, so no call waits on XLA."""
+        """For ahead-of-time `tracer.compile`: compile the executable every call can use now. The packed
+        one (a speed-up for NumPy arguments) is compiled in the background from the first call that
+        could use it, which meanwhile takes the per-argument path: no call waits on XLA, and a program
+        only ever called with device arrays never compiles it (nor spends start-up time on it)."""
         self._buffers_executable()
-        if self._packable and self._execute_packed is None and self._packed_future is None:
-            self._packed_future = _BACKGROUND.submit(self._packed_execute)
+        self._packed_in_background = True
 
     def _packed_ready(self):
-        """The packed executable if it can run now: compiled on demand, unless a background compile is
-        still under way (then None, and the call takes the per-argument path)."""
+        """The packed executable if it can run now: compiled on demand, or (after `compile_ahead`) in
+        the background, and None while that is under way (the call takes the per-argument path)."""
         if self._execute_packed is not None:
             return self._execute_packed
-        future = self._packed_future
-        if future is None:
+        if not self._packed_in_background:
             return self._packed_execute()
+        with self._compile_lock:
+            if self._packed_future is None:
+                self._packed_future = _BACKGROUND.submit(self._packed_execute)
+        future = self._packed_future
         return future.result() if future.done() else None
 
     def as_text(self, stage: str = "optimized") -> str:

@@ -110,6 +110,7 @@ def test_aot_compile_leaves_no_compilation_to_the_calls():
     x = f32(1, 2)
     compiled = tracer.compile(lambda a, b: a + b, x, x)
     assert compiled._execute is not None  # every call can run at once
+    assert compiled._packed_future is None  # the packed one only once a call could use it (start-up stays short)
     np.testing.assert_array_equal(np.asarray(compiled(x, x)), x + x)  # before or after the packed one is ready
     compiled._packed_future.result(timeout=120)  # the packed executable arrives in the background
     np.testing.assert_array_equal(np.asarray(compiled(x, x)), x + x)
