@@ -84,6 +84,7 @@ class Involution(Pattern):
 
     def __init__(self, op_name: str):
         self.op_name = op_name
+        self.operand_from = (0, frozenset({op_name}))
 
     def match_and_rewrite(self, op, rewriter: Rewriter) -> bool:
         inner = defining_op(op.operands[0])
