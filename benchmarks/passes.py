@@ -341,7 +341,7 @@ def main() -> None:
             line += f" {t_enz * 1e3:>9.3f} {t_ours / t_enz:>9.2f}"
         print(line, flush=True)
 
-    scaling((60, 600) if quick else (60, 600, 3000, 6000), rounds=1 if quick else 3)
+    scaling((60, 600) if quick else (60, 600, 3000, 6000), rounds=1 if quick else 5)
 
     if notes:
         print("\nnotes:")
