@@ -265,6 +265,12 @@ def iota_value(value: ir.Value, max_elements: int) -> np.ndarray | None:
 
 
 _FOLDABLE_PRODUCERS = frozenset({"stablehlo.constant", "stablehlo.iota"})
+# Evaluators that compute each element from the same-position elements alone.
+ELEMENTWISE = frozenset({
+    "stablehlo.add", "stablehlo.subtract", "stablehlo.multiply", "stablehlo.divide", "stablehlo.negate", "stablehlo.abs",
+    "stablehlo.maximum", "stablehlo.minimum", "stablehlo.and", "stablehlo.or", "stablehlo.xor", "stablehlo.not",
+    "stablehlo.compare", "stablehlo.select", "stablehlo.convert",
+})
 
 
 class FoldConstants(Pattern):
@@ -293,14 +299,20 @@ class FoldConstants(Pattern):
         if large and not all(_is_splat(x) for x in operands):
             return False
         with np.errstate(all="ignore"):
-            result = self.evaluate(op, *operands)
+            if large and op.name in ELEMENTWISE:
+                # Every element is the same: compute one, and spread it without a copy (evaluated whole,
+                # two splats of 10^9 elements would take gigabytes for one number).
+                one = self.evaluate(op, *(x[(0,) * x.ndim] for x in operands))
+                result = None if one is None else np.broadcast_to(np.asarray(one), tuple(result_type.shape))
+            else:
+                result = self.evaluate(op, *operands)
         if result is None:
             return False
         result = np.asarray(result)
         if (large or all(p.name == "stablehlo.iota" for p in producers)) and not _is_splat(result):
             return False  # splat operands can still give a large table (pad, concatenate); iotas alone stay iotas
         with rewriter.before(op):
-            value = ops.constant(np.array(result, order="C"))  # (ascontiguousarray would make a 0-d result 1-d)
+            value = ops.constant(result)  # (a splat, even a broadcast view, is stored as one element)
         if value.type != op.results[0].type:
             rewriter.erase(defining_op(value))
             return False
@@ -309,6 +321,8 @@ class FoldConstants(Pattern):
 
 
 def _is_splat(array: np.ndarray) -> bool:
+    if array.size > 1 and not any(array.strides):  # a broadcast view of one element: no need to look
+        return True
     flat = array.reshape(-1)
     return flat.size <= 1 or bool((flat.view(f"u{flat.dtype.itemsize}") == flat[:1].view(f"u{flat.dtype.itemsize}")).all())
 

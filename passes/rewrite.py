@@ -349,14 +349,21 @@ def constant_value(value: ir.Value) -> np.ndarray | None:
     if not isinstance(owner, ir.Operation) or owner.name != "stablehlo.constant":
         return None
     attr = ir.DenseElementsAttr(owner.attributes["value"])
+    tensor_type = ir.RankedTensorType(value.type)
+    if attr.is_splat and len(attr) > 1:
+        # Read the one element through a one-element copy of the attribute: NumPy's view of a splat
+        # attribute holds every element (gigabytes, for a large zeros()).
+        with owner.location:
+            attr = ir.DenseElementsAttr.get_splat(ir.RankedTensorType.get([1], tensor_type.element_type),
+                                                  attr.get_splat_value())
     try:
         array = np.array(attr)
     except (TypeError, ValueError, RuntimeError):  # i1, bf16 ... the buffer protocol does not cover
         return None
     if array.dtype == object:  # bf16 comes back as a 0-d array of references rather than raising
         return None
-    shape = tuple(ir.RankedTensorType(value.type).shape)
-    return np.broadcast_to(array, shape) if attr.is_splat else array.reshape(shape)
+    shape = tuple(tensor_type.shape)
+    return np.broadcast_to(array.reshape(-1)[:1].reshape(()), shape) if attr.is_splat else array.reshape(shape)
 
 
 def splat_value(value: ir.Value) -> float | int | None:

@@ -17,7 +17,10 @@ def constant(value, dtype=None) -> ir.Value:
     broadcast scalar costs nothing in the module's size.
     """
     array = np.asarray(value, dtype=dtype)
-    buffer = np.ascontiguousarray(array.reshape(-1))  # (ascontiguousarray would make 0-d arrays 1-d)
+    if array.size > 1 and not any(array.strides):  # a broadcast scalar: one element, read without a copy
+        buffer = np.ascontiguousarray(array[(0,) * array.ndim]).reshape(1)
+    else:
+        buffer = np.ascontiguousarray(array.reshape(-1))  # (ascontiguousarray would make 0-d arrays 1-d)
     if buffer.size > 1 and _is_splat(buffer):
         buffer = buffer[:1]  # a one-element buffer makes MLIR build a splat attribute
     if buffer.dtype.kind == "V":  # bfloat16 and friends: MLIR reads the raw 16-bit pattern

@@ -261,3 +261,30 @@ def test_iota_is_read_by_the_ops_it_feeds():
             "  return %b : tensor<2x3xi32>\n}")
     _check_folds(text)
     np.testing.assert_array_equal(_run(text), [[0, -1, 4], [1, 1, 15]])
+
+
+def test_folding_huge_splats_touches_one_element_each():
+    # 5e7 elements: read or computed whole, each would take 200 MB (a large np.zeros(...) + 1 does that).
+    import tracemalloc
+
+    shape = "tensor<5000x10000xf32>"
+    text = f"""
+    func.func @main() -> ({shape}, tensor<5000x10000xi1>, tensor<10000x5000xf32>) {{
+      %a = stablehlo.constant dense<1.5> : {shape}
+      %b = stablehlo.constant dense<-2.0> : {shape}
+      %0 = stablehlo.multiply %a, %b : {shape}
+      %1 = stablehlo.compare LT, %0, %b : ({shape}, {shape}) -> tensor<5000x10000xi1>
+      %2 = stablehlo.transpose %0, dims = [1, 0] : ({shape}) -> tensor<10000x5000xf32>
+      return %0, %1, %2 : {shape}, tensor<5000x10000xi1>, tensor<10000x5000xf32>
+    }}"""
+    tracemalloc.start()
+    try:
+        module = passes.run(text, "fold")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    printed = ir.print_module(module)
+    assert "dense<-3.000000e+00> : tensor<5000x10000xf32>" in printed
+    assert "dense<true> : tensor<5000x10000xi1>" in printed  # -3.0 < -2.0
+    assert "dense<-3.000000e+00> : tensor<10000x5000xf32>" in printed
+    assert peak < 16 * 2**20, f"folding splats allocated {peak / 2**20:.0f} MiB"
