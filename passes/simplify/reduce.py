@@ -15,6 +15,10 @@ so a sum with a +0.0 term is never -0.0. Another +0.0 term changes a partial sum
 partial sum is -0.0 (all its terms -0.0), and the difference, a zero's sign, vanishes where it
 meets the partial sum that holds the first +0.0: a tree with one +0.0 leaf or with several
 computes the same value.
+
+No rewrite here makes a dot whose result is a scalar: a sum of everything, as a reduce, fuses with
+the ops that feed it, whereas a dot reads its operands materialised (on a JAX MLP training step's
+loss, XLA ran the full-contraction dot 2-8% slower than the reduce it replaced).
 """
 
 from __future__ import annotations
@@ -348,6 +352,8 @@ class SumOfProductsIsDot(Pattern):
                 return False
         contract = sorted(_i64s(op, "dimensions"))
         batch = [d for d in range(len(_shape(op.operands[0]))) if d not in contract]
+        if not batch:
+            return False  # a sum of everything stays a reduce (module doc)
         numbers = stablehlo.DotDimensionNumbers.get(
             lhs_batching_dimensions=batch, lhs_contracting_dimensions=contract,
             rhs_batching_dimensions=batch, rhs_contracting_dimensions=contract, context=op.context)
@@ -382,6 +388,8 @@ class SumOverDotBatchDims(Pattern):
         dims = _i64s(op, "dimensions")
         if not dims or any(d >= len(lhs_batch) for d in dims):
             return False
+        if not _shape(op.results[0]):
+            return False  # a sum of everything stays a reduce (module doc)
         pairs = sorted([*zip(numbers.lhs_contracting_dimensions, numbers.rhs_contracting_dimensions),
                         *((lhs_batch[i], rhs_batch[i]) for i in dims)])  # (pairs in any order sum the same products)
         merged = stablehlo.DotDimensionNumbers.get(

@@ -30,17 +30,17 @@ func.func @main(%a: tensor<2x3x4xf32>) -> tensor<3xf32> {
   return %1 : tensor<3xf32>
 }""", lambda text: text.count("stablehlo.reduce") == 1),
     "sums of products are dots": ("exact_sums", """
-func.func @main(%a: tensor<2x3x4xf32>, %b: tensor<2x3x4xf32>, %c: tensor<3x5xf64>) -> (tensor<2x4xf32>, tensor<f32>, tensor<f64>) {
+func.func @main(%a: tensor<2x3x4xf32>, %b: tensor<2x3x4xf32>, %c: tensor<3x5xf64>) -> (tensor<2x4xf32>, tensor<3xf32>, tensor<3xf64>) {
   %z = stablehlo.constant dense<0.0> : tensor<f32>
   %z64 = stablehlo.constant dense<0.0> : tensor<f64>
   %0 = stablehlo.multiply %a, %b : tensor<2x3x4xf32>
   %1 = stablehlo.reduce(%0 init: %z) applies stablehlo.add across dimensions = [1] : (tensor<2x3x4xf32>, tensor<f32>) -> tensor<2x4xf32>
   %2 = stablehlo.multiply %a, %a : tensor<2x3x4xf32>
   %3 = stablehlo.reduce(%2 init: %z) applies stablehlo.add across dimensions = [2] : (tensor<2x3x4xf32>, tensor<f32>) -> tensor<2x3xf32>
-  %4 = stablehlo.reduce(%3 init: %z) applies stablehlo.add across dimensions = [0, 1] : (tensor<2x3xf32>, tensor<f32>) -> tensor<f32>
+  %4 = stablehlo.reduce(%3 init: %z) applies stablehlo.add across dimensions = [0] : (tensor<2x3xf32>, tensor<f32>) -> tensor<3xf32>
   %5 = stablehlo.multiply %c, %c : tensor<3x5xf64>
-  %6 = stablehlo.reduce(%5 init: %z64) applies stablehlo.add across dimensions = [1, 0] : (tensor<3x5xf64>, tensor<f64>) -> tensor<f64>
-  return %1, %4, %6 : tensor<2x4xf32>, tensor<f32>, tensor<f64>
+  %6 = stablehlo.reduce(%5 init: %z64) applies stablehlo.add across dimensions = [1] : (tensor<3x5xf64>, tensor<f64>) -> tensor<3xf64>
+  return %1, %4, %6 : tensor<2x4xf32>, tensor<3xf32>, tensor<3xf64>
 }""", lambda text: "stablehlo.reduce" not in text and text.count("stablehlo.dot_general") == 3),
     "a sum over a dot's batch dim is a contraction": ("exact_sums", """
 func.func @main(%p: tensor<5x2x3xf32>, %q: tensor<5x2x7x3xf32>) -> tensor<2x7xf32> {

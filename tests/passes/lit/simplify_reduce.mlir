@@ -135,12 +135,14 @@ func.func @nested_from_positive_zero(%a: tensor<2x3x4xf32>) -> (tensor<3xf32>, t
 
 // A sum from +0.0 of products is a dot_general (HIGHEST precision: a TF32 or bf16 dot would not
 // compute the multiply's f32 products), the kept dims its batch dims; summed over a dot's batch dim
-// it is one dot contracting that dim too.
+// it is one dot contracting that dim too. A sum of everything stays a reduce (it fuses with what
+// feeds it; a dot with a scalar result would read materialised operands).
 // CHECK-LABEL: func.func @sum_of_products
-// CHECK-NOT:   stablehlo.reduce
 // CHECK:       %[[V:.*]] = stablehlo.dot_general %arg0, %arg1, batching_dims = [0, 2] x [0, 2], contracting_dims = [1] x [1], precision = [HIGHEST, HIGHEST] : (tensor<2x3x4xf32>, tensor<2x3x4xf32>) -> tensor<2x4xf32>
-// CHECK:       %[[S:.*]] = stablehlo.dot_general %arg0, %arg0, contracting_dims = [0, 1, 2] x [0, 1, 2], precision = [HIGHEST, HIGHEST] : (tensor<2x3x4xf32>, tensor<2x3x4xf32>) -> tensor<f32>
+// CHECK:       %[[M:.*]] = stablehlo.multiply %arg0, %arg0
+// CHECK:       %[[S:.*]] = stablehlo.reduce(%[[M]] init: %{{.*}}) applies stablehlo.add across dimensions = [2, 0, 1]
 // CHECK:       %[[B:.*]] = stablehlo.dot_general %arg2, %arg3, batching_dims = [1] x [1], contracting_dims = [0, 2] x [0, 3] : (tensor<5x2x3xf64>, tensor<5x2x7x3xf64>) -> tensor<2x7xf64>
+// CHECK-NOT:   stablehlo.reduce
 // CHECK:       return %[[V]], %[[S]], %[[B]]
 func.func @sum_of_products(%a: tensor<2x3x4xf32>, %b: tensor<2x3x4xf32>, %p: tensor<5x2x3xf64>, %q: tensor<5x2x7x3xf64>)
     -> (tensor<2x4xf32>, tensor<f32>, tensor<2x7xf64>) {
