@@ -11,7 +11,7 @@ import numpy as np
 
 import ir
 from runtime import _jaxlib, persistent_cache
-from runtime.devices import client, default_device
+from runtime.devices import default_device
 from runtime.sharding import NamedSharding, PartitionSpec
 
 
@@ -99,14 +99,14 @@ def compile_stablehlo(module_text: str, device=None, result_signatures=None, *, 
         if free:  # results without a sharding of the user's take the one XLA's propagation finds
             given = result_shardings or [None] * len(result_signatures)
             options.executable_build_options.allow_spmd_sharding_propagation_to_output = [s is None for s in given]
-    loaded = _compile_or_load(module_text, device.platform, devices, options)
+    loaded = _compile_or_load(module_text, devices, options)
     if result_signatures is None:  # (after compiling: XLA's diagnostics for bad text come first)
         result_signatures = _main_result_signatures(module_text)
     return Executable(loaded, device, result_signatures, mesh=mesh, result_shardings=result_shardings)
 
 
-def _compile_or_load(module_text: str, platform: str, devices: tuple, options):
-    pjrt = client(platform)
+def _compile_or_load(module_text: str, devices: tuple, options):
+    pjrt = devices[0].client  # the client that owns the devices (not one looked up by platform name)
     device_list = _jaxlib.DeviceList(devices)
     key = None
     if persistent_cache.cache_directory() is not None:
