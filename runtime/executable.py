@@ -78,12 +78,13 @@ def _result_shardings(loaded, mesh, given, count: int):
 
 
 def compile_stablehlo(module_text: str, device=None, result_signatures=None, *, mesh=None,
-                      result_shardings=None) -> Executable:
+                      result_shardings=None, prefetch=None) -> Executable:
     """Compile a StableHLO module (text) for `device` (default: the default device), or for every
     device of `mesh` when the module is annotated with Shardy shardings over it.
 
     `result_signatures` lists (shape, dtype) of @main's results; read from the text when omitted.
     `result_shardings` (with `mesh`): a NamedSharding per result, or None to let XLA choose.
+    `prefetch` (one device): a `runtime.prefetch.Prefetch` begun before this module was traced.
     """
     if result_signatures is None and mesh is not None:
         result_signatures = _main_result_signatures(module_text)
@@ -99,19 +100,23 @@ def compile_stablehlo(module_text: str, device=None, result_signatures=None, *, 
         if free:  # results without a sharding of the user's take the one XLA's propagation finds
             given = result_shardings or [None] * len(result_signatures)
             options.executable_build_options.allow_spmd_sharding_propagation_to_output = [s is None for s in given]
-    loaded = _compile_or_load(module_text, devices, options)
+    loaded = _compile_or_load(module_text, devices, options, prefetch if mesh is None else None)
     if result_signatures is None:  # (after compiling: XLA's diagnostics for bad text come first)
         result_signatures = _main_result_signatures(module_text)
     return Executable(loaded, device, result_signatures, mesh=mesh, result_shardings=result_shardings)
 
 
-def _compile_or_load(module_text: str, devices: tuple, options):
+def _compile_or_load(module_text: str, devices: tuple, options, prefetch=None):
     pjrt = devices[0].client  # the client that owns the devices (not one looked up by platform name)
     device_list = _jaxlib.DeviceList(devices)
     key = None
     if persistent_cache.cache_directory() is not None:
         key = persistent_cache.entry_key(module_text, options, pjrt)
-        loaded = persistent_cache.load(key, pjrt, device_list, options)
+        loaded = prefetch.take(key) if prefetch is not None else None
+        if loaded is None:
+            loaded = persistent_cache.load(key, pjrt, device_list, options)
+        if prefetch is not None:
+            prefetch.remember(key)
         if loaded is not None:
             return loaded
     try:

@@ -10,7 +10,8 @@ traced module; `tracer.compiled` keys them by the traced text with its source lo
 a digest of the `passes` and `ir` sources and NumPy's version (+ jaxlib's, here), and takes them only
 where that is exact: no sharding plan (which annotates the module after the passes) and no pass options
 (printing IR is an effect the caller asked for). Executable entries (`<key>.xla`) are keyed by the
-optimised text itself, so either entry may be missing and the other still serves.
+optimised text itself, so either entry may be missing and the other still serves. Hint entries
+(`<hint>.hint`) name the executable key a call site had last time, for `runtime.prefetch`.
 
 Robustness: every entry starts with a header holding its own key and a checksum, and a file that
 cannot be read, has the wrong key or checksum, or that PJRT refuses is deleted and rebuilt, never raised.
@@ -33,10 +34,12 @@ from runtime import _jaxlib
 ENVIRONMENT_VARIABLE = "PYREACTANT_CACHE_DIR"
 _MAGIC = b"pyreactant-executable-v1\n"
 _TEXT_MAGIC = b"pyreactant-module-texts-v1\n"
+_HINT_MAGIC = b"pyreactant-call-site-hint-v1\n"
 
 _directory: str | None = os.environ.get(ENVIRONMENT_VARIABLE) or None
 # Counters for tests and benchmarks: what the lookups did; "module_*" count the optimised-module entries.
-stats = {"hits": 0, "misses": 0, "rejected": 0, "writes": 0,
+# "prefetched": hits loaded in the background while tracing (see runtime.prefetch).
+stats = {"hits": 0, "misses": 0, "rejected": 0, "writes": 0, "prefetched": 0,
          "module_hits": 0, "module_misses": 0, "module_rejected": 0, "module_writes": 0}
 
 
@@ -77,12 +80,21 @@ def text_entry_key(*parts: str) -> str:
     return _digest((*(part.encode() for part in parts), jaxlib.__version__.encode()))
 
 
+def hint_key(*parts: str) -> str:
+    """The key of a call-site hint entry: whatever the caller says identifies the call site."""
+    return _digest((*(part.encode() for part in parts), jaxlib.__version__.encode()))
+
+
 def _path(key: str, suffix: str = ".xla") -> str:
     return os.path.join(_directory, key + suffix)
 
 
-def load(key: str, client, device_list, options):
-    """The cached executable for `key`, or None (missing, unreadable, stale or corrupted: then deleted)."""
+def load(key: str, client, device_list, options, *, speculative: bool = False):
+    """The cached executable for `key`, or None (missing, unreadable, stale or corrupted: then deleted).
+
+    `speculative`: a guess loaded in the background (runtime.prefetch), which counts nothing and leaves
+    a damaged entry alone: if the guess was right, the caller's own `load` meets it, and warns from
+    the caller's thread."""
     if _directory is None:
         return None
     path = _path(key)
@@ -90,13 +102,14 @@ def load(key: str, client, device_list, options):
         # Checked before PJRT sees the bytes: deserializing damaged bytes is not guaranteed to fail cleanly.
         payload = _read_checked(path, _MAGIC, key)
         if payload is None:
-            stats["misses"] += 1
+            stats["misses"] += not speculative
             return None
         loaded = client.deserialize_executable(payload, device_list, options)
     except Exception as err:  # noqa: BLE001  (any failure means: recompile)
-        _reject(path, err, "rejected", stacklevel=4)
+        if not speculative:
+            _reject(path, err, "rejected", stacklevel=4)
         return None
-    stats["hits"] += 1
+    stats["hits"] += not speculative
     return loaded
 
 
@@ -118,6 +131,34 @@ def load_texts(key: str, count: int) -> list[str] | None:
         return None
     stats["module_hits"] += 1
     return texts
+
+
+def load_hint(hint: str) -> str | None:
+    """The executable key stored for the call site `hint`, or None (missing, or damaged: then deleted)."""
+    if _directory is None:
+        return None
+    path = _path(hint, ".hint")
+    try:
+        payload = _read_checked(path, _HINT_MAGIC, hint)
+        if payload is None:
+            return None
+        key = payload.decode()
+        if len(key) != 64 or key.strip("0123456789abcdef"):
+            raise ValueError("it does not hold a key")
+    except Exception:  # noqa: BLE001  (any failure means: no guess; a guess is no answer, so no warning)
+        _remove(path)
+        return None
+    return key
+
+
+def store_hint(hint: str, key: str) -> None:
+    """Remember `key` as the executable of the call site `hint` (atomically; a failure only costs the guess)."""
+    if _directory is None:
+        return
+    try:
+        _write(_path(hint, ".hint"), _HINT_MAGIC, hint, key.encode())
+    except OSError:
+        pass
 
 
 def _read_checked(path: str, magic: bytes, key: str) -> bytes | None:

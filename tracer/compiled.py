@@ -78,8 +78,9 @@ class Compiled:
     """
 
     def __init__(self, fn, program: TracedProgram, *, key, describe: str, pipeline: str | None, static_split,
-                 device=None, pass_options=None, shardings=None, sync: bool = False):
-        """`shardings`: (in_shardings, out_shardings, dynamic positional args, where) of the call, or None."""
+                 device=None, pass_options=None, shardings=None, sync: bool = False, prefetch=None):
+        """`shardings`: (in_shardings, out_shardings, dynamic positional args, where) of the call, or None.
+        `prefetch`: a `runtime.prefetch.Prefetch` begun before tracing, or None."""
         self._fn = fn
         self._key = key
         self._describe = describe
@@ -126,6 +127,7 @@ class Compiled:
         self._packable = self._plan is None and 0 < len(program.in_signatures) and sum(
             size * dtype.itemsize for size, dtype in zip(self._packing.group_sizes, self._packing.group_dtypes)
         ) <= PACK_LIMIT_BYTES
+        self._prefetch = prefetch if self._plan is None else None
         self._execute = None
         self._execute_packed = None
         self._packed_future = None
@@ -137,7 +139,9 @@ class Compiled:
         with self._compile_lock:  # threads calling a new signature at once compile it once
             if self._execute is None:
                 if self._plan is None:
-                    executable = runtime.compile_stablehlo(self._module_text, self._device, self._out_signatures)
+                    executable = runtime.compile_stablehlo(self._module_text, self._device, self._out_signatures,
+                                                           prefetch=self._prefetch)
+                    self._prefetch = None
                 else:
                     executable = runtime.compile_stablehlo(self._module_text, result_signatures=self._out_signatures,
                                                            mesh=self._plan.mesh, result_shardings=self._plan.results)

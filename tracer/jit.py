@@ -12,6 +12,7 @@ import functools
 import inspect
 import itertools
 import operator
+import re
 import threading
 from typing import Callable, Sequence
 
@@ -19,7 +20,8 @@ import numpy as np
 
 import passes
 from ir.location import describe, user_frame
-from runtime import ConcreteArray
+import runtime
+from runtime import ConcreteArray, persistent_cache, prefetch
 from tracer import signature
 from tracer.compiled import Compiled
 from tracer.trace import _state as _trace_state
@@ -225,10 +227,11 @@ class JitFunction:
             if compiled is not None:
                 return compiled
             where = describe(user_frame())
+            prefetched = self._start_prefetch(key)  # loads last time's executable while we trace
             program = trace(self.fn, leaves, treedef, static_key, donated=self._donated_leaves(args, dyn_args, leaves))
             compiled = Compiled(self.fn, program, key=key, describe=signature.describe_call(self.fn, args, kwargs),
                                 pipeline=self.pipeline, static_split=self._split, device=self.device,
-                                pass_options=self.pass_options, sync=self.sync,
+                                pass_options=self.pass_options, sync=self.sync, prefetch=prefetched,
                                 shardings=(self.in_shardings, self.out_shardings, dyn_args, leaves, where))
             compiled._last_used = _next_tick()
             self._cache[key] = compiled
@@ -242,6 +245,27 @@ class JitFunction:
                 # overflows the bound; calls pay one stamp each instead of reordering the cache.)
                 self._evict(min(self._cache.values(), key=_LAST_USED))
             return compiled
+
+    def _start_prefetch(self, key):
+        """With the disk cache on, begin loading the executable this call site had in an earlier process
+        (`runtime.prefetch`): a guess, named by the function, the signature and our options, and taken
+        only if the traced module's key agrees. Not for sharded programs, whose compile options differ."""
+        if persistent_cache.cache_directory() is None or self.in_shardings is not None or self.out_shardings is not None:
+            return None
+        if any(len(leaf_key) == 3 for leaf_key in key[2] if type(leaf_key) is tuple):
+            return None  # an argument split over devices
+        device = self.device or runtime.default_device()
+        code = getattr(self.fn, "__code__", None)
+        try:
+            hint = persistent_cache.hint_key(
+                getattr(self.fn, "__module__", None) or "", getattr(self.fn, "__qualname__", None) or repr(type(self.fn)),
+                repr((code.co_filename, code.co_firstlineno) if code is not None else None),
+                _ADDRESS.sub("", repr(key)),  # (object addresses differ between processes; the rest does not)
+                repr((self.pipeline, self.pass_options, self.donate, self.donate_argnums, self.sync)),
+                device.platform, str(device.id))
+        except Exception:  # noqa: BLE001  (a static argument whose repr fails: no guess, and no harm done)
+            return None
+        return prefetch.start(hint, device)
 
     def _evict(self, compiled) -> None:
         """Forget `compiled` everywhere, so its executables (and device code) can be freed."""
@@ -335,6 +359,7 @@ def compile(fn: Callable, *args, pipeline: str | None = None, optimize: bool = T
 
 
 _DONATE_MODES = (None, "auto")
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 # Recency stamps for the LRU bound: one C call per compiled call (itertools.count is atomic under the GIL).
 _next_tick = itertools.count().__next__
 _LAST_USED = operator.attrgetter("_last_used")

@@ -125,7 +125,10 @@ def merge_static(dyn_args: tuple, dyn_kwargs: dict, static_key: tuple) -> tuple[
 def describe_leaf(leaf) -> str:
     if is_array_leaf(leaf):
         return f"{dtypes.short_name(leaf.dtype) if dtypes.is_supported(leaf.dtype) else leaf.dtype}[{','.join(map(str, np.shape(leaf)))}]"
-    return repr(leaf)
+    try:
+        return repr(leaf)
+    except Exception:  # noqa: BLE001  (a description must not stop a compile: a static value's repr may fail)
+        return f"<{type(leaf).__qualname__} object>"
 
 
 def describe_call(fn, args: tuple, kwargs: dict) -> str:
