@@ -6,7 +6,9 @@ Values are checked against NumPy; "deleted", "ready" and "shares memory" against
 
 from __future__ import annotations
 
+import gc
 import os
+import time
 import threading
 
 import jax
@@ -202,19 +204,52 @@ def rss_bytes() -> int:
 
 
 @pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="reads Linux's /proc")
-def test_memory_stays_flat_over_thousands_of_calls():
+def test_device_memory_stays_flat_over_thousands_of_calls():
+    # 64 KiB arguments and results: one result buffer kept per call would be 125 MiB over 2,000 calls.
     f = tracer.jit(lambda x, y: x * y + 1.0)
-    x, y = rand(256), rand(256)
+    x, y = rand(128, 128), rand(128, 128)
     dx, dy = runtime.to_device(x), runtime.to_device(y)
-    for _ in range(300):  # warm up allocator pools and caches
+    for _ in range(100):  # warm up allocator pools and caches
         f(x, y), f(dx, dy)
     before = rss_bytes()
-    for _ in range(3000):
+    for _ in range(1000):
         f(x, y)
         f(dx, dy).block_until_ready()
     growth = rss_bytes() - before
-    # 6,000 calls; a leak of one 1 KiB buffer per call would be 6 MB: allow 16 MB of noise.
     assert growth < 16 * 2**20, f"RSS grew by {growth / 2**20:.1f} MiB"
+
+
+def test_python_memory_stays_flat_over_ten_thousand_calls():
+    # Every call path (NumPy arguments, device arrays, a pytree); one small object kept per call
+    # (>= 48 bytes) would be 480 KB over 10,000 calls.
+    import tracemalloc
+
+    f = tracer.jit(lambda x, y: x * y + 1.0)
+    g = tracer.jit(lambda tree: {"s": tree["a"] + tree["b"][0]})
+    x, y = rand(8), rand(8)
+    dx, dy = runtime.to_device(x), runtime.to_device(y)
+    calls = (lambda: f(x, y), lambda: f(dx, dy), lambda: g({"a": dx, "b": [dy]}), lambda: f(dx, y))
+    for call in calls:  # compile, warm up caches (the packed executable for NumPy arguments too)
+        for _ in range(50):
+            call()
+    runtime.synchronize(f(x, y))
+    time.sleep(0.5)  # (let a background compile finish)
+    gc.collect()
+    tracemalloc.start()
+    try:
+        for call in calls:
+            call()
+        before = tracemalloc.get_traced_memory()[0]
+        for _ in range(2500):
+            for call in calls:
+                call()
+        runtime.synchronize(f(dx, dy))
+        time.sleep(0.3)  # PJRT lets go of finished calls' objects from its own threads, a moment later
+        gc.collect()
+        growth = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert growth < 128 * 1024, f"Python memory grew by {growth / 1024:.0f} KiB over 10,000 calls"
 
 
 @pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="reads Linux's /proc")
