@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import gc
 import os
-import time
 import threading
+import time
 
 import jax
 import numpy as np
