@@ -74,14 +74,10 @@ def entry_key(module_text: str, options, client) -> str:
                     client.platform_version.encode(), jaxlib.__version__.encode()))
 
 
-def text_entry_key(*parts: str) -> str:
-    """The key of a module-texts entry: everything the caller says decides the texts (the traced module
-    with its locations, the pipeline, a fingerprint of the passes' code), and the jaxlib whose MLIR ran them."""
-    return _digest((*(part.encode() for part in parts), jaxlib.__version__.encode()))
-
-
-def hint_key(*parts: str) -> str:
-    """The key of a call-site hint entry: whatever the caller says identifies the call site."""
+def parts_key(*parts: str) -> str:
+    """The key of a module-texts or call-site hint entry: a digest of everything the caller says decides
+    the entry (for texts: the traced module with its locations, the pipeline, a fingerprint of the passes'
+    code; for hints: what names the call site), and of the jaxlib whose MLIR ran the passes."""
     return _digest((*(part.encode() for part in parts), jaxlib.__version__.encode()))
 
 

@@ -318,7 +318,7 @@ def _texts_key(module, pipeline: str | None, pass_options, plan) -> str | None:
     """
     if not pipeline or pass_options or plan is not None or persistent_cache.cache_directory() is None:
         return None
-    return persistent_cache.text_entry_key(ir.print_module(module, debug_info=True), pipeline, _passes_fingerprint())
+    return persistent_cache.parts_key(ir.print_module(module, debug_info=True), pipeline, _passes_fingerprint())
 
 
 @functools.cache

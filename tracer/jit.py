@@ -257,7 +257,7 @@ class JitFunction:
         device = self.device or runtime.default_device()
         code = getattr(self.fn, "__code__", None)
         try:
-            hint = persistent_cache.hint_key(
+            hint = persistent_cache.parts_key(
                 getattr(self.fn, "__module__", None) or "", getattr(self.fn, "__qualname__", None) or repr(type(self.fn)),
                 repr((code.co_filename, code.co_firstlineno) if code is not None else None),
                 _ADDRESS.sub("", repr(key)),  # (object addresses differ between processes; the rest does not)
