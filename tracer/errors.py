@@ -6,19 +6,11 @@ because the traceback of a traced function is mostly our code, not theirs.
 
 from __future__ import annotations
 
-from ir.location import describe, user_frame
+from ir.errors import PyreactantError
 
 
-class TracerError(Exception):
-    """Base of pyreactant's tracing errors; `where` is the user's `file.py:line`."""
-
-    def __init__(self, message: str, *, fix: str | None = None, where: str | None = None):
-        self.where = where if where is not None else describe(user_frame())
-        self.fix = fix
-        text = f"{self.where}: {message}"
-        if fix:
-            text += f"\n  fix: {fix}"
-        super().__init__(text)
+class TracerError(PyreactantError):
+    """Base of pyreactant's tracing errors; `where` is the user's `file.py:line` (see `ir.errors`)."""
 
 
 class ConcretizationError(TracerError, TypeError):
