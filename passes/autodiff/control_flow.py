@@ -166,7 +166,8 @@ def _store_carries(op, bound: int):
 
 def _copy_attributes(source, target) -> None:
     """The trip count and any discardable attributes travel with the rebuilt loop."""
-    for named in source.attributes:
+    for index in range(len(source.attributes)):
+        named = source.attributes[index]
         target.attributes[named.name] = named.attr
 
 
@@ -194,6 +195,7 @@ def _reverse_while(op, z_bars, adjoints, varied) -> None:
                                 "tracer.while_loop(cond, body, init, max_iterations=n)")
     floats = [j for j in range(count) if is_float(inits[j])]
     outer = [value for value in captures(op) if value in varied and is_float(value)]
+    where = f"the body of the loop at {op.location}"  # (op is replaced below)
     if bound == 0:  # the loop hands its inits straight through
         for j in floats:
             adjoints.add(inits[j], z_bars[j])
@@ -218,7 +220,7 @@ def _reverse_while(op, z_bars, adjoints, varied) -> None:
         local = Adjoints()
         for j, bar in zip(floats, carry_bars):
             local.add(mapping.get(returned[j], returned[j]), bar)
-        backward(copies, local, [carries[j] for j in floats] + outer, where=f"the body of the loop at {op.location}")
+        backward(copies, local, [carries[j] for j in floats] + outer, where=where)
         new_bars = [local.get(carries[j]) if local.get(carries[j]) is not None else zeros_like(carries[j]) for j in floats]
         new_sums = [add(total, local.get(value)) for total, value in zip(sums, outer)]
         ops.return_([step] + new_bars + new_sums)
