@@ -41,8 +41,8 @@ def _sum(values, axes: tuple[int, ...]):
 
 def _times(y, log_p):
     """y * log_p with 0 where y == 0, also where log_p is -inf (a class masked out by a -inf logit)."""
-    product = y * log_p
-    return np.where(np.equal(y, 0), np.zeros_like(product), product)
+    # log_p is replaced (not the product masked) so that no 0 * -inf NaN is ever formed.
+    return y * np.where(np.equal(y, 0), np.zeros_like(log_p), log_p)
 
 
 @lossclass

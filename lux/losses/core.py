@@ -59,28 +59,32 @@ class LossTypeError(PyreactantError, TypeError):
 
 # -- aggregation ---------------------------------------------------------------------------------
 
-# Names and common spellings of the reductions: each maps to the NumPy function that runs eagerly
-# and traced. Python's `sum` is here because it is the spelling of Julia's `sum` that users reach for,
-# and it iterates over the first axis only.
+# Names and common spellings of the reductions, each mapped to the NumPy function that runs eagerly
+# and traced. Python's `sum` is Julia's `sum` as users type it, but it adds along the first axis only
+# (a 2-D array gives a row), so it means np.sum here.
 AGGREGATORS = {"mean": np.mean, "sum": np.sum, np.mean: np.mean, np.sum: np.sum, builtins.sum: np.sum}
 _NO_AGG = ("none", "identity")
 
 
-def aggregator(agg):
+def aggregator(agg, owner: str = "loss"):
     """The canonical form of an `agg` argument: np.mean, np.sum, None (no reduction) or the callable itself."""
-    if agg is None:
+    if agg is None or (isinstance(agg, str) and agg in _NO_AGG):
         return None
     if isinstance(agg, str):
-        if agg in _NO_AGG:
-            return None
-        if agg in AGGREGATORS:
-            return AGGREGATORS[agg]
-        raise LossError(f"unknown agg {agg!r}",
-                        fix="use agg='mean' (the default), 'sum', None for the unreduced losses, or a function of one array")
+        if agg not in AGGREGATORS:
+            raise LossError(f"{owner}: unknown agg {agg!r}",
+                            fix="use agg='mean' (the default), 'sum', None for the unreduced losses, "
+                                "or a function of one array")
+        return AGGREGATORS[agg]
     if not callable(agg):
-        raise LossTypeError(f"agg must be a function or one of 'mean', 'sum', None; got {agg!r} ({type(agg).__name__})",
+        raise LossTypeError(f"{owner}: agg must be a function or one of 'mean', 'sum', None; "
+                            f"got {agg!r} ({type(agg).__name__})",
                             fix="pass agg=np.mean, agg=np.sum, agg=None, or any function that reduces one array")
-    return AGGREGATORS.get(agg, agg)
+    try:
+        return AGGREGATORS.get(agg, agg)
+    except TypeError:  # unhashable: a loss is a static argument of jit, so its agg must hash
+        raise LossTypeError(f"{owner}: agg {agg!r} is not hashable, so the loss could not be a static argument of jit",
+                            fix="pass a plain function (def or lambda) as agg") from None
 
 
 def _agg_name(agg) -> str:
@@ -89,7 +93,7 @@ def _agg_name(agg) -> str:
 
 # -- hyperparameter checks -----------------------------------------------------------------------
 
-def check_number(loss, name: str, value, *, low: float = 0.0, high: float | None = None,
+def check_number(loss, name: str, value, *, low: float = 0, high: float | None = None,
                  strict: bool = False, optional: bool = False) -> None:
     """Raise unless `value` is a real number in [low, high] (low excluded when `strict`), or None if `optional`."""
     if value is None and optional:
@@ -188,7 +192,7 @@ class AbstractLoss:
     agg: Callable | None
 
     def __post_init__(self):
-        object.__setattr__(self, "agg", aggregator(self.agg))
+        object.__setattr__(self, "agg", aggregator(self.agg, type(self).__name__))
         self.check()
 
     def check(self) -> None:

@@ -180,7 +180,8 @@ def _cross_entropy_logits(s, y, a):
 
 
 def _focal(p, y, gamma):
-    return -sum(t * (1 - q - EPS) ** gamma * math.log(q + EPS) for q, t in zip(p, y))
+    # p = q + eps can pass 1 (a single class): its weight is 0, not a power of a negative number.
+    return -sum(t * max(1 - q - EPS, 0.0) ** gamma * math.log(q + EPS) for q, t in zip(p, y))
 
 
 def _kl(p, y, a):
@@ -242,7 +243,8 @@ def _logcosh(d):
 REFERENCES = {
     "MSELoss": (MSELoss(agg=None), "real", per_element(lambda p, y: (p - y) ** 2)),
     "MAELoss": (MAELoss(agg=None), "real", per_element(lambda p, y: abs(p - y))),
-    "MSLELoss": (MSLELoss(agg=None), "positive", per_element(lambda p, y: (math.log(p + EPS) - math.log(y + EPS)) ** 2)),
+    "MSLELoss": (MSLELoss(agg=None), "positive",
+                 per_element(lambda p, y: (math.log(p + EPS) - math.log(y + EPS)) ** 2)),
     "MSLELoss epsilon": (MSLELoss(agg=None, epsilon=0.1), "positive",
                          per_element(lambda p, y: (math.log(p + 0.1) - math.log(y + 0.1)) ** 2)),
     "HuberLoss": (HuberLoss(agg=None), "real", per_element(lambda p, y: _huber(p - y, 1.0))),
@@ -251,7 +253,8 @@ REFERENCES = {
     "GenericLossFunction": (GenericLossFunction(lambda p, y: np.log(np.cosh(p - y)), agg=None), "real",
                             per_element(lambda p, y: _logcosh(p - y))),
     "CrossEntropyLoss": (CrossEntropyLoss(agg=None), "classes", per_sample(_cross_entropy)),
-    "CrossEntropyLoss axis 0": (CrossEntropyLoss(agg=None, axis=0), "classes axis 0", per_sample(_cross_entropy, axis=0)),
+    "CrossEntropyLoss axis 0": (CrossEntropyLoss(agg=None, axis=0), "classes axis 0",
+                                per_sample(_cross_entropy, axis=0)),
     "CrossEntropyLoss smoothing": (CrossEntropyLoss(agg=None, label_smoothing=0.2), "classes",
                                    per_sample(lambda p, y: _cross_entropy(p, y, 0.2))),
     "CrossEntropyLoss logits": (CrossEntropyLoss(agg=None, logits=True, label_smoothing=0.1), "scores",
@@ -261,7 +264,7 @@ REFERENCES = {
     "BinaryCrossEntropyLoss logits": (
         BinaryCrossEntropyLoss(agg=None, logits=True, label_smoothing=0.3), "binary scores",
         per_element(lambda s, y: -((0.7 * y + 0.15) * math.log(_sigmoid(s))
-                                   + (1 - (0.7 * y + 0.15)) * math.log(1 - _sigmoid(s))))),
+                                   + (1 - (0.7 * y + 0.15)) * math.log(_sigmoid(-s))))),  # 1 - sigmoid(s)
     "FocalLoss": (FocalLoss(agg=None), "classes", per_sample(lambda p, y: _focal(p, y, 2))),
     "FocalLoss gamma": (FocalLoss(agg=None, gamma=1.5), "classes", per_sample(lambda p, y: _focal(p, y, 1.5))),
     "BinaryFocalLoss": (BinaryFocalLoss(agg=None, gamma=2.5), "binary", per_element(
@@ -305,3 +308,222 @@ def test_against_reference(name, shape, seed):
 
 def _fields(loss):
     return {f.name: getattr(loss, f.name) for f in dataclasses.fields(loss)}
+
+
+# -- eager vs compiled -----------------------------------------------------------------------------
+
+def test_compiled_matches_eager():
+    """Every reference loss in float32, unreduced, traced in one compile: the eager values. (The
+    reductions are np.mean and np.sum themselves; the seed's examples check them compiled.)"""
+    rng = np.random.default_rng(7)
+    cases = {}
+    for name, (loss, kind, _) in REFERENCES.items():
+        p, y = (v.astype(F32) for v in draw(kind, rng, (3, 4)))
+        cases[name] = Case(lambda p, y, loss=loss: loss(p, y), (p, y), rtol=2e-6, atol=1e-7)
+    check_cases(cases)
+
+
+def test_loss_is_a_static_argument_of_jit():
+    """Equal losses are equal and hash alike (one cache entry); different hyperparameters give other programs."""
+    assert MSELoss(agg="sum") == MSELoss(agg=np.sum) and hash(MSELoss(agg="sum")) == hash(MSELoss(agg=np.sum))
+    assert HuberLoss(delta=0.5) != HuberLoss() and MSELoss() != MAELoss()
+    call = tracer.jit(lambda loss, p, y: loss(p, y))
+    p, y = np.array([0.0, 2.0, 5.0], F32), np.zeros(3, F32)
+    for loss in (HuberLoss(), HuberLoss(delta=3), MSELoss(agg="sum")):
+        np.testing.assert_allclose(np.asarray(call(loss, p, y)), loss(p, y), rtol=1e-6)
+
+
+# -- the objective form ----------------------------------------------------------------------------
+
+def _dense_reference(ps, x):
+    return x.astype(F64) @ ps["weight"].astype(F64) + ps["bias"].astype(F64)
+
+
+@pytest.mark.parametrize("loss", [MSELoss(), CrossEntropyLoss(logits=True), HuberLoss(agg=np.sum)], ids=repr)
+def test_objective_with_a_dense_model(loss):
+    model = lux.Dense(3, 2)
+    ps, st = lux.setup(np.random.default_rng(0), model)
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((4, 3)).astype(F32)
+    y = np.eye(2, dtype=F32)[[0, 1, 1, 0]]
+    value, st_out, stats = loss(model, ps, st, (x, y))
+    assert st_out == st and stats == {}
+    assert np.asarray(value).dtype == F32
+    np.testing.assert_allclose(value, loss(_dense_reference(ps, x), y.astype(F64)), rtol=1e-5)
+    compiled, st_c, stats_c = tracer.jit(lambda ps, st, data: loss(model, ps, st, data))(ps, st, (x, y))
+    np.testing.assert_allclose(np.asarray(compiled), value, rtol=1e-5)
+    assert st_c == {} and stats_c == {}
+
+
+def test_objective_returns_the_updated_state():
+    model = Counter()
+    ps, st = lux.setup(0, model)
+    x, y = np.ones((2, 3), F32), np.zeros((2, 3), F32)
+    value, st, stats = MAELoss()(model, ps, st, (x, y))
+    assert value == 1 and float(st["count"]) == 1 and stats == {}
+    value, st, _ = tracer.jit(lambda ps, st, data: MAELoss()(model, ps, st, data))(ps, st, [x, y])
+    assert float(np.asarray(value)) == 2 and float(np.asarray(st["count"])) == 2
+
+
+# -- dtypes and edges ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("p_dtype, y_dtype, expected", [
+    (F32, np.int64, F32), (F32, np.bool_, F32), (np.int64, np.int64, F64), (np.float16, F32, F32),
+    (F64, F32, F64), (np.float16, np.uint8, np.float16),
+])
+def test_one_floating_dtype(p_dtype, y_dtype, expected):
+    p, y = np.array([[0.25, 0.75]], p_dtype), np.array([[0, 1]], y_dtype)
+    for loss in (MSELoss(), CrossEntropyLoss(), BinaryCrossEntropyLoss(), MSLELoss()):
+        assert np.asarray(loss(p, y)).dtype == expected, loss
+
+
+def test_lists_are_arrays():
+    assert MSELoss()([1.1, 1.9, 3.1], range(1, 4)) == MSELoss()(np.array([1.1, 1.9, 3.1]), np.arange(1, 4))
+
+
+def test_zero_targets_contribute_zero_even_at_zero_probability():
+    """0 * log(0) is 0: a class with target 0 adds nothing, also with epsilon=0 or a -inf logit."""
+    p, y = np.array([[0.0, 1.0, 0.0]]), np.array([[0.0, 1.0, 0.0]])
+    assert CrossEntropyLoss(epsilon=0)(p, y) == 0
+    assert KLDivergenceLoss(epsilon=0)(p, y) == 0
+    assert BinaryCrossEntropyLoss(epsilon=0)(p, y) == 0
+    assert FocalLoss(epsilon=0, gamma=0.5)(p, y) == 0
+    scores = np.array([[-np.inf, 2.0, -np.inf]])
+    assert CrossEntropyLoss(logits=True)(scores, y) == 0
+    compiled = tracer.jit(lambda s, y: CrossEntropyLoss(logits=True)(s, y))(scores, y)
+    assert float(np.asarray(compiled)) == 0
+
+
+def test_logits_do_not_overflow():
+    scores = np.array([[1000.0, -1000.0], [-1000.0, 1000.0]], F32)
+    y = np.array([[1.0, 0.0], [1.0, 0.0]], F32)
+    np.testing.assert_allclose(CrossEntropyLoss(logits=True, agg=None)(scores, y), [0, 2000], rtol=1e-6)
+    np.testing.assert_allclose(BinaryCrossEntropyLoss(logits=True, agg=None)(scores, y), [[0, 0], [1000, 1000]],
+                               rtol=1e-6)
+
+
+def test_focal_losses_at_gamma_zero_are_the_cross_entropies():
+    rng = np.random.default_rng(3)
+    p, y = draw("classes", rng, (4, 5))
+    np.testing.assert_allclose(FocalLoss(gamma=0)(p, y), CrossEntropyLoss()(p, y), rtol=1e-14)
+    p, y = draw("binary", rng, (4, 5))  # soft targets too
+    np.testing.assert_allclose(BinaryFocalLoss(gamma=0)(p, y), BinaryCrossEntropyLoss()(p, y), rtol=1e-14)
+
+
+# -- repr, docstrings ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("loss, text", [
+    (MSELoss(), "MSELoss()"),
+    (MSELoss(agg=None), "MSELoss(agg=None)"),
+    (CrossEntropyLoss(label_smoothing=0.15, agg="sum"), "CrossEntropyLoss(agg=sum, label_smoothing=0.15)"),
+    (CrossEntropyLoss(logits=True, axis=1), "CrossEntropyLoss(axis=1, logits=True)"),
+    (KLDivergenceLoss(epsilon=0), "KLDivergenceLoss(epsilon=0)"),
+    (HuberLoss(delta=0.05), "HuberLoss(delta=0.05)"),
+    (FocalLoss(gamma=1.5, agg=np.sum), "FocalLoss(gamma=1.5, agg=sum)"),
+    (SiameseContrastiveLoss(margin=2), "SiameseContrastiveLoss(margin=2)"),
+    (GenericLossFunction(np.hypot), "GenericLossFunction(hypot)"),
+    (GenericLossFunction(np.hypot, agg=np.sum), "GenericLossFunction(hypot, agg=sum)"),
+])
+def test_repr_reads_like_the_constructor(loss, text):
+    assert repr(loss) == text
+
+
+ALL_LOSSES = [BinaryCrossEntropyLoss, BinaryFocalLoss, CrossEntropyLoss, DiceCoeffLoss, FocalLoss, GenericLossFunction,
+              HingeLoss, HuberLoss, KLDivergenceLoss, MAELoss, MSELoss, MSLELoss, PoissonLoss, SiameseContrastiveLoss,
+              SquaredHingeLoss]
+
+
+@pytest.mark.parametrize("cls", ALL_LOSSES, ids=lambda c: c.__name__)
+def test_docstring_has_the_sections(cls):
+    assert issubclass(cls, AbstractLoss)
+    for section in ("Arguments:", "Inputs:", "Returns:"):
+        assert section in cls.__doc__, f"{cls.__name__} lacks {section}"
+
+
+# -- errors ----------------------------------------------------------------------------------------
+
+def _check_error(info, kind):
+    """The error is a PyreactantError of `kind`, names this file's line that raised it, and says what to do."""
+    err = info.value
+    assert isinstance(err, PyreactantError) and isinstance(err, kind)
+    assert err.where == f"{__file__}:{info.tb.tb_lineno}", err.where
+    assert "\n  fix: " in str(err)
+
+
+class Unhashable:
+    __hash__ = None
+
+    def __call__(self, values):
+        return np.sum(values)
+
+
+@pytest.mark.parametrize("make, kind, words", [
+    (lambda: MSELoss(agg="median"), LossError, "unknown agg 'median'"),
+    (lambda: MSELoss(agg=3), LossTypeError, "agg must be a function"),
+    (lambda: MSELoss(agg=Unhashable()), LossTypeError, "is not hashable"),
+    (lambda: MSLELoss(epsilon=-1e-3), LossError, "epsilon must be >= 0"),
+    (lambda: PoissonLoss(epsilon=float("nan")), LossError, "epsilon must be >= 0"),
+    (lambda: CrossEntropyLoss(epsilon="tiny"), LossTypeError, "epsilon must be a real number"),
+    (lambda: CrossEntropyLoss(label_smoothing=1.5), LossError, "label_smoothing must be >= 0 and <= 1"),
+    (lambda: BinaryCrossEntropyLoss(label_smoothing=-0.1), LossError, "label_smoothing must be >= 0"),
+    (lambda: BinaryCrossEntropyLoss(logits="yes"), LossTypeError, "logits must be True or False"),
+    (lambda: HuberLoss(delta=0), LossError, "delta must be > 0"),
+    (lambda: FocalLoss(gamma=-1), LossError, "gamma must be >= 0"),
+    (lambda: BinaryFocalLoss(gamma=True), LossTypeError, "gamma must be a real number"),
+    (lambda: SiameseContrastiveLoss(margin=-0.5), LossError, "margin must be >= 0"),
+    (lambda: DiceCoeffLoss(smooth=-1), LossError, "smooth must be >= 0"),
+    (lambda: KLDivergenceLoss(axis="last"), LossTypeError, "axis must be an int"),
+    (lambda: GenericLossFunction(3), LossTypeError, "fn must be a function"),
+], ids=lambda v: v if isinstance(v, str) else None)
+def test_bad_hyperparameters_are_refused_at_construction(make, kind, words):
+    with pytest.raises(kind) as info:
+        make()
+    assert words in info.value.message
+    # The line is the lambda's, in this file: the user's line, not the dataclass's generated __init__.
+    assert info.value.where.startswith(f"{__file__}:")
+    assert "\n  fix: " in str(info.value)
+
+
+def test_constructor_error_names_the_constructing_line():
+    with pytest.raises(LossError) as info:
+        CrossEntropyLoss(label_smoothing=2)
+    _check_error(info, ValueError)
+
+
+def test_mismatched_shapes():
+    with pytest.raises(LossError) as info:
+        MSELoss()(np.zeros((4, 3)), np.zeros((4, 2)))
+    _check_error(info, ValueError)
+    assert "predictions of shape (4, 3) and targets of shape (4, 2) differ" in str(info.value)
+
+
+def test_mismatched_shapes_under_jit():
+    with pytest.raises(LossError) as info:
+        tracer.jit(lambda p, y: CrossEntropyLoss()(p, y))(np.zeros((4, 3), F32), np.zeros(4, F32))
+    _check_error(info, ValueError)
+
+
+def test_axis_out_of_range():
+    with pytest.raises(LossError) as info:
+        CrossEntropyLoss(axis=2)(np.zeros((4, 3)), np.zeros((4, 3)))
+    _check_error(info, ValueError)
+    with pytest.raises(LossError, match="names an axis twice"):
+        KLDivergenceLoss(axis=(1, -1))(np.zeros((4, 3)), np.zeros((4, 3)))
+
+
+def test_wrong_arity_and_data():
+    with pytest.raises(LossTypeError) as info:
+        MSELoss()(np.zeros(3))
+    _check_error(info, TypeError)
+    model = lux.Dense(3, 2)
+    ps, st = lux.setup(0, model)
+    with pytest.raises(LossTypeError) as info:
+        MSELoss()(model, ps, st, np.zeros((4, 3)))
+    _check_error(info, TypeError)
+    assert "pair (x, y)" in str(info.value)
+
+
+def test_non_numeric_inputs():
+    with pytest.raises(LossTypeError) as info:
+        MSELoss()(np.array(["a", "b"]), np.zeros(2))
+    _check_error(info, TypeError)
