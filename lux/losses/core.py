@@ -216,8 +216,8 @@ class AbstractLoss:
     def objective(self, model, ps, st, data):
         """The training objective: (loss of model's output on x against y, the updated state, {})."""
         if not isinstance(data, (tuple, list)) or len(data) != 2:
-            raise LossTypeError(f"{self!r} as an objective takes data as a pair (x, y), got "
-                                f"{type(data).__name__}" + (f" of length {len(data)}" if isinstance(data, (tuple, list)) else ""),
+            got = f"a {type(data).__name__}" + (f" of length {len(data)}" if isinstance(data, (tuple, list)) else "")
+            raise LossTypeError(f"{self!r} as an objective takes data as a pair (x, y), got {got}",
                                 fix="call loss(model, ps, st, (x, y))")
         x, y = data
         y_pred, st = apply(model, x, ps, st)

@@ -22,7 +22,8 @@ class GenericLossFunction(AbstractLoss):
 
     Arguments:
         fn: a function of two arrays of the same shape returning the per-element losses, written with
-            NumPy calls so it also runs traced (e.g. `lambda y_pred, y: np.square(y_pred - y)`).
+            NumPy calls so it also runs traced (e.g. `lambda y_pred, y: np.square(y_pred - y)`). Define
+            it once: the loss is a static argument of `jit`, and a new lambda is a new program.
         agg: how the losses are reduced: np.mean (default), np.sum, None for no reduction, or any function.
 
     Inputs:
