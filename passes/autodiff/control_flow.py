@@ -73,9 +73,9 @@ def _forward_branches(op, tangents, where) -> None:
             local = tangents.new_child()
             tangent_block(copies, local, where=where)
             returned = list(copies[-1].operands)
+            copies[-1].erase()
             ops.return_(returned + [local.get(returned[i]) if local.get(returned[i]) is not None
                                     else zeros_like(returned[i]) for i in float_results])
-            copies[-1].erase()
     _replace(op, new, float_results, tangents)
 
 
@@ -207,6 +207,8 @@ def _reverse_while(op, z_bars, adjoints, varied) -> None:
     shapes = [query.shape(value) for value in inits]
     start = [z_bars[j] if z_bars[j] is not None else zeros_like(inits[j]) for j in floats]
     back, cond_block, back_body = ops.while_([trips] + start + [zeros_like(value) for value in outer])
+    # The backward loop runs as often as the forward one did: its bound makes it reversible in turn.
+    back.attributes[MAX_ITERATIONS_ATTRIBUTE] = ir.IntegerAttr.get(ir.IntegerType.get_signless(64), bound)
     with ir.InsertionPoint(cond_block):
         ops.return_([ops.compare(cond_block.arguments[0], _index(0), "GT")])
     with ir.InsertionPoint(back_body):
@@ -249,9 +251,9 @@ def _forward_while(op, tangents, where) -> None:
         copies = clone_ops(_region_ops(op.regions[1]), mapping)
         tangent_block(copies, local, where=where)
         returned = list(copies[-1].operands)
+        copies[-1].erase()
         ops.return_(returned + [local.get(returned[j]) if local.get(returned[j]) is not None
                                 else zeros_like(returned[j]) for j in floats])
-        copies[-1].erase()
     _replace(op, new, floats, tangents)
 
 
