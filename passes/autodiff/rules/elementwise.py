@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 from ir import ops, query
-from passes.autodiff.emit import add, full_like, ones_like, sum_dims, zeros_like
+from passes.autodiff.emit import add, full_like, ones_like, sub, sum_dims, zeros_like
 from passes.autodiff.registry import JVP, VJP, constant_results, elementwise, linear
 
 __all__: list[str] = []
@@ -73,7 +73,6 @@ elementwise("chlo.zeta", None, lambda s, q, z: ops.negate(ops.multiply(s, ops.ze
 
 # -- binary --------------------------------------------------------------------------------------------
 elementwise("stablehlo.multiply", lambda x, y, z: y, lambda x, y, z: x)
-elementwise("stablehlo.divide", lambda x, y, z: _recip(y), lambda x, y, z: ops.negate(ops.divide(z, y)))
 # x^y: y x^(y-1), which is 0 where y is 0 (0^0 = 1 is flat in x); log(x) x^y, with log(0) read as 0.
 elementwise("stablehlo.power",
             lambda x, y, z: ops.select(ops.compare(y, zeros_like(y), "EQ"), zeros_like(x),
@@ -149,3 +148,22 @@ def _clamp_vjp(op, z_bars, needed):
 
 
 JVP["stablehlo.clamp"], VJP["stablehlo.clamp"] = _clamp_jvp, _clamp_vjp
+
+
+# z = x / y: divide by y once (x_dot / y, not x_dot * (1 / y)), and reuse that quotient for y's term.
+def _divide_jvp(op, x_dots):
+    x_dot, y_dot = x_dots
+    y, z = op.operands[1], op.results[0]
+    tangent = None if x_dot is None else ops.divide(x_dot, y)
+    if y_dot is not None:
+        tangent = sub(tangent, ops.divide(ops.multiply(y_dot, z), y))
+    return [tangent]
+
+
+def _divide_vjp(op, z_bars, needed):
+    y, z = op.operands[1], op.results[0]
+    quotient = ops.divide(z_bars[0], y)
+    return [quotient if needed[0] else None, ops.negate(ops.multiply(quotient, z)) if needed[1] else None]
+
+
+JVP["stablehlo.divide"], VJP["stablehlo.divide"] = _divide_jvp, _divide_vjp
