@@ -23,7 +23,7 @@ from ir.errors import PyreactantError
 
 __all__ = [
     "AutoEnzyme", "TrainState", "TrainingError", "adjust", "apply_gradients", "apply_gradients_",
-    "compute_gradients", "load", "save", "single_train_step", "single_train_step_",
+    "compile_step", "compute_gradients", "load", "save", "single_train_step", "single_train_step_",
 ]
 
 # After this many data signatures compiled for one step, a new one warns: a batch of another shape each
@@ -98,10 +98,6 @@ def _gradients(objective, model, ps, st, data):
     return grads, value, stats, st_new
 
 
-def _compute_step(objective, model, ps, st, data):
-    return _gradients(objective, model, ps, st, data)
-
-
 def _apply_step(optimizer, opt_state, ps, grads):
     return optimizer.update(opt_state, ps, grads)
 
@@ -133,7 +129,7 @@ def compute_gradients(ad, objective: Callable, data, ts: TrainState):
     """`(grads, loss, stats, ts)`: the objective's gradient with respect to the parameters; `ts` carries the
     states the objective returned. `objective(model, ps, st, data) -> (loss, st, stats)` (a lux loss works)."""
     _check_ad(ad)
-    jitted = _compiled(ts, ("compute", objective), _compute_step)
+    jitted = _compiled(ts, ("compute", objective), _gradients)
     grads, value, stats, st = jitted(objective, ts.model, ts.parameters, ts.states, data)
     _warn_on_recompiles(jitted, "compute_gradients")
     return grads, value, stats, ts.replace(states=st)
@@ -158,13 +154,27 @@ def apply_gradients_(ts: TrainState, grads) -> TrainState:
     return _apply(ts, grads, donate=True)
 
 
+def _step_function(objective, ts: TrainState, *, return_gradients: bool, sync: bool, donate: bool):
+    key = ("step_" if donate else "step", objective, return_gradients, sync)
+    return _compiled(ts, key, _train_step, static_argnums=(7,), donate_argnums=(3, 5) if donate else (), sync=sync)
+
+
+def _step_arguments(objective, data, ts: TrainState, return_gradients: bool) -> tuple:
+    return (objective, ts.model, ts.optimizer, ts.parameters, ts.states, ts.optimizer_state, data, return_gradients)
+
+
+def compile_step(ad, objective: Callable, data, ts: TrainState, *, return_gradients: bool = True) -> tracer.Compiled:
+    """The compiled program `single_train_step_` runs for this data signature (a `tracer.Compiled`):
+    `.as_text("optimized")` shows the step's StableHLO after our passes, `.memory_stats()` its footprint."""
+    _check_ad(ad)
+    jitted = _step_function(objective, ts, return_gradients=return_gradients, sync=False, donate=True)
+    return jitted.compile(*_step_arguments(objective, data, ts, return_gradients))
+
+
 def _step(ad, objective, data, ts: TrainState, *, return_gradients: bool, sync: bool, donate: bool):
     _check_ad(ad)
-    key = ("step_" if donate else "step", objective, return_gradients, sync)
-    jitted = _compiled(ts, key, _train_step, static_argnums=(7,), donate_argnums=(3, 5) if donate else (),
-                       sync=sync)
-    grads, value, stats, ps, st, opt_state = jitted(objective, ts.model, ts.optimizer, ts.parameters, ts.states,
-                                                    ts.optimizer_state, data, return_gradients)
+    jitted = _step_function(objective, ts, return_gradients=return_gradients, sync=sync, donate=donate)
+    grads, value, stats, ps, st, opt_state = jitted(*_step_arguments(objective, data, ts, return_gradients))
     _warn_on_recompiles(jitted, "single_train_step")
     return grads, value, stats, ts.replace(parameters=ps, states=st, optimizer_state=opt_state, step=ts.step + 1)
 
