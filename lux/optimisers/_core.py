@@ -40,6 +40,7 @@ import numpy as np
 from jax import tree_util
 
 from ir.errors import PyreactantError
+from ir.location import describe, user_frame
 
 __all__ = [
     "AbstractRule", "HyperparameterError", "NonFiniteGradientError", "OptimiserError", "ParameterTypeError",
@@ -83,6 +84,7 @@ class AbstractRule:
     """Base of every rule: `init(ps)` and `update(state, ps, grads)`; subclasses are frozen dataclasses."""
 
     def __post_init__(self):
+        where = _constructor_call_site()
         for name in self.hyperparameter_names():
             value = getattr(self, name)
             if isinstance(value, list):  # a list would make the rule unhashable: keep it as a tuple
@@ -90,10 +92,11 @@ class AbstractRule:
                 object.__setattr__(self, name, value)
             if not all(_is_real_number(v) for v in (value if isinstance(value, tuple) else (value,))):
                 raise HyperparameterError(f"{type(self).__name__}: {name}={value!r} is not a real number",
-                                          fix=f"give {name} as a Python float, e.g. {type(self).__name__}({name}=0.1)")
-            if name == "beta" and len(value) != 2:
+                                          fix=f"give {name} as a Python float, e.g. {type(self).__name__}({name}=0.1)",
+                                          where=where)
+            if name == "beta" and not (isinstance(value, tuple) and len(value) == 2):
                 raise HyperparameterError(f"{type(self).__name__}: beta={value!r} must be a pair (β1, β2)",
-                                          fix="give both decays, e.g. beta=(0.9, 0.999)")
+                                          fix="give both decays, e.g. beta=(0.9, 0.999)", where=where)
 
     # -- what a rule defines -------------------------------------------------------------------
 
@@ -150,11 +153,12 @@ class AbstractRule:
                                     fix=_FIX_REBUILD)
         expected = self.hyperparameter_names()
         if not isinstance(state["hyper"], dict) or set(state["hyper"]) != set(expected):
-            have = ", ".join(sorted(state["hyper"])) if isinstance(state["hyper"], dict) else "none"
+            have = ", ".join(state["hyper"]) if isinstance(state["hyper"], dict) else "none"
             raise TreeMismatchError(f"this optimiser state was built by another rule: it has hyperparameters "
                                     f"({have}) where {rule} has ({', '.join(expected)})", fix=_FIX_REBUILD)
         if not isinstance(state["moments"], dict) or set(state["moments"]) != set(self.moment_names()):
-            raise TreeMismatchError(f"this optimiser state has the accumulators {sorted(state['moments'])} where "
+            have = sorted(state["moments"]) if isinstance(state["moments"], dict) else state["moments"]
+            raise TreeMismatchError(f"this optimiser state has the accumulators {have} where "
                                     f"{self!r} keeps {sorted(self.moment_names())}", fix=_FIX_REBUILD)
         for name, tree in state["moments"].items():
             leaves, moment_def = tree_util.tree_flatten(tree)
@@ -162,10 +166,11 @@ class AbstractRule:
                 raise TreeMismatchError(f"the optimiser state does not match the parameters: "
                                         f"{_first_difference(ps, tree, 'parameters', 'state')}", fix=_FIX_REBUILD)
             for index, (x, m) in enumerate(zip(xs, leaves)):
-                if tuple(m.shape) != tuple(x.shape):
-                    raise TreeMismatchError(f"the optimiser state's {name!r} has shape {tuple(m.shape)} where the "
-                                            f"parameter has {tuple(x.shape)}, {_describe_path(_paths(treedef)[index])}",
-                                            fix=_FIX_REBUILD)
+                if tuple(m.shape) != tuple(x.shape) or m.dtype != x.dtype:
+                    # (Another dtype would silently change the moments' dtype, and retrace every compiled step.)
+                    raise TreeMismatchError(f"the optimiser state's {name!r} is {_describe_array(m)} where the "
+                                            f"parameter is {_describe_array(x)}, {_describe_path(_paths(treedef)[index])}",
+                                            fix=_FIX_REBUILD + " (again after converting ps, e.g. with lux.f64)")
 
     def _transform(self, state, xs, dxs, treedef):
         """The rule on flat lists of parameters and gradients: `(new state, transformed gradients)`."""
@@ -224,7 +229,7 @@ def adjust(state, eta=None, /, **changes):
     new_state = _adjust(state, changes, found)
     unknown = [name for name in changes if name not in found]
     if unknown:
-        have = sorted({name for hyper in _hyper_dicts(state) for name in hyper})
+        have = list(dict.fromkeys(name for hyper in _hyper_dicts(state) for name in hyper))
         hint = " (Python spells λ lambda_)" if "lambda" in unknown else ""
         raise HyperparameterError(
             f"the optimiser has no hyperparameter {', '.join(map(repr, unknown))}{hint}; its hyperparameters are "
@@ -334,20 +339,32 @@ def _first_difference(a, b, a_name: str, b_name: str) -> str:
     for a_path, b_path in zip(a_paths, b_paths):
         if a_path != b_path:
             if a_path not in b_set:
-                return f"the {b_name} have no entry {a_path or '(root)'} that the {a_name} have"
-            return f"the {b_name} have an entry {b_path or '(root)'} that the {a_name} do not"
+                return f"the entry {a_path or '(root)'} is in the {a_name} but not in the {b_name}"
+            return f"the entry {b_path or '(root)'} is in the {b_name} but not in the {a_name}"
     if len(a_paths) > len(b_paths):
-        return f"the {b_name} have no entry {a_paths[len(b_paths)] or '(root)'} that the {a_name} have"
+        return f"the entry {a_paths[len(b_paths)] or '(root)'} is in the {a_name} but not in the {b_name}"
     if len(b_paths) > len(a_paths):
-        return f"the {b_name} have an entry {b_paths[len(a_paths)] or '(root)'} that the {a_name} do not"
-    return (f"the {b_name} have the same entries in other containers (a list for a tuple, or another node type): "
+        return f"the entry {b_paths[len(a_paths)] or '(root)'} is in the {b_name} but not in the {a_name}"
+    return (f"the {b_name} hold the same entries in other containers (a list for a tuple, or another node type): "
             f"{tree_util.tree_structure(b)} where the {a_name} are {tree_util.tree_structure(a)}")
+
+
+def _describe_array(x) -> str:
+    return f"{np.dtype(x.dtype)}{list(x.shape)}"
 
 
 def _describe_state(state) -> str:
     if isinstance(state, dict):
         return f"a dict with keys {sorted(map(str, state))}"
     return f"a {type(state).__name__}"
+
+
+def _constructor_call_site() -> str:
+    """The user's line that built a rule: past the dataclass's generated `__init__` (file "<string>")."""
+    frame = user_frame()
+    while frame is not None and frame.f_code.co_filename == "<string>":
+        frame = frame.f_back
+    return describe(frame)
 
 
 # -- numbers -----------------------------------------------------------------------------------------

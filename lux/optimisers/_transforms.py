@@ -52,8 +52,8 @@ class ClipNorm(AbstractRule):
     Formula: per parameter array, `n = ‖dx‖_p`, `dx ← dx · min(ω / n, 1)`. For float16 and bfloat16 `n` is
     computed in float32, where the sum of squares does not overflow.
     `throw=True` raises `NonFiniteGradientError` naming the parameter when `n` is inf or NaN. That check needs
-    the value, so it runs on NumPy (eager) updates only: under `tracer.jit` an inf norm gives a zero step and
-    a NaN norm NaN parameters, as with `throw=False`.
+    the value, so it runs on NumPy (eager) updates only: under `tracer.jit`, as with `throw=False`, an inf norm
+    scales by 0 (finite entries take no step, inf ones become NaN: inf · 0) and a NaN norm gives NaN.
     optax: `optax.clip_by_global_norm(ω)` takes one norm over the whole tree, this rule one per array (as
     Optimisers.jl); for a tree of one array they agree, and the tests compare each array with optax on its own.
     """
