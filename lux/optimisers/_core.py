@@ -21,7 +21,8 @@ Precision. The elementwise update of a parameter runs in that parameter's dtype 
 float32, float64), as optax does, and the new parameter keeps it. The hyperparameters are stored, and the
 step-dependent scalars (bias corrections 1 - β^t, RAdam's rectification) computed, in float64 when some
 parameter is float64 and in float32 otherwise, then cast to each parameter's dtype. (Optimisers.jl keeps
-β^t as a running product in the parameter's type; for float16 ours is the more precise.) For float16
+β^t as a running product in the parameter's type; for float16 ours is the more precise. In bfloat16, β2 =
+0.999 itself rounds to 1, in optax too; 1 - β2, computed before the cast, stays 0.001.) For float16
 parameters epsilon is at least 1e-7 unless it is 0, as Optimisers.jl's `_eps` does: 1e-8 would round to
 zero and 0/0 would give NaN where a gradient is zero.
 

@@ -234,6 +234,7 @@ REFERENCE_CASES = [
     ("ClipNorm-p1", O.OptimiserChain(O.ClipNorm(1.5, 1), O.Descent(0.1)), _numpy_rule(_zeros(), _clip_norm_descent(1))),
     ("ClipNorm-inf", O.OptimiserChain(O.ClipNorm(1.5, math.inf), O.Descent(0.1)),
      _numpy_rule(_zeros(), _clip_norm_descent(math.inf))),
+    ("ClipNorm-p3", O.OptimiserChain(O.ClipNorm(1.5, 3), O.Descent(0.1)), _numpy_rule(_zeros(), _clip_norm_descent(3))),
 ]
 
 
