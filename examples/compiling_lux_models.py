@@ -30,7 +30,7 @@ def finite_difference_gradient(f, ps, eps=1e-3):
         grad = np.zeros_like(leaf)
         for position in np.ndindex(leaf.shape):
             for sign in (1, -1):
-                moved = [l.copy() for l in leaves]
+                moved = [leaf_.copy() for leaf_ in leaves]
                 moved[index][position] += sign * eps
                 grad[position] += sign * f(tree_util.tree_unflatten(tree, moved)) / (2 * eps)
         grads.append(grad)

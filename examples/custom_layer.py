@@ -13,7 +13,7 @@ import numpy as np
 import lux
 import tracer
 
-N_IN, N_OUT, DEPTH = 1, 1, 2
+N_IN, N_OUT, DEPTH = 1, 1, 3
 
 
 @lux.compact(w1=lux.Dense(N_IN, 32), w2=[lux.Dense(32, 32) for _ in range(DEPTH)], w3=lux.Dense(32, N_OUT),

@@ -60,6 +60,12 @@ class TrainState:
     def __post_init__(self):
         if self.optimizer_state is None:
             object.__setattr__(self, "optimizer_state", self.optimizer.init(self.parameters))
+        # The trees live on the device from the start: a step's first call then compiles the same program as
+        # every later one (host arrays would select the runtime's packed-transfer variant once, then not).
+        for name in ("parameters", "states", "optimizer_state"):
+            tree = getattr(self, name)
+            if any(isinstance(leaf, (np.ndarray, np.generic)) for leaf in tree_util.tree_leaves(tree)):
+                object.__setattr__(self, name, runtime.to_device(tree))
 
     def replace(self, **changes) -> "TrainState":
         return dataclasses.replace(self, **changes)
@@ -231,7 +237,7 @@ def save(path: str | os.PathLike, ts: TrainState) -> None:
         return
     from safetensors.numpy import save_file
 
-    save_file({name: np.ascontiguousarray(array) for name, array in arrays.items()}, path)
+    save_file({name: np.array(array, order="C") for name, array in arrays.items()}, path)  # (0-d stays 0-d)
 
 
 def load(path: str | os.PathLike, ts: TrainState) -> TrainState:
