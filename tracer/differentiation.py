@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import weakref
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
@@ -307,10 +308,25 @@ def grad(fn: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) 
     return _eager_or_traced(functools.wraps(fn)(traced))
 
 
+# Eager runners of vjp's and jvp's programs, per function: called again on the same signature, they reuse
+# the compiled program as `tracer.jit` does (a weak key: the cache goes when the function does).
+_RUNNERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _runner(fn: Callable, kind: str, make: Callable) -> Callable:
+    try:
+        runners = _RUNNERS.setdefault(fn, {})
+    except TypeError:  # a callable that takes no weak references: no cache
+        return make()
+    if kind not in runners:
+        runners[kind] = make()
+    return runners[kind]
+
+
 def vjp(fn: Callable, *primals, has_aux: bool = False):
     """`(fn(*primals), pullback)`; `pullback(cotangent)` gives one cotangent per primal (a tuple).
     With `has_aux=True`, fn returns `(out, aux)` and vjp returns `(out, pullback, aux)`."""
-    out = _eager_or_traced(fn)(*primals)
+    out = _runner(fn, "value", lambda: _eager_or_traced(fn))(*primals)
     value, aux = (out[0], out[1]) if has_aux else (out, None)
 
     def value_only(*args):
@@ -337,7 +353,7 @@ def vjp(fn: Callable, *primals, has_aux: bool = False):
             offset += tree.num_leaves
         return tuple(grouped)
 
-    pullback_run = _eager_or_traced(pullback_traced)
+    pullback_run = _runner(fn, f"pullback{has_aux}", lambda: _eager_or_traced(pullback_traced))
 
     def pullback(cotangent):
         return pullback_run(tuple(primals), cotangent)
@@ -367,4 +383,4 @@ def jvp(fn: Callable, primals: Sequence, tangents: Sequence):
         return (tree_util.tree_unflatten(staged.out_tree, results[:count]),
                 tree_util.tree_unflatten(staged.out_tree, results[count:]))
 
-    return _eager_or_traced(traced)(tuple(primals), tuple(tangents))
+    return _runner(fn, "jvp", lambda: _eager_or_traced(traced))(tuple(primals), tuple(tangents))
