@@ -14,8 +14,9 @@ __all__ = ["sort"]
 
 
 def sort(operands: Sequence[ir.Value], dimension: int,
-         less_than: Callable[[list[ir.Value], list[ir.Value]], ir.Value]) -> list[ir.Value]:
-    """Sort `operands` together along `dimension`, stably, by `less_than(lhs_scalars, rhs_scalars)`.
+         less_than: Callable[[list[ir.Value], list[ir.Value]], ir.Value], *, is_stable: bool = True) -> list[ir.Value]:
+    """Sort `operands` together along `dimension`, stably (unless `is_stable=False`), by
+    `less_than(lhs_scalars, rhs_scalars)`.
 
     The comparator gets one 0-d value per operand for each side and builds an i1 scalar: how
     NaNs and ties order is the caller's choice (NumPy sorts NaN last).
@@ -25,7 +26,7 @@ def sort(operands: Sequence[ir.Value], dimension: int,
     shape = shape_of(operands[0])
     check(all(shape_of(x) == shape for x in operands), "sort", "operands must share one shape")
     check(0 <= dimension < len(shape), "sort", f"dimension {dimension} out of range for rank {len(shape)}")
-    op = stablehlo.SortOp([x.type for x in operands], operands, dimension=dimension, is_stable=True)
+    op = stablehlo.SortOp([x.type for x in operands], operands, dimension=dimension, is_stable=is_stable)
     scalars = [dtypes.tensor_type((), dtype_of(x)) for x in operands]
     block = op.comparator.blocks.append(*(t for t in scalars for _ in (0, 1)))
     with ir.InsertionPoint(block):
