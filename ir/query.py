@@ -14,7 +14,7 @@ from ir.ops.convolution import ConvDimensions
 from ir.ops.indexing import GatherDimensions, ScatterDimensions
 
 __all__ = [
-    "bool_attr", "convolution_dimensions", "defining_op", "dot_dimensions", "dtype", "enum_attr", "find_function",
+    "bool_attr", "bools", "convolution_dimensions", "defining_op", "dot_dimensions", "dtype", "enum_attr", "find_function",
     "gather_dimensions", "i64s", "i64s_or", "int_attr", "main_function", "padding_pairs", "precision",
     "scatter_dimensions", "shape", "walk",
 ]
@@ -150,3 +150,8 @@ def scatter_dimensions(op: ir.Operation) -> ScatterDimensions:
         scattered_dims_to_operand_dims=tuple(numbers.scattered_dims_to_operand_dims),
         index_vector_dim=numbers.index_vector_dim, input_batching_dims=tuple(numbers.input_batching_dims),
         scatter_indices_batching_dims=tuple(numbers.scatter_indices_batching_dims))
+
+
+def bools(op: ir.Operation, name: str) -> list[bool]:
+    """An array-of-booleans attribute (a convolution's `window_reversal`); [] where it is absent."""
+    return [bool(v) for v in ir.DenseBoolArrayAttr(op.attributes[name])] if name in op.attributes else []
