@@ -111,9 +111,10 @@ class Case:
         return at
 
 
-def check(case: Case, *, rtol=1e-9, atol=1e-9, fd=True, fd_rtol=1e-5, fd_atol=1e-6, second=True):
+def check(case: Case, *, rtol=1e-9, atol=1e-9, fd=True, fd_rtol=1e-5, fd_atol=1e-6, second=True,
+          reverse_of_forward=False):
     """Every check of one case. `fd=False` where f is not differentiable at the point (ties), `second=False`
-    to compare first-order derivatives only."""
+    to compare first-order derivatives only; `reverse_of_forward` also transposes the forward-mode module."""
     at = case.ours()
     outs, grads, out_tangents, grad_tangents = at()
     expected = case.oracle()
@@ -133,3 +134,38 @@ def check(case: Case, *, rtol=1e-9, atol=1e-9, fd=True, fd_rtol=1e-5, fd_atol=1e
         if second:
             differences = [(p - m) / (2 * EPS) for p, m in zip(plus[1], minus[1])]
             _close(grad_tangents, differences, "forward-of-reverse vs finite differences of reverse", fd_rtol, fd_atol)
+    if reverse_of_forward:
+        check_reverse_of_forward(case, rtol=rtol, atol=atol)
+
+
+def check_reverse_of_forward(case: Case, *, rtol=1e-9, atol=1e-9):
+    """reverse(forward(f)) with respect to the arguments and their tangents against `jax.vjp` of
+    (x, t) -> (f(x), jvp(f, x, t)): the rules' forward-mode output transposed (second order the other way)."""
+    args, wrt, n = case.args, case.wrt, len(case.args)
+    forward_text = ir.print_module(autodiff.forward(case.text, wrt=wrt))
+    module = autodiff.reverse(forward_text, wrt=wrt + tuple(range(n, n + len(wrt))))
+    rng = np.random.default_rng(1)
+    tangent_cotangents = [rng.standard_normal(c.shape).astype(c.dtype) if c.dtype.kind == "f" else c
+                          for c in case.cotangents]
+    results = run(module, *args, *case.tangents, *case.cotangents, *tangent_cotangents)
+    ours = results[2 * case.out_count:]
+
+    def h(*xs_and_ts):
+        xs, ts = xs_and_ts[:len(wrt)], xs_and_ts[len(wrt):]
+
+        def g(*ys):
+            full = list(args)
+            for i, value in zip(wrt, ys):
+                full[i] = value
+            return _as_list(case.f(*full))
+        outs, out_tangents = jax.jvp(g, xs, ts)
+        return [*outs, *out_tangents]
+
+    def float0_for_integers(values):
+        return [c if c.dtype.kind == "f" else np.zeros(c.shape, jax.dtypes.float0) for c in values]
+
+    with jax.enable_x64(True):
+        def pulled_back(*xs_and_ts):
+            return jax.vjp(h, *xs_and_ts)[1](float0_for_integers(case.cotangents + tangent_cotangents))
+        expected = jax.jit(pulled_back)(*[args[i] for i in wrt], *case.tangents)
+    _close(ours, [np.asarray(e) for e in expected], "reverse-of-forward vs jax", rtol, atol)
