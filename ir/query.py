@@ -14,8 +14,8 @@ from ir.ops.convolution import ConvDimensions
 from ir.ops.indexing import GatherDimensions, ScatterDimensions
 
 __all__ = [
-    "bool_attr", "bools", "convolution_dimensions", "defining_op", "dot_dimensions", "dtype", "enum_attr", "find_function",
-    "gather_dimensions", "i64s", "i64s_or", "int_attr", "main_function", "padding_pairs", "precision",
+    "bool_attr", "bools", "convolution_dimensions", "defining_op", "dot_dimensions", "dtype", "enum_attr",
+    "find_function", "gather_dimensions", "i64s", "i64s_or", "int_attr", "main_function", "padding_pairs", "precision",
     "scatter_dimensions", "shape", "walk",
 ]
 

@@ -92,7 +92,8 @@ def reduce_window_many(operands, init_values, window_dimensions, body: Callable[
     holes take each operand's init value.
     """
     operands, init_values = list(operands), list(init_values)
-    check(operands and len(operands) == len(init_values), "reduce_window", "one init value per operand, at least one operand")
+    check(operands and len(operands) == len(init_values), "reduce_window",
+          "one init value per operand, at least one operand")
     shape = shape_of(operands[0])
     check(all(shape_of(x) == shape for x in operands), "reduce_window", "operands must share one shape")
     element_types = [dtype_of(x) for x in operands]

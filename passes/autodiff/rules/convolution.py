@@ -35,7 +35,8 @@ def _specs(dims: ConvDimensions):
 
 
 def _numbers(lhs, rhs, out) -> ConvDimensions:
-    return ConvDimensions(lhs[0], lhs[1], tuple(lhs[2:]), rhs[1], rhs[0], tuple(rhs[2:]), out[0], out[1], tuple(out[2:]))
+    return ConvDimensions(lhs[0], lhs[1], tuple(lhs[2:]), rhs[1], rhs[0], tuple(rhs[2:]),
+                          out[0], out[1], tuple(out[2:]))
 
 
 def _swap(spec):
@@ -116,7 +117,8 @@ def _rhs_back(op, z_bar):
     padding = [(low, out_size - in_size + kernel_size - 1 - low)
                for in_size, kernel_size, out_size, (low, _) in zip(conv.in_sizes, conv.kernel_sizes, conv.out_sizes,
                                                                    conv.padding)]
-    return ops.convolution(conv.lhs, _cotangent(z_bar, conv.rhs), _numbers(_swap(lhs_spec), _swap(out_spec), _swap(rhs_spec)),
+    numbers = _numbers(_swap(lhs_spec), _swap(out_spec), _swap(rhs_spec))
+    return ops.convolution(conv.lhs, _cotangent(z_bar, conv.rhs), numbers,
                            window_strides=conv.rhs_dilation, padding=padding, lhs_dilation=conv.lhs_dilation,
                            rhs_dilation=conv.strides, feature_group_count=conv.batch_groups,
                            batch_group_count=conv.feature_groups, precision=conv.precision)

@@ -120,7 +120,8 @@ def _scatter_picks(x, g, select: str, window: _Window):
     if all(d == 1 for d in window.dilations) and all(min(pair) >= 0 for pair in window.padding):
         operand = x
         if any(b > 1 for b in window.base):  # holes that are never picked, sliced off after
-            operand = ops.pad(x, _identity(query.dtype(x), select), [0] * rank, [0] * rank, [b - 1 for b in window.base])
+            holes = [b - 1 for b in window.base]
+            operand = ops.pad(x, _identity(query.dtype(x), select), [0] * rank, [0] * rank, holes)
         picked = ops.select_and_scatter(operand, g, zero, window.dims, lambda a, b: ops.compare(a, b, select), ops.add,
                                         window_strides=window.strides, padding=window.padding)
         if operand is x:
@@ -130,7 +131,8 @@ def _scatter_picks(x, g, select: str, window: _Window):
     _, index, _ = _gather_picks(x, [], select, window)
     size, windows = math.prod(shape), math.prod(query.shape(g))
     index_type = query.dtype(index)
-    picked_any = ops.and_(ops.compare(index, full_like(index, 0), "GE"), ops.compare(index, full_like(index, size), "LT"))
+    picked_any = ops.and_(ops.compare(index, full_like(index, 0), "GE"),
+                          ops.compare(index, full_like(index, size), "LT"))
     updates = ops.select(picked_any, g, zeros_like(g))
     index = ops.clamp(_scalar(0, index_type), index, _scalar(size - 1, index_type))
     flat = ops.scatter_points(zeros_like(ops.reshape(x, (size,))), ops.reshape(index, (windows, 1)),
@@ -288,4 +290,5 @@ def _select_and_scatter_vjp(op, z_bars, needed):
 
 
 JVP["stablehlo.reduce_window"], VJP["stablehlo.reduce_window"] = _reduce_window_jvp, _reduce_window_vjp
-JVP["stablehlo.select_and_scatter"], VJP["stablehlo.select_and_scatter"] = _select_and_scatter_jvp, _select_and_scatter_vjp
+JVP["stablehlo.select_and_scatter"] = _select_and_scatter_jvp
+VJP["stablehlo.select_and_scatter"] = _select_and_scatter_vjp

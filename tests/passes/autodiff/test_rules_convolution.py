@@ -1,12 +1,18 @@
 """`stablehlo.convolution`'s derivative rules, one row per configuration: reverse and forward mode against
-`jax.vjp`/`jax.jvp` of `jax.lax.conv_general_dilated` and against finite differences (float64), first and second order (forward-of-reverse)."""
+`jax.vjp`/`jax.jvp` of `jax.lax.conv_general_dilated` and against finite differences (float64), first and
+second order (forward-of-reverse)."""
 
 from __future__ import annotations
 
+import helpers
 import numpy as np
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 from jax import lax
 from rule_oracles import Case, check
+
+from passes import autodiff
 
 rng = np.random.default_rng(0)
 
@@ -48,3 +54,45 @@ CASES = {
 @pytest.mark.parametrize("name", list(CASES))
 def test_convolution(name):
     check(CASES[name]())
+
+
+@st.composite
+def configurations(draw):
+    """A convolution with drawn spatial rank, sizes (1s included), strides, padding, dilations and groups."""
+    spatial = draw(st.integers(1, 2))
+    groups = draw(st.sampled_from(["feature", "batch", None]))
+    count = draw(st.integers(1, 2)) if groups else 1
+    batch = draw(st.integers(1, 2)) * (count if groups == "batch" else 1)
+    in_features, out_features = draw(st.integers(1, 2)), draw(st.integers(1, 2)) * count
+    kernel = [draw(st.integers(1, 3)) for _ in range(spatial)]
+    options = dict(window_strides=[draw(st.integers(1, 2)) for _ in range(spatial)],
+                   padding=[(draw(st.integers(-1, 2)), draw(st.integers(-1, 2))) for _ in range(spatial)],
+                   lhs_dilation=[draw(st.integers(1, 2)) for _ in range(spatial)],
+                   rhs_dilation=[draw(st.integers(1, 2)) for _ in range(spatial)],
+                   feature_group_count=count if groups == "feature" else 1,
+                   batch_group_count=count if groups == "batch" else 1)
+    sizes = [draw(st.integers(1, 5)) for _ in range(spatial)]
+    for n, k, (lo, hi), ld, rd in zip(sizes, kernel, options["padding"], options["lhs_dilation"],
+                                      options["rhs_dilation"]):
+        assume((n - 1) * ld + 1 + lo + hi >= (k - 1) * rd + 1)  # at least one window
+    lhs_features = in_features * (count if groups == "feature" else 1)
+    layouts = {1: ("NCH", "OIH", "NCH"), 2: ("NCHW", "OIHW", "NCHW")}[spatial]
+    return (batch, lhs_features, *sizes), (out_features, in_features, *kernel), layouts, options
+
+
+@helpers.xla_settings(max_examples=4)
+@given(configurations())
+def test_convolution_drawn(configuration):
+    lhs_shape, rhs_shape, layouts, options = configuration
+    check(conv_case(lhs_shape, rhs_shape, layouts, **options))
+
+
+def test_a_reversed_window_is_refused_in_reverse_mode():
+    """window_reversal (which our builders never set) is refused by name rather than transposed wrongly;
+    forward mode replays the op with its attributes, so it stays exact there."""
+    text = conv_case((1, 1, 4), (1, 1, 2), ("NCH", "OIH", "NCH")).text
+    assert "reverse = [false]" in text
+    reversed_text = text.replace("reverse = [false]", "reverse = [true]")
+    with pytest.raises(autodiff.AutodiffError, match="window_reversal"):
+        autodiff.reverse(reversed_text, wrt=(0, 1))
+    autodiff.forward(reversed_text, wrt=(0, 1))

@@ -14,6 +14,7 @@ from rule_oracles import Case, check, lower
 
 import ir
 from ir import ops
+from passes import autodiff
 
 rng = np.random.default_rng(0)
 GDN, SDN, Mode = lax.GatherDimensionNumbers, lax.ScatterDimensionNumbers, lax.GatherScatterMode
@@ -76,6 +77,8 @@ CASES = {
         GDN(offset_dims=(0, 3), collapsed_slice_dims=(1,), start_index_map=(1, 2)), (3, 1, 2)),
     "gather, index vectors in the middle": lambda: vector_dim_in_the_middle("gather", (6, 5, 4),
                                                                             rng.integers(0, 4, (2, 2, 3))),
+    "gather no indices": lambda: gather((4, 3), np.zeros((0, 1)), POINTS, (1, 3)),
+    "scatter-add no updates": lambda: scatter("add", (4, 3), np.zeros((0, 1)), (0, 3), SDN((1,), (0,), (0,))),
     "gather scalar indices": lambda: gather((7,), [[3], [1], [3]], GDN((), (0,), (0,)), (1,)),
     "gather batching dims": lambda: gather(
         (3, 5, 4), rng.integers(0, 4, (3, 2, 1)),
@@ -109,3 +112,11 @@ REVERSE_OF_FORWARD = {"gather rows, repeated", "scatter-add windows", "scatter r
 @pytest.mark.parametrize("name", list(CASES))
 def test_indexing(name):
     check(CASES[name](), reverse_of_forward=name in REVERSE_OF_FORWARD)
+
+
+@pytest.mark.parametrize("mode", [autodiff.reverse, autodiff.forward])
+def test_a_multiplying_scatter_is_refused(mode):
+    x, i, u = np.ones((4, 3)), np.zeros((2, 1), np.int32), np.ones((2, 3))
+    text = lower(lambda x, i, u: lax.scatter_mul(x, i, u, SDN((1,), (0,), (0,))), x, i, u)
+    with pytest.raises(autodiff.AutodiffError, match="only for adding or replacing"):
+        mode(text, wrt=(0, 2))

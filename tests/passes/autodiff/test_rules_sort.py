@@ -4,8 +4,11 @@ where no keys tie. At ties both follow the sort's own order of the tied elements
 
 from __future__ import annotations
 
+import helpers
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from jax import lax
 from jaxlib.mlir import ir as mlir
 from rule_oracles import Case, check
@@ -64,3 +67,12 @@ def test_sort(name):
 def test_sort_with_ties(name):
     """No finite differences at ties (moving a tied key reorders); derivatives follow the sort's order."""
     check(TIES[name](), fd=False)
+
+
+@helpers.xla_settings(max_examples=4)
+@given(st.lists(st.integers(1, 4), min_size=1, max_size=3), st.integers(1, 3), st.data())
+def test_sort_drawn(shape, operands, data):
+    """Drawn shapes (1s included), sort dimension and operand count; the first key has no ties."""
+    dimension = data.draw(st.integers(0, len(shape) - 1))
+    num_keys = data.draw(st.integers(1, operands))
+    check(sort_case([rng.standard_normal(shape) for _ in range(operands)], dimension=dimension, num_keys=num_keys))

@@ -6,16 +6,19 @@ from __future__ import annotations
 
 import itertools
 
+import helpers
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 from jax import lax
+from jaxlib.mlir import ir as mlir
 from rule_oracles import Case, check, lower
 
 import ir
 from ir import ops
-from jaxlib.mlir import ir as mlir
 from passes import autodiff
 
 rng = np.random.default_rng(0)
@@ -134,6 +137,28 @@ def test_reduce_window(name):
     check(CASES[name](), reverse_of_forward=name in REVERSE_OF_FORWARD)
 
 
+@st.composite
+def poolings(draw):
+    """A pooling with drawn kind, sizes (1s included), strides, padding and dilations (no dilated max
+    windows: JAX has no transpose for them; the table has a row with its own oracle)."""
+    kind, rank = draw(st.sampled_from(["max", "min", "sum"])), draw(st.integers(1, 3))
+    shape = [draw(st.integers(1, 4)) for _ in range(rank)]
+    window = [draw(st.integers(1, 3)) for _ in range(rank)]
+    strides = [draw(st.integers(1, 2)) for _ in range(rank)]
+    padding = [(draw(st.integers(0, 1)), draw(st.integers(0, 1))) for _ in range(rank)]
+    base = [draw(st.integers(1, 2)) for _ in range(rank)]
+    dilation = [draw(st.integers(1, 2)) if kind == "sum" else 1 for _ in range(rank)]
+    for n, k, (lo, hi), b, d in zip(shape, window, padding, base, dilation):
+        assume((n - 1) * b + 1 + lo + hi >= (k - 1) * d + 1)  # at least one window
+    return kind, shape, window, strides, padding, base, dilation
+
+
+@helpers.xla_settings(max_examples=4)
+@given(poolings())
+def test_pooling_drawn(configuration):
+    check(pool(*configuration))
+
+
 TIES = {
     "max ties": lambda: ties("max", (6, 7), (3, 2), (1, 2)),
     "min ties, padded": lambda: ties("min", (5, 6), (2, 3), (2, 1), ((1, 0), (1, 1))),
@@ -166,3 +191,23 @@ def test_max_pooling_reverse_is_select_and_scatter():
     plain, dilated = (ir.print_module(autodiff.reverse(text)) for text in (plain, dilated))
     assert "stablehlo.select_and_scatter" in plain and "stablehlo.scatter" not in plain
     assert "stablehlo.select_and_scatter" not in dilated and "stablehlo.scatter" in dilated
+
+
+def _window_module(body):
+    builder = ir.FunctionBuilder("main", [((4, 4), np.dtype(np.float64))])
+    with builder.context, mlir.Location.unknown(), mlir.InsertionPoint(builder.block):
+        out = body(builder.arguments[0])
+    return ir.print_module(builder.finish([out]))
+
+
+@pytest.mark.parametrize("mode", [autodiff.reverse, autodiff.forward])
+@pytest.mark.parametrize("what, body", [
+    ("reduce_window with a stablehlo.multiply body",
+     lambda x: ops.reduce_window(x, ops.constant(np.float64(1)), (2, 2), ops.multiply)),
+    ("select_and_scatter has a derivative rule only for",
+     lambda x: ops.select_and_scatter(x, ops.constant(np.ones((3, 3))), ops.constant(np.float64(0)), (2, 2),
+                                      lambda a, b: ops.compare(a, b, "GE"), ops.maximum)),
+])
+def test_unsupported_window_bodies_name_the_op(mode, what, body):
+    with pytest.raises(autodiff.AutodiffError, match=what):
+        mode(_window_module(body), wrt=(0,))
