@@ -24,8 +24,8 @@ import runtime
 from runtime import ConcreteArray, persistent_cache, prefetch
 from tracer import signature
 from tracer.compiled import Compiled
-from tracer.trace import _state as _trace_state
-from tracer.trace import current_trace
+from tracer.trace_state import _state as _trace_state
+from tracer.trace_state import current_trace
 from tracer.tracing import trace
 
 

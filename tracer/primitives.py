@@ -13,7 +13,7 @@ import numpy as np
 from ir.dtypes import is_floating
 from ir import dtypes, ops
 from tracer import errors
-from tracer.trace import current_trace
+from tracer.trace_state import current_trace
 from tracer.traced_array import TracedArray, check_alive, is_traced
 
 

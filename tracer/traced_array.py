@@ -24,7 +24,7 @@ import numpy as np
 
 from ir import dtypes
 from tracer import errors
-from tracer.trace import current_trace
+from tracer.trace_state import current_trace
 
 
 class TracedArray:

@@ -18,7 +18,7 @@ from jaxlib.mlir.dialects import func
 
 from ir import dtypes
 from tracer import errors, primitives
-from tracer.trace import Trace
+from tracer.trace_state import Trace
 from tracer.traced_array import TracedArray, is_traced
 
 WEAK_TYPES = (bool, int, float)

@@ -18,7 +18,7 @@ from ir import ops
 from tracer import errors, primitives
 from tracer.control_flow._regions import (WEAK_TYPES, Holder, check_leaves, check_same_structure, describe,
                                           lift_leaf, signature_of)
-from tracer.trace import at_user_line, current_trace
+from tracer.trace_state import at_user_line, current_trace
 from tracer.traced_array import TracedArray, check_alive, is_traced
 
 # Discardable attribute on a loop's stablehlo.while: its trip count when known at trace time.

@@ -11,7 +11,7 @@ from ir import dtypes as ir_dtypes
 from ir import ops
 from tracer import errors, primitives
 from tracer.numpy_api.registry import HANDLED_FUNCTIONS, REFUSED, UFUNC_RULES, public_name, supported_names
-from tracer.trace import at_user_line
+from tracer.trace_state import at_user_line
 from tracer.traced_array import TracedArray, check_alive, check_writable, is_traced, rebind
 
 
