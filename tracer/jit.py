@@ -26,7 +26,7 @@ from tracer import signature
 from tracer.compiled import Compiled
 from tracer.trace_state import _state as _trace_state
 from tracer.trace_state import current_trace
-from tracer.tracing import trace
+from tracer.staging import trace
 
 
 def _as_tuple(value) -> tuple:
