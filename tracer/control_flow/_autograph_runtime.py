@@ -10,7 +10,7 @@ import numpy as np
 
 from tracer import errors
 from tracer.control_flow._regions import WEAK_TYPES, Undefined
-from tracer.control_flow.cond import cond
+from tracer.control_flow.conditionals import cond
 from tracer.control_flow.loops import while_loop, _weak_index
 from tracer.traced_array import is_traced
 
