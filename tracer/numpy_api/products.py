@@ -1,4 +1,4 @@
-"""matmul and dot as `stablehlo.dot_general`, with NumPy's rank rules."""
+"""Products of arrays: matmul and dot as `stablehlo.dot_general` (`contract`), with NumPy's rank rules."""
 
 from __future__ import annotations
 
