@@ -9,7 +9,7 @@ from tracer.numpy_api import (  # noqa: F401
     indexing,
     integer_bits,
     joining,
-    linalg_solvers,
+    linalg,
     math_functions,
     order_statistics,
     products,
