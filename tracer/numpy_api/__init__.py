@@ -1,10 +1,16 @@
-"""The NumPy API on TracedArray: importing this package fills the registries."""
+"""The NumPy API on TracedArray: importing this package fills the registries and installs the protocols.
+
+Layers, each importing only those before it: `registry` (the tables) and `promotion` (NEP 50 dtypes)
+sit on `tracer.primitives`; the implementations (`indexing`, `reductions`, `ufuncs` ...) register
+themselves in the tables; `dispatch` reads them and installs TracedArray's NumPy protocols.
+"""
 
 from tracer.numpy_api import (  # noqa: F401
     contractions,
     creation,
-    float_bits,
     cumulative,
+    dispatch,
+    float_bits,
     gather_scatter,
     indexing,
     integer_bits,

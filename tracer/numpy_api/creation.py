@@ -15,7 +15,7 @@ from ir import ops
 from tracer import errors
 from tracer import primitives as P
 from tracer.numpy_api.cumulative import scan
-from tracer.numpy_api.dispatch import _resolution_dtype
+from tracer.numpy_api.promotion import result_type_operand
 from tracer.numpy_api.registry import implements
 from tracer.numpy_api.selection import zeros_like
 from tracer.numpy_api.shape_ops import concat, moveaxis, slice_axis
@@ -24,11 +24,6 @@ from tracer.traced_array import TracedArray, check_writable, is_traced
 
 def _lift_any(a) -> TracedArray:
     return P.lift(a) if is_traced(a) else P.lift(np.asarray(a))
-
-
-def _weak_or_dtype(v):
-    """What np.result_type needs for NEP 50: Python numbers as themselves, arrays as their dtype."""
-    return v if type(v) in (int, float, complex) else _resolution_dtype(v)
 
 
 # -- linspace / logspace / geomspace ---------------------------------------------------------------
@@ -50,7 +45,7 @@ def linspace_values(start, stop, num, endpoint=True, dtype=None, axis=0):
     """(samples, step) computed as NumPy's linspace does, for traced or NumPy start/stop."""
     num = _sample_count(num)
     div = num - 1 if endpoint else num
-    dt = np.result_type(_weak_or_dtype(start), _weak_or_dtype(stop), 0.0)  # 0.0: NumPy's ensure_inexact
+    dt = np.result_type(result_type_operand(start), result_type_operand(stop), 0.0)  # 0.0: NumPy's ensure_inexact
     delta = P.lift(np.subtract(_lift_any(stop), _lift_any(start), dtype=dt))
     y = np.arange(0, num, dtype=dt).reshape(-1, *((1,) * delta.ndim))
     if div > 0:

@@ -14,7 +14,7 @@ from ir.dtypes import is_floating
 from ir import ops
 from tracer import errors
 from tracer import primitives as P
-from tracer.numpy_api.registry import implements
+from tracer.numpy_api.registry import implements, ufunc_method
 from tracer.traced_array import TracedArray
 
 _NO_VALUE = np._NoValue  # NumPy's marker for "argument not given"
@@ -121,6 +121,7 @@ _UFUNC_REDUCTIONS = {np.add: np_sum, np.multiply: np_prod, np.maximum: np_max, n
                      np.logical_or: np_any, np.logical_and: np_all}
 
 
+@ufunc_method("reduce")
 def ufunc_reduce(ufunc, inputs, kwargs):
     """`np.add.reduce(x, axis=0, ...)` and friends: the matching reduction, axis defaulting to 0."""
     reduction = _UFUNC_REDUCTIONS.get(ufunc)
