@@ -117,7 +117,7 @@ def while_loop(cond_fn: Callable, body_fn: Callable, init):
         return result
 
 
-def _weak_index(i: TracedArray) -> TracedArray:
+def weak_index(i: TracedArray) -> TracedArray:
     """The loop index as the body sees it: a Python-int-like (weak) array, so `i * x` keeps x's dtype."""
     index = primitives.wrap(i._value, i.shape, i.dtype)
     index._weak = True
@@ -155,7 +155,7 @@ def fori_loop(lower, upper, body_fn: Callable, init):
 
         def body(carry):
             i, value = carry
-            return i + 1, body_fn(_weak_index(primitives.convert(i, body_index_dtype)), value)
+            return i + 1, body_fn(weak_index(primitives.convert(i, body_index_dtype)), value)
 
         (_, result), op = _build_while(cond, body, (start, init), "tracer.fori_loop")
         if not _any_traced(lower, upper):

@@ -62,7 +62,7 @@ def ufunc_at(ufunc, inputs, kwargs):
 def flat_positions(x, index):
     """The flat positions of x's elements that `x[index]` reads (NumPy array if the index is static)."""
     items = index if isinstance(index, tuple) else (index,)
-    if indexing._is_static(items):
+    if indexing.is_static(items):
         try:
             return np.arange(x.size).reshape(x.shape)[index]
         except IndexError as err:

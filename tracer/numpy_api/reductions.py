@@ -38,7 +38,7 @@ def _reduce(x: TracedArray, axis, keepdims: bool, combiner, init, name: str, *, 
     return result
 
 
-def _check_unsupported(name: str, **given) -> None:
+def check_unsupported(name: str, **given) -> None:
     """Refuse arguments given a value other than their default (`where`'s default is True)."""
     bad = [key for key, value in given.items()
            if value is not None and value is not _NO_VALUE and not (key == "where" and value is True)]
@@ -52,7 +52,7 @@ def _numpy_result_dtype(numpy_reduction, dtype, requested):
 
 @implements(np.sum)
 def np_sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=_NO_VALUE, where=_NO_VALUE):
-    _check_unsupported("sum", out=out, initial=initial, where=where)
+    check_unsupported("sum", out=out, initial=initial, where=where)
     x = P.lift(a)
     x = P.convert(x, _numpy_result_dtype(np.sum, x.dtype, dtype))
     return _reduce(x, axis, keepdims, ops.or_ if x.dtype == np.bool_ else ops.add, 0, "add")
@@ -60,7 +60,7 @@ def np_sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=_NO_VALUE
 
 @implements(np.prod)
 def np_prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=_NO_VALUE, where=_NO_VALUE):
-    _check_unsupported("prod", out=out, initial=initial, where=where)
+    check_unsupported("prod", out=out, initial=initial, where=where)
     x = P.lift(a)
     x = P.convert(x, _numpy_result_dtype(np.prod, x.dtype, dtype))
     return _reduce(x, axis, keepdims, ops.and_ if x.dtype == np.bool_ else ops.multiply, 1, "multiply")
@@ -68,7 +68,7 @@ def np_prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=_NO_VALU
 
 @implements(np.mean)
 def np_mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=_NO_VALUE):
-    _check_unsupported("mean", out=out, where=where)
+    check_unsupported("mean", out=out, where=where)
     x = P.lift(a)
     result_dtype = _numpy_result_dtype(np.mean, x.dtype, dtype)
     # NumPy sums in the result dtype (float16 in float32), divides in floating point, then casts.
@@ -95,25 +95,25 @@ def _extreme(x: TracedArray, axis, keepdims, *, largest: bool, name: str) -> Tra
 
 @implements(np.max, np.amax)
 def np_max(a, axis=None, out=None, keepdims=False, initial=_NO_VALUE, where=_NO_VALUE):
-    _check_unsupported("max", out=out, initial=initial, where=where)
+    check_unsupported("max", out=out, initial=initial, where=where)
     return _extreme(P.lift(a), axis, keepdims, largest=True, name="maximum")
 
 
 @implements(np.min, np.amin)
 def np_min(a, axis=None, out=None, keepdims=False, initial=_NO_VALUE, where=_NO_VALUE):
-    _check_unsupported("min", out=out, initial=initial, where=where)
+    check_unsupported("min", out=out, initial=initial, where=where)
     return _extreme(P.lift(a), axis, keepdims, largest=False, name="minimum")
 
 
 @implements(np.any)
 def np_any(a, axis=None, out=None, keepdims=False, *, where=_NO_VALUE):
-    _check_unsupported("any", out=out, where=where)
+    check_unsupported("any", out=out, where=where)
     return _reduce(P.convert(P.lift(a), np.bool_), axis, keepdims, ops.or_, False, "logical_or")
 
 
 @implements(np.all)
 def np_all(a, axis=None, out=None, keepdims=False, *, where=_NO_VALUE):
-    _check_unsupported("all", out=out, where=where)
+    check_unsupported("all", out=out, where=where)
     return _reduce(P.convert(P.lift(a), np.bool_), axis, keepdims, ops.and_, True, "logical_and")
 
 

@@ -18,7 +18,7 @@ from ir.dtypes import is_floating
 from ir import ops
 from tracer import errors
 from tracer import primitives as P
-from tracer.numpy_api.reductions import _check_unsupported
+from tracer.numpy_api.reductions import check_unsupported
 from tracer.numpy_api.registry import implements
 from tracer.traced_array import TracedArray, is_traced
 
@@ -87,13 +87,13 @@ def _arg_extreme(a, axis, keepdims, *, largest: bool, name: str) -> TracedArray:
 
 @implements(np.argmax)
 def argmax(a, axis=None, out=None, *, keepdims=_NO_VALUE):
-    _check_unsupported("argmax", out=out)
+    check_unsupported("argmax", out=out)
     return _arg_extreme(a, axis, keepdims is True, largest=True, name="argmax")
 
 
 @implements(np.argmin)
 def argmin(a, axis=None, out=None, *, keepdims=_NO_VALUE):
-    _check_unsupported("argmin", out=out)
+    check_unsupported("argmin", out=out)
     return _arg_extreme(a, axis, keepdims is True, largest=False, name="argmin")
 
 
@@ -117,7 +117,7 @@ def _variance(x: TracedArray, axis, dtype, ddof, keepdims) -> TracedArray:
 
 
 def _check_var_arguments(name, out, where, mean, correction):
-    _check_unsupported(name, out=out, where=where, mean=mean, correction=correction)
+    check_unsupported(name, out=out, where=where, mean=mean, correction=correction)
 
 
 @implements(np.var)
@@ -136,7 +136,7 @@ def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=_NO
 
 @implements(np.ptp)
 def ptp(a, axis=None, out=None, keepdims=False):
-    _check_unsupported("ptp", out=out)
+    check_unsupported("ptp", out=out)
     x = _lift_any(a)
     return P.lift(np.subtract(np.max(x, axis=axis, keepdims=keepdims), np.min(x, axis=axis, keepdims=keepdims)))
 
@@ -205,19 +205,19 @@ def _not_nan_count(x: TracedArray, axis, keepdims) -> TracedArray:
 
 @implements(np.nansum)
 def nansum(a, axis=None, dtype=None, out=None, keepdims=False, initial=_NO_VALUE, where=_NO_VALUE):
-    _check_unsupported("nansum", out=out, initial=initial, where=where)
+    check_unsupported("nansum", out=out, initial=initial, where=where)
     return np.sum(_nan_to(_lift_any(a), 0), axis=axis, dtype=dtype, keepdims=keepdims)
 
 
 @implements(np.nanprod)
 def nanprod(a, axis=None, dtype=None, out=None, keepdims=False, initial=_NO_VALUE, where=_NO_VALUE):
-    _check_unsupported("nanprod", out=out, initial=initial, where=where)
+    check_unsupported("nanprod", out=out, initial=initial, where=where)
     return np.prod(_nan_to(_lift_any(a), 1), axis=axis, dtype=dtype, keepdims=keepdims)
 
 
 @implements(np.nanmean)
 def nanmean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=_NO_VALUE):
-    _check_unsupported("nanmean", out=out, where=where)
+    check_unsupported("nanmean", out=out, where=where)
     x = _lift_any(a)
     if not _is_float(x):
         return np.mean(x, axis=axis, dtype=dtype, keepdims=keepdims)
@@ -239,13 +239,13 @@ def _nan_extreme(a, axis, keepdims, *, largest: bool) -> TracedArray:
 
 @implements(np.nanmax)
 def nanmax(a, axis=None, out=None, keepdims=False, initial=_NO_VALUE, where=_NO_VALUE):
-    _check_unsupported("nanmax", out=out, initial=initial, where=where)
+    check_unsupported("nanmax", out=out, initial=initial, where=where)
     return _nan_extreme(a, axis, keepdims, largest=True)
 
 
 @implements(np.nanmin)
 def nanmin(a, axis=None, out=None, keepdims=False, initial=_NO_VALUE, where=_NO_VALUE):
-    _check_unsupported("nanmin", out=out, initial=initial, where=where)
+    check_unsupported("nanmin", out=out, initial=initial, where=where)
     return _nan_extreme(a, axis, keepdims, largest=False)
 
 
@@ -262,13 +262,13 @@ def _nan_arg_extreme(a, axis, keepdims, *, largest: bool) -> TracedArray:
 
 @implements(np.nanargmax)
 def nanargmax(a, axis=None, out=None, *, keepdims=_NO_VALUE):
-    _check_unsupported("nanargmax", out=out)
+    check_unsupported("nanargmax", out=out)
     return _nan_arg_extreme(a, axis, keepdims is True, largest=True)
 
 
 @implements(np.nanargmin)
 def nanargmin(a, axis=None, out=None, *, keepdims=_NO_VALUE):
-    _check_unsupported("nanargmin", out=out)
+    check_unsupported("nanargmin", out=out)
     return _nan_arg_extreme(a, axis, keepdims is True, largest=False)
 
 

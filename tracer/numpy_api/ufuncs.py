@@ -130,7 +130,7 @@ def _isnan(x):
 
 
 @ufunc_rule(np.isinf)
-def _isinf(x):
+def isinf(x):
     if not is_floating(x.dtype):
         return P.full(x.shape, False, np.bool_)
     return P.compare(P.elementwise(ops.abs, x), P.scalar_like(x, np.inf), "EQ")
@@ -143,7 +143,7 @@ def _signs_differ(a, b):
 
 
 @ufunc_rule(np.remainder)
-def _remainder(x, y):
+def remainder(x, y):
     """NumPy's modulo has the divisor's sign; stablehlo.remainder (C fmod) the dividend's."""
     rem = P.elementwise(ops.remainder, x, y)
     if x.dtype == np.bool_ or np.issubdtype(x.dtype, np.unsignedinteger):
@@ -158,7 +158,7 @@ def _remainder(x, y):
 
 
 @ufunc_rule(np.floor_divide)
-def _floor_divide(x, y):
+def floor_divide(x, y):
     if is_floating(x.dtype):
         return _float_floor_divide(x, y)
     quotient = P.elementwise(ops.divide, x, y)  # truncates toward zero
@@ -274,7 +274,7 @@ def _conjugate(x):
 
 
 @ufunc_rule(np.trunc)
-def _trunc(x):
+def trunc(x):
     if not is_floating(x.dtype):  # NumPy 2 truncates integers and bools to themselves
         return x
     # ceil of a negative keeps the sign of zero: trunc(-0.5) is -0.0, as in C.
