@@ -31,10 +31,6 @@ def _lift_any(a):
     return P.lift(a) if is_traced(a) else P.lift(np.asarray(a))
 
 
-def _keep_dims(result: TracedArray, shape, axes) -> TracedArray:
-    return P.reshape(result, tuple(1 if d in axes else n for d, n in enumerate(shape)))
-
-
 # -- argmax / argmin: a variadic reduce over (value, index) pairs ---------------------------------
 
 def _arg_body(direction: str, is_float: bool):
