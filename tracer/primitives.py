@@ -16,6 +16,10 @@ from tracer import errors
 from tracer.trace_state import current_trace
 from tracer.traced_array import TracedArray, check_alive, is_traced
 
+__all__ = ["UNSIGNED_OF_WIDTH", "bitcast", "broadcast_shapes", "broadcast_to", "compare", "constant", "convert",
+           "elementwise", "full", "lift", "normalize_axes", "normalize_axis", "reshape", "scalar_like", "select",
+           "transpose", "uint_bits", "wrap"]
+
 
 def wrap(value, shape=None, dtype=None) -> TracedArray:
     return TracedArray(value, current_trace(), shape, dtype)

@@ -15,6 +15,8 @@ from tracer.control_flow._regions import Undefined
 from tracer.trace_state import Trace
 from tracer.traced_array import TracedArray, check_alive, is_traced
 
+__all__ = ["TracedProgram", "trace"]
+
 
 @dataclass
 class TracedProgram:

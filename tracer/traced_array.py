@@ -26,6 +26,8 @@ from ir import dtypes
 from tracer import errors
 from tracer.trace_state import current_trace
 
+__all__ = ["TracedArray", "View", "check_alive", "check_writable", "is_traced", "make_view", "rebind"]
+
 
 class TracedArray:
     __slots__ = ("_value", "_trace", "_scope", "_weak", "shape", "dtype", "_base", "_views", "__weakref__")

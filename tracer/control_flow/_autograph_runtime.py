@@ -14,6 +14,8 @@ from tracer.control_flow.conditionals import cond
 from tracer.control_flow.loops import weak_index, while_loop
 from tracer.traced_array import is_traced
 
+__all__ = ["check_defined", "for_range", "if_stmt", "snapshot", "static_condition", "static_range", "while_stmt"]
+
 
 def check_defined(result) -> None:
     """Returning a variable that has no value is an error, as it is in Python."""

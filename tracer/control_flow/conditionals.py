@@ -17,6 +17,8 @@ from tracer.control_flow._regions import Holder, Undefined, check_same_structure
 from tracer.trace_state import at_user_line, current_trace
 from tracer.traced_array import TracedArray, check_alive, is_traced
 
+__all__ = ["cond", "switch"]
+
 
 def _selector(value, dtype, what: str) -> TracedArray:
     check_alive(value)

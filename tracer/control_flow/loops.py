@@ -21,6 +21,8 @@ from tracer.control_flow._regions import (WEAK_TYPES, Holder, check_leaves, chec
 from tracer.trace_state import at_user_line, current_trace
 from tracer.traced_array import TracedArray, check_alive, is_traced
 
+__all__ = ["TRIP_COUNT_ATTRIBUTE", "fori_loop", "scan", "weak_index", "while_loop"]
+
 # Discardable attribute on a loop's stablehlo.while: its trip count when known at trace time.
 TRIP_COUNT_ATTRIBUTE = "pyreactant.trip_count"
 

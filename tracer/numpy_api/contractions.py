@@ -21,6 +21,12 @@ from tracer.numpy_api import views
 from tracer.numpy_api.registry import implements, ufunc_rule
 from tracer.traced_array import TracedArray, is_traced
 
+__all__ = ["diagonal_matrix", "einsum_traced", "linalg_cross", "linalg_diagonal", "linalg_matmul", "linalg_multi_dot",
+           "linalg_outer", "linalg_tensordot", "linalg_trace", "linalg_vecdot", "matrix_transpose",
+           "move_axis_to_end", "np_convolve", "np_correlate", "np_cross", "np_diag", "np_diagflat", "np_diagonal",
+           "np_einsum", "np_inner", "np_kron", "np_outer", "np_tensordot", "np_trace", "np_vdot", "sum_axes",
+           "take_diagonal", "vecdot"]
+
 
 # -- shared helpers ------------------------------------------------------------------------------
 

@@ -21,6 +21,9 @@ from tracer.numpy_api.selection import zeros_like
 from tracer.numpy_api.shape_ops import concat, moveaxis, slice_axis
 from tracer.traced_array import TracedArray, check_writable, is_traced
 
+__all__ = ["copyto", "empty_like", "geomspace", "linspace", "linspace_values", "logspace", "meshgrid", "tril", "triu",
+           "vander"]
+
 
 # -- linspace / logspace / geomspace ---------------------------------------------------------------
 

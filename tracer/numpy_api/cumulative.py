@@ -19,6 +19,8 @@ from tracer.numpy_api.registry import implements
 from tracer.numpy_api.shape_ops import concat, slice_axis
 from tracer.traced_array import TracedArray
 
+__all__ = ["cumprod", "cumsum", "diff", "ediff1d", "nancumprod", "nancumsum", "scan", "trapezoid"]
+
 _NO_VALUE = np._NoValue
 
 

@@ -12,6 +12,8 @@ from tracer.numpy_api.registry import ufunc_rule
 
 from tracer.numpy_api.ufuncs import floor_divide, in_float32_if_narrow, isinf, remainder, trunc
 
+__all__: list[str] = []  # the ufunc rules register themselves (registry.ufunc_rule); nothing here is imported
+
 
 class _Layout:
     """IEEE fields of a float dtype: `fraction` bits below the exponent field, exponent `bias`."""

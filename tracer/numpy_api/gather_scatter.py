@@ -18,6 +18,9 @@ from tracer.numpy_api.promotion import resolution_dtype
 from tracer.numpy_api.registry import implements, refuse, ufunc_method
 from tracer.traced_array import check_writable, is_traced, rebind
 
+__all__ = ["choose", "compress", "extract", "flat_positions", "put", "put_along_axis", "select", "take",
+           "take_along_axis", "ufunc_at"]
+
 # How `ufunc.at` combines an update into the element it hits; bools combine logically.
 _AT_COMBINERS = {
     np.add: (ops.add, ops.or_), np.multiply: (ops.multiply, ops.and_),

@@ -22,6 +22,8 @@ from tracer import primitives as P
 from tracer.numpy_api import advanced_indexing as adv
 from tracer.traced_array import TracedArray, check_alive, check_writable, is_traced, make_view, rebind
 
+__all__ = ["getitem", "is_static", "setitem"]
+
 
 @dataclass(frozen=True)
 class _Box:

@@ -9,6 +9,8 @@ from tracer import primitives as P
 from tracer.control_flow.loops import while_loop
 from tracer.numpy_api.registry import ufunc_rule
 
+__all__: list[str] = []  # the ufunc rules register themselves (registry.ufunc_rule); nothing here is imported
+
 
 def _as_unsigned(x):
     """x's bits as the unsigned type of its width (unsigned x passes through)."""

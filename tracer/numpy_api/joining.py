@@ -27,6 +27,9 @@ from tracer.numpy_api.shape_ops import (
 )
 from tracer.traced_array import TracedArray
 
+__all__ = ["append", "array_split", "column_stack", "concatenate", "delete", "dsplit", "dstack", "hsplit", "hstack",
+           "insert", "join", "pad", "split", "stack", "vsplit", "vstack"]
+
 
 def _check_static(name: str, **values) -> None:
     traced = [key for key, value in values.items() if hasattr(value, "_value")]

@@ -20,9 +20,13 @@ from ir import ops
 from tracer import errors
 from tracer import primitives as P
 from tracer.control_flow.loops import fori_loop
-from tracer.numpy_api.contractions import contract, take_diagonal
+from tracer.numpy_api.contractions import take_diagonal
+from tracer.numpy_api.products import contract
 from tracer.numpy_api.registry import implements
 from tracer.traced_array import TracedArray, is_traced
+
+__all__ = ["linalg_cholesky", "linalg_det", "linalg_inv", "linalg_matrix_norm", "linalg_matrix_power", "linalg_norm",
+           "linalg_slogdet", "linalg_solve", "linalg_vector_norm", "lu_factor"]
 
 
 # -- dtypes and shapes ---------------------------------------------------------------------------

@@ -17,6 +17,9 @@ from tracer import primitives as P
 from tracer.numpy_api.registry import implements
 from tracer.traced_array import check_writable, is_traced
 
+__all__ = ["allclose", "angle", "array_equal", "fix", "imag", "interp", "isclose", "iscomplex", "isreal",
+           "nan_to_num", "polyval", "real", "round_", "sinc"]
+
 
 def _refuse_out(name: str, out) -> None:
     if out is not None:

@@ -10,6 +10,8 @@ from tracer import primitives as P
 from tracer.numpy_api.registry import implements, ufunc_rule
 from tracer.traced_array import TracedArray
 
+__all__ = ["contract", "dot", "matmul"]
+
 
 def contract(x: TracedArray, y: TracedArray, *, batch=((), ()), contract=((), ())) -> TracedArray:
     """`stablehlo.dot_general` of same-dtype operands; result dims: batch, x's free dims, y's free dims.

@@ -17,6 +17,9 @@ from tracer import primitives as P
 from tracer.numpy_api.registry import implements, ufunc_method
 from tracer.traced_array import TracedArray
 
+__all__ = ["check_unsupported", "np_all", "np_any", "np_max", "np_mean", "np_min", "np_prod", "np_sum",
+           "ufunc_reduce"]
+
 _NO_VALUE = np._NoValue  # NumPy's marker for "argument not given"
 
 

@@ -9,6 +9,8 @@ from tracer import primitives as P
 from tracer.numpy_api.promotion import resolution_dtype, result_type_operand
 from tracer.numpy_api.registry import implements
 
+__all__ = ["clip", "full_like", "ones_like", "where", "zeros_like"]
+
 
 @implements(np.where)
 def where(condition, x=None, y=None):

@@ -13,6 +13,11 @@ from tracer import primitives as P
 from tracer.numpy_api import views
 from tracer.numpy_api.registry import implements
 
+__all__ = ["astype", "atleast_1d", "atleast_2d", "atleast_3d", "broadcast_arrays", "broadcast_to", "concat", "copy",
+           "expand_dims", "flip", "fliplr", "flipud", "moveaxis", "np_ndim", "np_shape", "np_size", "ravel", "repeat",
+           "reshape", "resize", "result_type", "roll", "rollaxis", "rot90", "slice_axis", "squeeze", "swapaxes",
+           "take_static", "tile", "transpose"]
+
 
 def _check_order(name: str, order) -> None:
     if order not in ("C", None):

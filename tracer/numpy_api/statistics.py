@@ -22,6 +22,9 @@ from tracer.numpy_api.reductions import check_unsupported
 from tracer.numpy_api.registry import implements
 from tracer.traced_array import TracedArray
 
+__all__ = ["argmax", "argmin", "average", "count_nonzero", "logsumexp", "nanargmax", "nanargmin", "nanmax", "nanmean",
+           "nanmin", "nanprod", "nanstd", "nansum", "nanvar", "ptp", "std", "var"]
+
 _NO_VALUE = np._NoValue
 _INDEX = np.dtype(np.intp)
 

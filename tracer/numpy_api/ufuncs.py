@@ -14,6 +14,8 @@ from ir import ops
 from tracer import primitives as P
 from tracer.numpy_api.registry import UFUNC_RULES, ufunc_rule
 
+__all__ = ["direct", "floor_divide", "in_float32_if_narrow", "isinf", "remainder", "trunc"]
+
 
 def direct(builder):
     return lambda *xs: P.elementwise(builder, *xs)
