@@ -197,7 +197,8 @@ def _leading_length(leaf) -> int | None:
 
 def _scan_eagerly(fn, init, x_leaves, x_tree, steps, reverse):
     if steps == 0:
-        raise ValueError("tracer.scan over zero steps outside jit cannot tell the shape of ys; run it inside tracer.jit")
+        raise errors.TracedShapeError("tracer.scan over zero steps outside jit cannot tell the shape of ys",
+                                      fix="run it inside tracer.jit, where tracing the step gives the shape of ys")
     carry, ys = init, []
     order = range(steps - 1, -1, -1) if reverse else range(steps)
     for i in order:
