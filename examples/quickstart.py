@@ -1,5 +1,6 @@
 """Quickstart: compile a small NumPy model with pyreactant, run it, and look at its IR; then the
-Lux quickstart model, eagerly in NumPy and compiled.
+Lux quickstart model (lux-introduction.md), eagerly in NumPy and compiled, and trained: gradients by our
+reverse-mode pass, Adam, one compiled step that updates the parameters in place.
 
     python examples/quickstart.py
     dump-ir examples/quickstart.py:predict --arg f32[32,8] --arg f32[8,4] --arg f32[4] --stage traced
@@ -62,6 +63,22 @@ def main():
     y, st = lux.apply(model, x, ps, st)  # eager NumPy
     y_compiled, _ = tracer.jit(lux.apply)(model, x, ps, st)  # traced, compiled, run by XLA
     print("largest difference, eager vs compiled:", float(np.abs(y - np.asarray(y_compiled)).max()))
+
+    # Training, as the seed does it: a TrainState, gradients, an update, and the two in one compiled step.
+    dev = lux.reactant_device()
+    ps, st = dev((ps, st))
+    x, y = dev(rng.random((256, 128), dtype=np.float32)), dev(rng.random((256, 10), dtype=np.float32))
+    train_state = lux.Training.TrainState(model, ps, st, lux.optimisers.Adam(0.001))
+    gs, loss, stats, train_state = lux.Training.compute_gradients(lux.AutoEnzyme(), lux.MSELoss(), (x, y), train_state)
+    train_state = lux.Training.apply_gradients_(train_state, gs)
+    print(f"\ntraining: step {train_state.step:3d}  loss {float(np.asarray(loss)):.6f}")
+    for _ in range(200):
+        _, loss, _, train_state = lux.Training.single_train_step_(lux.AutoEnzyme(), lux.MSELoss(), (x, y), train_state)
+        if train_state.step % 50 == 0:
+            print(f"training: step {train_state.step:3d}  loss {float(np.asarray(loss)):.6f}")
+    step = lux.Training.compile_step(lux.AutoEnzyme(), lux.MSELoss(), (x, y), train_state)
+    print("\n--- the compiled training step (forward, gradient by our autodiff pass, Adam), optimised ---")
+    print(step.as_text("optimized"))
 
 
 if __name__ == "__main__":

@@ -58,10 +58,18 @@ def parse_pipeline(text: str) -> list[PassSpec]:
         if rest:
             if not rest.endswith("}"):
                 raise PipelineError(f"options of {name!r} must end with '}}': {item!r}")
-            for option in rest[:-1].replace(",", " ").split():
-                key, equals, value = option.partition("=")
-                if not equals:
-                    raise PipelineError(f"option {option!r} of pass {name!r} must be key=value")
-                options[key] = value
+            key = None
+            for option in rest[:-1].split():
+                for part in option.split(","):
+                    if not part:
+                        continue
+                    new_key, equals, value = part.partition("=")
+                    if equals:
+                        key = new_key
+                        options[key] = value
+                    elif key is not None and "," in option:  # a list value: wrt=0,1
+                        options[key] += "," + part
+                    else:
+                        raise PipelineError(f"option {part!r} of pass {name!r} must be key=value")
         specs.append(PassSpec(name.strip(), options))
     return specs

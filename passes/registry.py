@@ -22,6 +22,7 @@ _LAZY: dict[str, str] = {
     "licm": "passes.licm:LoopInvariantCodeMotion",
     "while-simplify": "passes.while_simplify:WhileSimplify",
     "simplify": "passes.simplify:Simplify",
+    "autodiff": "passes.autodiff:Autodiff",
 }
 _LOADED: dict[str, type] = {}
 

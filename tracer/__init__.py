@@ -8,6 +8,7 @@
 from tracer import numpy_api as _numpy_api  # noqa: F401  (fills the NumPy registries)
 from tracer import nn, random
 from tracer.compiled import Compiled
+from tracer.differentiation import grad, jvp, value_and_grad, vjp
 from tracer.control_flow import cond, fori_loop, scan, switch, trace, while_loop
 from tracer.errors import (
     ConcretizationError,
@@ -53,6 +54,8 @@ __all__ = [
     "compile",
     "cond",
     "fori_loop",
+    "grad",
+    "jvp",
     "jit",
     "logsumexp",
     "nn",
@@ -61,6 +64,8 @@ __all__ = [
     "scan",
     "switch",
     "trace",
+    "value_and_grad",
+    "vjp",
     "while_loop",
     "with_sharding_constraint",
 ]

@@ -1,0 +1,114 @@
+"""Derivatives of `stablehlo.reduce` (`ir/ops/reduction.py`), by the op its body combines with.
+
+Sums spread the cotangent back over the reduced dims. Max and min send it to the elements equal to the
+result, split evenly between ties (as JAX does). Products use the product of the other elements, computed
+without dividing by zero. A variadic reduce (argmax's value-and-index pair) passes derivatives only
+through its index-free form, which the tracer does not emit: it raises.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ir import ops, query
+from passes.autodiff.emit import add, full_like, sum_dims, zeros_like
+from passes.autodiff.errors import AutodiffError
+from passes.autodiff.registry import JVP, VJP
+
+__all__ = ["combiner_name"]
+
+
+def combiner_name(op) -> str | None:
+    """The op the body of a one-operand reduce (or reduce_window) applies to its two arguments, else None."""
+    block = op.regions[0].blocks[0]
+    body = list(block.operations)
+    if len(body) != 2 or len(body[0].operands) != 2:
+        return None
+    if set(body[0].operands) != set(block.arguments) or list(body[1].operands) != [body[0].results[0]]:
+        return None
+    return body[0].name
+
+
+def _spread(op, value):
+    """A reduce result (or cotangent) broadcast back to the operand's shape."""
+    operand = op.operands[0]
+    dims = query.i64s(op, "dimensions")
+    kept = [d for d in range(len(query.shape(operand))) if d not in dims]
+    return ops.broadcast_in_dim(value, query.shape(operand), kept)
+
+
+def _one_operand(op):
+    if len(op.operands) != 2:
+        raise AutodiffError(f"{op.name} of {len(op.operands) // 2} operands (such as argmax's value and index) "
+                            "has no derivative rule", op=op,
+                            fix="take the maximum with np.max and the index with np.argmax separately")
+    kind = combiner_name(op)
+    if kind not in _KINDS:
+        raise AutodiffError(f"stablehlo.reduce with a {kind or 'multi-op'} body has no derivative rule", op=op,
+                            fix="differentiate sums, products, maxima and minima; other reductions are not supported")
+    return kind
+
+
+def _tie_mask(op):
+    """Where the operand equals its reduced value, as 1/count per reduced slice (ties share evenly)."""
+    x = op.operands[0]
+    hits = ops.compare(x, _spread(op, op.results[0]), "EQ")
+    ones = ops.select(hits, full_like(x, 1), zeros_like(x))
+    counts = sum_dims(ones, query.i64s(op, "dimensions"))
+    return ops.divide(ones, _spread(op, counts))
+
+
+def _others_product(op):
+    """d(prod x)/dx_i = product of the other elements: z / x_i with no zero, else only at the one zero."""
+    x, z = op.operands[0], op.results[0]
+    dims = query.i64s(op, "dimensions")
+    is_zero = ops.compare(x, zeros_like(x), "EQ")
+    nonzero_product = ops.reduce(ops.select(is_zero, full_like(x, 1), x), ops.constant(np.ones((), query.dtype(x))),
+                                 dims, ops.multiply)
+    zeros = sum_dims(ops.select(is_zero, full_like(x, 1), zeros_like(x)), dims)
+    zeros = _spread(op, zeros)
+    safe_x = ops.select(is_zero, full_like(x, 1), x)
+    no_zero = ops.divide(_spread(op, z), safe_x)
+    at_the_zero = ops.select(is_zero, _spread(op, nonzero_product), zeros_like(x))
+    return ops.select(ops.compare(zeros, zeros_like(zeros), "EQ"), no_zero,
+                      ops.select(ops.compare(zeros, full_like(zeros, 1), "EQ"), at_the_zero, zeros_like(x)))
+
+
+_KINDS = {
+    "stablehlo.add": None,
+    "stablehlo.maximum": _tie_mask,
+    "stablehlo.minimum": _tie_mask,
+    "stablehlo.multiply": _others_product,
+}
+
+
+def _reduce_jvp(op, x_dots):
+    kind = _one_operand(op)
+    x_dot, init_dot = x_dots
+    weight = _KINDS[kind]
+    if x_dot is None:
+        tangent = None
+    else:
+        weighted = x_dot if weight is None else ops.multiply(x_dot, weight(op))
+        tangent = sum_dims(weighted, query.i64s(op, "dimensions"))
+    if init_dot is not None and kind == "stablehlo.add":
+        tangent = add(tangent, ops.broadcast_in_dim(init_dot, query.shape(op.results[0]), ()))
+    return [tangent]
+
+
+def _reduce_vjp(op, z_bars, needed):
+    kind = _one_operand(op)
+    z_bar = z_bars[0]
+    weight = _KINDS[kind]
+    x_bar = None
+    if needed[0]:
+        x_bar = _spread(op, z_bar)
+        if weight is not None:
+            x_bar = ops.multiply(x_bar, weight(op))
+    init_bar = None
+    if needed[1] and kind == "stablehlo.add":  # (the init of max/min/product is its identity: no effect)
+        init_bar = sum_dims(z_bar, range(len(query.shape(z_bar))))
+    return [x_bar, init_bar]
+
+
+JVP["stablehlo.reduce"], VJP["stablehlo.reduce"] = _reduce_jvp, _reduce_vjp
