@@ -1,8 +1,9 @@
 """The NumPy API on TracedArray: importing this package fills the registries and installs the protocols.
 
-Layers, each importing only those before it: `registry` (the tables) and `promotion` (NEP 50 dtypes)
-sit on `tracer.primitives`; the implementations (`indexing`, `reductions`, `ufuncs` ...) register
-themselves in the tables; `dispatch` reads them and installs TracedArray's NumPy protocols.
+Layers, each importing only those before it: `registry` (the tables; it imports nothing) and
+`promotion` (NEP 50 dtypes, on `tracer.primitives`); the implementations (`indexing`, `reductions`,
+`ufuncs` ...), which register themselves in the tables; `dispatch`, which reads the tables and
+installs TracedArray's NumPy protocols. `tests/tracer/test_modules.py` keeps it so.
 """
 
 from tracer.numpy_api import (  # noqa: F401
