@@ -17,21 +17,34 @@ import re
 import sys
 from pathlib import Path
 
+import ir
+import passes
+from ir import dtypes
+from ir.errors import PyreactantError
+from passes.pass_manager import format_statistics
+from passes.pipeline import parse_pipeline
+from tracer.jit import JitFunction
+from tracer.signature import ArraySpec
+
+__all__ = ["CLIError", "build_parser", "jitted_pipeline", "load_function", "main", "parse_arg_spec"]
+
 _SPEC = re.compile(r"^(?P<dtype>[a-z0-9]+)\[(?P<dims>[0-9, ]*)\]$")
 
 
-class CLIError(Exception):
-    """A mistake in the command line or its inputs, reported without a traceback."""
+class CLIError(PyreactantError):
+    """A mistake in the command line or its inputs, reported without a traceback.
+
+    It concerns no line of Python, so `where` is empty unless given."""
+
+    def __init__(self, message: str, *, fix: str | None = None, where: str = ""):
+        super().__init__(message, fix=fix, where=where)
 
 
 def parse_arg_spec(text: str):
     """`f32[32,8]` -> ArraySpec((32, 8), float32); `i64[]` is a scalar."""
-    from ir import dtypes
-    from tracer.signature import ArraySpec
-
     match = _SPEC.match(text.strip())
     if not match:
-        raise CLIError(f"bad --arg {text!r}: write dtype[dims], e.g. f32[32,8], i64[] (scalar), bf16[4]")
+        raise CLIError(f"bad --arg {text!r}", fix="write dtype[dims], e.g. f32[32,8], i64[] (scalar), bf16[4]")
     try:
         dtype = dtypes.from_short_name(match["dtype"])
     except ValueError as err:
@@ -44,10 +57,10 @@ def load_function(target: str):
     """`path/to/file.py:name` -> the function object (a tracer.jit function is unwrapped by compile)."""
     path_text, sep, name = target.rpartition(":")
     if not sep or not name:
-        raise CLIError(f"bad target {target!r}: write path/to/file.py:function_name (or give an .mlir file)")
+        raise CLIError(f"bad target {target!r}", fix="write path/to/file.py:function_name (or give an .mlir file)")
     path = Path(path_text)
     if not path.is_file():
-        raise CLIError(f"no such file: {path}")
+        raise CLIError(f"no such file: {path}", fix="check the path (a relative path starts at the current directory)")
     spec = importlib.util.spec_from_file_location(f"_dump_ir_{path.stem}", path)
     module = importlib.util.module_from_spec(spec)
     sys.path.insert(0, str(path.parent.resolve()))
@@ -59,12 +72,12 @@ def load_function(target: str):
         return getattr(module, name)
     except AttributeError:
         available = sorted(n for n, v in vars(module).items() if callable(v) and not n.startswith("_"))
-        raise CLIError(f"{path} has no function {name!r}; it defines: {', '.join(available) or 'nothing callable'}") from None
+        raise CLIError(f"{path} has no function {name!r}",
+                       fix=f"name one it defines: {', '.join(available)}" if available else "it defines nothing callable: "
+                           "give a file that defines the function") from None
 
 
 def _dump_function(options, out) -> None:
-    from tracer.jit import JitFunction
-
     fn = load_function(options.target)
     fn = fn.fn if isinstance(fn, JitFunction) else fn
     specs = [parse_arg_spec(text) for text in options.arg]
@@ -79,21 +92,17 @@ def _dump_function(options, out) -> None:
 
 def jitted_pipeline(pipeline: str | None) -> str:
     """The pipeline a Python target runs: the jit default unless --pipeline names one."""
-    import passes
-
     return passes.DEFAULT_PIPELINE if pipeline is None else pipeline
 
 
 def _pass_options(options, out, statistics: list, pipeline: str) -> dict:
     """The PassManager keywords the printing flags ask for (statistics are collected into `statistics`)."""
-    from passes.pipeline import parse_pipeline
-
     names = [spec.name for spec in parse_pipeline(pipeline)] if pipeline.strip() else []
     for flag, wanted in (("--print-ir-before", options.print_ir_before), ("--print-ir-after", options.print_ir_after)):
         for name in wanted:
             if name not in names:
-                raise CLIError(f"{flag} {name}: {name!r} is not in the pipeline ({', '.join(names) or 'empty'}); "
-                               f"give a pass name from it, or add the pass with --pipeline")
+                raise CLIError(f"{flag} {name}: {name!r} is not in the pipeline ({', '.join(names) or 'empty'})",
+                               fix="give a pass name from it, or add the pass with --pipeline")
     return {"print_ir_after_all": options.print_ir_after_all, "print_ir_after_change": options.print_ir_after_change,
             "print_ir_before": tuple(options.print_ir_before), "print_ir_after": tuple(options.print_ir_after),
             "stream": out, "statistics": statistics, "op_counts": options.statistics}
@@ -101,24 +110,20 @@ def _pass_options(options, out, statistics: list, pipeline: str) -> dict:
 
 def _report(options, out, statistics: list) -> None:
     if options.statistics:
-        from passes.pass_manager import format_statistics
-
         out.write(format_statistics(statistics) + "\n")
 
 
 def _dump_mlir_file(options, out) -> None:
-    import ir
-    import passes
-
     path = Path(options.target)
     if not path.is_file():
-        raise CLIError(f"no such file: {path}")
+        raise CLIError(f"no such file: {path}", fix="check the path (a relative path starts at the current directory)")
     try:
         module = ir.parse_module(path.read_text())
     except ir.MLIRParseError as err:
         raise CLIError(f"{path} is not valid MLIR:\n{err}") from None
     if options.stage != "optimized":
-        raise CLIError("--stage applies to Python targets; an .mlir file is printed after --pipeline")
+        raise CLIError("--stage applies to Python targets",
+                       fix="drop --stage: an .mlir file is printed after the passes of --pipeline")
     statistics = []
     passes.run(module, options.pipeline or "", **_pass_options(options, out, statistics, options.pipeline or ""))
     out.write(ir.print_module(module) + "\n")
@@ -152,13 +157,8 @@ def main(argv=None, out=None) -> int:
             _dump_mlir_file(options, out)
         else:
             _dump_function(options, out)
-    except CLIError as err:
-        print(f"dump-ir: error: {err}", file=sys.stderr)
-        return 1
-    except Exception as err:  # tracing, pass and XLA errors carry their own clear messages
-        from tracer.errors import TracerError
-
-        kind = "" if isinstance(err, TracerError) else f"{type(err).__name__}: "
+    except Exception as err:  # ours (command line, tracing, passes) say what happened and what to do; XLA's carry their type
+        kind = "" if isinstance(err, PyreactantError) else f"{type(err).__name__}: "
         print(f"dump-ir: error: {kind}{err}", file=sys.stderr)
         return 1
     return 0

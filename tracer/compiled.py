@@ -28,7 +28,7 @@ from runtime import ConcreteArray, _jaxlib, persistent_cache
 from runtime.concrete_array import DonatedBuffer
 from tracer import errors, signature
 from tracer import sharding as tracer_sharding
-from tracer.tracing import TracedProgram
+from tracer.staging import TracedProgram
 
 # One background thread compiles packed executables for ahead-of-time `compile` (XLA releases the GIL).
 _BACKGROUND = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="pyreactant-compile")

@@ -27,7 +27,8 @@ from ir import dtypes, query
 from passes import autodiff
 from tracer import errors, primitives
 from tracer.control_flow._regions import Holder
-from tracer.trace import at_user_line, current_trace
+from tracer.jit import jit
+from tracer.trace_state import at_user_line, current_trace
 from tracer.traced_array import TracedArray, is_traced
 
 __all__ = ["grad", "jvp", "value_and_grad", "vjp"]
@@ -231,8 +232,6 @@ def _eager_or_traced(traced_fn: Callable) -> Callable:
         if current_trace() is not None:
             return traced_fn(*args, **kwargs)
         if jitted is None:
-            from tracer.jit import jit  # (jit imports this module's users; import at first eager call)
-
             jitted = jit(traced_fn)
         return jitted(*args, **kwargs)
 

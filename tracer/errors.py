@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from ir.errors import PyreactantError
 
+__all__ = ["ConcretizationError", "DonatedArgumentError", "EscapedTracerError", "SignatureMismatchError",
+           "TracedAxisError", "TracedIndexError", "TracedOverflowError", "TracedShapeError", "TracedTypeError",
+           "TracerError", "UnsupportedNumPyError"]
+
 
 class TracerError(PyreactantError):
     """Base of pyreactant's tracing errors; `where` is the user's `file.py:line` (see `ir.errors`)."""

@@ -24,9 +24,9 @@ import runtime
 from runtime import ConcreteArray, persistent_cache, prefetch
 from tracer import signature
 from tracer.compiled import Compiled
-from tracer.trace import _state as _trace_state
-from tracer.trace import current_trace
-from tracer.tracing import trace
+from tracer.trace_state import _state as _trace_state
+from tracer.trace_state import current_trace
+from tracer.staging import trace
 
 
 def _as_tuple(value) -> tuple:

@@ -35,7 +35,7 @@ from ir import ops
 from runtime import ConcreteArray
 from tracer import errors, primitives
 from tracer.jit import jit
-from tracer.trace import at_user_line, current_trace
+from tracer.trace_state import at_user_line, current_trace
 from tracer.traced_array import TracedArray
 
 __all__ = ["conv", "conv_output_shape", "conv_transpose", "lp_pool", "max_pool", "mean_pool", "pool_output_shape",

@@ -13,8 +13,12 @@ import numpy as np
 from ir.dtypes import is_floating
 from ir import dtypes, ops
 from tracer import errors
-from tracer.trace import current_trace
+from tracer.trace_state import current_trace
 from tracer.traced_array import TracedArray, check_alive, is_traced
+
+__all__ = ["UNSIGNED_OF_WIDTH", "bitcast", "broadcast_shapes", "broadcast_to", "compare", "constant", "convert",
+           "elementwise", "full", "lift", "normalize_axes", "normalize_axis", "reshape", "scalar_like", "select",
+           "transpose", "uint_bits", "wrap"]
 
 
 def wrap(value, shape=None, dtype=None) -> TracedArray:

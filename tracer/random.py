@@ -42,7 +42,7 @@ from ir import ops
 from runtime import ConcreteArray
 from tracer import errors, primitives
 from tracer.jit import jit
-from tracer.trace import at_user_line, current_trace
+from tracer.trace_state import at_user_line, current_trace
 from tracer.traced_array import TracedArray, is_traced
 
 __all__ = ["KEY_DTYPE", "KEY_SHAPE", "bernoulli", "fold_in", "key", "normal", "permutation", "randint", "split",

@@ -20,7 +20,7 @@ from ir.location import describe, user_frame
 from runtime.sharding import (MESH_SYMBOL, Mesh, NamedSharding, PartitionSpec, ShardingError, broadcast_prefix,
                               check_fits, same_mesh_devices, sdy_mesh_text, sdy_sharding_text)
 from tracer import primitives
-from tracer.trace import at_user_line, current_trace
+from tracer.trace_state import at_user_line, current_trace
 from tracer.traced_array import is_traced
 
 # The mesh each trace's constraints refer to (one per program: XLA partitions over one device assignment).

@@ -24,7 +24,9 @@ import numpy as np
 
 from ir import dtypes
 from tracer import errors
-from tracer.trace import current_trace
+from tracer.trace_state import current_trace
+
+__all__ = ["TracedArray", "View", "check_alive", "check_writable", "is_traced", "make_view", "rebind"]
 
 
 class TracedArray:
@@ -76,15 +78,9 @@ class TracedArray:
         return f"TracedArray<{dtypes.short_name(self.dtype)}[{dims}]>"
 
     # -- NumPy protocols: everything funnels into the registry -------------
-    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        from tracer.numpy_api import dispatch
-
-        return dispatch.ufunc(ufunc, method, inputs, kwargs)
-
-    def __array_function__(self, func, types, args, kwargs):
-        from tracer.numpy_api import dispatch
-
-        return dispatch.function(func, args, kwargs)
+    # `__array_ufunc__`, `__array_function__`, `__getitem__` and `__setitem__` are installed by
+    # `tracer/numpy_api/dispatch.py`: they run the NumPy implementations, which build TracedArrays
+    # and so sit above this module (importing `tracer` installs them).
 
     def __array__(self, dtype=None, copy=None):
         raise errors.ConcretizationError(
@@ -119,17 +115,6 @@ class TracedArray:
 
     def __index__(self):
         self._refuse("use as a Python index", "use a Python int or a static argument as the index")
-
-    # -- indexing ----------------------------------------------------------
-    def __getitem__(self, index):
-        from tracer.numpy_api import dispatch, indexing
-
-        return dispatch.call_at_user_line(indexing.getitem, self, index)
-
-    def __setitem__(self, index, value):
-        from tracer.numpy_api import dispatch, indexing
-
-        dispatch.call_at_user_line(indexing.setitem, self, index, value)
 
     # -- methods that mirror np.ndarray's ------------------------------------
     def astype(self, dtype, copy=True):

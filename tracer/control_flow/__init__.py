@@ -1,6 +1,6 @@
 """Structured control flow under tracing: cond, switch, while_loop, fori_loop, scan."""
 
-from tracer.control_flow.cond import cond, switch
+from tracer.control_flow.conditionals import cond, switch
 from tracer.control_flow.loops import TRIP_COUNT_ATTRIBUTE, fori_loop, scan, while_loop
 from tracer.control_flow.autograph import trace
 

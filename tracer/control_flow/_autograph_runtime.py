@@ -10,9 +10,11 @@ import numpy as np
 
 from tracer import errors
 from tracer.control_flow._regions import WEAK_TYPES, Undefined
-from tracer.control_flow.cond import cond
-from tracer.control_flow.loops import while_loop, _weak_index
+from tracer.control_flow.conditionals import cond
+from tracer.control_flow.loops import weak_index, while_loop
 from tracer.traced_array import is_traced
+
+__all__ = ["check_defined", "for_range", "if_stmt", "snapshot", "static_condition", "static_range", "while_stmt"]
 
 
 def check_defined(result) -> None:
@@ -127,7 +129,7 @@ def for_range(args: tuple, body_fn, state: tuple, names: tuple, index_name: str,
         full = list(state)
         for position, value in zip(carried, values):
             full[position] = value
-        out = body_fn(_weak_index(index), *full)
+        out = body_fn(weak_index(index), *full)
         picked = tuple(out[i] for i in carried)
         _check_carriable([names[i] for i in carried], picked, "for", line)
         return index + step, picked

@@ -18,8 +18,11 @@ from jaxlib.mlir.dialects import func
 
 from ir import dtypes
 from tracer import errors, primitives
-from tracer.trace import Trace
+from tracer.trace_state import Trace
 from tracer.traced_array import TracedArray, is_traced
+
+__all__ = ["Holder", "Undefined", "WEAK_TYPES", "check_leaves", "check_same_structure", "describe", "describe_tree",
+           "lift_leaf", "shape_of", "signature_of", "unify_dtypes"]
 
 WEAK_TYPES = (bool, int, float)
 

@@ -24,6 +24,8 @@ from typing import Callable
 from tracer import errors
 from tracer.control_flow import _autograph_runtime
 
+__all__ = ["assigned_names", "trace"]
+
 _RUNTIME = "__pyreactant_ag"
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 

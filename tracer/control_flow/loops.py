@@ -18,8 +18,10 @@ from ir import ops
 from tracer import errors, primitives
 from tracer.control_flow._regions import (WEAK_TYPES, Holder, check_leaves, check_same_structure, describe,
                                           lift_leaf, signature_of)
-from tracer.trace import at_user_line, current_trace
+from tracer.trace_state import at_user_line, current_trace
 from tracer.traced_array import TracedArray, check_alive, is_traced
+
+__all__ = ["TRIP_COUNT_ATTRIBUTE", "fori_loop", "scan", "weak_index", "while_loop"]
 
 # Discardable attribute on a loop's stablehlo.while: its trip count when known at trace time.
 TRIP_COUNT_ATTRIBUTE = "pyreactant.trip_count"
@@ -117,7 +119,7 @@ def while_loop(cond_fn: Callable, body_fn: Callable, init):
         return result
 
 
-def _weak_index(i: TracedArray) -> TracedArray:
+def weak_index(i: TracedArray) -> TracedArray:
     """The loop index as the body sees it: a Python-int-like (weak) array, so `i * x` keeps x's dtype."""
     index = primitives.wrap(i._value, i.shape, i.dtype)
     index._weak = True
@@ -155,7 +157,7 @@ def fori_loop(lower, upper, body_fn: Callable, init):
 
         def body(carry):
             i, value = carry
-            return i + 1, body_fn(_weak_index(primitives.convert(i, body_index_dtype)), value)
+            return i + 1, body_fn(weak_index(primitives.convert(i, body_index_dtype)), value)
 
         (_, result), op = _build_while(cond, body, (start, init), "tracer.fori_loop")
         if not _any_traced(lower, upper):
@@ -195,7 +197,8 @@ def _leading_length(leaf) -> int | None:
 
 def _scan_eagerly(fn, init, x_leaves, x_tree, steps, reverse):
     if steps == 0:
-        raise ValueError("tracer.scan over zero steps outside jit cannot tell the shape of ys; run it inside tracer.jit")
+        raise errors.TracedShapeError("tracer.scan over zero steps outside jit cannot tell the shape of ys",
+                                      fix="run it inside tracer.jit, where tracing the step gives the shape of ys")
     carry, ys = init, []
     order = range(steps - 1, -1, -1) if reverse else range(steps)
     for i in order:

@@ -1,18 +1,25 @@
-"""The NumPy API on TracedArray: importing this package fills the registries."""
+"""The NumPy API on TracedArray: importing this package fills the registries and installs the protocols.
+
+Layers, each importing only those before it: `registry` (the tables; it imports nothing) and
+`promotion` (NEP 50 dtypes, on `tracer.primitives`); the implementations (`indexing`, `reductions`,
+`ufuncs` ...), which register themselves in the tables; `dispatch`, which reads the tables and
+installs TracedArray's NumPy protocols. `tests/tracer/test_modules.py` keeps it so.
+"""
 
 from tracer.numpy_api import (  # noqa: F401
     contractions,
     creation,
-    float_bits,
     cumulative,
+    dispatch,
+    float_bits,
     gather_scatter,
     indexing,
     integer_bits,
     joining,
     linalg,
-    linalg_solvers,
     math_functions,
     order_statistics,
+    products,
     reductions,
     selection,
     shape_ops,

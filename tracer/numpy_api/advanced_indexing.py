@@ -28,6 +28,9 @@ from tracer import errors
 from tracer import primitives as P
 from tracer.traced_array import TracedArray, is_traced
 
+__all__ = ["Advanced", "as_advanced", "batch_shape", "check_static_bounds", "flat_iota", "gather", "index_dtype",
+           "integer_position", "place_batch", "scatter_flat", "starts_for", "wrap_negative"]
+
 
 class Advanced:
     """One advanced item of an index: integer positions for the input dim(s) `dims` consumes.

@@ -1,7 +1,7 @@
 """Products: einsum, tensordot, vdot, inner, outer, kron, cross, convolve/correlate, and the
 diagonal family (diagonal, trace, diag, diagflat), with their `np.linalg` array-API twins.
 
-Every sum of products is one `stablehlo.dot_general` (`linalg.contract`); diagonals are strided
+Every sum of products is one `stablehlo.dot_general` (`products.contract`); diagonals are strided
 slices of a flattened matrix and diagonal matrices are interior padding, so no op here
 gathers, scatters or multiplies by a mask (a mask times inf would be nan where NumPy has 0).
 """
@@ -16,10 +16,16 @@ import numpy as np
 from ir import ops
 from tracer import errors
 from tracer import primitives as P
-from tracer.numpy_api.linalg import contract
+from tracer.numpy_api.products import contract
 from tracer.numpy_api import views
 from tracer.numpy_api.registry import implements, ufunc_rule
 from tracer.traced_array import TracedArray, is_traced
+
+__all__ = ["diagonal_matrix", "einsum_traced", "linalg_cross", "linalg_diagonal", "linalg_matmul", "linalg_multi_dot",
+           "linalg_outer", "linalg_tensordot", "linalg_trace", "linalg_vecdot", "matrix_transpose",
+           "move_axis_to_end", "np_convolve", "np_correlate", "np_cross", "np_diag", "np_diagflat", "np_diagonal",
+           "np_einsum", "np_inner", "np_kron", "np_outer", "np_tensordot", "np_trace", "np_vdot", "sum_axes",
+           "take_diagonal", "vecdot"]
 
 
 # -- shared helpers ------------------------------------------------------------------------------

@@ -12,6 +12,8 @@ from collections import defaultdict
 
 from tracer.numpy_api.registry import HANDLED_FUNCTIONS, UFUNC_RULES, public_name
 
+__all__ = ["END", "START", "markdown_table", "names_by_area", "rewrite"]
+
 START, END = "<!-- numpy-coverage:start -->", "<!-- numpy-coverage:end -->"
 
 

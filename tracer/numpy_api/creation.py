@@ -15,20 +15,14 @@ from ir import ops
 from tracer import errors
 from tracer import primitives as P
 from tracer.numpy_api.cumulative import scan
-from tracer.numpy_api.dispatch import _resolution_dtype
+from tracer.numpy_api.promotion import result_type_operand
 from tracer.numpy_api.registry import implements
 from tracer.numpy_api.selection import zeros_like
 from tracer.numpy_api.shape_ops import concat, moveaxis, slice_axis
 from tracer.traced_array import TracedArray, check_writable, is_traced
 
-
-def _lift_any(a) -> TracedArray:
-    return P.lift(a) if is_traced(a) else P.lift(np.asarray(a))
-
-
-def _weak_or_dtype(v):
-    """What np.result_type needs for NEP 50: Python numbers as themselves, arrays as their dtype."""
-    return v if type(v) in (int, float, complex) else _resolution_dtype(v)
+__all__ = ["copyto", "empty_like", "geomspace", "linspace", "linspace_values", "logspace", "meshgrid", "tril", "triu",
+           "vander"]
 
 
 # -- linspace / logspace / geomspace ---------------------------------------------------------------
@@ -42,7 +36,7 @@ def _sample_count(num) -> int:
 
 def _set_last(y: TracedArray, value) -> TracedArray:
     """y with y[-1] = value (broadcast), as NumPy pins linspace's endpoint."""
-    last = P.broadcast_to(P.convert(_lift_any(value), y.dtype), (1,) + y.shape[1:])
+    last = P.broadcast_to(P.convert(P.lift(value), y.dtype), (1,) + y.shape[1:])
     return concat([slice_axis(y, 0, 0, y.shape[0] - 1), last], 0)
 
 
@@ -50,8 +44,8 @@ def linspace_values(start, stop, num, endpoint=True, dtype=None, axis=0):
     """(samples, step) computed as NumPy's linspace does, for traced or NumPy start/stop."""
     num = _sample_count(num)
     div = num - 1 if endpoint else num
-    dt = np.result_type(_weak_or_dtype(start), _weak_or_dtype(stop), 0.0)  # 0.0: NumPy's ensure_inexact
-    delta = P.lift(np.subtract(_lift_any(stop), _lift_any(start), dtype=dt))
+    dt = np.result_type(result_type_operand(start), result_type_operand(stop), 0.0)  # 0.0: NumPy's ensure_inexact
+    delta = P.lift(np.subtract(P.lift(stop), P.lift(start), dtype=dt))
     y = np.arange(0, num, dtype=dt).reshape(-1, *((1,) * delta.ndim))
     if div > 0:
         step = P.lift(np.true_divide(delta, div))
@@ -60,7 +54,7 @@ def linspace_values(start, stop, num, endpoint=True, dtype=None, axis=0):
     else:
         step = P.constant(np.nan)
         y = np.multiply(y, delta)
-    y = P.convert(P.lift(np.add(y, _lift_any(start))), dt)
+    y = P.convert(P.lift(np.add(y, P.lift(start))), dt)
     if endpoint and num > 1:
         y = _set_last(y, stop)
     if axis != 0:
@@ -77,7 +71,7 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
 
 
 def _at_least(value, ndim):
-    x = _lift_any(value)
+    x = P.lift(value)
     return P.reshape(x, (1,) * (ndim - x.ndim) + x.shape)
 
 
@@ -99,7 +93,7 @@ def logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
 @implements(np.geomspace)
 def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
     """NumPy's geomspace; a zero start/stop gives nan/inf (NumPy's ValueError depends on the data)."""
-    start, stop = _lift_any(start), _lift_any(stop)
+    start, stop = P.lift(start), P.lift(stop)
     dt = np.result_type(start.dtype, stop.dtype, float(num), np.float64)
     start, stop = P.convert(start, dt), P.convert(stop, dt)
     sign = P.lift(np.sign(start))
@@ -121,7 +115,7 @@ def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
 # -- triangles, grids, Vandermonde -----------------------------------------------------------------
 
 def _triangle(m, k, *, lower: bool) -> TracedArray:
-    x = _lift_any(m)
+    x = P.lift(m)
     if x.ndim == 0:
         raise errors.TracedTypeError(f"numpy.{'tril' if lower else 'triu'} needs an array of at least 1 dimension",
                                      fix="pass a 2-d (or stacked 2-d) array")
@@ -145,7 +139,7 @@ def meshgrid(*xi, copy=True, sparse=False, indexing="xy"):
     if indexing not in ("xy", "ij"):
         raise errors.TracedShapeError("Valid values for `indexing` are 'xy' and 'ij'.", fix="pass indexing='xy' or 'ij'")
     ndim = len(xi)
-    vectors = [_lift_any(x) for x in xi]
+    vectors = [P.lift(x) for x in xi]
     shapes = [[1] * ndim for _ in xi]
     for i, x in enumerate(vectors):
         shapes[i][i] = x.size
@@ -161,7 +155,7 @@ def meshgrid(*xi, copy=True, sparse=False, indexing="xy"):
 
 @implements(np.vander)
 def vander(x, N=None, increasing=False):  # noqa: N803 - NumPy's name
-    x = _lift_any(x)
+    x = P.lift(x)
     if x.ndim != 1:
         raise errors.TracedShapeError("x must be a one-dimensional array or sequence.", fix="pass a 1-d array")
     columns = x.size if N is None else operator.index(N)
@@ -190,7 +184,7 @@ def _source_for(dst: TracedArray, src, casting: str) -> TracedArray:
             return P.lift(src, dst.dtype)
         except OverflowError as err:
             raise errors.TracedOverflowError(str(err), fix=f"use a value that fits {dst.dtype}") from None
-    src = _lift_any(src)
+    src = P.lift(src)
     if not np.can_cast(src.dtype, dst.dtype, casting=casting):
         raise errors.TracedTypeError(
             f"Cannot cast array data from {src.dtype!r} to {dst.dtype!r} according to the rule {casting!r}",
@@ -209,6 +203,6 @@ def copyto(dst, src, casting="same_kind", where=True):
     check_writable(dst)
     value = P.broadcast_to(_source_for(dst, src, casting), dst.shape)
     if where is not True:
-        mask = P.broadcast_to(_lift_any(where) if is_traced(where) else P.lift(np.asarray(where, bool)), dst.shape)
+        mask = P.broadcast_to(P.lift(where) if is_traced(where) else P.lift(np.asarray(where, bool)), dst.shape)
         value = P.select(P.convert(mask, np.bool_), value, dst)
     dst._value = value._value

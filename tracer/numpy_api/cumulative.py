@@ -17,13 +17,11 @@ from tracer import errors
 from tracer import primitives as P
 from tracer.numpy_api.registry import implements
 from tracer.numpy_api.shape_ops import concat, slice_axis
-from tracer.traced_array import TracedArray, is_traced
+from tracer.traced_array import TracedArray
+
+__all__ = ["cumprod", "cumsum", "diff", "ediff1d", "nancumprod", "nancumsum", "scan", "trapezoid"]
 
 _NO_VALUE = np._NoValue
-
-
-def _lift_any(a) -> TracedArray:
-    return P.lift(a) if is_traced(a) else P.lift(np.asarray(a))
 
 
 def _shift_in(x: TracedArray, axis: int, shift: int, identity) -> TracedArray:
@@ -45,7 +43,7 @@ def scan(x: TracedArray, axis: int, combiner, identity) -> TracedArray:
 
 def _scan_input(a, axis, dtype, numpy_function):
     """(x converted to NumPy's result dtype, axis): axis=None flattens, as does a 0-d input."""
-    x = _lift_any(a)
+    x = P.lift(a)
     x = P.convert(x, numpy_function(np.ones(1, x.dtype), dtype=dtype).dtype)
     if axis is None or x.ndim == 0:
         if axis is not None:
@@ -75,7 +73,7 @@ def cumprod(a, axis=None, dtype=None, out=None):
 
 
 def _nan_to(a, value):
-    x = _lift_any(a)
+    x = P.lift(a)
     if not is_floating(x.dtype):
         return x
     return P.select(P.compare(x, x, "NE"), P.scalar_like(x, value), x)
@@ -97,7 +95,7 @@ def nancumprod(a, axis=None, dtype=None, out=None):
 
 def _edge_values(value, shape, axis: int):
     """`prepend=`/`append=` of np.diff: a scalar is broadcast to one slice along `axis`."""
-    value = _lift_any(value)
+    value = P.lift(value)
     if value.ndim == 0:
         value = P.broadcast_to(value, tuple(1 if d == axis else n for d, n in enumerate(shape)))
     return value
@@ -112,10 +110,10 @@ def _difference(x: TracedArray, axis: int) -> TracedArray:
 @implements(np.diff)
 def diff(a, n=1, axis=-1, prepend=_NO_VALUE, append=_NO_VALUE):
     if n == 0:
-        return _lift_any(a)
+        return P.lift(a)
     if n < 0:
         raise errors.TracedShapeError(f"order must be non-negative but got {n!r}", fix="pass n >= 0")
-    x = _lift_any(a)
+    x = P.lift(a)
     if x.ndim == 0:
         raise errors.TracedShapeError("diff requires input that is at least one dimensional",
                                       fix="reshape the input to 1-d, e.g. np.atleast_1d(a)")
@@ -135,7 +133,7 @@ def diff(a, n=1, axis=-1, prepend=_NO_VALUE, append=_NO_VALUE):
 def _ediff1d_edge(value, dtype, name: str):
     if value is None:
         return None
-    value = _lift_any(value)
+    value = P.lift(value)
     if not np.can_cast(value.dtype, dtype, casting="same_kind"):
         raise errors.TracedTypeError(f"dtype of `{name}` must be compatible with input `ary` under the `same_kind` rule.",
                                      fix=f"cast `{name}` to {dtype} first")
@@ -144,7 +142,7 @@ def _ediff1d_edge(value, dtype, name: str):
 
 @implements(np.ediff1d)
 def ediff1d(ary, to_end=None, to_begin=None):
-    x = _lift_any(ary)
+    x = P.lift(ary)
     x = P.reshape(x, (x.size,))
     begin, end = _ediff1d_edge(to_begin, x.dtype, "to_begin"), _ediff1d_edge(to_end, x.dtype, "to_end")
     if x.dtype == np.bool_:
@@ -156,12 +154,12 @@ def ediff1d(ary, to_end=None, to_begin=None):
 
 @implements(np.trapezoid)
 def trapezoid(y, x=None, dx=1.0, axis=-1):
-    y = _lift_any(y)
+    y = P.lift(y)
     axis = P.normalize_axis(axis, y.ndim)
     if x is None:
         d = dx
     else:
-        x = _lift_any(x)
+        x = P.lift(x)
         if x.ndim == 1:
             d = np.reshape(diff(x), tuple(x.shape[0] - 1 if k == axis else 1 for k in range(y.ndim)))
         else:

@@ -1,4 +1,10 @@
-"""Entry points of NumPy's override protocols: find the rule, run it at the user's line."""
+"""Entry points of NumPy's override protocols: find the rule, run it at the user's line.
+
+TracedArray's `__array_ufunc__`, `__array_function__`, `__getitem__` and `__setitem__` are installed
+from here: they run NumPy implementations that build TracedArrays, a layer above `traced_array.py`,
+so that module imports nothing of this package (as `jax/_src/numpy/array_methods.py` sets the
+methods of JAX's arrays). Implementations reach this module only through the registry's tables.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +13,15 @@ import difflib
 
 import numpy as np
 
-from ir import dtypes as ir_dtypes
 from ir import ops
 from tracer import errors, primitives
-from tracer.numpy_api.registry import HANDLED_FUNCTIONS, REFUSED, UFUNC_RULES, public_name, supported_names
-from tracer.trace import at_user_line
+from tracer.numpy_api import indexing, promotion
+from tracer.numpy_api.registry import (HANDLED_FUNCTIONS, REFUSED, UFUNC_METHODS, UFUNC_RULES, public_name,
+                                       supported_names)
+from tracer.trace_state import at_user_line
 from tracer.traced_array import TracedArray, check_alive, check_writable, is_traced, rebind
+
+__all__ = ["function", "ufunc"]
 
 
 @contextlib.contextmanager
@@ -30,7 +39,7 @@ def _check_traces(values) -> None:
             check_alive(value)
 
 
-def call_at_user_line(impl, *args):
+def _call_at_user_line(impl, *args):
     """Run a TracedArray method's implementation (e.g. indexing) as NumPy calls are run."""
     _check_traces(args)
     with at_user_line(), _user_errors():
@@ -38,6 +47,7 @@ def call_at_user_line(impl, *args):
 
 
 def function(func, args, kwargs):
+    """`__array_function__`: the registered implementation of `func`, or an error that says what to use."""
     _check_traces(args)
     _check_traces(kwargs.values())
     impl = HANDLED_FUNCTIONS.get(func)
@@ -52,19 +62,14 @@ def function(func, args, kwargs):
 
 
 def ufunc(ufunc, method, inputs, kwargs):
+    """`__array_ufunc__`: a call runs the ufunc's rule, a method (`reduce`, `at`) its registered implementation."""
     _check_traces(inputs)
-    if method == "reduce":
-        from tracer.numpy_api import reductions
-
-        with at_user_line(), _user_errors():
-            return reductions.ufunc_reduce(ufunc, inputs, kwargs)
-    if method == "at":  # np.add.at(x, indices, v): an unbuffered in-place scatter
-        from tracer.numpy_api import gather_scatter
-
-        with at_user_line(), _user_errors():
-            return gather_scatter.ufunc_at(ufunc, inputs, kwargs)
     if method != "__call__":
-        raise _unsupported(f"numpy.{ufunc.__name__}.{method}")
+        impl = UFUNC_METHODS.get(method)
+        if impl is None:
+            raise _unsupported(f"numpy.{ufunc.__name__}.{method}")
+        with at_user_line(), _user_errors():
+            return impl(ufunc, inputs, kwargs)
     rule = UFUNC_RULES.get(ufunc)
     if rule is None:
         raise _unsupported(f"numpy.{ufunc.__name__}")
@@ -78,28 +83,6 @@ def _unsupported(name: str) -> errors.UnsupportedNumPyError:
     return errors.UnsupportedNumPyError(f"{name} is not supported under tracing", fix=fix)
 
 
-_WEAK_PYTHON_TYPE = {"b": bool, "i": int, "u": int, "f": float}
-
-
-def _is_weak(x) -> bool:
-    return type(x) in (int, float, complex) or (type(x) is TracedArray and x._weak)
-
-
-def _resolution_dtype(x):
-    """What `ufunc.resolve_dtypes` needs: a dtype, or the Python type of a weak scalar (NEP 50)."""
-    if type(x) is TracedArray:
-        return _WEAK_PYTHON_TYPE[x.dtype.kind] if x._weak else x.dtype
-    if isinstance(x, (np.ndarray, np.generic)):
-        return x.dtype
-    if type(x) in (int, float, complex):
-        return type(x)
-    if type(x) is bool:
-        return np.dtype(np.bool_)
-    if hasattr(x, "dtype") and hasattr(x, "shape"):  # ConcreteArray, jax.Array
-        return np.dtype(x.dtype)
-    return np.asarray(x).dtype
-
-
 def _call_ufunc(ufunc, rule, inputs, kwargs):
     out = kwargs.pop("out", None)
     dtype = kwargs.pop("dtype", None)
@@ -111,39 +94,17 @@ def _call_ufunc(ufunc, rule, inputs, kwargs):
             f"numpy.{ufunc.__name__}: argument(s) {', '.join(unsupported)} are not supported under tracing",
             fix="use np.where(mask, np.<ufunc>(...), fallback) instead of where=",
         )
-    all_weak = all(map(_is_weak, inputs))
-    # Among weak operands only, the traced ones stand for their own dtype (NumPy would see Python numbers).
-    in_dtypes = tuple(x.dtype if all_weak and type(x) is TracedArray else _resolution_dtype(x) for x in inputs) \
-        + (None,) * ufunc.nout
-    # dtype= fixes the loop's output dtype (NumPy's `signature`), which then picks the input dtypes.
-    forced = None if dtype is None else (None,) * ufunc.nin + (np.dtype(dtype),) * ufunc.nout
-    try:
-        loop = ufunc.resolve_dtypes(in_dtypes) if forced is None else ufunc.resolve_dtypes(in_dtypes, signature=forced)
-    except TypeError as err:
-        raise errors.TracedTypeError(str(err), fix="cast the operands with .astype(...) to dtypes this ufunc accepts") from None
-    for loop_dtype in loop:
-        if not ir_dtypes.is_supported(loop_dtype):
-            raise errors.TracedTypeError(
-                f"numpy.{ufunc.__name__} would compute in {loop_dtype}, which cannot be traced",
-                fix="convert the operands to one of " + ", ".join(str(d) for d in ir_dtypes.SUPPORTED_DTYPES),
-            )
+    loop = promotion.ufunc_loop_dtypes(ufunc, inputs, dtype)
     operands = [_lift_operand(x, dt) for x, dt in zip(inputs, loop[: ufunc.nin])]
     if ufunc.signature is None:  # elementwise: NumPy broadcasting first
         shape = primitives.broadcast_shapes(*(x.shape for x in operands))
         operands = [primitives.broadcast_to(x, shape) for x in operands]
     # A rule returns one TracedArray, or a tuple of `nout` of them (divmod, modf, frexp).
-    def _weak_copy(r):
-        if r.dtype.kind not in "iuf":
-            return r
-        r = primitives.wrap(r._value, r.shape, r.dtype)
-        r._weak = True
-        return r
-
     results = rule(*operands) if ufunc.nout > 1 else (rule(*operands),)
     results = tuple(primitives.convert(r, loop_dtype) for r, loop_dtype in zip(results, loop[ufunc.nin:]))
-    if all_weak and dtype is None:
+    if dtype is None and all(map(promotion.is_weak, inputs)):
         # Python numbers in, a Python number out (`i + 1` of a loop index stays weak), as in NumPy.
-        results = tuple(map(_weak_copy, results))
+        results = tuple(map(promotion.as_weak, results))
     if out is not None:
         # NumPy hands __array_ufunc__ a tuple with one slot per output; None slots are not written.
         targets = out if isinstance(out, tuple) else (out,)
@@ -177,3 +138,27 @@ def _write_out(ufunc, out, result: TracedArray) -> TracedArray:
         )
     rebind(target, primitives.convert(result, target.dtype)._value)
     return target
+
+
+# -- TracedArray's side of the protocols ----------------------------------------------------------
+
+def _array_ufunc(self, numpy_ufunc, method, *inputs, **kwargs):
+    return ufunc(numpy_ufunc, method, inputs, kwargs)
+
+
+def _array_function(self, func, types, args, kwargs):
+    return function(func, args, kwargs)
+
+
+def _getitem(self, index):
+    return _call_at_user_line(indexing.getitem, self, index)
+
+
+def _setitem(self, index, value):
+    _call_at_user_line(indexing.setitem, self, index, value)
+
+
+TracedArray.__array_ufunc__ = _array_ufunc
+TracedArray.__array_function__ = _array_function
+TracedArray.__getitem__ = _getitem
+TracedArray.__setitem__ = _setitem

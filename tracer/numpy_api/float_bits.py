@@ -10,7 +10,9 @@ from ir import ops
 from tracer import primitives as P
 from tracer.numpy_api.registry import ufunc_rule
 
-from tracer.numpy_api.ufuncs import _floor_divide, _isinf, _remainder, _trunc, in_float32_if_narrow
+from tracer.numpy_api.ufuncs import floor_divide, in_float32_if_narrow, isinf, remainder, trunc
+
+__all__: list[str] = []  # the ufunc rules register themselves (registry.ufunc_rule); nothing here is imported
 
 
 class _Layout:
@@ -168,13 +170,13 @@ def _frexp_rule(x):
 @ufunc_rule(np.modf)
 def _modf(x):
     """(fractional, integral) parts, both with x's sign: modf(-2.0) = (-0.0, -2.0), modf(inf) = (0.0, inf)."""
-    integral = _trunc(x)
-    fractional = P.select(_isinf(x), P.scalar_like(x, 0.0), P.elementwise(ops.subtract, x, integral))
+    integral = trunc(x)
+    fractional = P.select(isinf(x), P.scalar_like(x, 0.0), P.elementwise(ops.subtract, x, integral))
     return _copysign(fractional, x), integral
 
 
 @ufunc_rule(np.divmod)
 def _divmod(x, y):
-    return _floor_divide(x, y), _remainder(x, y)
+    return floor_divide(x, y), remainder(x, y)
 
 

@@ -14,9 +14,12 @@ from tracer import errors
 from tracer import primitives as P
 from tracer.numpy_api import advanced_indexing as adv
 from tracer.numpy_api import indexing
-from tracer.numpy_api.dispatch import _resolution_dtype
-from tracer.numpy_api.registry import implements, refuse
+from tracer.numpy_api.promotion import resolution_dtype
+from tracer.numpy_api.registry import implements, refuse, ufunc_method
 from tracer.traced_array import check_writable, is_traced, rebind
+
+__all__ = ["choose", "compress", "extract", "flat_positions", "put", "put_along_axis", "select", "take",
+           "take_along_axis", "ufunc_at"]
 
 # How `ufunc.at` combines an update into the element it hits; bools combine logically.
 _AT_COMBINERS = {
@@ -27,6 +30,7 @@ _AT_COMBINERS = {
 }
 
 
+@ufunc_method("at")
 def ufunc_at(ufunc, inputs, kwargs):
     """`np.add.at(x, index, values)`: unbuffered, so every repeated position accumulates."""
     if kwargs or len(inputs) != 3:
@@ -47,7 +51,7 @@ def ufunc_at(ufunc, inputs, kwargs):
             fix="supported: " + ", ".join(f"numpy.{u.__name__}.at" for u in (np.subtract, *_AT_COMBINERS)),
         )
     check_writable(target)
-    loop_dtype = ufunc.resolve_dtypes((target.dtype, _resolution_dtype(values), None))[-1]
+    loop_dtype = ufunc.resolve_dtypes((target.dtype, resolution_dtype(values), None))[-1]
     if not np.can_cast(loop_dtype, target.dtype, casting="same_kind"):
         raise errors.TracedTypeError(f"Cannot cast ufunc '{ufunc.__name__}' output from {loop_dtype!r} to {target.dtype!r}",
                                      fix=f"convert the values with .astype({target.dtype}) first")
@@ -61,7 +65,7 @@ def ufunc_at(ufunc, inputs, kwargs):
 def flat_positions(x, index):
     """The flat positions of x's elements that `x[index]` reads (NumPy array if the index is static)."""
     items = index if isinstance(index, tuple) else (index,)
-    if indexing._is_static(items):
+    if indexing.is_static(items):
         try:
             return np.arange(x.size).reshape(x.shape)[index]
         except IndexError as err:
@@ -187,7 +191,7 @@ def select(condlist, choicelist, default=0):
     if len(condlist) != len(choicelist):
         raise errors.TracedShapeError("list of cases must be same length as list of conditions")
     values = [P.lift(c) for c in choicelist]
-    dtype = np.result_type(*(_resolution_dtype(c) for c in choicelist), default if type(default) in (int, float) else _resolution_dtype(default))
+    dtype = np.result_type(*(resolution_dtype(c) for c in choicelist), default if type(default) in (int, float) else resolution_dtype(default))
     conditions = [P.lift(c) for c in condlist]
     for c in conditions:
         if c.dtype != np.bool_:

@@ -22,6 +22,8 @@ from tracer import primitives as P
 from tracer.numpy_api import advanced_indexing as adv
 from tracer.traced_array import TracedArray, check_alive, check_writable, is_traced, make_view, rebind
 
+__all__ = ["getitem", "is_static", "setitem"]
+
 
 @dataclass(frozen=True)
 class _Box:
@@ -263,7 +265,7 @@ def _advanced_set(x: TracedArray, items: tuple, value) -> TracedArray:
         _check_single_element(items, (), update, x.dtype)
     if _is_dynamic_box(plan, x.shape):
         return _dynamic_set(x, plan, update)
-    if _is_static(items):
+    if is_static(items):
         try:
             positions = np.arange(x.size).reshape(x.shape)[items]  # NumPy's own reading of the index
         except IndexError as err:
@@ -294,7 +296,7 @@ def _is_scalar_position(item) -> bool:
     return item is not None and item is not Ellipsis and not isinstance(item, slice) and np.ndim(item) == 0
 
 
-def _is_static(items) -> bool:
+def is_static(items) -> bool:
     def static(item):
         if isinstance(item, (list, tuple)):
             return all(map(static, item))

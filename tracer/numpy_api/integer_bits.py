@@ -6,7 +6,10 @@ import numpy as np
 
 from ir import ops
 from tracer import primitives as P
+from tracer.control_flow.loops import while_loop
 from tracer.numpy_api.registry import ufunc_rule
+
+__all__: list[str] = []  # the ufunc rules register themselves (registry.ufunc_rule); nothing here is imported
 
 
 def _as_unsigned(x):
@@ -57,8 +60,6 @@ def _euclid(a, b):
     The loop runs while any b is nonzero; finished elements keep their values (b == 0 is a fixed point
     of the step). It ends: each step replaces b by a % b < b, so every b reaches 0.
     """
-    from tracer.control_flow import while_loop  # the control-flow package imports numpy_api itself
-
     def keep_going(carry):
         _, b = carry
         return np.any(P.compare(b, P.scalar_like(b, 0), "NE"))

@@ -17,7 +17,6 @@ from tracer import primitives as P
 from tracer.numpy_api.creation import linspace_values
 from tracer.numpy_api.registry import implements
 from tracer.numpy_api.shape_ops import (
-    _lift_any,
     atleast_1d,
     atleast_2d,
     atleast_3d,
@@ -27,6 +26,9 @@ from tracer.numpy_api.shape_ops import (
     take_static,
 )
 from tracer.traced_array import TracedArray
+
+__all__ = ["append", "array_split", "column_stack", "concatenate", "delete", "dsplit", "dstack", "hsplit", "hstack",
+           "insert", "join", "pad", "split", "stack", "vsplit", "vstack"]
 
 
 def _check_static(name: str, **values) -> None:
@@ -72,7 +74,7 @@ def _check_same_rank(xs, axis: int) -> None:
 
 
 def _sequence(arrays, name: str) -> list[TracedArray]:
-    xs = [_lift_any(a) for a in arrays]
+    xs = [P.lift(a) for a in arrays]
     if not xs:
         raise errors.TracedShapeError(f"need at least one array to {name}", fix="pass a non-empty sequence of arrays")
     return xs
@@ -138,7 +140,7 @@ def column_stack(tup):
 
 @implements(np.append)
 def append(arr, values, axis=None):
-    x, v = _lift_any(arr), _lift_any(values)
+    x, v = P.lift(arr), P.lift(values)
     return join([x, v], axis)
 
 
@@ -159,7 +161,7 @@ def _split_points(sections, n: int) -> list[int]:
 @implements(np.array_split)
 def array_split(ary, indices_or_sections, axis=0):
     _check_static("array_split", indices_or_sections=indices_or_sections)
-    x = _lift_any(ary)
+    x = P.lift(ary)
     axis = P.normalize_axis(axis, x.ndim)
     points = _split_points(indices_or_sections, x.shape[axis])
     return [slice_axis(x, axis, start, stop) for start, stop in zip(points[:-1], points[1:])]
@@ -168,7 +170,7 @@ def array_split(ary, indices_or_sections, axis=0):
 @implements(np.split)
 def split(ary, indices_or_sections, axis=0):
     _check_static("split", indices_or_sections=indices_or_sections)
-    x = _lift_any(ary)
+    x = P.lift(ary)
     axis = P.normalize_axis(axis, x.ndim)
     if np.ndim(indices_or_sections) == 0 and operator.index(indices_or_sections) > 0 \
             and x.shape[axis] % operator.index(indices_or_sections):
@@ -179,7 +181,7 @@ def split(ary, indices_or_sections, axis=0):
 
 def _split_along(name: str, min_ndim: int, axis_of):
     def split_fn(ary, indices_or_sections):
-        x = _lift_any(ary)
+        x = P.lift(ary)
         if x.ndim < min_ndim:
             raise errors.TracedShapeError(f"{name} only works on arrays of {min_ndim} or more dimensions",
                                           fix=f"reshape the input to at least {min_ndim}-d")
@@ -207,7 +209,7 @@ def _positions(numpy_function, n: int, *args):
 
 
 def _flat_or_axis(arr, axis):
-    x = _lift_any(arr)
+    x = P.lift(arr)
     if axis is None:
         return P.reshape(x, (x.size,)), 0
     return x, P.normalize_axis(axis, x.ndim)
@@ -222,7 +224,7 @@ def delete(arr, obj, axis=None):
 
 def _inserted_block(x: TracedArray, axis: int, obj, values) -> TracedArray:
     """The values to insert, shaped as NumPy shapes them: broadcast to x's shape with `axis` resized."""
-    v = P.convert(_lift_any(values), x.dtype)
+    v = P.convert(P.lift(values), x.dtype)
     indices = np.asarray(range(*obj.indices(x.shape[axis])) if isinstance(obj, slice) else obj)
     if indices.size == 1:
         v = P.reshape(v, (1,) * (x.ndim - v.ndim) + v.shape)  # NumPy's ndmin
@@ -377,7 +379,7 @@ def _pad_option(mode: str, keyword, default, kwargs, ndim):
 @implements(np.pad)
 def pad(array, pad_width, mode="constant", **kwargs):
     _check_static("pad", pad_width=pad_width)
-    x = _lift_any(array)
+    x = P.lift(array)
     if np.asarray(pad_width).dtype.kind not in "iu":
         raise errors.TracedTypeError("`pad_width` must be of integral type.", fix="pass integer pad widths")
     if callable(mode) or mode not in _PAD_MODES:

@@ -1,69 +1,315 @@
-"""matmul and dot as `stablehlo.dot_general`, with NumPy's rank rules."""
+"""np.linalg's solvers and norms: solve, inv, det, slogdet, cholesky, matrix_power, norm and friends.
+
+solve/inv/det/slogdet share one LU factorisation with partial pivoting, written in StableHLO ops
+(a `tracer.fori_loop` over the columns, masks from iota instead of per-matrix indexing, so a
+batch of matrices pivots independently), then `stablehlo.triangular_solve`. No LAPACK call.
+
+Singular matrices: NumPy raises LinAlgError, but under tracing the values are not known, so
+(as in JAX) det is 0, slogdet gives (0, -inf), and solve/inv give inf/nan entries. A matrix
+that is not positive definite gives cholesky nan entries instead of LinAlgError.
+"""
 
 from __future__ import annotations
+
+import math
+import operator
 
 import numpy as np
 
 from ir import ops
 from tracer import errors
 from tracer import primitives as P
-from tracer.numpy_api.registry import implements, ufunc_rule
-from tracer.traced_array import TracedArray
+from tracer.control_flow.loops import fori_loop
+from tracer.numpy_api.contractions import take_diagonal
+from tracer.numpy_api.products import contract
+from tracer.numpy_api.registry import implements
+from tracer.traced_array import TracedArray, is_traced
+
+__all__ = ["linalg_cholesky", "linalg_det", "linalg_inv", "linalg_matrix_norm", "linalg_matrix_power", "linalg_norm",
+           "linalg_slogdet", "linalg_solve", "linalg_vector_norm", "lu_factor"]
 
 
-def contract(x: TracedArray, y: TracedArray, *, batch=((), ()), contract=((), ())) -> TracedArray:
-    """`stablehlo.dot_general` of same-dtype operands; result dims: batch, x's free dims, y's free dims.
+# -- dtypes and shapes ---------------------------------------------------------------------------
 
-    bool operands are contracted as int32 and compared with 0 (XLA has no i1 dot), which is
-    NumPy's bool sum of products: a logical or of ands.
+def _linalg_dtype(*arrays) -> np.dtype:
+    """NumPy's linalg computes ints and bools in float64 and has no float16 routines."""
+    dtypes = [a.dtype if is_traced(a) else np.asarray(a).dtype for a in arrays]
+    if np.dtype(np.float16) in dtypes:
+        raise errors.TracedTypeError("array type float16 is unsupported in linalg", fix="cast to float32 first")
+    return np.result_type(*(d if d.kind == "f" else np.dtype(np.float64) for d in dtypes))
+
+
+def _square_stack(a, name: str) -> TracedArray:
+    x = P.lift(a, _linalg_dtype(a))
+    if x.ndim < 2:
+        raise errors.TracedShapeError(f"{x.ndim}-dimensional array given. Array must be at least two-dimensional",
+                                      fix=f"np.linalg.{name} takes a matrix or a stack of matrices")
+    if x.shape[-1] != x.shape[-2]:
+        raise errors.TracedShapeError(f"Last 2 dimensions of the array must be square (got shape {x.shape})",
+                                      fix=f"np.linalg.{name} needs square matrices")
+    return x
+
+
+def _iota(shape, dimension: int) -> TracedArray:
+    return P.wrap(ops.iota(shape, dimension, np.int32), tuple(shape), np.dtype(np.int32))
+
+
+def _index(x: TracedArray, axis: int, k: TracedArray) -> TracedArray:
+    """x taken at run-time position k along `axis` (that axis removed)."""
+    zero = P.full((), 0, k.dtype)._value
+    starts = [k._value if d == axis else zero for d in range(x.ndim)]
+    sizes = [1 if d == axis else n for d, n in enumerate(x.shape)]
+    value = ops.dynamic_slice(x._value, starts, sizes)
+    return P.reshape(P.wrap(value, tuple(sizes), x.dtype), x.shape[:axis] + x.shape[axis + 1:])
+
+
+def _expand(x: TracedArray, axis: int) -> TracedArray:
+    """x with a new size-1 axis at `axis` (for broadcasting against the matrices)."""
+    axis = axis % (x.ndim + 1)
+    return P.reshape(x, x.shape[:axis] + (1,) + x.shape[axis:])
+
+
+def _pick(mask: TracedArray, x: TracedArray, axis: int) -> TracedArray:
+    """The entries of x where the one-hot `mask` is true, along `axis`: a select and a sum, no 0 * inf."""
+    return np.sum(np.where(mask, x, P.scalar_like(x, 0)), axis=axis, dtype=x.dtype)
+
+
+# -- LU with partial pivoting ----------------------------------------------------------------------
+
+def _lu_step(k, carry, rows, rows2, cols2):
+    """Column k: swap the largest |entry| at or below the diagonal into row k, eliminate below it."""
+    lu, perm, sign = carry
+    n = lu.shape[-1]
+    column = _index(lu, 2, k)                                                  # (B, n)
+    candidates = np.where(rows >= k, np.abs(column), P.scalar_like(column, -1))
+    best = np.max(candidates, axis=1, keepdims=True)
+    # The first row holding the largest value; a nan column matches nowhere and keeps row k.
+    pivot = np.min(np.where(candidates == best, rows, P.scalar_like(rows, n)), axis=1, keepdims=True)
+    pivot = np.where(pivot == n, P.scalar_like(pivot, 0) + k, pivot)          # (B, 1)
+    is_k, is_pivot = rows == k, rows == pivot
+    row_k, row_pivot = _index(lu, 1, k), _pick(_expand(is_pivot, 2), lu, 1)   # (B, n) each
+    lu = np.where(_expand(is_k, 2), _expand(row_pivot, 1), np.where(_expand(is_pivot, 2), _expand(row_k, 1), lu))
+    perm_k, perm_pivot = _expand(_pick(is_k, perm, 1), 1), _expand(_pick(is_pivot, perm, 1), 1)
+    perm = np.where(is_k, perm_pivot, np.where(is_pivot, perm_k, perm))
+    sign = np.where(P.reshape(pivot, sign.shape) == k, sign, -sign)
+    multipliers = _index(lu, 2, k) / _expand(_index(row_pivot, 1, k), 1)      # (B, n)
+    below = rows2 > k
+    updated = lu - _expand(multipliers, 2) * _expand(row_pivot, 1)
+    lu = np.where(below & (cols2 > k), updated, lu)
+    lu = np.where(below & (cols2 == k), _expand(multipliers, 2), lu)
+    return lu, perm, sign
+
+
+def lu_factor(x: TracedArray) -> tuple[TracedArray, TracedArray, TracedArray]:
+    """(lu, perm, sign) of x (shape [..., n, n]) with x[..., perm, :] = L @ U.
+
+    L (unit diagonal) is below lu's diagonal, U on and above it; sign is the permutation's parity.
     """
-    dtype = x.dtype
-    if dtype == np.bool_:
-        x, y = P.convert(x, np.int32), P.convert(y, np.int32)
-    value = ops.dot_general(x._value, y._value, batch=batch, contract=contract)
-    result = P.wrap(value, ops.shape_of(value), x.dtype)
-    return P.convert(result, np.bool_) if dtype == np.bool_ else result
+    batch, n = x.shape[:-2], x.shape[-1]
+    size = math.prod(batch)
+    lu = P.reshape(x, (size, n, n))
+    rows, rows2, cols2 = _iota((size, n), 1), _iota((size, n, n), 1), _iota((size, n, n), 2)
+    lu, perm, sign = (lu, _iota((size, n), 1), P.full((size,), 1, x.dtype))
+    if n:  # (the body of a loop over 0x0 matrices would still be traced, and slice out of bounds)
+        lu, perm, sign = fori_loop(0, n, lambda k, carry: _lu_step(k, carry, rows, rows2, cols2), (lu, perm, sign))
+    return P.reshape(lu, x.shape), P.reshape(perm, batch + (n,)), P.reshape(sign, batch)
 
 
-@ufunc_rule(np.matmul)
-def matmul(x: TracedArray, y: TracedArray) -> TracedArray:
-    """NumPy matmul: 1-d operands gain a unit dim that is dropped again; batch dims broadcast."""
-    if x.ndim == 0 or y.ndim == 0:
-        raise errors.TracedShapeError("matmul: Input operand does not have enough dimensions", fix="use * for scalars")
-    x2 = P.reshape(x, (1,) + x.shape) if x.ndim == 1 else x
-    y2 = P.reshape(y, y.shape + (1,)) if y.ndim == 1 else y
-    if x2.shape[-1] != y2.shape[-2]:
+def _lu_solve(lu: TracedArray, perm: TracedArray, b: TracedArray) -> TracedArray:
+    """x with A x = b for matrices b [..., n, k], given A's factors (batch dims already equal)."""
+    n = lu.shape[-1]
+    nb = lu.ndim - 2
+    permutation = P.convert(_expand(perm, -1) == _iota(perm.shape + (n,), nb + 1), lu.dtype)
+    batch = tuple(range(nb))
+    pb = contract(permutation, b, batch=(batch, batch), contract=((nb + 1,), (nb,)))
+    y = ops.triangular_solve(lu._value, pb._value, left_side=True, lower=True, unit_diagonal=True)
+    x = ops.triangular_solve(lu._value, y, left_side=True, lower=False)
+    return P.wrap(x, b.shape, b.dtype)
+
+
+@implements(np.linalg.solve)
+def linalg_solve(a, b):
+    """b is one vector per matrix when 1-d (NumPy 2), otherwise a stack of matrices [..., n, k]."""
+    dtype = _linalg_dtype(a, b)
+    x = P.convert(_square_stack(a, "solve"), dtype)
+    y = P.lift(b, dtype)
+    vector = y.ndim == 1
+    if vector:
+        y = P.reshape(y, y.shape + (1,))
+    if y.ndim < 2 or y.shape[-2] != x.shape[-1]:
         raise errors.TracedShapeError(
-            f"matmul: shapes {x.shape} and {y.shape} are not aligned: {x2.shape[-1]} (last dim of the first) "
-            f"!= {y2.shape[-2]} ({'first' if y.ndim == 1 else 'second-to-last'} dim of the second)",
-            fix="transpose or reshape an operand so the contracted dimensions agree",
-        )
-    batch_shape = P.broadcast_shapes(x2.shape[:-2], y2.shape[:-2])
-    final_shape = batch_shape + (x.shape[-2:-1] if x.ndim > 1 else ()) + (y.shape[-1:] if y.ndim > 1 else ())
-    if y2.ndim == 2:
-        # (..., m, k) @ (k, n): x's leading dims are free dims of one dot_general, as in `x @ W` of a dense
-        # layer; broadcasting W to x's batch first would copy it per batch element and batch the dot.
-        return P.reshape(contract(x2, y2, contract=((x2.ndim - 1,), (0,))), final_shape)
-    x2 = P.broadcast_to(x2, batch_shape + x2.shape[-2:])
-    y2 = P.broadcast_to(y2, batch_shape + y2.shape[-2:])
-    nb = len(batch_shape)
-    batch = (tuple(range(nb)), tuple(range(nb)))
-    result = contract(x2, y2, batch=batch, contract=((nb + 1,), (nb,)))
-    return P.reshape(result, final_shape)  # (drops the unit dims that 1-d operands were given)
+            f"solve: b of shape {P.lift(b).shape} does not fit a of shape {x.shape}: its "
+            f"{'length' if vector else 'second-to-last dimension'} must be {x.shape[-1]}",
+            fix="b is a vector (1-d) or a stack of matrices [..., n, k]")
+    batch = P.broadcast_shapes(x.shape[:-2], y.shape[:-2])
+    lu, perm, _ = lu_factor(x)
+    lu, perm = P.broadcast_to(lu, batch + lu.shape[-2:]), P.broadcast_to(perm, batch + perm.shape[-1:])
+    result = _lu_solve(lu, perm, P.broadcast_to(y, batch + y.shape[-2:]))
+    return P.reshape(result, result.shape[:-1]) if vector else result
 
 
-@implements(np.dot)
-def dot(a, b, out=None):
-    """NumPy dot: scalar product for 0-d, matmul for <=2-d, else sum over x's last and y's second-to-last axis."""
-    if out is not None:
-        raise errors.UnsupportedNumPyError("numpy.dot: out= is not supported under tracing")
-    dtype = np.result_type(getattr(a, "dtype", a), getattr(b, "dtype", b))
-    x, y = P.lift(a, dtype), P.lift(b, dtype)
-    if x.ndim == 0 or y.ndim == 0:
-        return np.multiply(x, y)
-    if x.ndim <= 2 and y.ndim <= 2:
-        return np.matmul(x, y)
-    y_axis = max(y.ndim - 2, 0)  # a 1-d y contracts its only axis
-    if x.shape[-1] != y.shape[y_axis]:
-        raise errors.TracedShapeError(f"dot: shapes {x.shape} and {y.shape} not aligned: {x.shape[-1]} != {y.shape[y_axis]}")
-    return contract(x, y, contract=((x.ndim - 1,), (y_axis,)))
+@implements(np.linalg.inv)
+def linalg_inv(a):
+    x = _square_stack(a, "inv")
+    identity = P.broadcast_to(P.constant(np.eye(x.shape[-1], dtype=x.dtype)), x.shape)
+    return linalg_solve(x, identity)
+
+
+def _diagonal_of_lu(a, name: str):
+    x = _square_stack(a, name)
+    lu, _, sign = lu_factor(x)
+    return take_diagonal(lu, 0, -2, -1), sign
+
+
+@implements(np.linalg.det)
+def linalg_det(a):
+    diagonal, sign = _diagonal_of_lu(a, "det")
+    return sign * np.prod(diagonal, axis=-1)
+
+
+@implements(np.linalg.slogdet)
+def linalg_slogdet(a):
+    diagonal, sign = _diagonal_of_lu(a, "slogdet")
+    signs = sign * np.prod(np.sign(diagonal), axis=-1)
+    return np.linalg._linalg.SlogdetResult(signs, np.sum(np.log(np.abs(diagonal)), axis=-1))
+
+
+@implements(np.linalg.cholesky)
+def linalg_cholesky(a, /, *, upper=False):
+    """The factor's other triangle is zeroed here: the spec leaves it to the implementation."""
+    x = _square_stack(a, "cholesky")
+    factor = P.wrap(ops.cholesky(x._value, lower=not upper), x.shape, x.dtype)
+    rows, cols = _iota(x.shape, x.ndim - 2), _iota(x.shape, x.ndim - 1)
+    keep = rows <= cols if upper else rows >= cols
+    return np.where(keep, factor, P.scalar_like(factor, 0))
+
+
+@implements(np.linalg.matrix_power)
+def linalg_matrix_power(a, n):
+    """Square-and-multiply; a negative power inverts first (ints become float64, as in NumPy)."""
+    try:
+        n = operator.index(n)
+    except TypeError:
+        raise errors.TracedTypeError("exponent must be an integer", fix="pass a Python int as n") from None
+    x = P.lift(a)
+    if x.ndim < 2 or x.shape[-1] != x.shape[-2]:
+        _square_stack(x, "matrix_power")  # raises NumPy's error for this shape
+    if n == 0:
+        return P.broadcast_to(P.constant(np.eye(x.shape[-1], dtype=x.dtype)), x.shape)
+    if n < 0:
+        x, n = linalg_inv(x), -n
+    result, square = None, x
+    while n:
+        if n & 1:
+            result = square if result is None else np.matmul(result, square)
+        n >>= 1
+        if n:
+            square = np.matmul(square, square)
+    return result
+
+
+# -- norms ------------------------------------------------------------------------------------------
+
+def _float_operand(x) -> TracedArray:
+    """NumPy's norms compute ints and bools in float64; float16 stays float16 here."""
+    x = P.lift(x)
+    return x if x.dtype.kind == "f" else P.convert(x, np.float64)
+
+
+def _p_norm(x, axes, keepdims, ord: float):
+    total = np.sum(np.power(np.abs(x), ord), axis=axes, keepdims=keepdims)  # (ord is a weak Python float)
+    return np.power(total, 1.0 / ord)
+
+
+# ord -> f(x, axes, keepdims): the vector norms with a closed form.
+_VECTOR_NORMS = {
+    np.inf: lambda x, axes, keepdims: np.max(np.abs(x), axis=axes, keepdims=keepdims),
+    -np.inf: lambda x, axes, keepdims: np.min(np.abs(x), axis=axes, keepdims=keepdims),
+    0: lambda x, axes, keepdims: np.sum(P.convert(x != 0, x.dtype), axis=axes, keepdims=keepdims),
+    1: lambda x, axes, keepdims: np.sum(np.abs(x), axis=axes, keepdims=keepdims),
+    2: lambda x, axes, keepdims: np.sqrt(np.sum(x * x, axis=axes, keepdims=keepdims)),
+}
+
+
+def _vector_norm(x: TracedArray, ord, axes, keepdims: bool) -> TracedArray:
+    ord = 2 if ord is None else ord
+    if isinstance(ord, str):
+        raise errors.TracedShapeError(f"Invalid norm order '{ord}' for vectors", fix="use a number, inf or -inf")
+    rule = _VECTOR_NORMS.get(ord)
+    return rule(x, axes, keepdims) if rule is not None else _p_norm(x, axes, keepdims, float(ord))
+
+
+def _svd_norm(ord):
+    raise errors.UnsupportedNumPyError(
+        f"np.linalg.norm with ord={ord!r} on matrices needs singular values (an SVD), which tracing does not implement",
+        fix="use ord='fro', 1, -1, inf or -inf, or compute this norm outside the traced function")
+
+
+def _reduce_twice(x, sum_axis: int, extreme_axis: int, largest: bool):
+    """max/min over `extreme_axis` of the sums of |x| over `sum_axis` (the 1- and inf-norms)."""
+    sums = np.sum(np.abs(x), axis=sum_axis)
+    extreme_axis -= extreme_axis > sum_axis
+    if largest and sums.shape[extreme_axis] == 0:  # NumPy gives 0 for the 1-/inf-norm of an empty matrix
+        return np.zeros_like(np.sum(sums, axis=extreme_axis))
+    return (np.max if largest else np.min)(sums, axis=extreme_axis)
+
+
+# ord -> f(x, row_axis, col_axis): matrix norms over two axes.
+_MATRIX_NORMS = {
+    None: lambda x, r, c: np.sqrt(np.sum(x * x, axis=(r, c))),
+    "fro": lambda x, r, c: np.sqrt(np.sum(x * x, axis=(r, c))),
+    "f": lambda x, r, c: np.sqrt(np.sum(x * x, axis=(r, c))),
+    1: lambda x, r, c: _reduce_twice(x, r, c, largest=True),
+    -1: lambda x, r, c: _reduce_twice(x, r, c, largest=False),
+    np.inf: lambda x, r, c: _reduce_twice(x, c, r, largest=True),
+    -np.inf: lambda x, r, c: _reduce_twice(x, c, r, largest=False),
+    2: lambda x, r, c: _svd_norm(2),
+    -2: lambda x, r, c: _svd_norm(-2),
+    "nuc": lambda x, r, c: _svd_norm("nuc"),
+}
+
+
+def _matrix_norm(x: TracedArray, ord, axes, keepdims: bool) -> TracedArray:
+    row, col = (P.normalize_axis(a, x.ndim) for a in axes)
+    if row == col:
+        raise errors.TracedShapeError("Duplicate axes given.")
+    try:
+        rule = _MATRIX_NORMS.get(ord)
+    except TypeError:  # an unhashable ord
+        rule = None
+    if rule is None:
+        raise errors.TracedShapeError(f"Invalid norm order {ord!r} for matrices",
+                                      fix="use 'fro', 1, -1, inf or -inf")
+    result = rule(x, row, col)
+    if keepdims:
+        result = P.reshape(result, tuple(1 if d in (row, col) else n for d, n in enumerate(x.shape)))
+    return result
+
+
+@implements(np.linalg.norm)
+def linalg_norm(x, ord=None, axis=None, keepdims=False):
+    x = _float_operand(x)
+    if axis is None:
+        if ord is None:  # the 2-norm of the flattened array, whatever its rank
+            return _vector_norm(x, 2, None, keepdims)
+        if x.ndim not in (1, 2):
+            raise errors.TracedShapeError("Improper number of dimensions to norm.", fix="pass axis= or ord=None")
+        axis = tuple(range(x.ndim))
+    axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
+    if len(axes) == 1:
+        return _vector_norm(x, ord, P.normalize_axis(axes[0], x.ndim), keepdims)
+    if len(axes) == 2:
+        return _matrix_norm(x, ord, axes, keepdims)
+    raise errors.TracedShapeError("Improper number of dimensions to norm.", fix="give one axis or two")
+
+
+@implements(np.linalg.vector_norm)
+def linalg_vector_norm(x, /, *, axis=None, keepdims=False, ord=2):
+    x = _float_operand(x)
+    return _vector_norm(x, ord, P.normalize_axes(axis, x.ndim), keepdims)
+
+
+@implements(np.linalg.matrix_norm)
+def linalg_matrix_norm(x, /, *, keepdims=False, ord="fro"):
+    x = _float_operand(x)  # (a vector fails in _matrix_norm with NumPy's AxisError for axis -2)
+    return _matrix_norm(x, ord, (-2, -1), keepdims)

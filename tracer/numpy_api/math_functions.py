@@ -17,6 +17,9 @@ from tracer import primitives as P
 from tracer.numpy_api.registry import implements
 from tracer.traced_array import check_writable, is_traced
 
+__all__ = ["allclose", "angle", "array_equal", "fix", "imag", "interp", "isclose", "iscomplex", "isreal",
+           "nan_to_num", "polyval", "real", "round_", "sinc"]
+
 
 def _refuse_out(name: str, out) -> None:
     if out is not None:
@@ -134,7 +137,7 @@ def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
 
     A Python bool would need the values at trace time. Returning the traced 0-d bool (as jax.numpy does)
     keeps it usable in np.where and as a result; `if np.allclose(...)` then raises the tracer's
-    ConcretizationError, whose fix names tracer.control_flow.cond.
+    ConcretizationError, whose fix names tracer.cond.
     """
     return np.all(isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
 

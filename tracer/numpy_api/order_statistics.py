@@ -17,6 +17,8 @@ from tracer import primitives as P
 from tracer.numpy_api.registry import implements
 from tracer.traced_array import TracedArray, is_traced
 
+__all__ = ["median", "nanmedian", "nanpercentile", "nanquantile", "percentile", "quantile"]
+
 # method -> how a fractional rank becomes the ranks read and the weight of the upper one.
 _METHODS = ("linear", "lower", "higher", "nearest", "midpoint")
 

@@ -14,8 +14,11 @@ from ir.dtypes import is_floating
 from ir import ops
 from tracer import errors
 from tracer import primitives as P
-from tracer.numpy_api.registry import implements
+from tracer.numpy_api.registry import implements, ufunc_method
 from tracer.traced_array import TracedArray
+
+__all__ = ["check_unsupported", "np_all", "np_any", "np_max", "np_mean", "np_min", "np_prod", "np_sum",
+           "ufunc_reduce"]
 
 _NO_VALUE = np._NoValue  # NumPy's marker for "argument not given"
 
@@ -38,7 +41,7 @@ def _reduce(x: TracedArray, axis, keepdims: bool, combiner, init, name: str, *, 
     return result
 
 
-def _check_unsupported(name: str, **given) -> None:
+def check_unsupported(name: str, **given) -> None:
     """Refuse arguments given a value other than their default (`where`'s default is True)."""
     bad = [key for key, value in given.items()
            if value is not None and value is not _NO_VALUE and not (key == "where" and value is True)]
@@ -52,7 +55,7 @@ def _numpy_result_dtype(numpy_reduction, dtype, requested):
 
 @implements(np.sum)
 def np_sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=_NO_VALUE, where=_NO_VALUE):
-    _check_unsupported("sum", out=out, initial=initial, where=where)
+    check_unsupported("sum", out=out, initial=initial, where=where)
     x = P.lift(a)
     x = P.convert(x, _numpy_result_dtype(np.sum, x.dtype, dtype))
     return _reduce(x, axis, keepdims, ops.or_ if x.dtype == np.bool_ else ops.add, 0, "add")
@@ -60,7 +63,7 @@ def np_sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=_NO_VALUE
 
 @implements(np.prod)
 def np_prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=_NO_VALUE, where=_NO_VALUE):
-    _check_unsupported("prod", out=out, initial=initial, where=where)
+    check_unsupported("prod", out=out, initial=initial, where=where)
     x = P.lift(a)
     x = P.convert(x, _numpy_result_dtype(np.prod, x.dtype, dtype))
     return _reduce(x, axis, keepdims, ops.and_ if x.dtype == np.bool_ else ops.multiply, 1, "multiply")
@@ -68,7 +71,7 @@ def np_prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=_NO_VALU
 
 @implements(np.mean)
 def np_mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=_NO_VALUE):
-    _check_unsupported("mean", out=out, where=where)
+    check_unsupported("mean", out=out, where=where)
     x = P.lift(a)
     result_dtype = _numpy_result_dtype(np.mean, x.dtype, dtype)
     # NumPy sums in the result dtype (float16 in float32), divides in floating point, then casts.
@@ -95,25 +98,25 @@ def _extreme(x: TracedArray, axis, keepdims, *, largest: bool, name: str) -> Tra
 
 @implements(np.max, np.amax)
 def np_max(a, axis=None, out=None, keepdims=False, initial=_NO_VALUE, where=_NO_VALUE):
-    _check_unsupported("max", out=out, initial=initial, where=where)
+    check_unsupported("max", out=out, initial=initial, where=where)
     return _extreme(P.lift(a), axis, keepdims, largest=True, name="maximum")
 
 
 @implements(np.min, np.amin)
 def np_min(a, axis=None, out=None, keepdims=False, initial=_NO_VALUE, where=_NO_VALUE):
-    _check_unsupported("min", out=out, initial=initial, where=where)
+    check_unsupported("min", out=out, initial=initial, where=where)
     return _extreme(P.lift(a), axis, keepdims, largest=False, name="minimum")
 
 
 @implements(np.any)
 def np_any(a, axis=None, out=None, keepdims=False, *, where=_NO_VALUE):
-    _check_unsupported("any", out=out, where=where)
+    check_unsupported("any", out=out, where=where)
     return _reduce(P.convert(P.lift(a), np.bool_), axis, keepdims, ops.or_, False, "logical_or")
 
 
 @implements(np.all)
 def np_all(a, axis=None, out=None, keepdims=False, *, where=_NO_VALUE):
-    _check_unsupported("all", out=out, where=where)
+    check_unsupported("all", out=out, where=where)
     return _reduce(P.convert(P.lift(a), np.bool_), axis, keepdims, ops.and_, True, "logical_and")
 
 
@@ -121,6 +124,7 @@ _UFUNC_REDUCTIONS = {np.add: np_sum, np.multiply: np_prod, np.maximum: np_max, n
                      np.logical_or: np_any, np.logical_and: np_all}
 
 
+@ufunc_method("reduce")
 def ufunc_reduce(ufunc, inputs, kwargs):
     """`np.add.reduce(x, axis=0, ...)` and friends: the matching reduction, axis defaulting to 0."""
     reduction = _UFUNC_REDUCTIONS.get(ufunc)

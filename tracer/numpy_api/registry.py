@@ -1,15 +1,25 @@
-"""What the tracer implements of NumPy: two tables, filled by `implements`/`ufunc_rule`.
+"""What the tracer implements of NumPy: tables filled by `implements`, `ufunc_rule` and `ufunc_method`.
 
 `HANDLED_FUNCTIONS[np.sum] = impl` serves `__array_function__`;
-`UFUNC_RULES[np.add] = rule` serves `__array_ufunc__`. Nothing dispatches on names.
+`UFUNC_RULES[np.add] = rule` serves `__array_ufunc__` for a call `np.add(x, y)`, and
+`UFUNC_METHODS["reduce"] = impl` its other methods (`np.add.reduce(x)`). Nothing dispatches on names.
+This module imports nothing of the tracer: every implementation registers itself here, and
+`dispatch.py` reads the tables, so neither imports the other.
 """
 
 from __future__ import annotations
 
 from typing import Callable
 
+__all__ = [
+    "HANDLED_FUNCTIONS", "REFUSED", "UFUNC_METHODS", "UFUNC_RULES",
+    "implements", "public_name", "refuse", "supported_names", "ufunc_method", "ufunc_rule",
+]
+
 HANDLED_FUNCTIONS: dict[Callable, Callable] = {}
 UFUNC_RULES: dict = {}
+# Methods of ufuncs other than a call ("reduce", "at"): `impl(ufunc, inputs, kwargs)` serves every ufunc.
+UFUNC_METHODS: dict[str, Callable] = {}
 # Functions that cannot trace, with what to write instead (e.g. shapes that depend on values).
 REFUSED: dict[Callable, tuple[str, str]] = {}
 
@@ -37,6 +47,17 @@ def ufunc_rule(*ufuncs):
         for ufunc in ufuncs:
             UFUNC_RULES[ufunc] = rule
         return rule
+
+    return register
+
+
+def ufunc_method(*methods: str):
+    """Register `impl(ufunc, inputs, kwargs)` as the ufunc methods `methods` (`"reduce"`: `np.add.reduce(x)`)."""
+
+    def register(impl: Callable) -> Callable:
+        for method in methods:
+            UFUNC_METHODS[method] = impl
+        return impl
 
     return register
 

@@ -6,8 +6,10 @@ import numpy as np
 
 from tracer import errors
 from tracer import primitives as P
-from tracer.numpy_api.dispatch import _resolution_dtype
+from tracer.numpy_api.promotion import resolution_dtype, result_type_operand
 from tracer.numpy_api.registry import implements
+
+__all__ = ["clip", "full_like", "ones_like", "where", "zeros_like"]
 
 
 @implements(np.where)
@@ -18,7 +20,7 @@ def where(condition, x=None, y=None):
             fix="use the three-argument form np.where(condition, x, y)",
         )
     # np.result_type applies NEP 50 when handed Python scalars themselves, dtypes otherwise.
-    dtype = np.result_type(*(v if type(v) in (int, float, complex) else _resolution_dtype(v) for v in (x, y)))
+    dtype = np.result_type(result_type_operand(x), result_type_operand(y))
     operands = [P.lift(condition, np.bool_), P.lift(x, dtype), P.lift(y, dtype)]
     shape = P.broadcast_shapes(*(o.shape for o in operands))
     pred, on_true, on_false = (P.broadcast_to(o, shape) for o in operands)
@@ -26,7 +28,7 @@ def where(condition, x=None, y=None):
 
 
 def _like(a, dtype, shape):
-    x_dtype = _resolution_dtype(a)
+    x_dtype = resolution_dtype(a)
     x_shape = np.shape(a) if not hasattr(a, "_value") else a.shape
     return np.dtype(dtype) if dtype is not None else x_dtype, tuple(x_shape) if shape is None else (
         (shape,) if np.ndim(shape) == 0 else tuple(shape))

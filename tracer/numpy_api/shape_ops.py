@@ -13,6 +13,11 @@ from tracer import primitives as P
 from tracer.numpy_api import views
 from tracer.numpy_api.registry import implements
 
+__all__ = ["astype", "atleast_1d", "atleast_2d", "atleast_3d", "broadcast_arrays", "broadcast_to", "concat", "copy",
+           "expand_dims", "flip", "fliplr", "flipud", "moveaxis", "np_ndim", "np_shape", "np_size", "ravel", "repeat",
+           "reshape", "resize", "result_type", "roll", "rollaxis", "rot90", "slice_axis", "squeeze", "swapaxes",
+           "take_static", "tile", "transpose"]
+
 
 def _check_order(name: str, order) -> None:
     if order not in ("C", None):
@@ -189,11 +194,6 @@ def concat(xs, axis: int):
     return P.wrap(ops.concatenate([x._value for x in xs], axis), shape, xs[0].dtype)
 
 
-def _lift_any(a):
-    """`a` as a TracedArray: NumPy-side values (arrays, lists, numbers) become constants."""
-    return P.lift(a) if hasattr(a, "_value") else P.lift(np.asarray(a))
-
-
 def _axis_tuple(axis, ndim: int, name: str = "axis") -> tuple[int, ...]:
     axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
     normalized = tuple(P.normalize_axis(a, ndim) for a in axes)
@@ -206,7 +206,7 @@ def _axis_tuple(axis, ndim: int, name: str = "axis") -> tuple[int, ...]:
 
 @implements(np.moveaxis)
 def moveaxis(a, source, destination):
-    x = _lift_any(a)
+    x = P.lift(a)
     source, destination = _axis_tuple(source, x.ndim, "source"), _axis_tuple(destination, x.ndim, "destination")
     if len(source) != len(destination):
         raise errors.TracedShapeError("`source` and `destination` arguments must have the same number of elements",
@@ -219,7 +219,7 @@ def moveaxis(a, source, destination):
 
 @implements(np.rollaxis)
 def rollaxis(a, axis, start=0):
-    x = _lift_any(a)
+    x = P.lift(a)
     axis = P.normalize_axis(axis, x.ndim)
     if not -x.ndim <= start <= x.ndim:
         raise errors.TracedAxisError(f"'start' arg requires {-x.ndim} <= start < {x.ndim + 1}, but {start} was passed in",
@@ -240,13 +240,13 @@ def _reverse(x, axes):
 
 @implements(np.flip)
 def flip(m, axis=None):
-    x = _lift_any(m)
+    x = P.lift(m)
     return _reverse(x, range(x.ndim) if axis is None else _axis_tuple(axis, x.ndim))
 
 
 @implements(np.fliplr)
 def fliplr(m):
-    x = _lift_any(m)
+    x = P.lift(m)
     if x.ndim < 2:
         raise errors.TracedShapeError("Input must be >= 2-d.", fix="fliplr flips axis 1; use np.flip(m, 0) for 1-d input")
     return _reverse(x, (1,))
@@ -254,7 +254,7 @@ def fliplr(m):
 
 @implements(np.flipud)
 def flipud(m):
-    x = _lift_any(m)
+    x = P.lift(m)
     if x.ndim < 1:
         raise errors.TracedShapeError("Input must be >= 1-d.", fix="a 0-d array has nothing to flip")
     return _reverse(x, (0,))
@@ -270,7 +270,7 @@ def _roll_one(x, axis: int, shift: int):
 
 @implements(np.roll)
 def roll(a, shift, axis=None):
-    x = _lift_any(a)
+    x = P.lift(a)
     if hasattr(shift, "_value"):
         raise errors.UnsupportedNumPyError("numpy.roll: a traced shift is not supported under tracing",
                                            fix="pass the shift as a Python int (a static argument)")
@@ -291,7 +291,7 @@ def roll(a, shift, axis=None):
 
 @implements(np.rot90)
 def rot90(m, k=1, axes=(0, 1)):
-    x = _lift_any(m)
+    x = P.lift(m)
     axes = tuple(axes)
     if len(axes) != 2:
         raise errors.TracedShapeError("len(axes) must be 2.", fix="pass two axes, e.g. axes=(0, 1)")
@@ -316,7 +316,7 @@ def rot90(m, k=1, axes=(0, 1)):
 # -- at-least-n-d and broadcasting -----------------------------------------------------------------
 
 def _at_least(arys, make_shape):
-    results = tuple(P.reshape(x, make_shape(x.shape)) for x in map(_lift_any, arys))
+    results = tuple(P.reshape(x, make_shape(x.shape)) for x in map(P.lift, arys))
     return results[0] if len(results) == 1 else results
 
 
@@ -338,7 +338,7 @@ def atleast_3d(*arys):
 
 @implements(np.broadcast_arrays)
 def broadcast_arrays(*args, subok=False):
-    xs = [_lift_any(a) for a in args]
+    xs = [P.lift(a) for a in args]
     shape = P.broadcast_shapes(*(x.shape for x in xs))
     return tuple(views.read_only(x, lambda parent: P.broadcast_to(parent, shape)) for x in xs)
 
@@ -347,7 +347,7 @@ def broadcast_arrays(*args, subok=False):
 
 @implements(np.tile)
 def tile(A, reps):  # noqa: N803 - NumPy's name
-    x = _lift_any(A)
+    x = P.lift(A)
     reps = (operator.index(reps),) if np.ndim(reps) == 0 else tuple(operator.index(r) for r in reps)
     rank = max(len(reps), x.ndim)
     reps = (1,) * (rank - len(reps)) + reps
@@ -378,7 +378,7 @@ def _repeat_counts(repeats, n: int) -> np.ndarray:
 
 @implements(np.repeat)
 def repeat(a, repeats, axis=None):
-    x = _lift_any(a)
+    x = P.lift(a)
     if axis is None:
         x, axis = P.reshape(x, (x.size,)), 0
     axis = P.normalize_axis(axis, x.ndim)
@@ -394,7 +394,7 @@ def repeat(a, repeats, axis=None):
 
 @implements(np.resize)
 def resize(a, new_shape):
-    x = _lift_any(a)
+    x = P.lift(a)
     new_shape = (operator.index(new_shape),) if np.ndim(new_shape) == 0 else tuple(operator.index(d) for d in new_shape)
     if any(d < 0 for d in new_shape):
         raise errors.TracedShapeError("all elements of `new_shape` must be non-negative", fix="pass sizes >= 0")

@@ -19,6 +19,8 @@ from tracer import primitives as P
 from tracer.numpy_api.registry import implements
 from tracer.traced_array import TracedArray
 
+__all__ = ["argsort", "lexsort", "searchsorted", "sort", "sort_along"]
+
 _KINDS = (None, "quicksort", "mergesort", "heapsort", "stable")
 
 

@@ -18,21 +18,15 @@ from ir.dtypes import is_floating
 from ir import ops
 from tracer import errors
 from tracer import primitives as P
-from tracer.numpy_api.reductions import _check_unsupported
+from tracer.numpy_api.reductions import check_unsupported
 from tracer.numpy_api.registry import implements
-from tracer.traced_array import TracedArray, is_traced
+from tracer.traced_array import TracedArray
+
+__all__ = ["argmax", "argmin", "average", "count_nonzero", "logsumexp", "nanargmax", "nanargmin", "nanmax", "nanmean",
+           "nanmin", "nanprod", "nanstd", "nansum", "nanvar", "ptp", "std", "var"]
 
 _NO_VALUE = np._NoValue
 _INDEX = np.dtype(np.intp)
-
-
-def _lift_any(a):
-    """`a` as a TracedArray; NumPy-side values become constants."""
-    return P.lift(a) if is_traced(a) else P.lift(np.asarray(a))
-
-
-def _keep_dims(result: TracedArray, shape, axes) -> TracedArray:
-    return P.reshape(result, tuple(1 if d in axes else n for d, n in enumerate(shape)))
 
 
 # -- argmax / argmin: a variadic reduce over (value, index) pairs ---------------------------------
@@ -56,7 +50,7 @@ def _arg_body(direction: str, is_float: bool):
 
 
 def _arg_extreme(a, axis, keepdims, *, largest: bool, name: str) -> TracedArray:
-    x = _lift_any(a)
+    x = P.lift(a)
     if x.ndim == 0 and axis is not None:
         P.normalize_axis(axis, 1)  # NumPy lets a 0-d array be searched along axis 0 (or -1)
         axis = None
@@ -87,13 +81,13 @@ def _arg_extreme(a, axis, keepdims, *, largest: bool, name: str) -> TracedArray:
 
 @implements(np.argmax)
 def argmax(a, axis=None, out=None, *, keepdims=_NO_VALUE):
-    _check_unsupported("argmax", out=out)
+    check_unsupported("argmax", out=out)
     return _arg_extreme(a, axis, keepdims is True, largest=True, name="argmax")
 
 
 @implements(np.argmin)
 def argmin(a, axis=None, out=None, *, keepdims=_NO_VALUE):
-    _check_unsupported("argmin", out=out)
+    check_unsupported("argmin", out=out)
     return _arg_extreme(a, axis, keepdims is True, largest=False, name="argmin")
 
 
@@ -117,27 +111,27 @@ def _variance(x: TracedArray, axis, dtype, ddof, keepdims) -> TracedArray:
 
 
 def _check_var_arguments(name, out, where, mean, correction):
-    _check_unsupported(name, out=out, where=where, mean=mean, correction=correction)
+    check_unsupported(name, out=out, where=where, mean=mean, correction=correction)
 
 
 @implements(np.var)
 def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=_NO_VALUE, mean=_NO_VALUE,
         correction=_NO_VALUE):
     _check_var_arguments("var", out, where, mean, correction)
-    return _variance(_lift_any(a), axis, dtype, ddof, keepdims)
+    return _variance(P.lift(a), axis, dtype, ddof, keepdims)
 
 
 @implements(np.std)
 def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=_NO_VALUE, mean=_NO_VALUE,
         correction=_NO_VALUE):
     _check_var_arguments("std", out, where, mean, correction)
-    return P.lift(np.sqrt(_variance(_lift_any(a), axis, dtype, ddof, keepdims)))
+    return P.lift(np.sqrt(_variance(P.lift(a), axis, dtype, ddof, keepdims)))
 
 
 @implements(np.ptp)
 def ptp(a, axis=None, out=None, keepdims=False):
-    _check_unsupported("ptp", out=out)
-    x = _lift_any(a)
+    check_unsupported("ptp", out=out)
+    x = P.lift(a)
     return P.lift(np.subtract(np.max(x, axis=axis, keepdims=keepdims), np.min(x, axis=axis, keepdims=keepdims)))
 
 
@@ -154,7 +148,7 @@ def _weights_along(x: TracedArray, w: TracedArray, axes) -> TracedArray:
 
 @implements(np.average)
 def average(a, axis=None, weights=None, returned=False, *, keepdims=_NO_VALUE):
-    x = _lift_any(a)
+    x = P.lift(a)
     keepdims = keepdims is True
     axes = None if axis is None else P.normalize_axes(axis, x.ndim)
     if weights is None:
@@ -164,7 +158,7 @@ def average(a, axis=None, weights=None, returned=False, *, keepdims=_NO_VALUE):
                                           fix="average over axes that leave a non-empty result")
         scale = P.full(avg.shape, x.size / avg.size, avg.dtype)
         return (avg, scale) if returned else avg
-    w = _lift_any(weights)
+    w = P.lift(weights)
     result_dtype = np.result_type(x.dtype, w.dtype, *([np.float64] if x.dtype.kind in "biu" else []))
     if w.shape != x.shape:
         if axes is None:
@@ -182,7 +176,7 @@ def average(a, axis=None, weights=None, returned=False, *, keepdims=_NO_VALUE):
 
 @implements(np.count_nonzero)
 def count_nonzero(a, axis=None, *, keepdims=False):
-    x = _lift_any(a)
+    x = P.lift(a)
     return np.sum(P.convert(x, np.bool_), axis=axis, dtype=_INDEX, keepdims=keepdims)
 
 
@@ -205,20 +199,20 @@ def _not_nan_count(x: TracedArray, axis, keepdims) -> TracedArray:
 
 @implements(np.nansum)
 def nansum(a, axis=None, dtype=None, out=None, keepdims=False, initial=_NO_VALUE, where=_NO_VALUE):
-    _check_unsupported("nansum", out=out, initial=initial, where=where)
-    return np.sum(_nan_to(_lift_any(a), 0), axis=axis, dtype=dtype, keepdims=keepdims)
+    check_unsupported("nansum", out=out, initial=initial, where=where)
+    return np.sum(_nan_to(P.lift(a), 0), axis=axis, dtype=dtype, keepdims=keepdims)
 
 
 @implements(np.nanprod)
 def nanprod(a, axis=None, dtype=None, out=None, keepdims=False, initial=_NO_VALUE, where=_NO_VALUE):
-    _check_unsupported("nanprod", out=out, initial=initial, where=where)
-    return np.prod(_nan_to(_lift_any(a), 1), axis=axis, dtype=dtype, keepdims=keepdims)
+    check_unsupported("nanprod", out=out, initial=initial, where=where)
+    return np.prod(_nan_to(P.lift(a), 1), axis=axis, dtype=dtype, keepdims=keepdims)
 
 
 @implements(np.nanmean)
 def nanmean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=_NO_VALUE):
-    _check_unsupported("nanmean", out=out, where=where)
-    x = _lift_any(a)
+    check_unsupported("nanmean", out=out, where=where)
+    x = P.lift(a)
     if not _is_float(x):
         return np.mean(x, axis=axis, dtype=dtype, keepdims=keepdims)
     total = np.sum(_nan_to(x, 0), axis=axis, dtype=dtype, keepdims=keepdims)
@@ -228,7 +222,7 @@ def nanmean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=_NO_VAL
 
 def _nan_extreme(a, axis, keepdims, *, largest: bool) -> TracedArray:
     """max/min ignoring nans; an all-nan slice gives nan (NumPy warns), an empty one raises like max."""
-    x = _lift_any(a)
+    x = P.lift(a)
     reduction = np.max if largest else np.min
     if not _is_float(x):
         return reduction(x, axis=axis, keepdims=keepdims)
@@ -239,18 +233,18 @@ def _nan_extreme(a, axis, keepdims, *, largest: bool) -> TracedArray:
 
 @implements(np.nanmax)
 def nanmax(a, axis=None, out=None, keepdims=False, initial=_NO_VALUE, where=_NO_VALUE):
-    _check_unsupported("nanmax", out=out, initial=initial, where=where)
+    check_unsupported("nanmax", out=out, initial=initial, where=where)
     return _nan_extreme(a, axis, keepdims, largest=True)
 
 
 @implements(np.nanmin)
 def nanmin(a, axis=None, out=None, keepdims=False, initial=_NO_VALUE, where=_NO_VALUE):
-    _check_unsupported("nanmin", out=out, initial=initial, where=where)
+    check_unsupported("nanmin", out=out, initial=initial, where=where)
     return _nan_extreme(a, axis, keepdims, largest=False)
 
 
 def _nan_arg_extreme(a, axis, keepdims, *, largest: bool) -> TracedArray:
-    x = _lift_any(a)
+    x = P.lift(a)
     name = "nanargmax" if largest else "nanargmin"
     if not _is_float(x):
         return _arg_extreme(x, axis, keepdims, largest=largest, name=name)
@@ -262,13 +256,13 @@ def _nan_arg_extreme(a, axis, keepdims, *, largest: bool) -> TracedArray:
 
 @implements(np.nanargmax)
 def nanargmax(a, axis=None, out=None, *, keepdims=_NO_VALUE):
-    _check_unsupported("nanargmax", out=out)
+    check_unsupported("nanargmax", out=out)
     return _nan_arg_extreme(a, axis, keepdims is True, largest=True)
 
 
 @implements(np.nanargmin)
 def nanargmin(a, axis=None, out=None, *, keepdims=_NO_VALUE):
-    _check_unsupported("nanargmin", out=out)
+    check_unsupported("nanargmin", out=out)
     return _nan_arg_extreme(a, axis, keepdims is True, largest=False)
 
 
@@ -291,7 +285,7 @@ def _nan_variance(x: TracedArray, axis, dtype, ddof, keepdims) -> TracedArray:
 def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=_NO_VALUE, mean=_NO_VALUE,
            correction=_NO_VALUE):
     _check_var_arguments("nanvar", out, where, mean, correction)
-    x = _lift_any(a)
+    x = P.lift(a)
     if not _is_float(x):
         return _variance(x, axis, dtype, ddof, keepdims)
     return _nan_variance(x, axis, dtype, ddof, keepdims)

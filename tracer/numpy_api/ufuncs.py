@@ -14,6 +14,8 @@ from ir import ops
 from tracer import primitives as P
 from tracer.numpy_api.registry import UFUNC_RULES, ufunc_rule
 
+__all__ = ["direct", "floor_divide", "in_float32_if_narrow", "isinf", "remainder", "trunc"]
+
 
 def direct(builder):
     return lambda *xs: P.elementwise(builder, *xs)
@@ -130,7 +132,7 @@ def _isnan(x):
 
 
 @ufunc_rule(np.isinf)
-def _isinf(x):
+def isinf(x):
     if not is_floating(x.dtype):
         return P.full(x.shape, False, np.bool_)
     return P.compare(P.elementwise(ops.abs, x), P.scalar_like(x, np.inf), "EQ")
@@ -143,7 +145,7 @@ def _signs_differ(a, b):
 
 
 @ufunc_rule(np.remainder)
-def _remainder(x, y):
+def remainder(x, y):
     """NumPy's modulo has the divisor's sign; stablehlo.remainder (C fmod) the dividend's."""
     rem = P.elementwise(ops.remainder, x, y)
     if x.dtype == np.bool_ or np.issubdtype(x.dtype, np.unsignedinteger):
@@ -158,7 +160,7 @@ def _remainder(x, y):
 
 
 @ufunc_rule(np.floor_divide)
-def _floor_divide(x, y):
+def floor_divide(x, y):
     if is_floating(x.dtype):
         return _float_floor_divide(x, y)
     quotient = P.elementwise(ops.divide, x, y)  # truncates toward zero
@@ -274,7 +276,7 @@ def _conjugate(x):
 
 
 @ufunc_rule(np.trunc)
-def _trunc(x):
+def trunc(x):
     if not is_floating(x.dtype):  # NumPy 2 truncates integers and bools to themselves
         return x
     # ceil of a negative keeps the sign of zero: trunc(-0.5) is -0.0, as in C.

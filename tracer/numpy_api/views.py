@@ -16,6 +16,8 @@ from ir import ops
 from tracer import primitives as P
 from tracer.traced_array import TracedArray, make_view
 
+__all__ = ["read_only", "reshaped", "reversed_along", "transposed"]
+
 
 def transposed(x: TracedArray, permutation) -> TracedArray:
     permutation = tuple(permutation)

@@ -14,8 +14,10 @@ from jax import tree_util
 from ir import ops
 from tracer import errors, primitives
 from tracer.control_flow._regions import Holder, Undefined, check_same_structure, lift_leaf, unify_dtypes
-from tracer.trace import at_user_line, current_trace
+from tracer.trace_state import at_user_line, current_trace
 from tracer.traced_array import TracedArray, check_alive, is_traced
+
+__all__ = ["cond", "switch"]
 
 
 def _selector(value, dtype, what: str) -> TracedArray:

@@ -11,6 +11,9 @@ from jaxlib.mlir import ir as mlir
 import ir
 from ir.location import mlir_location, user_frame
 
+__all__ = ["Scope", "Trace", "at_user_line", "current_trace"]
+
+
 class _State(threading.local):
     trace = None  # (a class default: a thread that never traced reads None without an AttributeError)
 

@@ -12,8 +12,10 @@ from jaxlib.mlir import ir as mlir
 import ir
 from tracer import errors, primitives, sharding, signature
 from tracer.control_flow._regions import Undefined
-from tracer.trace import Trace
+from tracer.trace_state import Trace
 from tracer.traced_array import TracedArray, check_alive, is_traced
+
+__all__ = ["TracedProgram", "trace"]
 
 
 @dataclass
