@@ -6,18 +6,13 @@ import numpy as np
 from jaxlib.mlir import ir
 
 from ir import dtypes
+from ir.query import dtype as dtype_of
+from ir.query import shape as shape_of
+
 
 
 class OpBuildError(ValueError):
     """An op was asked for with operands that break the StableHLO spec's constraints."""
-
-
-def shape_of(value: ir.Value) -> tuple[int, ...]:
-    return tuple(ir.RankedTensorType(value.type).shape)
-
-
-def dtype_of(value: ir.Value) -> np.dtype:
-    return dtypes.from_mlir(ir.RankedTensorType(value.type).element_type)
 
 
 def check(condition: bool, op: str, message: str) -> None:
