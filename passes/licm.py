@@ -20,6 +20,7 @@ from passes.registry import register_pass
 from passes.rewrite import EFFECTFUL, Pattern, Rewriter, apply_patterns, defining_op
 
 
+
 def _inside(op: ir.Operation, loop: ir.Operation) -> bool:
     """Whether `op` is nested (at any depth) in `loop`'s regions."""
     parent = op.parent

@@ -20,10 +20,12 @@ from jaxlib.mlir import passmanager
 from jaxlib.mlir.dialects import stablehlo
 
 import ir
+from ir.query import count_ops
 from passes import registry
 from passes.pipeline import PassSpec, PipelineError, parse_pipeline
 
 # MLIR passes pyreactant pipelines are documented to accept (any registered MLIR pass works).
+
 MLIR_PASSES = ("canonicalize", "cse", "symbol-dce", "stablehlo-refine-shapes")
 DEFAULT_PIPELINE = "inline,canonicalize,simplify,cse"
 
@@ -40,18 +42,6 @@ class PassStatistics:
     seconds: float
     ops_before: int | None  # None unless the manager counts ops (`op_counts=True`)
     ops_after: int | None
-
-
-def count_ops(module: mlir.Module) -> int:
-    count = 0
-
-    def visit(_op):
-        nonlocal count
-        count += 1
-        return mlir.WalkResult.ADVANCE
-
-    module.operation.walk(visit)
-    return count - 1  # the module op itself
 
 
 @dataclass
