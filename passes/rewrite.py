@@ -23,6 +23,7 @@ from typing import ClassVar
 from jaxlib.mlir import ir
 
 from ir import query
+from ir.errors import PyreactantError
 
 
 # Ops with effects beyond their results: never erased when unused.
@@ -256,7 +257,7 @@ def is_dead(op: ir.Operation) -> bool:
     return len(results) > 0 and op.name not in EFFECTFUL and all(next(iter(r.uses), None) is None for r in results)
 
 
-class RewriteBudgetExceeded(RuntimeError):
+class RewriteBudgetExceeded(PyreactantError, RuntimeError):
     """Patterns kept rewriting past the budget: two of them undo each other (a bug in a pass)."""
 
 
@@ -320,7 +321,7 @@ def _drive(worklist: Worklist, rewriter: Rewriter, table: dict, any_op: tuple, b
                 if budget < 0:
                     raise RewriteBudgetExceeded(
                         f"more than {max_iterations} rewrites per op: the last was {type(pattern).__name__} "
-                        f"of {name}; patterns seem to undo each other")
+                        f"of {name}; patterns seem to undo each other", where="")
                 break  # op is gone or changed: whatever can match it again is back on the worklist
 
 
