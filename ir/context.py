@@ -16,6 +16,7 @@ from jaxlib.mlir.dialects import chlo, sdy, stablehlo
 
 from ir.errors import PyreactantError
 
+__all__ = ["MLIRParseError", "MLIRVerificationError", "make_context", "parse_module", "print_module", "verify"]
 
 
 @functools.cache

@@ -10,6 +10,7 @@ from jaxlib.mlir.dialects import func
 from ir import dtypes, query
 from ir.context import make_context, parse_module
 
+__all__ = ["FunctionBuilder", "main_signatures"]
 
 
 class FunctionBuilder:

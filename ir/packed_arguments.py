@@ -18,6 +18,7 @@ from jaxlib.mlir.dialects import func
 from ir import dtypes, ops, query
 from ir.context import parse_module, print_module
 
+__all__ = ["PackingPlan", "pack_arguments_module"]
 
 
 @dataclass(frozen=True)

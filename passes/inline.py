@@ -19,6 +19,7 @@ from jaxlib.mlir._mlir_libs import _jax_mlir_ext
 from ir import query
 from passes.registry import register_pass
 
+__all__ = ["Inline"]
 
 
 @register_pass

@@ -26,6 +26,8 @@ from passes import registry
 from passes.pipeline import PassSpec, PipelineError, parse_pipeline
 
 # MLIR passes pyreactant pipelines are documented to accept (any registered MLIR pass works).
+__all__ = ["DEFAULT_PIPELINE", "MLIR_PASSES", "PassFailedError", "PassManager", "PassStatistics", "available",
+           "format_statistics", "run"]
 
 MLIR_PASSES = ("canonicalize", "cse", "symbol-dce", "stablehlo-refine-shapes")
 DEFAULT_PIPELINE = "inline,canonicalize,simplify,cse"

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from ir.errors import PyreactantError
 
+__all__ = ["PassSpec", "PipelineError", "parse_pipeline"]
 
 
 class PipelineError(PyreactantError, ValueError):

@@ -14,6 +14,7 @@ from typing import Callable
 
 from passes.pipeline import PassSpec, PipelineError
 
+__all__ = ["instantiate", "lookup", "python_pass_names", "register_lazy", "register_pass"]
 
 # name -> "module:Class", resolved on first use so importing `passes` stays cheap.
 _LAZY: dict[str, str] = {

@@ -25,6 +25,8 @@ from jaxlib.mlir import ir
 from ir import query
 from ir.errors import PyreactantError
 
+__all__ = ["ANY_OP", "EFFECTFUL", "Pattern", "RewriteBudgetExceeded", "Rewriter", "Worklist", "apply_patterns",
+           "defining_op", "erase_dead_ops", "identity", "is_dead", "unused"]
 
 # Ops with effects beyond their results: never erased when unused.
 EFFECTFUL = frozenset({

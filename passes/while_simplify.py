@@ -33,6 +33,7 @@ from ir.query import constant_value, splat_value
 from passes.registry import register_pass
 from passes.rewrite import Pattern, Rewriter, apply_patterns, defining_op, unused
 
+__all__ = ["TRIP_COUNT_ATTRIBUTE", "WhileSimplify", "patterns"]
 
 TRIP_COUNT_ATTRIBUTE = "pyreactant.trip_count"  # (tracer/control_flow/loops.py writes it)
 

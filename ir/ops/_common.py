@@ -13,6 +13,7 @@ from ir.errors import PyreactantError
 from ir.query import dtype as dtype_of
 from ir.query import shape as shape_of
 
+__all__ = ["OpBuildError", "dtype_of", "shape_of"]
 
 
 class OpBuildError(PyreactantError, ValueError):

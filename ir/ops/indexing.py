@@ -1,7 +1,9 @@
-"""`stablehlo.gather` and `stablehlo.scatter`: reading and writing at computed positions.
+"""Reading and writing at computed positions: `stablehlo.dynamic_slice`, `dynamic_update_slice`,
+`gather` and `scatter`.
 
-Only the "point" form the tracer needs is built: the index array's last dim holds one
-coordinate per indexed operand dim (`index_vector_dim` is last), every indexed dim is
+Dynamic slices take one run-time start index per dimension and clamp the box into bounds. Of
+gather and scatter only the "point" form the tracer needs is built: the index array's last dim
+holds one coordinate per indexed operand dim (`index_vector_dim` is last), every indexed dim is
 collapsed (a window of 1), and the remaining operand dims are carried whole as offset dims.
 """
 
@@ -16,7 +18,28 @@ from jaxlib.mlir.dialects import stablehlo
 from ir import dtypes
 from ir.ops._common import check, dtype_of, shape_of
 
-__all__ = ["gather_points", "scatter_points"]
+__all__ = ["dynamic_slice", "dynamic_update_slice", "gather_points", "scatter_points"]
+
+
+def dynamic_slice(operand: ir.Value, start_indices: Sequence[ir.Value], slice_sizes) -> ir.Value:
+    """A `slice_sizes` box at run-time start indices (clamped into bounds, per the spec)."""
+    in_shape = shape_of(operand)
+    sizes = [int(s) for s in slice_sizes]
+    check(len(start_indices) == len(in_shape) == len(sizes), "dynamic_slice", "one start index and size per dimension")
+    check(all(0 <= s <= n for s, n in zip(sizes, in_shape)), "dynamic_slice", f"sizes {sizes} exceed shape {in_shape}")
+    for index in start_indices:
+        check(shape_of(index) == () and np.issubdtype(dtype_of(index), np.integer), "dynamic_slice",
+              "start indices must be 0-d integer tensors")
+    return stablehlo.DynamicSliceOp(operand, list(start_indices), sizes).result
+
+
+def dynamic_update_slice(operand: ir.Value, update: ir.Value, start_indices: Sequence[ir.Value]) -> ir.Value:
+    """`operand` with `update` written at run-time start indices (clamped into bounds)."""
+    in_shape, up_shape = shape_of(operand), shape_of(update)
+    check(len(start_indices) == len(in_shape) == len(up_shape), "dynamic_update_slice", "ranks must match")
+    check(all(u <= n for u, n in zip(up_shape, in_shape)), "dynamic_update_slice", f"update {up_shape} exceeds {in_shape}")
+    check(dtype_of(update) == dtype_of(operand), "dynamic_update_slice", "update must have the operand's element type")
+    return stablehlo.DynamicUpdateSliceOp(operand, update, list(start_indices)).result
 
 
 def _check_point_indices(op: str, operand_shape, indices: ir.Value, indexed_dims: Sequence[int]) -> tuple[int, ...]:

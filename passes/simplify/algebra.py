@@ -23,6 +23,7 @@ from ir import ops, query
 from ir.query import splat_value
 from passes.rewrite import Pattern, Rewriter, defining_op
 
+__all__ = ["patterns"]
 
 _COMMUTATIVE = ("stablehlo.add", "stablehlo.multiply", "stablehlo.maximum", "stablehlo.minimum",
                 "stablehlo.and", "stablehlo.or", "stablehlo.xor")

@@ -15,6 +15,7 @@ from ir import query
 from ir.query import i64s, splat_value
 from passes.rewrite import Pattern, Rewriter, defining_op
 
+__all__ = ["patterns"]
 
 
 def _free_dims(rank: int, batch: list[int], contract: list[int]) -> list[int]:

@@ -15,6 +15,7 @@ from ir import query
 from ir.query import splat_value
 from passes.rewrite import Pattern, Rewriter, defining_op
 
+__all__ = ["patterns"]
 
 _SCALINGS = ("stablehlo.multiply", "stablehlo.divide")
 

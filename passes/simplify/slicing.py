@@ -18,6 +18,7 @@ from ir import ops, query
 from ir.query import constant_value, i64s
 from passes.rewrite import Pattern, Rewriter, defining_op
 
+__all__ = ["patterns"]
 
 
 def _dimension(op: ir.Operation) -> int:

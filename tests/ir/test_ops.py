@@ -8,6 +8,10 @@ builders refuse what the StableHLO spec forbids with `ir.ops.OpBuildError`.
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+import types
+
 import ml_dtypes
 import numpy as np
 import pytest
@@ -17,6 +21,7 @@ from jaxlib.mlir.dialects import stablehlo
 
 import ir
 from ir import dtypes, ops
+from ir.errors import PyreactantError
 
 F32 = np.dtype(np.float32)
 rng = np.random.default_rng(1)
@@ -696,3 +701,37 @@ def test_make_context_loads_our_dialects():
     context = ir.make_context()
     for op_name in ("stablehlo.add", "chlo.erf", "sdy.sharding_constraint", "func.return"):
         assert context.is_registered_operation(op_name), op_name
+
+
+def test_errors_of_the_ir_layer_share_the_error_base_without_a_location():
+    error = build_fails([((2,), F32), ((3,), F32)], ops.add)
+    assert isinstance(error, PyreactantError) and isinstance(error, ValueError)
+    assert str(error).startswith("stablehlo.add: ") and error.where == ""
+    with pytest.raises(ir.MLIRParseError) as info:
+        ir.parse_module("this is not mlir")
+    assert isinstance(info.value, PyreactantError) and info.value.where == ""
+
+
+# --------------------------------------------------------------------------- exports
+
+
+def test_ir_ops_exports_builders_not_the_family_modules():
+    modules = [name for name in ops.__all__ if isinstance(getattr(ops, name), types.ModuleType)]
+    assert modules == [], modules
+    assert len(set(ops.__all__)) == len(ops.__all__)
+    assert not {"shape", "random", "window", "indexing", "control_flow", "elementwise"} & set(ops.__all__)
+    assert ops.shape_of is ir.query.shape and ops.dtype_of is ir.query.dtype
+
+
+def test_dynamic_slices_are_indexing_ops():
+    assert ops.dynamic_slice.__module__ == ops.dynamic_update_slice.__module__ == "ir.ops.indexing"
+    assert "dynamic_slice" in importlib.import_module("ir.ops.indexing").__all__
+
+
+def test_every_module_of_ir_has_an_explicit_all_of_names_it_defines():
+    for info in pkgutil.walk_packages(ir.__path__, "ir."):
+        module = importlib.import_module(info.name)
+        assert isinstance(getattr(module, "__all__", None), list), f"{info.name} has no __all__"
+        missing = [name for name in module.__all__ if not hasattr(module, name)]
+        assert not missing, f"{info.name}.__all__ names what it does not define: {missing}"
+

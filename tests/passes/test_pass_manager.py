@@ -6,7 +6,9 @@ IR is checked with FileCheck; semantics with the StableHLO reference interpreter
 
 from __future__ import annotations
 
+import importlib
 import io
+import pkgutil
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -19,6 +21,7 @@ from jaxlib.mlir.dialects import stablehlo
 import ir
 import passes
 import tracer
+from ir.errors import PyreactantError
 from passes import registry
 
 rng = np.random.default_rng(3)
@@ -447,3 +450,22 @@ def test_a_pass_that_changed_nothing_is_not_verified_again(monkeypatch):
     verified.clear()
     passes.run(REDUNDANT, "inline")  # one function: nothing to inline
     assert verified == []
+
+
+def test_pipeline_and_pass_errors_share_the_error_base_without_a_location(test_passes):
+    with pytest.raises(passes.PipelineError) as info:
+        passes.parse_pipeline("simplify}")
+    assert isinstance(info.value, PyreactantError) and info.value.where == ""
+    with pytest.raises(passes.PassFailedError) as info:
+        passes.run(REDUNDANT, "test-explode")
+    assert isinstance(info.value, PyreactantError) and isinstance(info.value, RuntimeError)
+    assert str(info.value).startswith("pass test-explode failed")
+
+
+def test_every_module_of_passes_has_an_explicit_all_of_names_it_defines():
+    for info in pkgutil.walk_packages(passes.__path__, "passes."):
+        module = importlib.import_module(info.name)
+        assert isinstance(getattr(module, "__all__", None), list), f"{info.name} has no __all__"
+        missing = [name for name in module.__all__ if not hasattr(module, name)]
+        assert not missing, f"{info.name}.__all__ names what it does not define: {missing}"
+

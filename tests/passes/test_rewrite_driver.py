@@ -11,6 +11,7 @@ from jaxlib.mlir.dialects import stablehlo
 
 import ir
 import passes
+from ir.errors import PyreactantError
 from ir.query import walk
 from passes.rewrite import Pattern, RewriteBudgetExceeded, Worklist, apply_patterns, identity
 
@@ -117,6 +118,13 @@ def test_patterns_that_undo_each_other_raise_instead_of_looping_forever():
     module = ir.parse_module(NEGATE)
     with pytest.raises(RewriteBudgetExceeded, match="undo each other"):
         apply_patterns(module, [NegateToSubtract(), SubtractToNegate()], max_iterations=3)
+
+
+def test_the_budget_error_is_a_runtime_error_of_the_shared_base_without_a_location():
+    with pytest.raises(RewriteBudgetExceeded) as info:
+        apply_patterns(ir.parse_module(NEGATE), [NegateToSubtract(), SubtractToNegate()], max_iterations=3)
+    assert isinstance(info.value, PyreactantError) and isinstance(info.value, RuntimeError)
+    assert str(info.value).startswith("more than 3 rewrites per op")
 
 
 def test_a_rewrite_requeues_the_users_of_what_it_replaced():
