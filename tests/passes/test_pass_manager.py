@@ -14,6 +14,7 @@ from typing import ClassVar
 
 import numpy as np
 import pytest
+from helpers import interpret
 from helpers_filecheck import filecheck
 from jaxlib.mlir import ir as mlir
 from jaxlib.mlir.dialects import stablehlo
@@ -43,25 +44,8 @@ def redundant_reference(a, b):
     return (np.exp(a) + b) - np.exp(a) * b
 
 
-def evaluate(module, *arrays) -> list[np.ndarray]:
-    """@main run by the StableHLO reference interpreter."""
-    with module.context:
-        attrs = [mlir.DenseElementsAttr.get(np.ascontiguousarray(np.asarray(a).reshape(-1)),
-                                            type=ir.dtypes.to_mlir(np.asarray(a).dtype), shape=list(np.shape(a)))
-                 for a in arrays]
-        return [np.array(r) for r in stablehlo.eval_module(module, attrs)]
-
-
 def walk_ops(module, name):
-    found = []
-
-    def visit(op):
-        if op.name == name:
-            found.append(op)
-        return mlir.WalkResult.ADVANCE
-
-    module.operation.walk(visit)
-    return found
+    return [op for op in ir.query.walk(module) if op.name == name]
 
 
 # --------------------------------------------------------------------------- test-only Python passes
@@ -196,7 +180,7 @@ def test_run_on_text_returns_the_rewritten_module():
         CHECK:       stablehlo.multiply %[[E]], %arg1
     """)
     a, b = rng.standard_normal(3).astype(np.float32), rng.standard_normal(3).astype(np.float32)
-    np.testing.assert_allclose(evaluate(module, a, b)[0], redundant_reference(a, b), rtol=1e-6)
+    np.testing.assert_allclose(interpret(module, a, b)[0], redundant_reference(a, b), rtol=1e-6)
 
 
 def test_run_on_a_module_works_in_place():
@@ -233,7 +217,7 @@ def test_python_pass_mixed_with_mlir_cse(test_passes):
         CHECK:     stablehlo.subtract %[[M]], %[[M]]
     """)
     a, b = rng.standard_normal(3).astype(np.float32), rng.standard_normal(3).astype(np.float32)
-    np.testing.assert_array_equal(evaluate(module, a, b)[0], np.zeros(3, np.float32))
+    np.testing.assert_array_equal(interpret(module, a, b)[0], np.zeros(3, np.float32))
     # ...while cse first leaves two multiplies (the exponentials merged, the ops still differed then).
     module = passes.run(REDUNDANT, "cse,test-add-to-multiply")
     assert len(walk_ops(module, "stablehlo.multiply")) == 2
@@ -246,7 +230,7 @@ def test_python_pass_options_reach_the_pass(test_passes):
     assert len(walk_ops(module, "stablehlo.add")) == 1
     assert len(walk_ops(module, "stablehlo.multiply")) == 2
     a, b = rng.standard_normal(3).astype(np.float32), rng.standard_normal(3).astype(np.float32)
-    np.testing.assert_allclose(evaluate(module, a, b)[0], np.exp(a) * b + np.exp(a) * b, rtol=1e-6)
+    np.testing.assert_allclose(interpret(module, a, b)[0], np.exp(a) * b + np.exp(a) * b, rtol=1e-6)
 
 
 def test_verification_failure_names_the_pass(test_passes):
@@ -362,7 +346,7 @@ func.func public @main(%x: tensor<4xf32>, %w: tensor<4xf32>) -> tensor<4xf32> {
 
 def test_default_pipeline_inlines_dedups_and_drops_dead_functions():
     x, w = rng.standard_normal(4).astype(np.float32), rng.standard_normal(4).astype(np.float32)
-    (before,) = evaluate(ir.parse_module(WITH_CALLS), x, w)
+    (before,) = interpret(ir.parse_module(WITH_CALLS), x, w)
     module = passes.run(WITH_CALLS, passes.DEFAULT_PIPELINE)
     filecheck(ir.print_module(module), """
         CHECK-NOT:   func.func private
@@ -372,7 +356,7 @@ def test_default_pipeline_inlines_dedups_and_drops_dead_functions():
         CHECK-NOT:   stablehlo.multiply
         CHECK:       return
     """)
-    (after,) = evaluate(module, x, w)
+    (after,) = interpret(module, x, w)
     np.testing.assert_allclose(after, before, rtol=1e-6)
     np.testing.assert_allclose(after, 2 * (x * w + 1), rtol=1e-6)
 
@@ -426,8 +410,8 @@ def test_default_pipeline_preserves_semantics_of_a_traced_module():
     expected = _model(x.astype(np.float64), w.astype(np.float64), b.astype(np.float64))
     for trial in range(3):
         inputs = [x, w, b] if trial == 0 else [rng.standard_normal(a.shape).astype(np.float32) for a in (x, w, b)]
-        before = evaluate(traced, *inputs)
-        after = evaluate(optimized, *inputs)
+        before = interpret(traced, *inputs)
+        after = interpret(optimized, *inputs)
         for got_before, got_after in zip(before, after):
             np.testing.assert_allclose(got_after, got_before, rtol=1e-6, atol=1e-6)
         if trial == 0:
