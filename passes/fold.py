@@ -33,7 +33,7 @@ from ir.query import constant_value, i64s
 from passes.registry import register_pass
 from passes.rewrite import Pattern, Rewriter, apply_patterns, defining_op
 
-__all__ = ["ELEMENTWISE", "EVALUATORS", "Fold", "FoldConstants", "iota_value", "patterns"]
+__all__ = ["EVALUATORS", "Fold", "patterns"]
 
 
 def _divide(op, x, y):

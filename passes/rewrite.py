@@ -26,7 +26,7 @@ from ir import query
 from ir.errors import PyreactantError
 
 __all__ = ["ANY_OP", "EFFECTFUL", "Pattern", "RewriteBudgetExceeded", "Rewriter", "Worklist", "apply_patterns",
-           "defining_op", "erase_dead_ops", "identity", "is_dead", "unused"]
+           "defining_op", "erase_dead_ops", "identity", "unused"]
 
 # Ops with effects beyond their results: never erased when unused.
 EFFECTFUL = frozenset({
@@ -253,12 +253,6 @@ def unused(value: ir.Value) -> bool:
     return next(iter(value.uses), None) is None
 
 
-def is_dead(op: ir.Operation) -> bool:
-    """Whether op has results, uses none of them, and no effect: erasing it changes nothing."""
-    results = op.results
-    return len(results) > 0 and op.name not in EFFECTFUL and all(next(iter(r.uses), None) is None for r in results)
-
-
 class RewriteBudgetExceeded(PyreactantError, RuntimeError):
     """Patterns kept rewriting past the budget: two of them undo each other (a bug in a pass)."""
 
@@ -298,7 +292,7 @@ def _drive(worklist: Worklist, rewriter: Rewriter, table: dict, any_op: tuple, b
         op = waiting.popitem()[1]
         name = op.name
         results = op.results
-        if len(results) and name not in EFFECTFUL:  # `is_dead`, inlined: this loop runs once per visit
+        if len(results) and name not in EFFECTFUL:  # dead: no result used, no effect (tested here: once per visit)
             for result in results:
                 if next(iter(result.uses), None) is not None:
                     break

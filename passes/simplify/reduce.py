@@ -32,7 +32,7 @@ from ir import query
 from ir.query import i64s, splat_value
 from passes.rewrite import Pattern, Rewriter, defining_op, unused
 
-__all__ = ["build_reduce", "combiner", "is_identity", "is_never_negative_zero", "is_positive_zero", "patterns"]
+__all__ = ["patterns"]
 
 # Bodies made of one of these ops on the two block arguments are recognised as that op.
 _COMBINERS = ("stablehlo.add", "stablehlo.multiply", "stablehlo.maximum", "stablehlo.minimum",

@@ -17,7 +17,7 @@ from ir import query
 from ir.query import i64s
 from passes.rewrite import Pattern, Rewriter, defining_op
 
-__all__ = ["ELEMENTWISE", "patterns"]
+__all__ = ["patterns"]
 
 
 def _broadcast(result_type: ir.Type, operand: ir.Value, dims) -> ir.Value:
