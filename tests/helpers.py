@@ -235,3 +235,21 @@ def interpret(module, *arrays) -> list[np.ndarray]:
             inputs.append(mlir.DenseElementsAttr.get(flat, type=element_type, shape=list(array.shape)))
         return [np.array(result) for result in stablehlo.eval_module(module, inputs)]
 
+
+def undeclared_exports(package) -> list[str]:
+    """The modules of `package` (and its subpackages) without an explicit `__all__` list, and the
+    names an `__all__` lists that its module does not define: one line each, empty when all is well."""
+    import importlib
+    import pkgutil
+
+    problems = []
+    for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+        module = importlib.import_module(info.name)
+        exports = getattr(module, "__all__", None)
+        if not isinstance(exports, list):
+            problems.append(f"{info.name} has no __all__ list")
+            continue
+        problems.extend(f"{info.name}.__all__ names {name!r}, which it does not define"
+                        for name in exports if not hasattr(module, name))
+    return problems
+

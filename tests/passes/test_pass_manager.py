@@ -6,15 +6,13 @@ IR is checked with FileCheck; semantics with the StableHLO reference interpreter
 
 from __future__ import annotations
 
-import importlib
 import io
-import pkgutil
 from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
 import pytest
-from helpers import interpret
+from helpers import interpret, undeclared_exports
 from helpers_filecheck import filecheck
 from jaxlib.mlir import ir as mlir
 from jaxlib.mlir.dialects import stablehlo
@@ -447,9 +445,5 @@ def test_pipeline_and_pass_errors_share_the_error_base_without_a_location(test_p
 
 
 def test_every_module_of_passes_has_an_explicit_all_of_names_it_defines():
-    for info in pkgutil.walk_packages(passes.__path__, "passes."):
-        module = importlib.import_module(info.name)
-        assert isinstance(getattr(module, "__all__", None), list), f"{info.name} has no __all__"
-        missing = [name for name in module.__all__ if not hasattr(module, name)]
-        assert not missing, f"{info.name}.__all__ names what it does not define: {missing}"
+    assert undeclared_exports(passes) == []
 
