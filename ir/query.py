@@ -4,7 +4,7 @@ Passes, the tracer, the runtime and autodiff rules read a module through these f
 than through the bindings directly, so each fact has one spelling:
 
 - types: `shape`, `dtype`, `element_type`, `rank` of a value (or of a tensor type);
-- producers and constants: `defining_op`, `constant_value`, `splat_value`;
+- producers and constants: `defining_op`, `constant_value`, `splat_value`, `splat_element`;
 - attributes of an op, by their type: `i64s`, `int_attr`, `bool_attr`, `float_attr`, `string_attr`,
   `symbol_attr`, and `enum_attr` for StableHLO's enums (read through the typed attribute classes,
   never by parsing printed text);
@@ -56,6 +56,7 @@ __all__ = [
     "rank",
     "scatter_dimensions",
     "shape",
+    "splat_element",
     "splat_value",
     "string_attr",
     "symbol_attr",
@@ -132,16 +133,23 @@ def constant_value(value: ir.Value) -> np.ndarray | None:
 
 def splat_value(value: ir.Value) -> float | int | bool | None:
     """The one value of a splat `stablehlo.constant` (a Python float keeps -0.0's sign; i1 is a bool), else None."""
+    scalar = splat_element(value)
+    if isinstance(scalar, (ir.BoolAttr, ir.FloatAttr, ir.IntegerAttr)):
+        return scalar.value
+    return None
+
+
+def splat_element(value: ir.Value) -> ir.Attribute | None:
+    """The one element of a splat `stablehlo.constant` as its attribute (`FloatAttr`, `IntegerAttr` ...), else None.
+
+    Attributes are uniqued, so two elements are equal exactly when their bits are: -0.0 stays apart
+    from +0.0 and a NaN from another NaN, which `splat_value`'s Python numbers cannot promise.
+    """
     owner = defining_op(value)
     if owner is None or owner.name != "stablehlo.constant":
         return None
     attr = ir.DenseElementsAttr(owner.attributes["value"])
-    if not attr.is_splat:
-        return None
-    scalar = attr.get_splat_value()
-    if isinstance(scalar, (ir.BoolAttr, ir.FloatAttr, ir.IntegerAttr)):
-        return scalar.value
-    return None
+    return attr.get_splat_value() if attr.is_splat else None
 
 
 # -- attributes ----------------------------------------------------------------------------------

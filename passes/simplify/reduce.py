@@ -107,12 +107,8 @@ def _same_splat(a: ir.Value, b: ir.Value) -> bool:
     """Whether a and b are splat constants of one element type holding the same bits (shapes may differ)."""
     if query.element_type(a) != query.element_type(b):
         return False
-    owner_a, owner_b = defining_op(a), defining_op(b)
-    if owner_a is None or owner_b is None or owner_a.name != "stablehlo.constant" or owner_b.name != "stablehlo.constant":
-        return False
-    attr_a, attr_b = (ir.DenseElementsAttr(owner.attributes["value"]) for owner in (owner_a, owner_b))
-    # (attributes are uniqued: equal scalars are equal bits, -0.0 apart from +0.0)
-    return attr_a.is_splat and attr_b.is_splat and attr_a.get_splat_value() == attr_b.get_splat_value()
+    element = query.splat_element(a)
+    return element is not None and element == query.splat_element(b)  # (uniqued attributes: equal bits)
 
 
 def build_reduce(like: ir.Operation, inputs, inits, dimensions, result_types, keep=None) -> list[ir.Value] | None:

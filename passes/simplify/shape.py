@@ -212,14 +212,6 @@ ELEMENTWISE = frozenset({
 })
 
 
-def _splat_attribute(value: ir.Value) -> ir.DenseElementsAttr | None:
-    owner = defining_op(value)
-    if owner is None or owner.name != "stablehlo.constant":
-        return None
-    attr = ir.DenseElementsAttr(owner.attributes["value"])
-    return attr if attr.is_splat else None
-
-
 def _source_below(op: ir.Operation, lookahead: int = 0) -> list[int] | None:
     """The shape an elementwise op would compute in with its reshapes moved below it: the one shape
     its reshape operands reshape from. None if it is not elementwise, if an operand is neither a
@@ -235,7 +227,7 @@ def _source_below(op: ir.Operation, lookahead: int = 0) -> list[int] | None:
         owner = defining_op(operand)
         if owner is not None and owner.name == "stablehlo.reshape":
             shape = query.shape(owner.operands[0])
-        elif _splat_attribute(operand) is not None:
+        elif owner is not None and owner.name == "stablehlo.constant" and query.splat_element(operand) is not None:
             continue
         elif lookahead and owner is not None and owner.name in ELEMENTWISE:
             pending.append(owner)
@@ -296,11 +288,11 @@ class ReshapeBelowElementwise(Pattern):
         result_type = op.results[0].type
         with rewriter.before(op):
             for index, operand in enumerate(operands):
-                splat = _splat_attribute(operand)
+                splat = query.splat_element(operand)
                 if splat is not None and query.shape(operand) != source:
                     element = query.element_type(operand)
                     operands[index] = stablehlo.ConstantOp(ir.DenseElementsAttr.get_splat(
-                        ir.RankedTensorType.get(source, element), splat.get_splat_value())).result
+                        ir.RankedTensorType.get(source, element), splat)).result
             attributes = {name: op.attributes[name] for name in op.attributes}
             inner_type = ir.RankedTensorType.get(source, query.element_type(result_type))
             inner = ir.Operation.create(op.name, results=[inner_type], operands=operands, attributes=attributes)

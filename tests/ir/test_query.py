@@ -176,6 +176,26 @@ def test_splat_value_is_none_for_what_is_not_a_splat_constant(module):
     assert query.splat_value(query.main_function(module).regions[0].blocks[0].arguments[1]) is None
 
 
+def test_splat_element_tells_bits_apart_that_numbers_do_not():
+    module = ir.parse_module("""
+    func.func @main() -> (tensor<2xf32>, tensor<3xf32>, tensor<f32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>) {
+      %a = stablehlo.constant dense<-0.0> : tensor<2xf32>
+      %b = stablehlo.constant dense<-0.0> : tensor<3xf32>
+      %c = stablehlo.constant dense<0.0> : tensor<f32>
+      %d = stablehlo.constant dense<0x7FC00000> : tensor<2xf32>
+      %e = stablehlo.constant dense<0x7FC00001> : tensor<2xf32>
+      %f = stablehlo.constant dense<[1.0, 2.0]> : tensor<2xf32>
+      return %a, %b, %c, %d, %e, %f : tensor<2xf32>, tensor<3xf32>, tensor<f32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>
+    }""")
+    with module.context:
+        a, b, c, d, e, f = (op.results[0] for op in query.walk(module)[1:-1])
+        assert query.splat_element(a) == query.splat_element(b)  # the same bits in two shapes
+        assert query.splat_value(a) == query.splat_value(c) and query.splat_element(a) != query.splat_element(c)
+        assert query.splat_element(d) != query.splat_element(e)  # two NaNs (their payloads differ)
+        assert math.isnan(query.splat_value(d)) and math.isnan(query.splat_value(e))
+        assert query.splat_element(f) is None
+
+
 # -- attributes ------------------------------------------------------------------------------------
 
 def test_i64s_reads_dense_i64_arrays_and_dense_int_elements(module):
