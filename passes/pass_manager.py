@@ -25,10 +25,10 @@ from ir.query import count_ops
 from passes import registry
 from passes.pipeline import PassSpec, PipelineError, parse_pipeline
 
-# MLIR passes pyreactant pipelines are documented to accept (any registered MLIR pass works).
 __all__ = ["DEFAULT_PIPELINE", "MLIR_PASSES", "PassFailedError", "PassManager", "PassStatistics", "available",
            "format_statistics", "run"]
 
+# MLIR passes pyreactant pipelines are documented to accept (any registered MLIR pass works).
 MLIR_PASSES = ("canonicalize", "cse", "symbol-dce", "stablehlo-refine-shapes")
 DEFAULT_PIPELINE = "inline,canonicalize,simplify,cse"
 
