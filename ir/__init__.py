@@ -1,4 +1,4 @@
-"""The MLIR layer: contexts, dtypes, op builders, module text in and out.
+"""The MLIR layer: contexts, dtypes, op builders, reading IR (`query`), module text in and out.
 
 Everything above this package (`tracer`, `passes`, `runtime`) reaches MLIR
 through here, so there is one place that knows jaxlib's binding details.
@@ -12,7 +12,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
 
 from jaxlib.mlir import ir as mlir  # noqa: E402
 
-from ir import dtypes, ops  # noqa: E402
+from ir import dtypes, ops, query  # noqa: E402
 from ir.context import MLIRParseError, MLIRVerificationError, make_context, parse_module, print_module, verify
 from ir.function import FunctionBuilder, main_signatures
 from ir.location import user_frame
@@ -28,6 +28,7 @@ __all__ = [
     "ops",
     "parse_module",
     "print_module",
+    "query",
     "user_frame",
     "verify",
 ]

@@ -14,6 +14,10 @@ from jaxlib.mlir import ir
 from jaxlib.mlir._mlir_libs import _jax_mlir_ext
 from jaxlib.mlir.dialects import chlo, sdy, stablehlo
 
+from ir.errors import PyreactantError
+
+__all__ = ["MLIRParseError", "MLIRVerificationError", "make_context", "parse_module", "print_module", "verify"]
+
 
 @functools.cache
 def _upstream_registry() -> ir.DialectRegistry:
@@ -45,7 +49,7 @@ def parse_module(text: str, context: ir.Context | None = None) -> ir.Module:
     try:
         return ir.Module.parse(text, context=context)
     except ir.MLIRError as err:
-        raise MLIRParseError(_diagnostics(err)) from None
+        raise MLIRParseError(_diagnostics(err), where="") from None
 
 
 def verify(module: ir.Module) -> None:
@@ -53,7 +57,7 @@ def verify(module: ir.Module) -> None:
     try:
         module.operation.verify()
     except ir.MLIRError as err:
-        raise MLIRVerificationError(_diagnostics(err)) from None
+        raise MLIRVerificationError(_diagnostics(err), where="") from None
 
 
 def print_module(module: ir.Module, *, debug_info: bool = False) -> str:
@@ -69,9 +73,9 @@ def _diagnostics(err: ir.MLIRError) -> str:
     return "\n".join(lines)
 
 
-class MLIRParseError(ValueError):
-    """MLIR text that does not parse."""
+class MLIRParseError(PyreactantError, ValueError):
+    """MLIR text that does not parse (MLIR's diagnostics carry the text's own line:column)."""
 
 
-class MLIRVerificationError(ValueError):
+class MLIRVerificationError(PyreactantError, ValueError):
     """A module that parses or was built, but breaks an op's or dialect's invariants."""

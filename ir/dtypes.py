@@ -12,6 +12,8 @@ import ml_dtypes
 import numpy as np
 from jaxlib.mlir import ir
 
+__all__ = ["SUPPORTED_DTYPES", "from_mlir", "from_short_name", "is_floating", "is_supported", "shape_and_dtype", "short_name", "tensor_type", "to_mlir"]
+
 _SIGNLESS = ir.IntegerType.get_signless
 _UNSIGNED = ir.IntegerType.get_unsigned
 

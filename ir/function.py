@@ -7,8 +7,10 @@ from typing import Sequence
 from jaxlib.mlir import ir
 from jaxlib.mlir.dialects import func
 
-from ir import dtypes
+from ir import dtypes, query
 from ir.context import make_context, parse_module
+
+__all__ = ["FunctionBuilder", "main_signatures"]
 
 
 class FunctionBuilder:
@@ -58,12 +60,9 @@ def main_signatures(module_text: str) -> tuple[list[tuple], list[tuple]]:
     """((shape, dtype) of each argument, of each result) of `@main` in a module's text; KeyError without one."""
     module = parse_module(module_text)
     with module.context:
-        for op in module.body.operations:
-            if op.operation.name == "func.func" and ir.StringAttr(op.attributes["sym_name"]).value == "main":
-                function_type = ir.FunctionType(ir.TypeAttr(op.attributes["function_type"]).value)
-                return _signatures(function_type.inputs), _signatures(function_type.results)
-    raise KeyError("the module has no func.func @main")
+        inputs, results = query.function_type(query.main_function(module))
+        return _signatures(inputs), _signatures(results)
 
 
 def _signatures(types) -> list[tuple]:
-    return [(tuple(ir.RankedTensorType(t).shape), dtypes.from_mlir(ir.RankedTensorType(t).element_type)) for t in types]
+    return [(query.shape(t), query.dtype(t)) for t in types]

@@ -12,6 +12,8 @@ import types
 import numpy
 from jaxlib.mlir import ir
 
+__all__ = ["describe", "mlir_location", "user_frame"]
+
 _ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Frames in these directories are library code: ours, NumPy's dispatch and JAX's plumbing.
 _LIBRARY_DIRS = tuple(

@@ -15,8 +15,10 @@ import numpy as np
 from jaxlib.mlir import ir
 from jaxlib.mlir.dialects import func
 
-from ir import dtypes, ops
+from ir import dtypes, ops, query
 from ir.context import parse_module, print_module
+
+__all__ = ["PackingPlan", "pack_arguments_module"]
 
 
 @dataclass(frozen=True)
@@ -51,21 +53,20 @@ class PackingPlan:
                 for members, dtype in zip(self.members, self.group_dtypes)]
 
 
-def pack_arguments_module(module_text: str, signatures, plan: PackingPlan, *, entry: str = "main") -> str:
+def pack_arguments_module(module_text: str, signatures, plan: PackingPlan) -> str:
     """A module whose public `@main` takes the plan's packed buffers, slices the original
     arguments out of them, and calls the original `@main` (renamed private `@main_unpacked`)."""
     module = parse_module(module_text)
     with module.context, ir.Location.unknown():
-        original = next(op for op in module.body.operations
-                        if op.operation.name == "func.func" and ir.StringAttr(op.attributes["sym_name"]).value == entry)
-        original.attributes["sym_name"] = ir.StringAttr.get(f"{entry}_unpacked")
+        original = query.main_function(module)
+        original.attributes["sym_name"] = ir.StringAttr.get("main_unpacked")
         original.attributes["sym_visibility"] = ir.StringAttr.get("private")
         if "arg_attrs" in original.attributes:  # donating a temporary packed buffer means nothing
             del original.attributes["arg_attrs"]
-        result_types = ir.FunctionType(ir.TypeAttr(original.attributes["function_type"]).value).results
+        _, result_types = query.function_type(original)
         packed_types = [dtypes.tensor_type((size,), dtype) for size, dtype in zip(plan.group_sizes, plan.group_dtypes)]
         with ir.InsertionPoint(module.body):
-            wrapper = func.FuncOp(entry, ir.FunctionType.get(packed_types, result_types))
+            wrapper = func.FuncOp("main", ir.FunctionType.get(packed_types, result_types))
         wrapper.attributes["sym_visibility"] = ir.StringAttr.get("public")
         block = wrapper.add_entry_block()
         with ir.InsertionPoint(block):
@@ -74,6 +75,6 @@ def pack_arguments_module(module_text: str, signatures, plan: PackingPlan, *, en
                 offset, count = plan.offset_of[index], math.prod(shape)
                 piece = ops.slice(block.arguments[plan.group_of[index]], [offset], [offset + count], [1])
                 arguments.append(ops.reshape(piece, shape))
-            call = func.CallOp(result_types, ir.FlatSymbolRefAttr.get(f"{entry}_unpacked"), arguments)
+            call = func.CallOp(result_types, ir.FlatSymbolRefAttr.get("main_unpacked"), arguments)
             func.ReturnOp(list(call.results))
     return print_module(module, debug_info=True)

@@ -1,93 +1,417 @@
-"""Reading IR: shapes and element types, constants, typed attributes, walking, finding functions.
+"""Reading IR: the one place that knows how jaxlib's bindings expose shapes, constants and attributes.
 
-Every package reads IR through here, so an attribute is decoded one way everywhere.
+Passes, the tracer, the runtime and autodiff rules read a module through these functions rather
+than through the bindings directly, so each fact has one spelling:
+
+- types: `shape`, `dtype`, `element_type`, `rank` of a value (or of a tensor type);
+- producers and constants: `defining_op`, `constant_value`, `splat_value`, `splat_element`;
+- attributes of an op, by their type: `i64s`, `int_attr`, `bool_attr`, `float_attr`, `string_attr`,
+  `symbol_attr`, and `enum_attr` for StableHLO's enums (read through the typed attribute classes,
+  never by parsing printed text);
+- dimension numbers as plain tuples: `dot_dimensions`, `gather_dimensions`, `scatter_dimensions`,
+  `convolution_dimensions`;
+- walking: `walk`, `count_ops`;
+- functions: `functions`, `find_function`, `main_function`, `function_type`.
+
+Readers of optional attributes take a `default` that an absent attribute gives; without one, the
+absent attribute is a KeyError that names the op and the attribute.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import NamedTuple
+
 import numpy as np
 from jaxlib.mlir import ir
-from jaxlib.mlir.dialects import stablehlo
+from jaxlib.mlir.dialects import func, stablehlo  # noqa: F401  (func: body ops come back as `func.FuncOp` views)
 
 from ir import dtypes
-from ir.ops.convolution import ConvDimensions
-from ir.ops.indexing import GatherDimensions, ScatterDimensions
+from ir.errors import PyreactantError
 
 __all__ = [
-    "bool_attr", "bools", "convolution_dimensions", "defining_op", "dot_dimensions", "dtype", "enum_attr",
-    "find_function", "gather_dimensions", "i64s", "i64s_or", "int_attr", "main_function", "padding_pairs", "precision",
-    "scatter_dimensions", "shape", "walk",
+    "ConvDimensions",
+    "ConvolutionDimensions",
+    "DotDimensions",
+    "FunctionNotFound",
+    "GatherDimensions",
+    "ScatterDimensions",
+    "bool_attr",
+    "bools",
+    "constant_value",
+    "convolution_dimensions",
+    "count_ops",
+    "defining_op",
+    "dot_dimensions",
+    "dtype",
+    "i64s_or",
+    "padding_pairs",
+    "precision",
+    "element_type",
+    "enum_attr",
+    "find_function",
+    "float_attr",
+    "function_type",
+    "functions",
+    "gather_dimensions",
+    "i64s",
+    "int_attr",
+    "main_function",
+    "rank",
+    "scatter_dimensions",
+    "shape",
+    "splat_element",
+    "splat_value",
+    "string_attr",
+    "symbol_attr",
+    "walk",
 ]
 
 
-def _tensor_type(value_or_type) -> ir.RankedTensorType:
-    return ir.RankedTensorType(value_or_type.type if isinstance(value_or_type, ir.Value) else value_or_type)
-
+# -- types ---------------------------------------------------------------------------------------
 
 def shape(value_or_type) -> tuple[int, ...]:
-    return tuple(_tensor_type(value_or_type).shape)
+    """The static shape of a ranked tensor value (or of a ranked tensor type)."""
+    if isinstance(value_or_type, ir.Value):  # (each reader tests this itself: they run in every pass's inner loop)
+        value_or_type = value_or_type.type
+    return tuple(ir.RankedTensorType(value_or_type).shape)
+
+
+def element_type(value_or_type) -> ir.Type:
+    """The MLIR element type (`f32`, `i1`, `ui8` ...) of a ranked tensor value or type."""
+    if isinstance(value_or_type, ir.Value):
+        value_or_type = value_or_type.type
+    return ir.RankedTensorType(value_or_type).element_type
 
 
 def dtype(value_or_type) -> np.dtype:
-    return dtypes.from_mlir(_tensor_type(value_or_type).element_type)
+    """The NumPy dtype of a ranked tensor value or type (TypeError for an element type we have no dtype for)."""
+    return dtypes.from_mlir(element_type(value_or_type))
 
+
+def rank(value_or_type) -> int:
+    if isinstance(value_or_type, ir.Value):
+        value_or_type = value_or_type.type
+    return ir.RankedTensorType(value_or_type).rank
+
+
+# -- producers and constants ---------------------------------------------------------------------
 
 def defining_op(value: ir.Value) -> ir.Operation | None:
-    """The op whose result `value` is (None for a block argument)."""
-    try:
+    """The op whose result `value` is (None for a block argument).
+
+    (The rewrite driver has a memoised version, `passes.rewrite.defining_op`, for its hot loop.)
+    """
+    try:  # (ops and op views have `.operation`, blocks not)
         return value.owner.operation
     except AttributeError:
         return None
 
 
-def i64s(op: ir.Operation, name: str) -> list[int]:
-    attr = op.attributes[name]
-    if isinstance(attr, ir.DenseI64ArrayAttr):
-        return list(attr)
-    return [int(v) for v in ir.DenseIntElementsAttr(attr)]
+def constant_value(value: ir.Value) -> np.ndarray | None:
+    """The NumPy value of a `stablehlo.constant` result (None for anything else, or unreadable types).
+
+    A splat comes back as a broadcast view of its one element, however large its shape. i1 reads
+    as bool; bf16 and other types the buffer protocol does not cover read as None.
+    """
+    owner = defining_op(value)
+    if owner is None or owner.name != "stablehlo.constant":
+        return None
+    attr = ir.DenseElementsAttr(owner.attributes["value"])
+    tensor_type = ir.RankedTensorType(value.type)
+    if attr.is_splat and len(attr) > 1:
+        # Read the one element through a one-element copy of the attribute: NumPy's view of a splat
+        # attribute holds every element (gigabytes, for a large zeros()).
+        with owner.location:
+            attr = ir.DenseElementsAttr.get_splat(ir.RankedTensorType.get([1], tensor_type.element_type),
+                                                  attr.get_splat_value())
+    try:
+        array = np.array(attr)
+    except (TypeError, ValueError, RuntimeError):  # i1, bf16 ... the buffer protocol does not cover
+        return None
+    if array.dtype == object:  # bf16 comes back as a 0-d array of references rather than raising
+        return None
+    result_shape = tuple(tensor_type.shape)
+    return np.broadcast_to(array.reshape(-1)[:1].reshape(()), result_shape) if attr.is_splat else array.reshape(result_shape)
 
 
-def int_attr(op: ir.Operation, name: str, default=None):
-    return ir.IntegerAttr(op.attributes[name]).value if name in op.attributes else default
+def splat_value(value: ir.Value) -> float | int | bool | None:
+    """The one value of a splat `stablehlo.constant` (a Python float keeps -0.0's sign; i1 is a bool), else None."""
+    scalar = splat_element(value)
+    if isinstance(scalar, (ir.BoolAttr, ir.FloatAttr, ir.IntegerAttr)):
+        return scalar.value
+    return None
 
 
-def bool_attr(op: ir.Operation, name: str, default: bool = False) -> bool:
-    return ir.BoolAttr(op.attributes[name]).value if name in op.attributes else default
+def splat_element(value: ir.Value) -> ir.Attribute | None:
+    """The one element of a splat `stablehlo.constant` as its attribute (`FloatAttr`, `IntegerAttr` ...), else None.
+
+    Attributes are uniqued, so two elements are equal exactly when their bits are: -0.0 stays apart
+    from +0.0 and a NaN from another NaN, which `splat_value`'s Python numbers cannot promise.
+    """
+    owner = defining_op(value)
+    if owner is None or owner.name != "stablehlo.constant":
+        return None
+    attr = ir.DenseElementsAttr(owner.attributes["value"])
+    return attr.get_splat_value() if attr.is_splat else None
 
 
-_ENUMS = {
-    "comparison_direction": stablehlo.ComparisonDirectionAttr,
-    "compare_type": stablehlo.ComparisonTypeAttr,
-    "transpose_a": stablehlo.TransposeAttr,
-    "rng_algorithm": stablehlo.RngAlgorithmAttr,
-}
+# -- attributes ----------------------------------------------------------------------------------
+
+_REQUIRED = object()
 
 
-def enum_attr(op: ir.Operation, name: str) -> str:
-    return _ENUMS[name](op.attributes[name]).value
+def _attribute(op, name: str, default):
+    """op's attribute `name`; when absent, `default`, or a KeyError naming both if no default was given."""
+    try:
+        return op.attributes[name]
+    except KeyError:
+        if default is _REQUIRED:
+            raise KeyError(f"{op.operation.name} has no attribute {name!r}") from None
+        return _ABSENT
 
 
-def dot_dimensions(op: ir.Operation) -> tuple[list[int], list[int], list[int], list[int]]:
-    """(lhs batch, rhs batch, lhs contracting, rhs contracting) of a `stablehlo.dot_general`."""
+_ABSENT = object()
+
+
+def i64s(op, name: str, default=_REQUIRED) -> list[int]:
+    """A list of ints: a `DenseI64ArrayAttr` (`array<i64: 1, 0>`) or dense int elements (`dense<[1, 0]>`), flattened."""
+    attr = _attribute(op, name, default)
+    if attr is _ABSENT:
+        return default
+    try:
+        return list(ir.DenseI64ArrayAttr(attr))
+    except ValueError:
+        pass
+    try:
+        return [int(v) for v in np.asarray(ir.DenseIntElementsAttr(attr)).reshape(-1)]
+    except ValueError:
+        raise TypeError(f"{op.operation.name}'s {name} is not a list of integers: {attr}") from None
+
+
+def int_attr(op, name: str, default=None) -> int | None:
+    """An `IntegerAttr`'s value (`dimension = 1 : i64`); `default` when the op has no such attribute."""
+    attr = _attribute(op, name, default)
+    return default if attr is _ABSENT else ir.IntegerAttr(attr).value
+
+
+def bool_attr(op, name: str, default: bool = False) -> bool:
+    """A `BoolAttr`'s value (`indices_are_sorted = true`); `default` when absent."""
+    attr = _attribute(op, name, default)
+    return default if attr is _ABSENT else ir.BoolAttr(attr).value
+
+
+def float_attr(op, name: str, default=None) -> float | None:
+    """A `FloatAttr`'s value; `default` when absent."""
+    attr = _attribute(op, name, default)
+    return default if attr is _ABSENT else ir.FloatAttr(attr).value
+
+
+def string_attr(op, name: str, default=None) -> str | None:
+    """A `StringAttr`'s value (`sym_name = "main"`); `default` when absent."""
+    attr = _attribute(op, name, default)
+    return default if attr is _ABSENT else ir.StringAttr(attr).value
+
+
+def symbol_attr(op, name: str, default=None) -> str | None:
+    """The symbol a `FlatSymbolRefAttr` names (`callee = @f` -> "f"); `default` when absent."""
+    attr = _attribute(op, name, default)
+    return default if attr is _ABSENT else ir.FlatSymbolRefAttr(attr).value
+
+
+# StableHLO's enum attributes, each read by its typed class (`#stablehlo<comparison_direction GT>` -> "GT").
+_ENUMS = (
+    stablehlo.ComparisonDirectionAttr, stablehlo.ComparisonTypeAttr, stablehlo.PrecisionAttr,
+    stablehlo.TransposeAttr, stablehlo.RngAlgorithmAttr, stablehlo.RngDistributionAttr, stablehlo.FftTypeAttr,
+    stablehlo.ResultAccuracyModeAttr,
+)
+
+
+def enum_attr(op, name: str, default=_REQUIRED) -> str:
+    """The value of a StableHLO enum attribute: comparison_direction -> "GT", compare_type -> "TOTALORDER",
+    transpose_a -> "NO_TRANSPOSE", rng_algorithm -> "PHILOX" ...; `default` when absent (if given)."""
+    attr = _attribute(op, name, default)
+    if attr is _ABSENT:
+        return default
+    for enum in _ENUMS:
+        if enum.isinstance(attr):
+            return enum(attr).value
+    raise TypeError(f"{op.operation.name}'s {name} is not a StableHLO enum attribute: {attr}")
+
+
+# -- dimension numbers ---------------------------------------------------------------------------
+
+class DotDimensions(NamedTuple):
+    """`stablehlo.dot_general`'s dimension numbers: which dims of each operand pair up as batch or contracting dims."""
+
+    lhs_batch: tuple[int, ...]
+    rhs_batch: tuple[int, ...]
+    lhs_contract: tuple[int, ...]
+    rhs_contract: tuple[int, ...]
+
+
+def dot_dimensions(op) -> DotDimensions:
     numbers = stablehlo.DotDimensionNumbers(op.attributes["dot_dimension_numbers"])
-    return (list(numbers.lhs_batching_dimensions), list(numbers.rhs_batching_dimensions),
-            list(numbers.lhs_contracting_dimensions), list(numbers.rhs_contracting_dimensions))
+    return DotDimensions(tuple(numbers.lhs_batching_dimensions), tuple(numbers.rhs_batching_dimensions),
+                         tuple(numbers.lhs_contracting_dimensions), tuple(numbers.rhs_contracting_dimensions))
+
+
+class GatherDimensions(NamedTuple):
+    """`stablehlo.gather`'s dimension numbers (the spec's names), its `slice_sizes` and `indices_are_sorted`."""
+
+    offset_dims: tuple[int, ...]
+    collapsed_slice_dims: tuple[int, ...]
+    operand_batching_dims: tuple[int, ...]
+    start_indices_batching_dims: tuple[int, ...]
+    start_index_map: tuple[int, ...]
+    index_vector_dim: int
+    slice_sizes: tuple[int, ...]
+    indices_are_sorted: bool
+
+
+def gather_dimensions(op) -> GatherDimensions:
+    numbers = stablehlo.GatherDimensionNumbers(op.attributes["dimension_numbers"])
+    return GatherDimensions(
+        tuple(numbers.offset_dims), tuple(numbers.collapsed_slice_dims), tuple(numbers.operand_batching_dims),
+        tuple(numbers.start_indices_batching_dims), tuple(numbers.start_index_map), numbers.index_vector_dim,
+        tuple(i64s(op, "slice_sizes")), bool_attr(op, "indices_are_sorted"))
+
+
+class ScatterDimensions(NamedTuple):
+    """`stablehlo.scatter`'s dimension numbers (the spec's names), `indices_are_sorted` and `unique_indices`."""
+
+    update_window_dims: tuple[int, ...]
+    inserted_window_dims: tuple[int, ...]
+    input_batching_dims: tuple[int, ...]
+    scatter_indices_batching_dims: tuple[int, ...]
+    scattered_dims_to_operand_dims: tuple[int, ...]
+    index_vector_dim: int
+    indices_are_sorted: bool
+    unique_indices: bool
+
+
+def scatter_dimensions(op) -> ScatterDimensions:
+    numbers = stablehlo.ScatterDimensionNumbers(op.attributes["scatter_dimension_numbers"])
+    return ScatterDimensions(
+        tuple(numbers.update_window_dims), tuple(numbers.inserted_window_dims), tuple(numbers.input_batching_dims),
+        tuple(numbers.scatter_indices_batching_dims), tuple(numbers.scattered_dims_to_operand_dims),
+        numbers.index_vector_dim, bool_attr(op, "indices_are_sorted"), bool_attr(op, "unique_indices"))
+
+
+@dataclass(frozen=True)
+class ConvDimensions:
+    """Which dimension of a convolution's input, kernel and output plays which role.
+
+    `input_spatial[i]`, `kernel_spatial[i]` and `output_spatial[i]` are spatial dimension i of
+    each; the op's strides, padding and dilations are listed in that same order. (`ops.convolution`
+    takes one; `convolution_dimensions` reads one back.)
+    """
+
+    input_batch: int
+    input_feature: int
+    input_spatial: tuple[int, ...]
+    kernel_input_feature: int
+    kernel_output_feature: int
+    kernel_spatial: tuple[int, ...]
+    output_batch: int
+    output_feature: int
+    output_spatial: tuple[int, ...]
+
+    @classmethod
+    def channels_first(cls, spatial_rank: int) -> "ConvDimensions":
+        """NC(spatial...) input and output, OI(spatial...) kernel: PyTorch's and NNlib's reversed layout."""
+        spatial = tuple(range(2, 2 + spatial_rank))
+        return cls(0, 1, spatial, 1, 0, spatial, 0, 1, spatial)
+
+
+class ConvolutionDimensions(NamedTuple):
+    """Everything but the operands and precision that shapes a `stablehlo.convolution`, defaults filled in.
+
+    `padding` holds one (low, high) pair per spatial dimension; strides, dilations and reversal one
+    value each (absent attributes read as 1, 0 and False, the spec's defaults).
+    """
+
+    dimension_numbers: ConvDimensions
+    window_strides: tuple[int, ...]
+    padding: tuple[tuple[int, int], ...]
+    lhs_dilation: tuple[int, ...]
+    rhs_dilation: tuple[int, ...]
+    window_reversal: tuple[bool, ...]
+    feature_group_count: int
+    batch_group_count: int
+
+
+def convolution_dimensions(op) -> ConvolutionDimensions:
+    numbers = stablehlo.ConvDimensionNumbers(op.attributes["dimension_numbers"])
+    dims = ConvDimensions(
+        numbers.input_batch_dimension, numbers.input_feature_dimension, tuple(numbers.input_spatial_dimensions),
+        numbers.kernel_input_feature_dimension, numbers.kernel_output_feature_dimension,
+        tuple(numbers.kernel_spatial_dimensions), numbers.output_batch_dimension, numbers.output_feature_dimension,
+        tuple(numbers.output_spatial_dimensions))
+    spatial = len(dims.input_spatial)
+    flat_padding = i64s(op, "padding", [0] * (2 * spatial))
+    reversal = _attribute(op, "window_reversal", None)
+    return ConvolutionDimensions(
+        dims,
+        tuple(i64s(op, "window_strides", [1] * spatial)),
+        tuple(zip(flat_padding[0::2], flat_padding[1::2])),
+        tuple(i64s(op, "lhs_dilation", [1] * spatial)),
+        tuple(i64s(op, "rhs_dilation", [1] * spatial)),
+        (False,) * spatial if reversal is _ABSENT else tuple(ir.DenseBoolArrayAttr(reversal)),
+        int_attr(op, "feature_group_count", 1),
+        int_attr(op, "batch_group_count", 1),
+    )
+
+
+# -- walking -------------------------------------------------------------------------------------
+
+_ORDERS = {"pre": ir.WalkOrder.PRE_ORDER, "post": ir.WalkOrder.POST_ORDER}
 
 
 def walk(root, order: str = "pre") -> list[ir.Operation]:
-    """Every op nested in `root` (an op or module), not counting root itself."""
+    """Every op nested in `root` (a module or an op), not `root` itself.
+
+    "pre": each op before the ops of its regions (so in the order the module prints);
+    "post": after them.
+    """
     found = []
-    operation = root.operation
 
     def visit(op):
         found.append(op)
         return ir.WalkResult.ADVANCE
 
-    operation.walk(visit, ir.WalkOrder.PRE_ORDER if order == "pre" else ir.WalkOrder.POST_ORDER)
-    return [op for op in found if op != operation]
+    root.operation.walk(visit, _ORDERS[order])
+    return found[:-1] if order == "post" else found[1:]
+
+
+def count_ops(root) -> int:
+    """How many ops are nested in `root` (a module or an op), not counting `root` itself."""
+    count = 0
+
+    def visit(_op):
+        nonlocal count
+        count += 1
+        return ir.WalkResult.ADVANCE
+
+    root.operation.walk(visit)
+    return count - 1
+
+
+# -- functions -----------------------------------------------------------------------------------
+
+class FunctionNotFound(PyreactantError, KeyError):
+    """A module lacks the function asked for (a KeyError, as a missing key of a dict)."""
+
+    __str__ = Exception.__str__  # the message as written, not KeyError's quoted repr of it
+
+
+def functions(module: ir.Module) -> list:
+    """The module's top-level `func.func` ops (as `func.FuncOp` views), in order."""
+    return [op for op in module.body.operations if op.operation.name == "func.func"]
 
 
 def find_function(module: ir.Module, name: str):
+    """The module's `func.func @name`, or None."""
     for op in module.body.operations:
         if op.operation.name == "func.func" and ir.StringAttr(op.attributes["sym_name"]).value == name:
             return op
@@ -95,13 +419,20 @@ def find_function(module: ir.Module, name: str):
 
 
 def main_function(module: ir.Module):
+    """The module's `func.func @main` (the entry point XLA runs); FunctionNotFound (a KeyError) without one."""
     found = find_function(module, "main")
     if found is None:
-        raise KeyError("the module has no func.func @main")
+        raise FunctionNotFound("the module has no func.func @main", where="")
     return found
 
 
-# -- the window, convolution, gather and scatter attributes (read into the builders' own dataclasses) ---------
+def function_type(func_op) -> tuple[list[ir.Type], list[ir.Type]]:
+    """(argument types, result types) of a `func.func`."""
+    signature = ir.FunctionType(ir.TypeAttr(func_op.attributes["function_type"]).value)
+    return list(signature.inputs), list(signature.results)
+
+
+# -- optional window attributes, read with the spec's defaults -------------------------------------
 def i64s_or(op: ir.Operation, name: str, default) -> list[int]:
     """`i64s(op, name)`, or `default` where the attribute is absent (the spec's optional attributes)."""
     return i64s(op, name) if name in op.attributes else [int(v) for v in default]
@@ -120,36 +451,6 @@ def precision(op: ir.Operation) -> str | None:
         return None
     values = {stablehlo.PrecisionAttr(attr).value for attr in ir.ArrayAttr(op.attributes["precision_config"])}
     return values.pop() if len(values) == 1 else None
-
-
-def convolution_dimensions(op: ir.Operation) -> ConvDimensions:
-    """A `stablehlo.convolution`'s dimension numbers as an `ir.ops.ConvDimensions`."""
-    numbers = stablehlo.ConvDimensionNumbers(op.attributes["dimension_numbers"])
-    return ConvDimensions(
-        numbers.input_batch_dimension, numbers.input_feature_dimension, tuple(numbers.input_spatial_dimensions),
-        numbers.kernel_input_feature_dimension, numbers.kernel_output_feature_dimension,
-        tuple(numbers.kernel_spatial_dimensions), numbers.output_batch_dimension, numbers.output_feature_dimension,
-        tuple(numbers.output_spatial_dimensions))
-
-
-def gather_dimensions(op: ir.Operation) -> GatherDimensions:
-    """A `stablehlo.gather`'s dimension numbers as an `ir.ops.GatherDimensions`."""
-    numbers = stablehlo.GatherDimensionNumbers(op.attributes["dimension_numbers"])
-    return GatherDimensions(
-        offset_dims=tuple(numbers.offset_dims), collapsed_slice_dims=tuple(numbers.collapsed_slice_dims),
-        start_index_map=tuple(numbers.start_index_map), index_vector_dim=numbers.index_vector_dim,
-        operand_batching_dims=tuple(numbers.operand_batching_dims),
-        start_indices_batching_dims=tuple(numbers.start_indices_batching_dims))
-
-
-def scatter_dimensions(op: ir.Operation) -> ScatterDimensions:
-    """A `stablehlo.scatter`'s dimension numbers as an `ir.ops.ScatterDimensions`."""
-    numbers = stablehlo.ScatterDimensionNumbers(op.attributes["scatter_dimension_numbers"])
-    return ScatterDimensions(
-        update_window_dims=tuple(numbers.update_window_dims), inserted_window_dims=tuple(numbers.inserted_window_dims),
-        scattered_dims_to_operand_dims=tuple(numbers.scattered_dims_to_operand_dims),
-        index_vector_dim=numbers.index_vector_dim, input_batching_dims=tuple(numbers.input_batching_dims),
-        scatter_indices_batching_dims=tuple(numbers.scatter_indices_batching_dims))
 
 
 def bools(op: ir.Operation, name: str) -> list[bool]:

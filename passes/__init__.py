@@ -1,6 +1,7 @@
 """Optimisation passes over StableHLO and the manager that runs textual pipelines."""
 
-from passes.pass_manager import DEFAULT_PIPELINE, PassFailedError, PassManager, PassStatistics, available, count_ops, run
+from ir.query import count_ops
+from passes.pass_manager import DEFAULT_PIPELINE, PassFailedError, PassManager, PassStatistics, available, run
 from passes.pipeline import PassSpec, PipelineError, parse_pipeline
 from passes.registry import register_lazy, register_pass
 

@@ -10,6 +10,8 @@ from jaxlib.mlir import ir
 from passes.registry import register_pass
 from passes.rewrite import erase_dead_ops
 
+__all__ = ["DeadCodeElimination"]
+
 
 @register_pass
 @dataclass(frozen=True)

@@ -27,14 +27,13 @@ from typing import ClassVar
 import numpy as np
 from jaxlib.mlir import ir
 
-from ir import dtypes, ops
+from ir import ops, query
 from ir.dtypes import is_floating
+from ir.query import constant_value, i64s
 from passes.registry import register_pass
-from passes.rewrite import Pattern, Rewriter, apply_patterns, constant_value, defining_op
+from passes.rewrite import Pattern, Rewriter, apply_patterns, defining_op
 
-
-def _i64s(op, name: str) -> list[int]:
-    return list(ir.DenseI64ArrayAttr(op.attributes[name]))
+__all__ = ["EVALUATORS", "Fold", "patterns"]
 
 
 def _divide(op, x, y):
@@ -71,25 +70,19 @@ _DIRECTIONS = {"EQ": np.equal, "NE": np.not_equal, "LT": np.less, "LE": np.less_
                "GT": np.greater, "GE": np.greater_equal}
 
 
-def _enum(attr: ir.Attribute) -> str:
-    return str(attr).split()[-1].rstrip(">")  # `#stablehlo<comparison_direction LT>` -> LT
-
-
 def _compare(op, x, y):
-    compare_type = op.attributes.get("compare_type")
-    kind = _enum(compare_type) if compare_type is not None else None
+    kind = query.enum_attr(op, "compare_type", None)
     if kind == "TOTALORDER":
         return None  # orders -0.0 below +0.0 and NaNs by sign: not NumPy's comparisons
     if kind in ("SIGNED", "UNSIGNED") and x.dtype.kind in "iu":
         # The attribute, not the element type, says how signless bits compare.
         as_type = np.dtype(f"{'i' if kind == 'SIGNED' else 'u'}{x.dtype.itemsize}")
         x, y = x.view(as_type), y.view(as_type)
-    return _DIRECTIONS[_enum(op.attributes["comparison_direction"])](x, y)
+    return _DIRECTIONS[query.enum_attr(op, "comparison_direction")](x, y)
 
 
 def _convert(op, x):
-    target = ir.RankedTensorType(op.results[0].type).element_type
-    dtype = dtypes.from_mlir(target)
+    dtype = query.dtype(op.results[0])
     if np.issubdtype(dtype, np.integer) and is_floating(x.dtype):
         info = np.iinfo(dtype)
         if not np.isfinite(x).all() or (x < info.min).any() or (x > info.max).any():
@@ -100,23 +93,23 @@ def _convert(op, x):
 
 
 def _broadcast(op, x):
-    shape = tuple(ir.RankedTensorType(op.results[0].type).shape)
-    dims = _i64s(op, "broadcast_dimensions")
+    shape = query.shape(op.results[0])
+    dims = i64s(op, "broadcast_dimensions")
     expanded = x.reshape([x.shape[dims.index(d)] if d in dims else 1 for d in range(len(shape))])
     return np.broadcast_to(expanded, shape)
 
 
 def _slice(op, x):
-    bounds = zip(_i64s(op, "start_indices"), _i64s(op, "limit_indices"), _i64s(op, "strides"))
+    bounds = zip(i64s(op, "start_indices"), i64s(op, "limit_indices"), i64s(op, "strides"))
     return x[tuple(slice(start, limit, stride) for start, limit, stride in bounds)]
 
 
 def _concatenate(op, *xs):
-    return np.concatenate(xs, axis=ir.IntegerAttr(op.attributes["dimension"]).value)
+    return np.concatenate(xs, axis=query.int_attr(op, "dimension"))
 
 
 def _pad(op, x, padding_value):
-    low, high, interior = (_i64s(op, name) for name in ("edge_padding_low", "edge_padding_high", "interior_padding"))
+    low, high, interior = (i64s(op, name) for name in ("edge_padding_low", "edge_padding_high", "interior_padding"))
     # Interior and positive edge padding first; negative edges then cut from the padded array.
     spread = [n + max(n - 1, 0) * gap for n, gap in zip(x.shape, interior)]
     padded = np.full([max(lo, 0) + n + max(hi, 0) for lo, n, hi in zip(low, spread, high)], padding_value, x.dtype)
@@ -125,7 +118,7 @@ def _pad(op, x, padding_value):
 
 
 def _reverse(op, x):
-    dims = _i64s(op, "dimensions")
+    dims = i64s(op, "dimensions")
     return np.flip(x, axis=tuple(dims)) if dims else x
 
 
@@ -187,7 +180,7 @@ def _reduce(op, *operands):
     x, init = operands
     if not _is_identity(name, init) or x.size > _MAX_REDUCED_ELEMENTS:
         return None
-    dims = sorted(_i64s(op, "dimensions"))
+    dims = sorted(i64s(op, "dimensions"))
     kept = [d for d in range(x.ndim) if d not in dims]
     kept_shape = [x.shape[d] for d in kept]
     rows = np.transpose(x, kept + dims).reshape(kept_shape + [math.prod(x.shape[d] for d in dims)])
@@ -232,8 +225,8 @@ EVALUATORS: dict[str, Callable] = {
     "stablehlo.select": _select,
     "stablehlo.convert": _convert,
     "stablehlo.broadcast_in_dim": _broadcast,
-    "stablehlo.reshape": lambda op, x: x.reshape(tuple(ir.RankedTensorType(op.results[0].type).shape)),
-    "stablehlo.transpose": lambda op, x: np.transpose(x, _i64s(op, "permutation")),
+    "stablehlo.reshape": lambda op, x: x.reshape(query.shape(op.results[0])),
+    "stablehlo.transpose": lambda op, x: np.transpose(x, i64s(op, "permutation")),
     "stablehlo.slice": _slice,
     "stablehlo.concatenate": _concatenate,
     "stablehlo.pad": _pad,
@@ -247,15 +240,14 @@ def iota_value(value: ir.Value, max_elements: int) -> np.ndarray | None:
     owner = defining_op(value)
     if owner is None or owner.name != "stablehlo.iota":
         return None
-    tensor = ir.RankedTensorType(value.type)
-    shape = tuple(tensor.shape)
+    shape = query.shape(value)
     if math.prod(shape) > max_elements:
         return None
     try:
-        dtype = dtypes.from_mlir(tensor.element_type)
+        dtype = query.dtype(value)
     except TypeError:
         return None
-    dim = ir.IntegerAttr(owner.attributes["iota_dimension"]).value
+    dim = query.int_attr(owner, "iota_dimension")
     if dtype == np.bool_ or dtype.kind == "V":
         return None  # (an i1 or bfloat16 iota: not worth its own rules)
     if dtype.kind == "f" and shape[dim] > 2 ** (np.finfo(dtype).nmant + 1):
@@ -294,8 +286,8 @@ class FoldConstants(Pattern):
                     for v, p in zip(op.operands, producers)]
         if any(x is None for x in operands):
             return False
-        result_type = ir.RankedTensorType(op.results[0].type)
-        large = math.prod(result_type.shape) > self.max_elements
+        result_shape = query.shape(op.results[0])
+        large = math.prod(result_shape) > self.max_elements
         if large and not all(_is_splat(x) for x in operands):
             return False
         with np.errstate(all="ignore"):
@@ -303,7 +295,7 @@ class FoldConstants(Pattern):
                 # Every element is the same: compute one, and spread it without a copy (evaluated whole,
                 # two splats of 10^9 elements would take gigabytes for one number).
                 one = self.evaluate(op, *(x[(0,) * x.ndim] for x in operands))
-                result = None if one is None else np.broadcast_to(np.asarray(one), tuple(result_type.shape))
+                result = None if one is None else np.broadcast_to(np.asarray(one), result_shape)
             else:
                 result = self.evaluate(op, *operands)
         if result is None:

@@ -16,27 +16,10 @@ from typing import ClassVar
 from jaxlib.mlir import ir, passmanager
 from jaxlib.mlir._mlir_libs import _jax_mlir_ext
 
+from ir import query
 from passes.registry import register_pass
 
-
-def _functions(module: ir.Module) -> dict[str, ir.Operation]:
-    return {
-        ir.StringAttr(op.attributes["sym_name"]).value: op.operation
-        for op in module.body.operations
-        if op.operation.name == "func.func"
-    }
-
-
-def _calls(module: ir.Module) -> list[ir.Operation]:
-    found = []
-
-    def visit(op):
-        if op.name == "func.call":
-            found.append(op)
-        return ir.WalkResult.ADVANCE
-
-    module.operation.walk(visit)
-    return found
+__all__ = ["Inline"]
 
 
 @register_pass
@@ -46,18 +29,18 @@ class Inline:
     max_depth: int = 64  # nesting of calls inlined before giving up (recursion never terminates)
 
     def apply(self, module: ir.Module) -> bool:
-        functions = _functions(module)
+        functions = {query.string_attr(op, "sym_name"): op.operation for op in query.functions(module)}
         if len(functions) <= 1:
             return False
         for depth in range(self.max_depth):
-            calls = _calls(module)
+            calls = [op for op in query.walk(module) if op.name == "func.call"]
             if not calls:
                 if depth:  # something was inlined: drop the callees nobody calls any more
                     passmanager.PassManager.parse("builtin.module(symbol-dce)", context=module.context).run(module.operation)
                 return depth > 0
             with module.context:
                 for call in calls:
-                    callee = functions[ir.FlatSymbolRefAttr(call.attributes["callee"]).value]
+                    callee = functions[query.symbol_attr(call, "callee")]
                     if len(callee.regions[0].blocks) != 1:
                         continue  # a declaration or multi-block body: nothing StableHLO emits
                     with ir.InsertionPoint(call), call.location:

@@ -19,6 +19,8 @@ from jaxlib.mlir import ir
 from passes.registry import register_pass
 from passes.rewrite import EFFECTFUL, Pattern, Rewriter, apply_patterns, defining_op
 
+__all__ = ["LoopInvariantCodeMotion", "patterns"]
+
 
 def _inside(op: ir.Operation, loop: ir.Operation) -> bool:
     """Whether `op` is nested (at any depth) in `loop`'s regions."""

@@ -20,8 +20,13 @@ from jaxlib.mlir import passmanager
 from jaxlib.mlir.dialects import stablehlo
 
 import ir
+from ir.errors import PyreactantError
+from ir.query import count_ops
 from passes import registry
 from passes.pipeline import PassSpec, PipelineError, parse_pipeline
+
+__all__ = ["DEFAULT_PIPELINE", "MLIR_PASSES", "PassFailedError", "PassManager", "PassStatistics", "available",
+           "format_statistics", "run"]
 
 # MLIR passes pyreactant pipelines are documented to accept (any registered MLIR pass works).
 MLIR_PASSES = ("canonicalize", "cse", "symbol-dce", "stablehlo-refine-shapes")
@@ -30,7 +35,7 @@ DEFAULT_PIPELINE = "inline,canonicalize,simplify,cse"
 stablehlo.register_stablehlo_passes()
 
 
-class PassFailedError(RuntimeError):
+class PassFailedError(PyreactantError, RuntimeError):
     """A pass raised, or left a module that does not verify."""
 
 
@@ -40,18 +45,6 @@ class PassStatistics:
     seconds: float
     ops_before: int | None  # None unless the manager counts ops (`op_counts=True`)
     ops_after: int | None
-
-
-def count_ops(module: mlir.Module) -> int:
-    count = 0
-
-    def visit(_op):
-        nonlocal count
-        count += 1
-        return mlir.WalkResult.ADVANCE
-
-    module.operation.walk(visit)
-    return count - 1  # the module op itself
 
 
 @dataclass
@@ -82,8 +75,8 @@ class PassManager:
         known = spec.name in MLIR_PASSES and not spec.options
         if not known and not _is_mlir_pipeline(text):
             raise PipelineError(
-                f"unknown pass {spec.name!r} (or bad options {spec.options}); available: {', '.join(available())}"
-            )
+                f"unknown pass {spec.name!r} (or bad options {spec.options}); available: {', '.join(available())}",
+                where="")
 
         def run_mlir_pass(module: mlir.Module) -> None:
             passmanager.PassManager.parse(text, context=module.context).run(module.operation)
@@ -103,13 +96,14 @@ class PassManager:
             try:
                 untouched = runner(module) is False
             except Exception as err:  # a pass bug must not look like a user error
-                raise PassFailedError(f"pass {spec} failed: {err}") from err
+                raise PassFailedError(f"pass {spec} failed: {err}", where="") from err
             seconds = time.perf_counter() - start
             if self.verify_each and not verified_by_mlir and not untouched:
                 try:
                     ir.verify(module)
                 except ir.MLIRVerificationError as err:
-                    raise PassFailedError(f"pass {spec} produced invalid IR:\n{err}\n{ir.print_module(module)}") from None
+                    raise PassFailedError(f"pass {spec} produced invalid IR:\n{err}\n{ir.print_module(module)}",
+                                          where="") from None
             self.statistics.append(PassStatistics(str(spec), seconds, ops_before, count_ops(module) if self.op_counts else None))
             changed = before_text is not None and before_text != ir.print_module(module)
             if self.print_ir_after_all or spec.name in self.print_ir_after or changed:

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ir.errors import PyreactantError
 
-class PipelineError(ValueError):
+__all__ = ["PassSpec", "PipelineError", "parse_pipeline"]
+
+
+class PipelineError(PyreactantError, ValueError):
     """A pipeline string that does not parse, names an unknown pass, or gives a bad option."""
 
 
@@ -28,14 +32,14 @@ def _split_top_level(text: str, separator: str) -> list[str]:
         elif char in "})":
             depth -= 1
             if depth < 0:
-                raise PipelineError(f"unbalanced '{char}' in pipeline {text!r}")
+                raise PipelineError(f"unbalanced '{char}' in pipeline {text!r}", where="")
         if char == separator and depth == 0:
             parts.append("".join(current))
             current = []
         else:
             current.append(char)
     if depth != 0:
-        raise PipelineError(f"unbalanced braces in pipeline {text!r}")
+        raise PipelineError(f"unbalanced braces in pipeline {text!r}", where="")
     parts.append("".join(current))
     return parts
 
@@ -46,18 +50,18 @@ def parse_pipeline(text: str) -> list[PassSpec]:
     for item in _split_top_level(text.strip(), ","):
         item = item.strip()
         if not item:
-            raise PipelineError(f"empty pass name in pipeline {text!r}")
+            raise PipelineError(f"empty pass name in pipeline {text!r}", where="")
         if "(" in item and ("{" not in item or item.index("(") < item.index("{")):
             # A nested MLIR pipeline such as func.func(cse,canonicalize{...}): passed to MLIR whole.
             if not item.endswith(")"):
-                raise PipelineError(f"nested pipeline {item!r} must end with ')'")
+                raise PipelineError(f"nested pipeline {item!r} must end with ')'", where="")
             specs.append(PassSpec(item))
             continue
         name, _, rest = item.partition("{")
         options = {}
         if rest:
             if not rest.endswith("}"):
-                raise PipelineError(f"options of {name!r} must end with '}}': {item!r}")
+                raise PipelineError(f"options of {name!r} must end with '}}': {item!r}", where="")
             key = None
             for option in rest[:-1].split():
                 for part in option.split(","):
@@ -70,6 +74,6 @@ def parse_pipeline(text: str) -> list[PassSpec]:
                     elif key is not None and "," in option:  # a list value: wrt=0,1
                         options[key] += "," + part
                     else:
-                        raise PipelineError(f"option {part!r} of pass {name!r} must be key=value")
+                        raise PipelineError(f"option {part!r} of pass {name!r} must be key=value", where="")
         specs.append(PassSpec(name.strip(), options))
     return specs

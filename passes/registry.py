@@ -14,6 +14,8 @@ from typing import Callable
 
 from passes.pipeline import PassSpec, PipelineError
 
+__all__ = ["instantiate", "lookup", "python_pass_names", "register_lazy", "register_pass"]
+
 # name -> "module:Class", resolved on first use so importing `passes` stays cheap.
 _LAZY: dict[str, str] = {
     "inline": "passes.inline:Inline",
@@ -61,7 +63,7 @@ def instantiate(cls: type, spec: PassSpec):
         field_name = key.replace("-", "_")
         if field_name not in fields:
             raise PipelineError(f"pass {spec.name!r} has no option {key!r}; options: "
-                                + ", ".join(n.replace("_", "-") for n in fields))
+                                + ", ".join(n.replace("_", "-") for n in fields), where="")
         kwargs[field_name] = _parse_option(fields[field_name].type, text, spec.name, key)
     return cls(**kwargs)
 
@@ -79,4 +81,5 @@ def _parse_option(annotation, text: str, pass_name: str, key: str):
     try:
         return _OPTION_PARSERS.get(type_name, str)(text)
     except (ValueError, KeyError):
-        raise PipelineError(f"option {key}={text!r} of pass {pass_name!r} is not a valid {type_name}") from None
+        raise PipelineError(f"option {key}={text!r} of pass {pass_name!r} is not a valid {type_name}",
+                            where="") from None

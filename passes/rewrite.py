@@ -20,8 +20,13 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from typing import ClassVar
 
-import numpy as np
 from jaxlib.mlir import ir
+
+from ir import query
+from ir.errors import PyreactantError
+
+__all__ = ["ANY_OP", "EFFECTFUL", "Pattern", "RewriteBudgetExceeded", "Rewriter", "Worklist", "apply_patterns",
+           "defining_op", "erase_dead_ops", "identity", "unused"]
 
 # Ops with effects beyond their results: never erased when unused.
 EFFECTFUL = frozenset({
@@ -95,10 +100,10 @@ class Worklist:
 
     def forget(self, op: ir.Operation) -> None:
         """Drop op, and every op nested in its regions, from the worklist."""
+        self._ops.pop(identity(op), None)
         if len(op.regions):
-            op.walk(lambda nested: (self._ops.pop(identity(nested), None), ir.WalkResult.ADVANCE)[1])
-        else:
-            self._ops.pop(identity(op), None)
+            for nested in query.walk(op):
+                self._ops.pop(identity(nested), None)
 
 
 class Rewriter:
@@ -244,29 +249,11 @@ class Rewriter:
         self.changed = True
 
 
-def operations(module: ir.Module) -> list[ir.Operation]:
-    """Every op nested in the module, parents before the ops of their regions."""
-    found = []
-
-    def visit(op):
-        found.append(op)
-        return ir.WalkResult.ADVANCE
-
-    module.operation.walk(visit, ir.WalkOrder.PRE_ORDER)
-    return found[1:]  # not the module itself
-
-
 def unused(value: ir.Value) -> bool:
     return next(iter(value.uses), None) is None
 
 
-def is_dead(op: ir.Operation) -> bool:
-    """Whether op has results, uses none of them, and no effect: erasing it changes nothing."""
-    results = op.results
-    return len(results) > 0 and op.name not in EFFECTFUL and all(next(iter(r.uses), None) is None for r in results)
-
-
-class RewriteBudgetExceeded(RuntimeError):
+class RewriteBudgetExceeded(PyreactantError, RuntimeError):
     """Patterns kept rewriting past the budget: two of them undo each other (a bug in a pass)."""
 
 
@@ -282,7 +269,7 @@ def apply_patterns(module: ir.Module, patterns: Iterable[Pattern], max_iteration
         by_name[pattern.op_name].append(pattern)
     any_op = tuple(by_name.pop(ANY_OP, ()))
     table = {name: (*found, *any_op) for name, found in by_name.items()}
-    ops = operations(module)
+    ops = query.walk(module)
     worklist = Worklist(ops)
     rewriter = Rewriter(worklist)
     budget = max(1, max_iterations) * (len(ops) + 16)
@@ -305,7 +292,7 @@ def _drive(worklist: Worklist, rewriter: Rewriter, table: dict, any_op: tuple, b
         op = waiting.popitem()[1]
         name = op.name
         results = op.results
-        if len(results) and name not in EFFECTFUL:  # `is_dead`, inlined: this loop runs once per visit
+        if len(results) and name not in EFFECTFUL:  # dead: no result used, no effect (tested here: once per visit)
             for result in results:
                 if next(iter(result.uses), None) is not None:
                     break
@@ -330,7 +317,7 @@ def _drive(worklist: Worklist, rewriter: Rewriter, table: dict, any_op: tuple, b
                 if budget < 0:
                     raise RewriteBudgetExceeded(
                         f"more than {max_iterations} rewrites per op: the last was {type(pattern).__name__} "
-                        f"of {name}; patterns seem to undo each other")
+                        f"of {name}; patterns seem to undo each other", where="")
                 break  # op is gone or changed: whatever can match it again is back on the worklist
 
 
@@ -339,50 +326,7 @@ def erase_dead_ops(module: ir.Module) -> bool:
     return apply_patterns(module, ())
 
 
-# -- helpers patterns share ------------------------------------------------------------------
-
-def constant_value(value: ir.Value) -> np.ndarray | None:
-    """The NumPy value of a `stablehlo.constant` result (None for anything else, or unreadable types)."""
-    owner = value.owner
-    if not isinstance(owner, ir.Operation) and hasattr(owner, "operation"):
-        owner = owner.operation
-    if not isinstance(owner, ir.Operation) or owner.name != "stablehlo.constant":
-        return None
-    attr = ir.DenseElementsAttr(owner.attributes["value"])
-    tensor_type = ir.RankedTensorType(value.type)
-    if attr.is_splat and len(attr) > 1:
-        # Read the one element through a one-element copy of the attribute: NumPy's view of a splat
-        # attribute holds every element (gigabytes, for a large zeros()).
-        with owner.location:
-            attr = ir.DenseElementsAttr.get_splat(ir.RankedTensorType.get([1], tensor_type.element_type),
-                                                  attr.get_splat_value())
-    try:
-        array = np.array(attr)
-    except (TypeError, ValueError, RuntimeError):  # i1, bf16 ... the buffer protocol does not cover
-        return None
-    if array.dtype == object:  # bf16 comes back as a 0-d array of references rather than raising
-        return None
-    shape = tuple(tensor_type.shape)
-    return np.broadcast_to(array.reshape(-1)[:1].reshape(()), shape) if attr.is_splat else array.reshape(shape)
-
-
-def splat_value(value: ir.Value) -> float | int | None:
-    """The one value of a splat `stablehlo.constant` (a Python float keeps -0.0's sign), else None."""
-    owner = defining_op(value)
-    if owner is None or owner.name != "stablehlo.constant":
-        return None
-    attr = ir.DenseElementsAttr(owner.attributes["value"])
-    if not attr.is_splat:
-        return None
-    scalar = attr.get_splat_value()
-    if isinstance(scalar, ir.BoolAttr):
-        return scalar.value
-    if isinstance(scalar, ir.FloatAttr):
-        return scalar.value
-    if isinstance(scalar, ir.IntegerAttr):
-        return scalar.value
-    return None
-
+# -- the producers of values, memoised while a driver runs ------------------------------------
 
 class _Producers(threading.local):
     """Per thread, while a driver runs: value (by its address, which `hash` of a value is) -> its producer.
@@ -400,17 +344,16 @@ _MISSING = object()
 
 
 def defining_op(value: ir.Value) -> ir.Operation | None:
-    """The op whose result `value` is (None for a block argument)."""
+    """`ir.query.defining_op`, remembered while a driver runs: the one patterns and the driver use."""
     memo = _producers.memo
-    if memo is not None:
-        key = hash(value)
-        found = memo.get(key, _MISSING)
-        if found is not _MISSING:
-            return found
-    try:  # (ops and op views have `.operation`, blocks not)
-        found = value.owner.operation
-    except AttributeError:
-        found = None
-    if memo is not None:
+    if memo is None:
+        return query.defining_op(value)
+    key = hash(value)
+    found = memo.get(key, _MISSING)
+    if found is _MISSING:
+        try:  # (query.defining_op, inlined: a miss costs one call less)
+            found = value.owner.operation
+        except AttributeError:
+            found = None
         memo[key] = found
     return found

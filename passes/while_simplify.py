@@ -28,9 +28,12 @@ import numpy as np
 from jaxlib.mlir import ir
 from jaxlib.mlir.dialects import stablehlo
 
-from ir import ops
+from ir import ops, query
+from ir.query import constant_value, splat_value
 from passes.registry import register_pass
-from passes.rewrite import Pattern, Rewriter, apply_patterns, constant_value, defining_op, splat_value, unused
+from passes.rewrite import Pattern, Rewriter, apply_patterns, defining_op, unused
+
+__all__ = ["TRIP_COUNT_ATTRIBUTE", "WhileSimplify", "patterns"]
 
 TRIP_COUNT_ATTRIBUTE = "pyreactant.trip_count"  # (tracer/control_flow/loops.py writes it)
 
@@ -96,9 +99,7 @@ def _drop_carries(loop: ir.Operation, drop: dict[int, list], rewriter: Rewriter)
 
 
 def _trip_count(loop: ir.Operation) -> int | None:
-    if TRIP_COUNT_ATTRIBUTE not in loop.attributes:
-        return None
-    return ir.IntegerAttr(loop.attributes[TRIP_COUNT_ATTRIBUTE]).value
+    return query.int_attr(loop, TRIP_COUNT_ATTRIBUTE)
 
 
 def _counters(loop: ir.Operation) -> dict[int, np.ndarray]:
@@ -121,15 +122,10 @@ def _counters(loop: ir.Operation) -> dict[int, np.ndarray]:
 
 def _remap(op: ir.Operation, mapping: dict) -> None:
     """Make op, and the ops nested in its regions, read mapping[v] wherever they read v."""
-
-    def visit(nested):
-        nested = nested.operation
+    for nested in (op, *query.walk(op)):
         for index, operand in enumerate(nested.operands):
             if operand in mapping:
                 nested.operands[index] = mapping[operand]
-        return ir.WalkResult.ADVANCE
-
-    op.walk(visit, ir.WalkOrder.PRE_ORDER)
 
 
 def _unroll(loop: ir.Operation, trip_count: int, rewriter: Rewriter) -> None:

@@ -210,3 +210,46 @@ def exact_values(dtype, *, uint_max: int, int_bound: int, float_bound: int, nonn
     if dtype.kind == "i":
         return st.integers(0 if nonnegative else -int_bound, int_bound)
     return st.integers(0 if nonnegative else -2 * float_bound, 2 * float_bound).map(lambda v: v / 2)
+
+
+# -- the StableHLO reference interpreter ---------------------------------------------------------
+
+def interpret(module, *arrays) -> list[np.ndarray]:
+    """`@main` of `module` (a module, or its text) run by the StableHLO reference interpreter on NumPy arrays.
+
+    The oracle for what IR means (`stablehlo.eval_module`): op builders and passes are checked
+    against it. Returns one NumPy array per result of `@main`.
+    """
+    import ir  # (the imports stay with this block: only it needs them)
+    from jaxlib.mlir import ir as mlir
+    from jaxlib.mlir.dialects import stablehlo
+
+    module = ir.parse_module(module) if isinstance(module, str) else module
+    with module.context:
+        inputs = []
+        for array in map(np.asarray, arrays):
+            flat = np.ascontiguousarray(array.reshape(-1))  # (a 0-d buffer would come back as tensor<1x...>)
+            if flat.dtype == BFLOAT16:
+                flat = flat.view(np.uint16)  # MLIR reads bf16 as raw 16-bit patterns
+            element_type = ir.dtypes.to_mlir(array.dtype)
+            inputs.append(mlir.DenseElementsAttr.get(flat, type=element_type, shape=list(array.shape)))
+        return [np.array(result) for result in stablehlo.eval_module(module, inputs)]
+
+
+def undeclared_exports(package) -> list[str]:
+    """The modules of `package` (and its subpackages) without an explicit `__all__` list, and the
+    names an `__all__` lists that its module does not define: one line each, empty when all is well."""
+    import importlib
+    import pkgutil
+
+    problems = []
+    for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+        module = importlib.import_module(info.name)
+        exports = getattr(module, "__all__", None)
+        if not isinstance(exports, list):
+            problems.append(f"{info.name} has no __all__ list")
+            continue
+        problems.extend(f"{info.name}.__all__ names {name!r}, which it does not define"
+                        for name in exports if not hasattr(module, name))
+    return problems
+

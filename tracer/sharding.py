@@ -15,7 +15,7 @@ import numpy as np
 from jaxlib.mlir import ir as mlir
 
 import runtime
-from ir import ops
+from ir import ops, query
 from ir.location import describe, user_frame
 from runtime.sharding import (MESH_SYMBOL, Mesh, NamedSharding, PartitionSpec, ShardingError, broadcast_prefix,
                               check_fits, same_mesh_devices, sdy_mesh_text, sdy_sharding_text)
@@ -82,7 +82,7 @@ class ShardingPlan:
         """Put the plan into `module`: the mesh, `sdy.sharding` on @main's arguments and results."""
         ensure_mesh_op(module, self.mesh)
         with module.context:
-            main = _main(module)
+            main = query.main_function(module)
             main.arg_attrs = mlir.ArrayAttr.get([
                 _with_entry(main.arg_attrs[i] if "arg_attrs" in main.attributes else None,
                             "sdy.sharding", sdy_sharding_text(s.spec, len(shape)))
@@ -94,13 +94,6 @@ class ShardingPlan:
             size = mlir.IntegerAttr.get(mlir.IntegerType.get_signless(32), self.mesh.size)
             module.operation.attributes["mhlo.num_partitions"] = size
             module.operation.attributes["mhlo.num_replicas"] = mlir.IntegerAttr.get(mlir.IntegerType.get_signless(32), 1)
-
-
-def _main(module: mlir.Module):
-    for op in module.body.operations:
-        if op.operation.name == "func.func" and mlir.StringAttr(op.attributes["sym_name"]).value == "main":
-            return op
-    raise AssertionError("a traced module always has @main")
 
 
 def _with_entry(current, name: str, text: str | None) -> mlir.DictAttr:

@@ -3,69 +3,53 @@
 Builders take and return `ir.Value`s, check the spec's shape and type constraints
 (raising `OpBuildError`), and emit at the current insertion point and location.
 NumPy semantics (broadcasting, promotion, negative axes) belong to `tracer/`.
+
+One module per op family (elementwise, shape, reduction, linalg, indexing, control_flow ...);
+this package exports exactly each family's `__all__`, never the family modules themselves.
 """
 
-from ir.ops._common import OpBuildError, dtype_of, shape_of
-from ir.ops.constant import constant, iota
-from ir.ops.control_flow import case, dynamic_slice, dynamic_update_slice, if_, return_, while_
-from ir.ops.elementwise import (
-    COMPARISON_DIRECTIONS,
-    abs,
-    add,
-    and_,
-    atan2,
-    bitcast_convert,
-    cbrt,
-    ceil,
-    clamp,
-    compare,
-    convert,
-    cosine,
-    count_leading_zeros,
-    divide,
-    exponential,
-    exponential_minus_one,
-    floor,
-    is_finite,
-    log,
-    log_plus_one,
-    logistic,
-    maximum,
-    minimum,
-    multiply,
-    negate,
-    not_,
-    optimization_barrier,
-    or_,
-    popcnt,
-    power,
-    remainder,
-    round_nearest_afz,
-    round_nearest_even,
-    rsqrt,
-    select,
-    shift_left,
-    shift_right_arithmetic,
-    shift_right_logical,
-    sign,
-    sine,
-    sqrt,
-    subtract,
-    tan,
-    tanh,
-    xor,
-)
-from ir.ops.linalg import cholesky, dot_general, triangular_solve
-from ir.ops.reduction import reduce, reduce_many
-from ir.ops.shape import broadcast_in_dim, concatenate, pad, reshape, reverse, slice, transpose
+from ir.ops import _common as _common_module
+from ir.ops import chlo as _chlo
+from ir.ops import constant as _constant
+from ir.ops import control_flow as _control_flow
+from ir.ops import convolution as _convolution
+from ir.ops import elementwise as _elementwise
+from ir.ops import indexing as _indexing
+from ir.ops import linalg as _linalg
+from ir.ops import random as _random
+from ir.ops import reduction as _reduction
+from ir.ops import sharding as _sharding
+from ir.ops import shape as _shape
+from ir.ops import sort as _sort
+from ir.ops import window as _window
+from ir.ops._common import *  # noqa: F401,F403
+from ir.ops.chlo import *  # noqa: F401,F403
+from ir.ops.constant import *  # noqa: F401,F403
+from ir.ops.control_flow import *  # noqa: F401,F403
+from ir.ops.convolution import *  # noqa: F401,F403
+from ir.ops.elementwise import *  # noqa: F401,F403
+from ir.ops.indexing import *  # noqa: F401,F403
+from ir.ops.linalg import *  # noqa: F401,F403
+from ir.ops.random import *  # noqa: F401,F403
+from ir.ops.reduction import *  # noqa: F401,F403
+from ir.ops.sharding import *  # noqa: F401,F403
+from ir.ops.shape import *  # noqa: F401,F403
+from ir.ops.sort import *  # noqa: F401,F403
+from ir.ops.window import *  # noqa: F401,F403
 
-# Newer op families export exactly their `__all__`.
-from ir.ops.chlo import *  # noqa: E402,F401,F403
-from ir.ops.indexing import *  # noqa: E402,F401,F403
-from ir.ops.random import *  # noqa: E402,F401,F403
-from ir.ops.sharding import *  # noqa: E402,F401,F403
-from ir.ops.sort import *  # noqa: E402,F401,F403
-from ir.ops.convolution import *  # noqa: E402,F401,F403
-from ir.ops.window import *  # noqa: E402,F401,F403
-
-__all__ = [name for name in dir() if not name.startswith("_")]
+__all__ = [
+    *_common_module.__all__,
+    *_constant.__all__,
+    *_elementwise.__all__,
+    *_chlo.__all__,
+    *_shape.__all__,
+    *_reduction.__all__,
+    *_linalg.__all__,
+    *_indexing.__all__,
+    *_control_flow.__all__,
+    *_convolution.__all__,
+    *_window.__all__,
+    *_sort.__all__,
+    *_random.__all__,
+    *_sharding.__all__,
+]

@@ -1,4 +1,7 @@
-"""Shared helpers of the op builders: reading static types and checking them."""
+"""Shared helpers of the op builders: the error they raise, reading static types, checking them.
+
+`ir.ops` re-exports the names in `__all__`; `check` and the other helpers are the family modules' own.
+"""
 
 from __future__ import annotations
 
@@ -6,24 +9,24 @@ import numpy as np
 from jaxlib.mlir import ir
 
 from ir import dtypes
+from ir.errors import PyreactantError
+from ir.query import dtype as dtype_of
+from ir.query import shape as shape_of
+
+__all__ = ["OpBuildError", "dtype_of", "shape_of"]
 
 
-class OpBuildError(ValueError):
+class OpBuildError(PyreactantError, ValueError):
     """An op was asked for with operands that break the StableHLO spec's constraints."""
 
 
-def shape_of(value: ir.Value) -> tuple[int, ...]:
-    return tuple(ir.RankedTensorType(value.type).shape)
-
-
-def dtype_of(value: ir.Value) -> np.dtype:
-    return dtypes.from_mlir(ir.RankedTensorType(value.type).element_type)
-
-
 def check(condition: bool, op: str, message: str) -> None:
-    """Raise OpBuildError naming `op` (a stablehlo op's name, or a dialect-qualified one like "chlo.asin")."""
+    """Raise OpBuildError naming `op` (a stablehlo op's name, or a dialect-qualified one like "chlo.asin").
+
+    The message names the op, not a line: the tracer, which knows the user's line, reports it there.
+    """
     if not condition:
-        raise OpBuildError(f"{op if '.' in op else 'stablehlo.' + op}: {message}")
+        raise OpBuildError(f"{op if '.' in op else 'stablehlo.' + op}: {message}", where="")
 
 
 def check_same_types(op: str, *values: ir.Value) -> None:

@@ -9,6 +9,8 @@ from jaxlib.mlir.dialects import stablehlo
 from ir import dtypes
 from ir.ops._common import check
 
+__all__ = ["constant", "iota"]
+
 
 def constant(value, dtype=None) -> ir.Value:
     """`stablehlo.constant` holding a NumPy array (or scalar) of a supported dtype.

@@ -16,6 +16,8 @@ from jaxlib.mlir.dialects import stablehlo
 
 from ir.ops._common import check, dtype_of, shape_of
 
+__all__ = ["case", "if_", "return_", "while_"]
+
 
 def _check_predicate(op: str, value: ir.Value, dtype) -> None:
     check(shape_of(value) == () and dtype_of(value) == np.dtype(dtype), op,
@@ -53,24 +55,3 @@ def while_(operands: Sequence[ir.Value]) -> tuple[ir.Operation, ir.Block, ir.Blo
 def return_(values: Sequence[ir.Value]) -> None:
     """`stablehlo.return`: ends a region of if/case/while (or a reduce body)."""
     stablehlo.ReturnOp(list(values))
-
-
-def dynamic_slice(operand: ir.Value, start_indices: Sequence[ir.Value], slice_sizes) -> ir.Value:
-    """A `slice_sizes` box at run-time start indices (clamped into bounds, per the spec)."""
-    in_shape = shape_of(operand)
-    sizes = [int(s) for s in slice_sizes]
-    check(len(start_indices) == len(in_shape) == len(sizes), "dynamic_slice", "one start index and size per dimension")
-    check(all(0 <= s <= n for s, n in zip(sizes, in_shape)), "dynamic_slice", f"sizes {sizes} exceed shape {in_shape}")
-    for index in start_indices:
-        check(shape_of(index) == () and np.issubdtype(dtype_of(index), np.integer), "dynamic_slice",
-              "start indices must be 0-d integer tensors")
-    return stablehlo.DynamicSliceOp(operand, list(start_indices), sizes).result
-
-
-def dynamic_update_slice(operand: ir.Value, update: ir.Value, start_indices: Sequence[ir.Value]) -> ir.Value:
-    """`operand` with `update` written at run-time start indices (clamped into bounds)."""
-    in_shape, up_shape = shape_of(operand), shape_of(update)
-    check(len(start_indices) == len(in_shape) == len(up_shape), "dynamic_update_slice", "ranks must match")
-    check(all(u <= n for u, n in zip(up_shape, in_shape)), "dynamic_update_slice", f"update {up_shape} exceeds {in_shape}")
-    check(dtype_of(update) == dtype_of(operand), "dynamic_update_slice", "update must have the operand's element type")
-    return stablehlo.DynamicUpdateSliceOp(operand, update, list(start_indices)).result

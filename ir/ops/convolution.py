@@ -8,14 +8,13 @@ Flipping the kernel (a true convolution) and NCHW conventions belong to `tracer.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 from jaxlib.mlir import ir
 from jaxlib.mlir.dialects import stablehlo
 
 from ir import dtypes
 from ir.ops._common import check, dtype_of, shape_of
+from ir.query import ConvDimensions  # (the layout type `query.convolution_dimensions` reads back)
 
 __all__ = ["ConvDimensions", "convolution", "convolution_output_shape", "window_output_size"]
 
@@ -23,42 +22,18 @@ __all__ = ["ConvDimensions", "convolution", "convolution_output_shape", "window_
 PRECISIONS = ("DEFAULT", "HIGH", "HIGHEST")
 
 
-@dataclass(frozen=True)
-class ConvDimensions:
-    """Which dimension of the input, kernel and output plays which role.
-
-    `input_spatial[i]`, `kernel_spatial[i]` and `output_spatial[i]` are spatial dimension i of
-    each; the op's strides, padding and dilations are listed in that same order.
-    """
-
-    input_batch: int
-    input_feature: int
-    input_spatial: tuple[int, ...]
-    kernel_input_feature: int
-    kernel_output_feature: int
-    kernel_spatial: tuple[int, ...]
-    output_batch: int
-    output_feature: int
-    output_spatial: tuple[int, ...]
-
-    @classmethod
-    def channels_first(cls, spatial_rank: int) -> "ConvDimensions":
-        """NC(spatial...) input and output, OI(spatial...) kernel: PyTorch's and NNlib's reversed layout."""
-        spatial = tuple(range(2, 2 + spatial_rank))
-        return cls(0, 1, spatial, 1, 0, spatial, 0, 1, spatial)
-
-    def attribute(self) -> ir.Attribute:
-        return stablehlo.ConvDimensionNumbers.get(
-            input_batch_dimension=self.input_batch,
-            input_feature_dimension=self.input_feature,
-            input_spatial_dimensions=list(self.input_spatial),
-            kernel_input_feature_dimension=self.kernel_input_feature,
-            kernel_output_feature_dimension=self.kernel_output_feature,
-            kernel_spatial_dimensions=list(self.kernel_spatial),
-            output_batch_dimension=self.output_batch,
-            output_feature_dimension=self.output_feature,
-            output_spatial_dimensions=list(self.output_spatial),
-        )
+def _dimension_numbers(dims: ConvDimensions) -> ir.Attribute:
+    return stablehlo.ConvDimensionNumbers.get(
+        input_batch_dimension=dims.input_batch,
+        input_feature_dimension=dims.input_feature,
+        input_spatial_dimensions=list(dims.input_spatial),
+        kernel_input_feature_dimension=dims.kernel_input_feature,
+        kernel_output_feature_dimension=dims.kernel_output_feature,
+        kernel_spatial_dimensions=list(dims.kernel_spatial),
+        output_batch_dimension=dims.output_batch,
+        output_feature_dimension=dims.output_feature,
+        output_spatial_dimensions=list(dims.output_spatial),
+    )
 
 
 def window_output_size(size: int, window: int, *, stride: int = 1, padding=(0, 0), base_dilation: int = 1,
@@ -178,7 +153,7 @@ def convolution(lhs: ir.Value, rhs: ir.Value, dimension_numbers: ConvDimensions,
         precision_config = ir.ArrayAttr.get([stablehlo.PrecisionAttr.get(precision)] * 2)
     result_type = dtypes.tensor_type(out_shape, dtype or dtype_of(lhs))
     return stablehlo.ConvolutionOp(
-        result_type, lhs, rhs, dimension_numbers.attribute(), int(feature_group_count), int(batch_group_count),
+        result_type, lhs, rhs, _dimension_numbers(dimension_numbers), int(feature_group_count), int(batch_group_count),
         window_strides=strides, padding=padding_attribute(pairs) if spatial else None, lhs_dilation=lhs_dil,
         rhs_dilation=rhs_dil, precision_config=precision_config,
     ).result

@@ -13,6 +13,15 @@ from jaxlib.mlir.dialects import stablehlo
 from ir import dtypes
 from ir.ops._common import check, check_same_types, dtype_of, is_float, is_unsigned, shape_of
 
+__all__ = [
+    "COMPARISON_DIRECTIONS", "abs", "add", "and_", "atan2", "bitcast_convert", "cbrt", "ceil", "clamp",
+    "compare", "convert", "cosine", "count_leading_zeros", "divide", "exponential", "exponential_minus_one",
+    "floor", "is_finite", "log", "log_plus_one", "logistic", "maximum", "minimum", "multiply", "negate",
+    "not_", "optimization_barrier", "or_", "popcnt", "power", "remainder", "round_nearest_afz",
+    "round_nearest_even", "rsqrt", "select", "shift_left", "shift_right_arithmetic", "shift_right_logical",
+    "sign", "sine", "sqrt", "subtract", "tan", "tanh", "xor",
+]
+
 
 def _qualified(name: str) -> str:
     return name if "." in name else f"stablehlo.{name}"

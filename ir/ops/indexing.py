@@ -1,6 +1,8 @@
-"""`stablehlo.gather` and `stablehlo.scatter`: reading and writing at computed positions.
+"""Reading and writing at computed positions: `stablehlo.dynamic_slice`, `dynamic_update_slice`,
+`gather` and `scatter`.
 
-The tracer builds the "point" form (`gather_points`, `scatter_points`): the index array's last dim
+Dynamic slices take one run-time start index per dimension and clamp the box into bounds. The tracer
+builds gather and scatter in the "point" form (`gather_points`, `scatter_points`): the index array's last dim
 holds one coordinate per indexed operand dim (`index_vector_dim` is last), every indexed dim is
 collapsed (a window of 1), and the remaining operand dims are carried whole as offset dims.
 `gather` and `scatter` take any dimension numbers (derivatives transpose one into the other).
@@ -18,7 +20,29 @@ from jaxlib.mlir.dialects import stablehlo
 from ir import dtypes
 from ir.ops._common import check, dtype_of, shape_of
 
-__all__ = ["gather_points", "scatter_points"]
+__all__ = ["GatherDimensions", "ScatterDimensions", "dynamic_slice", "dynamic_update_slice", "gather", "gather_points",
+           "scatter", "scatter_points"]
+
+
+def dynamic_slice(operand: ir.Value, start_indices: Sequence[ir.Value], slice_sizes) -> ir.Value:
+    """A `slice_sizes` box at run-time start indices (clamped into bounds, per the spec)."""
+    in_shape = shape_of(operand)
+    sizes = [int(s) for s in slice_sizes]
+    check(len(start_indices) == len(in_shape) == len(sizes), "dynamic_slice", "one start index and size per dimension")
+    check(all(0 <= s <= n for s, n in zip(sizes, in_shape)), "dynamic_slice", f"sizes {sizes} exceed shape {in_shape}")
+    for index in start_indices:
+        check(shape_of(index) == () and np.issubdtype(dtype_of(index), np.integer), "dynamic_slice",
+              "start indices must be 0-d integer tensors")
+    return stablehlo.DynamicSliceOp(operand, list(start_indices), sizes).result
+
+
+def dynamic_update_slice(operand: ir.Value, update: ir.Value, start_indices: Sequence[ir.Value]) -> ir.Value:
+    """`operand` with `update` written at run-time start indices (clamped into bounds)."""
+    in_shape, up_shape = shape_of(operand), shape_of(update)
+    check(len(start_indices) == len(in_shape) == len(up_shape), "dynamic_update_slice", "ranks must match")
+    check(all(u <= n for u, n in zip(up_shape, in_shape)), "dynamic_update_slice", f"update {up_shape} exceeds {in_shape}")
+    check(dtype_of(update) == dtype_of(operand), "dynamic_update_slice", "update must have the operand's element type")
+    return stablehlo.DynamicUpdateSliceOp(operand, update, list(start_indices)).result
 
 
 def _check_point_indices(op: str, operand_shape, indices: ir.Value, indexed_dims: Sequence[int]) -> tuple[int, ...]:
@@ -81,7 +105,6 @@ def scatter_points(operand: ir.Value, indices: ir.Value, updates: ir.Value, inde
 
 
 # -- gather and scatter with any dimension numbers (autodiff's transposes need every form XLA has) ------------
-__all__ += ["GatherDimensions", "ScatterDimensions", "gather", "scatter"]
 
 
 def _batch_shape(op: str, indices: ir.Value, index_vector_dim: int, components: int) -> tuple[int, ...]:

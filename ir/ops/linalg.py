@@ -8,6 +8,8 @@ from jaxlib.mlir.dialects import stablehlo
 from ir import dtypes
 from ir.ops._common import check, dtype_of, is_float, shape_of
 
+__all__ = ["cholesky", "dot_general", "triangular_solve"]
+
 
 def dot_general(lhs: ir.Value, rhs: ir.Value, *, batch=((), ()), contract=((), ()), dtype=None) -> ir.Value:
     """Contract lhs/rhs dims pairwise in `contract`; `batch` dims pair up and lead the result.

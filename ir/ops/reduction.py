@@ -10,6 +10,8 @@ from jaxlib.mlir.dialects import stablehlo
 from ir import dtypes
 from ir.ops._common import check, dtype_of, shape_of
 
+__all__ = ["reduce", "reduce_many"]
+
 
 def reduce(operand: ir.Value, init_value: ir.Value, dimensions, combiner: Callable[[ir.Value, ir.Value], ir.Value]) -> ir.Value:
     """Reduce `operand` over `dimensions` with `combiner` (e.g. `ops.add`) from `init_value`.

@@ -11,6 +11,8 @@ from jaxlib.mlir.dialects import stablehlo
 from ir import dtypes
 from ir.ops._common import check, check_permutation, dtype_of, shape_of
 
+__all__ = ["broadcast_in_dim", "concatenate", "pad", "reshape", "reverse", "slice", "transpose"]
+
 
 def reshape(operand: ir.Value, shape) -> ir.Value:
     shape = tuple(int(d) for d in shape)

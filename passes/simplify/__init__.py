@@ -25,6 +25,8 @@ from passes.registry import register_pass
 from passes.rewrite import Pattern, apply_patterns
 from passes.simplify import algebra, dot, reduce, shape, sign, slicing, zero_extent
 
+__all__ = ["Simplify", "patterns"]
+
 
 def patterns(*, no_nan: bool = False, fold: bool = True, unroll_threshold: int = 0) -> list[Pattern]:
     """Every simplify pattern, in the order they are offered an op (folding first)."""

@@ -19,8 +19,11 @@ import numpy as np
 from jaxlib.mlir import ir
 from jaxlib.mlir.dialects import stablehlo
 
-from ir import dtypes, ops
-from passes.rewrite import Pattern, Rewriter, defining_op, splat_value
+from ir import ops, query
+from ir.query import splat_value
+from passes.rewrite import Pattern, Rewriter, defining_op
+
+__all__ = ["patterns"]
 
 _COMMUTATIVE = ("stablehlo.add", "stablehlo.multiply", "stablehlo.maximum", "stablehlo.minimum",
                 "stablehlo.and", "stablehlo.or", "stablehlo.xor")
@@ -36,7 +39,12 @@ def _is_exactly(value, target: float, *, signed_zero: bool | None = None) -> boo
 
 
 def _is_float(value: ir.Value) -> bool:
-    return isinstance(ir.RankedTensorType(value.type).element_type, ir.FloatType)
+    return isinstance(query.element_type(value), ir.FloatType)
+
+
+def _zeros_like(value: ir.Value) -> ir.Value:
+    """A new zero constant of value's type (must run under an insertion point)."""
+    return ops.constant(np.zeros(query.shape(value), query.dtype(value)))
 
 
 class ConstantToTheRight(Pattern):
@@ -101,13 +109,10 @@ class SelectOfConstantPredicate(Pattern):
     operand_from = (0, frozenset({"stablehlo.constant"}))
 
     def match_and_rewrite(self, op, rewriter: Rewriter) -> bool:
-        owner = defining_op(op.operands[0])
-        if owner is None or owner.name != "stablehlo.constant":
+        predicate = splat_value(op.operands[0])
+        if predicate is None:
             return False
-        attr = ir.DenseElementsAttr(owner.attributes["value"])
-        if not attr.is_splat:
-            return False
-        chosen = op.operands[1] if str(attr.get_splat_value()).startswith("true") else op.operands[2]
+        chosen = op.operands[1] if predicate else op.operands[2]
         rewriter.replace(op, [chosen])
         return True
 
@@ -153,7 +158,7 @@ class CompareConstantToTheRight(Pattern):
         lhs, rhs = op.operands
         if not _is_constant(lhs) or _is_constant(rhs):
             return False
-        direction = stablehlo.ComparisonDirectionAttr(op.attributes["comparison_direction"]).value
+        direction = query.enum_attr(op, "comparison_direction")
         compare_type = op.attributes.get("compare_type")
         with rewriter.before(op):
             mirrored = stablehlo.CompareOp(rhs, lhs, stablehlo.ComparisonDirectionAttr.get(_MIRRORED[direction]),
@@ -170,7 +175,7 @@ def _is_constant(value: ir.Value) -> bool:
 def _is_all_ones(value: ir.Value) -> bool:
     """Whether value is a splat with every bit set (-1, the unsigned maximum, or true)."""
     splat = splat_value(value)
-    element_type = ir.RankedTensorType(value.type).element_type
+    element_type = query.element_type(value)
     if splat is None or not isinstance(element_type, ir.IntegerType):
         return False
     mask = (1 << ir.IntegerType(element_type).width) - 1
@@ -231,9 +236,8 @@ class XorSelf(Pattern):
         lhs, rhs = op.operands
         if lhs != rhs:
             return False
-        result_type = ir.RankedTensorType(op.results[0].type)
         with rewriter.before(op):
-            zero = ops.constant(np.zeros(tuple(result_type.shape), dtypes.from_mlir(result_type.element_type)))
+            zero = _zeros_like(op.results[0])
         rewriter.replace(op, [zero])
         return True
 
@@ -268,9 +272,8 @@ class SubtractSelf(Pattern):
         lhs, rhs = op.operands
         if lhs != rhs or (_is_float(lhs) and not self.no_nan):
             return False
-        result_type = ir.RankedTensorType(op.results[0].type)
         with rewriter.before(op):
-            zero = ops.constant(np.zeros(tuple(result_type.shape), dtypes.from_mlir(result_type.element_type)))
+            zero = _zeros_like(op.results[0])
         rewriter.replace(op, [zero])
         return True
 

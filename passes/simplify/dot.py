@@ -11,11 +11,11 @@ from __future__ import annotations
 from jaxlib.mlir import ir
 from jaxlib.mlir.dialects import stablehlo
 
-from passes.rewrite import Pattern, Rewriter, defining_op, splat_value
+from ir import query
+from ir.query import i64s, splat_value
+from passes.rewrite import Pattern, Rewriter, defining_op
 
-
-def _numbers(op: ir.Operation) -> stablehlo.DotDimensionNumbers:
-    return stablehlo.DotDimensionNumbers(op.attributes["dot_dimension_numbers"])
+__all__ = ["patterns"]
 
 
 def _free_dims(rank: int, batch: list[int], contract: list[int]) -> list[int]:
@@ -34,15 +34,14 @@ class DotOfTranspose(Pattern):
     operand_from = (None, frozenset({"stablehlo.transpose"}))
 
     def match_and_rewrite(self, op, rewriter: Rewriter) -> bool:
-        numbers = _numbers(op)
-        sides = [list(numbers.lhs_batching_dimensions), list(numbers.lhs_contracting_dimensions),
-                 list(numbers.rhs_batching_dimensions), list(numbers.rhs_contracting_dimensions)]
+        numbers = query.dot_dimensions(op)
+        sides = [list(numbers.lhs_batch), list(numbers.lhs_contract), list(numbers.rhs_batch), list(numbers.rhs_contract)]
         operands = list(op.operands)
         for side in (0, 1):
             transpose = defining_op(operands[side])
             if transpose is None or transpose.name != "stablehlo.transpose":
                 continue
-            perm = list(ir.DenseI64ArrayAttr(transpose.attributes["permutation"]))
+            perm = i64s(transpose, "permutation")
             batch, contract = sides[2 * side], sides[2 * side + 1]
             free = [perm[d] for d in _free_dims(len(perm), batch, contract)]
             if free != sorted(free):
@@ -81,21 +80,19 @@ class TransposeOfDot(Pattern):
             return False
         if "algorithm" in dot.attributes:  # (an algorithm may name its operands' types in order: leave it)
             return False
-        numbers = _numbers(dot)
+        numbers = query.dot_dimensions(dot)
         lhs, rhs = dot.operands
-        lhs_rank, rhs_rank = (len(ir.RankedTensorType(v.type).shape) for v in (lhs, rhs))
-        batch = len(numbers.lhs_batching_dimensions)
-        lhs_free = lhs_rank - batch - len(numbers.lhs_contracting_dimensions)
-        rhs_free = rhs_rank - batch - len(numbers.rhs_contracting_dimensions)
+        batch = len(numbers.lhs_batch)
+        lhs_free = query.rank(lhs) - batch - len(numbers.lhs_contract)
+        rhs_free = query.rank(rhs) - batch - len(numbers.rhs_contract)
         swapped = (list(range(batch)) + list(range(batch + lhs_free, batch + lhs_free + rhs_free))
                    + list(range(batch, batch + lhs_free)))
-        if not lhs_free or not rhs_free or list(ir.DenseI64ArrayAttr(op.attributes["permutation"])) != swapped:
+        if not lhs_free or not rhs_free or i64s(op, "permutation") != swapped:
             return False
         exchanged = stablehlo.DotDimensionNumbers.get(
-            lhs_batching_dimensions=list(numbers.rhs_batching_dimensions),
-            lhs_contracting_dimensions=list(numbers.rhs_contracting_dimensions),
-            rhs_batching_dimensions=list(numbers.lhs_batching_dimensions),
-            rhs_contracting_dimensions=list(numbers.lhs_contracting_dimensions), context=op.context)
+            lhs_batching_dimensions=list(numbers.rhs_batch), lhs_contracting_dimensions=list(numbers.rhs_contract),
+            rhs_batching_dimensions=list(numbers.lhs_batch), rhs_contracting_dimensions=list(numbers.lhs_contract),
+            context=op.context)
         with rewriter.before(op):
             new = stablehlo.DotGeneralOp(op.results[0].type, rhs, lhs, exchanged)
             if "precision_config" in dot.attributes:
@@ -118,8 +115,8 @@ class DotWithZeroOperand(Pattern):
         self.no_nan = no_nan
 
     def match_and_rewrite(self, op, rewriter: Rewriter) -> bool:
-        result_type = ir.RankedTensorType(op.results[0].type)
-        element_type = result_type.element_type
+        result_type = op.results[0].type
+        element_type = query.element_type(result_type)
         if not (isinstance(element_type, ir.IntegerType) or (isinstance(element_type, ir.FloatType) and self.no_nan)):
             return False
         if not any(splat_value(operand) == 0 for operand in op.operands):

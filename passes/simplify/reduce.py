@@ -28,25 +28,17 @@ import math
 from jaxlib.mlir import ir
 from jaxlib.mlir.dialects import stablehlo
 
-from passes.rewrite import Pattern, Rewriter, defining_op, splat_value, unused
+from ir import query
+from ir.query import i64s, splat_value
+from passes.rewrite import Pattern, Rewriter, defining_op, unused
+
+__all__ = ["patterns"]
 
 # Bodies made of one of these ops on the two block arguments are recognised as that op.
 _COMBINERS = ("stablehlo.add", "stablehlo.multiply", "stablehlo.maximum", "stablehlo.minimum",
               "stablehlo.and", "stablehlo.or", "stablehlo.xor")
 # f(x, x) == x: repeating an element does not change the result.
 _IDEMPOTENT = ("stablehlo.maximum", "stablehlo.minimum", "stablehlo.and", "stablehlo.or")
-
-
-def _i64s(op: ir.Operation, name: str) -> list[int]:
-    return list(ir.DenseI64ArrayAttr(op.attributes[name]))
-
-
-def _shape(value: ir.Value) -> list[int]:
-    return list(ir.RankedTensorType(value.type).shape)
-
-
-def _element_type(value: ir.Value) -> ir.Type:
-    return ir.RankedTensorType(value.type).element_type
 
 
 def combiner(reduce: ir.Operation) -> str | None:
@@ -67,7 +59,7 @@ def is_identity(name: str, init: ir.Value) -> bool:
     value = splat_value(init)
     if value is None:
         return False
-    element_type = _element_type(init)
+    element_type = query.element_type(init)
     if isinstance(element_type, ir.FloatType):
         return _float_identity(name, float(value))
     if isinstance(element_type, ir.IntegerType):
@@ -93,11 +85,8 @@ def _integer_identity(name: str, value: int, element_type: ir.IntegerType) -> bo
 
 def is_positive_zero(value: ir.Value) -> bool:
     """Whether `value` is a splat float +0.0 constant."""
-    owner = defining_op(value)
-    if owner is None or owner.name != "stablehlo.constant":
-        return False
     zero = splat_value(value)
-    return (isinstance(_element_type(value), ir.FloatType) and zero is not None and zero == 0
+    return (zero is not None and zero == 0 and isinstance(query.element_type(value), ir.FloatType)
             and math.copysign(1.0, float(zero)) > 0)
 
 
@@ -116,14 +105,10 @@ def _same_constant(a: ir.Value, b: ir.Value) -> bool:
 
 def _same_splat(a: ir.Value, b: ir.Value) -> bool:
     """Whether a and b are splat constants of one element type holding the same bits (shapes may differ)."""
-    if _element_type(a) != _element_type(b):
+    if query.element_type(a) != query.element_type(b):
         return False
-    owner_a, owner_b = defining_op(a), defining_op(b)
-    if owner_a is None or owner_b is None or owner_a.name != "stablehlo.constant" or owner_b.name != "stablehlo.constant":
-        return False
-    attr_a, attr_b = (ir.DenseElementsAttr(owner.attributes["value"]) for owner in (owner_a, owner_b))
-    # (attributes are uniqued: equal scalars are equal bits, -0.0 apart from +0.0)
-    return attr_a.is_splat and attr_b.is_splat and attr_a.get_splat_value() == attr_b.get_splat_value()
+    element = query.splat_element(a)
+    return element is not None and element == query.splat_element(b)  # (uniqued attributes: equal bits)
 
 
 def build_reduce(like: ir.Operation, inputs, inits, dimensions, result_types, keep=None) -> list[ir.Value] | None:
@@ -185,7 +170,7 @@ class ReduceOverUnitDims(Pattern):
         if name is None:
             return False
         operand, init = op.operands
-        if any(_shape(operand)[d] != 1 for d in _i64s(op, "dimensions")):
+        if any(query.shape(operand)[d] != 1 for d in i64s(op, "dimensions")):
             return False
         result_type = op.results[0].type
         with rewriter.before(op):
@@ -206,7 +191,7 @@ class ReduceOfEmpty(Pattern):
     def match_and_rewrite(self, op, rewriter: Rewriter) -> bool:
         count = len(op.results)
         inits = list(op.operands)[count:]
-        if math.prod(_shape(op.operands[0])) != 0 or math.prod(_shape(op.results[0])) == 0:
+        if math.prod(query.shape(op.operands[0])) != 0 or math.prod(query.shape(op.results[0])) == 0:
             return False  # (an empty result is an empty constant: zero_extent)
         with rewriter.before(op):
             values = [stablehlo.BroadcastInDimOp(result.type, init, []).result for result, init in zip(op.results, inits)]
@@ -236,9 +221,9 @@ class ReduceOfReduce(Pattern):
             return False
         if len(list(inner.results[0].uses)) != 1:
             return False  # the inner reduce stays for its other users: merging would only add work
-        inner_dims = _i64s(inner, "dimensions")
-        kept = [d for d in range(len(_shape(inner.operands[0]))) if d not in inner_dims]
-        dims = sorted(inner_dims + [kept[d] for d in _i64s(op, "dimensions")])
+        inner_dims = i64s(inner, "dimensions")
+        kept = [d for d in range(query.rank(inner.operands[0])) if d not in inner_dims]
+        dims = sorted(inner_dims + [kept[d] for d in i64s(op, "dimensions")])
         with rewriter.before(op):
             (value,) = build_reduce(op, [inner.operands[0]], [init], dims, [op.results[0].type])
         rewriter.replace(op, [value])
@@ -261,9 +246,9 @@ class ReduceOfBroadcast(Pattern):
         if len(op.results) != 1 or broadcast is None or broadcast.name != "stablehlo.broadcast_in_dim":
             return False
         x, init = broadcast.operands[0], op.operands[1]
-        x_shape, wide_shape = _shape(x), _shape(broadcast.results[0])
-        spread = _i64s(broadcast, "broadcast_dimensions")
-        dims = set(_i64s(op, "dimensions"))
+        x_shape, wide_shape = query.shape(x), query.shape(broadcast.results[0])
+        spread = i64s(broadcast, "broadcast_dimensions")
+        dims = set(i64s(op, "dimensions"))
         if math.prod(wide_shape) == 0:
             return False
         x_dims = [i for i, d in enumerate(spread) if d in dims]
@@ -272,7 +257,7 @@ class ReduceOfBroadcast(Pattern):
             return False
         left = [d for d in range(len(wide_shape)) if d not in dims]
         with rewriter.before(op):
-            reduced_type = ir.RankedTensorType.get([n for i, n in enumerate(x_shape) if i not in x_dims], _element_type(x))
+            reduced_type = ir.RankedTensorType.get([n for i, n in enumerate(x_shape) if i not in x_dims], query.element_type(x))
             reduced = build_reduce(op, [x], [init], x_dims, [reduced_type])
             if reduced is None:
                 return False
@@ -295,7 +280,7 @@ class ReduceWithUnusedResults(Pattern):
         operands = list(op.operands)
         with rewriter.before(op):
             values = build_reduce(op, [operands[i] for i in keep], [operands[count + i] for i in keep],
-                                  _i64s(op, "dimensions"), [op.results[i].type for i in keep], keep)
+                                  i64s(op, "dimensions"), [op.results[i].type for i in keep], keep)
         if values is None:
             return False
         by_index = dict(zip(keep, values))
@@ -314,8 +299,8 @@ def _is_sum_from_positive_zero(op: ir.Operation) -> bool:
 
 
 def _reduced_elements(op: ir.Operation) -> int:
-    shape = _shape(op.operands[0])
-    return math.prod(shape[d] for d in _i64s(op, "dimensions"))
+    operand_shape = query.shape(op.operands[0])
+    return math.prod(operand_shape[d] for d in i64s(op, "dimensions"))
 
 
 def _highest_precision(context: ir.Context) -> ir.ArrayAttr:
@@ -339,7 +324,7 @@ class SumOfProductsIsDot(Pattern):
     operand_from = (0, frozenset({"stablehlo.multiply"}))
 
     def match_and_rewrite(self, op, rewriter: Rewriter) -> bool:
-        if not _is_sum_from_positive_zero(op) or str(_element_type(op.operands[0])) not in _DOT_TYPES:
+        if not _is_sum_from_positive_zero(op) or str(query.element_type(op.operands[0])) not in _DOT_TYPES:
             return False
         product = defining_op(op.operands[0])
         if product is None or product.name != "stablehlo.multiply" or len(list(product.results[0].uses)) != 1:
@@ -350,8 +335,8 @@ class SumOfProductsIsDot(Pattern):
             owner = defining_op(factor)
             if owner is not None and owner.name in ("stablehlo.broadcast_in_dim", "stablehlo.constant"):
                 return False
-        contract = sorted(_i64s(op, "dimensions"))
-        batch = [d for d in range(len(_shape(op.operands[0]))) if d not in contract]
+        contract = sorted(i64s(op, "dimensions"))
+        batch = [d for d in range(query.rank(op.operands[0])) if d not in contract]
         if not batch:
             return False  # a sum of everything stays a reduce (module doc)
         numbers = stablehlo.DotDimensionNumbers.get(
@@ -378,19 +363,19 @@ class SumOverDotBatchDims(Pattern):
     operand_from = (0, frozenset({"stablehlo.dot_general"}))
 
     def match_and_rewrite(self, op, rewriter: Rewriter) -> bool:
-        if not _is_sum_from_positive_zero(op) or str(_element_type(op.operands[0])) not in _DOT_TYPES:
+        if not _is_sum_from_positive_zero(op) or str(query.element_type(op.operands[0])) not in _DOT_TYPES:
             return False
         dot = defining_op(op.operands[0])
         if dot is None or dot.name != "stablehlo.dot_general" or len(list(dot.results[0].uses)) != 1:
             return False
-        numbers = stablehlo.DotDimensionNumbers(dot.attributes["dot_dimension_numbers"])
-        lhs_batch, rhs_batch = list(numbers.lhs_batching_dimensions), list(numbers.rhs_batching_dimensions)
-        dims = _i64s(op, "dimensions")
+        numbers = query.dot_dimensions(dot)
+        lhs_batch, rhs_batch = numbers.lhs_batch, numbers.rhs_batch
+        dims = i64s(op, "dimensions")
         if not dims or any(d >= len(lhs_batch) for d in dims):
             return False
-        if not _shape(op.results[0]):
+        if not query.shape(op.results[0]):
             return False  # a sum of everything stays a reduce (module doc)
-        pairs = sorted([*zip(numbers.lhs_contracting_dimensions, numbers.rhs_contracting_dimensions),
+        pairs = sorted([*zip(numbers.lhs_contract, numbers.rhs_contract),
                         *((lhs_batch[i], rhs_batch[i]) for i in dims)])  # (pairs in any order sum the same products)
         merged = stablehlo.DotDimensionNumbers.get(
             lhs_batching_dimensions=[d for i, d in enumerate(lhs_batch) if i not in dims],
@@ -407,9 +392,8 @@ class SumOverDotBatchDims(Pattern):
 
 
 def _contracted_elements(dot: ir.Operation) -> int:
-    numbers = stablehlo.DotDimensionNumbers(dot.attributes["dot_dimension_numbers"])
-    shape = _shape(dot.operands[0])
-    return math.prod(shape[d] for d in numbers.lhs_contracting_dimensions)
+    lhs_shape = query.shape(dot.operands[0])
+    return math.prod(lhs_shape[d] for d in query.dot_dimensions(dot).lhs_contract)
 
 
 def is_never_negative_zero(value: ir.Value) -> bool:
@@ -423,7 +407,7 @@ def is_never_negative_zero(value: ir.Value) -> bool:
     owner = defining_op(value)
     while owner is not None and owner.name in _MOVES:
         owner = defining_op(owner.operands[0])
-    if owner is None or not isinstance(_element_type(owner.results[0]), ir.FloatType):
+    if owner is None or not isinstance(query.element_type(owner.results[0]), ir.FloatType):
         return False
     if owner.name == "stablehlo.dot_general":
         return _contracted_elements(owner) >= 2

@@ -13,7 +13,11 @@ import math
 from jaxlib.mlir import ir
 from jaxlib.mlir.dialects import stablehlo
 
+from ir import query
+from ir.query import i64s
 from passes.rewrite import Pattern, Rewriter, defining_op
+
+__all__ = ["patterns"]
 
 
 def _broadcast(result_type: ir.Type, operand: ir.Value, dims) -> ir.Value:
@@ -25,10 +29,6 @@ def _broadcast(result_type: ir.Type, operand: ir.Value, dims) -> ir.Value:
 
 def _reshape(result_type: ir.Type, operand: ir.Value) -> ir.Value:
     return ir.Operation.create("stablehlo.reshape", results=[result_type], operands=[operand]).result
-
-
-def _i64s(op: ir.Operation, name: str) -> list[int]:
-    return list(ir.DenseI64ArrayAttr(op.attributes[name]))
 
 
 class SameTypeIsNoop(Pattern):
@@ -51,21 +51,21 @@ class SameTypeIsNoop(Pattern):
 
 
 def _identity_permutation(op) -> bool:
-    permutation = _i64s(op, "permutation")
+    permutation = i64s(op, "permutation")
     return permutation == list(range(len(permutation)))
 
 
 def _identity_broadcast(op) -> bool:
-    dims = _i64s(op, "broadcast_dimensions")
+    dims = i64s(op, "broadcast_dimensions")
     return dims == list(range(len(dims)))
 
 
 def _no_padding(op) -> bool:
-    return not any(any(_i64s(op, name)) for name in ("edge_padding_low", "edge_padding_high", "interior_padding"))
+    return not any(any(i64s(op, name)) for name in ("edge_padding_low", "edge_padding_high", "interior_padding"))
 
 
 def _reverses_nothing(op) -> bool:
-    return not _i64s(op, "dimensions")
+    return not i64s(op, "dimensions")
 
 
 class ReverseOfReverse(Pattern):
@@ -78,7 +78,7 @@ class ReverseOfReverse(Pattern):
         inner = defining_op(op.operands[0])
         if inner is None or inner.name != "stablehlo.reverse":
             return False
-        if sorted(_i64s(inner, "dimensions")) != sorted(_i64s(op, "dimensions")):
+        if sorted(i64s(inner, "dimensions")) != sorted(i64s(op, "dimensions")):
             return False
         rewriter.replace(op, [inner.operands[0]])
         return True
@@ -106,7 +106,7 @@ class TransposeOfTranspose(Pattern):
         inner = defining_op(op.operands[0])
         if inner is None or inner.name != "stablehlo.transpose":
             return False
-        first, second = _i64s(inner, "permutation"), _i64s(op, "permutation")
+        first, second = i64s(inner, "permutation"), i64s(op, "permutation")
         with rewriter.before(op):
             merged = stablehlo.TransposeOp(inner.operands[0], [first[i] for i in second],
                                            results=[op.results[0].type]).result
@@ -122,15 +122,11 @@ class BroadcastOfBroadcast(Pattern):
         inner = defining_op(op.operands[0])
         if inner is None or inner.name != "stablehlo.broadcast_in_dim":
             return False
-        first, second = _i64s(inner, "broadcast_dimensions"), _i64s(op, "broadcast_dimensions")
+        first, second = i64s(inner, "broadcast_dimensions"), i64s(op, "broadcast_dimensions")
         with rewriter.before(op):
             merged = _broadcast(op.results[0].type, inner.operands[0], [second[d] for d in first])
         rewriter.replace(op, [merged])
         return True
-
-
-def _shape(value: ir.Value) -> list[int]:
-    return list(ir.RankedTensorType(value.type).shape)
 
 
 class BroadcastThatIsReshape(Pattern):
@@ -143,10 +139,10 @@ class BroadcastThatIsReshape(Pattern):
     op_name = "stablehlo.broadcast_in_dim"
 
     def match_and_rewrite(self, op, rewriter: Rewriter) -> bool:
-        source, target = _shape(op.operands[0]), _shape(op.results[0])
+        source, target = query.shape(op.operands[0]), query.shape(op.results[0])
         if math.prod(source) != math.prod(target) or source == target:  # (cheap test first: most broadcasts grow)
             return False
-        dims = _i64s(op, "broadcast_dimensions")
+        dims = i64s(op, "broadcast_dimensions")
         if dims != sorted(dims) or any(size != target[d] for size, d in zip(source, dims)):
             return False
         if any(target[d] != 1 for d in range(len(target)) if d not in dims):
@@ -178,17 +174,17 @@ class BroadcastOfUnitReshape(Pattern):
         if reshape is None or reshape.name != "stablehlo.reshape":
             return False
         x = reshape.operands[0]
-        source, middle = _shape(x), _shape(reshape.results[0])
+        source, middle = query.shape(x), query.shape(reshape.results[0])
         if not _unit_dims_only(source, middle):
             return False
-        dims = _i64s(op, "broadcast_dimensions")
+        dims = i64s(op, "broadcast_dimensions")
         placed = iter([dims[i] for i, n in enumerate(middle) if n != 1])  # where x's non-unit dims go, in order
         fixed = [next(placed) if n != 1 else None for n in source]
         taken = {d for d in fixed if d is not None}
         new_dims, previous = [], -1
         for index, target in enumerate(fixed):
             if target is None:
-                bound = next((d for d in fixed[index + 1:] if d is not None), len(_shape(op.results[0])))
+                bound = next((d for d in fixed[index + 1:] if d is not None), query.rank(op.results[0]))
                 target = next((d for d in range(previous + 1, bound) if d not in taken), None)
                 if target is None:
                     return False
@@ -216,14 +212,6 @@ ELEMENTWISE = frozenset({
 })
 
 
-def _splat_attribute(value: ir.Value) -> ir.DenseElementsAttr | None:
-    owner = defining_op(value)
-    if owner is None or owner.name != "stablehlo.constant":
-        return None
-    attr = ir.DenseElementsAttr(owner.attributes["value"])
-    return attr if attr.is_splat else None
-
-
 def _source_below(op: ir.Operation, lookahead: int = 0) -> list[int] | None:
     """The shape an elementwise op would compute in with its reshapes moved below it: the one shape
     its reshape operands reshape from. None if it is not elementwise, if an operand is neither a
@@ -238,8 +226,8 @@ def _source_below(op: ir.Operation, lookahead: int = 0) -> list[int] | None:
     for operand in op.operands:
         owner = defining_op(operand)
         if owner is not None and owner.name == "stablehlo.reshape":
-            shape = _shape(owner.operands[0])
-        elif _splat_attribute(operand) is not None:
+            shape = query.shape(owner.operands[0])
+        elif owner is not None and owner.name == "stablehlo.constant" and query.splat_element(operand) is not None:
             continue
         elif lookahead and owner is not None and owner.name in ELEMENTWISE:
             pending.append(owner)
@@ -263,7 +251,7 @@ def _absorbs(user: ir.Operation, reshape: ir.Operation) -> bool:
     if user.name == "stablehlo.reshape":
         return True
     if user.name == "stablehlo.broadcast_in_dim":
-        return _unit_dims_only(_shape(reshape.operands[0]), _shape(reshape.results[0]))
+        return _unit_dims_only(query.shape(reshape.operands[0]), query.shape(reshape.results[0]))
     return _source_below(user, lookahead=1) is not None
 
 
@@ -297,17 +285,17 @@ class ReshapeBelowElementwise(Pattern):
                 operands.append(owner.operands[0])
             else:
                 operands.append(operand)
-        result_type = ir.RankedTensorType(op.results[0].type)
+        result_type = op.results[0].type
         with rewriter.before(op):
             for index, operand in enumerate(operands):
-                splat = _splat_attribute(operand)
-                if splat is not None and _shape(operand) != source:
-                    element = ir.RankedTensorType(operand.type).element_type
+                splat = query.splat_element(operand)
+                if splat is not None and query.shape(operand) != source:
+                    element = query.element_type(operand)
                     operands[index] = stablehlo.ConstantOp(ir.DenseElementsAttr.get_splat(
-                        ir.RankedTensorType.get(source, element), splat.get_splat_value())).result
+                        ir.RankedTensorType.get(source, element), splat)).result
             attributes = {name: op.attributes[name] for name in op.attributes}
-            inner = ir.Operation.create(op.name, results=[ir.RankedTensorType.get(source, result_type.element_type)],
-                                        operands=operands, attributes=attributes)
+            inner_type = ir.RankedTensorType.get(source, query.element_type(result_type))
+            inner = ir.Operation.create(op.name, results=[inner_type], operands=operands, attributes=attributes)
             value = _reshape(result_type, inner.results[0])
         rewriter.replace(op, [value])
         return True

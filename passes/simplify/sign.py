@@ -11,13 +11,17 @@ from __future__ import annotations
 from jaxlib.mlir import ir
 from jaxlib.mlir.dialects import stablehlo
 
-from passes.rewrite import Pattern, Rewriter, defining_op, splat_value
+from ir import query
+from ir.query import splat_value
+from passes.rewrite import Pattern, Rewriter, defining_op
+
+__all__ = ["patterns"]
 
 _SCALINGS = ("stablehlo.multiply", "stablehlo.divide")
 
 
 def _float_splat(value: ir.Value) -> float | None:
-    if not isinstance(ir.RankedTensorType(value.type).element_type, ir.FloatType):
+    if not isinstance(query.element_type(value), ir.FloatType):
         return None
     found = splat_value(value)
     return None if found is None else float(found)
@@ -25,9 +29,8 @@ def _float_splat(value: ir.Value) -> float | None:
 
 def _negated_splat(value: ir.Value, splat: float) -> ir.Value:
     """A new constant: the splat `value` negated (must run under an insertion point)."""
-    tensor_type = ir.RankedTensorType(value.type)
-    negated = ir.FloatAttr.get(tensor_type.element_type, -splat)
-    return stablehlo.ConstantOp(ir.DenseElementsAttr.get_splat(tensor_type, negated)).result
+    negated = ir.FloatAttr.get(query.element_type(value), -splat)
+    return stablehlo.ConstantOp(ir.DenseElementsAttr.get_splat(value.type, negated)).result
 
 
 def _with_constant_negated(op: ir.Operation, rewriter: Rewriter, before: ir.Operation, operands) -> ir.Value | None:

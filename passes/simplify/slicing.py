@@ -14,20 +14,15 @@ import numpy as np
 from jaxlib.mlir import ir
 from jaxlib.mlir.dialects import stablehlo
 
-from ir import ops
-from passes.rewrite import Pattern, Rewriter, constant_value, defining_op
+from ir import ops, query
+from ir.query import constant_value, i64s
+from passes.rewrite import Pattern, Rewriter, defining_op
 
-
-def _i64s(op: ir.Operation, name: str) -> list[int]:
-    return list(ir.DenseI64ArrayAttr(op.attributes[name]))
-
-
-def _shape(value: ir.Value) -> list[int]:
-    return list(ir.RankedTensorType(value.type).shape)
+__all__ = ["patterns"]
 
 
 def _dimension(op: ir.Operation) -> int:
-    return ir.IntegerAttr(op.attributes["dimension"]).value
+    return query.int_attr(op, "dimension")
 
 
 class SliceOfSlice(Pattern):
@@ -40,11 +35,11 @@ class SliceOfSlice(Pattern):
         inner = defining_op(op.operands[0])
         if inner is None or inner.name != "stablehlo.slice":
             return False
-        s1, st1 = _i64s(inner, "start_indices"), _i64s(inner, "strides")
-        s2, st2 = _i64s(op, "start_indices"), _i64s(op, "strides")
+        s1, st1 = i64s(inner, "start_indices"), i64s(inner, "strides")
+        s2, st2 = i64s(op, "start_indices"), i64s(op, "strides")
         starts = [a + b * s for a, b, s in zip(s1, s2, st1)]
         strides = [a * b for a, b in zip(st1, st2)]
-        counts = _shape(op.results[0])
+        counts = query.shape(op.results[0])
         limits = [start + (count - 1) * stride + 1 if count else start for start, count, stride in zip(starts, counts, strides)]
         with rewriter.before(op):
             merged = stablehlo.SliceOp(inner.operands[0], starts, limits, strides, results=[op.results[0].type]).result
@@ -63,15 +58,15 @@ class SliceOfConcatenate(Pattern):
         if inner is None or inner.name != "stablehlo.concatenate":
             return False
         dim = _dimension(inner)
-        start, limit = _i64s(op, "start_indices"), _i64s(op, "limit_indices")
+        start, limit = i64s(op, "start_indices"), i64s(op, "limit_indices")
         offset = 0
         for operand in inner.operands:
-            size = _shape(operand)[dim]
+            size = query.shape(operand)[dim]
             if offset <= start[dim] and limit[dim] <= offset + size and size:
                 starts = [s - offset if d == dim else s for d, s in enumerate(start)]
                 limits = [l - offset if d == dim else l for d, l in enumerate(limit)]
                 with rewriter.before(op):
-                    sliced = stablehlo.SliceOp(operand, starts, limits, _i64s(op, "strides"),
+                    sliced = stablehlo.SliceOp(operand, starts, limits, i64s(op, "strides"),
                                                results=[op.results[0].type]).result
                 rewriter.replace(op, [sliced])
                 return True
@@ -89,10 +84,10 @@ class ConcatenateSimplification(Pattern):
         operands = []
         for operand in op.operands:
             inner = defining_op(operand)
-            if _shape(operand)[dim] == 0:
+            if query.shape(operand)[dim] == 0:
                 continue
             if inner is not None and inner.name == "stablehlo.concatenate" and _dimension(inner) == dim:
-                operands.extend(o for o in inner.operands if _shape(o)[dim])
+                operands.extend(o for o in inner.operands if query.shape(o)[dim])
             else:
                 operands.append(operand)
         if len(operands) == len(op.operands) and all(a == b for a, b in zip(operands, op.operands)):
@@ -117,7 +112,7 @@ class DynamicSliceAtConstantPosition(Pattern):
         values = [constant_value(index) for index in list(op.operands)[1:]]
         if any(v is None for v in values):
             return False
-        shape, sizes = _shape(op.operands[0]), _i64s(op, "slice_sizes")
+        shape, sizes = query.shape(op.operands[0]), i64s(op, "slice_sizes")
         starts = [int(np.clip(int(v), 0, n - size)) for v, n, size in zip(values, shape, sizes)]
         with rewriter.before(op):
             sliced = stablehlo.SliceOp(op.operands[0], starts, [s + size for s, size in zip(starts, sizes)],
@@ -145,7 +140,7 @@ class DynamicUpdateOfNothing(Pattern):
     op_name = "stablehlo.dynamic_update_slice"
 
     def match_and_rewrite(self, op, rewriter: Rewriter) -> bool:
-        if 0 not in _shape(op.operands[1]):
+        if 0 not in query.shape(op.operands[1]):
             return False
         rewriter.replace(op, [op.operands[0]])
         return True
@@ -201,19 +196,19 @@ class GatherAtConstantPosition(Pattern):
 
     def match_and_rewrite(self, op, rewriter: Rewriter) -> bool:
         operand, indices = op.operands
-        numbers = stablehlo.GatherDimensionNumbers(op.attributes["dimension_numbers"])
+        numbers = query.gather_dimensions(op)
         values = constant_value(indices)
         if values is None:
             return False
         vector = _index_vector(values, numbers.index_vector_dim)
         if vector is None:
             return False
-        shape, sizes = _shape(operand), _i64s(op, "slice_sizes")
+        shape, sizes = query.shape(operand), numbers.slice_sizes
         starts = [0] * len(shape)
         for position, dim in zip(vector, numbers.start_index_map):
             starts[dim] = min(max(position, 0), shape[dim] - sizes[dim])
         result_type = op.results[0].type
-        if math.prod(sizes) != math.prod(_shape(op.results[0])):
+        if math.prod(sizes) != math.prod(query.shape(op.results[0])):
             return False
         with rewriter.before(op):
             box = ops.slice(operand, starts, [s + n for s, n in zip(starts, sizes)], [1] * len(shape))
@@ -249,14 +244,14 @@ class ScatterOfOneWindow(Pattern):
         if len(op.operands) != 3 or not _overwrites(op):
             return False
         operand, indices, updates = op.operands
-        numbers = stablehlo.ScatterDimensionNumbers(op.attributes["scatter_dimension_numbers"])
+        numbers = query.scatter_dimensions(op)
         values = constant_value(indices)
         if values is None:
             return False
         vector = _index_vector(values, numbers.index_vector_dim)
         if vector is None:
             return False
-        shape, update_shape = _shape(operand), _shape(updates)
+        shape, update_shape = query.shape(operand), query.shape(updates)
         window_sizes = iter(update_shape[d] for d in numbers.update_window_dims)
         outside = set(numbers.inserted_window_dims) | set(numbers.input_batching_dims)
         window = [1 if d in outside else next(window_sizes) for d in range(len(shape))]
@@ -268,9 +263,9 @@ class ScatterOfOneWindow(Pattern):
         if any(start < 0 or start + size > n for start, size, n in zip(starts, window, shape)):
             return False
         with rewriter.before(op):
-            if window != update_shape:
-                element_type = ir.RankedTensorType(updates.type).element_type
-                updates = stablehlo.ReshapeOp(ir.RankedTensorType.get(window, element_type), updates).result
+            if tuple(window) != update_shape:
+                window_type = ir.RankedTensorType.get(window, query.element_type(updates))
+                updates = stablehlo.ReshapeOp(window_type, updates).result
             positions = [ops.constant(np.array(start, values.dtype)) for start in starts]
             written = stablehlo.DynamicUpdateSliceOp(operand, updates, positions).result
         rewriter.replace(op, [written])
@@ -285,7 +280,7 @@ class ScatterOfNothing(Pattern):
     def match_and_rewrite(self, op, rewriter: Rewriter) -> bool:
         inputs = len(op.results)
         updates = list(op.operands)[inputs + 1:]
-        if not all(0 in _shape(u) for u in updates) or any(0 in _shape(r) for r in op.results):
+        if not all(0 in query.shape(u) for u in updates) or any(0 in query.shape(r) for r in op.results):
             return False  # (an empty result is zero_extent's)
         rewriter.replace(op, list(op.operands)[:inputs])
         return True
@@ -297,9 +292,9 @@ class TransposeOfUnitDims(Pattern):
     op_name = "stablehlo.transpose"
 
     def match_and_rewrite(self, op, rewriter: Rewriter) -> bool:
-        shape = _shape(op.operands[0])
-        moved = [d for d in _i64s(op, "permutation") if shape[d] != 1]
-        if moved != sorted(moved) or moved == _i64s(op, "permutation"):
+        shape = query.shape(op.operands[0])
+        moved = [d for d in i64s(op, "permutation") if shape[d] != 1]
+        if moved != sorted(moved) or moved == i64s(op, "permutation"):
             return False
         with rewriter.before(op):
             reshaped = stablehlo.ReshapeOp(op.results[0].type, op.operands[0]).result

@@ -10,6 +10,8 @@ from jaxlib.mlir import ir
 
 from passes.rewrite import ANY_OP, EFFECTFUL, Pattern, Rewriter
 
+__all__ = ["patterns"]
+
 
 def _is_empty_tensor(type_: ir.Type) -> bool:
     return isinstance(type_, ir.RankedTensorType) and 0 in type_.shape

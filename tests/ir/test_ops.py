@@ -8,15 +8,19 @@ builders refuse what the StableHLO spec forbids with `ir.ops.OpBuildError`.
 
 from __future__ import annotations
 
+import importlib
+import types
+
 import ml_dtypes
 import numpy as np
 import pytest
+from helpers import interpret, undeclared_exports
 from helpers_filecheck import filecheck
 from jaxlib.mlir import ir as mlir
-from jaxlib.mlir.dialects import stablehlo
 
 import ir
 from ir import dtypes, ops
+from ir.errors import PyreactantError
 
 F32 = np.dtype(np.float32)
 rng = np.random.default_rng(1)
@@ -46,24 +50,8 @@ def build_fails(arg_specs, body):
     return info.value
 
 
-def _dense(array: np.ndarray) -> mlir.DenseElementsAttr:
-    shape = list(array.shape)
-    element_type = dtypes.to_mlir(array.dtype)
-    flat = np.ascontiguousarray(array.reshape(-1))  # (a 0-d buffer would come back as tensor<1x...>)
-    if flat.dtype == ml_dtypes.bfloat16:
-        flat = flat.view(np.uint16)  # MLIR reads bf16 as raw 16-bit patterns
-    return mlir.DenseElementsAttr.get(flat, type=element_type, shape=shape)
-
-
-def evaluate(module, *arrays) -> list[np.ndarray]:
-    """Run @main in the StableHLO reference interpreter on NumPy inputs."""
-    with module.context:
-        results = stablehlo.eval_module(module, [_dense(np.asarray(a)) for a in arrays])
-    return [np.array(r) for r in results]
-
-
 def check_values(module, inputs, expected, **tol):
-    (actual,) = evaluate(module, *inputs)
+    (actual,) = interpret(module, *inputs)
     expected = np.asarray(expected)
     assert actual.shape == expected.shape
     assert actual.dtype == expected.dtype, (actual.dtype, expected.dtype)
@@ -96,7 +84,7 @@ def test_function_builder_module_shape():
         CHECK-NEXT: return %arg0, %arg1 : tensor<2x3xf32>, tensor<i32>
     """)
     x, i = rng.standard_normal((2, 3)).astype(np.float32), np.int32(7)
-    out_x, out_i = evaluate(module, x, i)
+    out_x, out_i = interpret(module, x, i)
     np.testing.assert_array_equal(out_x, x)
     assert out_i == 7 and out_i.dtype == np.int32
 
@@ -321,7 +309,7 @@ def test_constant_round_trips_through_the_interpreter(dtype):
         value = np.array([[-0.0, 0.0, np.inf], [-np.inf, 1.5, np.finfo(dtype).tiny]], dtype)
     module = build([], lambda: ops.constant(value))
     filecheck(text(module), f"CHECK: stablehlo.constant dense<{{{{.*}}}}> : tensor<2x3x{dtypes._mlir_spelling(dtypes.short_name(dtype))}>")
-    (out,) = evaluate(module)
+    (out,) = interpret(module)
     np.testing.assert_array_equal(out, value, strict=True)
     if np.dtype(dtype).kind == "f":
         np.testing.assert_array_equal(np.signbit(out), np.signbit(value))
@@ -331,14 +319,14 @@ def test_bfloat16_constant():
     value = np.array([1.5, -2.0, 0.0078125], ml_dtypes.bfloat16)
     module = build([], lambda: ops.convert(ops.constant(value), np.float32))
     filecheck(text(module), "CHECK: stablehlo.constant dense<[1.500000e+00, -2.000000e+00, 7.812500e-03]> : tensor<3xbf16>")
-    (out,) = evaluate(module)
+    (out,) = interpret(module)
     np.testing.assert_array_equal(out, value.astype(np.float32))
 
 
 def test_splat_constant_is_stored_once():
     module = build([], lambda: ops.constant(np.full((4, 5), 2.5, np.float32)))
     filecheck(text(module), "CHECK: stablehlo.constant dense<2.500000e+00> : tensor<4x5xf32>")
-    (out,) = evaluate(module)
+    (out,) = interpret(module)
     np.testing.assert_array_equal(out, np.full((4, 5), 2.5, np.float32))
 
 
@@ -346,14 +334,14 @@ def test_zero_and_negative_zero_are_not_a_splat():
     value = np.array([0.0, -0.0, 0.0], np.float32)
     module = build([], lambda: ops.constant(value))
     filecheck(text(module), "CHECK: stablehlo.constant dense<[0.000000e+00, -0.000000e+00, 0.000000e+00]>")
-    (out,) = evaluate(module)
+    (out,) = interpret(module)
     np.testing.assert_array_equal(np.signbit(out), [False, True, False])
 
 
 def test_nan_splat_constant():
     module = build([], lambda: ops.constant(np.full(3, np.nan, np.float32)))
     filecheck(text(module), "CHECK: stablehlo.constant dense<0x7FC00000> : tensor<3xf32>")
-    (out,) = evaluate(module)
+    (out,) = interpret(module)
     assert np.isnan(out).all()
 
 
@@ -696,3 +684,33 @@ def test_make_context_loads_our_dialects():
     context = ir.make_context()
     for op_name in ("stablehlo.add", "chlo.erf", "sdy.sharding_constraint", "func.return"):
         assert context.is_registered_operation(op_name), op_name
+
+
+def test_errors_of_the_ir_layer_share_the_error_base_without_a_location():
+    error = build_fails([((2,), F32), ((3,), F32)], ops.add)
+    assert isinstance(error, PyreactantError) and isinstance(error, ValueError)
+    assert str(error).startswith("stablehlo.add: ") and error.where == ""
+    with pytest.raises(ir.MLIRParseError) as info:
+        ir.parse_module("this is not mlir")
+    assert isinstance(info.value, PyreactantError) and info.value.where == ""
+
+
+# --------------------------------------------------------------------------- exports
+
+
+def test_ir_ops_exports_builders_not_the_family_modules():
+    modules = [name for name in ops.__all__ if isinstance(getattr(ops, name), types.ModuleType)]
+    assert modules == [], modules
+    assert len(set(ops.__all__)) == len(ops.__all__)
+    assert not {"shape", "random", "window", "indexing", "control_flow", "elementwise"} & set(ops.__all__)
+    assert ops.shape_of is ir.query.shape and ops.dtype_of is ir.query.dtype
+
+
+def test_dynamic_slices_are_indexing_ops():
+    assert ops.dynamic_slice.__module__ == ops.dynamic_update_slice.__module__ == "ir.ops.indexing"
+    assert "dynamic_slice" in importlib.import_module("ir.ops.indexing").__all__
+
+
+def test_every_module_of_ir_has_an_explicit_all_of_names_it_defines():
+    assert undeclared_exports(ir) == []
+

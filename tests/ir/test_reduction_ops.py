@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import interpret
 from helpers_filecheck import filecheck
 from jaxlib.mlir import ir as mlir
-from jaxlib.mlir.dialects import stablehlo
 
 import ir
-from ir import dtypes, ops
+from ir import ops
 
 
 def _build(shape, dtype, body):
@@ -20,13 +20,6 @@ def _build(shape, dtype, body):
     module = builder.finish(list(results))
     ir.verify(module)
     return module
-
-
-def _evaluate(module, array):
-    with module.context:
-        attr_type = dtypes.to_mlir(array.dtype)
-        dense = mlir.DenseElementsAttr.get(np.ascontiguousarray(array.reshape(-1)), type=attr_type, shape=list(array.shape))
-        return [np.array(r) for r in stablehlo.eval_module(module, [dense])]
 
 
 def _argmax_body(lhs, rhs):
@@ -51,7 +44,7 @@ def test_reduce_many_argmax_matches_numpy(dimension):
         CHECK: stablehlo.select
         CHECK: stablehlo.return
     """)
-    values, indices = _evaluate(module, x)
+    values, indices = interpret(module, x)
     np.testing.assert_array_equal(indices, np.argmax(x, axis=dimension))
     np.testing.assert_array_equal(values, np.max(x, axis=dimension))
 

@@ -6,21 +6,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import interpret
 from jaxlib.mlir import ir as mlir
-from jaxlib.mlir.dialects import stablehlo
 
 import ir
 import passes
-from ir import dtypes
 
 rng = np.random.default_rng(5)
-
-
-def _interpret(module: mlir.Module, *arrays: np.ndarray) -> list[np.ndarray]:
-    with module.context:
-        attrs = [mlir.DenseElementsAttr.get(np.ascontiguousarray(a.reshape(-1)), type=dtypes.to_mlir(a.dtype),
-                                            shape=list(a.shape)) for a in arrays]
-        return [np.array(r) for r in stablehlo.eval_module(module, attrs)]
 
 
 def _ops(module: mlir.Module) -> list[str]:
@@ -51,7 +43,7 @@ func.func @main(%x: tensor<8x{element}>, %p: tensor<8xi1>, %a: tensor<8x{element
     assert f"stablehlo.compare {mirrored}, %arg0, %c" in str(simplified)  # (%c or %cst: the constant)
     p = rng.random(8) < 0.5
     a = rng.permutation(x)
-    for before, after in zip(_interpret(ir.parse_module(text), x, p, a), _interpret(simplified, x, p, a), strict=True):
+    for before, after in zip(interpret(ir.parse_module(text), x, p, a), interpret(simplified, x, p, a), strict=True):
         assert before.tobytes() == after.tobytes()
 
 
@@ -76,5 +68,5 @@ func.func @main(%x: {t}) -> ({t}, {t}, {t}, {t}, {t}, {t}, {t}, {t}) {{
     simplified = passes.run(text, "simplify")
     assert not {"stablehlo.and", "stablehlo.or", "stablehlo.xor"} & set(_ops(simplified))
     x = {"i32": INTS, "ui8": np.array([0, 1, 7, 128, 254, 255, 3, 9], np.uint8), "i1": rng.random(8) < 0.5}[element]
-    for before, after in zip(_interpret(ir.parse_module(text), x), _interpret(simplified, x), strict=True):
+    for before, after in zip(interpret(ir.parse_module(text), x), interpret(simplified, x), strict=True):
         assert before.dtype == after.dtype and before.tobytes() == after.tobytes()

@@ -12,6 +12,7 @@ from typing import ClassVar
 
 import numpy as np
 import pytest
+from helpers import interpret, undeclared_exports
 from helpers_filecheck import filecheck
 from jaxlib.mlir import ir as mlir
 from jaxlib.mlir.dialects import stablehlo
@@ -19,6 +20,7 @@ from jaxlib.mlir.dialects import stablehlo
 import ir
 import passes
 import tracer
+from ir.errors import PyreactantError
 from passes import registry
 
 rng = np.random.default_rng(3)
@@ -40,25 +42,8 @@ def redundant_reference(a, b):
     return (np.exp(a) + b) - np.exp(a) * b
 
 
-def evaluate(module, *arrays) -> list[np.ndarray]:
-    """@main run by the StableHLO reference interpreter."""
-    with module.context:
-        attrs = [mlir.DenseElementsAttr.get(np.ascontiguousarray(np.asarray(a).reshape(-1)),
-                                            type=ir.dtypes.to_mlir(np.asarray(a).dtype), shape=list(np.shape(a)))
-                 for a in arrays]
-        return [np.array(r) for r in stablehlo.eval_module(module, attrs)]
-
-
 def walk_ops(module, name):
-    found = []
-
-    def visit(op):
-        if op.name == name:
-            found.append(op)
-        return mlir.WalkResult.ADVANCE
-
-    module.operation.walk(visit)
-    return found
+    return [op for op in ir.query.walk(module) if op.name == name]
 
 
 # --------------------------------------------------------------------------- test-only Python passes
@@ -193,7 +178,7 @@ def test_run_on_text_returns_the_rewritten_module():
         CHECK:       stablehlo.multiply %[[E]], %arg1
     """)
     a, b = rng.standard_normal(3).astype(np.float32), rng.standard_normal(3).astype(np.float32)
-    np.testing.assert_allclose(evaluate(module, a, b)[0], redundant_reference(a, b), rtol=1e-6)
+    np.testing.assert_allclose(interpret(module, a, b)[0], redundant_reference(a, b), rtol=1e-6)
 
 
 def test_run_on_a_module_works_in_place():
@@ -230,7 +215,7 @@ def test_python_pass_mixed_with_mlir_cse(test_passes):
         CHECK:     stablehlo.subtract %[[M]], %[[M]]
     """)
     a, b = rng.standard_normal(3).astype(np.float32), rng.standard_normal(3).astype(np.float32)
-    np.testing.assert_array_equal(evaluate(module, a, b)[0], np.zeros(3, np.float32))
+    np.testing.assert_array_equal(interpret(module, a, b)[0], np.zeros(3, np.float32))
     # ...while cse first leaves two multiplies (the exponentials merged, the ops still differed then).
     module = passes.run(REDUNDANT, "cse,test-add-to-multiply")
     assert len(walk_ops(module, "stablehlo.multiply")) == 2
@@ -243,7 +228,7 @@ def test_python_pass_options_reach_the_pass(test_passes):
     assert len(walk_ops(module, "stablehlo.add")) == 1
     assert len(walk_ops(module, "stablehlo.multiply")) == 2
     a, b = rng.standard_normal(3).astype(np.float32), rng.standard_normal(3).astype(np.float32)
-    np.testing.assert_allclose(evaluate(module, a, b)[0], np.exp(a) * b + np.exp(a) * b, rtol=1e-6)
+    np.testing.assert_allclose(interpret(module, a, b)[0], np.exp(a) * b + np.exp(a) * b, rtol=1e-6)
 
 
 def test_verification_failure_names_the_pass(test_passes):
@@ -359,7 +344,7 @@ func.func public @main(%x: tensor<4xf32>, %w: tensor<4xf32>) -> tensor<4xf32> {
 
 def test_default_pipeline_inlines_dedups_and_drops_dead_functions():
     x, w = rng.standard_normal(4).astype(np.float32), rng.standard_normal(4).astype(np.float32)
-    (before,) = evaluate(ir.parse_module(WITH_CALLS), x, w)
+    (before,) = interpret(ir.parse_module(WITH_CALLS), x, w)
     module = passes.run(WITH_CALLS, passes.DEFAULT_PIPELINE)
     filecheck(ir.print_module(module), """
         CHECK-NOT:   func.func private
@@ -369,7 +354,7 @@ def test_default_pipeline_inlines_dedups_and_drops_dead_functions():
         CHECK-NOT:   stablehlo.multiply
         CHECK:       return
     """)
-    (after,) = evaluate(module, x, w)
+    (after,) = interpret(module, x, w)
     np.testing.assert_allclose(after, before, rtol=1e-6)
     np.testing.assert_allclose(after, 2 * (x * w + 1), rtol=1e-6)
 
@@ -423,8 +408,8 @@ def test_default_pipeline_preserves_semantics_of_a_traced_module():
     expected = _model(x.astype(np.float64), w.astype(np.float64), b.astype(np.float64))
     for trial in range(3):
         inputs = [x, w, b] if trial == 0 else [rng.standard_normal(a.shape).astype(np.float32) for a in (x, w, b)]
-        before = evaluate(traced, *inputs)
-        after = evaluate(optimized, *inputs)
+        before = interpret(traced, *inputs)
+        after = interpret(optimized, *inputs)
         for got_before, got_after in zip(before, after):
             np.testing.assert_allclose(got_after, got_before, rtol=1e-6, atol=1e-6)
         if trial == 0:
@@ -447,3 +432,18 @@ def test_a_pass_that_changed_nothing_is_not_verified_again(monkeypatch):
     verified.clear()
     passes.run(REDUNDANT, "inline")  # one function: nothing to inline
     assert verified == []
+
+
+def test_pipeline_and_pass_errors_share_the_error_base_without_a_location(test_passes):
+    with pytest.raises(passes.PipelineError) as info:
+        passes.parse_pipeline("simplify}")
+    assert isinstance(info.value, PyreactantError) and info.value.where == ""
+    with pytest.raises(passes.PassFailedError) as info:
+        passes.run(REDUNDANT, "test-explode")
+    assert isinstance(info.value, PyreactantError) and isinstance(info.value, RuntimeError)
+    assert str(info.value).startswith("pass test-explode failed")
+
+
+def test_every_module_of_passes_has_an_explicit_all_of_names_it_defines():
+    assert undeclared_exports(passes) == []
+

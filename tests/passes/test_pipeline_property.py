@@ -9,15 +9,13 @@ then exact, so equality may be bitwise even where a reduction's order is impleme
 from __future__ import annotations
 
 import numpy as np
+from helpers import interpret
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from jaxlib.mlir import ir as mlir
-from jaxlib.mlir.dialects import stablehlo
 
 import ir
 import passes
 import tracer
-from ir import dtypes
 
 # Each step maps the current array to the next; all keep values small integers.
 STEPS = {
@@ -59,16 +57,6 @@ def _program(names):
     return f
 
 
-def _dense(array: np.ndarray) -> mlir.DenseElementsAttr:
-    flat = np.ascontiguousarray(array.reshape(-1))
-    return mlir.DenseElementsAttr.get(flat, type=dtypes.to_mlir(array.dtype), shape=list(array.shape))
-
-
-def _interpret(module, x: np.ndarray) -> list[np.ndarray]:
-    with module.context:
-        return [np.array(r) for r in stablehlo.eval_module(module, [_dense(x)])]
-
-
 def _assert_bitwise_equal(actual, expected):
     actual, expected = np.asarray(actual), np.asarray(expected)
     assert actual.shape == expected.shape and actual.dtype == expected.dtype
@@ -82,7 +70,7 @@ def test_default_pipeline_keeps_results_bit_identical(names, x):
     traced_text = ir.print_module(tracer.jit(f).lower(x))
     optimized = passes.run(traced_text, passes.DEFAULT_PIPELINE)
     # The reference interpreter: traced vs optimised module.
-    for a, b in zip(_interpret(ir.parse_module(traced_text), x), _interpret(optimized, x), strict=True):
+    for a, b in zip(interpret(traced_text, x), interpret(optimized, x), strict=True):
         _assert_bitwise_equal(b, a)
     # XLA: no passes of ours vs the default pipeline; and both against NumPy's eager answer.
     plain = tracer.compile(f, x, pipeline="")

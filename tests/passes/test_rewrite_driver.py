@@ -11,7 +11,9 @@ from jaxlib.mlir.dialects import stablehlo
 
 import ir
 import passes
-from passes.rewrite import Pattern, RewriteBudgetExceeded, Worklist, apply_patterns, identity, operations
+from ir.errors import PyreactantError
+from ir.query import walk
+from passes.rewrite import Pattern, RewriteBudgetExceeded, Worklist, apply_patterns, identity
 
 TWO_EQUAL_CONSTANTS = """
 func.func @main(%a: tensor<3xf32>) -> (tensor<3xf32>, tensor<3xf32>) {
@@ -29,7 +31,7 @@ def test_an_op_changed_in_place_stays_one_worklist_entry():
     # a change in place (ConstantToTheRight swaps operands) would wait twice; erasing it would
     # forget one entry and leave the other to be popped after the op was freed.
     module = ir.parse_module(TWO_EQUAL_CONSTANTS)
-    multiply = next(op for op in operations(module) if op.name == "stablehlo.multiply")
+    multiply = next(op for op in walk(module) if op.name == "stablehlo.multiply")
     worklist = Worklist([multiply])
     before = hash(multiply)
     multiply.operands[0], multiply.operands[1] = multiply.operands[1], multiply.operands[0]
@@ -41,7 +43,7 @@ def test_an_op_changed_in_place_stays_one_worklist_entry():
 
 def test_equal_ops_are_distinct_worklist_entries():
     module = ir.parse_module(TWO_EQUAL_CONSTANTS)
-    constants = [op for op in operations(module) if op.name == "stablehlo.constant"]
+    constants = [op for op in walk(module) if op.name == "stablehlo.constant"]
     worklist = Worklist(constants)
     popped = [worklist.pop(), worklist.pop()]
     assert not worklist
@@ -50,8 +52,8 @@ def test_equal_ops_are_distinct_worklist_entries():
 
 def test_identity_is_stable_across_python_objects_and_operand_changes():
     module = ir.parse_module(TWO_EQUAL_CONSTANTS)
-    first = next(op for op in operations(module) if op.name == "stablehlo.multiply")
-    again = next(op for op in operations(module) if op.name == "stablehlo.multiply")
+    first = next(op for op in walk(module) if op.name == "stablehlo.multiply")
+    again = next(op for op in walk(module) if op.name == "stablehlo.multiply")
     assert first is not again and identity(first) == identity(again)
     before = identity(first)
     first.operands[1] = first.operands[0]
@@ -60,7 +62,7 @@ def test_identity_is_stable_across_python_objects_and_operand_changes():
 
 def test_worklist_pops_the_last_pushed_first_and_pushes_each_op_once():
     module = ir.parse_module(TWO_EQUAL_CONSTANTS)
-    ops = operations(module)[1:]  # the ops of @main's body, in order
+    ops = walk(module)[1:]  # the ops of @main's body, in order
     worklist = Worklist(ops)
     assert worklist.pop().name == "stablehlo.constant"  # the first op of the block comes out first
     worklist.push(ops[-1])  # func.return, already waiting: moved to the top, not added twice
@@ -116,6 +118,13 @@ def test_patterns_that_undo_each_other_raise_instead_of_looping_forever():
     module = ir.parse_module(NEGATE)
     with pytest.raises(RewriteBudgetExceeded, match="undo each other"):
         apply_patterns(module, [NegateToSubtract(), SubtractToNegate()], max_iterations=3)
+
+
+def test_the_budget_error_is_a_runtime_error_of_the_shared_base_without_a_location():
+    with pytest.raises(RewriteBudgetExceeded) as info:
+        apply_patterns(ir.parse_module(NEGATE), [NegateToSubtract(), SubtractToNegate()], max_iterations=3)
+    assert isinstance(info.value, PyreactantError) and isinstance(info.value, RuntimeError)
+    assert str(info.value).startswith("more than 3 rewrites per op")
 
 
 def test_a_rewrite_requeues_the_users_of_what_it_replaced():

@@ -12,12 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from jaxlib.mlir import ir as mlir
-from jaxlib.mlir.dialects import stablehlo
+from helpers import interpret
 
 import ir
 import passes
-from ir import dtypes
 
 SPECIALS = np.array([0.0, -0.0, np.inf, -np.inf, np.nan])
 
@@ -130,16 +128,6 @@ def _draw(kind: str, shape, dtype, rng) -> np.ndarray:
     return values.astype(dtype).reshape(shape)
 
 
-def _dense(array: np.ndarray) -> mlir.DenseElementsAttr:
-    flat = np.ascontiguousarray(array.reshape(-1))
-    return mlir.DenseElementsAttr.get(flat, type=dtypes.to_mlir(array.dtype), shape=list(array.shape))
-
-
-def _interpret(module, arrays) -> list[np.ndarray]:
-    with module.context:
-        return [np.array(result) for result in stablehlo.eval_module(module, [_dense(a) for a in arrays])]
-
-
 def _same_bits(actual: np.ndarray, expected: np.ndarray) -> bool:
     """Bit for bit, except that any nan matches any nan (a nan's sign and payload carry no value)."""
     if actual.shape != expected.shape or actual.dtype != expected.dtype:
@@ -159,7 +147,7 @@ def test_rewrite_keeps_every_bit(name):
     rng = np.random.default_rng(sum(map(ord, name)))
     for _ in range(5):
         arrays = [_draw(kind, shape, dtype, rng) for shape, dtype in signature]
-        expected = _interpret(ir.parse_module(text), arrays)
-        actual = _interpret(optimized, arrays)
+        expected = interpret(text, *arrays)
+        actual = interpret(optimized, *arrays)
         for index, (a, e) in enumerate(zip(actual, expected, strict=True)):
             assert _same_bits(a, e), f"{name}: result {index} differs\nexpected {e}\nactual   {a}\ninputs {arrays}"

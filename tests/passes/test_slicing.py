@@ -6,41 +6,28 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import interpret
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 from jaxlib.mlir import ir as mlir
-from jaxlib.mlir.dialects import stablehlo
 
 import ir
 import passes
-from ir import dtypes
 
 
 def _type(shape, element: str = "f32") -> str:
     return f"tensor<{''.join(f'{n}x' for n in shape)}{element}>"
 
 
-def _dense(array: np.ndarray) -> mlir.DenseElementsAttr:
-    flat = np.ascontiguousarray(array.reshape(-1))
-    return mlir.DenseElementsAttr.get(flat, type=dtypes.to_mlir(array.dtype), shape=list(array.shape))
-
-
-def _interpret(module: mlir.Module, *arrays: np.ndarray) -> list[np.ndarray]:
-    with module.context:
-        return [np.array(r) for r in stablehlo.eval_module(module, [_dense(a) for a in arrays])]
-
-
 def _op_names(module: mlir.Module) -> set[str]:
-    names = set()
-    module.operation.walk(lambda op: (names.add(op.name), mlir.WalkResult.ADVANCE)[1])
-    return names
+    return {op.name for op in ir.query.walk(module)}
 
 
 def _simplify_and_compare(text: str, *arrays: np.ndarray) -> set[str]:
     """Run `simplify` on text; its results must equal the original's bit for bit. Returns the ops left."""
-    before = _interpret(ir.parse_module(text), *arrays)
+    before = interpret(ir.parse_module(text), *arrays)
     simplified = passes.run(text, "simplify")
-    after = _interpret(simplified, *arrays)
+    after = interpret(simplified, *arrays)
     for a, b in zip(before, after, strict=True):
         assert a.shape == b.shape and a.tobytes() == b.tobytes(), (text, a, b)
     return _op_names(simplified)

@@ -68,7 +68,7 @@ class _Conv:
             raise AutodiffError("stablehlo.convolution with window_reversal has no derivative rule", op=op,
                                 fix="reverse the kernel with stablehlo.reverse before the convolution")
         self.lhs, self.rhs = op.operands
-        self.specs = _specs(query.convolution_dimensions(op))
+        self.specs = _specs(query.convolution_dimensions(op).dimension_numbers)
         spatial = len(self.specs[0]) - 2
         self.strides = query.i64s_or(op, "window_strides", [1] * spatial)
         self.padding = query.padding_pairs(op, spatial)

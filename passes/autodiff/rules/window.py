@@ -28,7 +28,7 @@ from passes.autodiff.emit import full_like, sum_dims, zeros_like
 from passes.autodiff.errors import AutodiffError
 from passes.autodiff.registry import JVP, VJP, replace_operands
 from passes.autodiff.rules.reduction import combiner_name
-from passes.rewrite import splat_value
+from ir.query import splat_value
 
 __all__: list[str] = []
 
