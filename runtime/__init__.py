@@ -1,23 +1,28 @@
 """Runtime: PJRT clients and devices, device arrays, compiling and executing with XLA, sharding."""
 
 from runtime import distributed
-from runtime.concrete_array import ConcreteArray, DonatedArrayError
+from runtime.concrete_array import ConcreteArray
 from runtime.devices import client, default_device, devices, set_default_backend
-from runtime.executable import CompileError, Executable, compile_stablehlo
+from runtime.errors import (CompileError, DistributedError, DonatedArrayError, PlacementError, ShardingError,
+                            UnsupportedDtypeError)
+from runtime.executable import Executable, compile_stablehlo
 from runtime.persistent_cache import cache_directory, disable_persistent_cache, enable_persistent_cache
 from runtime.profiler import profile
-from runtime.sharding import Mesh, NamedSharding, PartitionSpec, ShardingError, make_mesh
+from runtime.sharding import Mesh, NamedSharding, PartitionSpec, make_mesh
 from runtime.transfer import array_to_device, synchronize, to_device, to_host
 
 __all__ = [
     "CompileError",
     "ConcreteArray",
+    "DistributedError",
     "DonatedArrayError",
     "Executable",
     "Mesh",
     "NamedSharding",
     "PartitionSpec",
+    "PlacementError",
     "ShardingError",
+    "UnsupportedDtypeError",
     "array_to_device",
     "cache_directory",
     "client",

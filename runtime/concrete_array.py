@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 
+from runtime.errors import DonatedArrayError, PlacementError
+
 
 class DonatedBuffer:
     """Stands in for a buffer given to a compiled call through `donate_argnums`.
@@ -18,16 +20,6 @@ class DonatedBuffer:
 
     def __init__(self, where: str):
         self.where = where
-
-
-class DonatedArrayError(RuntimeError):
-    """A ConcreteArray used after it was donated to a compiled call."""
-
-    def __init__(self, where: str):
-        super().__init__(
-            f"this array was donated (donate_argnums) to the compiled call at {where}; its buffer now "
-            "holds that call's result\n  fix: use the call's result instead, or stop donating the argument"
-        )
 
 
 class ConcreteArray:
@@ -65,7 +57,9 @@ class ConcreteArray:
 
     def _live_buffer(self):
         if type(self._buffer) is DonatedBuffer:
-            raise DonatedArrayError(self._buffer.where)
+            raise DonatedArrayError(
+                f"this array was donated (donate_argnums) to the compiled call at {self._buffer.where}; its "
+                "buffer now holds that call's result", fix="use the call's result instead, or stop donating the argument")
         return self._buffer
 
     @property
@@ -81,8 +75,8 @@ class ConcreteArray:
         """The device holding this array; an array split over several devices has none (see `sharding`)."""
         devices = self._live_buffer().devices()
         if len(devices) != 1:
-            raise ValueError(f"this array is split over {len(devices)} devices ({self.sharding}), so it has no "
-                             "single device\n  fix: read .sharding (its mesh and partition spec) or .devices()")
+            raise PlacementError(f"this array is split over {len(devices)} devices ({self.sharding}), so it has no "
+                                 "single device", fix="read .sharding (its mesh and partition spec) or .devices()")
         (device,) = devices
         return device
 
@@ -100,9 +94,9 @@ class ConcreteArray:
         # Zero-copy exchange (np.from_dlpack, jax.dlpack.from_dlpack, torch ...): the consumer shares the buffer.
         buffer = self._live_buffer()
         if len(buffer.devices()) != 1:
-            raise ValueError("DLPack describes one device's memory; this array is split over "
-                             f"{len(buffer.devices())} devices\n  fix: gather it first (np.asarray(a)) or "
-                             "export its shards one by one")
+            raise PlacementError("DLPack describes one device's memory; this array is split over "
+                                 f"{len(buffer.devices())} devices",
+                                 fix="gather it first (np.asarray(a)) or export its shards one by one")
         return buffer.__dlpack__(*args, **kwargs)
 
     def __dlpack_device__(self):
@@ -112,8 +106,8 @@ class ConcreteArray:
         # np.asarray gives a read-only view of the device buffer where the platform allows (CPU);
         # np.array (copy=True) gives a private, writable copy, as NumPy's semantics promise.
         if copy is False:
-            raise ValueError("a ConcreteArray cannot be viewed as a NumPy array without a copy guarantee; "
-                             "use np.asarray (a read-only view when possible) or np.array (a copy)")
+            raise PlacementError("a ConcreteArray cannot be viewed as a NumPy array without a copy guarantee",
+                                 fix="use np.asarray (a read-only view when possible) or np.array (a copy)")
         host = np.asarray(self._live_buffer())
         if dtype is not None and np.dtype(dtype) != host.dtype:
             return host.astype(dtype)

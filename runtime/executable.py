@@ -12,11 +12,8 @@ import numpy as np
 import ir
 from runtime import _jaxlib, persistent_cache
 from runtime.devices import default_device
+from runtime.errors import CompileError
 from runtime.sharding import NamedSharding, PartitionSpec
-
-
-class CompileError(RuntimeError):
-    """XLA rejected a module; the message carries XLA's diagnostics."""
 
 
 # CompiledMemoryStats fields worth reporting, in bytes.
@@ -122,7 +119,10 @@ def _compile_or_load(module_text: str, devices: tuple, options, prefetch=None):
     try:
         loaded = pjrt.compile_and_load(module_text, device_list, options)
     except _jaxlib.JaxRuntimeError as err:
-        raise CompileError(f"XLA could not compile the module: {err}") from None
+        raise CompileError(f"XLA could not compile the module: {err}",
+                           fix="in hand-written StableHLO, correct what XLA's diagnostic names; from a traced "
+                               "function it is a pyreactant bug: report it with the function's as_text('optimized')"
+                           ) from None
     if key is not None:
         persistent_cache.store(key, pjrt, loaded)
     return loaded
@@ -132,4 +132,4 @@ def _main_result_signatures(module_text: str) -> list[tuple]:
     try:
         return ir.main_signatures(module_text)[1]
     except KeyError:
-        raise CompileError("the module has no func.func @main") from None
+        raise CompileError("the module has no func.func @main", fix="name the entry function @main") from None

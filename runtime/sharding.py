@@ -18,19 +18,12 @@ from jax import tree_util
 from jax.sharding import Mesh, NamedSharding, PartitionSpec, Sharding
 
 from runtime.devices import devices as _devices
+from runtime.errors import ShardingError
 
 __all__ = ["Mesh", "NamedSharding", "PartitionSpec", "ShardingError", "make_mesh"]
 
 # The one mesh symbol a module declares; every annotation refers to it.
 MESH_SYMBOL = "mesh"
-
-
-class ShardingError(ValueError):
-    """A mesh, partition spec or sharding that does not fit the array or the program."""
-
-    def __init__(self, message: str, *, fix: str, where: str | None = None):
-        text = f"{where}: {message}" if where else message
-        super().__init__(f"{text}\n  fix: {fix}")
 
 
 def make_mesh(shape: tuple[int, ...], axis_names: tuple[str, ...], devices=None) -> Mesh:

@@ -10,6 +10,7 @@ from ir.location import describe, user_frame
 from runtime import _jaxlib
 from runtime.concrete_array import ConcreteArray
 from runtime.devices import default_device
+from runtime.errors import PlacementError, UnsupportedDtypeError
 from runtime.sharding import broadcast_prefix, check_fits
 
 
@@ -21,11 +22,11 @@ def array_to_device(x, device=None, sharding=None) -> ConcreteArray:
     """`x` as a ConcreteArray on `device`, or split over a mesh's devices by `sharding` (a NamedSharding)."""
     array = np.asarray(x)
     if not dtypes.is_supported(array.dtype):
-        raise TypeError(f"cannot put an array of dtype {array.dtype} on a device; supported: "
-                        + ", ".join(str(d) for d in dtypes.SUPPORTED_DTYPES))
+        raise UnsupportedDtypeError(f"cannot put an array of dtype {array.dtype} on a device",
+                                    fix="convert it to one of " + ", ".join(str(d) for d in dtypes.SUPPORTED_DTYPES))
     if sharding is not None:
         if device is not None:
-            raise ValueError("give a device or a sharding, not both\n  fix: a sharding names its devices (its mesh)")
+            raise PlacementError("give a device or a sharding, not both", fix="a sharding names its devices (its mesh)")
         check_fits(sharding, array.shape, "to_device(sharding=...)", where=describe(user_frame()))
         return ConcreteArray(_jaxlib.host_to_sharding(array, sharding))
     return ConcreteArray(_jaxlib.host_to_device(array, device or default_device()))
@@ -54,7 +55,7 @@ def _place(x, device, sharding, *, moving: bool):
         return x
     if sharding is not None:
         if device is not None:
-            raise ValueError("give a device or a sharding, not both\n  fix: a sharding names its devices (its mesh)")
+            raise PlacementError("give a device or a sharding, not both", fix="a sharding names its devices (its mesh)")
         check_fits(sharding, x.shape, "to_device(sharding=...)", where=describe(user_frame()))
     target = sharding if sharding is not None else device or default_device()
     buffer = x._live_buffer()  # (a donated or deleted array: the clear error saying where)

@@ -24,9 +24,14 @@ import runtime
 from runtime import ConcreteArray, persistent_cache, prefetch
 from tracer import signature
 from tracer.compiled import Compiled
+from tracer.errors import TracerError
 from tracer.trace import _state as _trace_state
 from tracer.trace import current_trace
 from tracer.tracing import trace
+
+
+class JitOptionError(TracerError, ValueError):
+    """An option of `tracer.jit` / `tracer.compile` that is not valid (or two that exclude each other)."""
 
 
 def _as_tuple(value) -> tuple:
@@ -46,11 +51,13 @@ def _resolve_static(fn, argnums: tuple, argnames: tuple) -> tuple[tuple[int, ...
     if not any(p.kind is p.VAR_POSITIONAL for p in parameters):
         for number in argnums:
             if not -len(positional) <= number < len(positional):
-                raise ValueError(f"static_argnums={number} is out of range for {getattr(fn, '__name__', fn)}, "
-                                 f"which takes {len(positional)} positional argument(s)")
+                raise JitOptionError(f"static_argnums={number} is out of range for {getattr(fn, '__name__', fn)}, "
+                                     f"which takes {len(positional)} positional argument(s)",
+                                     fix=f"give numbers from {-len(positional)} to {len(positional) - 1}")
         argnums = tuple(n % len(positional) for n in argnums)
     elif any(n < 0 for n in argnums):
-        raise ValueError("negative static_argnums need a function without *args")
+        raise JitOptionError("negative static_argnums need a function without *args",
+                             fix="count static arguments from the start (0, 1, ...)")
     nums, names = set(argnums), set(argnames)
     for index, parameter in enumerate(positional):
         if parameter.name in names:
@@ -71,16 +78,17 @@ class JitFunction:
         self.static_argnums, self.static_argnames = _resolve_static(fn, _as_tuple(static_argnums), _as_tuple(static_argnames))
         self.donate_argnums = _as_tuple(donate_argnums)
         if donate not in _DONATE_MODES:
-            raise ValueError(f"donate={donate!r} is not an option\n  fix: use donate='auto' (every argument a result "
-                             "of the same shape and dtype can reuse) or donate_argnums=(...)")
+            raise JitOptionError(f"donate={donate!r} is not an option", fix="use donate='auto' (every argument a result "
+                                 "of the same shape and dtype can reuse) or donate_argnums=(...)")
         if donate is not None and self.donate_argnums:
-            raise ValueError("give donate='auto' or donate_argnums, not both\n  fix: drop one of them")
+            raise JitOptionError("give donate='auto' or donate_argnums, not both", fix="drop one of them")
         self.donate = donate
         self.in_shardings, self.out_shardings = in_shardings, out_shardings
         self.sync = sync  # block until results are computed before returning them
         self.cache_size = DEFAULT_CACHE_SIZE if cache_size is None else cache_size
         if self.cache_size < 1:
-            raise ValueError(f"cache_size={cache_size} must be at least 1")
+            raise JitOptionError(f"cache_size={cache_size} must be at least 1",
+                                 fix="give a positive bound, or None for the default")
         self._lock = threading.Lock()  # held while compiling a new signature, so threads compile it once
         # None: the default pipeline; "": no passes of ours (as optimize=False).
         self.pipeline = (passes.DEFAULT_PIPELINE if pipeline is None else pipeline) if optimize else None

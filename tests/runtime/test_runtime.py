@@ -14,6 +14,7 @@ import pytest
 
 import ir
 import runtime
+from ir.errors import PyreactantError
 
 rng = np.random.default_rng(2)
 
@@ -295,6 +296,30 @@ def test_compile_errors(source, diagnostic):
         runtime.compile_stablehlo(source)
     assert isinstance(info.value, RuntimeError)
     assert diagnostic in str(info.value)
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def test_errors_name_the_callers_line_and_the_fix():
+    mesh = runtime.make_mesh((1,), ("i",))
+    whole = runtime.NamedSharding(mesh, runtime.PartitionSpec())
+    donated = runtime.to_device(np.ones(2, np.float32))
+    donated._mark_donated("step.py:7")
+    cases = [  # (the call, our error, the built-in one callers catch)
+        (lambda: runtime.to_device(np.ones(2), runtime.default_device(), whole), runtime.PlacementError, ValueError),
+        (lambda: runtime.to_device(np.zeros(2, np.complex64)), runtime.UnsupportedDtypeError, TypeError),
+        (lambda: runtime.make_mesh((1,), ("a", "b")), runtime.ShardingError, ValueError),
+        (lambda: runtime.compile_stablehlo("this is not mlir"), runtime.CompileError, RuntimeError),
+        (lambda: np.asarray(donated), runtime.DonatedArrayError, RuntimeError),
+    ]
+    for call, error, builtin in cases:
+        with pytest.raises(error) as info:
+            call()
+        assert isinstance(info.value, builtin) and isinstance(info.value, PyreactantError)
+        happened, fix = str(info.value).split("\n  fix: ")
+        assert happened.startswith(f"{__file__}:") and fix, str(info.value)
+    assert "step.py:7" in str(info.value)  # a donated array names where it was donated
 
 
 # --------------------------------------------------------------------------- devices

@@ -541,6 +541,15 @@ def test_optimize_false_skips_our_passes():
     assert_close(jitted(x), np.exp(x) * 2)
 
 
+def test_option_errors_name_the_line_and_the_fix():
+    for options in ({"donate": "all"}, {"donate": "auto", "donate_argnums": 0}, {"cache_size": 0},
+                    {"static_argnums": 3}):
+        with pytest.raises(ValueError) as info:
+            tracer.jit(lambda x: x, **options)  # option-line
+        assert isinstance(info.value, tracer.TracerError)
+        assert str(info.value).startswith(f"{__file__}:{line_of('option-line')}: ") and "\n  fix: " in str(info.value)
+
+
 def test_pipeline_option_runs_that_pipeline():
     def f(x):
         return np.sin(x) * np.sin(x)
