@@ -1,7 +1,12 @@
-"""Runtime: PJRT clients and devices, device arrays, compiling and executing with XLA, sharding."""
+"""Runtime: PJRT clients and devices, device arrays, compiling and executing with XLA, sharding.
+
+For compiled calls (`tracer`), beside the user-facing API: `ConcreteArray.wrap` / `.signature` /
+`.is_sharded` / `.buffer` / `.mark_donated`, `DonatedBuffer`, `Executable.fast_call` and
+`.result_signatures`, and the unchecked per-call transfers of `runtime.transfer`.
+"""
 
 from runtime import distributed
-from runtime.concrete_array import ConcreteArray
+from runtime.concrete_array import ConcreteArray, DonatedBuffer
 from runtime.devices import client, default_device, devices, set_default_backend
 from runtime.errors import (CompileError, DistributedError, DonatedArrayError, PlacementError, ShardingError,
                             UnsupportedDtypeError)
@@ -16,6 +21,7 @@ __all__ = [
     "ConcreteArray",
     "DistributedError",
     "DonatedArrayError",
+    "DonatedBuffer",
     "Executable",
     "Mesh",
     "NamedSharding",

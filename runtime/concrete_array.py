@@ -28,31 +28,47 @@ class ConcreteArray:
     Passing it to a compiled function costs no transfer. Outside traced code,
     arithmetic and every other ndarray method (`.T`, `.sum()`, `.astype()`)
     run in NumPy on a host copy (`np.asarray`).
+
+    `signature`: what a compiled program is specialised to, read on every compiled call (so
+    computed once): `(shape, dtype)`, and for an array split over several devices
+    `(shape, dtype, sharding)`, since a program is compiled for where its inputs live.
     """
 
-    __slots__ = ("_buffer", "shape", "dtype", "_signature")
+    __slots__ = ("_buffer", "shape", "dtype", "signature")
     __array_priority__ = 100
 
     def __init__(self, buffer):
         self._buffer = buffer
         self.shape: tuple[int, ...] = tuple(buffer.shape)
         self.dtype: np.dtype = np.dtype(buffer.dtype)
-        # Read on every compiled call: computed once. An array split over devices keys on its sharding
-        # too, since a compiled program is specialised to where its inputs live.
         sharding = buffer.sharding
-        self._signature = ((self.shape, self.dtype, sharding) if len(sharding.device_set) > 1
-                           else (self.shape, self.dtype))
+        self.signature: tuple = ((self.shape, self.dtype, sharding) if len(sharding.device_set) > 1
+                                 else (self.shape, self.dtype))
 
     @classmethod
-    def _trusted(cls, buffer, signature: tuple) -> "ConcreteArray":
-        """Wrap a buffer whose (shape, dtype) the caller already knows (compiled outputs): no queries."""
+    def wrap(cls, buffer, signature: tuple) -> "ConcreteArray":
+        """Wrap a device buffer whose `signature` the caller already knows (a compiled program's results):
+        no queries of the buffer, which may still be being computed."""
         array = cls.__new__(cls)
         array._buffer = buffer
         array.shape, array.dtype = signature[0], signature[1]
-        array._signature = signature
+        array.signature = signature
         return array
 
-    def _mark_donated(self, where: str) -> None:
+    @property
+    def is_sharded(self) -> bool:
+        """Whether the array is split over (or replicated on) several devices; see `signature`."""
+        return len(self.signature) == 3
+
+    @property
+    def buffer(self):
+        """The device buffer (a `jax.Array`) as held, unchecked: after a donation, the `DonatedBuffer` that
+        stands in for it. Compiled calls pass it on as it is; host reads check it (`DonatedArrayError`)."""
+        return self._buffer
+
+    def mark_donated(self, where: str) -> None:
+        """Record that a compiled call at `where` took this array's buffer (its buffer is deleted or reused):
+        every later use fails, naming `where`."""
         self._buffer = DonatedBuffer(where)
 
     def _live_buffer(self):

@@ -1,4 +1,6 @@
-"""Moving pytrees of arrays between host (NumPy) and device (ConcreteArray)."""
+"""Moving pytrees of arrays between host (NumPy) and device (ConcreteArray), and the unchecked
+per-call transfers that compiled calls use (`host_transfer`, `host_to_device_owned`,
+`host_to_sharding`, `reshard`: device buffers in and out, shapes and dtypes known to the caller)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,16 @@ from runtime.concrete_array import ConcreteArray
 from runtime.devices import default_device
 from runtime.errors import PlacementError, UnsupportedDtypeError
 from runtime.sharding import broadcast_prefix, check_fits
+
+# The compiled-call fast path's transfers: jaxlib's functions themselves (no wrapper frame per call).
+# host_transfer(shape, dtype, device) -> a function copying NumPy arrays of that shape and dtype to `device`.
+host_transfer = _jaxlib.host_transfer
+# host_to_device_owned(array, device): a buffer for a NumPy array nobody else holds, its memory used in place.
+host_to_device_owned = _jaxlib.host_to_device_owned
+# host_to_sharding(array, sharding): a buffer split over `sharding`'s devices.
+host_to_sharding = _jaxlib.host_to_sharding
+# reshard(buffer, sharding_or_device): the same buffer when it is laid out so already, else a moved copy.
+reshard = _jaxlib.reshard
 
 
 def _is_host_array(x) -> bool:

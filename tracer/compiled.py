@@ -1,7 +1,7 @@
 """`Compiled`: one function compiled for one call signature, and its fast call paths.
 
 Two executables can serve a signature, each compiled on first need:
-- "buffers": one argument per array; used for device-resident (ConcreteArray,
+- "unpacked": one argument per array; used for device-resident (ConcreteArray,
   jax.Array) and mixed arguments, and for `as_text("hlo")`;
 - "packed": when every argument is a NumPy array and they are small, they travel
   in one host->device transfer and are unpacked on the device (`ir.packed_arguments`).
@@ -24,8 +24,7 @@ import passes
 import runtime
 from ir import packed_arguments
 from ir.location import describe, user_frame
-from runtime import ConcreteArray, _jaxlib, persistent_cache
-from runtime.concrete_array import DonatedBuffer
+from runtime import ConcreteArray, DonatedBuffer, persistent_cache, transfer
 from tracer import errors, signature
 from tracer import sharding as tracer_sharding
 from tracer.tracing import TracedProgram
@@ -54,9 +53,9 @@ def _unusable_argument_error(buffers) -> Exception | None:
 
 def _host_transfer(shape, dtype, device):
     """Per argument: how to get a device buffer from whatever array the caller passes."""
-    to_device = _jaxlib.host_transfer(shape, np.dtype(dtype), device)
+    to_device = transfer.host_transfer(shape, np.dtype(dtype), device)
 
-    def transfer(array):
+    def transfer_(array):
         if isinstance(array, np.ndarray):
             return to_device(array)
         if isinstance(array, np.generic):
@@ -66,7 +65,7 @@ def _host_transfer(shape, dtype, device):
                                      fix="call the compiled function with real arrays")
         return array  # a jax.Array is a device buffer already
 
-    return transfer
+    return transfer_
 
 
 class Compiled:
@@ -135,7 +134,7 @@ class Compiled:
         self._last_used = 0  # recency stamp, kept by the jit function's bounded cache
 
     # -- executables, compiled on first need ---------------------------------
-    def _buffers_executable(self) -> runtime.Executable:
+    def _unpacked_executable(self) -> runtime.Executable:
         with self._compile_lock:  # threads calling a new signature at once compile it once
             if self._execute is None:
                 if self._plan is None:
@@ -145,9 +144,7 @@ class Compiled:
                 else:
                     executable = runtime.compile_stablehlo(self._module_text, result_signatures=self._out_signatures,
                                                            mesh=self._plan.mesh, result_shardings=self._plan.results)
-                    self._result_signatures = tuple(
-                        (shape, dtype, s) if len(s.device_set) > 1 else (shape, dtype)
-                        for (shape, dtype), s in zip(self._out_signatures, executable.result_shardings))
+                    self._result_signatures = executable.result_signatures
                 self._executable = executable
                 self._execute = executable.execute
         return self._executable
@@ -161,12 +158,12 @@ class Compiled:
     # -- introspection --------------------------------------------------------------
     def cost_analysis(self) -> dict[str, float]:
         """XLA's estimate of one call's work: "flops", "bytes accessed", "transcendentals", ..."""
-        return self._buffers_executable().cost_analysis()
+        return self._unpacked_executable().cost_analysis()
 
     def memory_stats(self) -> dict[str, int]:
         """Bytes per device: "argument_size_in_bytes", "output_size_in_bytes", "alias_size_in_bytes"
         (outputs written into donated inputs), "temp_size_in_bytes", "generated_code_size_in_bytes", ..."""
-        return self._buffers_executable().memory_stats()
+        return self._unpacked_executable().memory_stats()
 
     @property
     def sharding_plan(self):
@@ -178,7 +175,7 @@ class Compiled:
         one (a speed-up for NumPy arguments) is compiled in the background from the first call that
         could use it, which meanwhile takes the per-argument path: no call waits on XLA, and a program
         only ever called with device arrays never compiles it (nor spends start-up time on it)."""
-        self._buffers_executable()
+        self._unpacked_executable()
         self._packed_in_background = True
 
     def _packed_ready(self):
@@ -200,7 +197,7 @@ class Compiled:
         if stage == "optimized":
             return self._optimized_text
         if stage == "hlo":
-            return self._buffers_executable().hlo_text()
+            return self._unpacked_executable().hlo_text()
         raise ValueError(f"unknown stage {stage!r}; use 'traced', 'optimized' or 'hlo'")
 
     # -- calls ------------------------------------------------------------------
@@ -226,13 +223,17 @@ class Compiled:
         arrays = [leaves[i] for i in self._array_positions]
         return self.run_flat(arrays, all(type(a) is np.ndarray for a in arrays))
 
-    def run_buffers(self, arrays, buffers: list):
-        """Execute on the device buffers of `arrays` (all ConcreteArrays, in module order)."""
+    def run_concrete(self, arrays):
+        """Execute on ConcreteArrays, one per module argument, in order."""
+        return self._run(arrays, [a.buffer for a in arrays])
+
+    def _run(self, arrays, buffers: list):
+        """Execute on `buffers`, the module's arguments, made of `arrays` (the arrays given for them)."""
         if self._plan is not None:
             buffers = [_place(buffer, s) for buffer, s in zip(buffers, self._plan.arguments)]
         if self._donated:
             self._check_donation(buffers)
-        execute = self._execute or self._buffers_executable().execute
+        execute = self._execute or self._unpacked_executable().execute
         try:
             outputs = execute(buffers)
         except Exception:
@@ -242,15 +243,20 @@ class Compiled:
         return self._wrap(outputs)
 
     def fast_entry(self) -> tuple:
-        """What `tracer.jit`'s hot path needs to run this program on ConcreteArrays itself:
-        (self, execute_sharded, result handlers, result signature) where nothing else is needed (one
-        device, no donation, no sync, one array result), else (self, None, None, None): it calls
-        `run_buffers`. (A tuple, not a closure or bound method kept on `self`: no reference cycle keeps
-        an evicted executable alive.)"""
-        executable = self._buffers_executable()
+        """What `tracer.jit`'s hot path keeps to run this program on ConcreteArrays: (self, call), `call(arrays)`
+        taking a ConcreteArray per module argument, in order. Where nothing but the execute is needed (one
+        device, no donation, no sync, one array result), `call` is the executable's own `fast_call`; else
+        `run_concrete`. (Kept by the jit function, not on `self`: no reference cycle keeps an evicted
+        executable alive.)"""
+        executable = self._unpacked_executable()
         if self._plan is not None or self._donated or self._sync or not self._single_output:
-            return self, None, None, None
-        return self, executable._loaded.execute_sharded, executable._handlers, self._result_signatures[0]
+            return self, self.run_concrete
+        return self, executable.fast_call((0,) if len(self._in_signatures) == 1 else None)
+
+    def raise_call_error(self, arrays):
+        """Called in an `except` block around a call on ConcreteArrays (as `run_concrete` takes them): raise
+        the clear error when a donated or deleted argument was the cause, else re-raise what the call raised."""
+        self.raise_execute_error([a.buffer for a in arrays])
 
     @staticmethod
     def raise_execute_error(buffers):
@@ -276,14 +282,10 @@ class Compiled:
         if all_host and self._packable:
             execute = self._execute_packed or self._packed_ready()
             if execute is not None:
-                device = self._device
-                packed = [_jaxlib.host_to_device_owned(buffer, device) for buffer in self._packing.pack(arrays)]
-                return self._wrap(execute(packed))
-        buffers = [
-            a._buffer if type(a) is ConcreteArray else transfer(a)
-            for a, transfer in zip(arrays, self._transfers)
-        ]
-        return self.run_buffers(arrays, buffers)
+                device, to_device = self._device, transfer.host_to_device_owned
+                return self._wrap(execute([to_device(group, device) for group in self._packing.pack(arrays)]))
+        buffers = [a.buffer if type(a) is ConcreteArray else to_device(a) for a, to_device in zip(arrays, self._transfers)]
+        return self._run(arrays, buffers)
 
     def _retire_donated(self, arrays, buffers) -> None:
         """Donated ConcreteArrays whose buffer XLA took now say where, instead of holding a freed buffer."""
@@ -291,19 +293,19 @@ class Compiled:
         for index in self._donated:
             if type(arrays[index]) is ConcreteArray and buffers[index].is_deleted():
                 where = where or describe(user_frame())
-                arrays[index]._mark_donated(where)
+                arrays[index].mark_donated(where)
 
     def _wrap(self, outputs):
         """Results as ConcreteArrays, while the device may still compute them (unless compiled with sync=True)."""
         if self._sync:
             for buffer in outputs:
                 buffer.block_until_ready()
-        trusted = ConcreteArray._trusted
+        wrap = ConcreteArray.wrap
         if self._single_output:
-            return trusted(outputs[0], self._result_signatures[0])
+            return wrap(outputs[0], self._result_signatures[0])
         result = list(self._out_template)
         for position, buffer, out_signature in zip(self._out_positions, outputs, self._result_signatures):
-            result[position] = trusted(buffer, out_signature)
+            result[position] = wrap(buffer, out_signature)
         return tree_util.tree_unflatten(self._out_tree, result)
 
 
@@ -338,7 +340,7 @@ def _passes_fingerprint() -> str:
 def _sharding_plan(program: TracedProgram, shardings):
     in_shardings, out_shardings, dyn_args, leaves, where = shardings or (None, None, (), [], None)
     if in_shardings is None and out_shardings is None and program.constraint_mesh is None and not any(
-            type(leaf) is ConcreteArray and len(leaf._signature) == 3 for leaf in leaves):
+            type(leaf) is ConcreteArray and leaf.is_sharded for leaf in leaves):
         return None  # the common case: one device, nothing to plan
     return tracer_sharding.plan(in_shardings, out_shardings, dyn_args, leaves, program.array_positions,
                                 program.in_signatures, len(program.out_template), program.out_tree,
@@ -347,20 +349,20 @@ def _sharding_plan(program: TracedProgram, shardings):
 
 def _sharded_transfer(sharding):
     """Per argument of a sharded program: NumPy arrays are split over the mesh as they are copied."""
-    def transfer(array):
+    def transfer_(array):
         if isinstance(array, (np.ndarray, np.generic)):
-            return _jaxlib.host_to_sharding(np.asarray(array), sharding)
+            return transfer.host_to_sharding(np.asarray(array), sharding)
         if type(array) is signature.ArraySpec:
             raise errors.TracedTypeError(f"{array!r} has no data: it can be compiled for, not run",
                                          fix="call the compiled function with real arrays")
         return array
 
-    return transfer
+    return transfer_
 
 
 def _place(buffer, sharding):
-    """`buffer` laid out as `sharding`: as it is when it already is, else moved (`_jaxlib.reshard`;
+    """`buffer` laid out as `sharding`: as it is when it already is, else moved (`runtime.transfer.reshard`;
     only paid when an argument arrives somewhere other than where the program wants it)."""
     if type(buffer) is DonatedBuffer:
         return buffer
-    return _jaxlib.reshard(buffer, sharding)
+    return transfer.reshard(buffer, sharding)

@@ -3,7 +3,8 @@
 The chain for a call: flatten arguments (jax.tree_util) -> signature key ->
 cache hit: `Compiled.run_leaves`; miss: trace -> passes pipeline -> XLA compile.
 Calls of positional arrays only skip the pytree work (`_concrete_cache`, `_flat_cache`); with
-ConcreteArrays only, `__call__` runs the executable itself (see `Compiled.fast_entry`).
+ConcreteArrays only, `__call__` reads their signatures and hands them to the call that
+`Compiled.fast_entry` made (for most programs, the executable's own `runtime.Executable.fast_call`).
 """
 
 from __future__ import annotations
@@ -113,36 +114,29 @@ class JitFunction:
     def __call__(self, *args, **kwargs):
         if not kwargs and self._flat_calls_ok:
             # The hot path: every argument a ConcreteArray already compiled for. One loop reads their
-            # signatures and buffers; a hit runs the executable with no pytree work and no further checks.
+            # signatures; a hit hands the arrays to the entry's call, with no pytree work and no further checks.
             if len(args) == 1:  # the commonest call: keyed by the bare signature, no loop, no key tuple
                 arg = args[0]
                 if type(arg) is not ConcreteArray:
                     return self._call_flat(args)
-                key, buffers = arg._signature, [arg._buffer]
+                key = arg.signature
             else:
-                key, buffers = [], []
+                key = []
                 for arg in args:
                     if type(arg) is not ConcreteArray:
                         return self._call_flat(args)  # NumPy (or mixed) arguments, or other leaves
-                    key.append(arg._signature)
-                    buffers.append(arg._buffer)
+                    key.append(arg.signature)
                 key = tuple(key)
             entry = self._concrete_cache.get(key)
             # (`current_trace()` inlined; inside a trace the call inlines instead, below)
             if entry is not None and _trace_state.trace is None:
-                compiled, execute, handlers, out = entry
+                compiled, call = entry
                 if self._stamping:
                     compiled._last_used = _next_tick()
-                if execute is None:
-                    return compiled.run_buffers(args, buffers)
-                # `Compiled.fast_entry`'s case: one device, no donation, no sync, one array result.
                 try:
-                    outputs = execute(buffers).consume_with_handlers(handlers)
-                except Exception:
-                    compiled.raise_execute_error(buffers)
-                result = _new(ConcreteArray)  # ConcreteArray._trusted, inlined
-                result._buffer, result.shape, result.dtype, result._signature = outputs[0], out[0], out[1], out
-                return result
+                    return call(args)
+                except Exception:  # (a donated or deleted argument: say so, naming where it was donated)
+                    compiled.raise_call_error(args)
             return self._call_tree(args, {}, key, concrete=True)
         return self._call_tree(args, kwargs, None)
 
@@ -151,13 +145,13 @@ class JitFunction:
         flat_key = self._flat_key(args)
         if flat_key is None:
             return self._call_tree(args, {}, None)
-        key, buffers, all_host = flat_key
+        key, all_host = flat_key
         compiled = self._flat_cache.get(key)
         if compiled is None or current_trace() is not None:
             return self._call_tree(args, {}, key)
         if self._stamping:
             compiled._last_used = _next_tick()
-        return compiled.run_buffers(args, buffers) if buffers is not None else compiled.run_flat(args, all_host)
+        return compiled.run_flat(args, all_host)
 
     def _call_tree(self, args, kwargs, flat_key, concrete: bool = False):
         """The general path: pytree arguments, static arguments, keywords, a new signature, or tracing.
@@ -179,28 +173,26 @@ class JitFunction:
             entry = compiled.fast_entry()
             if self._cache.get(key) is compiled:
                 self._concrete_cache[flat_key] = entry
-            return compiled.run_buffers(args, [arg._buffer for arg in args])
+            return compiled.run_concrete(args)
         if flat_key is not None and self._cache.get(key) is compiled:
             self._flat_cache[flat_key] = compiled
         return compiled.run_leaves(leaves)
 
     @staticmethod
-    def _flat_key(args) -> tuple[tuple, list | None, bool] | None:
-        """When each argument is a ConcreteArray or NumPy array: (their signatures, their device buffers if
-        all are ConcreteArrays else None, whether all are NumPy); otherwise None."""
-        key, buffers, host, device = [], [], False, False
+    def _flat_key(args) -> tuple[tuple, bool] | None:
+        """When each argument is a ConcreteArray or NumPy array: (their signatures, whether all are NumPy);
+        otherwise None."""
+        key, device = [], False
         for arg in args:
             kind = type(arg)
             if kind is ConcreteArray:
-                key.append(arg._signature)
-                buffers.append(arg._buffer)
+                key.append(arg.signature)
                 device = True
             elif kind is np.ndarray:
                 key.append((arg.shape, arg.dtype))
-                host = True
             else:
                 return None
-        return tuple(key), (None if host else buffers), not device
+        return tuple(key), not device
 
     def lower(self, *args, **kwargs):
         """Trace only, for this call (arrays or `tracer.ArraySpec`s): the StableHLO module before our passes.
@@ -260,7 +252,7 @@ class JitFunction:
         only if the traced module's key agrees. Not for sharded programs, whose compile options differ."""
         if persistent_cache.cache_directory() is None or self.in_shardings is not None or self.out_shardings is not None:
             return None
-        if any(len(leaf_key) == 3 for leaf_key in key[2] if type(leaf_key) is tuple):
+        if any(map(signature.is_placed, key[2])):
             return None  # an argument split over devices
         device = self.device or runtime.default_device()
         code = getattr(self.fn, "__code__", None)
@@ -371,6 +363,5 @@ _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 # Recency stamps for the LRU bound: one C call per compiled call (itertools.count is atomic under the GIL).
 _next_tick = itertools.count().__next__
 _LAST_USED = operator.attrgetter("_last_used")
-_new = object.__new__
 # Signatures kept compiled per jit function; each holds an XLA executable (device code, often MBs).
 DEFAULT_CACHE_SIZE = 256

@@ -17,8 +17,9 @@ from jaxlib.mlir import ir as mlir
 import runtime
 from ir import ops
 from ir.location import describe, user_frame
-from runtime.sharding import (MESH_SYMBOL, Mesh, NamedSharding, PartitionSpec, ShardingError, broadcast_prefix,
-                              check_fits, same_mesh_devices, sdy_mesh_text, sdy_sharding_text)
+from runtime import ShardingError
+from runtime.sharding import (MESH_SYMBOL, Mesh, NamedSharding, PartitionSpec, broadcast_prefix, check_fits,
+                              same_mesh_devices, sdy_mesh_text, sdy_sharding_text)
 from tracer import primitives
 from tracer.trace import at_user_line, current_trace
 from tracer.traced_array import is_traced
@@ -157,8 +158,8 @@ def plan(in_shardings, out_shardings, dyn_args, leaves: list, array_positions, i
 
 
 def _own_sharding(leaf) -> NamedSharding | None:
-    if isinstance(leaf, runtime.ConcreteArray) and len(leaf._signature) == 3:
-        sharding = leaf._signature[2]
+    if isinstance(leaf, runtime.ConcreteArray) and leaf.is_sharded:
+        sharding = leaf.signature[2]  # (not `leaf.sharding`, which fails on a donated array: the call says so)
         if not isinstance(sharding, NamedSharding):
             raise ShardingError(f"an argument is laid out as {sharding}, which is not a NamedSharding",
                                 fix="place it with runtime.to_device(x, sharding=runtime.NamedSharding(mesh, spec))")

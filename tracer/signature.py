@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import operator
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,7 +69,7 @@ def _static_key(leaf):
 
 # type -> key function; a registry so the hot path is one dict lookup per leaf.
 _LEAF_KEY = {
-    ConcreteArray: lambda leaf: leaf._signature,
+    ConcreteArray: operator.attrgetter("signature"),
     np.ndarray: _array_key,
     ArraySpec: _array_key,
 }
@@ -84,11 +85,16 @@ def leaf_key(leaf):
     return _static_key(leaf)
 
 
+def is_placed(key) -> bool:
+    """Whether a leaf's key is a split ConcreteArray's signature, (shape, dtype, sharding) (static values'
+    keys are tuples too, some of three items: `_structural`)."""
+    return type(key) is tuple and len(key) == 3 and isinstance(key[2], jax.sharding.Sharding)
+
+
 def without_placement(key: tuple) -> tuple:
     """A call key with the shardings of split ConcreteArrays dropped: (shape, dtype, sharding) -> (shape, dtype)."""
     treedef, static_key, leaf_keys = key
-    return treedef, static_key, tuple(k[:2] if len(k) == 3 and isinstance(k[2], jax.sharding.Sharding) else k
-                                      for k in leaf_keys)
+    return treedef, static_key, tuple(k[:2] if is_placed(k) else k for k in leaf_keys)
 
 
 def is_array_leaf(leaf) -> bool:

@@ -53,7 +53,7 @@ def placement_splits_the_array_over_the_mesh():
     placed = runtime.to_device(x, sharding=NamedSharding(mesh, P("data", "model")))
     assert placed.dtype == np.int64 and placed.shape == (8, 6)
     assert len(placed.devices()) == 8 and placed.sharding.spec == P("data", "model")
-    for shard in placed._buffer.addressable_shards:
+    for shard in placed.buffer.addressable_shards:
         np.testing.assert_array_equal(np.asarray(shard.data), x[shard.index])
         assert shard.data.shape == (2, 3)
     np.testing.assert_array_equal(np.asarray(placed), x)

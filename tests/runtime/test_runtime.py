@@ -233,7 +233,7 @@ func.func public @main(%x: tensor<2x3xf32>, %b: tensor<3xf32>) -> (tensor<2x3xf3
 def _run(executable, *arrays):
     # Executable.execute takes device buffers (jax.Array). jax.device_put would turn 64-bit arrays
     # into 32-bit ones (JAX's x64 switch is off), so the buffers come from runtime.to_device.
-    buffers = [runtime.to_device(np.asarray(a), executable.device)._buffer for a in arrays]
+    buffers = [runtime.to_device(np.asarray(a), executable.device).buffer for a in arrays]
     return [np.asarray(out) for out in executable.execute(buffers)]
 
 
@@ -305,7 +305,7 @@ def test_errors_name_the_callers_line_and_the_fix():
     mesh = runtime.make_mesh((1,), ("i",))
     whole = runtime.NamedSharding(mesh, runtime.PartitionSpec())
     donated = runtime.to_device(np.ones(2, np.float32))
-    donated._mark_donated("step.py:7")
+    donated.mark_donated("step.py:7")
     cases = [  # (the call, our error, the built-in one callers catch)
         (lambda: runtime.to_device(np.ones(2), runtime.default_device(), whole), runtime.PlacementError, ValueError),
         (lambda: runtime.to_device(np.zeros(2, np.complex64)), runtime.UnsupportedDtypeError, TypeError),
