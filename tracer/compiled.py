@@ -5,28 +5,26 @@ Two executables can serve a signature, each compiled on first need:
   jax.Array) and mixed arguments, and for `as_text("hlo")`;
 - "packed": when every argument is a NumPy array and they are small, they travel
   in one host->device transfer and are unpacked on the device (`ir.packed_arguments`).
+
+Preparing the module (our passes, the sharding plan, the persistent cache) is `tracer.optimized_module`.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
-import functools
-import hashlib
-import pathlib
 import threading
 
 import jax
 import numpy as np
 from jax import tree_util
 
-import ir
-import passes
 import runtime
 from ir import packed_arguments
 from ir.location import describe, user_frame
-from runtime import ConcreteArray, DonatedBuffer, persistent_cache, transfer
-from tracer import errors, signature
+from runtime import ConcreteArray, DonatedBuffer, transfer
+from tracer import errors, optimized_module, signature
 from tracer import sharding as tracer_sharding
+from tracer.sharding import ShardingRequest
 from tracer.tracing import TracedProgram
 
 # One background thread compiles packed executables for ahead-of-time `compile` (XLA releases the GIL).
@@ -51,6 +49,11 @@ def _unusable_argument_error(buffers) -> Exception | None:
     return None
 
 
+def _no_data_error(spec) -> Exception:
+    return errors.TracedTypeError(f"{spec!r} has no data: it can be compiled for, not run",
+                                  fix="call the compiled function with real arrays")
+
+
 def _host_transfer(shape, dtype, device):
     """Per argument: how to get a device buffer from whatever array the caller passes."""
     to_device = transfer.host_transfer(shape, np.dtype(dtype), device)
@@ -61,11 +64,37 @@ def _host_transfer(shape, dtype, device):
         if isinstance(array, np.generic):
             return to_device(np.asarray(array))
         if type(array) is signature.ArraySpec:
-            raise errors.TracedTypeError(f"{array!r} has no data: it can be compiled for, not run",
-                                     fix="call the compiled function with real arrays")
+            raise _no_data_error(array)
         return array  # a jax.Array is a device buffer already
 
     return transfer_
+
+
+def _sharded_transfer(sharding):
+    """Per argument of a sharded program: NumPy arrays are split over the mesh as they are copied."""
+    def transfer_(array):
+        if isinstance(array, (np.ndarray, np.generic)):
+            return transfer.host_to_sharding(np.asarray(array), sharding)
+        if type(array) is signature.ArraySpec:
+            raise _no_data_error(array)
+        return array
+
+    return transfer_
+
+
+def _argument_transfers(signatures, device, plan) -> list:
+    """Per module argument, the function that makes a device buffer of a host array given for it."""
+    if plan is None:
+        return [_host_transfer(shape, dtype, device) for shape, dtype in signatures]
+    return [_sharded_transfer(s) for s in plan.arguments]
+
+
+def _place(buffer, sharding):
+    """`buffer` laid out as `sharding`: as it is when it already is, else moved (`runtime.transfer.reshard`;
+    only paid when an argument arrives somewhere other than where the program wants it)."""
+    if type(buffer) is DonatedBuffer:
+        return buffer
+    return transfer.reshard(buffer, sharding)
 
 
 class Compiled:
@@ -77,61 +106,51 @@ class Compiled:
     """
 
     def __init__(self, fn, program: TracedProgram, *, key, describe: str, pipeline: str | None, static_split,
-                 device=None, pass_options=None, shardings=None, sync: bool = False, prefetch=None):
-        """`shardings`: (in_shardings, out_shardings, dynamic positional args, where) of the call, or None.
-        `prefetch`: a `runtime.prefetch.Prefetch` begun before tracing, or None."""
+                 device=None, pass_options=None, shardings: ShardingRequest | None = None, sync: bool = False,
+                 prefetch=None):
+        """`shardings`: what the call asks about placement (None: nothing). `prefetch`: a
+        `runtime.prefetch.Prefetch` begun before tracing, or None."""
         self._fn = fn
         self._key = key
         self._describe = describe
         self._split = static_split
-        self._traced_text = ir.print_module(program.module)
-        self._plan = _sharding_plan(program, shardings)
-        # The optimised module as text, and with debug info (it goes to XLA, so its HLO metadata names
-        # the user's lines): from the persistent cache when exact, else by running our passes.
-        texts_key = _texts_key(program.module, pipeline, pass_options, self._plan)
-        texts = persistent_cache.load_texts(texts_key, 2) if texts_key is not None else None
-        if texts is not None:
-            self._optimized_text, self._module_text = texts
-        else:
-            if pipeline:
-                passes.run(program.module, pipeline, **(pass_options or {}))
-                self._optimized_text = ir.print_module(program.module)
-            else:
-                self._optimized_text = self._traced_text
-            if self._plan is not None:  # after our passes, which need not know about Shardy's attributes
-                self._plan.annotate(program.module, program.in_signatures, program.out_signatures)
-                self._optimized_text = ir.print_module(program.module)
-            self._module_text = ir.print_module(program.module, debug_info=True)
-            if texts_key is not None:
-                persistent_cache.store_texts(texts_key, [self._optimized_text, self._module_text])
-        self._device = device or runtime.default_device()
         self._sync = sync
         self._compile_lock = threading.Lock()
-        self._array_positions = program.array_positions
-        self._in_signatures = program.in_signatures
-        self._donated = program.donated_arguments
-        if self._plan is None:
-            self._transfers = [_host_transfer(shape, dtype, self._device) for shape, dtype in program.in_signatures]
-        else:
-            self._device = self._plan.mesh.devices.flat[0]
-            self._transfers = [_sharded_transfer(s) for s in self._plan.arguments]
-        self._out_tree = program.out_tree
-        self._out_template = program.out_template
-        self._out_positions = program.out_positions
-        self._out_signatures = program.out_signatures
-        self._result_signatures = program.out_signatures  # what results are wrapped with (+ sharding, when split)
-        # A bare array result: skip rebuilding a pytree on every call.
-        self._single_output = len(program.out_positions) == 1 and program.out_tree == tree_util.tree_structure(0)
-        self._packing = packed_arguments.PackingPlan.for_signatures(program.in_signatures)
-        self._packable = self._plan is None and 0 < len(program.in_signatures) and sum(
-            size * dtype.itemsize for size, dtype in zip(self._packing.group_sizes, self._packing.group_dtypes)
-        ) <= PACK_LIMIT_BYTES
+        plan = tracer_sharding.plan(program, shardings or ShardingRequest())
+        module = optimized_module.optimize(program, pipeline=pipeline, pass_options=pass_options, plan=plan)
+        self._traced_text, self._optimized_text = module.traced_text, module.text
+        self._module_text = module.debug_text  # what XLA compiles: its HLO metadata names the user's lines
+        self._plan = plan
+        self._device = (device or runtime.default_device()) if self._plan is None else self._plan.mesh.devices.flat[0]
+        self._set_arguments(program)
+        self._set_results(program)
         self._prefetch = prefetch if self._plan is None else None
         self._execute = None
         self._execute_packed = None
         self._packed_future = None
         self._packed_in_background = False  # (set by compile_ahead)
         self._last_used = 0  # recency stamp, kept by the jit function's bounded cache
+
+    def _set_arguments(self, program: TracedProgram) -> None:
+        """How a call's arrays become the module's arguments: which are donated, and transferred how."""
+        self._array_positions = program.array_positions  # each module argument's place among the call's leaves
+        self._in_signatures = program.in_signatures
+        self._donated = program.donated_arguments
+        self._transfers = _argument_transfers(self._in_signatures, self._device, self._plan)
+        self._packing = packed_arguments.PackingPlan.for_signatures(self._in_signatures)
+        self._packable = self._plan is None and 0 < len(self._in_signatures) and sum(
+            size * dtype.itemsize for size, dtype in zip(self._packing.group_sizes, self._packing.group_dtypes)
+        ) <= PACK_LIMIT_BYTES
+
+    def _set_results(self, program: TracedProgram) -> None:
+        self._out_tree = program.out_tree
+        self._out_template = program.out_template
+        self._out_positions = program.out_positions
+        self._out_signatures = program.out_signatures
+        # What results are wrapped with: their ConcreteArray signatures (with the sharding, once compiled split).
+        self._result_signatures = program.out_signatures
+        # A bare array result: skip rebuilding a pytree on every call.
+        self._single_output = len(program.out_positions) == 1 and program.out_tree == tree_util.tree_structure(0)
 
     # -- executables, compiled on first need ---------------------------------
     def _unpacked_executable(self) -> runtime.Executable:
@@ -223,6 +242,16 @@ class Compiled:
         arrays = [leaves[i] for i in self._array_positions]
         return self.run_flat(arrays, all(type(a) is np.ndarray for a in arrays))
 
+    def run_flat(self, arrays, all_host: bool):
+        """Execute on the array arguments in module order; `all_host`: every one is a NumPy ndarray."""
+        if all_host and self._packable:
+            execute = self._execute_packed or self._packed_ready()
+            if execute is not None:
+                device, to_device = self._device, transfer.host_to_device_owned
+                return self._wrap(execute([to_device(group, device) for group in self._packing.pack(arrays)]))
+        buffers = [a.buffer if type(a) is ConcreteArray else to_device(a) for a, to_device in zip(arrays, self._transfers)]
+        return self._run(arrays, buffers)
+
     def run_concrete(self, arrays):
         """Execute on ConcreteArrays, one per module argument, in order."""
         return self._run(arrays, [a.buffer for a in arrays])
@@ -277,16 +306,6 @@ class Compiled:
                     fix="pass a copy for one of them, or stop donating it",
                 )
 
-    def run_flat(self, arrays, all_host: bool):
-        """Execute on the array arguments in module order; `all_host`: every one is a NumPy ndarray."""
-        if all_host and self._packable:
-            execute = self._execute_packed or self._packed_ready()
-            if execute is not None:
-                device, to_device = self._device, transfer.host_to_device_owned
-                return self._wrap(execute([to_device(group, device) for group in self._packing.pack(arrays)]))
-        buffers = [a.buffer if type(a) is ConcreteArray else to_device(a) for a, to_device in zip(arrays, self._transfers)]
-        return self._run(arrays, buffers)
-
     def _retire_donated(self, arrays, buffers) -> None:
         """Donated ConcreteArrays whose buffer XLA took now say where, instead of holding a freed buffer."""
         where = None
@@ -307,62 +326,3 @@ class Compiled:
         for position, buffer, out_signature in zip(self._out_positions, outputs, self._result_signatures):
             result[position] = wrap(buffer, out_signature)
         return tree_util.tree_unflatten(self._out_tree, result)
-
-
-def _texts_key(module, pipeline: str | None, pass_options, plan) -> str | None:
-    """The persistent-cache key of this module's optimised texts, or None where the shortcut is not exact.
-
-    The rule: a warm process may skip our passes only when their result is a function of what the key
-    holds: the traced module with its source locations, the pipeline, the source of `passes/` and `ir/`
-    (and, in the key, jaxlib's version: its MLIR passes run in pipelines). So not with a sharding plan
-    (the module is annotated after the passes, from this call's shardings), not with pass options
-    (printing IR or statistics are effects the caller asked for), and not without a pipeline (no passes).
-    """
-    if not pipeline or pass_options or plan is not None or persistent_cache.cache_directory() is None:
-        return None
-    return persistent_cache.parts_key(ir.print_module(module, debug_info=True), pipeline, _passes_fingerprint())
-
-
-@functools.cache
-def _passes_fingerprint() -> str:
-    """A digest of the code that decides what our pipeline makes of a module: every source file of the
-    `passes` and `ir` packages (a changed pass, even unversioned, means a new key, never a stale text),
-    and NumPy's version (folding computes constants with it)."""
-    digest = hashlib.sha256(np.__version__.encode() + b"\0")
-    for package in (passes, ir):
-        root = pathlib.Path(package.__file__).parent
-        for path in sorted(root.rglob("*.py")):
-            digest.update(str(path.relative_to(root)).encode() + b"\0")
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
-def _sharding_plan(program: TracedProgram, shardings):
-    in_shardings, out_shardings, dyn_args, leaves, where = shardings or (None, None, (), [], None)
-    if in_shardings is None and out_shardings is None and program.constraint_mesh is None and not any(
-            type(leaf) is ConcreteArray and leaf.is_sharded for leaf in leaves):
-        return None  # the common case: one device, nothing to plan
-    return tracer_sharding.plan(in_shardings, out_shardings, dyn_args, leaves, program.array_positions,
-                                program.in_signatures, len(program.out_template), program.out_tree,
-                                program.out_positions, program.out_signatures, program.constraint_mesh, where)
-
-
-def _sharded_transfer(sharding):
-    """Per argument of a sharded program: NumPy arrays are split over the mesh as they are copied."""
-    def transfer_(array):
-        if isinstance(array, (np.ndarray, np.generic)):
-            return transfer.host_to_sharding(np.asarray(array), sharding)
-        if type(array) is signature.ArraySpec:
-            raise errors.TracedTypeError(f"{array!r} has no data: it can be compiled for, not run",
-                                         fix="call the compiled function with real arrays")
-        return array
-
-    return transfer_
-
-
-def _place(buffer, sharding):
-    """`buffer` laid out as `sharding`: as it is when it already is, else moved (`runtime.transfer.reshard`;
-    only paid when an argument arrives somewhere other than where the program wants it)."""
-    if type(buffer) is DonatedBuffer:
-        return buffer
-    return transfer.reshard(buffer, sharding)

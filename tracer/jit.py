@@ -26,6 +26,7 @@ from runtime import ConcreteArray, persistent_cache, prefetch
 from tracer import signature
 from tracer.compiled import Compiled
 from tracer.errors import TracerError
+from tracer.sharding import ShardingRequest
 from tracer.trace import _state as _trace_state
 from tracer.trace import current_trace
 from tracer.tracing import trace
@@ -232,7 +233,8 @@ class JitFunction:
             compiled = Compiled(self.fn, program, key=key, describe=signature.describe_call(self.fn, args, kwargs),
                                 pipeline=self.pipeline, static_split=self._split, device=self.device,
                                 pass_options=self.pass_options, sync=self.sync, prefetch=prefetched,
-                                shardings=(self.in_shardings, self.out_shardings, dyn_args, leaves, where))
+                                shardings=ShardingRequest(self.in_shardings, self.out_shardings, tuple(dyn_args),
+                                                          tuple(leaves), where))
             compiled._last_used = _next_tick()
             self._cache[key] = compiled
             # Least-recently-used order matters only once evictions can come: calls stamp their Compiled's

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import weakref
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from jax import tree_util
 from jaxlib.mlir import ir as mlir
 
 import runtime
@@ -23,6 +25,9 @@ from runtime.sharding import (MESH_SYMBOL, Mesh, NamedSharding, PartitionSpec, b
 from tracer import primitives
 from tracer.trace import at_user_line, current_trace
 from tracer.traced_array import is_traced
+
+if TYPE_CHECKING:
+    from tracer.tracing import TracedProgram
 
 # The mesh each trace's constraints refer to (one per program: XLA partitions over one device assignment).
 _trace_meshes: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -67,6 +72,18 @@ def trace_mesh(trace) -> Mesh | None:
 def ensure_mesh_op(module: mlir.Module, mesh: Mesh) -> None:
     """Declare `sdy.mesh @mesh` at the top of `module` unless it is there."""
     ops.declare_mesh(module, MESH_SYMBOL, sdy_mesh_text(mesh))
+
+
+@dataclass(frozen=True)
+class ShardingRequest:
+    """What one call asks about placement: the jit function's `in_shardings` and `out_shardings` (see
+    `tracer.jit`), and the call's own arguments, whose ConcreteArrays may be placed with a sharding."""
+
+    in_shardings: Any = None
+    out_shardings: Any = None
+    dyn_args: tuple = ()  # the positional arguments, static ones taken out (what a tuple of in_shardings matches)
+    leaves: tuple = ()  # every dynamic argument leaf, in `signature.flatten` order
+    where: str | None = None  # the user's line, for errors
 
 
 @dataclass(frozen=True)
@@ -115,29 +132,33 @@ def _replicated(mesh: Mesh) -> NamedSharding:
     return NamedSharding(mesh, PartitionSpec())
 
 
-def plan(in_shardings, out_shardings, dyn_args, leaves: list, array_positions, in_signatures,
-         out_leaf_count: int, out_tree, out_positions, out_signatures, constraint_mesh: Mesh | None,
-         where: str) -> ShardingPlan | None:
+def plan(program: TracedProgram, request: ShardingRequest) -> ShardingPlan | None:
     """The sharding plan of one traced call, or None when nothing asks for more than one device.
 
     Argument shardings come from `in_shardings` (one sharding for all, or a tuple with one entry per
     positional argument, each a sharding, None = replicated, or a pytree prefix of that argument;
     keyword arguments are replicated), else from ConcreteArray arguments placed with a NamedSharding.
     """
+    in_shardings, out_shardings, leaves, where = request.in_shardings, request.out_shardings, request.leaves, request.where
+    constraint_mesh = program.constraint_mesh
+    if in_shardings is None and out_shardings is None and constraint_mesh is None and not any(
+            type(leaf) is runtime.ConcreteArray and leaf.is_sharded for leaf in leaves):
+        return None  # the common case: one device, nothing to plan
     explicit = in_shardings is not None
     if explicit:
         if isinstance(in_shardings, (tuple, list)):
-            per_leaf = broadcast_prefix(tuple(in_shardings), tuple(dyn_args), what="in_shardings")
+            per_leaf = broadcast_prefix(tuple(in_shardings), tuple(request.dyn_args), what="in_shardings")
             per_leaf += [None] * (len(leaves) - len(per_leaf))  # keyword arguments
         else:
             per_leaf = [in_shardings] * len(leaves)
-        arguments = [per_leaf[i] for i in array_positions]
+        arguments = [per_leaf[i] for i in program.array_positions]
     else:
-        arguments = [_own_sharding(leaves[i]) for i in array_positions]
-    results = [None] * len(out_positions)
+        arguments = [_own_sharding(leaves[i]) for i in program.array_positions]
+    results = [None] * len(program.out_positions)
     if out_shardings is not None:
-        per_out = broadcast_prefix(out_shardings, _placeholder_tree(out_tree, out_leaf_count), what="out_shardings")
-        results = [per_out[p] for p in out_positions]
+        placeholders = tree_util.tree_unflatten(program.out_tree, [0] * len(program.out_template))
+        per_out = broadcast_prefix(out_shardings, placeholders, what="out_shardings")
+        results = [per_out[p] for p in program.out_positions]
     meshes = [s.mesh for s in (*arguments, *results) if s is not None] + [constraint_mesh] * (constraint_mesh is not None)
     if not meshes:
         return None
@@ -149,9 +170,9 @@ def plan(in_shardings, out_shardings, dyn_args, leaves: list, array_positions, i
                                 fix="use one mesh for every argument, result and constraint of a compiled function",
                                 where=where)
     arguments = [s if s is not None else _replicated(mesh) for s in arguments]
-    for number, (s, (shape, _)) in enumerate(zip(arguments, in_signatures)):
+    for number, (s, (shape, _)) in enumerate(zip(arguments, program.in_signatures)):
         check_fits(s, shape, f"the sharding of array argument {number}", where=where)
-    for number, (s, (shape, _)) in enumerate(zip(results, out_signatures)):
+    for number, (s, (shape, _)) in enumerate(zip(results, program.out_signatures)):
         if s is not None:
             check_fits(s, shape, f"the sharding of result {number}", where=where)
     return ShardingPlan(mesh, tuple(arguments), tuple(results), explicit)
@@ -165,9 +186,3 @@ def _own_sharding(leaf) -> NamedSharding | None:
                                 fix="place it with runtime.to_device(x, sharding=runtime.NamedSharding(mesh, spec))")
         return sharding
     return None
-
-
-def _placeholder_tree(out_tree, count: int):
-    from jax import tree_util
-
-    return tree_util.tree_unflatten(out_tree, [0] * count)
