@@ -6,7 +6,8 @@ Two executables can serve a signature, each compiled on first need:
 - "packed": when every argument is a NumPy array and they are small, they travel
   in one host->device transfer and are unpacked on the device (`ir.packed_arguments`).
 
-Preparing the module (our passes, the sharding plan, the persistent cache) is `tracer.optimized_module`.
+Both take only the arguments the optimised module reads (`tracer.optimized_module`): a call's
+arrays are mapped onto them here, so an unused argument costs nothing per call.
 """
 
 from __future__ import annotations
@@ -120,9 +121,9 @@ class Compiled:
         module = optimized_module.optimize(program, pipeline=pipeline, pass_options=pass_options, plan=plan)
         self._traced_text, self._optimized_text = module.traced_text, module.text
         self._module_text = module.debug_text  # what XLA compiles: its HLO metadata names the user's lines
-        self._plan = plan
+        self._plan = module.plan
         self._device = (device or runtime.default_device()) if self._plan is None else self._plan.mesh.devices.flat[0]
-        self._set_arguments(program)
+        self._set_arguments(program, module.kept_arguments)
         self._set_results(program)
         self._prefetch = prefetch if self._plan is None else None
         self._execute = None
@@ -131,11 +132,13 @@ class Compiled:
         self._packed_in_background = False  # (set by compile_ahead)
         self._last_used = 0  # recency stamp, kept by the jit function's bounded cache
 
-    def _set_arguments(self, program: TracedProgram) -> None:
-        """How a call's arrays become the module's arguments: which are donated, and transferred how."""
-        self._array_positions = program.array_positions  # each module argument's place among the call's leaves
-        self._in_signatures = program.in_signatures
-        self._donated = program.donated_arguments
+    def _set_arguments(self, program: TracedProgram, kept: tuple[int, ...]) -> None:
+        """How a call's arrays become the module's arguments: which are kept, donated, and transferred how."""
+        self._array_positions = program.array_positions  # every traced argument's place among the call's leaves
+        # Indices among the traced arguments of those the module takes; None when it takes them all.
+        self._kept = kept if len(kept) < len(program.in_signatures) else None
+        self._in_signatures = tuple(program.in_signatures[i] for i in kept)
+        self._donated = tuple(kept.index(i) for i in program.donated_arguments)  # (donated ones are always kept)
         self._transfers = _argument_transfers(self._in_signatures, self._device, self._plan)
         self._packing = packed_arguments.PackingPlan.for_signatures(self._in_signatures)
         self._packable = self._plan is None and 0 < len(self._in_signatures) and sum(
@@ -186,7 +189,8 @@ class Compiled:
 
     @property
     def sharding_plan(self):
-        """The mesh and per-argument/per-result shardings this program runs with, or None (one device)."""
+        """The mesh and shardings this program runs with (one per argument the module takes, per result), or
+        None (one device)."""
         return self._plan
 
     def compile_ahead(self) -> None:
@@ -243,7 +247,10 @@ class Compiled:
         return self.run_flat(arrays, all(type(a) is np.ndarray for a in arrays))
 
     def run_flat(self, arrays, all_host: bool):
-        """Execute on the array arguments in module order; `all_host`: every one is a NumPy ndarray."""
+        """Execute on every traced argument's array, in order; `all_host`: every one is a NumPy ndarray."""
+        if self._kept is not None:
+            arrays = self._kept_arrays(arrays)
+            all_host = all(type(a) is np.ndarray for a in arrays)
         if all_host and self._packable:
             execute = self._execute_packed or self._packed_ready()
             if execute is not None:
@@ -253,8 +260,18 @@ class Compiled:
         return self._run(arrays, buffers)
 
     def run_concrete(self, arrays):
-        """Execute on ConcreteArrays, one per module argument, in order."""
+        """Execute on every traced argument's array, in order, all of them ConcreteArrays."""
+        if self._kept is not None:
+            arrays = [arrays[i] for i in self._kept]
         return self._run(arrays, [a.buffer for a in arrays])
+
+    def _kept_arrays(self, arrays) -> list:
+        """The arrays of the arguments the module takes. (An ArraySpec where an unused argument goes
+        still fails: it cannot be run, whatever the program reads.)"""
+        for array in arrays:
+            if type(array) is signature.ArraySpec:
+                raise _no_data_error(array)
+        return [arrays[i] for i in self._kept]
 
     def _run(self, arrays, buffers: list):
         """Execute on `buffers`, the module's arguments, made of `arrays` (the arrays given for them)."""
@@ -273,18 +290,23 @@ class Compiled:
 
     def fast_entry(self) -> tuple:
         """What `tracer.jit`'s hot path keeps to run this program on ConcreteArrays: (self, call), `call(arrays)`
-        taking a ConcreteArray per module argument, in order. Where nothing but the execute is needed (one
+        taking every traced argument's ConcreteArray in order. Where nothing but the execute is needed (one
         device, no donation, no sync, one array result), `call` is the executable's own `fast_call`; else
         `run_concrete`. (Kept by the jit function, not on `self`: no reference cycle keeps an evicted
         executable alive.)"""
         executable = self._unpacked_executable()
         if self._plan is not None or self._donated or self._sync or not self._single_output:
             return self, self.run_concrete
-        return self, executable.fast_call((0,) if len(self._in_signatures) == 1 else None)
+        positions = self._kept
+        if positions is None and len(self._in_signatures) == 1:
+            positions = (0,)  # (its own variant, with no loop)
+        return self, executable.fast_call(positions)
 
     def raise_call_error(self, arrays):
         """Called in an `except` block around a call on ConcreteArrays (as `run_concrete` takes them): raise
         the clear error when a donated or deleted argument was the cause, else re-raise what the call raised."""
+        if self._kept is not None:
+            arrays = [arrays[i] for i in self._kept]
         self.raise_execute_error([a.buffer for a in arrays])
 
     @staticmethod

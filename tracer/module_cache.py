@@ -23,7 +23,7 @@ from runtime import persistent_cache
 __all__ = ["entry_key", "load", "store"]
 
 # What an entry holds, in order; the format is part of the key, so an entry of another layout is never read.
-_LAYOUT = "optimized text, text with debug info"
+_LAYOUT = "optimized text, text with debug info, kept argument indices"
 
 
 def entry_key(module, pipeline: str | None, pass_options, plan) -> str | None:
@@ -34,14 +34,20 @@ def entry_key(module, pipeline: str | None, pass_options, plan) -> str | None:
     return persistent_cache.parts_key(ir.print_module(module, debug_info=True), pipeline, _code_fingerprint(), _LAYOUT)
 
 
-def load(key: str) -> tuple[str, str] | None:
-    """(optimised text, text with debug info) stored under `key`, or None."""
-    texts = persistent_cache.load_texts(key, 2)
-    return None if texts is None else (texts[0], texts[1])
+def load(key: str) -> tuple[str, str, tuple[int, ...]] | None:
+    """(optimised text, text with debug info, indices of the traced arguments kept) stored under `key`, or None."""
+    texts = persistent_cache.load_texts(key, 3)
+    if texts is None:
+        return None
+    text, debug_text, kept = texts
+    try:
+        return text, debug_text, tuple(int(i) for i in kept.split(",") if i)
+    except ValueError:  # (a well-formed entry that our code did not write: prepare the module again)
+        return None
 
 
-def store(key: str, text: str, debug_text: str) -> None:
-    persistent_cache.store_texts(key, [text, debug_text])
+def store(key: str, text: str, debug_text: str, kept: tuple[int, ...]) -> None:
+    persistent_cache.store_texts(key, [text, debug_text, ",".join(map(str, kept))])
 
 
 @functools.cache

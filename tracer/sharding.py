@@ -8,6 +8,7 @@ Shardy annotations (`sdy.mesh`, `sdy.sharding` on @main's arguments and results,
 
 from __future__ import annotations
 
+import dataclasses
 import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -95,6 +96,10 @@ class ShardingPlan:
     arguments: tuple[NamedSharding, ...]
     results: tuple[NamedSharding | None, ...]
     explicit_inputs: bool  # in_shardings given: argument shardings do not select the executable
+
+    def for_arguments(self, kept: tuple[int, ...]) -> "ShardingPlan":
+        """The plan of the module with only the arguments `kept` (their indices among the traced ones)."""
+        return dataclasses.replace(self, arguments=tuple(self.arguments[i] for i in kept))
 
     def annotate(self, module: mlir.Module, in_signatures, out_signatures) -> None:
         """Put the plan into `module`: the mesh, `sdy.sharding` on @main's arguments and results."""
