@@ -43,6 +43,8 @@ from benchmarks.dispatch import rival_weighted_sum, weighted_sum  # noqa: E402  
 import runtime  # noqa: E402
 import tracer  # noqa: E402
 
+__all__ = ["cache_rows", "compilation_rows", "dispatch_rows", "main", "memory_rows", "reads_two"]
+
 
 def reads_two(*xs):
     """A function of many arguments that reads only the first two (as ours and jax.jit both run it)."""

@@ -8,6 +8,8 @@ import numpy as np
 
 from runtime.errors import DonatedArrayError, PlacementError
 
+__all__ = ["ConcreteArray", "DonatedBuffer"]
+
 
 class DonatedBuffer:
     """Stands in for a buffer given to a compiled call through `donate_argnums`.

@@ -16,6 +16,8 @@ from runtime.devices import default_device
 from runtime.errors import CompileError
 from runtime.sharding import NamedSharding, PartitionSpec
 
+__all__ = ["Executable", "compile_stablehlo"]
+
 
 # CompiledMemoryStats fields worth reporting, in bytes.
 _MEMORY_FIELDS = ("argument_size_in_bytes", "output_size_in_bytes", "alias_size_in_bytes",

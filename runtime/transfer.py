@@ -15,6 +15,9 @@ from runtime.devices import default_device
 from runtime.errors import PlacementError, UnsupportedDtypeError
 from runtime.sharding import broadcast_prefix, check_fits
 
+__all__ = ["array_to_device", "host_to_device_owned", "host_to_sharding", "host_transfer", "reshard", "synchronize",
+           "to_device", "to_host"]
+
 # The compiled-call fast path's transfers: jaxlib's functions themselves (no wrapper frame per call).
 # host_transfer(shape, dtype, device) -> a function copying NumPy arrays of that shape and dtype to `device`.
 host_transfer = _jaxlib.host_transfer

@@ -28,6 +28,8 @@ from tracer import sharding as tracer_sharding
 from tracer.sharding import ShardingRequest
 from tracer.tracing import TracedProgram
 
+__all__ = ["Compiled", "PACK_LIMIT_BYTES"]
+
 # One background thread compiles packed executables for ahead-of-time `compile` (XLA releases the GIL).
 _BACKGROUND = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="pyreactant-compile")
 

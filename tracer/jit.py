@@ -31,6 +31,8 @@ from tracer.trace import _state as _trace_state
 from tracer.trace import current_trace
 from tracer.tracing import trace
 
+__all__ = ["DEFAULT_CACHE_SIZE", "JitFunction", "JitOptionError", "compile", "jit"]
+
 
 class JitOptionError(TracerError, ValueError):
     """An option of `tracer.jit` / `tracer.compile` that is not valid (or two that exclude each other)."""

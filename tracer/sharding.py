@@ -30,6 +30,8 @@ from tracer.traced_array import is_traced
 if TYPE_CHECKING:
     from tracer.tracing import TracedProgram
 
+__all__ = ["ShardingPlan", "ShardingRequest", "ensure_mesh_op", "plan", "trace_mesh", "with_sharding_constraint"]
+
 # The mesh each trace's constraints refer to (one per program: XLA partitions over one device assignment).
 _trace_meshes: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 

@@ -22,6 +22,9 @@ from ir import dtypes
 from runtime import ConcreteArray
 from tracer import errors
 
+__all__ = ["ArraySpec", "describe_call", "flatten", "is_array_leaf", "is_placed", "leaf_key", "merge_static",
+           "split_static", "without_placement"]
+
 
 @dataclass(frozen=True)
 class ArraySpec:
@@ -73,14 +76,14 @@ _LEAF_KEY = {
     np.ndarray: _array_key,
     ArraySpec: _array_key,
 }
-ARRAY_TYPES = (np.ndarray, np.generic, ConcreteArray, ArraySpec, jax.Array)
+_ARRAY_TYPES = (np.ndarray, np.generic, ConcreteArray, ArraySpec, jax.Array)
 
 
 def leaf_key(leaf):
     key_fn = _LEAF_KEY.get(type(leaf))
     if key_fn is not None:
         return key_fn(leaf)
-    if isinstance(leaf, ARRAY_TYPES):
+    if isinstance(leaf, _ARRAY_TYPES):
         return (tuple(leaf.shape), np.dtype(leaf.dtype))
     return _static_key(leaf)
 
@@ -98,7 +101,7 @@ def without_placement(key: tuple) -> tuple:
 
 
 def is_array_leaf(leaf) -> bool:
-    return isinstance(leaf, ARRAY_TYPES)
+    return isinstance(leaf, _ARRAY_TYPES)
 
 
 def flatten(args: tuple, kwargs: dict):
@@ -128,7 +131,7 @@ def merge_static(dyn_args: tuple, dyn_kwargs: dict, static_key: tuple) -> tuple[
     return tuple(args), kwargs
 
 
-def describe_leaf(leaf) -> str:
+def _describe_leaf(leaf) -> str:
     if is_array_leaf(leaf):
         return f"{dtypes.short_name(leaf.dtype) if dtypes.is_supported(leaf.dtype) else leaf.dtype}[{','.join(map(str, np.shape(leaf)))}]"
     try:
@@ -151,5 +154,5 @@ def describe_call(fn, args: tuple, kwargs: dict) -> str:
             head = names[position] if position < len(names) else f"args[{position}]"
         else:
             head = index.key
-        parts.append(f"{head}{tree_util.keystr(path[2:])}: {describe_leaf(leaf)}")
+        parts.append(f"{head}{tree_util.keystr(path[2:])}: {_describe_leaf(leaf)}")
     return ", ".join(parts) or "(no arguments)"
