@@ -62,12 +62,6 @@ class ConcreteArray:
         """Whether the array is split over (or replicated on) several devices; see `signature`."""
         return len(self.signature) == 3
 
-    @property
-    def buffer(self):
-        """The device buffer (a `jax.Array`) as held, unchecked: after a donation, the `DonatedBuffer` that
-        stands in for it. Compiled calls pass it on as it is; host reads check it (`DonatedArrayError`)."""
-        return self._buffer
-
     def mark_donated(self, where: str) -> None:
         """Record that a compiled call at `where` took this array's buffer (its buffer is deleted or reused):
         every later use fails, naming `where`."""
@@ -198,4 +192,9 @@ for _name, _ufunc in {"and": np.bitwise_and, "or": np.bitwise_or, "xor": np.bitw
     setattr(ConcreteArray, f"__{_name}__", _forward)
     setattr(ConcreteArray, f"__r{_name}__", _reflected)
 ConcreteArray.__hash__ = None
+# `a.buffer`: the device buffer (a `jax.Array`) as held, unchecked: after a donation, the `DonatedBuffer` that
+# stands in for it (compiled calls pass it on as it is; host reads check it: `DonatedArrayError`). It is the
+# `_buffer` slot's own descriptor under its public name, so a read costs a slot read: compiled calls read it
+# for every argument of every call, where a property would add a Python call each time.
+ConcreteArray.buffer = ConcreteArray.__dict__["_buffer"]
 del _name, _ufunc, _forward, _reflected

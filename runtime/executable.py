@@ -53,10 +53,10 @@ class Executable:
         return self._execute_sharded(buffers).consume_with_handlers(self._handlers)
 
     def fast_call(self, positions: tuple[int, ...] | None = None):
-        """`call(arrays) -> ConcreteArray`: this executable (of one result) run on the buffers of the
-        ConcreteArrays at `positions` of `arrays` (None: all of them, in order), its result wrapped.
+        """`call(buffers) -> ConcreteArray`: this executable (of one result) run on the device buffers at
+        `positions` of `buffers` (None: all of them, in order), its result wrapped.
 
-        The cheapest call from Python, for a caller that has checked the arrays' signatures already:
+        The cheapest call from Python, for a caller that has checked its arguments' signatures already:
         everything it needs is bound once, and no buffer is checked. A donated or deleted argument makes
         PJRT raise; the caller tells the user why (its buffer is a `DonatedBuffer`, or deleted).
         """
@@ -66,25 +66,25 @@ class Executable:
         shape, dtype = signature[0], signature[1]
         new = object.__new__
 
-        # (ConcreteArray.wrap inlined, and one variant per kind of `positions`: each saves a frame per call.)
+        # (ConcreteArray.wrap inlined, and one variant per kind of `positions`: each saves work per call.)
         if positions is None:
-            def call(arrays):
+            def call(buffers):
                 result = new(ConcreteArray)
-                result._buffer = execute([a._buffer for a in arrays]).consume_with_handlers(handlers)[0]
+                result._buffer = execute(buffers).consume_with_handlers(handlers)[0]
                 result.shape, result.dtype, result.signature = shape, dtype, signature
                 return result
         elif len(positions) == 1:
             (position,) = positions
 
-            def call(arrays):
+            def call(buffers):
                 result = new(ConcreteArray)
-                result._buffer = execute([arrays[position]._buffer]).consume_with_handlers(handlers)[0]
+                result._buffer = execute([buffers[position]]).consume_with_handlers(handlers)[0]
                 result.shape, result.dtype, result.signature = shape, dtype, signature
                 return result
         else:
-            def call(arrays):
+            def call(buffers):
                 result = new(ConcreteArray)
-                result._buffer = execute([arrays[i]._buffer for i in positions]).consume_with_handlers(handlers)[0]
+                result._buffer = execute([buffers[i] for i in positions]).consume_with_handlers(handlers)[0]
                 result.shape, result.dtype, result.signature = shape, dtype, signature
                 return result
         return call

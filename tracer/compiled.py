@@ -261,11 +261,11 @@ class Compiled:
         buffers = [a.buffer if type(a) is ConcreteArray else to_device(a) for a, to_device in zip(arrays, self._transfers)]
         return self._run(arrays, buffers)
 
-    def run_concrete(self, arrays):
-        """Execute on every traced argument's array, in order, all of them ConcreteArrays."""
+    def run_buffers(self, arrays, buffers: list):
+        """Execute on ConcreteArrays, one per traced argument in order, and `buffers`, their buffers."""
         if self._kept is not None:
-            arrays = [arrays[i] for i in self._kept]
-        return self._run(arrays, [a.buffer for a in arrays])
+            arrays, buffers = [arrays[i] for i in self._kept], [buffers[i] for i in self._kept]
+        return self._run(arrays, buffers)
 
     def _kept_arrays(self, arrays) -> list:
         """The arrays of the arguments the module takes. (An ArraySpec where an unused argument goes
@@ -291,25 +291,22 @@ class Compiled:
         return self._wrap(outputs)
 
     def fast_entry(self) -> tuple:
-        """What `tracer.jit`'s hot path keeps to run this program on ConcreteArrays: (self, call), `call(arrays)`
-        taking every traced argument's ConcreteArray in order. Where nothing but the execute is needed (one
-        device, no donation, no sync, one array result), `call` is the executable's own `fast_call`; else
-        `run_concrete`. (Kept by the jit function, not on `self`: no reference cycle keeps an evicted
+        """What `tracer.jit`'s hot path keeps to run this program on ConcreteArrays: (self, call), where
+        nothing but the execute is needed (one device, no donation, no sync, one array result) `call` being
+        the executable's own `fast_call(buffers)` over every traced argument's buffer; else (self, None): it
+        calls `run_buffers`. (Kept by the jit function, not on `self`: no reference cycle keeps an evicted
         executable alive.)"""
         executable = self._unpacked_executable()
         if self._plan is not None or self._donated or self._sync or not self._single_output:
-            return self, self.run_concrete
-        positions = self._kept
-        if positions is None and len(self._in_signatures) == 1:
-            positions = (0,)  # (its own variant, with no loop)
-        return self, executable.fast_call(positions)
+            return self, None
+        return self, executable.fast_call(self._kept)
 
-    def raise_call_error(self, arrays):
-        """Called in an `except` block around a call on ConcreteArrays (as `run_concrete` takes them): raise
+    def raise_call_error(self, buffers):
+        """Called in an `except` block around `fast_entry`'s call on every traced argument's buffer: raise
         the clear error when a donated or deleted argument was the cause, else re-raise what the call raised."""
         if self._kept is not None:
-            arrays = [arrays[i] for i in self._kept]
-        self.raise_execute_error([a.buffer for a in arrays])
+            buffers = [buffers[i] for i in self._kept]
+        self.raise_execute_error(buffers)
 
     @staticmethod
     def raise_execute_error(buffers):

@@ -3,8 +3,8 @@
 The chain for a call: flatten arguments (jax.tree_util) -> signature key ->
 cache hit: `Compiled.run_leaves`; miss: trace -> passes pipeline -> XLA compile.
 Calls of positional arrays only skip the pytree work (`_concrete_cache`, `_flat_cache`); with
-ConcreteArrays only, `__call__` reads their signatures and hands them to the call that
-`Compiled.fast_entry` made (for most programs, the executable's own `runtime.Executable.fast_call`).
+ConcreteArrays only, `__call__` reads their signatures and buffers and, for most programs, runs the
+executable's own `runtime.Executable.fast_call` (see `Compiled.fast_entry`).
 """
 
 from __future__ import annotations
@@ -117,18 +117,19 @@ class JitFunction:
     def __call__(self, *args, **kwargs):
         if not kwargs and self._flat_calls_ok:
             # The hot path: every argument a ConcreteArray already compiled for. One loop reads their
-            # signatures; a hit hands the arrays to the entry's call, with no pytree work and no further checks.
+            # signatures and buffers; a hit runs the executable with no pytree work and no further checks.
             if len(args) == 1:  # the commonest call: keyed by the bare signature, no loop, no key tuple
                 arg = args[0]
                 if type(arg) is not ConcreteArray:
                     return self._call_flat(args)
-                key = arg.signature
+                key, buffers = arg.signature, [arg.buffer]
             else:
-                key = []
+                key, buffers = [], []
                 for arg in args:
                     if type(arg) is not ConcreteArray:
                         return self._call_flat(args)  # NumPy (or mixed) arguments, or other leaves
                     key.append(arg.signature)
+                    buffers.append(arg.buffer)
                 key = tuple(key)
             entry = self._concrete_cache.get(key)
             # (`current_trace()` inlined; inside a trace the call inlines instead, below)
@@ -136,10 +137,12 @@ class JitFunction:
                 compiled, call = entry
                 if self._stamping:
                     compiled._last_used = _next_tick()
-                try:
-                    return call(args)
+                if call is None:
+                    return compiled.run_buffers(args, buffers)
+                try:  # `Compiled.fast_entry`'s case: one device, no donation, no sync, one array result
+                    return call(buffers)
                 except Exception:  # (a donated or deleted argument: say so, naming where it was donated)
-                    compiled.raise_call_error(args)
+                    compiled.raise_call_error(buffers)
             return self._call_tree(args, {}, key, concrete=True)
         return self._call_tree(args, kwargs, None)
 
@@ -176,7 +179,7 @@ class JitFunction:
             entry = compiled.fast_entry()
             if self._cache.get(key) is compiled:
                 self._concrete_cache[flat_key] = entry
-            return compiled.run_concrete(args)
+            return compiled.run_buffers(args, [arg.buffer for arg in args])
         if flat_key is not None and self._cache.get(key) is compiled:
             self._flat_cache[flat_key] = compiled
         return compiled.run_leaves(leaves)
