@@ -262,6 +262,30 @@ def test_execute_takes_jax_arrays():
     assert float(np.asarray(outputs[1])) == pytest.approx(float((x * b).sum()))
 
 
+SUBTRACT = """
+func.func public @main(%a: tensor<3xf32>, %b: tensor<3xf32>) -> tensor<3xf32> {
+  %0 = stablehlo.subtract %a, %b : tensor<3xf32>
+  return %0 : tensor<3xf32>
+}
+"""
+
+
+def test_fast_call_runs_on_buffers_and_wraps_the_result():
+    executable = runtime.compile_stablehlo(SUBTRACT)
+    a, b = np.arange(3, dtype=np.float32), np.full(3, 0.5, np.float32)
+    da, db, other = runtime.to_device(a), runtime.to_device(b), runtime.to_device(np.zeros(5))
+    result = executable.fast_call()([da.buffer, db.buffer])
+    assert type(result) is runtime.ConcreteArray and not result.is_sharded
+    assert result.signature == executable.result_signatures[0] == ((3,), np.dtype(np.float32))
+    np.testing.assert_array_equal(np.asarray(result), a - b)
+    # `positions` picks the executable's arguments out of a longer list (arguments a program does not read)
+    np.testing.assert_array_equal(np.asarray(executable.fast_call((2, 0))([db.buffer, other.buffer, da.buffer])), a - b)
+    np.testing.assert_array_equal(np.asarray(executable.fast_call((1, 1))([other.buffer, db.buffer])), b - b)
+    again = runtime.ConcreteArray.wrap(result.buffer, result.signature)
+    assert again.shape == (3,) and again.dtype == np.float32 and again.signature == result.signature
+    np.testing.assert_array_equal(np.asarray(again), a - b)
+
+
 @pytest.mark.parametrize("dtype", [np.int8, np.int64, np.uint32, np.uint64, np.float16, np.float64])
 def test_compiled_integer_and_float_widths(dtype):
     spelling = ir.dtypes._mlir_spelling(ir.dtypes.short_name(dtype))
