@@ -24,6 +24,8 @@ from benchmarks._timing import compare  # noqa: E402
 import runtime  # noqa: E402
 import tracer  # noqa: E402
 
+__all__ = ["N_ARGS", "main", "rival_weighted_sum", "weighted_sum"]
+
 N_ARGS = 20
 
 

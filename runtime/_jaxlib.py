@@ -16,7 +16,9 @@ import jax
 import jaxlib._jax as _jax_ext  # C++ extension: device lists, compile options, host->device copies
 from jax.extend import backend as _backend
 
-Client = _jax_ext.Client
+__all__ = ["DeviceList", "JaxRuntimeError", "compile_options", "get_client", "host_to_device", "host_to_device_owned",
+           "host_to_sharding", "host_transfer", "partition_specs", "reshard", "result_handlers"]
+
 DeviceList = _jax_ext.DeviceList
 JaxRuntimeError = _jax_ext.JaxRuntimeError
 

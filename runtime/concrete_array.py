@@ -6,6 +6,10 @@ import math
 
 import numpy as np
 
+from runtime.errors import DonatedArrayError, PlacementError
+
+__all__ = ["ConcreteArray", "DonatedBuffer"]
+
 
 class DonatedBuffer:
     """Stands in for a buffer given to a compiled call through `donate_argnums`.
@@ -20,52 +24,54 @@ class DonatedBuffer:
         self.where = where
 
 
-class DonatedArrayError(RuntimeError):
-    """A ConcreteArray used after it was donated to a compiled call."""
-
-    def __init__(self, where: str):
-        super().__init__(
-            f"this array was donated (donate_argnums) to the compiled call at {where}; its buffer now "
-            "holds that call's result\n  fix: use the call's result instead, or stop donating the argument"
-        )
-
-
 class ConcreteArray:
     """A device buffer with NumPy's face: `shape`, `dtype`, `np.asarray(a)`.
 
     Passing it to a compiled function costs no transfer. Outside traced code,
     arithmetic and every other ndarray method (`.T`, `.sum()`, `.astype()`)
     run in NumPy on a host copy (`np.asarray`).
+
+    `signature`: what a compiled program is specialised to, read on every compiled call (so
+    computed once): `(shape, dtype)`, and for an array split over several devices
+    `(shape, dtype, sharding)`, since a program is compiled for where its inputs live.
     """
 
-    __slots__ = ("_buffer", "shape", "dtype", "_signature")
+    __slots__ = ("_buffer", "shape", "dtype", "signature")
     __array_priority__ = 100
 
     def __init__(self, buffer):
         self._buffer = buffer
         self.shape: tuple[int, ...] = tuple(buffer.shape)
         self.dtype: np.dtype = np.dtype(buffer.dtype)
-        # Read on every compiled call: computed once. An array split over devices keys on its sharding
-        # too, since a compiled program is specialised to where its inputs live.
         sharding = buffer.sharding
-        self._signature = ((self.shape, self.dtype, sharding) if len(sharding.device_set) > 1
-                           else (self.shape, self.dtype))
+        self.signature: tuple = ((self.shape, self.dtype, sharding) if len(sharding.device_set) > 1
+                                 else (self.shape, self.dtype))
 
     @classmethod
-    def _trusted(cls, buffer, signature: tuple) -> "ConcreteArray":
-        """Wrap a buffer whose (shape, dtype) the caller already knows (compiled outputs): no queries."""
+    def wrap(cls, buffer, signature: tuple) -> "ConcreteArray":
+        """Wrap a device buffer whose `signature` the caller already knows (a compiled program's results):
+        no queries of the buffer, which may still be being computed."""
         array = cls.__new__(cls)
         array._buffer = buffer
         array.shape, array.dtype = signature[0], signature[1]
-        array._signature = signature
+        array.signature = signature
         return array
 
-    def _mark_donated(self, where: str) -> None:
+    @property
+    def is_sharded(self) -> bool:
+        """Whether the array is split over (or replicated on) several devices; see `signature`."""
+        return len(self.signature) == 3
+
+    def mark_donated(self, where: str) -> None:
+        """Record that a compiled call at `where` took this array's buffer (its buffer is deleted or reused):
+        every later use fails, naming `where`."""
         self._buffer = DonatedBuffer(where)
 
     def _live_buffer(self):
         if type(self._buffer) is DonatedBuffer:
-            raise DonatedArrayError(self._buffer.where)
+            raise DonatedArrayError(
+                f"this array was donated (donate_argnums) to the compiled call at {self._buffer.where}; its "
+                "buffer now holds that call's result", fix="use the call's result instead, or stop donating the argument")
         return self._buffer
 
     @property
@@ -81,8 +87,8 @@ class ConcreteArray:
         """The device holding this array; an array split over several devices has none (see `sharding`)."""
         devices = self._live_buffer().devices()
         if len(devices) != 1:
-            raise ValueError(f"this array is split over {len(devices)} devices ({self.sharding}), so it has no "
-                             "single device\n  fix: read .sharding (its mesh and partition spec) or .devices()")
+            raise PlacementError(f"this array is split over {len(devices)} devices ({self.sharding}), so it has no "
+                                 "single device", fix="read .sharding (its mesh and partition spec) or .devices()")
         (device,) = devices
         return device
 
@@ -100,9 +106,9 @@ class ConcreteArray:
         # Zero-copy exchange (np.from_dlpack, jax.dlpack.from_dlpack, torch ...): the consumer shares the buffer.
         buffer = self._live_buffer()
         if len(buffer.devices()) != 1:
-            raise ValueError("DLPack describes one device's memory; this array is split over "
-                             f"{len(buffer.devices())} devices\n  fix: gather it first (np.asarray(a)) or "
-                             "export its shards one by one")
+            raise PlacementError("DLPack describes one device's memory; this array is split over "
+                                 f"{len(buffer.devices())} devices",
+                                 fix="gather it first (np.asarray(a)) or export its shards one by one")
         return buffer.__dlpack__(*args, **kwargs)
 
     def __dlpack_device__(self):
@@ -112,8 +118,8 @@ class ConcreteArray:
         # np.asarray gives a read-only view of the device buffer where the platform allows (CPU);
         # np.array (copy=True) gives a private, writable copy, as NumPy's semantics promise.
         if copy is False:
-            raise ValueError("a ConcreteArray cannot be viewed as a NumPy array without a copy guarantee; "
-                             "use np.asarray (a read-only view when possible) or np.array (a copy)")
+            raise PlacementError("a ConcreteArray cannot be viewed as a NumPy array without a copy guarantee",
+                                 fix="use np.asarray (a read-only view when possible) or np.array (a copy)")
         host = np.asarray(self._live_buffer())
         if dtype is not None and np.dtype(dtype) != host.dtype:
             return host.astype(dtype)
@@ -186,4 +192,9 @@ for _name, _ufunc in {"and": np.bitwise_and, "or": np.bitwise_or, "xor": np.bitw
     setattr(ConcreteArray, f"__{_name}__", _forward)
     setattr(ConcreteArray, f"__r{_name}__", _reflected)
 ConcreteArray.__hash__ = None
+# `a.buffer`: the device buffer (a `jax.Array`) as held, unchecked: after a donation, the `DonatedBuffer` that
+# stands in for it (compiled calls pass it on as it is; host reads check it: `DonatedArrayError`). It is the
+# `_buffer` slot's own descriptor under its public name, so a read costs a slot read: compiled calls read it
+# for every argument of every call, where a property would add a Python call each time.
+ConcreteArray.buffer = ConcreteArray.__dict__["_buffer"]
 del _name, _ufunc, _forward, _reflected

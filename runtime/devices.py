@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from runtime import _jaxlib
 
+__all__ = ["client", "default_device", "devices", "set_default_backend"]
+
 # None: the highest-priority platform whose PJRT plugin is installed and finds a device.
 _default_platform: str | None = None
 

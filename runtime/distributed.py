@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import jax
 
+from runtime.errors import DistributedError
+
 __all__ = ["DistributedError", "initialize", "process_count", "process_index", "shutdown"]
-
-
-class DistributedError(RuntimeError):
-    """The distributed runtime could not start (called too late, or the coordinator was unreachable)."""
 
 
 def initialize(coordinator_address: str | None = None, num_processes: int | None = None, process_id: int | None = None,
@@ -28,9 +26,10 @@ def initialize(coordinator_address: str | None = None, num_processes: int | None
                                    initialization_timeout=timeout_seconds)
     except RuntimeError as err:
         raise DistributedError(
-            f"runtime.distributed.initialize failed: {err}\n  fix: call it first thing in every process, before "
-            "any array is placed on a device or any function is compiled, with the same coordinator address and "
-            "number of processes everywhere and a distinct process_id in 0..num_processes-1") from None
+            f"runtime.distributed.initialize failed: {err}",
+            fix="call it first thing in every process, before any array is placed on a device or any function is "
+                "compiled, with the same coordinator address and number of processes everywhere and a distinct "
+                "process_id in 0..num_processes-1") from None
 
 
 def shutdown() -> None:

@@ -31,6 +31,9 @@ import jaxlib
 
 from runtime import _jaxlib
 
+__all__ = ["ENVIRONMENT_VARIABLE", "cache_directory", "disable_persistent_cache", "enable_persistent_cache", "entry_key",
+           "load", "load_hint", "load_texts", "parts_key", "stats", "store", "store_hint", "store_texts"]
+
 ENVIRONMENT_VARIABLE = "PYREACTANT_CACHE_DIR"
 _MAGIC = b"pyreactant-executable-v1\n"
 _TEXT_MAGIC = b"pyreactant-module-texts-v1\n"

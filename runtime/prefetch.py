@@ -15,6 +15,8 @@ import concurrent.futures
 
 from runtime import _jaxlib, persistent_cache
 
+__all__ = ["Prefetch", "start"]
+
 # One worker: a process starts one compilation at a time per thread, and a guess must not crowd out
 # real work on a machine with few cores.
 _LOADER = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="pyreactant-prefetch")

@@ -13,6 +13,8 @@ from typing import Iterator
 
 import jax
 
+__all__ = ["profile"]
+
 
 @contextlib.contextmanager
 def profile(path: str | os.PathLike, *, create_perfetto_trace: bool = True) -> Iterator[str]:

@@ -18,19 +18,13 @@ from jax import tree_util
 from jax.sharding import Mesh, NamedSharding, PartitionSpec, Sharding
 
 from runtime.devices import devices as _devices
+from runtime.errors import ShardingError
 
-__all__ = ["Mesh", "NamedSharding", "PartitionSpec", "ShardingError", "make_mesh"]
+__all__ = ["MESH_SYMBOL", "Mesh", "NamedSharding", "PartitionSpec", "broadcast_prefix", "check_fits", "make_mesh",
+           "same_mesh_devices", "sdy_mesh_text", "sdy_sharding_text"]
 
 # The one mesh symbol a module declares; every annotation refers to it.
 MESH_SYMBOL = "mesh"
-
-
-class ShardingError(ValueError):
-    """A mesh, partition spec or sharding that does not fit the array or the program."""
-
-    def __init__(self, message: str, *, fix: str, where: str | None = None):
-        text = f"{where}: {message}" if where else message
-        super().__init__(f"{text}\n  fix: {fix}")
 
 
 def make_mesh(shape: tuple[int, ...], axis_names: tuple[str, ...], devices=None) -> Mesh:
@@ -47,10 +41,6 @@ def make_mesh(shape: tuple[int, ...], axis_names: tuple[str, ...], devices=None)
             fix="use a smaller mesh, or on CPU set XLA_FLAGS=--xla_force_host_platform_device_count=N "
                 "before the first import of jax/runtime")
     return Mesh(np.array(available[:needed], dtype=object).reshape(shape), axis_names)
-
-
-def is_sharding(value) -> bool:
-    return isinstance(value, Sharding)
 
 
 def _is_prefix_leaf(value) -> bool:

@@ -1,4 +1,6 @@
-"""Moving pytrees of arrays between host (NumPy) and device (ConcreteArray)."""
+"""Moving pytrees of arrays between host (NumPy) and device (ConcreteArray), and the unchecked
+per-call transfers that compiled calls use (`host_transfer`, `host_to_device_owned`,
+`host_to_sharding`, `reshard`: device buffers in and out, shapes and dtypes known to the caller)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,21 @@ from ir.location import describe, user_frame
 from runtime import _jaxlib
 from runtime.concrete_array import ConcreteArray
 from runtime.devices import default_device
+from runtime.errors import PlacementError, UnsupportedDtypeError
 from runtime.sharding import broadcast_prefix, check_fits
+
+__all__ = ["array_to_device", "host_to_device_owned", "host_to_sharding", "host_transfer", "reshard", "synchronize",
+           "to_device", "to_host"]
+
+# The compiled-call fast path's transfers: jaxlib's functions themselves (no wrapper frame per call).
+# host_transfer(shape, dtype, device) -> a function copying NumPy arrays of that shape and dtype to `device`.
+host_transfer = _jaxlib.host_transfer
+# host_to_device_owned(array, device): a buffer for a NumPy array nobody else holds, its memory used in place.
+host_to_device_owned = _jaxlib.host_to_device_owned
+# host_to_sharding(array, sharding): a buffer split over `sharding`'s devices.
+host_to_sharding = _jaxlib.host_to_sharding
+# reshard(buffer, sharding_or_device): the same buffer when it is laid out so already, else a moved copy.
+reshard = _jaxlib.reshard
 
 
 def _is_host_array(x) -> bool:
@@ -21,11 +37,11 @@ def array_to_device(x, device=None, sharding=None) -> ConcreteArray:
     """`x` as a ConcreteArray on `device`, or split over a mesh's devices by `sharding` (a NamedSharding)."""
     array = np.asarray(x)
     if not dtypes.is_supported(array.dtype):
-        raise TypeError(f"cannot put an array of dtype {array.dtype} on a device; supported: "
-                        + ", ".join(str(d) for d in dtypes.SUPPORTED_DTYPES))
+        raise UnsupportedDtypeError(f"cannot put an array of dtype {array.dtype} on a device",
+                                    fix="convert it to one of " + ", ".join(str(d) for d in dtypes.SUPPORTED_DTYPES))
     if sharding is not None:
         if device is not None:
-            raise ValueError("give a device or a sharding, not both\n  fix: a sharding names its devices (its mesh)")
+            raise PlacementError("give a device or a sharding, not both", fix="a sharding names its devices (its mesh)")
         check_fits(sharding, array.shape, "to_device(sharding=...)", where=describe(user_frame()))
         return ConcreteArray(_jaxlib.host_to_sharding(array, sharding))
     return ConcreteArray(_jaxlib.host_to_device(array, device or default_device()))
@@ -54,7 +70,7 @@ def _place(x, device, sharding, *, moving: bool):
         return x
     if sharding is not None:
         if device is not None:
-            raise ValueError("give a device or a sharding, not both\n  fix: a sharding names its devices (its mesh)")
+            raise PlacementError("give a device or a sharding, not both", fix="a sharding names its devices (its mesh)")
         check_fits(sharding, x.shape, "to_device(sharding=...)", where=describe(user_frame()))
     target = sharding if sharding is not None else device or default_device()
     buffer = x._live_buffer()  # (a donated or deleted array: the clear error saying where)

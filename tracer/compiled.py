@@ -1,34 +1,34 @@
 """`Compiled`: one function compiled for one call signature, and its fast call paths.
 
 Two executables can serve a signature, each compiled on first need:
-- "buffers": one argument per array; used for device-resident (ConcreteArray,
+- "unpacked": one argument per array; used for device-resident (ConcreteArray,
   jax.Array) and mixed arguments, and for `as_text("hlo")`;
 - "packed": when every argument is a NumPy array and they are small, they travel
   in one host->device transfer and are unpacked on the device (`ir.packed_arguments`).
+
+Both take only the arguments the optimised module reads (`tracer.optimized_module`): a call's
+arrays are mapped onto them here, so an unused argument costs nothing per call.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
-import functools
-import hashlib
-import pathlib
 import threading
 
 import jax
 import numpy as np
 from jax import tree_util
 
-import ir
-import passes
 import runtime
 from ir import packed_arguments
 from ir.location import describe, user_frame
-from runtime import ConcreteArray, _jaxlib, persistent_cache
-from runtime.concrete_array import DonatedBuffer
-from tracer import errors, signature
+from runtime import ConcreteArray, DonatedBuffer, transfer
+from tracer import errors, optimized_module, signature
 from tracer import sharding as tracer_sharding
+from tracer.sharding import ShardingRequest
 from tracer.staging import TracedProgram
+
+__all__ = ["Compiled", "PACK_LIMIT_BYTES"]
 
 # One background thread compiles packed executables for ahead-of-time `compile` (XLA releases the GIL).
 _BACKGROUND = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="pyreactant-compile")
@@ -52,21 +52,52 @@ def _unusable_argument_error(buffers) -> Exception | None:
     return None
 
 
+def _no_data_error(spec) -> Exception:
+    return errors.TracedTypeError(f"{spec!r} has no data: it can be compiled for, not run",
+                                  fix="call the compiled function with real arrays")
+
+
 def _host_transfer(shape, dtype, device):
     """Per argument: how to get a device buffer from whatever array the caller passes."""
-    to_device = _jaxlib.host_transfer(shape, np.dtype(dtype), device)
+    to_device = transfer.host_transfer(shape, np.dtype(dtype), device)
 
-    def transfer(array):
+    def transfer_(array):
         if isinstance(array, np.ndarray):
             return to_device(array)
         if isinstance(array, np.generic):
             return to_device(np.asarray(array))
         if type(array) is signature.ArraySpec:
-            raise errors.TracedTypeError(f"{array!r} has no data: it can be compiled for, not run",
-                                     fix="call the compiled function with real arrays")
+            raise _no_data_error(array)
         return array  # a jax.Array is a device buffer already
 
-    return transfer
+    return transfer_
+
+
+def _sharded_transfer(sharding):
+    """Per argument of a sharded program: NumPy arrays are split over the mesh as they are copied."""
+    def transfer_(array):
+        if isinstance(array, (np.ndarray, np.generic)):
+            return transfer.host_to_sharding(np.asarray(array), sharding)
+        if type(array) is signature.ArraySpec:
+            raise _no_data_error(array)
+        return array
+
+    return transfer_
+
+
+def _argument_transfers(signatures, device, plan) -> list:
+    """Per module argument, the function that makes a device buffer of a host array given for it."""
+    if plan is None:
+        return [_host_transfer(shape, dtype, device) for shape, dtype in signatures]
+    return [_sharded_transfer(s) for s in plan.arguments]
+
+
+def _place(buffer, sharding):
+    """`buffer` laid out as `sharding`: as it is when it already is, else moved (`runtime.transfer.reshard`;
+    only paid when an argument arrives somewhere other than where the program wants it)."""
+    if type(buffer) is DonatedBuffer:
+        return buffer
+    return transfer.reshard(buffer, sharding)
 
 
 class Compiled:
@@ -78,55 +109,24 @@ class Compiled:
     """
 
     def __init__(self, fn, program: TracedProgram, *, key, describe: str, pipeline: str | None, static_split,
-                 device=None, pass_options=None, shardings=None, sync: bool = False, prefetch=None):
-        """`shardings`: (in_shardings, out_shardings, dynamic positional args, where) of the call, or None.
-        `prefetch`: a `runtime.prefetch.Prefetch` begun before tracing, or None."""
+                 device=None, pass_options=None, shardings: ShardingRequest | None = None, sync: bool = False,
+                 prefetch=None):
+        """`shardings`: what the call asks about placement (None: nothing). `prefetch`: a
+        `runtime.prefetch.Prefetch` begun before tracing, or None."""
         self._fn = fn
         self._key = key
         self._describe = describe
         self._split = static_split
-        self._traced_text = ir.print_module(program.module)
-        self._plan = _sharding_plan(program, shardings)
-        # The optimised module as text, and with debug info (it goes to XLA, so its HLO metadata names
-        # the user's lines): from the persistent cache when exact, else by running our passes.
-        texts_key = _texts_key(program.module, pipeline, pass_options, self._plan)
-        texts = persistent_cache.load_texts(texts_key, 2) if texts_key is not None else None
-        if texts is not None:
-            self._optimized_text, self._module_text = texts
-        else:
-            if pipeline:
-                passes.run(program.module, pipeline, **(pass_options or {}))
-                self._optimized_text = ir.print_module(program.module)
-            else:
-                self._optimized_text = self._traced_text
-            if self._plan is not None:  # after our passes, which need not know about Shardy's attributes
-                self._plan.annotate(program.module, program.in_signatures, program.out_signatures)
-                self._optimized_text = ir.print_module(program.module)
-            self._module_text = ir.print_module(program.module, debug_info=True)
-            if texts_key is not None:
-                persistent_cache.store_texts(texts_key, [self._optimized_text, self._module_text])
-        self._device = device or runtime.default_device()
         self._sync = sync
         self._compile_lock = threading.Lock()
-        self._array_positions = program.array_positions
-        self._in_signatures = program.in_signatures
-        self._donated = program.donated_arguments
-        if self._plan is None:
-            self._transfers = [_host_transfer(shape, dtype, self._device) for shape, dtype in program.in_signatures]
-        else:
-            self._device = self._plan.mesh.devices.flat[0]
-            self._transfers = [_sharded_transfer(s) for s in self._plan.arguments]
-        self._out_tree = program.out_tree
-        self._out_template = program.out_template
-        self._out_positions = program.out_positions
-        self._out_signatures = program.out_signatures
-        self._result_signatures = program.out_signatures  # what results are wrapped with (+ sharding, when split)
-        # A bare array result: skip rebuilding a pytree on every call.
-        self._single_output = len(program.out_positions) == 1 and program.out_tree == tree_util.tree_structure(0)
-        self._packing = packed_arguments.PackingPlan.for_signatures(program.in_signatures)
-        self._packable = self._plan is None and 0 < len(program.in_signatures) and sum(
-            size * dtype.itemsize for size, dtype in zip(self._packing.group_sizes, self._packing.group_dtypes)
-        ) <= PACK_LIMIT_BYTES
+        plan = tracer_sharding.plan(program, shardings or ShardingRequest())
+        module = optimized_module.optimize(program, pipeline=pipeline, pass_options=pass_options, plan=plan)
+        self._traced_text, self._optimized_text = module.traced_text, module.text
+        self._module_text = module.debug_text  # what XLA compiles: its HLO metadata names the user's lines
+        self._plan = module.plan
+        self._device = (device or runtime.default_device()) if self._plan is None else self._plan.mesh.devices.flat[0]
+        self._set_arguments(program, module.kept_arguments)
+        self._set_results(program)
         self._prefetch = prefetch if self._plan is None else None
         self._execute = None
         self._execute_packed = None
@@ -134,8 +134,31 @@ class Compiled:
         self._packed_in_background = False  # (set by compile_ahead)
         self._last_used = 0  # recency stamp, kept by the jit function's bounded cache
 
+    def _set_arguments(self, program: TracedProgram, kept: tuple[int, ...]) -> None:
+        """How a call's arrays become the module's arguments: which are kept, donated, and transferred how."""
+        self._array_positions = program.array_positions  # every traced argument's place among the call's leaves
+        # Indices among the traced arguments of those the module takes; None when it takes them all.
+        self._kept = kept if len(kept) < len(program.in_signatures) else None
+        self._in_signatures = tuple(program.in_signatures[i] for i in kept)
+        self._donated = tuple(kept.index(i) for i in program.donated_arguments)  # (donated ones are always kept)
+        self._transfers = _argument_transfers(self._in_signatures, self._device, self._plan)
+        self._packing = packed_arguments.PackingPlan.for_signatures(self._in_signatures)
+        self._packable = self._plan is None and 0 < len(self._in_signatures) and sum(
+            size * dtype.itemsize for size, dtype in zip(self._packing.group_sizes, self._packing.group_dtypes)
+        ) <= PACK_LIMIT_BYTES
+
+    def _set_results(self, program: TracedProgram) -> None:
+        self._out_tree = program.out_tree
+        self._out_template = program.out_template
+        self._out_positions = program.out_positions
+        self._out_signatures = program.out_signatures
+        # What results are wrapped with: their ConcreteArray signatures (with the sharding, once compiled split).
+        self._result_signatures = program.out_signatures
+        # A bare array result: skip rebuilding a pytree on every call.
+        self._single_output = len(program.out_positions) == 1 and program.out_tree == tree_util.tree_structure(0)
+
     # -- executables, compiled on first need ---------------------------------
-    def _buffers_executable(self) -> runtime.Executable:
+    def _unpacked_executable(self) -> runtime.Executable:
         with self._compile_lock:  # threads calling a new signature at once compile it once
             if self._execute is None:
                 if self._plan is None:
@@ -145,9 +168,7 @@ class Compiled:
                 else:
                     executable = runtime.compile_stablehlo(self._module_text, result_signatures=self._out_signatures,
                                                            mesh=self._plan.mesh, result_shardings=self._plan.results)
-                    self._result_signatures = tuple(
-                        (shape, dtype, s) if len(s.device_set) > 1 else (shape, dtype)
-                        for (shape, dtype), s in zip(self._out_signatures, executable.result_shardings))
+                    self._result_signatures = executable.result_signatures
                 self._executable = executable
                 self._execute = executable.execute
         return self._executable
@@ -161,16 +182,17 @@ class Compiled:
     # -- introspection --------------------------------------------------------------
     def cost_analysis(self) -> dict[str, float]:
         """XLA's estimate of one call's work: "flops", "bytes accessed", "transcendentals", ..."""
-        return self._buffers_executable().cost_analysis()
+        return self._unpacked_executable().cost_analysis()
 
     def memory_stats(self) -> dict[str, int]:
         """Bytes per device: "argument_size_in_bytes", "output_size_in_bytes", "alias_size_in_bytes"
         (outputs written into donated inputs), "temp_size_in_bytes", "generated_code_size_in_bytes", ..."""
-        return self._buffers_executable().memory_stats()
+        return self._unpacked_executable().memory_stats()
 
     @property
     def sharding_plan(self):
-        """The mesh and per-argument/per-result shardings this program runs with, or None (one device)."""
+        """The mesh and shardings this program runs with (one per argument the module takes, per result), or
+        None (one device)."""
         return self._plan
 
     def compile_ahead(self) -> None:
@@ -178,7 +200,7 @@ class Compiled:
         one (a speed-up for NumPy arguments) is compiled in the background from the first call that
         could use it, which meanwhile takes the per-argument path: no call waits on XLA, and a program
         only ever called with device arrays never compiles it (nor spends start-up time on it)."""
-        self._buffers_executable()
+        self._unpacked_executable()
         self._packed_in_background = True
 
     def _packed_ready(self):
@@ -200,7 +222,7 @@ class Compiled:
         if stage == "optimized":
             return self._optimized_text
         if stage == "hlo":
-            return self._buffers_executable().hlo_text()
+            return self._unpacked_executable().hlo_text()
         raise ValueError(f"unknown stage {stage!r}; use 'traced', 'optimized' or 'hlo'")
 
     # -- calls ------------------------------------------------------------------
@@ -226,13 +248,40 @@ class Compiled:
         arrays = [leaves[i] for i in self._array_positions]
         return self.run_flat(arrays, all(type(a) is np.ndarray for a in arrays))
 
+    def run_flat(self, arrays, all_host: bool):
+        """Execute on every traced argument's array, in order; `all_host`: every one is a NumPy ndarray."""
+        if self._kept is not None:
+            arrays = self._kept_arrays(arrays)
+            all_host = all(type(a) is np.ndarray for a in arrays)
+        if all_host and self._packable:
+            execute = self._execute_packed or self._packed_ready()
+            if execute is not None:
+                device, to_device = self._device, transfer.host_to_device_owned
+                return self._wrap(execute([to_device(group, device) for group in self._packing.pack(arrays)]))
+        buffers = [a.buffer if type(a) is ConcreteArray else to_device(a) for a, to_device in zip(arrays, self._transfers)]
+        return self._run(arrays, buffers)
+
     def run_buffers(self, arrays, buffers: list):
-        """Execute on the device buffers of `arrays` (all ConcreteArrays, in module order)."""
+        """Execute on ConcreteArrays, one per traced argument in order, and `buffers`, their buffers."""
+        if self._kept is not None:
+            arrays, buffers = [arrays[i] for i in self._kept], [buffers[i] for i in self._kept]
+        return self._run(arrays, buffers)
+
+    def _kept_arrays(self, arrays) -> list:
+        """The arrays of the arguments the module takes. (An ArraySpec where an unused argument goes
+        still fails: it cannot be run, whatever the program reads.)"""
+        for array in arrays:
+            if type(array) is signature.ArraySpec:
+                raise _no_data_error(array)
+        return [arrays[i] for i in self._kept]
+
+    def _run(self, arrays, buffers: list):
+        """Execute on `buffers`, the module's arguments, made of `arrays` (the arrays given for them)."""
         if self._plan is not None:
             buffers = [_place(buffer, s) for buffer, s in zip(buffers, self._plan.arguments)]
         if self._donated:
             self._check_donation(buffers)
-        execute = self._execute or self._buffers_executable().execute
+        execute = self._execute or self._unpacked_executable().execute
         try:
             outputs = execute(buffers)
         except Exception:
@@ -242,15 +291,22 @@ class Compiled:
         return self._wrap(outputs)
 
     def fast_entry(self) -> tuple:
-        """What `tracer.jit`'s hot path needs to run this program on ConcreteArrays itself:
-        (self, execute_sharded, result handlers, result signature) where nothing else is needed (one
-        device, no donation, no sync, one array result), else (self, None, None, None): it calls
-        `run_buffers`. (A tuple, not a closure or bound method kept on `self`: no reference cycle keeps
-        an evicted executable alive.)"""
-        executable = self._buffers_executable()
+        """What `tracer.jit`'s hot path keeps to run this program on ConcreteArrays: (self, call), where
+        nothing but the execute is needed (one device, no donation, no sync, one array result) `call` being
+        the executable's own `fast_call(buffers)` over every traced argument's buffer; else (self, None): it
+        calls `run_buffers`. (Kept by the jit function, not on `self`: no reference cycle keeps an evicted
+        executable alive.)"""
+        executable = self._unpacked_executable()
         if self._plan is not None or self._donated or self._sync or not self._single_output:
-            return self, None, None, None
-        return self, executable._loaded.execute_sharded, executable._handlers, self._result_signatures[0]
+            return self, None
+        return self, executable.fast_call(self._kept)
+
+    def raise_call_error(self, buffers):
+        """Called in an `except` block around `fast_entry`'s call on every traced argument's buffer: raise
+        the clear error when a donated or deleted argument was the cause, else re-raise what the call raised."""
+        if self._kept is not None:
+            buffers = [buffers[i] for i in self._kept]
+        self.raise_execute_error(buffers)
 
     @staticmethod
     def raise_execute_error(buffers):
@@ -271,96 +327,23 @@ class Compiled:
                     fix="pass a copy for one of them, or stop donating it",
                 )
 
-    def run_flat(self, arrays, all_host: bool):
-        """Execute on the array arguments in module order; `all_host`: every one is a NumPy ndarray."""
-        if all_host and self._packable:
-            execute = self._execute_packed or self._packed_ready()
-            if execute is not None:
-                device = self._device
-                packed = [_jaxlib.host_to_device_owned(buffer, device) for buffer in self._packing.pack(arrays)]
-                return self._wrap(execute(packed))
-        buffers = [
-            a._buffer if type(a) is ConcreteArray else transfer(a)
-            for a, transfer in zip(arrays, self._transfers)
-        ]
-        return self.run_buffers(arrays, buffers)
-
     def _retire_donated(self, arrays, buffers) -> None:
         """Donated ConcreteArrays whose buffer XLA took now say where, instead of holding a freed buffer."""
         where = None
         for index in self._donated:
             if type(arrays[index]) is ConcreteArray and buffers[index].is_deleted():
                 where = where or describe(user_frame())
-                arrays[index]._mark_donated(where)
+                arrays[index].mark_donated(where)
 
     def _wrap(self, outputs):
         """Results as ConcreteArrays, while the device may still compute them (unless compiled with sync=True)."""
         if self._sync:
             for buffer in outputs:
                 buffer.block_until_ready()
-        trusted = ConcreteArray._trusted
+        wrap = ConcreteArray.wrap
         if self._single_output:
-            return trusted(outputs[0], self._result_signatures[0])
+            return wrap(outputs[0], self._result_signatures[0])
         result = list(self._out_template)
         for position, buffer, out_signature in zip(self._out_positions, outputs, self._result_signatures):
-            result[position] = trusted(buffer, out_signature)
+            result[position] = wrap(buffer, out_signature)
         return tree_util.tree_unflatten(self._out_tree, result)
-
-
-def _texts_key(module, pipeline: str | None, pass_options, plan) -> str | None:
-    """The persistent-cache key of this module's optimised texts, or None where the shortcut is not exact.
-
-    The rule: a warm process may skip our passes only when their result is a function of what the key
-    holds: the traced module with its source locations, the pipeline, the source of `passes/` and `ir/`
-    (and, in the key, jaxlib's version: its MLIR passes run in pipelines). So not with a sharding plan
-    (the module is annotated after the passes, from this call's shardings), not with pass options
-    (printing IR or statistics are effects the caller asked for), and not without a pipeline (no passes).
-    """
-    if not pipeline or pass_options or plan is not None or persistent_cache.cache_directory() is None:
-        return None
-    return persistent_cache.parts_key(ir.print_module(module, debug_info=True), pipeline, _passes_fingerprint())
-
-
-@functools.cache
-def _passes_fingerprint() -> str:
-    """A digest of the code that decides what our pipeline makes of a module: every source file of the
-    `passes` and `ir` packages (a changed pass, even unversioned, means a new key, never a stale text),
-    and NumPy's version (folding computes constants with it)."""
-    digest = hashlib.sha256(np.__version__.encode() + b"\0")
-    for package in (passes, ir):
-        root = pathlib.Path(package.__file__).parent
-        for path in sorted(root.rglob("*.py")):
-            digest.update(str(path.relative_to(root)).encode() + b"\0")
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
-def _sharding_plan(program: TracedProgram, shardings):
-    in_shardings, out_shardings, dyn_args, leaves, where = shardings or (None, None, (), [], None)
-    if in_shardings is None and out_shardings is None and program.constraint_mesh is None and not any(
-            type(leaf) is ConcreteArray and len(leaf._signature) == 3 for leaf in leaves):
-        return None  # the common case: one device, nothing to plan
-    return tracer_sharding.plan(in_shardings, out_shardings, dyn_args, leaves, program.array_positions,
-                                program.in_signatures, len(program.out_template), program.out_tree,
-                                program.out_positions, program.out_signatures, program.constraint_mesh, where)
-
-
-def _sharded_transfer(sharding):
-    """Per argument of a sharded program: NumPy arrays are split over the mesh as they are copied."""
-    def transfer(array):
-        if isinstance(array, (np.ndarray, np.generic)):
-            return _jaxlib.host_to_sharding(np.asarray(array), sharding)
-        if type(array) is signature.ArraySpec:
-            raise errors.TracedTypeError(f"{array!r} has no data: it can be compiled for, not run",
-                                         fix="call the compiled function with real arrays")
-        return array
-
-    return transfer
-
-
-def _place(buffer, sharding):
-    """`buffer` laid out as `sharding`: as it is when it already is, else moved (`_jaxlib.reshard`;
-    only paid when an argument arrives somewhere other than where the program wants it)."""
-    if type(buffer) is DonatedBuffer:
-        return buffer
-    return _jaxlib.reshard(buffer, sharding)

@@ -3,7 +3,8 @@
 The chain for a call: flatten arguments (jax.tree_util) -> signature key ->
 cache hit: `Compiled.run_leaves`; miss: trace -> passes pipeline -> XLA compile.
 Calls of positional arrays only skip the pytree work (`_concrete_cache`, `_flat_cache`); with
-ConcreteArrays only, `__call__` runs the executable itself (see `Compiled.fast_entry`).
+ConcreteArrays only, `__call__` reads their signatures and buffers and, for most programs, runs the
+executable's own `runtime.Executable.fast_call` (see `Compiled.fast_entry`).
 """
 
 from __future__ import annotations
@@ -24,9 +25,17 @@ import runtime
 from runtime import ConcreteArray, persistent_cache, prefetch
 from tracer import signature
 from tracer.compiled import Compiled
+from tracer.errors import TracerError
+from tracer.sharding import ShardingRequest
+from tracer.staging import trace
 from tracer.trace_state import _state as _trace_state
 from tracer.trace_state import current_trace
-from tracer.staging import trace
+
+__all__ = ["DEFAULT_CACHE_SIZE", "JitFunction", "JitOptionError", "compile", "jit"]
+
+
+class JitOptionError(TracerError, ValueError):
+    """An option of `tracer.jit` / `tracer.compile` that is not valid (or two that exclude each other)."""
 
 
 def _as_tuple(value) -> tuple:
@@ -46,11 +55,13 @@ def _resolve_static(fn, argnums: tuple, argnames: tuple) -> tuple[tuple[int, ...
     if not any(p.kind is p.VAR_POSITIONAL for p in parameters):
         for number in argnums:
             if not -len(positional) <= number < len(positional):
-                raise ValueError(f"static_argnums={number} is out of range for {getattr(fn, '__name__', fn)}, "
-                                 f"which takes {len(positional)} positional argument(s)")
+                raise JitOptionError(f"static_argnums={number} is out of range for {getattr(fn, '__name__', fn)}, "
+                                     f"which takes {len(positional)} positional argument(s)",
+                                     fix=f"give numbers from {-len(positional)} to {len(positional) - 1}")
         argnums = tuple(n % len(positional) for n in argnums)
     elif any(n < 0 for n in argnums):
-        raise ValueError("negative static_argnums need a function without *args")
+        raise JitOptionError("negative static_argnums need a function without *args",
+                             fix="count static arguments from the start (0, 1, ...)")
     nums, names = set(argnums), set(argnames)
     for index, parameter in enumerate(positional):
         if parameter.name in names:
@@ -71,16 +82,17 @@ class JitFunction:
         self.static_argnums, self.static_argnames = _resolve_static(fn, _as_tuple(static_argnums), _as_tuple(static_argnames))
         self.donate_argnums = _as_tuple(donate_argnums)
         if donate not in _DONATE_MODES:
-            raise ValueError(f"donate={donate!r} is not an option\n  fix: use donate='auto' (every argument a result "
-                             "of the same shape and dtype can reuse) or donate_argnums=(...)")
+            raise JitOptionError(f"donate={donate!r} is not an option", fix="use donate='auto' (every argument a result "
+                                 "of the same shape and dtype can reuse) or donate_argnums=(...)")
         if donate is not None and self.donate_argnums:
-            raise ValueError("give donate='auto' or donate_argnums, not both\n  fix: drop one of them")
+            raise JitOptionError("give donate='auto' or donate_argnums, not both", fix="drop one of them")
         self.donate = donate
         self.in_shardings, self.out_shardings = in_shardings, out_shardings
         self.sync = sync  # block until results are computed before returning them
         self.cache_size = DEFAULT_CACHE_SIZE if cache_size is None else cache_size
         if self.cache_size < 1:
-            raise ValueError(f"cache_size={cache_size} must be at least 1")
+            raise JitOptionError(f"cache_size={cache_size} must be at least 1",
+                                 fix="give a positive bound, or None for the default")
         self._lock = threading.Lock()  # held while compiling a new signature, so threads compile it once
         # None: the default pipeline; "": no passes of ours (as optimize=False).
         self.pipeline = (passes.DEFAULT_PIPELINE if pipeline is None else pipeline) if optimize else None
@@ -110,31 +122,27 @@ class JitFunction:
                 arg = args[0]
                 if type(arg) is not ConcreteArray:
                     return self._call_flat(args)
-                key, buffers = arg._signature, [arg._buffer]
+                key, buffers = arg.signature, [arg.buffer]
             else:
                 key, buffers = [], []
                 for arg in args:
                     if type(arg) is not ConcreteArray:
                         return self._call_flat(args)  # NumPy (or mixed) arguments, or other leaves
-                    key.append(arg._signature)
-                    buffers.append(arg._buffer)
+                    key.append(arg.signature)
+                    buffers.append(arg.buffer)
                 key = tuple(key)
             entry = self._concrete_cache.get(key)
             # (`current_trace()` inlined; inside a trace the call inlines instead, below)
             if entry is not None and _trace_state.trace is None:
-                compiled, execute, handlers, out = entry
+                compiled, call = entry
                 if self._stamping:
                     compiled._last_used = _next_tick()
-                if execute is None:
+                if call is None:
                     return compiled.run_buffers(args, buffers)
-                # `Compiled.fast_entry`'s case: one device, no donation, no sync, one array result.
-                try:
-                    outputs = execute(buffers).consume_with_handlers(handlers)
-                except Exception:
-                    compiled.raise_execute_error(buffers)
-                result = _new(ConcreteArray)  # ConcreteArray._trusted, inlined
-                result._buffer, result.shape, result.dtype, result._signature = outputs[0], out[0], out[1], out
-                return result
+                try:  # `Compiled.fast_entry`'s case: one device, no donation, no sync, one array result
+                    return call(buffers)
+                except Exception:  # (a donated or deleted argument: say so, naming where it was donated)
+                    compiled.raise_call_error(buffers)
             return self._call_tree(args, {}, key, concrete=True)
         return self._call_tree(args, kwargs, None)
 
@@ -143,13 +151,13 @@ class JitFunction:
         flat_key = self._flat_key(args)
         if flat_key is None:
             return self._call_tree(args, {}, None)
-        key, buffers, all_host = flat_key
+        key, all_host = flat_key
         compiled = self._flat_cache.get(key)
         if compiled is None or current_trace() is not None:
             return self._call_tree(args, {}, key)
         if self._stamping:
             compiled._last_used = _next_tick()
-        return compiled.run_buffers(args, buffers) if buffers is not None else compiled.run_flat(args, all_host)
+        return compiled.run_flat(args, all_host)
 
     def _call_tree(self, args, kwargs, flat_key, concrete: bool = False):
         """The general path: pytree arguments, static arguments, keywords, a new signature, or tracing.
@@ -171,28 +179,26 @@ class JitFunction:
             entry = compiled.fast_entry()
             if self._cache.get(key) is compiled:
                 self._concrete_cache[flat_key] = entry
-            return compiled.run_buffers(args, [arg._buffer for arg in args])
+            return compiled.run_buffers(args, [arg.buffer for arg in args])
         if flat_key is not None and self._cache.get(key) is compiled:
             self._flat_cache[flat_key] = compiled
         return compiled.run_leaves(leaves)
 
     @staticmethod
-    def _flat_key(args) -> tuple[tuple, list | None, bool] | None:
-        """When each argument is a ConcreteArray or NumPy array: (their signatures, their device buffers if
-        all are ConcreteArrays else None, whether all are NumPy); otherwise None."""
-        key, buffers, host, device = [], [], False, False
+    def _flat_key(args) -> tuple[tuple, bool] | None:
+        """When each argument is a ConcreteArray or NumPy array: (their signatures, whether all are NumPy);
+        otherwise None."""
+        key, device = [], False
         for arg in args:
             kind = type(arg)
             if kind is ConcreteArray:
-                key.append(arg._signature)
-                buffers.append(arg._buffer)
+                key.append(arg.signature)
                 device = True
             elif kind is np.ndarray:
                 key.append((arg.shape, arg.dtype))
-                host = True
             else:
                 return None
-        return tuple(key), (None if host else buffers), not device
+        return tuple(key), not device
 
     def lower(self, *args, **kwargs):
         """Trace only, for this call (arrays or `tracer.ArraySpec`s): the StableHLO module before our passes.
@@ -232,7 +238,8 @@ class JitFunction:
             compiled = Compiled(self.fn, program, key=key, describe=signature.describe_call(self.fn, args, kwargs),
                                 pipeline=self.pipeline, static_split=self._split, device=self.device,
                                 pass_options=self.pass_options, sync=self.sync, prefetch=prefetched,
-                                shardings=(self.in_shardings, self.out_shardings, dyn_args, leaves, where))
+                                shardings=ShardingRequest(self.in_shardings, self.out_shardings, tuple(dyn_args),
+                                                          tuple(leaves), where))
             compiled._last_used = _next_tick()
             self._cache[key] = compiled
             # Least-recently-used order matters only once evictions can come: calls stamp their Compiled's
@@ -252,7 +259,7 @@ class JitFunction:
         only if the traced module's key agrees. Not for sharded programs, whose compile options differ."""
         if persistent_cache.cache_directory() is None or self.in_shardings is not None or self.out_shardings is not None:
             return None
-        if any(len(leaf_key) == 3 for leaf_key in key[2] if type(leaf_key) is tuple):
+        if any(map(signature.is_placed, key[2])):
             return None  # an argument split over devices
         device = self.device or runtime.default_device()
         code = getattr(self.fn, "__code__", None)
@@ -363,6 +370,5 @@ _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 # Recency stamps for the LRU bound: one C call per compiled call (itertools.count is atomic under the GIL).
 _next_tick = itertools.count().__next__
 _LAST_USED = operator.attrgetter("_last_used")
-_new = object.__new__
 # Signatures kept compiled per jit function; each holds an XLA executable (device code, often MBs).
 DEFAULT_CACHE_SIZE = 256

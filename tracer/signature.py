@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import operator
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,9 @@ from jax import tree_util
 from ir import dtypes
 from runtime import ConcreteArray
 from tracer import errors
+
+__all__ = ["ArraySpec", "describe_call", "flatten", "is_array_leaf", "is_placed", "leaf_key", "merge_static",
+           "split_static", "without_placement"]
 
 
 @dataclass(frozen=True)
@@ -68,31 +72,36 @@ def _static_key(leaf):
 
 # type -> key function; a registry so the hot path is one dict lookup per leaf.
 _LEAF_KEY = {
-    ConcreteArray: lambda leaf: leaf._signature,
+    ConcreteArray: operator.attrgetter("signature"),
     np.ndarray: _array_key,
     ArraySpec: _array_key,
 }
-ARRAY_TYPES = (np.ndarray, np.generic, ConcreteArray, ArraySpec, jax.Array)
+_ARRAY_TYPES = (np.ndarray, np.generic, ConcreteArray, ArraySpec, jax.Array)
 
 
 def leaf_key(leaf):
     key_fn = _LEAF_KEY.get(type(leaf))
     if key_fn is not None:
         return key_fn(leaf)
-    if isinstance(leaf, ARRAY_TYPES):
+    if isinstance(leaf, _ARRAY_TYPES):
         return (tuple(leaf.shape), np.dtype(leaf.dtype))
     return _static_key(leaf)
+
+
+def is_placed(key) -> bool:
+    """Whether a leaf's key is a split ConcreteArray's signature, (shape, dtype, sharding) (static values'
+    keys are tuples too, some of three items: `_structural`)."""
+    return type(key) is tuple and len(key) == 3 and isinstance(key[2], jax.sharding.Sharding)
 
 
 def without_placement(key: tuple) -> tuple:
     """A call key with the shardings of split ConcreteArrays dropped: (shape, dtype, sharding) -> (shape, dtype)."""
     treedef, static_key, leaf_keys = key
-    return treedef, static_key, tuple(k[:2] if len(k) == 3 and isinstance(k[2], jax.sharding.Sharding) else k
-                                      for k in leaf_keys)
+    return treedef, static_key, tuple(k[:2] if is_placed(k) else k for k in leaf_keys)
 
 
 def is_array_leaf(leaf) -> bool:
-    return isinstance(leaf, ARRAY_TYPES)
+    return isinstance(leaf, _ARRAY_TYPES)
 
 
 def flatten(args: tuple, kwargs: dict):
@@ -122,7 +131,7 @@ def merge_static(dyn_args: tuple, dyn_kwargs: dict, static_key: tuple) -> tuple[
     return tuple(args), kwargs
 
 
-def describe_leaf(leaf) -> str:
+def _describe_leaf(leaf) -> str:
     if is_array_leaf(leaf):
         return f"{dtypes.short_name(leaf.dtype) if dtypes.is_supported(leaf.dtype) else leaf.dtype}[{','.join(map(str, np.shape(leaf)))}]"
     try:
@@ -145,5 +154,5 @@ def describe_call(fn, args: tuple, kwargs: dict) -> str:
             head = names[position] if position < len(names) else f"args[{position}]"
         else:
             head = index.key
-        parts.append(f"{head}{tree_util.keystr(path[2:])}: {describe_leaf(leaf)}")
+        parts.append(f"{head}{tree_util.keystr(path[2:])}: {_describe_leaf(leaf)}")
     return ", ".join(parts) or "(no arguments)"

@@ -53,7 +53,7 @@ def placement_splits_the_array_over_the_mesh():
     placed = runtime.to_device(x, sharding=NamedSharding(mesh, P("data", "model")))
     assert placed.dtype == np.int64 and placed.shape == (8, 6)
     assert len(placed.devices()) == 8 and placed.sharding.spec == P("data", "model")
-    for shard in placed._buffer.addressable_shards:
+    for shard in placed.buffer.addressable_shards:
         np.testing.assert_array_equal(np.asarray(shard.data), x[shard.index])
         assert shard.data.shape == (2, 3)
     np.testing.assert_array_equal(np.asarray(placed), x)
@@ -167,6 +167,23 @@ def data_parallel_example():
 @check
 def tensor_parallel_example():
     assert runpy.run_path(os.path.join(ROOT, "examples", "tensor_parallel.py"))["main"](steps=2) < 1e-5
+
+
+@check
+def unused_arguments_are_dropped_from_a_sharded_program():
+    mesh = mesh_4x2()
+    rows, cols = NamedSharding(mesh, P("data")), NamedSharding(mesh, P(None, "model"))
+    x, unused, y = (rng.standard_normal((8, 6), dtype=np.float32) for _ in range(3))
+    f = tracer.jit(lambda x, unused, y: x * y, in_shardings=(rows, cols, rows))
+    compiled = f.compile(x, unused, y)
+    text = compiled.as_text("optimized")
+    main = text[text.index("@main("):text.index(") ->", text.index("@main("))]
+    assert main.count("%arg") == 2 and main.count("sdy.sharding =") == 2, main  # `unused` is gone
+    assert compiled.sharding_plan.arguments == (rows, rows)
+    placed = [runtime.to_device(a, sharding=s) for a, s in ((x, rows), (unused, cols), (y, rows))]
+    for args in ((x, unused, y), placed, placed):
+        close(f(*args), x * y)
+        close(compiled(*args), x * y)
 
 
 def raises(kind, *fragments):

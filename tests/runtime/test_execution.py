@@ -102,7 +102,7 @@ def test_sync_true_returns_computed_results():
 def test_dlpack_to_numpy_and_jax_shares_the_buffer():
     x = rand(5, 7)
     on_device = tracer.jit(lambda x: x * 2.0)(x)
-    pointer = on_device._buffer.unsafe_buffer_pointer()
+    pointer = on_device.buffer.unsafe_buffer_pointer()
     host = np.from_dlpack(on_device)
     np.testing.assert_array_equal(host, x * 2.0)
     assert host.ctypes.data == pointer  # zero-copy

@@ -266,6 +266,22 @@ def test_the_module_shortcut_is_taken_only_where_exact(cache_dir, pass_runs):
     assert len(pass_runs) == 4  # both warm
 
 
+def test_a_module_entry_keeps_which_arguments_the_program_reads(cache_dir, pass_runs):
+    x, y = runtime.to_device(np.linspace(-1, 1, 5, dtype=np.float32)), np.linspace(0, 2, 5, dtype=np.float32)
+
+    def f(x, unused, y):
+        return np.exp(x) * y
+
+    texts = []
+    for _ in range(2):  # new jit functions: the second finds its module on disk
+        compiled = tracer.jit(f).compile(x, y, y)
+        np.testing.assert_allclose(np.asarray(compiled(x, y, y)), np.exp(np.asarray(x)) * y, rtol=1e-6)
+        texts.append(compiled.as_text("optimized"))
+    assert len(pass_runs) == 1 and texts[0] == texts[1]
+    main = texts[1][texts[1].index("@main("):texts[1].index(") ->")]
+    assert main.count("%arg") == 2  # `unused` stays dropped in the warm compile
+
+
 # --------------------------------------------------------------------------- loading while tracing
 # A call site's executable is loaded in the background while its function is traced, on the guess
 # that it is the one the site had last time (runtime.prefetch); only the traced module's key decides.

@@ -30,7 +30,7 @@ cpu = jax.extend.backend.get_backend("cpu")
 assert plugin is not cpu
 
 def on(client, array):
-    return {d.client for d in array._buffer.sharding.device_set} == {client}
+    return {d.client for d in array.buffer.sharding.device_set} == {client}
 
 x = np.arange(6, dtype=np.float32).reshape(2, 3)
 assert first.client is plugin and runtime.client() is plugin

@@ -14,6 +14,7 @@ import pytest
 
 import ir
 import runtime
+from ir.errors import PyreactantError
 
 rng = np.random.default_rng(2)
 
@@ -232,7 +233,7 @@ func.func public @main(%x: tensor<2x3xf32>, %b: tensor<3xf32>) -> (tensor<2x3xf3
 def _run(executable, *arrays):
     # Executable.execute takes device buffers (jax.Array). jax.device_put would turn 64-bit arrays
     # into 32-bit ones (JAX's x64 switch is off), so the buffers come from runtime.to_device.
-    buffers = [runtime.to_device(np.asarray(a), executable.device)._buffer for a in arrays]
+    buffers = [runtime.to_device(np.asarray(a), executable.device).buffer for a in arrays]
     return [np.asarray(out) for out in executable.execute(buffers)]
 
 
@@ -259,6 +260,30 @@ def test_execute_takes_jax_arrays():
     outputs = executable.execute([jax.device_put(x), jax.device_put(b)])
     np.testing.assert_array_equal(np.asarray(outputs[0]), x * b)
     assert float(np.asarray(outputs[1])) == pytest.approx(float((x * b).sum()))
+
+
+SUBTRACT = """
+func.func public @main(%a: tensor<3xf32>, %b: tensor<3xf32>) -> tensor<3xf32> {
+  %0 = stablehlo.subtract %a, %b : tensor<3xf32>
+  return %0 : tensor<3xf32>
+}
+"""
+
+
+def test_fast_call_runs_on_buffers_and_wraps_the_result():
+    executable = runtime.compile_stablehlo(SUBTRACT)
+    a, b = np.arange(3, dtype=np.float32), np.full(3, 0.5, np.float32)
+    da, db, other = runtime.to_device(a), runtime.to_device(b), runtime.to_device(np.zeros(5))
+    result = executable.fast_call()([da.buffer, db.buffer])
+    assert type(result) is runtime.ConcreteArray and not result.is_sharded
+    assert result.signature == executable.result_signatures[0] == ((3,), np.dtype(np.float32))
+    np.testing.assert_array_equal(np.asarray(result), a - b)
+    # `positions` picks the executable's arguments out of a longer list (arguments a program does not read)
+    np.testing.assert_array_equal(np.asarray(executable.fast_call((2, 0))([db.buffer, other.buffer, da.buffer])), a - b)
+    np.testing.assert_array_equal(np.asarray(executable.fast_call((1, 1))([other.buffer, db.buffer])), b - b)
+    again = runtime.ConcreteArray.wrap(result.buffer, result.signature)
+    assert again.shape == (3,) and again.dtype == np.float32 and again.signature == result.signature
+    np.testing.assert_array_equal(np.asarray(again), a - b)
 
 
 @pytest.mark.parametrize("dtype", [np.int8, np.int64, np.uint32, np.uint64, np.float16, np.float64])
@@ -295,6 +320,30 @@ def test_compile_errors(source, diagnostic):
         runtime.compile_stablehlo(source)
     assert isinstance(info.value, RuntimeError)
     assert diagnostic in str(info.value)
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def test_errors_name_the_callers_line_and_the_fix():
+    mesh = runtime.make_mesh((1,), ("i",))
+    whole = runtime.NamedSharding(mesh, runtime.PartitionSpec())
+    donated = runtime.to_device(np.ones(2, np.float32))
+    donated.mark_donated("step.py:7")
+    cases = [  # (the call, our error, the built-in one callers catch)
+        (lambda: runtime.to_device(np.ones(2), runtime.default_device(), whole), runtime.PlacementError, ValueError),
+        (lambda: runtime.to_device(np.zeros(2, np.complex64)), runtime.UnsupportedDtypeError, TypeError),
+        (lambda: runtime.make_mesh((1,), ("a", "b")), runtime.ShardingError, ValueError),
+        (lambda: runtime.compile_stablehlo("this is not mlir"), runtime.CompileError, RuntimeError),
+        (lambda: np.asarray(donated), runtime.DonatedArrayError, RuntimeError),
+    ]
+    for call, error, builtin in cases:
+        with pytest.raises(error) as info:
+            call()
+        assert isinstance(info.value, builtin) and isinstance(info.value, PyreactantError)
+        happened, fix = str(info.value).split("\n  fix: ")
+        assert happened.startswith(f"{__file__}:") and fix, str(info.value)
+    assert "step.py:7" in str(info.value)  # a donated array names where it was donated
 
 
 # --------------------------------------------------------------------------- devices

@@ -25,6 +25,7 @@ CHECK_NAMES = [
     "arguments_elsewhere_are_moved_to_in_shardings",
     "device_arrays_move_to_the_sharding_or_device_asked_for",
     "out_shardings_pytree_prefix",
+    "unused_arguments_are_dropped_from_a_sharded_program",
     "data_parallel_example",
     "tensor_parallel_example",
     "indivisible_dimension_is_refused",

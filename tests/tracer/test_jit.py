@@ -541,6 +541,15 @@ def test_optimize_false_skips_our_passes():
     assert_close(jitted(x), np.exp(x) * 2)
 
 
+def test_option_errors_name_the_line_and_the_fix():
+    for options in ({"donate": "all"}, {"donate": "auto", "donate_argnums": 0}, {"cache_size": 0},
+                    {"static_argnums": 3}):
+        with pytest.raises(ValueError) as info:
+            tracer.jit(lambda x: x, **options)  # option-line
+        assert isinstance(info.value, tracer.TracerError)
+        assert str(info.value).startswith(f"{__file__}:{line_of('option-line')}: ") and "\n  fix: " in str(info.value)
+
+
 def test_pipeline_option_runs_that_pipeline():
     def f(x):
         return np.sin(x) * np.sin(x)
@@ -557,6 +566,66 @@ def test_pipeline_option_runs_that_pipeline():
 
     with pytest.raises(passes.PipelineError, match="no-such-pass"):
         tracer.compile(f, x, pipeline="cse,no-such-pass")
+
+
+# --------------------------------------------------------------------------- unused arguments
+
+
+def main_argument_count(module_text: str) -> int:
+    """How many arguments `@main` of a printed module takes."""
+    signature = module_text[module_text.index("@main("):module_text.index(") ->", module_text.index("@main("))]
+    return signature.count("%arg")
+
+
+def test_arguments_the_program_does_not_read_are_dropped():
+    def f(a, b, c, d):
+        return a * 2.0 + c  # b and d are not read
+
+    hosts = [rand(3) for _ in range(4)]
+    expected = hosts[0] * 2.0 + hosts[2]
+    compiled = tracer.compile(f, *hosts)
+    assert main_argument_count(compiled.as_text("traced")) == 4
+    assert main_argument_count(compiled.as_text("optimized")) == 2
+    assert compiled.memory_stats()["argument_size_in_bytes"] == 2 * 3 * 4  # XLA gets two arguments
+    jitted = tracer.jit(f)
+    devices = [runtime.to_device(h) for h in hosts]
+    mixed = [hosts[0], devices[1], devices[2], hosts[3]]
+    for args in (hosts, devices, mixed):  # packed NumPy arguments, the device-resident hot path, one each
+        for _ in range(3):  # the first call compiles, later ones take the cached paths
+            assert_close(jitted(*args), expected)
+        assert_close(compiled(*args), expected)
+    assert jitted.cache_info["size"] == 1
+    trees = tracer.jit(lambda t, *, scale: t["a"] * scale)  # pytree and keyword leaves
+    assert_close(trees({"a": devices[0], "b": devices[1]}, scale=hosts[3]), hosts[0] * hosts[3])
+
+
+@pytest.mark.parametrize("used", [(0,), (7,), (2, 5), ()])
+def test_the_hot_path_passes_only_the_arguments_read(used):
+    hosts = [np.full(4, i, np.float32) for i in range(8)]
+    f = tracer.jit(lambda *xs: sum((xs[i] for i in used), np.float32(1.0)) * np.ones(4, np.float32))
+    devices = [runtime.to_device(h) for h in hosts]
+    expected = sum((hosts[i] for i in used), np.float32(1.0)) * np.ones(4, np.float32)
+    for _ in range(3):
+        assert_close(f(*devices), expected)
+    assert main_argument_count(f.compile(*devices).as_text("optimized")) == len(used)
+
+
+def test_an_array_spec_for_an_unused_argument_still_cannot_run():
+    compiled = tracer.compile(lambda x, y: y + 1.0, rand(3), rand(3))
+    assert main_argument_count(compiled.as_text("optimized")) == 1
+    with pytest.raises(tracer.TracerError, match="has no data"):
+        compiled(tracer.ArraySpec((3,), np.float32), rand(3))
+
+
+def test_a_donated_argument_stays_though_unused_and_its_buffer_is_reused():
+    step = tracer.jit(lambda state, x: x * 2.0, donate_argnums=0)  # state is given up, not read
+    state, x = runtime.to_device(rand(3)), rand(3)
+    text = step.compile(state, x).as_text("optimized")
+    assert main_argument_count(text) == 2 and "jax.buffer_donor = true" in text
+    assert_close(step(state, x), x * 2.0)
+    assert state.is_deleted()  # XLA wrote the result into its buffer
+    with pytest.raises(tracer.DonatedArgumentError, match="donate"):
+        step(state, x)
 
 
 # --------------------------------------------------------------------------- donation
