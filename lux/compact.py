@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 
 from lux import display
-from lux.core import AbstractContainerLayer, AbstractLayer, layer
+from lux.core import AbstractContainerLayer, AbstractLayer, layer, parameterlength, statelength
 from lux.errors import LayerInputError, child_tree
 from lux.layers.basic import activation_name
 from lux.stateful import StatefulLayer
@@ -122,15 +122,6 @@ def _thaw(value):
     if isinstance(value, tuple):
         return tuple(_thaw(v) for v in value)
     return value
-
-
-def _lux_length(value) -> int:
-    """LuxCore's count of a tree: array sizes, summed over containers, 1 for any other leaf."""
-    if isinstance(value, dict):
-        return sum(_lux_length(v) for v in value.values())
-    if isinstance(value, (list, tuple)):
-        return sum(_lux_length(v) for v in value)
-    return int(np.size(value)) if isinstance(value, (np.ndarray, np.generic)) else 1
 
 
 # -- sub-layers ---------------------------------------------------------------------------------
@@ -355,12 +346,12 @@ class CompactLayer(AbstractContainerLayer):
     def parameterlength(self) -> int:
         rng = np.random.default_rng(0)
         return (sum(e.value.parameterlength() for e in self._of_kind("layer"))
-                + sum(_lux_length(_initial(e, rng)) for e in self._of_kind("parameter")))
+                + sum(parameterlength(_initial(e, rng)) for e in self._of_kind("parameter")))
 
     def statelength(self) -> int:
         rng = np.random.default_rng(0)
         return (sum(e.value.statelength() for e in self._of_kind("layer"))
-                + sum(_lux_length(_initial(e, rng)) for e in self._of_kind("state")))
+                + sum(statelength(_initial(e, rng)) for e in self._of_kind("state")))
 
     # -- forward -------------------------------------------------------------------------------------
 

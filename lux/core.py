@@ -13,6 +13,7 @@ and the parameter and state trees follow those names.
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import Any, Iterator
 
 import numpy as np
@@ -34,10 +35,10 @@ class AbstractLayer:
         return {}
 
     def parameterlength(self) -> int:
-        return _count(self.initialparameters(np.random.default_rng(0)))
+        return _tree_length(self.initialparameters(np.random.default_rng(0)))
 
     def statelength(self) -> int:
-        return _count(self.initialstates(np.random.default_rng(0)))
+        return _tree_length(self.initialstates(np.random.default_rng(0)))
 
     def children(self) -> dict[str, "AbstractLayer"]:
         """Named sub-layers (containers override this); their trees nest under these names."""
@@ -75,15 +76,17 @@ class AbstractContainerLayer(AbstractLayer):
         return sum(child.statelength() for child in self.children().values())
 
 
-def _count(tree) -> int:
-    """Elements of the arrays in a tree; any other leaf (a flag, a key, a function) counts 1, as in LuxCore."""
+def _tree_length(tree) -> int:
+    """LuxCore's count of a tree: the elements of every array leaf (NumPy, traced or device arrays
+    alike), nothing for None, 1 for any other leaf (a flag, a seed, a function); dicts, lists and
+    tuples are summed over. `lux.parameterlength(tree)` and `lux.statelength(tree)` are this."""
     if isinstance(tree, dict):
-        return sum(_count(v) for v in tree.values())
+        return sum(_tree_length(v) for v in tree.values())
     if isinstance(tree, (list, tuple)):
-        return sum(_count(v) for v in tree)
+        return sum(_tree_length(v) for v in tree)
     if tree is None:
         return 0
-    return int(np.size(tree)) if hasattr(tree, "shape") else 1
+    return math.prod(tree.shape) if hasattr(tree, "shape") else 1
 
 
 def setup(rng: np.random.Generator, model: AbstractLayer) -> tuple[dict, dict]:
@@ -106,11 +109,11 @@ def initialstates(rng, model: AbstractLayer) -> dict:
 
 
 def parameterlength(model) -> int:
-    return model.parameterlength() if isinstance(model, AbstractLayer) else _count(model)
+    return model.parameterlength() if isinstance(model, AbstractLayer) else _tree_length(model)
 
 
 def statelength(model) -> int:
-    return model.statelength() if isinstance(model, AbstractLayer) else _count(model)
+    return model.statelength() if isinstance(model, AbstractLayer) else _tree_length(model)
 
 
 def _generator(rng) -> np.random.Generator:

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import lux
+import runtime
 import tracer
 
 SEED_MODEL_REPR = """\
@@ -108,3 +109,28 @@ def test_non_layer_in_a_chain_is_refused():
     assert lux.Chain(lux.Dense(1, 2), np.tanh).children()["layer_2"].summary() == "WrappedFunction(tanh)"
     with pytest.raises(TypeError, match="WrappedFunction"):
         lux.Chain(lux.Dense(1, 2), 3)
+
+
+# -- counting a tree: one rule for layers, trees and compact values ------------------------------
+
+def _device_array(*shape):
+    return runtime.to_device(np.zeros(shape, np.float32))
+
+
+@pytest.mark.parametrize("tree, count", [
+    (None, 0),
+    ({"a": None, "b": np.zeros((3, 4))}, 12),
+    (_device_array(3, 4), 12),
+    ([_device_array(3, 4), (np.zeros(2), None)], 14),
+    ({"flag": True, "act": np.tanh, "n": 3}, 3),  # any other leaf counts 1, as in LuxCore
+])
+def test_a_tree_counts_its_array_elements_and_none_counts_nothing(tree, count):
+    assert lux.parameterlength(tree) == lux.statelength(tree) == count
+
+
+def test_compact_values_are_counted_like_any_tree():
+    layer = lux.compact(lambda x, *, w, nothing: x,
+                        w=lux.init_fn(lambda rng: _device_array(3, 4)), nothing=lux.non_trainable(None))
+    ps, st = lux.setup(0, layer)
+    assert layer.parameterlength() == lux.parameterlength(ps) == 12
+    assert layer.statelength() == lux.statelength(st) == 0
