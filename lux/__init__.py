@@ -22,7 +22,7 @@ from lux.core import (
     trainmode,
     update_state,
 )
-from lux.errors import LayerInputError
+from lux.errors import LayerInputError, LuxError, LuxTypeError, LuxValueError
 from lux.layers.basic import *  # noqa: F401,F403
 from lux.layers.containers import *  # noqa: F401,F403
 

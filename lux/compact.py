@@ -39,7 +39,7 @@ import numpy as np
 
 from lux import display
 from lux.core import AbstractContainerLayer, AbstractLayer, layer, parameterlength, statelength
-from lux.errors import LayerInputError, child_tree
+from lux.errors import LayerInputError, LuxTypeError, LuxValueError, child_tree
 from lux.layers.basic import activation_name
 from lux.stateful import StatefulLayer
 
@@ -71,9 +71,11 @@ def non_trainable(value) -> NonTrainable:
 def init_fn(fn: Callable, kind: str = "parameter") -> InitFn:
     """A `compact` keyword initialised lazily as `fn(rng)` (Lux's `@init_fn`); `kind` is "parameter" or "state"."""
     if kind not in ("parameter", "state"):
-        raise ValueError(f"init_fn's kind is 'parameter' or 'state', got {kind!r}")
+        raise LuxValueError(f"init_fn's kind is 'parameter' or 'state', got {kind!r}",
+                            fix="pass kind='parameter' or kind='state'")
     if not callable(fn):
-        raise TypeError(f"init_fn takes a function of rng, got a {type(fn).__name__}")
+        raise LuxTypeError(f"init_fn takes a function of rng, got a {type(fn).__name__}",
+                           fix="pass a function of the generator, e.g. lux.init_fn(lambda rng: rng.standard_normal(3))")
     return InitFn(fn, kind)
 
 
@@ -142,7 +144,8 @@ class _LayerGroup(AbstractContainerLayer):
         return "NamedTuple"
 
     def __call__(self, x, ps, st):
-        raise TypeError("a group of layers given to lux.compact is not a layer itself: call its members")
+        raise LuxTypeError("a group of layers given to lux.compact is not a layer itself: call its members",
+                           fix="call each member on its input, e.g. for w in ws: x = w(x)")
 
 
 def _contains_layer(value) -> bool:
@@ -164,8 +167,8 @@ def _as_layer(name: str, value):
     elif isinstance(value, (list, tuple)):
         items, is_dict = tuple((str(i + 1), _as_layer(f"{name}.{i + 1}", v)) for i, v in enumerate(value)), False
     else:
-        raise TypeError(f"compact keyword {name.split('.')[0]} mixes lux layers with other values ({name} is a "
-                        f"{type(value).__name__}); fix: give the layers and the other values separate keywords")
+        raise LuxTypeError(f"compact keyword {name.split('.')[0]} mixes lux layers with other values ({name} is a "
+                           f"{type(value).__name__})", fix="give the layers and the other values separate keywords")
     return _LayerGroup(items, is_dict)
 
 
@@ -399,7 +402,8 @@ class CompactLayer(AbstractContainerLayer):
 def _check_function(f: Callable, kwargs: dict) -> bool:
     """Whether `f` fits the keywords; True when it also takes the parameter tree positionally."""
     if not callable(f):
-        raise TypeError(f"lux.compact decorates a function, got a {type(f).__name__}")
+        raise LuxTypeError(f"lux.compact decorates a function, got a {type(f).__name__}",
+                           fix="put @lux.compact(w=lux.Dense(2, 3)) above def f(x, *, w)")
     try:
         parameters = list(inspect.signature(f).parameters.values())
     except (TypeError, ValueError):
@@ -408,19 +412,19 @@ def _check_function(f: Callable, kwargs: dict) -> bool:
     named = {p.name for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
     unknown = [k for k in kwargs if k not in named and not accepts_any]
     if unknown:
-        raise TypeError(f"{getattr(f, '__name__', 'the function')} takes no keyword {unknown[0]!r} declared in "
-                        f"lux.compact; fix: add it to its signature: def f(x, *, {', '.join(kwargs)})")
+        raise LuxTypeError(f"{getattr(f, '__name__', 'the function')} takes no keyword {unknown[0]!r} declared in "
+                           "lux.compact", fix=f"add it to its signature: def f(x, *, {', '.join(kwargs)})")
     missing = [p.name for p in parameters
                if p.kind is p.KEYWORD_ONLY and p.default is p.empty and p.name not in kwargs]
     if missing:
-        raise TypeError(f"{getattr(f, '__name__', 'the function')} needs keyword {missing[0]!r}, which lux.compact "
-                        f"does not declare; fix: give it as lux.compact({missing[0]}=...)")
+        raise LuxTypeError(f"{getattr(f, '__name__', 'the function')} needs keyword {missing[0]!r}, which lux.compact "
+                           "does not declare", fix=f"give it as lux.compact({missing[0]}=...)")
     positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
                   and p.name not in kwargs and p.default is p.empty]
     if len(positional) not in (1, 2):
-        raise TypeError(f"a lux.compact function takes the input x (and optionally the parameters p) positionally, "
-                        f"{getattr(f, '__name__', 'it')} takes {len(positional)} positional argument(s); "
-                        f"fix: def f(x, *, {', '.join(kwargs) or '...'})")
+        raise LuxTypeError(f"a lux.compact function takes the input x (and optionally the parameters p) positionally, "
+                           f"{getattr(f, '__name__', 'it')} takes {len(positional)} positional argument(s)",
+                           fix=f"def f(x, *, {', '.join(kwargs) or '...'})")
     return len(positional) == 2
 
 

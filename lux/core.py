@@ -18,6 +18,8 @@ from typing import Any, Iterator
 
 import numpy as np
 
+from lux.errors import LuxTypeError
+
 
 def layer(cls):
     """Declare a layer class: a frozen (hashable) dataclass that keeps the Lux-style `repr`."""
@@ -121,7 +123,9 @@ def _generator(rng) -> np.random.Generator:
         return rng
     if isinstance(rng, (int, np.integer)):
         return np.random.default_rng(int(rng))
-    raise TypeError(f"rng must be a numpy.random.Generator (np.random.default_rng(seed)) or an int seed, got {type(rng).__name__}")
+    raise LuxTypeError(f"rng must be a numpy.random.Generator (np.random.default_rng(seed)) or an int seed, "
+                       f"got {type(rng).__name__}",
+                       fix="pass np.random.default_rng(seed) or an int seed")
 
 
 def update_state(st, key: str, value) -> dict:

@@ -14,7 +14,7 @@ import numpy as np
 
 from lux import activations, init
 from lux.core import AbstractLayer, layer
-from lux.errors import LayerInputError, check_input_features
+from lux.errors import LayerInputError, LuxTypeError, LuxValueError, check_input_features
 from tracer import TracedArray
 
 __all__ = ["Bilinear", "Dense", "Embedding", "FlattenLayer", "NoOpLayer", "ReshapeLayer", "Scale", "SelectDim",
@@ -116,7 +116,8 @@ class WrappedFunction(AbstractLayer):
 
     def __init__(self, func: Callable):
         if not callable(func):
-            raise TypeError(f"WrappedFunction wraps a function, got a {type(func).__name__}")
+            raise LuxTypeError(f"WrappedFunction wraps a function, got a {type(func).__name__}",
+                               fix="pass a function of x, e.g. lux.WrappedFunction(np.tanh)")
         object.__setattr__(self, "func", func)
 
     def parameterlength(self) -> int:
@@ -145,7 +146,8 @@ class FlattenLayer(AbstractLayer):
 
     def __init__(self, N: int | None = None):
         if N is not None and (not isinstance(N, (int, np.integer)) or N < 1):
-            raise ValueError(f"FlattenLayer's N is a number of axes (>= 1) or None, got {N!r}")
+            raise LuxValueError(f"FlattenLayer's N is a number of axes (>= 1) or None, got {N!r}",
+                                fix="pass N=None to flatten every non-batch axis, or an int N >= 1")
         object.__setattr__(self, "N", None if N is None else int(N))
 
     def parameterlength(self) -> int:
@@ -164,12 +166,12 @@ class FlattenLayer(AbstractLayer):
         shape = np.shape(x)
         if self.N is None:
             if len(shape) < 1:
-                raise LayerInputError(f"{self.summary()} expects an input with a batch axis, got a 0-d value; "
-                                      "fix: give x the shape (batch, ...)")
+                raise LayerInputError(f"{self.summary()} expects an input with a batch axis, got a 0-d value",
+                                      fix="give x the shape (batch, ...)")
             return np.reshape(x, (shape[0], math.prod(shape[1:]))), st
         if len(shape) <= self.N:
             raise LayerInputError(f"{self.summary()} flattens the last {self.N} axes and keeps at least one, but got an "
-                                  f"input of shape {tuple(shape)}; fix: give x more than {self.N} axes or lower N")
+                                  f"input of shape {tuple(shape)}", fix=f"give x more than {self.N} axes or lower N")
         return np.reshape(x, tuple(shape[:-self.N]) + (math.prod(shape[-self.N:]),)), st
 
 
@@ -188,7 +190,8 @@ class ReshapeLayer(AbstractLayer):
     def __init__(self, dims):
         dims = (dims,) if isinstance(dims, (int, np.integer)) else tuple(dims)
         if not all(isinstance(d, (int, np.integer)) and d >= 0 for d in dims):
-            raise ValueError(f"ReshapeLayer's dims are non-negative integers, got {dims!r}")
+            raise LuxValueError(f"ReshapeLayer's dims are non-negative integers, got {dims!r}",
+                                fix="give the new non-batch shape, e.g. ReshapeLayer((3, 2))")
         object.__setattr__(self, "dims", tuple(int(d) for d in dims))
 
     def parameterlength(self) -> int:
@@ -205,8 +208,9 @@ class ReshapeLayer(AbstractLayer):
         shape = np.shape(x)
         if len(shape) < 1 or math.prod(shape[1:]) != math.prod(self.dims):
             raise LayerInputError(f"{self.summary()} needs {math.prod(self.dims)} elements per batch entry, got an input "
-                                  f"of shape {tuple(shape)}; fix: give x the shape (batch, ...) with "
-                                  f"{math.prod(self.dims)} elements after the batch axis")
+                                  f"of shape {tuple(shape)}",
+                                  fix=f"give x the shape (batch, ...) with {math.prod(self.dims)} elements after the "
+                                      "batch axis")
         return np.reshape(x, (shape[0],) + self.dims), st
 
 
@@ -244,12 +248,13 @@ class SelectDim(AbstractLayer):
         shape = np.shape(x)
         if not -len(shape) <= self.dim < len(shape):
             raise LayerInputError(f"{self.summary()} selects along axis {self.dim}, but the input has shape "
-                                  f"{tuple(shape)}; fix: give x at least {self.dim + 1 if self.dim >= 0 else -self.dim} axes")
+                                  f"{tuple(shape)}",
+                                  fix=f"give x at least {self.dim + 1 if self.dim >= 0 else -self.dim} axes")
         size = shape[self.dim]
         indices = [self.index] if isinstance(self.index, int) else list(self.index)
         if any(not -size <= i < size for i in indices):
             raise LayerInputError(f"{self.summary()}: index out of range for axis {self.dim} of size {size} (input shape "
-                                  f"{tuple(shape)}); fix: select indices in 0..{size - 1}")
+                                  f"{tuple(shape)})", fix=f"select indices in 0..{size - 1}")
         index = self.index if isinstance(self.index, int) else np.asarray(indices, dtype=np.int64)
         return np.take(x, index, axis=self.dim), st
 
@@ -298,8 +303,9 @@ class Scale(AbstractLayer):
     def __call__(self, x, ps, st):
         shape = tuple(np.shape(x))
         if shape[len(shape) - len(self.dims):] != self.dims:
-            raise LayerInputError(f"{self.summary()} expects an input whose last axes are {self.dims}, got shape {shape}; "
-                                  f"fix: reshape x to (..., {', '.join(map(str, self.dims))})")
+            raise LayerInputError(f"{self.summary()} expects an input whose last axes are {self.dims}, "
+                                  f"got shape {shape}",
+                                  fix=f"reshape x to (..., {', '.join(map(str, self.dims))})")
         y = x * ps["weight"]
         if self.use_bias:
             y = y + ps["bias"]
@@ -314,8 +320,9 @@ def _dims_then_activation(name: str, args: tuple) -> tuple[tuple[int, ...], Call
     if len(args) == 1 and isinstance(args[0], tuple):
         args = args[0]
     if not args or not all(isinstance(d, (int, np.integer)) and d > 0 for d in args):
-        raise TypeError(f"{name} takes positive integer dims (or one tuple of them), then an optional activation; "
-                        f"got {args!r}")
+        raise LuxTypeError(f"{name} takes positive integer dims (or one tuple of them), then an optional activation, "
+                           f"got {args!r}",
+                           fix=f"{name}(4, 3) or {name}((4, 3), activation)")
     return tuple(int(d) for d in args), activation
 
 
@@ -384,7 +391,8 @@ class Bilinear(AbstractLayer):
         check_input_features(self, y, self.in2_dims)
         if np.shape(x)[:-1] != np.shape(y)[:-1]:
             raise LayerInputError(f"{self.summary()} needs x and y with the same leading axes, got shapes "
-                                  f"{tuple(np.shape(x))} and {tuple(np.shape(y))}; fix: pair each x row with one y row")
+                                  f"{tuple(np.shape(x))} and {tuple(np.shape(y))}",
+                                  fix="pair each x row with one y row")
         z = np.einsum("...i,jio,...j->...o", x, ps["weight"], y)
         if self.use_bias:
             z = z + ps["bias"]
@@ -411,8 +419,9 @@ class Embedding(AbstractLayer):
 
     def __init__(self, in_dims: int, out_dims: int, *, init_weight=None):
         if not isinstance(in_dims, (int, np.integer)):
-            raise TypeError(f"Embedding takes an integer vocabulary size, got {in_dims!r} "
-                            "(multi-dimensional vocabularies are not supported)")
+            raise LuxTypeError(f"Embedding takes an integer vocabulary size, got {in_dims!r} "
+                               "(multi-dimensional vocabularies are not supported)",
+                               fix="give the vocabulary size as one int and map tokens to ids below it")
         object.__setattr__(self, "in_dims", int(in_dims))
         object.__setattr__(self, "out_dims", int(out_dims))
         object.__setattr__(self, "init_weight", init_weight)
@@ -434,15 +443,15 @@ class Embedding(AbstractLayer):
             x = np.asarray(x)
             self._check_indices(x)
         elif not np.issubdtype(x.dtype, np.integer):
-            raise LayerInputError(f"{self.summary()} takes integer indices, got {x.dtype}; fix: pass token ids as "
-                                  "an integer array (x.astype(np.int32))")
+            raise LayerInputError(f"{self.summary()} takes integer indices, got {x.dtype}",
+                                  fix="pass token ids as an integer array (x.astype(np.int32))")
         return ps["weight"][x], st
 
     def _check_indices(self, x: np.ndarray) -> None:
         if not np.issubdtype(x.dtype, np.integer):
-            raise LayerInputError(f"{self.summary()} takes integer indices, got {x.dtype}; fix: pass token ids as "
-                                  "an integer array (x.astype(np.int32))")
+            raise LayerInputError(f"{self.summary()} takes integer indices, got {x.dtype}",
+                                  fix="pass token ids as an integer array (x.astype(np.int32))")
         if x.size and (x.min() < 0 or x.max() >= self.in_dims):
             bad = x[(x < 0) | (x >= self.in_dims)].ravel()[0]
-            raise LayerInputError(f"{self.summary()} got index {bad}, outside the vocabulary 0..{self.in_dims - 1}; "
-                                  "fix: map tokens to ids below the vocabulary size (or enlarge it)")
+            raise LayerInputError(f"{self.summary()} got index {bad}, outside the vocabulary 0..{self.in_dims - 1}",
+                                  fix="map tokens to ids below the vocabulary size (or enlarge it)")

@@ -19,7 +19,7 @@ from collections.abc import Callable
 import numpy as np
 
 from lux.core import AbstractContainerLayer, AbstractLayer, layer
-from lux.errors import LayerInputError, child_tree
+from lux.errors import LayerInputError, LuxTypeError, child_tree
 from lux.layers.basic import NoOpLayer, WrappedFunction, activation_name
 
 __all__ = ["BranchLayer", "Chain", "Maxout", "PairwiseFusion", "Parallel", "SkipConnection"]
@@ -37,12 +37,13 @@ def call_child(container, name: str, child: AbstractLayer, x, ps, st):
 def named_layers(layers, named: dict) -> tuple[tuple[str, AbstractLayer], ...]:
     """Positional layers are layer_1, layer_2, ...; keyword layers keep their names."""
     if layers and named:
-        raise TypeError("give a container's layers either positionally or by name, not both")
+        raise LuxTypeError("give a container's layers either positionally or by name, not both",
+                           fix="pass all the layers positionally (layer_1, layer_2, ...) or all by keyword")
     items = tuple((f"layer_{i + 1}", l) for i, l in enumerate(layers)) if layers else tuple(named.items())
     for name, value in items:
         if not isinstance(value, AbstractLayer):
-            raise TypeError(f"{name} is a {type(value).__name__}, not a layer; fix: wrap a function f as "
-                            f"lux.WrappedFunction(f)")
+            raise LuxTypeError(f"{name} is a {type(value).__name__}, not a layer",
+                               fix="wrap a function f as lux.WrappedFunction(f)")
     return items
 
 
@@ -77,12 +78,14 @@ def _check_piece(owner: str, what: str, piece, *, allow_none: bool, allow_layer:
     if callable(piece) and not isinstance(piece, AbstractLayer):
         return
     kinds = "a function" + (" or a layer" if allow_layer else "") + (" or None" if allow_none else "")
-    raise TypeError(f"{owner}'s {what} must be {kinds}, got {piece!r}")
+    raise LuxTypeError(f"{owner}'s {what} must be {kinds}, got {piece!r}",
+                       fix="pass a function such as np.add" + (" or a lux layer" if allow_layer else ""))
 
 
 def _at_least_one(owner: str, items) -> None:
     if not items:
-        raise TypeError(f"{owner} needs at least one layer")
+        raise LuxTypeError(f"{owner} needs at least one layer",
+                           fix=f"give {owner} one or more layers")
 
 
 def _run_layers(container, items, inputs, ps, st):
@@ -129,8 +132,8 @@ def _as_chain_layer(value):
         return value
     if callable(value):
         return WrappedFunction(value)
-    raise TypeError(f"Chain takes layers or functions, got a {type(value).__name__}; fix: pass a lux layer, "
-                    f"or a function f (it becomes lux.WrappedFunction(f))")
+    raise LuxTypeError(f"Chain takes layers or functions, got a {type(value).__name__}",
+                       fix="pass a lux layer, or a function f (it becomes lux.WrappedFunction(f))")
 
 
 @layer
@@ -239,8 +242,8 @@ def _branch_inputs(container, x, n: int) -> list:
     if not isinstance(x, tuple):
         return [x] * n
     if len(x) != n:
-        raise LayerInputError(f"{container.display_name()} has {n} layers but got a tuple of {len(x)} inputs; "
-                              f"fix: pass {n} inputs (one per layer) or one array for all of them")
+        raise LayerInputError(f"{container.display_name()} has {n} layers but got a tuple of {len(x)} inputs",
+                              fix=f"pass {n} inputs (one per layer) or one array for all of them")
     return list(x)
 
 
@@ -332,7 +335,7 @@ class PairwiseFusion(AbstractContainerLayer):
         n = len(self.layers)
         if isinstance(x, tuple) and len(x) != n + 1:
             raise LayerInputError(f"{self.display_name()} has {n} layers and takes a tuple of {n + 1} inputs, got "
-                                  f"{len(x)}; fix: pass {n + 1} inputs (the first goes to layer_1) or one array")
+                                  f"{len(x)}", fix=f"pass {n + 1} inputs (the first goes to layer_1) or one array")
         inputs = list(x) if isinstance(x, tuple) else [x] * (n + 1)
         y, new_states = inputs[0], {}
         for (name, child), x_next in zip(self.layers, inputs[1:]):
@@ -359,8 +362,8 @@ class SkipConnection(AbstractContainerLayer):
 
     def __init__(self, layers, connection, *, name: str | None = None):
         if not isinstance(layers, AbstractLayer):
-            raise TypeError(f"SkipConnection's layers must be a layer, got a {type(layers).__name__}; fix: wrap a "
-                            f"function f as lux.WrappedFunction(f)")
+            raise LuxTypeError(f"SkipConnection's layers must be a layer, got a {type(layers).__name__}",
+                               fix="wrap a function f as lux.WrappedFunction(f)")
         _check_piece("SkipConnection", "connection", connection, allow_none=False)
         object.__setattr__(self, "layers", layers)
         object.__setattr__(self, "connection", connection)

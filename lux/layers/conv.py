@@ -19,7 +19,7 @@ import numpy as np
 
 from lux import activations, init
 from lux.core import AbstractLayer, layer
-from lux.errors import LayerInputError
+from lux.errors import LayerInputError, LuxTypeError, LuxValueError
 from lux.layers.basic import activation_name
 from tracer import nn
 
@@ -51,7 +51,8 @@ def expand(name: str, what: str, value, count: int) -> tuple[int, ...]:
     values = (value,) * count if isinstance(value, (int, np.integer)) and not isinstance(value, bool) else value
     if not isinstance(values, tuple) or len(values) != count or not all(
             isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 1 for v in values):
-        raise ValueError(f"{name}'s {what} must be an int >= 1 or a tuple of {count} of them, got {value!r}")
+        raise LuxValueError(f"{name}'s {what} must be an int >= 1 or a tuple of {count} of them, got {value!r}",
+                            fix=f"pass {what}=1 or {what}={(1,) * count}")
     return tuple(int(v) for v in values)
 
 
@@ -71,7 +72,8 @@ def calc_padding(name: str, pad, kernel, dilation) -> tuple[int, ...]:
         pad = (pad,) * (2 * n)
     if not isinstance(pad, tuple) or len(pad) not in (n, 2 * n) or not all(
             isinstance(p, (int, np.integer)) and not isinstance(p, bool) and p >= 0 for p in pad):
-        raise ValueError(f"{name}'s pad must be an int, {n} or {2 * n} ints >= 0, or SamePad(), got {pad!r}")
+        raise LuxValueError(f"{name}'s pad must be an int, {n} or {2 * n} ints >= 0, or SamePad(), got {pad!r}",
+                            fix=f"pass pad=1, pad={(1,) * n}, pad={(1,) * (2 * n)} or pad=SamePad()")
     return tuple(int(p) for p in pad)
 
 
@@ -90,7 +92,9 @@ def tuple_string(values: tuple) -> str:
 def kernel_tuple(name: str, what: str, value) -> tuple[int, ...]:
     if not isinstance(value, tuple) or not value or not all(
             isinstance(k, (int, np.integer)) and not isinstance(k, bool) and k >= 1 for k in value):
-        raise TypeError(f"{name}'s {what} is a tuple of ints >= 1, one per spatial axis, such as (3, 3); got {value!r}")
+        raise LuxTypeError(f"{name}'s {what} is a tuple of ints >= 1, one per spatial axis, such as (3, 3); "
+                           f"got {value!r}",
+                           fix=f"pass one size per spatial axis, e.g. {name}((3, 3), ...)")
     return tuple(int(k) for k in value)
 
 
@@ -99,11 +103,11 @@ def check_spatial_input(layer, x, spatial: int, channels: int | None = None) -> 
     shape = tuple(np.shape(x))
     layout = f"(batch, {'channels' if channels is None else channels}, {', '.join(['size'] * spatial)})"
     if len(shape) != spatial + 2:
-        raise LayerInputError(f"{layer.summary()} expects an input with {spatial + 2} axes {layout}, got shape {shape}; "
-                              f"fix: give x the shape {layout} (add a batch axis with x[None])")
+        raise LayerInputError(f"{layer.summary()} expects an input with {spatial + 2} axes {layout}, got shape {shape}",
+                              fix=f"give x the shape {layout} (add a batch axis with x[None])")
     if channels is not None and shape[1] != channels:
         raise LayerInputError(f"{layer.summary()} expects {channels} input channels on axis 1, got an input of shape "
-                              f"{shape}; fix: give x {channels} channels or change the layer's input channels")
+                              f"{shape}", fix=f"give x {channels} channels or change the layer's input channels")
     return shape
 
 
@@ -113,8 +117,9 @@ def check_windows_fit(layer, shape, window, stride, pairs, dilation, what: str =
         if n + sum(pad) < (k - 1) * d + 1:  # no window position fits
             raise LayerInputError(
                 f"{layer.summary()}: its {what} spans {(k - 1) * d + 1} elements, more than spatial axis {axis + 2} of the "
-                f"input (shape {tuple(shape)}) holds with padding {pad}; fix: give x at least {(k - 1) * d + 1 - sum(pad)} "
-                f"elements on that axis, or pad more (pad=SamePad())")
+                f"input (shape {tuple(shape)}) holds with padding {pad}",
+                                  fix=f"give x at least {(k - 1) * d + 1 - sum(pad)} elements on that axis, or pad "
+                                      "more (pad=SamePad())")
 
 
 def _bias_shape(out: int, spatial: int) -> tuple[int, ...]:
@@ -145,9 +150,12 @@ def _set_fields(obj, name: str, kernel, in_chs, out_chs, activation, stride, pad
     kernel = kernel_tuple(name, "kernel", kernel)
     for what, count in (("in_chs", in_chs), ("out_chs", out_chs), ("groups", groups)):
         if not isinstance(count, (int, np.integer)) or isinstance(count, bool) or count < 1:
-            raise ValueError(f"{name}'s {what} must be an int >= 1, got {count!r}")
+            raise LuxValueError(f"{name}'s {what} must be an int >= 1, got {count!r}",
+                                fix=f"pass {what} as a positive int")
     if in_chs % groups or out_chs % groups:
-        raise ValueError(f"{name}: input and output channels ({in_chs} => {out_chs}) must be divisible by groups={groups}")
+        raise LuxValueError(f"{name}: input and output channels ({in_chs} => {out_chs}) must be divisible by "
+                            f"groups={groups}",
+                            fix="pick groups among the common divisors of the input and output channels")
     stride = expand(name, "stride", stride, len(kernel))
     dilation = expand(name, "dilation", dilation, len(kernel))
     values = {"kernel": kernel, "in_chs": int(in_chs), "out_chs": int(out_chs), "activation": activation,
@@ -284,7 +292,9 @@ class ConvTranspose(AbstractLayer):
         object.__setattr__(self, "pad", calc_padding("ConvTranspose", pad, self.kernel, self.dilation))
         outpad = (outpad,) * len(self.kernel) if isinstance(outpad, (int, np.integer)) else outpad
         if not isinstance(outpad, tuple) or len(outpad) != len(self.kernel) or any(o < 0 for o in outpad):
-            raise ValueError(f"ConvTranspose's outpad must be an int >= 0 or a tuple of {len(self.kernel)}, got {outpad!r}")
+            raise LuxValueError(f"ConvTranspose's outpad must be an int >= 0 or a tuple of {len(self.kernel)}, "
+                                f"got {outpad!r}",
+                                fix=f"pass outpad=1 or outpad={(1,) * len(self.kernel)}")
         object.__setattr__(self, "outpad", tuple(int(o) for o in outpad))
 
     def initialparameters(self, rng) -> dict:
@@ -318,7 +328,7 @@ class ConvTranspose(AbstractLayer):
                 zip(shape[2:], self.kernel, self.stride, pairs, self.dilation, self.outpad)):
             if (n - 1) * s + (k - 1) * d + 1 + extra <= low + high:
                 raise LayerInputError(f"{self.summary()}: padding {(low, high)} crops away all of spatial axis {axis + 2} "
-                                      f"for an input of shape {shape}; fix: use less padding or a larger input")
+                                      f"for an input of shape {shape}", fix="use less padding or a larger input")
         y = nn.conv_transpose(x, ps["weight"], stride=self.stride, padding=pairs, dilation=self.dilation,
                               groups=self.groups, flipped=self.cross_correlation, output_padding=self.outpad)
         if self.use_bias:

@@ -15,7 +15,7 @@ import numpy as np
 
 import tracer
 from lux.core import AbstractLayer, layer
-from lux.errors import LayerInputError
+from lux.errors import LayerInputError, LuxValueError
 from lux.layers.basic import NoOpLayer, WrappedFunction
 from lux.layers.normalize import training_flag
 
@@ -28,7 +28,7 @@ ALPHA_PRIME = -1.7580993408473766
 def _check_probability(cls: str, p) -> float:
     p = float(p)
     if not 0 <= p <= 1:
-        raise ValueError(f"{cls}: the dropout probability must be in [0, 1], got p={p}; fix: pass 0 <= p <= 1")
+        raise LuxValueError(f"{cls}: the dropout probability must be in [0, 1], got p={p}", fix="pass 0 <= p <= 1")
     return p
 
 
@@ -70,8 +70,8 @@ def _float_dtype(x) -> np.dtype:
 
 def _rng(layer, st):
     if "rng" not in st:
-        raise LayerInputError(f"{layer.summary()} needs a state with an 'rng' key, got {sorted(st)}; "
-                              f"fix: build the state with ps, st = lux.setup(rng, model)")
+        raise LayerInputError(f"{layer.summary()} needs a state with an 'rng' key, got {sorted(st)}",
+                              fix="build the state with ps, st = lux.setup(rng, model)")
     return st["rng"]
 
 
@@ -89,7 +89,7 @@ def mask_shape(layer, x_shape: tuple[int, ...], dims) -> tuple[int, ...]:
     axes = (dims,) if isinstance(dims, int) else dims
     if any(not -ndim <= a < ndim for a in axes):
         raise LayerInputError(f"{layer.summary()} drops along axes {axes}, so it needs an input with those axes, "
-                              f"got shape {tuple(x_shape)}; fix: pass dims within range({ndim})")
+                              f"got shape {tuple(x_shape)}", fix=f"pass dims within range({ndim})")
     axes = {a % ndim for a in axes}
     return tuple(size if a in axes else 1 for a, size in enumerate(x_shape))
 
@@ -234,7 +234,8 @@ class VariationalHiddenDropout(AbstractLayer):
         flag = st.get("update_mask", True)
         if not isinstance(flag, (bool, np.bool_)):
             raise LayerInputError(f"{self.summary()} needs st['update_mask'] to be a Python bool, got "
-                                  f"{type(flag).__name__}; fix: reset it with lux.update_state(st, 'update_mask', True)")
+                                  f"{type(flag).__name__}",
+                                  fix="reset it with lux.update_state(st, 'update_mask', True)")
         return bool(flag) or st.get("mask") is None
 
     def __call__(self, x, ps, st):
@@ -252,6 +253,6 @@ class VariationalHiddenDropout(AbstractLayer):
             mask = st["mask"]
             if tuple(np.shape(mask)) != shape:
                 raise LayerInputError(f"{self.summary()} holds a mask of shape {tuple(np.shape(mask))}, but an input of "
-                                      f"shape {tuple(np.shape(x))} needs one of shape {shape}; fix: draw a new mask with "
-                                      f"st = lux.update_state(st, 'update_mask', True)")
+                                      f"shape {tuple(np.shape(x))} needs one of shape {shape}",
+                                      fix="draw a new mask with st = lux.update_state(st, 'update_mask', True)")
         return x * mask, {**st, "mask": mask, "update_mask": False}

@@ -22,7 +22,7 @@ import numpy as np
 
 from lux import activations, init
 from lux.core import AbstractLayer, layer
-from lux.errors import LayerInputError
+from lux.errors import LayerInputError, LuxTypeError, LuxValueError
 from lux.layers.basic import activation_name
 
 __all__ = ["BatchNorm", "GroupNorm", "InstanceNorm", "LayerNorm", "WeightNorm"]
@@ -42,12 +42,13 @@ def _activation_text(activation) -> str:
 def training_flag(layer, st) -> bool:
     """st['training'] as a Python bool (static under jit), or a clear error."""
     if not isinstance(st, dict) or "training" not in st:
-        raise LayerInputError(f"{layer.summary()} needs a state with a 'training' entry, got {st!r}; "
-                              f"fix: build the state with ps, st = lux.setup(rng, model)")
+        raise LayerInputError(f"{layer.summary()} needs a state with a 'training' entry, got {st!r}",
+                              fix="build the state with ps, st = lux.setup(rng, model)")
     training = st["training"]
     if not isinstance(training, (bool, np.bool_)):
         raise LayerInputError(f"{layer.summary()} needs st['training'] to be a Python bool, got "
-                              f"{type(training).__name__}; fix: switch modes with lux.testmode(st) / lux.trainmode(st)")
+                              f"{type(training).__name__}",
+                              fix="switch modes with lux.testmode(st) / lux.trainmode(st)")
     return bool(training)
 
 
@@ -56,8 +57,9 @@ def _check_channels(layer, x, channels: int, *, min_ndim: int = 2) -> None:
     if len(shape) < min_ndim or shape[1] != channels:
         layout = "(batch, channels, spatial...)" if min_ndim > 2 else "(batch, channels, ...)"
         raise LayerInputError(f"{layer.summary()} expects an input {layout} with {channels} channels on axis 1 and "
-                              f"at least {min_ndim} dimensions, got shape {shape}; fix: give x the shape "
-                              f"(batch, {channels}{', H, W' if min_ndim > 2 else ''}) or change the layer's channels")
+                              f"at least {min_ndim} dimensions, got shape {shape}",
+                              fix=f"give x the shape (batch, {channels}{', H, W' if min_ndim > 2 else ''}) or change "
+                                  "the layer's channels")
 
 
 def _channel_shape(ndim: int, channels: int) -> tuple[int, ...]:
@@ -160,7 +162,8 @@ class BatchNorm(AbstractLayer):
         shape = np.shape(x)
         if training and shape[0] == 1:
             raise LayerInputError(f"{self.summary()} cannot normalise a batch of size 1 in training mode (input shape "
-                                  f"{tuple(shape)}); fix: train with batches of 2 or more, or call it in lux.testmode(st)")
+                                  f"{tuple(shape)})",
+                                  fix="train with batches of 2 or more, or call it in lux.testmode(st)")
         axes = (0,) + tuple(range(2, len(shape)))
         channel_shape = _channel_shape(len(shape), self.channels)
         if training or not self.track_stats:
@@ -277,8 +280,8 @@ class GroupNorm(AbstractLayer):
                  init_scale: Callable = init.ones32):
         channels, groups = int(channels), int(groups)
         if groups < 1 or channels % groups:
-            raise ValueError(f"GroupNorm: the number of groups ({groups}) must divide the number of channels "
-                             f"({channels}); fix: pick groups among the divisors of {channels}")
+            raise LuxValueError(f"GroupNorm: the number of groups ({groups}) must divide the number of channels "
+                                f"({channels})", fix=f"pick groups among the divisors of {channels}")
         for name, value in (("channels", channels), ("groups", groups), ("activation", activation),
                             ("epsilon", float(epsilon)), ("affine", bool(affine)), ("init_bias", init_bias),
                             ("init_scale", init_scale)):
@@ -323,7 +326,8 @@ def _as_axes(dims, what: str):
             raise TypeError
         return tuple(int(d) for d in dims)
     except (TypeError, ValueError):
-        raise TypeError(f"{what} must be None, an axis or a tuple of axes, got {dims!r}") from None
+        raise LuxTypeError(f"{what} must be None, an axis or a tuple of axes, got {dims!r}",
+                           fix="pass None, an int axis or a tuple of int axes") from None
 
 
 @layer
@@ -352,7 +356,8 @@ class LayerNorm(AbstractLayer):
                  affine: bool = True, init_bias: Callable = init.zeros32, init_scale: Callable = init.ones32):
         shape = _as_axes(shape, "LayerNorm's shape")
         if shape is None:
-            raise TypeError("LayerNorm's shape must be an int or a tuple of ints")
+            raise LuxTypeError("LayerNorm's shape must be an int or a tuple of ints",
+                               fix="give the input shape without the batch axis, e.g. LayerNorm((3,))")
         for name, value in (("shape", shape), ("activation", activation), ("epsilon", float(epsilon)),
                             ("dims", _as_axes(dims, "LayerNorm's dims")), ("affine", bool(affine)),
                             ("init_bias", init_bias), ("init_scale", init_scale)):
@@ -388,8 +393,8 @@ class LayerNorm(AbstractLayer):
             if not fits:
                 want = self._parameter_shape()[1:]
                 raise LayerInputError(f"{self.summary()} expects an input of shape (batch, {', '.join(map(str, want))}) "
-                                      f"(its parameters have shape {self._parameter_shape()}), got shape {shape}; "
-                                      f"fix: reshape x or build the layer with LayerNorm({shape[1:]})")
+                                      f"(its parameters have shape {self._parameter_shape()}), got shape {shape}",
+                                      fix=f"reshape x or build the layer with LayerNorm({shape[1:]})")
         return shape
 
     def _axes(self, ndim: int):
@@ -398,7 +403,7 @@ class LayerNorm(AbstractLayer):
         axes = (self.dims,) if isinstance(self.dims, int) else self.dims
         if any(not -ndim <= a < ndim for a in axes):
             raise LayerInputError(f"{self.summary()} normalises over axes {axes}, which a {ndim}-d input does not "
-                                  f"have; fix: pass dims within range({ndim}) or an input of more dimensions")
+                                  "have", fix=f"pass dims within range({ndim}) or an input of more dimensions")
         return tuple(a % ndim for a in axes)
 
     def __call__(self, x, ps, st):
@@ -441,13 +446,14 @@ class WeightNorm(AbstractLayer):
 
     def __init__(self, layer: AbstractLayer, which_params, dims=None):
         if not isinstance(layer, AbstractLayer):
-            raise TypeError(f"WeightNorm wraps a layer, got {type(layer).__name__}")
+            raise LuxTypeError(f"WeightNorm wraps a layer, got {type(layer).__name__}",
+                               fix="WeightNorm(lux.Dense(3, 4), ('weight',))")
         which_params = (which_params,) if isinstance(which_params, str) else tuple(which_params)
         if dims is not None:
             dims = tuple(d if isinstance(d, (int, np.integer)) else tuple(d) for d in dims)
             if len(dims) != len(which_params):
-                raise ValueError(f"WeightNorm: dims has {len(dims)} entries for {len(which_params)} parameters "
-                                 f"{which_params}; fix: give one axis (or tuple of axes) per parameter")
+                raise LuxValueError(f"WeightNorm: dims has {len(dims)} entries for {len(which_params)} parameters "
+                                    f"{which_params}", fix="give one axis (or tuple of axes) per parameter")
         for name, value in (("layer", layer), ("which_params", which_params), ("dims", dims)):
             object.__setattr__(self, name, value)
 
@@ -460,17 +466,18 @@ class WeightNorm(AbstractLayer):
     def _reparameterise(self, ps_layer: dict, *, check_zero: bool) -> dict:
         missing = [name for name in self.which_params if name not in ps_layer]
         if missing:
-            raise ValueError(f"WeightNorm: {self.layer.summary()} has no parameter(s) {missing} (it has "
-                             f"{sorted(ps_layer)}); fix: name existing parameters in which_params")
+            raise LuxValueError(f"WeightNorm: {self.layer.summary()} has no parameter(s) {missing} (it has "
+                                f"{sorted(ps_layer)})", fix="name existing parameters in which_params")
         normalized, unnormalized = {}, {}
         for name, v in ps_layer.items():
             if name not in self.which_params:
                 unnormalized[name] = v
                 continue
             if check_zero and not np.any(v):
-                raise ValueError(f"WeightNorm: parameter {name!r} of {self.layer.summary()} is all zeros, so its norm "
-                                 f"is 0 and its gradients NaN; fix: drop it from which_params or initialise it "
-                                 f"otherwise (the layer's init_{name} keyword)")
+                raise LuxValueError(f"WeightNorm: parameter {name!r} of {self.layer.summary()} is all zeros, so its "
+                                    "norm is 0 and its gradients NaN",
+                                    fix="drop it from which_params or initialise it otherwise (the layer's "
+                                        f"init_{name} keyword)")
             normalized[f"{name}_g"] = _norm_except(v, self._keep_axes(self.which_params.index(name), np.ndim(v)))
             normalized[f"{name}_v"] = v
         return {"normalized": normalized, "unnormalized": unnormalized}
@@ -497,8 +504,8 @@ class WeightNorm(AbstractLayer):
     def __call__(self, x, ps, st):
         if not isinstance(ps, dict) or "normalized" not in ps or "unnormalized" not in ps:
             raise LayerInputError(f"{self.summary()} needs parameters {{'normalized': ..., 'unnormalized': ...}}, got "
-                                  f"{sorted(ps) if isinstance(ps, dict) else type(ps).__name__}; "
-                                  f"fix: build them with ps, st = lux.setup(rng, model)")
+                                  f"{sorted(ps) if isinstance(ps, dict) else type(ps).__name__}",
+                                  fix="build them with ps, st = lux.setup(rng, model)")
         weights = {}
         for i, name in enumerate(self.which_params):
             v, g = ps["normalized"][f"{name}_v"], ps["normalized"][f"{name}_g"]

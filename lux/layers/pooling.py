@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from lux.core import AbstractLayer, layer
-from lux.errors import LayerInputError
+from lux.errors import LayerInputError, LuxValueError
 from lux.layers.conv import (calc_padding, check_spatial_input, check_windows_fit, expand, kernel_tuple, padding_pairs,
                              tuple_string)
 from tracer import nn
@@ -27,7 +27,8 @@ __all__ = ["AdaptiveLPPool", "AdaptiveMaxPool", "AdaptiveMeanPool", "GlobalLPPoo
 
 def _check_p(name: str, p):
     if isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)) or not 0 < p < np.inf:
-        raise ValueError(f"{name}'s p must be a positive finite number, got {p!r}")
+        raise LuxValueError(f"{name}'s p must be a positive finite number, got {p!r}",
+                            fix="pass p=2 (the default) or another finite p > 0")
     return p.item() if isinstance(p, np.generic) else p
 
 
@@ -157,7 +158,7 @@ class _GlobalPool(AbstractLayer):
         shape = tuple(np.shape(x))
         if len(shape) < 3:
             raise LayerInputError(f"{self.summary()} expects an input (batch, channels, spatial...) with at least one "
-                                  f"spatial axis, got shape {shape}; fix: add the missing axes, e.g. x[None]")
+                                  f"spatial axis, got shape {shape}", fix="add the missing axes, e.g. x[None]")
         return tuple(range(2, len(shape)))
 
 
@@ -230,7 +231,7 @@ class _AdaptivePool(AbstractLayer):
         sizes = shape[2:]
         if any(n < o for n, o in zip(sizes, self.out)):
             raise LayerInputError(f"{self.summary()} needs spatial sizes of at least {self.out}, got an input of shape "
-                                  f"{shape}; fix: use a smaller output size or a larger input")
+                                  f"{shape}", fix="use a smaller output size or a larger input")
         stride = tuple(n // o for n, o in zip(sizes, self.out))
         window = tuple(n - (o - 1) * s for n, o, s in zip(sizes, self.out, stride))
         return window, stride

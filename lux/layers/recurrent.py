@@ -26,7 +26,7 @@ import numpy as np
 import tracer
 from lux import activations, init
 from lux.core import AbstractContainerLayer, AbstractLayer, layer
-from lux.errors import LayerInputError, check_input_features
+from lux.errors import LayerInputError, LuxTypeError, LuxValueError, check_input_features
 from lux.layers.basic import activation_name
 
 __all__ = ["AbstractRecurrentCell", "BatchLastIndex", "GRUCell", "LSTMCell", "RNNCell", "Recurrence",
@@ -57,7 +57,9 @@ def _per_gate(value, gates: int, what: str) -> tuple:
     """Lux copies a single initialiser into every gate; a tuple must name one per gate."""
     if isinstance(value, (tuple, list)):
         if len(value) != gates:
-            raise ValueError(f"{what} must be one initialiser or a tuple of {gates} (one per gate), got {len(value)}")
+            raise LuxValueError(f"{what} must be one initialiser or a tuple of {gates} (one per gate), "
+                                f"got {len(value)}",
+                                fix=f"pass one initialiser for every gate, or a tuple of {gates}")
         return tuple(value)
     return (value,) * gates
 
@@ -150,7 +152,7 @@ class AbstractRecurrentCell(AbstractLayer):
     def _seed(self, st):
         if not isinstance(st, dict) or "rng" not in st:
             raise LayerInputError(f"{self.summary()} needs the state {{'rng': seed}} to draw its initial carry, got "
-                                  f"{st!r}; fix: build the states with ps, st = lux.setup(rng, model)")
+                                  f"{st!r}", fix="build the states with ps, st = lux.setup(rng, model)")
         return st["rng"]
 
     # -- calling
@@ -164,8 +166,8 @@ class AbstractRecurrentCell(AbstractLayer):
         check_input_features(self, x, self.in_dims)
         if np.ndim(x) != 2:
             raise LayerInputError(f"{self.summary()} expects x of shape (batch, {self.in_dims}) or ({self.in_dims},), "
-                                  f"got shape {tuple(np.shape(x))}; fix: run sequences through "
-                                  f"Recurrence({self.summary()})")
+                                  f"got shape {tuple(np.shape(x))}",
+                                  fix=f"run sequences through Recurrence({self.summary()})")
         if carry is None:
             carry = self.initial_carry(x, ps, st)
         else:
@@ -181,8 +183,8 @@ class AbstractRecurrentCell(AbstractLayer):
             return inputs, None
         carry_form = f"({', '.join(self.CARRY)}{',' if len(self.CARRY) == 1 else ''})"
         if len(inputs) != 2 or not isinstance(inputs[1], (tuple, list)) or len(inputs[1]) != len(self.CARRY):
-            raise LayerInputError(f"{self.summary()} takes x or (x, {carry_form}), got {_describe(inputs)}; "
-                                  f"fix: pass (x, carry) with the carry the previous step returned")
+            raise LayerInputError(f"{self.summary()} takes x or (x, {carry_form}), got {_describe(inputs)}",
+                                  fix="pass (x, carry) with the carry the previous step returned")
         return inputs[0], tuple(inputs[1])
 
     def _check_carry(self, x, carry) -> None:
@@ -190,8 +192,8 @@ class AbstractRecurrentCell(AbstractLayer):
         for name, value in zip(self.CARRY, carry):
             if tuple(np.shape(value)) != expected:
                 raise LayerInputError(f"{self.summary()} expects its carried {name} of shape {expected} for x of shape "
-                                      f"{tuple(np.shape(x))}, got {tuple(np.shape(value))}; fix: pass the carry the "
-                                      f"previous step returned")
+                                      f"{tuple(np.shape(x))}, got {tuple(np.shape(value))}",
+                                      fix="pass the carry the previous step returned")
 
     def _step(self, x, carry, ps):
         raise NotImplementedError
@@ -431,8 +433,8 @@ DEFAULT_ORDERING = BatchLastIndex()
 
 def _check_cell(cell, wrapper: str) -> None:
     if not isinstance(cell, AbstractRecurrentCell):
-        raise TypeError(f"{wrapper} wraps a recurrent cell (RNNCell, LSTMCell, GRUCell), got "
-                        f"{type(cell).__name__}; fix: {wrapper}(LSTMCell(in_dims, out_dims))")
+        raise LuxTypeError(f"{wrapper} wraps a recurrent cell (RNNCell, LSTMCell, GRUCell), got "
+                           f"{type(cell).__name__}", fix=f"{wrapper}(LSTMCell(in_dims, out_dims))")
 
 
 class _CellWrapper(AbstractContainerLayer):
@@ -471,7 +473,10 @@ class Recurrence(_CellWrapper):
     def __init__(self, cell, *, ordering=DEFAULT_ORDERING, return_sequence: bool = False):
         _check_cell(cell, "Recurrence")
         if not isinstance(ordering, (BatchLastIndex, TimeLastIndex)):
-            raise TypeError(f"Recurrence's ordering must be lux.BatchLastIndex() or lux.TimeLastIndex(), got {ordering!r}")
+            raise LuxTypeError(f"Recurrence's ordering must be lux.BatchLastIndex() or lux.TimeLastIndex(), "
+                               f"got {ordering!r}",
+                               fix="pass ordering=lux.BatchLastIndex() for (batch, time, features), "
+                                   "or lux.TimeLastIndex() for (time, batch, features)")
         for name, value in (("cell", cell), ("ordering", ordering), ("return_sequence", bool(return_sequence))):
             object.__setattr__(self, name, value)
 
@@ -489,7 +494,7 @@ class Recurrence(_CellWrapper):
     def _run_steps(self, xs, ps, st):
         """A tuple or list of steps: a Python loop, as Lux folds over them."""
         if not xs:
-            raise LayerInputError("Recurrence got an empty sequence; fix: give it at least one time step")
+            raise LayerInputError("Recurrence got an empty sequence", fix="give it at least one time step")
         (y, carry), st = self.cell(xs[0], ps, st)
         ys = [y]
         for x in xs[1:]:
@@ -513,10 +518,10 @@ class Recurrence(_CellWrapper):
         if ndim not in (2, 3):
             layout = "(batch, time, features)" if isinstance(self.ordering, BatchLastIndex) else "(time, batch, features)"
             raise LayerInputError(f"Recurrence expects a sequence {layout} or an unbatched (time, features), got "
-                                  f"shape {tuple(np.shape(x))}; fix: reshape x, or pass a list of per-step inputs")
+                                  f"shape {tuple(np.shape(x))}", fix="reshape x, or pass a list of per-step inputs")
         steps = np.moveaxis(x, self.ordering.time_axis(ndim), 0)  # (time, [batch,] features)
         if steps.shape[0] == 0:
-            raise LayerInputError("Recurrence got a sequence with 0 time steps; fix: give it at least one time step")
+            raise LayerInputError("Recurrence got a sequence with 0 time steps", fix="give it at least one time step")
         unbatched = ndim == 2
         if unbatched:
             steps = steps[:, None, :]
@@ -558,8 +563,8 @@ class StatefulRecurrentCell(_CellWrapper):
 
     def __call__(self, x, ps, st):
         if not isinstance(st, dict) or "cell" not in st or "carry" not in st:
-            raise LayerInputError(f"StatefulRecurrentCell needs the state {{'cell': ..., 'carry': ...}}, got {st!r}; "
-                                  f"fix: build the states with ps, st = lux.setup(rng, model)")
+            raise LayerInputError(f"StatefulRecurrentCell needs the state {{'cell': ..., 'carry': ...}}, got {st!r}",
+                                  fix="build the states with ps, st = lux.setup(rng, model)")
         inputs = x if st["carry"] is None else (x, st["carry"])
         try:
             (y, carry), cell_st = self.cell(inputs, ps, st["cell"])

@@ -136,9 +136,9 @@ def test_bilinear_custom_initialisers_get_our_dims():
 def test_bilinear_errors_name_the_layer():
     model = Bilinear((3, 5), 4)
     ps, st = lux.setup(np.random.default_rng(0), model)
-    with pytest.raises(lux.LayerInputError, match=r"Bilinear\(\(3, 5\) => 4\) expects 5 input features.*fix:"):
+    with pytest.raises(lux.LayerInputError, match=r"Bilinear\(\(3, 5\) => 4\) expects 5 input features.*\n  fix:"):
         model((rand(2, 3), rand(2, 4)), ps, st)
-    with pytest.raises(lux.LayerInputError, match="same leading axes.*fix:"):
+    with pytest.raises(lux.LayerInputError, match="same leading axes.*\n  fix:"):
         model((rand(2, 3), rand(3, 5)), ps, st)
     with pytest.raises(lux.LayerInputError, match="expects 3 input features"):
         APPLY(model, (rand(2, 4), rand(2, 5)), ps, st)
@@ -166,9 +166,9 @@ def test_embedding_default_init_is_rand32():
 
 
 @pytest.mark.parametrize("idx, match", [
-    (np.array([0, 10]), r"index 10, outside the vocabulary 0\.\.9.*fix:"),
+    (np.array([0, 10]), r"index 10, outside the vocabulary 0\.\.9.*\n  fix:"),
     (np.array([-1, 2]), r"index -1, outside the vocabulary"),
-    (np.array([0.0, 1.0]), "takes integer indices, got float64.*fix:"),
+    (np.array([0.0, 1.0]), "takes integer indices, got float64.*\n  fix:"),
 ])
 def test_embedding_rejects_bad_indices_eagerly(idx, match):
     model = Embedding(10, 4)
@@ -215,7 +215,8 @@ def test_scale_argument_errors():
         Scale(3, "relu")
     model = Scale(4, 3)
     ps, st = lux.setup(np.random.default_rng(0), model)
-    with pytest.raises(lux.LayerInputError, match=r"Scale\(\(4, 3\)\) expects an input whose last axes are \(4, 3\).*fix:"):
+    with pytest.raises(lux.LayerInputError, match=r"Scale\(\(4, 3\)\) expects an input whose last axes are \(4,"
+                                                  r" 3\).*\n  fix:"):
         model(rand(2, 3, 4), ps, st)
 
 
@@ -249,13 +250,13 @@ def test_flatten_and_reshape_keep_the_batch_axis_and_the_memory_order(model, sha
 
 
 def test_flatten_and_reshape_errors():
-    with pytest.raises(lux.LayerInputError, match=r"flattens the last 2 axes.*shape \(2, 3\).*fix:"):
+    with pytest.raises(lux.LayerInputError, match=r"flattens the last 2 axes.*shape \(2, 3\).*\n  fix:"):
         FlattenLayer(N=2)(rand(2, 3), {}, {})
     with pytest.raises(lux.LayerInputError, match="batch axis"):
         FlattenLayer()(np.float32(1), {}, {})
     with pytest.raises(ValueError, match="number of axes"):
         FlattenLayer(N=0)
-    with pytest.raises(lux.LayerInputError, match=r"ReshapeLayer\(output_dims = \(:, 3, 2\)\) needs 6 elements.*fix:"):
+    with pytest.raises(lux.LayerInputError, match=r"ReshapeLayer\(output_dims = \(:, 3, 2\)\) needs 6 elements.*\n  fix:"):
         APPLY(ReshapeLayer((3, 2)), rand(2, 5), {}, {})
     with pytest.raises(ValueError, match="non-negative integers"):
         ReshapeLayer((3, -1))
@@ -271,9 +272,9 @@ def test_select_dim_takes_along_the_axis(dim, index):
 
 
 def test_select_dim_errors():
-    with pytest.raises(lux.LayerInputError, match=r"SelectDim\(dim = 3, index = 0\) selects along axis 3.*fix:"):
+    with pytest.raises(lux.LayerInputError, match=r"SelectDim\(dim = 3, index = 0\) selects along axis 3.*\n  fix:"):
         SelectDim(3, 0)(rand(2, 3), {}, {})
-    with pytest.raises(lux.LayerInputError, match=r"index out of range for axis 1 of size 3.*fix:"):
+    with pytest.raises(lux.LayerInputError, match=r"index out of range for axis 1 of size 3.*\n  fix:"):
         APPLY(SelectDim(1, (0, 3)), rand(2, 3), {}, {})
 
 

@@ -150,7 +150,7 @@ def test_pools_keep_float16():
     (lux.AdaptiveMeanPool((2, 2)), (1, 1, 4), r"expects an input with 4 axes"),
 ])
 def test_bad_inputs_raise_layer_input_errors(model, shape, message):
-    with pytest.raises(lux.LayerInputError, match=message + r".*fix:"):
+    with pytest.raises(lux.LayerInputError, match=message + r".*\n  fix:"):
         model(np.ones(shape, np.float32), {}, {})
     with pytest.raises(lux.LayerInputError, match=message):
         apply(model, np.ones(shape, np.float32), {}, {})

@@ -130,7 +130,7 @@ def test_displays_follow_lux():
     (lambda: lux.Upsample("linear", scale=2), ValueError, r"mode 'linear' is not supported"),
     (lambda: lux.Upsample("nearest"), ValueError, r"either scale or size \(but not both\)"),
     (lambda: lux.Upsample("nearest", scale=2, size=(4, 4)), ValueError, r"either scale or size"),
-    (lambda: lux.Upsample("nearest", scale=1.5), ValueError, r"scale must be integers.*fix:"),
+    (lambda: lux.Upsample("nearest", scale=1.5), ValueError, r"scale must be integers.*\n  fix:"),
     (lambda: lux.Upsample("bilinear", scale=0), ValueError, r"scale must be a positive number"),
     (lambda: lux.Upsample("bilinear", size=4), ValueError, r"size must be a tuple of positive ints"),
     (lambda: lux.PixelShuffle(0), ValueError, r"r must be an int >= 1"),
@@ -151,7 +151,7 @@ def test_bad_constructor_arguments(build, error, message):
     (lux.PixelShuffle(2), (1, 4), r"at least one spatial axis"),
 ])
 def test_bad_inputs_raise_layer_input_errors(model, shape, message):
-    with pytest.raises(lux.LayerInputError, match=message + r".*fix:"):
+    with pytest.raises(lux.LayerInputError, match=message + r".*\n  fix:"):
         model(np.ones(shape, np.float32), {}, {})
     with pytest.raises(lux.LayerInputError, match=message):
         apply(model, np.ones(shape, np.float32), {}, {})
