@@ -235,12 +235,6 @@ class _ValueLine(AbstractLayer):
 
     text: str
 
-    def parameterlength(self) -> int:
-        return 0
-
-    def statelength(self) -> int:
-        return 0
-
     def summary(self) -> str:
         return self.text
 

@@ -37,9 +37,12 @@ class AbstractLayer:
         return {}
 
     def parameterlength(self) -> int:
+        """How many parameters `setup` gives this layer: 0 for a layer without any, else the count of a
+        draw of its tree. A layer whose count follows from its hyperparameters overrides this, to draw nothing."""
         return _tree_length(self.initialparameters(np.random.default_rng(0)))
 
     def statelength(self) -> int:
+        """How many states `setup` gives this layer (0 without any), counted like `parameterlength`."""
         return _tree_length(self.initialstates(np.random.default_rng(0)))
 
     def children(self) -> dict[str, "AbstractLayer"]:

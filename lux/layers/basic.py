@@ -63,9 +63,6 @@ class Dense(AbstractLayer):
     def parameterlength(self) -> int:
         return self.in_dims * self.out_dims + self.use_bias * self.out_dims
 
-    def statelength(self) -> int:
-        return 0
-
     def summary(self) -> str:
         text = f"Dense({self.in_dims} => {self.out_dims}"
         if self.activation is not activations.identity:
@@ -94,12 +91,6 @@ class NoOpLayer(AbstractLayer):
     def __init__(self):
         pass
 
-    def parameterlength(self) -> int:
-        return 0
-
-    def statelength(self) -> int:
-        return 0
-
     def __call__(self, x, ps, st):
         return x, st
 
@@ -119,12 +110,6 @@ class WrappedFunction(AbstractLayer):
             raise LuxTypeError(f"WrappedFunction wraps a function, got a {type(func).__name__}",
                                fix="pass a function of x, e.g. lux.WrappedFunction(np.tanh)")
         object.__setattr__(self, "func", func)
-
-    def parameterlength(self) -> int:
-        return 0
-
-    def statelength(self) -> int:
-        return 0
 
     def summary(self) -> str:
         return f"WrappedFunction({activation_name(self.func)})"
@@ -149,12 +134,6 @@ class FlattenLayer(AbstractLayer):
             raise LuxValueError(f"FlattenLayer's N is a number of axes (>= 1) or None, got {N!r}",
                                 fix="pass N=None to flatten every non-batch axis, or an int N >= 1")
         object.__setattr__(self, "N", None if N is None else int(N))
-
-    def parameterlength(self) -> int:
-        return 0
-
-    def statelength(self) -> int:
-        return 0
 
     def summary(self) -> str:
         # Lux shows the struct with its static type parameter.
@@ -194,12 +173,6 @@ class ReshapeLayer(AbstractLayer):
                                 fix="give the new non-batch shape, e.g. ReshapeLayer((3, 2))")
         object.__setattr__(self, "dims", tuple(int(d) for d in dims))
 
-    def parameterlength(self) -> int:
-        return 0
-
-    def statelength(self) -> int:
-        return 0
-
     def summary(self) -> str:
         # Lux prints `(dims..., :)` in Julia's order; ours is reversed, so the batch colon comes first.
         return f"ReshapeLayer(output_dims = ({', '.join([':'] + [str(d) for d in self.dims])}))"
@@ -234,12 +207,6 @@ class SelectDim(AbstractLayer):
             index = tuple(int(i) for i in index)
         object.__setattr__(self, "dim", int(dim))
         object.__setattr__(self, "index", index)
-
-    def parameterlength(self) -> int:
-        return 0
-
-    def statelength(self) -> int:
-        return 0
 
     def summary(self) -> str:
         return f"SelectDim(dim = {self.dim}, index = {self.index})"
@@ -293,9 +260,6 @@ class Scale(AbstractLayer):
 
     def parameterlength(self) -> int:
         return (1 + self.use_bias) * math.prod(self.dims)
-
-    def statelength(self) -> int:
-        return 0
 
     def summary(self) -> str:
         return _with_options(f"Scale({self.dims}", self.activation, self.use_bias)
@@ -379,9 +343,6 @@ class Bilinear(AbstractLayer):
     def parameterlength(self) -> int:
         return self.out_dims * self.in1_dims * self.in2_dims + self.use_bias * self.out_dims
 
-    def statelength(self) -> int:
-        return 0
-
     def summary(self) -> str:
         return _with_options(f"Bilinear(({self.in1_dims}, {self.in2_dims}) => {self.out_dims}", self.activation, self.use_bias)
 
@@ -431,9 +392,6 @@ class Embedding(AbstractLayer):
 
     def parameterlength(self) -> int:
         return self.in_dims * self.out_dims
-
-    def statelength(self) -> int:
-        return 0
 
     def summary(self) -> str:
         return f"Embedding({self.in_dims} => {self.out_dims})"

@@ -53,12 +53,6 @@ class _ShownFunction(AbstractLayer):
 
     func: Callable
 
-    def parameterlength(self) -> int:
-        return 0
-
-    def statelength(self) -> int:
-        return 0
-
     def summary(self) -> str:
         return activation_name(self.func)
 

@@ -225,9 +225,6 @@ class Conv(AbstractLayer):
     def parameterlength(self) -> int:
         return math.prod(self.kernel) * self.in_chs * self.out_chs // self.groups + self.use_bias * self.out_chs
 
-    def statelength(self) -> int:
-        return 0
-
     def summary(self) -> str:
         text = f"Conv({self.kernel}, {self.in_chs} => {self.out_chs}" + _options(self)
         if not self.use_bias:
@@ -306,9 +303,6 @@ class ConvTranspose(AbstractLayer):
 
     def parameterlength(self) -> int:
         return math.prod(self.kernel) * self.in_chs * self.out_chs // self.groups + self.use_bias * self.out_chs
-
-    def statelength(self) -> int:
-        return 0
 
     def summary(self) -> str:
         text = f"ConvTranspose({self.kernel}, {self.in_chs} => {self.out_chs}" + _options(self)

@@ -125,9 +125,6 @@ class Dropout(AbstractLayer):
     def initialstates(self, rng) -> dict:
         return {"rng": _initial_key(rng), "training": True}
 
-    def parameterlength(self) -> int:
-        return 0
-
     def statelength(self) -> int:
         return 2  # Lux counts the rng and the training flag as one state each
 
@@ -174,9 +171,6 @@ class AlphaDropout(AbstractLayer):
     def initialstates(self, rng) -> dict:
         return {"rng": _initial_key(rng), "training": True}
 
-    def parameterlength(self) -> int:
-        return 0
-
     def statelength(self) -> int:
         return 2
 
@@ -220,9 +214,6 @@ class VariationalHiddenDropout(AbstractLayer):
 
     def initialstates(self, rng) -> dict:
         return {"rng": _initial_key(rng), "training": True, "update_mask": True, "mask": None}
-
-    def parameterlength(self) -> int:
-        return 0
 
     def statelength(self) -> int:
         return 4  # rng, training, update_mask and mask count one each, as in Lux

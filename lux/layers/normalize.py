@@ -293,9 +293,6 @@ class GroupNorm(AbstractLayer):
     def parameterlength(self) -> int:
         return 2 * self.channels if self.affine else 0
 
-    def statelength(self) -> int:
-        return 0
-
     def summary(self) -> str:
         return (f"GroupNorm({self.channels}, {self.groups}{_activation_text(self.activation)}, "
                 f"affine={_julia_bool(self.affine)})")
@@ -375,9 +372,6 @@ class LayerNorm(AbstractLayer):
 
     def parameterlength(self) -> int:
         return 2 * math.prod(self._parameter_shape()) if self.affine else 0
-
-    def statelength(self) -> int:
-        return 0
 
     def summary(self) -> str:
         dims = "Colon()" if self.dims is None else repr(self.dims)

@@ -51,12 +51,6 @@ def _set_window_fields(obj, name: str, window, stride, pad, dilation) -> None:
 class _WindowPool(AbstractLayer):
     """What MaxPool, MeanPool and LPPool share: fields window, stride, pad, dilation."""
 
-    def parameterlength(self) -> int:
-        return 0
-
-    def statelength(self) -> int:
-        return 0
-
     def _extra(self) -> str:
         return ""
 
@@ -148,11 +142,7 @@ LPPool.__doc__ = ("The p-norm of each window, (sum of x ** p) ** (1 / p) (Lux's 
 
 
 class _GlobalPool(AbstractLayer):
-    def parameterlength(self) -> int:
-        return 0
-
-    def statelength(self) -> int:
-        return 0
+    """What the Global*Pool layers share: one window over all spatial axes."""
 
     def _spatial_axes(self, x) -> tuple[int, ...]:
         shape = tuple(np.shape(x))
@@ -212,11 +202,7 @@ GlobalLPPool.__doc__ = ("The p-norm over all spatial axes (Lux's `GlobalLPPool`)
 
 
 class _AdaptivePool(AbstractLayer):
-    def parameterlength(self) -> int:
-        return 0
-
-    def statelength(self) -> int:
-        return 0
+    """What the Adaptive*Pool layers share: the window and stride derived from the input's size."""
 
     def _extra(self) -> str:
         return ""

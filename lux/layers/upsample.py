@@ -86,12 +86,6 @@ class Upsample(AbstractLayer):
         for name, value in (("mode", mode), ("scale", scale), ("size", size), ("align_corners", bool(align_corners))):
             object.__setattr__(self, name, value)
 
-    def parameterlength(self) -> int:
-        return 0
-
-    def statelength(self) -> int:
-        return 0
-
     def summary(self) -> str:
         # Lux prints its mode, a Static.jl symbol, as static(:mode).
         text = f"Upsample(static(:{self.mode})"
@@ -194,12 +188,6 @@ class PixelShuffle(AbstractLayer):
             raise LuxValueError(f"PixelShuffle's upscale factor r must be an int >= 1, got {r!r}",
                                 fix="pass e.g. PixelShuffle(2)")
         object.__setattr__(self, "r", int(r))
-
-    def parameterlength(self) -> int:
-        return 0
-
-    def statelength(self) -> int:
-        return 0
 
     def summary(self) -> str:
         return f"PixelShuffle({self.r})"
