@@ -318,12 +318,11 @@ class CompactLayer(AbstractContainerLayer):
     body: str = ""
 
     def __init__(self, f: Callable, name: str | None = None, **kwargs):
+        # The keywords become `entries`, and the source of `f` its display: no dataclass __init__.
         takes_ps = _check_function(f, kwargs)
         entries = tuple(_entry(key, value) for key, value in kwargs.items())
         inputs, body = _function_text(f)
-        for field, value in (("f", f), ("entries", entries), ("name", name), ("takes_ps", takes_ps),
-                             ("inputs", inputs), ("body", body)):
-            object.__setattr__(self, field, value)
+        self._set_fields(f=f, entries=entries, name=name, takes_ps=takes_ps, inputs=inputs, body=body)
 
     def _of_kind(self, *kinds: str):
         return [entry for entry in self.entries if entry.kind in kinds]

@@ -22,7 +22,11 @@ from lux.errors import LuxTypeError
 
 
 def layer(cls):
-    """Declare a layer class: a frozen (hashable) dataclass that keeps the Lux-style `repr`."""
+    """Declare a layer class: a frozen (hashable) dataclass that keeps the Lux-style `repr`.
+
+    Its fields are its hyperparameters and, in order, the constructor's arguments (keyword-only ones
+    after `_: KW_ONLY`); `__post_init__` checks them and stores their normalised form (a list as a
+    tuple, an int as an int) with `self._set_fields(...)`."""
     return dataclasses.dataclass(frozen=True, repr=False)(cls)
 
 
@@ -44,6 +48,13 @@ class AbstractLayer:
     def statelength(self) -> int:
         """How many states `setup` gives this layer (0 without any), counted like `parameterlength`."""
         return _tree_length(self.initialstates(np.random.default_rng(0)))
+
+    def _set_fields(self, **values) -> None:
+        """Store normalised field values: a frozen dataclass allows it only through `object.__setattr__`.
+        Called from `__post_init__`, or from the `__init__` of a layer whose arguments are not its fields
+        (`Chain(*layers)`, `Scale(*dims, activation)`)."""
+        for name, value in values.items():
+            object.__setattr__(self, name, value)
 
     def children(self) -> dict[str, "AbstractLayer"]:
         """Named sub-layers (containers override this); their trees nest under these names."""

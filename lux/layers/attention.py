@@ -83,17 +83,16 @@ class MultiHeadAttention(AbstractContainerLayer):
 
     def __init__(self, *dims, nheads: int = 1, dense_kwargs: dict | None = None,
                  attention_dropout_probability: float = 0.0, is_causal: bool | None = None):
+        # Its fields are the sub-layers the arguments build, so no dataclass __init__.
         (q_in, k_in, v_in), (qk, v), out = _parse_dims(dims[0] if len(dims) == 1 else dims)
         if qk % nheads or v % nheads:
             raise LuxValueError(f"MultiHeadAttention: nheads={nheads} must divide the query/key size {qk} and the "
                                 f"value size {v}", fix="pick nheads among the common divisors, or change qkv_dims")
         kwargs = {"use_bias": False} if dense_kwargs is None else dict(dense_kwargs)
-        for name, value in (("nheads", int(nheads)), ("q_proj", Dense(q_in, qk, **kwargs)),
-                            ("k_proj", Dense(k_in, qk, **kwargs)), ("v_proj", Dense(v_in, v, **kwargs)),
-                            ("attention_dropout", _attention_dropout(attention_dropout_probability)),
-                            ("out_proj", Dense(v, out, **kwargs)),
-                            ("is_causal", None if is_causal is None else bool(is_causal))):
-            object.__setattr__(self, name, value)
+        self._set_fields(nheads=int(nheads), q_proj=Dense(q_in, qk, **kwargs), k_proj=Dense(k_in, qk, **kwargs),
+                         v_proj=Dense(v_in, v, **kwargs),
+                         attention_dropout=_attention_dropout(attention_dropout_probability),
+                         out_proj=Dense(v, out, **kwargs), is_causal=None if is_causal is None else bool(is_causal))
 
     def children(self) -> dict:
         return {"q_proj": self.q_proj, "k_proj": self.k_proj, "v_proj": self.v_proj,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import KW_ONLY
 from typing import Any
 
 import numpy as np
@@ -39,15 +40,13 @@ class Dense(AbstractLayer):
     in_dims: int
     out_dims: int
     activation: Callable = activations.identity
+    _: KW_ONLY
     use_bias: bool = True
     init_weight: Callable | None = None
     init_bias: Callable | None = None
 
-    def __init__(self, in_dims: int, out_dims: int, activation: Callable = activations.identity, *,
-                 use_bias: bool = True, init_weight=None, init_bias=None):
-        for name, value in (("in_dims", in_dims), ("out_dims", out_dims), ("activation", activation),
-                            ("use_bias", bool(use_bias)), ("init_weight", init_weight), ("init_bias", init_bias)):
-            object.__setattr__(self, name, value)
+    def __post_init__(self):
+        self._set_fields(use_bias=bool(self.use_bias))
 
     def initialparameters(self, rng) -> dict:
         if self.init_weight is None:
@@ -88,9 +87,6 @@ class NoOpLayer(AbstractLayer):
     Inputs: anything. Returns it and the unchanged state.
     """
 
-    def __init__(self):
-        pass
-
     def __call__(self, x, ps, st):
         return x, st
 
@@ -105,11 +101,10 @@ class WrappedFunction(AbstractLayer):
 
     func: Callable
 
-    def __init__(self, func: Callable):
-        if not callable(func):
-            raise LuxTypeError(f"WrappedFunction wraps a function, got a {type(func).__name__}",
+    def __post_init__(self):
+        if not callable(self.func):
+            raise LuxTypeError(f"WrappedFunction wraps a function, got a {type(self.func).__name__}",
                                fix="pass a function of x, e.g. lux.WrappedFunction(np.tanh)")
-        object.__setattr__(self, "func", func)
 
     def summary(self) -> str:
         return f"WrappedFunction({activation_name(self.func)})"
@@ -129,11 +124,12 @@ class FlattenLayer(AbstractLayer):
 
     N: int | None = None
 
-    def __init__(self, N: int | None = None):
+    def __post_init__(self):
+        N = self.N
         if N is not None and (not isinstance(N, (int, np.integer)) or N < 1):
             raise LuxValueError(f"FlattenLayer's N is a number of axes (>= 1) or None, got {N!r}",
                                 fix="pass N=None to flatten every non-batch axis, or an int N >= 1")
-        object.__setattr__(self, "N", None if N is None else int(N))
+        self._set_fields(N=None if N is None else int(N))
 
     def summary(self) -> str:
         # Lux shows the struct with its static type parameter.
@@ -166,12 +162,12 @@ class ReshapeLayer(AbstractLayer):
 
     dims: tuple
 
-    def __init__(self, dims):
-        dims = (dims,) if isinstance(dims, (int, np.integer)) else tuple(dims)
+    def __post_init__(self):
+        dims = (self.dims,) if isinstance(self.dims, (int, np.integer)) else tuple(self.dims)
         if not all(isinstance(d, (int, np.integer)) and d >= 0 for d in dims):
             raise LuxValueError(f"ReshapeLayer's dims are non-negative integers, got {dims!r}",
                                 fix="give the new non-batch shape, e.g. ReshapeLayer((3, 2))")
-        object.__setattr__(self, "dims", tuple(int(d) for d in dims))
+        self._set_fields(dims=tuple(int(d) for d in dims))
 
     def summary(self) -> str:
         # Lux prints `(dims..., :)` in Julia's order; ours is reversed, so the batch colon comes first.
@@ -200,13 +196,13 @@ class SelectDim(AbstractLayer):
     dim: int
     index: Any
 
-    def __init__(self, dim: int, index):
+    def __post_init__(self):
+        index = self.index
         if isinstance(index, (int, np.integer)):
             index = int(index)
         elif not isinstance(index, range):
             index = tuple(int(i) for i in index)
-        object.__setattr__(self, "dim", int(dim))
-        object.__setattr__(self, "index", index)
+        self._set_fields(dim=int(self.dim), index=index)
 
     def summary(self) -> str:
         return f"SelectDim(dim = {self.dim}, index = {self.index})"
@@ -247,10 +243,10 @@ class Scale(AbstractLayer):
     init_bias: Callable | None = None
 
     def __init__(self, *dims_and_activation, use_bias: bool = True, init_weight=None, init_bias=None):
+        # Lux's `Scale(dims..., activation)`: the arguments are not the fields, so no dataclass __init__.
         dims, activation = _dims_then_activation("Scale", dims_and_activation)
-        for name, value in (("dims", dims), ("activation", activation), ("use_bias", bool(use_bias)),
-                            ("init_weight", init_weight), ("init_bias", init_bias)):
-            object.__setattr__(self, name, value)
+        self._set_fields(dims=dims, activation=activation, use_bias=bool(use_bias), init_weight=init_weight,
+                         init_bias=init_bias)
 
     def initialparameters(self, rng) -> dict:
         weight = (self.init_weight or init.glorot_uniform)(rng, *self.dims)
@@ -321,11 +317,10 @@ class Bilinear(AbstractLayer):
 
     def __init__(self, in_dims, out_dims: int, activation: Callable = activations.identity, *,
                  use_bias: bool = True, init_weight=None, init_bias=None):
+        # One `in_dims` argument (an int or a pair) sets two fields, so no dataclass __init__.
         in1, in2 = (in_dims, in_dims) if isinstance(in_dims, (int, np.integer)) else tuple(in_dims)
-        for name, value in (("in1_dims", int(in1)), ("in2_dims", int(in2)), ("out_dims", int(out_dims)),
-                            ("activation", activation), ("use_bias", bool(use_bias)),
-                            ("init_weight", init_weight), ("init_bias", init_bias)):
-            object.__setattr__(self, name, value)
+        self._set_fields(in1_dims=int(in1), in2_dims=int(in2), out_dims=int(out_dims), activation=activation,
+                         use_bias=bool(use_bias), init_weight=init_weight, init_bias=init_bias)
 
     def initialparameters(self, rng) -> dict:
         if self.init_weight is None:
@@ -376,16 +371,15 @@ class Embedding(AbstractLayer):
 
     in_dims: int
     out_dims: int
+    _: KW_ONLY
     init_weight: Callable | None = None
 
-    def __init__(self, in_dims: int, out_dims: int, *, init_weight=None):
-        if not isinstance(in_dims, (int, np.integer)):
-            raise LuxTypeError(f"Embedding takes an integer vocabulary size, got {in_dims!r} "
+    def __post_init__(self):
+        if not isinstance(self.in_dims, (int, np.integer)):
+            raise LuxTypeError(f"Embedding takes an integer vocabulary size, got {self.in_dims!r} "
                                "(multi-dimensional vocabularies are not supported)",
                                fix="give the vocabulary size as one int and map tokens to ids below it")
-        object.__setattr__(self, "in_dims", int(in_dims))
-        object.__setattr__(self, "out_dims", int(out_dims))
-        object.__setattr__(self, "init_weight", init_weight)
+        self._set_fields(in_dims=int(self.in_dims), out_dims=int(self.out_dims))
 
     def initialparameters(self, rng) -> dict:
         return {"weight": (self.init_weight or init.rand32)(rng, self.in_dims, self.out_dims)}

@@ -9,12 +9,16 @@ and one whose extra piece is a layer nests them: `{'layers': {...}, 'connection'
 `children()` is what Lux prints (its `printable_children`): the layers, plus the connection or
 fusion, a function shown on its own line (`connection = add,`). Containers whose trees differ from
 `{name: child's tree}` build their trees themselves.
+
+Layers given positionally or by keyword (`Chain(a, b)`, `Chain(enc=a, dec=b)`) are not what a
+dataclass `__init__` takes, so those containers write their own and set their fields with `_set_fields`.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from dataclasses import KW_ONLY
 
 import numpy as np
 
@@ -76,10 +80,12 @@ def _check_piece(owner: str, what: str, piece, *, allow_none: bool, allow_layer:
                        fix="pass a function such as np.add" + (" or a lux layer" if allow_layer else ""))
 
 
-def _at_least_one(owner: str, items) -> None:
+def _some_layers(owner: str, layers, named: dict) -> tuple[tuple[str, AbstractLayer], ...]:
+    """`named_layers`, of which a container other than Chain needs at least one."""
+    items = named_layers(layers, named)
     if not items:
-        raise LuxTypeError(f"{owner} needs at least one layer",
-                           fix=f"give {owner} one or more layers")
+        raise LuxTypeError(f"{owner} needs at least one layer", fix=f"give {owner} one or more layers")
+    return items
 
 
 def _run_layers(container, items, inputs, ps, st):
@@ -151,8 +157,7 @@ class Chain(AbstractContainerLayer):
         named = {key: _as_chain_layer(value) for key, value in named.items()}
         if not layers and not named:
             layers = [NoOpLayer()]
-        object.__setattr__(self, "layers", named_layers(layers, named))
-        object.__setattr__(self, "name", name)
+        self._set_fields(layers=named_layers(layers, named), name=name)
 
     def children(self) -> dict:
         return dict(self.layers)
@@ -203,11 +208,7 @@ class Parallel(AbstractContainerLayer):
 
     def __init__(self, connection, *layers, name: str | None = None, **named):
         _check_piece("Parallel", "connection", connection, allow_none=True)
-        items = named_layers(layers, named)
-        _at_least_one("Parallel", items)
-        object.__setattr__(self, "connection", connection)
-        object.__setattr__(self, "layers", items)
-        object.__setattr__(self, "name", name)
+        self._set_fields(connection=connection, layers=_some_layers("Parallel", layers, named), name=name)
 
     def children(self) -> dict:
         return {**_shown("connection", self.connection), **dict(self.layers)}
@@ -259,11 +260,7 @@ class BranchLayer(AbstractContainerLayer):
 
     def __init__(self, *layers, fusion=None, name: str | None = None, **named):
         _check_piece("BranchLayer", "fusion", fusion, allow_none=True)
-        items = named_layers(layers, named)
-        _at_least_one("BranchLayer", items)
-        object.__setattr__(self, "layers", items)
-        object.__setattr__(self, "fusion", fusion)
-        object.__setattr__(self, "name", name)
+        self._set_fields(layers=_some_layers("BranchLayer", layers, named), fusion=fusion, name=name)
 
     def children(self) -> dict:
         return {**dict(self.layers), **_shown("fusion", self.fusion)}
@@ -307,11 +304,7 @@ class PairwiseFusion(AbstractContainerLayer):
 
     def __init__(self, connection, *layers, name: str | None = None, **named):
         _check_piece("PairwiseFusion", "connection", connection, allow_none=False, allow_layer=False)
-        items = named_layers(layers, named)
-        _at_least_one("PairwiseFusion", items)
-        object.__setattr__(self, "connection", connection)
-        object.__setattr__(self, "layers", items)
-        object.__setattr__(self, "name", name)
+        self._set_fields(connection=connection, layers=_some_layers("PairwiseFusion", layers, named), name=name)
 
     def children(self) -> dict:
         return {**_shown("connection", self.connection), **dict(self.layers)}
@@ -352,16 +345,14 @@ class SkipConnection(AbstractContainerLayer):
 
     layers: AbstractLayer
     connection: Callable | AbstractLayer
+    _: KW_ONLY
     name: str | None = None
 
-    def __init__(self, layers, connection, *, name: str | None = None):
-        if not isinstance(layers, AbstractLayer):
-            raise LuxTypeError(f"SkipConnection's layers must be a layer, got a {type(layers).__name__}",
+    def __post_init__(self):
+        if not isinstance(self.layers, AbstractLayer):
+            raise LuxTypeError(f"SkipConnection's layers must be a layer, got a {type(self.layers).__name__}",
                                fix="wrap a function f as lux.WrappedFunction(f)")
-        _check_piece("SkipConnection", "connection", connection, allow_none=False)
-        object.__setattr__(self, "layers", layers)
-        object.__setattr__(self, "connection", connection)
-        object.__setattr__(self, "name", name)
+        _check_piece("SkipConnection", "connection", self.connection, allow_none=False)
 
     def children(self) -> dict:
         return {**_shown("connection", self.connection), "layers": self.layers}
@@ -404,9 +395,7 @@ class Maxout(AbstractContainerLayer):
         if (len(layers) == 2 and callable(layers[0]) and not isinstance(layers[0], AbstractLayer)
                 and isinstance(layers[1], (int, np.integer))):
             layers = (layers[0](),) * int(layers[1])
-        items = named_layers(layers, named)
-        _at_least_one("Maxout", items)
-        object.__setattr__(self, "layers", items)
+        self._set_fields(layers=_some_layers("Maxout", layers, named))
 
     def children(self) -> dict:
         return dict(self.layers)

@@ -13,6 +13,7 @@ Lux's `Conv` is a true convolution: the kernel is flipped before it slides, unli
 from __future__ import annotations
 
 import math
+from dataclasses import KW_ONLY
 from typing import Callable
 
 import numpy as np
@@ -145,28 +146,65 @@ def _options(layer) -> str:
     return text
 
 
-def _set_fields(obj, name: str, kernel, in_chs, out_chs, activation, stride, pad, dilation, groups, use_bias,
-                cross_correlation, init_weight, init_bias) -> None:
-    kernel = kernel_tuple(name, "kernel", kernel)
-    for what, count in (("in_chs", in_chs), ("out_chs", out_chs), ("groups", groups)):
-        if not isinstance(count, (int, np.integer)) or isinstance(count, bool) or count < 1:
-            raise LuxValueError(f"{name}'s {what} must be an int >= 1, got {count!r}",
-                                fix=f"pass {what} as a positive int")
-    if in_chs % groups or out_chs % groups:
-        raise LuxValueError(f"{name}: input and output channels ({in_chs} => {out_chs}) must be divisible by "
-                            f"groups={groups}",
-                            fix="pick groups among the common divisors of the input and output channels")
-    stride = expand(name, "stride", stride, len(kernel))
-    dilation = expand(name, "dilation", dilation, len(kernel))
-    values = {"kernel": kernel, "in_chs": int(in_chs), "out_chs": int(out_chs), "activation": activation,
-              "stride": stride, "dilation": dilation, "groups": int(groups), "use_bias": bool(use_bias),
-              "cross_correlation": bool(cross_correlation), "init_weight": init_weight, "init_bias": init_bias}
-    for field, value in values.items():
-        object.__setattr__(obj, field, value)
+@layer
+class _Convolution(AbstractLayer):
+    """What Conv and ConvTranspose share: their fields but `outpad`, their checks, count and display."""
+
+    kernel: tuple
+    in_chs: int
+    out_chs: int
+    activation: Callable = activations.identity
+    _: KW_ONLY
+    stride: int | tuple = 1
+    pad: int | tuple | SamePad | str = 0
+    dilation: int | tuple = 1
+    groups: int = 1
+    use_bias: bool = True
+    cross_correlation: bool = False
+    init_weight: Callable | None = None
+    init_bias: Callable | None = None
+
+    def __post_init__(self):
+        name = type(self).__name__
+        kernel = kernel_tuple(name, "kernel", self.kernel)
+        for what in ("in_chs", "out_chs", "groups"):
+            count = getattr(self, what)
+            if not isinstance(count, (int, np.integer)) or isinstance(count, bool) or count < 1:
+                raise LuxValueError(f"{name}'s {what} must be an int >= 1, got {count!r}",
+                                    fix=f"pass {what} as a positive int")
+        if self.in_chs % self.groups or self.out_chs % self.groups:
+            raise LuxValueError(f"{name}: input and output channels ({self.in_chs} => {self.out_chs}) must be "
+                                f"divisible by groups={self.groups}",
+                                fix="pick groups among the common divisors of the input and output channels")
+        self._set_fields(kernel=kernel, in_chs=int(self.in_chs), out_chs=int(self.out_chs),
+                         stride=expand(name, "stride", self.stride, len(kernel)),
+                         dilation=expand(name, "dilation", self.dilation, len(kernel)), groups=int(self.groups),
+                         use_bias=bool(self.use_bias), cross_correlation=bool(self.cross_correlation))
+        # (after the others: the padding depends on the normalised kernel, stride and dilation)
+        self._set_fields(pad=calc_padding(name, self.pad, self._same_pad_kernel(), self.dilation))
+
+    def _same_pad_kernel(self) -> tuple[int, ...]:
+        """The kernel whose extent SamePad() pads for."""
+        return self.kernel
+
+    def parameterlength(self) -> int:
+        return math.prod(self.kernel) * self.in_chs * self.out_chs // self.groups + self.use_bias * self.out_chs
+
+    def _more_options(self) -> str:
+        return ""
+
+    def summary(self) -> str:
+        text = f"{type(self).__name__}({self.kernel}, {self.in_chs} => {self.out_chs}" + _options(self)
+        text += self._more_options()
+        if not self.use_bias:
+            text += ", use_bias=false"
+        if self.cross_correlation:
+            text += ", cross_correlation=true"
+        return text + ")"
 
 
 @layer
-class Conv(AbstractLayer):
+class Conv(_Convolution):
     """A convolution over `len(kernel)` spatial axes (Lux's `Conv`).
 
     Arguments:
@@ -189,26 +227,6 @@ class Conv(AbstractLayer):
     Parameters: `weight` (out_chs, in_chs / groups, *kernel), `bias` (out_chs,).
     """
 
-    kernel: tuple
-    in_chs: int
-    out_chs: int
-    activation: Callable = activations.identity
-    stride: tuple = ()
-    pad: tuple = ()
-    dilation: tuple = ()
-    groups: int = 1
-    use_bias: bool = True
-    cross_correlation: bool = False
-    init_weight: Callable | None = None
-    init_bias: Callable | None = None
-
-    def __init__(self, kernel, in_chs: int, out_chs: int, activation: Callable = activations.identity, *, stride=1,
-                 pad=0, dilation=1, groups: int = 1, use_bias: bool = True, cross_correlation: bool = False,
-                 init_weight=None, init_bias=None):
-        _set_fields(self, "Conv", kernel, in_chs, out_chs, activation, stride, pad, dilation, groups, use_bias,
-                    cross_correlation, init_weight, init_bias)
-        object.__setattr__(self, "pad", calc_padding("Conv", pad, self.kernel, self.dilation))
-
     def initialparameters(self, rng) -> dict:
         dims = (self.out_chs, self.in_chs // self.groups, *self.kernel)
         if self.init_weight is None:
@@ -221,17 +239,6 @@ class Conv(AbstractLayer):
         fan_in = math.prod(self.kernel) * (self.in_chs // self.groups)
         bias = init.linear_bias(rng, fan_in, self.out_chs) if self.init_bias is None else self.init_bias(rng, self.out_chs)
         return {"weight": weight, "bias": bias}
-
-    def parameterlength(self) -> int:
-        return math.prod(self.kernel) * self.in_chs * self.out_chs // self.groups + self.use_bias * self.out_chs
-
-    def summary(self) -> str:
-        text = f"Conv({self.kernel}, {self.in_chs} => {self.out_chs}" + _options(self)
-        if not self.use_bias:
-            text += ", use_bias=false"
-        if self.cross_correlation:
-            text += ", cross_correlation=true"
-        return text + ")"
 
     def __call__(self, x, ps, st):
         spatial = len(self.kernel)
@@ -246,7 +253,7 @@ class Conv(AbstractLayer):
 
 
 @layer
-class ConvTranspose(AbstractLayer):
+class ConvTranspose(_Convolution):
     """A transposed convolution (Lux's `ConvTranspose`): the input-gradient of a `Conv`, which
     upsamples by `stride`.
 
@@ -264,35 +271,21 @@ class ConvTranspose(AbstractLayer):
     Parameters: `weight` (in_chs, out_chs / groups, *kernel), `bias` (out_chs,).
     """
 
-    kernel: tuple
-    in_chs: int
-    out_chs: int
-    activation: Callable = activations.identity
-    stride: tuple = ()
-    pad: tuple = ()
-    outpad: tuple = ()
-    dilation: tuple = ()
-    groups: int = 1
-    use_bias: bool = True
-    cross_correlation: bool = False
-    init_weight: Callable | None = None
-    init_bias: Callable | None = None
+    _: KW_ONLY
+    outpad: int | tuple = 0
 
-    def __init__(self, kernel, in_chs: int, out_chs: int, activation: Callable = activations.identity, *, stride=1,
-                 pad=0, outpad=0, dilation=1, groups: int = 1, use_bias: bool = True, cross_correlation: bool = False,
-                 init_weight=None, init_bias=None):
-        _set_fields(self, "ConvTranspose", kernel, in_chs, out_chs, activation, stride, pad, dilation, groups, use_bias,
-                    cross_correlation, init_weight, init_bias)
-        if is_same_pad(pad):  # Lux: SamePad of a (kernel - stride + 1) kernel
-            pad = calc_padding("ConvTranspose", pad, tuple(k - s + 1 for k, s in zip(self.kernel, self.stride)),
-                               self.dilation)
-        object.__setattr__(self, "pad", calc_padding("ConvTranspose", pad, self.kernel, self.dilation))
-        outpad = (outpad,) * len(self.kernel) if isinstance(outpad, (int, np.integer)) else outpad
-        if not isinstance(outpad, tuple) or len(outpad) != len(self.kernel) or any(o < 0 for o in outpad):
-            raise LuxValueError(f"ConvTranspose's outpad must be an int >= 0 or a tuple of {len(self.kernel)}, "
-                                f"got {outpad!r}",
-                                fix=f"pass outpad=1 or outpad={(1,) * len(self.kernel)}")
-        object.__setattr__(self, "outpad", tuple(int(o) for o in outpad))
+    def __post_init__(self):
+        super().__post_init__()
+        n = len(self.kernel)
+        outpad = (self.outpad,) * n if isinstance(self.outpad, (int, np.integer)) else self.outpad
+        if not isinstance(outpad, tuple) or len(outpad) != n or any(o < 0 for o in outpad):
+            raise LuxValueError(f"ConvTranspose's outpad must be an int >= 0 or a tuple of {n}, got {outpad!r}",
+                                fix=f"pass outpad=1 or outpad={(1,) * n}")
+        self._set_fields(outpad=tuple(int(o) for o in outpad))
+
+    def _same_pad_kernel(self) -> tuple[int, ...]:
+        # Lux: the padding SamePad() gives a (kernel - stride + 1) kernel, so each output axis is size * stride.
+        return tuple(k - s + 1 for k, s in zip(self.kernel, self.stride))
 
     def initialparameters(self, rng) -> dict:
         dims = (self.in_chs, self.out_chs // self.groups, *self.kernel)
@@ -301,18 +294,8 @@ class ConvTranspose(AbstractLayer):
             return {"weight": weight}
         return {"weight": weight, "bias": (self.init_bias or init.zeros32)(rng, self.out_chs)}
 
-    def parameterlength(self) -> int:
-        return math.prod(self.kernel) * self.in_chs * self.out_chs // self.groups + self.use_bias * self.out_chs
-
-    def summary(self) -> str:
-        text = f"ConvTranspose({self.kernel}, {self.in_chs} => {self.out_chs}" + _options(self)
-        if any(o != 0 for o in self.outpad):
-            text += f", outpad={tuple_string(self.outpad)}"
-        if not self.use_bias:
-            text += ", use_bias=false"
-        if self.cross_correlation:
-            text += ", cross_correlation=true"
-        return text + ")"
+    def _more_options(self) -> str:
+        return f", outpad={tuple_string(self.outpad)}" if any(o != 0 for o in self.outpad) else ""
 
     def __call__(self, x, ps, st):
         spatial = len(self.kernel)

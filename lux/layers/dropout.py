@@ -11,6 +11,8 @@ Lux's rule for the mask: u uniform in [0, 1), keep where u > p, and scale what i
 
 from __future__ import annotations
 
+from dataclasses import KW_ONLY
+
 import numpy as np
 
 import tracer
@@ -113,14 +115,14 @@ class Dropout(AbstractLayer):
     """
 
     p: float
+    _: KW_ONLY
     dims: int | tuple | None = None
 
     def __new__(cls, p=None, *, dims=None):
         return _new_layer(cls, p, zero_layer=NoOpLayer)
 
-    def __init__(self, p: float, *, dims=None):
-        object.__setattr__(self, "p", _check_probability("Dropout", p))
-        object.__setattr__(self, "dims", _check_dims(dims))
+    def __post_init__(self):
+        self._set_fields(p=_check_probability("Dropout", self.p), dims=_check_dims(self.dims))
 
     def initialstates(self, rng) -> dict:
         return {"rng": _initial_key(rng), "training": True}
@@ -159,8 +161,8 @@ class AlphaDropout(AbstractLayer):
     def __new__(cls, p=None):
         return _new_layer(cls, p, zero_layer=NoOpLayer, one_layer=lambda: WrappedFunction(np.zeros_like))
 
-    def __init__(self, p: float):
-        object.__setattr__(self, "p", _check_probability("AlphaDropout", p))
+    def __post_init__(self):
+        self._set_fields(p=_check_probability("AlphaDropout", self.p))
 
     def coefficients(self) -> tuple[float, float, float]:
         """(alpha', A, B) of the affine correction."""
@@ -203,14 +205,14 @@ class VariationalHiddenDropout(AbstractLayer):
     """
 
     p: float
+    _: KW_ONLY
     dims: int | tuple | None = None
 
     def __new__(cls, p=None, *, dims=None):
         return _new_layer(cls, p, zero_layer=NoOpLayer)
 
-    def __init__(self, p: float, *, dims=None):
-        object.__setattr__(self, "p", _check_probability("VariationalHiddenDropout", p))
-        object.__setattr__(self, "dims", _check_dims(dims))
+    def __post_init__(self):
+        self._set_fields(p=_check_probability("VariationalHiddenDropout", self.p), dims=_check_dims(self.dims))
 
     def initialstates(self, rng) -> dict:
         return {"rng": _initial_key(rng), "training": True, "update_mask": True, "mask": None}

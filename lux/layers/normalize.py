@@ -18,6 +18,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+from dataclasses import KW_ONLY
+
 import numpy as np
 
 from lux import activations, init
@@ -99,6 +101,12 @@ def _running_states(channels: int) -> dict:
     return {"running_mean": np.zeros(channels, np.float32), "running_var": np.ones(channels, np.float32)}
 
 
+def _normalise_statistics_fields(layer) -> None:
+    """BatchNorm's and InstanceNorm's numbers as Python numbers, their flags as bools."""
+    layer._set_fields(channels=int(layer.channels), momentum=float(layer.momentum), epsilon=float(layer.epsilon),
+                      affine=bool(layer.affine), track_stats=bool(layer.track_stats))
+
+
 def _channel_affine(ps, affine: bool, shape):
     if not affine:
         return None, None
@@ -125,6 +133,7 @@ class BatchNorm(AbstractLayer):
 
     channels: int
     activation: Callable = activations.identity
+    _: KW_ONLY
     momentum: float = 0.1
     epsilon: float = 1e-5
     affine: bool = True
@@ -132,13 +141,8 @@ class BatchNorm(AbstractLayer):
     init_bias: Callable = init.zeros32
     init_scale: Callable = init.ones32
 
-    def __init__(self, channels: int, activation: Callable = activations.identity, *, momentum: float = 0.1,
-                 epsilon: float = 1e-5, affine: bool = True, track_stats: bool = True,
-                 init_bias: Callable = init.zeros32, init_scale: Callable = init.ones32):
-        for name, value in (("channels", int(channels)), ("activation", activation), ("momentum", float(momentum)),
-                            ("epsilon", float(epsilon)), ("affine", bool(affine)), ("track_stats", bool(track_stats)),
-                            ("init_bias", init_bias), ("init_scale", init_scale)):
-            object.__setattr__(self, name, value)
+    def __post_init__(self):
+        _normalise_statistics_fields(self)
 
     def initialparameters(self, rng) -> dict:
         return _affine_parameters(rng, self.init_scale, self.init_bias, self.channels) if self.affine else {}
@@ -198,6 +202,7 @@ class InstanceNorm(AbstractLayer):
 
     channels: int
     activation: Callable = activations.identity
+    _: KW_ONLY
     epsilon: float = 1e-5
     momentum: float = 0.1
     affine: bool = False
@@ -205,13 +210,8 @@ class InstanceNorm(AbstractLayer):
     init_bias: Callable = init.zeros32
     init_scale: Callable = init.ones32
 
-    def __init__(self, channels: int, activation: Callable = activations.identity, *, epsilon: float = 1e-5,
-                 momentum: float = 0.1, affine: bool = False, track_stats: bool = False,
-                 init_bias: Callable = init.zeros32, init_scale: Callable = init.ones32):
-        for name, value in (("channels", int(channels)), ("activation", activation), ("epsilon", float(epsilon)),
-                            ("momentum", float(momentum)), ("affine", bool(affine)), ("track_stats", bool(track_stats)),
-                            ("init_bias", init_bias), ("init_scale", init_scale)):
-            object.__setattr__(self, name, value)
+    def __post_init__(self):
+        _normalise_statistics_fields(self)
 
     def initialparameters(self, rng) -> dict:
         return _affine_parameters(rng, self.init_scale, self.init_bias, self.channels) if self.affine else {}
@@ -270,22 +270,18 @@ class GroupNorm(AbstractLayer):
     channels: int
     groups: int
     activation: Callable = activations.identity
+    _: KW_ONLY
     epsilon: float = 1e-5
     affine: bool = True
     init_bias: Callable = init.zeros32
     init_scale: Callable = init.ones32
 
-    def __init__(self, channels: int, groups: int, activation: Callable = activations.identity, *,
-                 epsilon: float = 1e-5, affine: bool = True, init_bias: Callable = init.zeros32,
-                 init_scale: Callable = init.ones32):
-        channels, groups = int(channels), int(groups)
+    def __post_init__(self):
+        channels, groups = int(self.channels), int(self.groups)
         if groups < 1 or channels % groups:
             raise LuxValueError(f"GroupNorm: the number of groups ({groups}) must divide the number of channels "
                                 f"({channels})", fix=f"pick groups among the divisors of {channels}")
-        for name, value in (("channels", channels), ("groups", groups), ("activation", activation),
-                            ("epsilon", float(epsilon)), ("affine", bool(affine)), ("init_bias", init_bias),
-                            ("init_scale", init_scale)):
-            object.__setattr__(self, name, value)
+        self._set_fields(channels=channels, groups=groups, epsilon=float(self.epsilon), affine=bool(self.affine))
 
     def initialparameters(self, rng) -> dict:
         return _affine_parameters(rng, self.init_scale, self.init_bias, self.channels) if self.affine else {}
@@ -343,22 +339,20 @@ class LayerNorm(AbstractLayer):
 
     shape: int | tuple
     activation: Callable = activations.identity
+    _: KW_ONLY
     epsilon: float = 1e-5
     dims: int | tuple | None = None
     affine: bool = True
     init_bias: Callable = init.zeros32
     init_scale: Callable = init.ones32
 
-    def __init__(self, shape, activation: Callable = activations.identity, *, epsilon: float = 1e-5, dims=None,
-                 affine: bool = True, init_bias: Callable = init.zeros32, init_scale: Callable = init.ones32):
-        shape = _as_axes(shape, "LayerNorm's shape")
+    def __post_init__(self):
+        shape = _as_axes(self.shape, "LayerNorm's shape")
         if shape is None:
             raise LuxTypeError("LayerNorm's shape must be an int or a tuple of ints",
                                fix="give the input shape without the batch axis, e.g. LayerNorm((3,))")
-        for name, value in (("shape", shape), ("activation", activation), ("epsilon", float(epsilon)),
-                            ("dims", _as_axes(dims, "LayerNorm's dims")), ("affine", bool(affine)),
-                            ("init_bias", init_bias), ("init_scale", init_scale)):
-            object.__setattr__(self, name, value)
+        self._set_fields(shape=shape, epsilon=float(self.epsilon), dims=_as_axes(self.dims, "LayerNorm's dims"),
+                         affine=bool(self.affine))
 
     def _parameter_shape(self) -> tuple[int, ...]:
         return (1,) + ((self.shape,) if isinstance(self.shape, int) else self.shape)
@@ -438,18 +432,18 @@ class WeightNorm(AbstractLayer):
     which_params: tuple
     dims: tuple | None = None
 
-    def __init__(self, layer: AbstractLayer, which_params, dims=None):
-        if not isinstance(layer, AbstractLayer):
-            raise LuxTypeError(f"WeightNorm wraps a layer, got {type(layer).__name__}",
+    def __post_init__(self):
+        if not isinstance(self.layer, AbstractLayer):
+            raise LuxTypeError(f"WeightNorm wraps a layer, got {type(self.layer).__name__}",
                                fix="WeightNorm(lux.Dense(3, 4), ('weight',))")
-        which_params = (which_params,) if isinstance(which_params, str) else tuple(which_params)
+        which_params = (self.which_params,) if isinstance(self.which_params, str) else tuple(self.which_params)
+        dims = self.dims
         if dims is not None:
             dims = tuple(d if isinstance(d, (int, np.integer)) else tuple(d) for d in dims)
             if len(dims) != len(which_params):
                 raise LuxValueError(f"WeightNorm: dims has {len(dims)} entries for {len(which_params)} parameters "
                                     f"{which_params}", fix="give one axis (or tuple of axes) per parameter")
-        for name, value in (("layer", layer), ("which_params", which_params), ("dims", dims)):
-            object.__setattr__(self, name, value)
+        self._set_fields(which_params=which_params, dims=dims)
 
     def _keep_axes(self, i: int, ndim: int) -> tuple[int, ...]:
         if self.dims is None:

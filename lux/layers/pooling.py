@@ -13,12 +13,14 @@ and dilation tuples are in our (NumPy) axis order, as for `Conv`.
 
 from __future__ import annotations
 
+from dataclasses import KW_ONLY
+
 import numpy as np
 
 from lux.core import AbstractLayer, layer
 from lux.errors import LayerInputError, LuxValueError
-from lux.layers.conv import (calc_padding, check_spatial_input, check_windows_fit, expand, kernel_tuple, padding_pairs,
-                             tuple_string)
+from lux.layers.conv import (SamePad, calc_padding, check_spatial_input, check_windows_fit, expand, kernel_tuple,
+                             padding_pairs, tuple_string)
 from tracer import nn
 
 __all__ = ["AdaptiveLPPool", "AdaptiveMaxPool", "AdaptiveMeanPool", "GlobalLPPool", "GlobalMaxPool", "GlobalMeanPool",
@@ -39,17 +41,23 @@ def _p_note(p) -> str:
 # --------------------------------------------------------------------------- windowed pools
 
 
-def _set_window_fields(obj, name: str, window, stride, pad, dilation) -> None:
-    window = kernel_tuple(name, "window", window)
-    stride = expand(name, "stride", window if stride is None else stride, len(window))
-    dilation = expand(name, "dilation", dilation, len(window))
-    for field, value in (("window", window), ("stride", stride), ("dilation", dilation),
-                         ("pad", calc_padding(name, pad, window, dilation))):
-        object.__setattr__(obj, field, value)
-
-
+@layer
 class _WindowPool(AbstractLayer):
-    """What MaxPool, MeanPool and LPPool share: fields window, stride, pad, dilation."""
+    """What MaxPool, MeanPool and LPPool share: fields window, stride, pad, dilation, their checks and display."""
+
+    window: tuple
+    _: KW_ONLY
+    stride: int | tuple | None = None
+    pad: int | tuple | SamePad = 0
+    dilation: int | tuple = 1
+
+    def __post_init__(self):
+        name = type(self).__name__
+        window = kernel_tuple(name, "window", self.window)
+        stride = expand(name, "stride", window if self.stride is None else self.stride, len(window))
+        dilation = expand(name, "dilation", self.dilation, len(window))
+        self._set_fields(window=window, stride=stride, dilation=dilation,
+                         pad=calc_padding(name, self.pad, window, dilation))
 
     def _extra(self) -> str:
         return ""
@@ -85,43 +93,24 @@ _WINDOW_DOC = """
 
 @layer
 class MaxPool(_WindowPool):
-    window: tuple
-    stride: tuple
-    pad: tuple
-    dilation: tuple
-
-    def __init__(self, window, *, stride=None, pad=0, dilation=1):
-        _set_window_fields(self, "MaxPool", window, stride, pad, dilation)
-
     def __call__(self, x, ps, st):
         return nn.max_pool(x, self.window, **self._pool_arguments(x)), st
 
 
 @layer
 class MeanPool(_WindowPool):
-    window: tuple
-    stride: tuple
-    pad: tuple
-    dilation: tuple
-
-    def __init__(self, window, *, stride=None, pad=0, dilation=1):
-        _set_window_fields(self, "MeanPool", window, stride, pad, dilation)
-
     def __call__(self, x, ps, st):
         return nn.mean_pool(x, self.window, **self._pool_arguments(x)), st
 
 
 @layer
 class LPPool(_WindowPool):
-    window: tuple
-    stride: tuple
-    pad: tuple
-    dilation: tuple
+    _: KW_ONLY
     p: float = 2
 
-    def __init__(self, window, *, stride=None, pad=0, dilation=1, p=2):
-        _set_window_fields(self, "LPPool", window, stride, pad, dilation)
-        object.__setattr__(self, "p", _check_p("LPPool", p))
+    def __post_init__(self):
+        super().__post_init__()
+        self._set_fields(p=_check_p("LPPool", self.p))
 
     def _extra(self) -> str:
         return _p_note(self.p)
@@ -178,10 +167,11 @@ class GlobalMeanPool(_GlobalPool):
 
 @layer
 class GlobalLPPool(_GlobalPool):
+    _: KW_ONLY
     p: float = 2
 
-    def __init__(self, *, p=2):
-        object.__setattr__(self, "p", _check_p("GlobalLPPool", p))
+    def __post_init__(self):
+        self._set_fields(p=_check_p("GlobalLPPool", self.p))
 
     def summary(self) -> str:
         # (Lux prints "GlobalLPPool(, p=3)"; the stray comma is left out here.)
@@ -201,8 +191,14 @@ GlobalLPPool.__doc__ = ("The p-norm over all spatial axes (Lux's `GlobalLPPool`)
 # --------------------------------------------------------------------------- adaptive pools
 
 
+@layer
 class _AdaptivePool(AbstractLayer):
-    """What the Adaptive*Pool layers share: the window and stride derived from the input's size."""
+    """What the Adaptive*Pool layers share: the output size `out`, the window and stride derived from the input's."""
+
+    out: tuple
+
+    def __post_init__(self):
+        self._set_fields(out=kernel_tuple(type(self).__name__, "output size", self.out))
 
     def _extra(self) -> str:
         return ""
@@ -223,10 +219,6 @@ class _AdaptivePool(AbstractLayer):
         return window, stride
 
 
-def _set_out(obj, name: str, out) -> None:
-    object.__setattr__(obj, "out", kernel_tuple(name, "output size", out))
-
-
 _ADAPTIVE_DOC = """
     Arguments: `out`, the spatial output size: one int per spatial axis, e.g. (5, 5).{extra}
     Inputs: x of shape (batch, channels, spatial...) with len(out) spatial axes, each at least out.
@@ -236,11 +228,6 @@ _ADAPTIVE_DOC = """
 
 @layer
 class AdaptiveMaxPool(_AdaptivePool):
-    out: tuple
-
-    def __init__(self, out):
-        _set_out(self, "AdaptiveMaxPool", out)
-
     def __call__(self, x, ps, st):
         window, stride = self._window_and_stride(x)
         return nn.max_pool(x, window, stride=stride), st
@@ -248,11 +235,6 @@ class AdaptiveMaxPool(_AdaptivePool):
 
 @layer
 class AdaptiveMeanPool(_AdaptivePool):
-    out: tuple
-
-    def __init__(self, out):
-        _set_out(self, "AdaptiveMeanPool", out)
-
     def __call__(self, x, ps, st):
         window, stride = self._window_and_stride(x)
         return nn.mean_pool(x, window, stride=stride), st
@@ -260,12 +242,12 @@ class AdaptiveMeanPool(_AdaptivePool):
 
 @layer
 class AdaptiveLPPool(_AdaptivePool):
-    out: tuple
+    _: KW_ONLY
     p: float = 2
 
-    def __init__(self, out, *, p=2):
-        _set_out(self, "AdaptiveLPPool", out)
-        object.__setattr__(self, "p", _check_p("AdaptiveLPPool", p))
+    def __post_init__(self):
+        super().__post_init__()
+        self._set_fields(p=_check_p("AdaptiveLPPool", self.p))
 
     def _extra(self) -> str:
         return _p_note(self.p)

@@ -21,6 +21,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+from dataclasses import KW_ONLY
+
 import numpy as np
 
 import tracer
@@ -64,6 +66,12 @@ def _per_gate(value, gates: int, what: str) -> tuple:
     return (value,) * gates
 
 
+def _per_gate_initialisers(cell) -> dict:
+    """A gated cell's initialisers, one per gate (Lux copies a single one into every gate)."""
+    return {name: _per_gate(getattr(cell, name), cell.GATES, name)
+            for name in ("init_weight", "init_recurrent_weight", "init_bias")}
+
+
 def _describe(inputs) -> str:
     """`a tuple (array (2, 3), tuple of 1)`: the structure of a bad cell input, for error messages."""
     parts = [f"array {tuple(np.shape(v))}" if hasattr(v, "shape") else f"{type(v).__name__} of {len(v)}"
@@ -90,6 +98,12 @@ class AbstractRecurrentCell(AbstractLayer):
 
     GATES = 1
     CARRY = ("h",)
+
+    def __post_init__(self):
+        # Lux: the recurrent weights are drawn like the input weights unless told otherwise.
+        recurrent = self.init_weight if self.init_recurrent_weight is None else self.init_recurrent_weight
+        self._set_fields(use_bias=bool(self.use_bias), train_state=bool(self.train_state),
+                         init_recurrent_weight=recurrent)
 
     def initialstates(self, rng) -> dict:
         return {"rng": int(rng.integers(2**63))}
@@ -217,22 +231,13 @@ class RNNCell(AbstractRecurrentCell):
     in_dims: int
     out_dims: int
     activation: Callable = activations.tanh
+    _: KW_ONLY
     use_bias: bool = True
     train_state: bool = False
     init_bias: Callable | None = None
     init_weight: Callable | None = None
     init_recurrent_weight: Callable | None = None
     init_state: Callable = init.zeros32
-
-    def __init__(self, in_dims: int, out_dims: int, activation: Callable = activations.tanh, *, use_bias: bool = True,
-                 train_state: bool = False, init_bias=None, init_weight=None, init_recurrent_weight=None,
-                 init_state=init.zeros32):
-        init_recurrent_weight = init_weight if init_recurrent_weight is None else init_recurrent_weight
-        for name, value in (("in_dims", in_dims), ("out_dims", out_dims), ("activation", activation),
-                            ("use_bias", bool(use_bias)), ("train_state", bool(train_state)), ("init_bias", init_bias),
-                            ("init_weight", init_weight), ("init_recurrent_weight", init_recurrent_weight),
-                            ("init_state", init_state)):
-            object.__setattr__(self, name, value)
 
     def initialparameters(self, rng) -> dict:
         ps = self._recurrent_parameters(rng, (self.init_weight,), (self.init_recurrent_weight,), (self.init_bias,))
@@ -281,26 +286,19 @@ class LSTMCell(AbstractRecurrentCell):
 
     in_dims: int
     out_dims: int
+    _: KW_ONLY
     use_bias: bool = True
     train_state: bool = False
     train_memory: bool = False
-    init_weight: tuple = (None,) * 4
-    init_recurrent_weight: tuple = (None,) * 4
-    init_bias: tuple = (None,) * 4
+    init_weight: Callable | tuple | None = None
+    init_recurrent_weight: Callable | tuple | None = None
+    init_bias: Callable | tuple | None = None
     init_state: Callable = init.zeros32
     init_memory: Callable = init.zeros32
 
-    def __init__(self, in_dims: int, out_dims: int, *, use_bias: bool = True, train_state: bool = False,
-                 train_memory: bool = False, init_weight=None, init_recurrent_weight=None, init_bias=None,
-                 init_state=init.zeros32, init_memory=init.zeros32):
-        init_recurrent_weight = init_weight if init_recurrent_weight is None else init_recurrent_weight
-        for name, value in (("in_dims", in_dims), ("out_dims", out_dims), ("use_bias", bool(use_bias)),
-                            ("train_state", bool(train_state)), ("train_memory", bool(train_memory)),
-                            ("init_weight", _per_gate(init_weight, 4, "init_weight")),
-                            ("init_recurrent_weight", _per_gate(init_recurrent_weight, 4, "init_recurrent_weight")),
-                            ("init_bias", _per_gate(init_bias, 4, "init_bias")),
-                            ("init_state", init_state), ("init_memory", init_memory)):
-            object.__setattr__(self, name, value)
+    def __post_init__(self):
+        super().__post_init__()
+        self._set_fields(train_memory=bool(self.train_memory), **_per_gate_initialisers(self))
 
     def initialparameters(self, rng) -> dict:
         ps = self._recurrent_parameters(rng, self.init_weight, self.init_recurrent_weight, self.init_bias)
@@ -360,23 +358,17 @@ class GRUCell(AbstractRecurrentCell):
 
     in_dims: int
     out_dims: int
+    _: KW_ONLY
     use_bias: bool = True
     train_state: bool = False
-    init_weight: tuple = (init.glorot_uniform,) * 3
-    init_recurrent_weight: tuple = (init.glorot_uniform,) * 3
-    init_bias: tuple = (init.zeros32,) * 3
+    init_weight: Callable | tuple = init.glorot_uniform
+    init_recurrent_weight: Callable | tuple | None = None
+    init_bias: Callable | tuple = init.zeros32
     init_state: Callable = init.zeros32
 
-    def __init__(self, in_dims: int, out_dims: int, *, use_bias: bool = True, train_state: bool = False,
-                 init_weight=init.glorot_uniform, init_recurrent_weight=None, init_bias=init.zeros32,
-                 init_state=init.zeros32):
-        init_recurrent_weight = init_weight if init_recurrent_weight is None else init_recurrent_weight
-        for name, value in (("in_dims", in_dims), ("out_dims", out_dims), ("use_bias", bool(use_bias)),
-                            ("train_state", bool(train_state)),
-                            ("init_weight", _per_gate(init_weight, 3, "init_weight")),
-                            ("init_recurrent_weight", _per_gate(init_recurrent_weight, 3, "init_recurrent_weight")),
-                            ("init_bias", _per_gate(init_bias, 3, "init_bias")), ("init_state", init_state)):
-            object.__setattr__(self, name, value)
+    def __post_init__(self):
+        super().__post_init__()
+        self._set_fields(**_per_gate_initialisers(self))
 
     def initialparameters(self, rng) -> dict:
         ps = self._recurrent_parameters(rng, self.init_weight, self.init_recurrent_weight, self.init_bias)
@@ -467,18 +459,18 @@ class Recurrence(_CellWrapper):
     """
 
     cell: AbstractRecurrentCell
-    ordering: object = DEFAULT_ORDERING
+    _: KW_ONLY
+    ordering: BatchLastIndex | TimeLastIndex = DEFAULT_ORDERING
     return_sequence: bool = False
 
-    def __init__(self, cell, *, ordering=DEFAULT_ORDERING, return_sequence: bool = False):
-        _check_cell(cell, "Recurrence")
-        if not isinstance(ordering, (BatchLastIndex, TimeLastIndex)):
+    def __post_init__(self):
+        _check_cell(self.cell, "Recurrence")
+        if not isinstance(self.ordering, (BatchLastIndex, TimeLastIndex)):
             raise LuxTypeError(f"Recurrence's ordering must be lux.BatchLastIndex() or lux.TimeLastIndex(), "
-                               f"got {ordering!r}",
+                               f"got {self.ordering!r}",
                                fix="pass ordering=lux.BatchLastIndex() for (batch, time, features), "
                                    "or lux.TimeLastIndex() for (time, batch, features)")
-        for name, value in (("cell", cell), ("ordering", ordering), ("return_sequence", bool(return_sequence))):
-            object.__setattr__(self, name, value)
+        self._set_fields(return_sequence=bool(self.return_sequence))
 
     def initialstates(self, rng) -> dict:
         return self.cell.initialstates(rng)
@@ -554,9 +546,8 @@ class StatefulRecurrentCell(_CellWrapper):
 
     cell: AbstractRecurrentCell
 
-    def __init__(self, cell):
-        _check_cell(cell, "StatefulRecurrentCell")
-        object.__setattr__(self, "cell", cell)
+    def __post_init__(self):
+        _check_cell(self.cell, "StatefulRecurrentCell")
 
     def initialstates(self, rng) -> dict:
         return {"cell": self.cell.initialstates(rng), "carry": None}

@@ -68,14 +68,14 @@ class Upsample(AbstractLayer):
     align_corners: bool = False
 
     def __init__(self, mode="nearest", scale_mode=None, *, scale=None, size=None, align_corners: bool = False):
+        # Two call forms, Upsample(mode, scale=...) and Lux's Upsample(scale, mode): no dataclass __init__.
         if not isinstance(mode, str):  # Lux's Upsample(scale, mode = :nearest)
             if scale is not None or size is not None:
                 raise LuxValueError("Upsample(scale, mode) takes no scale= or size= keyword",
                                     fix="Upsample(2, 'nearest') or Upsample('nearest', scale=2)")
             mode, scale = ("nearest" if scale_mode is None else scale_mode), mode
         elif scale_mode is not None:
-            raise LuxTypeError("Upsample's second positional argument is the mode, after a scale: "
-                               "Upsample(2, 'bilinear')",
+            raise LuxTypeError("Upsample's second positional argument is the mode, after a scale",
                                fix="Upsample(2, 'bilinear') or Upsample('bilinear', scale=2)")
         mode = mode.lstrip(":")
         if mode not in _MODES:
@@ -83,8 +83,7 @@ class Upsample(AbstractLayer):
         if isinstance(scale, list):
             scale = tuple(scale)
         _check_scale_or_size(mode, scale, size)
-        for name, value in (("mode", mode), ("scale", scale), ("size", size), ("align_corners", bool(align_corners))):
-            object.__setattr__(self, name, value)
+        self._set_fields(mode=mode, scale=scale, size=size, align_corners=bool(align_corners))
 
     def summary(self) -> str:
         # Lux prints its mode, a Static.jl symbol, as static(:mode).
@@ -183,11 +182,11 @@ class PixelShuffle(AbstractLayer):
 
     r: int
 
-    def __init__(self, r: int):
-        if not _is_int(r) or r < 1:
-            raise LuxValueError(f"PixelShuffle's upscale factor r must be an int >= 1, got {r!r}",
+    def __post_init__(self):
+        if not _is_int(self.r) or self.r < 1:
+            raise LuxValueError(f"PixelShuffle's upscale factor r must be an int >= 1, got {self.r!r}",
                                 fix="pass e.g. PixelShuffle(2)")
-        object.__setattr__(self, "r", int(r))
+        self._set_fields(r=int(self.r))
 
     def summary(self) -> str:
         return f"PixelShuffle({self.r})"

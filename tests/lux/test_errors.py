@@ -41,7 +41,8 @@ def test_compiled_calls_name_the_users_line_too():
 
 @pytest.mark.parametrize("build, kind", [
     (lambda: lux.Chain(lux.Dense(1, 2), 3), TypeError),
-    (lambda: lux.Dropout(2.0), ValueError),
+    (lambda: lux.Dropout(2.0), ValueError),  # checked in __post_init__, below the __init__ dataclasses generate
+    (lambda: lux.MaxPool((2, 2), stride=(1, 2, 3)), ValueError),
     (lambda: lux.init.glorot_uniform(np.random.default_rng(0), (3, 4)), TypeError),
     (lambda: lux.multigate(np.ones((2, 3)), 2), ValueError),
 ])
