@@ -40,7 +40,6 @@ import numpy as np
 from lux import display
 from lux.core import AbstractContainerLayer, AbstractLayer, layer, parameterlength, statelength
 from lux.errors import LayerInputError, LuxTypeError, LuxValueError, child_tree
-from lux.layers.basic import activation_name
 from lux.stateful import StatefulLayer
 
 __all__ = ["CompactLayer", "compact", "init_fn", "non_trainable"]
@@ -225,18 +224,8 @@ def _descriptor(value) -> str:
     if isinstance(value, (bool, int, float, complex, str, np.generic)) or value is None:
         return repr(value) if isinstance(value, str) else str(value)
     if callable(value):
-        return activation_name(value)
+        return display.function_name(value)
     return f"{type(value).__name__}(...)"
-
-
-@layer
-class _ValueLine(AbstractLayer):
-    """Display only: a non-layer keyword, printed `name = descriptor,`."""
-
-    text: str
-
-    def summary(self) -> str:
-        return self.text
 
 
 def _function_text(f: Callable) -> tuple[str, str]:
@@ -374,7 +363,7 @@ class CompactLayer(AbstractContainerLayer):
         """What Lux prints inside `@compact(...)`: each keyword, a layer or a `name = value` line."""
         if self.name:
             return {}  # a named compact prints as one line
-        return {e.name: (e.value if e.kind == "layer" else _ValueLine(_descriptor(e.value))) for e in self.entries}
+        return {e.name: (e.value if e.kind == "layer" else display.Line(_descriptor(e.value))) for e in self.entries}
 
     def display_name(self) -> str:
         return self.name or "@compact"
@@ -387,9 +376,7 @@ class CompactLayer(AbstractContainerLayer):
             return display.render(self)
         lines = ["@compact("] + display.child_lines(self, "    ") + [f") do {self.inputs}"]
         lines += self.body.splitlines() if self.body else []
-        lines.append(f"end{' ' * 7}# Total: {self.parameterlength():_} parameters,")
-        lines.append(f"{' ' * 10}#        plus {self.statelength():_} states.")
-        return "\n".join(lines)
+        return display.with_totals(lines + ["end"], self.parameterlength(), self.statelength())
 
 
 def _check_function(f: Callable, kwargs: dict) -> bool:

@@ -67,6 +67,4 @@ class StatefulLayer:
 
     def __repr__(self) -> str:
         lines = ["StatefulLayer("] + display.layer_lines(self.model, "", "    ") + [")"]
-        lines[-1] += f"{' ' * 9}# Total: {self.parameterlength():_} parameters,"
-        lines.append(f"{' ' * 10}#        plus {self.statelength():_} states.")
-        return "\n".join(lines)
+        return display.with_totals(lines, self.parameterlength(), self.statelength())

@@ -13,17 +13,13 @@ from typing import Any
 
 import numpy as np
 
-from lux import activations, init
+from lux import activations, display, init
 from lux.core import AbstractLayer, layer
 from lux.errors import LayerInputError, LuxTypeError, LuxValueError, check_input_features
 from tracer import TracedArray
 
 __all__ = ["Bilinear", "Dense", "Embedding", "FlattenLayer", "NoOpLayer", "ReshapeLayer", "Scale", "SelectDim",
            "WrappedFunction"]
-
-
-def activation_name(activation) -> str:
-    return getattr(activation, "__name__", repr(activation))
 
 
 @layer
@@ -63,12 +59,8 @@ class Dense(AbstractLayer):
         return self.in_dims * self.out_dims + self.use_bias * self.out_dims
 
     def summary(self) -> str:
-        text = f"Dense({self.in_dims} => {self.out_dims}"
-        if self.activation is not activations.identity:
-            text += f", {activation_name(self.activation)}"
-        if not self.use_bias:
-            text += ", use_bias=false"
-        return text + ")"
+        return (f"Dense({self.in_dims} => {self.out_dims}{display.activation_note(self.activation)}"
+                f"{display.flag_notes(use_bias=(self.use_bias, True))})")
 
     def __call__(self, x, ps, st):
         check_input_features(self, x, self.in_dims)
@@ -107,7 +99,7 @@ class WrappedFunction(AbstractLayer):
                                fix="pass a function of x, e.g. lux.WrappedFunction(np.tanh)")
 
     def summary(self) -> str:
-        return f"WrappedFunction({activation_name(self.func)})"
+        return f"WrappedFunction({display.function_name(self.func)})"
 
     def __call__(self, x, ps, st):
         return self.func(x), st
@@ -258,7 +250,8 @@ class Scale(AbstractLayer):
         return (1 + self.use_bias) * math.prod(self.dims)
 
     def summary(self) -> str:
-        return _with_options(f"Scale({self.dims}", self.activation, self.use_bias)
+        return (f"Scale({self.dims}{display.activation_note(self.activation)}"
+                f"{display.flag_notes(use_bias=(self.use_bias, True))})")
 
     def __call__(self, x, ps, st):
         shape = tuple(np.shape(x))
@@ -284,14 +277,6 @@ def _dims_then_activation(name: str, args: tuple) -> tuple[tuple[int, ...], Call
                            f"got {args!r}",
                            fix=f"{name}(4, 3) or {name}((4, 3), activation)")
     return tuple(int(d) for d in args), activation
-
-
-def _with_options(text: str, activation, use_bias: bool) -> str:
-    if activation is not activations.identity:
-        text += f", {activation_name(activation)}"
-    if not use_bias:
-        text += ", use_bias=false"
-    return text + ")"
 
 
 @layer
@@ -339,7 +324,8 @@ class Bilinear(AbstractLayer):
         return self.out_dims * self.in1_dims * self.in2_dims + self.use_bias * self.out_dims
 
     def summary(self) -> str:
-        return _with_options(f"Bilinear(({self.in1_dims}, {self.in2_dims}) => {self.out_dims}", self.activation, self.use_bias)
+        return (f"Bilinear(({self.in1_dims}, {self.in2_dims}) => {self.out_dims}"
+                f"{display.activation_note(self.activation)}{display.flag_notes(use_bias=(self.use_bias, True))})")
 
     def __call__(self, xy, ps, st):
         x, y = xy if isinstance(xy, (tuple, list)) and len(xy) == 2 else (xy, xy)

@@ -22,9 +22,10 @@ from dataclasses import KW_ONLY
 
 import numpy as np
 
+from lux import display
 from lux.core import AbstractContainerLayer, AbstractLayer, layer
 from lux.errors import LayerInputError, LuxTypeError, child_tree
-from lux.layers.basic import NoOpLayer, WrappedFunction, activation_name
+from lux.layers.basic import NoOpLayer, WrappedFunction
 
 __all__ = ["BranchLayer", "Chain", "Maxout", "PairwiseFusion", "Parallel", "SkipConnection"]
 
@@ -51,21 +52,11 @@ def named_layers(layers, named: dict) -> tuple[tuple[str, AbstractLayer], ...]:
     return items
 
 
-@layer
-class _ShownFunction(AbstractLayer):
-    """Display only: a container's function (a connection, a fusion), printed `name = f,` as Lux does."""
-
-    func: Callable
-
-    def summary(self) -> str:
-        return activation_name(self.func)
-
-
 def _shown(name: str, piece) -> dict:
     """The display child for a connection/fusion: a layer as is, a function as a line, None not at all."""
     if piece is None:
         return {}
-    return {name: piece if isinstance(piece, AbstractLayer) else _ShownFunction(piece)}
+    return {name: piece if isinstance(piece, AbstractLayer) else display.Line(display.function_name(piece))}
 
 
 def _check_piece(owner: str, what: str, piece, *, allow_none: bool, allow_layer: bool = True) -> None:

@@ -18,10 +18,9 @@ from typing import Callable
 
 import numpy as np
 
-from lux import activations, init
+from lux import activations, display, init
 from lux.core import AbstractLayer, layer
 from lux.errors import LayerInputError, LuxTypeError, LuxValueError
-from lux.layers.basic import activation_name
 from tracer import nn
 
 __all__ = ["Conv", "ConvTranspose", "SamePad"]
@@ -85,11 +84,6 @@ def padding_pairs(pad: tuple[int, ...], count: int) -> tuple[tuple[int, int], ..
     return tuple((pad[2 * i], pad[2 * i + 1]) for i in range(count))
 
 
-def tuple_string(values: tuple) -> str:
-    """Lux's `PrettyPrinting.tuple_string`: one number when all are equal, else the tuple."""
-    return str(values[0]) if all(v == values[0] for v in values) else str(values)
-
-
 def kernel_tuple(name: str, what: str, value) -> tuple[int, ...]:
     if not isinstance(value, tuple) or not value or not all(
             isinstance(k, (int, np.integer)) and not isinstance(k, bool) and k >= 1 for k in value):
@@ -128,22 +122,6 @@ def _bias_shape(out: int, spatial: int) -> tuple[int, ...]:
 
 
 # --------------------------------------------------------------------------- layers
-
-
-def _options(layer) -> str:
-    """Lux's optional display fields, in its order."""
-    text = ""
-    if layer.activation is not activations.identity:
-        text += f", {activation_name(layer.activation)}"
-    if any(p != 0 for p in layer.pad):
-        text += f", pad={tuple_string(layer.pad)}"
-    if any(s != 1 for s in layer.stride):
-        text += f", stride={tuple_string(layer.stride)}"
-    if any(d != 1 for d in layer.dilation):
-        text += f", dilation={tuple_string(layer.dilation)}"
-    if layer.groups != 1:
-        text += f", groups={layer.groups}"
-    return text
 
 
 @layer
@@ -194,12 +172,14 @@ class _Convolution(AbstractLayer):
         return ""
 
     def summary(self) -> str:
-        text = f"{type(self).__name__}({self.kernel}, {self.in_chs} => {self.out_chs}" + _options(self)
+        # Lux's optional display fields, in its order.
+        text = f"{type(self).__name__}({self.kernel}, {self.in_chs} => {self.out_chs}"
+        text += display.activation_note(self.activation)
+        text += display.window_note(self.pad, self.stride, self.dilation, default_stride=(1,) * len(self.kernel))
+        if self.groups != 1:
+            text += f", groups={self.groups}"
         text += self._more_options()
-        if not self.use_bias:
-            text += ", use_bias=false"
-        if self.cross_correlation:
-            text += ", cross_correlation=true"
+        text += display.flag_notes(use_bias=(self.use_bias, True), cross_correlation=(self.cross_correlation, False))
         return text + ")"
 
 
@@ -295,7 +275,7 @@ class ConvTranspose(_Convolution):
         return {"weight": weight, "bias": (self.init_bias or init.zeros32)(rng, self.out_chs)}
 
     def _more_options(self) -> str:
-        return f", outpad={tuple_string(self.outpad)}" if any(o != 0 for o in self.outpad) else ""
+        return f", outpad={display.tuple_string(self.outpad)}" if any(o != 0 for o in self.outpad) else ""
 
     def __call__(self, x, ps, st):
         spatial = len(self.kernel)

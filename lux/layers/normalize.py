@@ -22,23 +22,14 @@ from dataclasses import KW_ONLY
 
 import numpy as np
 
-from lux import activations, init
+from lux import activations, display, init
 from lux.core import AbstractLayer, layer
 from lux.errors import LayerInputError, LuxTypeError, LuxValueError
-from lux.layers.basic import activation_name
 
 __all__ = ["BatchNorm", "GroupNorm", "InstanceNorm", "LayerNorm", "WeightNorm"]
 
 
 # --------------------------------------------------------------------------- shared pieces
-
-
-def _julia_bool(flag: bool) -> str:
-    return "true" if flag else "false"
-
-
-def _activation_text(activation) -> str:
-    return "" if activation is activations.identity else f", {activation_name(activation)}"
 
 
 def training_flag(layer, st) -> bool:
@@ -157,8 +148,8 @@ class BatchNorm(AbstractLayer):
         return (2 * self.channels if self.track_stats else 0) + 1  # `training` counts as one state, as in Lux
 
     def summary(self) -> str:
-        return (f"BatchNorm({self.channels}{_activation_text(self.activation)}, affine={_julia_bool(self.affine)}, "
-                f"track_stats={_julia_bool(self.track_stats)})")
+        return (f"BatchNorm({self.channels}{display.activation_note(self.activation)}, "
+                f"affine={display.julia_bool(self.affine)}, track_stats={display.julia_bool(self.track_stats)})")
 
     def __call__(self, x, ps, st):
         training = training_flag(self, st)
@@ -226,8 +217,8 @@ class InstanceNorm(AbstractLayer):
         return (2 * self.channels if self.track_stats else 0) + 1
 
     def summary(self) -> str:
-        return (f"InstanceNorm({self.channels}{_activation_text(self.activation)}, affine={_julia_bool(self.affine)}, "
-                f"track_stats={_julia_bool(self.track_stats)})")
+        return (f"InstanceNorm({self.channels}{display.activation_note(self.activation)}, "
+                f"affine={display.julia_bool(self.affine)}, track_stats={display.julia_bool(self.track_stats)})")
 
     def __call__(self, x, ps, st):
         training = training_flag(self, st)
@@ -290,8 +281,8 @@ class GroupNorm(AbstractLayer):
         return 2 * self.channels if self.affine else 0
 
     def summary(self) -> str:
-        return (f"GroupNorm({self.channels}, {self.groups}{_activation_text(self.activation)}, "
-                f"affine={_julia_bool(self.affine)})")
+        return (f"GroupNorm({self.channels}, {self.groups}{display.activation_note(self.activation)}, "
+                f"affine={display.julia_bool(self.affine)})")
 
     def __call__(self, x, ps, st):
         _check_channels(self, x, self.channels)
@@ -369,7 +360,8 @@ class LayerNorm(AbstractLayer):
 
     def summary(self) -> str:
         dims = "Colon()" if self.dims is None else repr(self.dims)
-        return f"LayerNorm({self.shape!r}{_activation_text(self.activation)}, affine={_julia_bool(self.affine)}, dims={dims})"
+        return (f"LayerNorm({self.shape!r}{display.activation_note(self.activation)}, "
+                f"affine={display.julia_bool(self.affine)}, dims={dims})")
 
     def _check_input(self, x) -> tuple[int, ...]:
         shape = tuple(np.shape(x))

@@ -17,10 +17,11 @@ from dataclasses import KW_ONLY
 
 import numpy as np
 
+from lux import display
 from lux.core import AbstractLayer, layer
 from lux.errors import LayerInputError, LuxValueError
 from lux.layers.conv import (SamePad, calc_padding, check_spatial_input, check_windows_fit, expand, kernel_tuple,
-                             padding_pairs, tuple_string)
+                             padding_pairs)
 from tracer import nn
 
 __all__ = ["AdaptiveLPPool", "AdaptiveMaxPool", "AdaptiveMeanPool", "GlobalLPPool", "GlobalMaxPool", "GlobalMeanPool",
@@ -64,12 +65,7 @@ class _WindowPool(AbstractLayer):
 
     def summary(self) -> str:
         text = f"{type(self).__name__}({self.window}"
-        if any(p != 0 for p in self.pad):
-            text += f", pad={tuple_string(self.pad)}"
-        if self.stride != self.window:
-            text += f", stride={tuple_string(self.stride)}"
-        if any(d != 1 for d in self.dilation):
-            text += f", dilation={tuple_string(self.dilation)}"
+        text += display.window_note(self.pad, self.stride, self.dilation, default_stride=self.window)
         extra = self._extra()
         return text + (f", {extra}" if extra else "") + ")"
 

@@ -26,10 +26,9 @@ from dataclasses import KW_ONLY
 import numpy as np
 
 import tracer
-from lux import activations, init
+from lux import activations, display, init
 from lux.core import AbstractContainerLayer, AbstractLayer, layer
 from lux.errors import LayerInputError, LuxTypeError, LuxValueError, check_input_features
-from lux.layers.basic import activation_name
 
 __all__ = ["AbstractRecurrentCell", "BatchLastIndex", "GRUCell", "LSTMCell", "RNNCell", "Recurrence",
            "StatefulRecurrentCell", "TimeLastIndex"]
@@ -246,14 +245,8 @@ class RNNCell(AbstractRecurrentCell):
         return ps
 
     def summary(self) -> str:
-        text = f"RNNCell({self.in_dims} => {self.out_dims}"
-        if self.activation is not activations.identity:
-            text += f", {activation_name(self.activation)}"
-        if not self.use_bias:
-            text += ", use_bias=false"
-        if self.train_state:
-            text += ", train_state=true"
-        return text + ")"
+        return (f"RNNCell({self.in_dims} => {self.out_dims}{display.activation_note(self.activation)}"
+                f"{display.flag_notes(use_bias=(self.use_bias, True), train_state=(self.train_state, False))})")
 
     def _step(self, x, carry, ps):
         (h,) = carry
@@ -318,14 +311,9 @@ class LSTMCell(AbstractRecurrentCell):
         return ("hidden_state", "memory")
 
     def summary(self) -> str:
-        text = f"LSTMCell({self.in_dims} => {self.out_dims}"
-        if not self.use_bias:
-            text += ", use_bias=false"
-        if self.train_state:
-            text += ", train_state=true"
-        if self.train_memory:
-            text += ", train_memory=true"
-        return text + ")"
+        flags = display.flag_notes(use_bias=(self.use_bias, True), train_state=(self.train_state, False),
+                                   train_memory=(self.train_memory, False))
+        return f"LSTMCell({self.in_dims} => {self.out_dims}{flags})"
 
     def _step(self, x, carry, ps):
         h, c = carry
@@ -377,12 +365,8 @@ class GRUCell(AbstractRecurrentCell):
         return ps
 
     def summary(self) -> str:
-        text = f"GRUCell({self.in_dims} => {self.out_dims}"
-        if not self.use_bias:
-            text += ", use_bias=false"
-        if self.train_state:
-            text += ", train_state=true"
-        return text + ")"
+        flags = display.flag_notes(use_bias=(self.use_bias, True), train_state=(self.train_state, False))
+        return f"GRUCell({self.in_dims} => {self.out_dims}{flags})"
 
     def _step(self, x, carry, ps):
         (h,) = carry
