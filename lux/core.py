@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Any, Iterator
 
 import numpy as np
 
 from lux.errors import LuxTypeError
+
+__all__ = ["AbstractContainerLayer", "AbstractLayer", "apply", "initialparameters", "initialstates", "layer",
+           "parameterlength", "setup", "statelength", "testmode", "trainmode", "update_state"]
 
 
 def layer(cls):
@@ -156,9 +158,3 @@ def testmode(st) -> dict:
 
 def trainmode(st) -> dict:
     return update_state(st, "training", True)
-
-
-def layer_fields(layer) -> Iterator[tuple[str, Any]]:
-    """(name, value) of a dataclass layer's fields, in order."""
-    for field in dataclasses.fields(layer):
-        yield field.name, getattr(layer, field.name)

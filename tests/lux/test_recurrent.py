@@ -15,7 +15,7 @@ import pytest
 
 import lux
 import tracer
-from lux.layers.basic import WrappedFunction  # (not re-exported by lux yet)
+from lux.layers.basic import WrappedFunction
 
 RNG = np.random.default_rng(1234)
 
