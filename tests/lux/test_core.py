@@ -12,6 +12,7 @@ import pytest
 import lux
 import runtime
 import tracer
+from helpers import run_layer_both
 
 SEED_MODEL_REPR = """\
 Chain(
@@ -55,16 +56,15 @@ def test_setup_is_reproducible_and_follows_lux_default_init():
 
 def test_eager_and_compiled_agree_and_match_the_formula():
     model = seed_model()
-    ps, st = lux.setup(np.random.default_rng(0), model)
     x = np.random.default_rng(1).standard_normal((2, 128)).astype(np.float32)
-    y, st_out = lux.apply(model, x, ps, st)
-    compiled, st_compiled = tracer.jit(lux.apply)(model, x, ps, st)
-    np.testing.assert_allclose(np.asarray(compiled), y, rtol=1e-5, atol=1e-6)
+    run = run_layer_both(model, x)
+    ps, st, y, st_out = run.ps, run.st, run.y, run.st_out
+    np.testing.assert_allclose(run.y_jit, y, rtol=1e-5, atol=1e-6)
     p1, p2 = ps["layer_1"], ps["layer_2"]
     h = np.tanh(x @ p1["weight"] + p1["bias"])
     h = np.tanh(h @ p2["layer_1"]["weight"] + p2["layer_1"]["bias"])
     np.testing.assert_allclose(y, h @ p2["layer_2"]["weight"] + p2["layer_2"]["bias"], rtol=1e-6)
-    assert st_out == st and tracer.jit(lux.apply)(model, x, ps, st)[1] == st
+    assert st_out == st and run.st_jit == st
 
 
 def test_layers_are_hashable_static_arguments():
