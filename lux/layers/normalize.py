@@ -92,12 +92,6 @@ def _running_states(channels: int) -> dict:
     return {"running_mean": np.zeros(channels, np.float32), "running_var": np.ones(channels, np.float32)}
 
 
-def _normalise_statistics_fields(layer) -> None:
-    """BatchNorm's and InstanceNorm's numbers as Python numbers, their flags as bools."""
-    layer._set_fields(channels=int(layer.channels), momentum=float(layer.momentum), epsilon=float(layer.epsilon),
-                      affine=bool(layer.affine), track_stats=bool(layer.track_stats))
-
-
 def _channel_affine(ps, affine: bool, shape):
     if not affine:
         return None, None
@@ -108,19 +102,8 @@ def _channel_affine(ps, affine: bool, shape):
 
 
 @layer
-class BatchNorm(AbstractLayer):
-    """Batch normalisation: statistics per channel over the batch and spatial axes.
-
-    Arguments: `channels` (the size of axis 1 of the input), `activation` (default identity).
-    Keywords: `momentum` (0.1) and `epsilon` (1e-5); `affine` (learn per-channel `scale` and `bias`),
-    `track_stats` (keep running statistics for test mode), `init_bias` (zeros32), `init_scale` (ones32).
-    Inputs: `x` of shape (batch, channels, ...) with batch > 1 in training mode.
-    Returns: the normalised `x` and the state, whose running statistics are updated in training mode
-    when `track_stats`. In test mode (`lux.testmode`) the running statistics normalise instead
-    (the batch's own when not `track_stats`).
-    Parameters: `scale`, `bias` of shape (channels,) when `affine`.
-    States: `running_mean`, `running_var` (channels,) when `track_stats`; `training` (a bool).
-    """
+class _RunningStatisticsNorm(AbstractLayer):
+    """What BatchNorm and InstanceNorm share: their fields, trees, counts and display."""
 
     channels: int
     activation: Callable = activations.identity
@@ -133,7 +116,8 @@ class BatchNorm(AbstractLayer):
     init_scale: Callable = init.ones32
 
     def __post_init__(self):
-        _normalise_statistics_fields(self)
+        self._set_fields(channels=int(self.channels), momentum=float(self.momentum), epsilon=float(self.epsilon),
+                         affine=bool(self.affine), track_stats=bool(self.track_stats))
 
     def initialparameters(self, rng) -> dict:
         return _affine_parameters(rng, self.init_scale, self.init_bias, self.channels) if self.affine else {}
@@ -148,8 +132,24 @@ class BatchNorm(AbstractLayer):
         return (2 * self.channels if self.track_stats else 0) + 1  # `training` counts as one state, as in Lux
 
     def summary(self) -> str:
-        return (f"BatchNorm({self.channels}{display.activation_note(self.activation)}, "
+        return (f"{type(self).__name__}({self.channels}{display.activation_note(self.activation)}, "
                 f"affine={display.julia_bool(self.affine)}, track_stats={display.julia_bool(self.track_stats)})")
+
+
+@layer
+class BatchNorm(_RunningStatisticsNorm):
+    """Batch normalisation: statistics per channel over the batch and spatial axes.
+
+    Arguments: `channels` (the size of axis 1 of the input), `activation` (default identity).
+    Keywords: `momentum` (0.1) and `epsilon` (1e-5); `affine` (learn per-channel `scale` and `bias`),
+    `track_stats` (keep running statistics for test mode), `init_bias` (zeros32), `init_scale` (ones32).
+    Inputs: `x` of shape (batch, channels, ...) with batch > 1 in training mode.
+    Returns: the normalised `x` and the state, whose running statistics are updated in training mode
+    when `track_stats`. In test mode (`lux.testmode`) the running statistics normalise instead
+    (the batch's own when not `track_stats`).
+    Parameters: `scale`, `bias` of shape (channels,) when `affine`.
+    States: `running_mean`, `running_var` (channels,) when `track_stats`; `training` (a bool).
+    """
 
     def __call__(self, x, ps, st):
         training = training_flag(self, st)
@@ -178,7 +178,7 @@ class BatchNorm(AbstractLayer):
 
 
 @layer
-class InstanceNorm(AbstractLayer):
+class InstanceNorm(_RunningStatisticsNorm):
     """Instance normalisation: statistics per sample and channel over the spatial axes.
 
     Arguments: `channels` (the size of axis 1 of the input), `activation` (default identity).
@@ -191,34 +191,9 @@ class InstanceNorm(AbstractLayer):
     States: `running_mean`, `running_var` (channels,) when `track_stats`; `training` (a bool).
     """
 
-    channels: int
-    activation: Callable = activations.identity
     _: KW_ONLY
-    epsilon: float = 1e-5
-    momentum: float = 0.1
-    affine: bool = False
+    affine: bool = False  # (Lux's defaults for InstanceNorm)
     track_stats: bool = False
-    init_bias: Callable = init.zeros32
-    init_scale: Callable = init.ones32
-
-    def __post_init__(self):
-        _normalise_statistics_fields(self)
-
-    def initialparameters(self, rng) -> dict:
-        return _affine_parameters(rng, self.init_scale, self.init_bias, self.channels) if self.affine else {}
-
-    def initialstates(self, rng) -> dict:
-        return {**(_running_states(self.channels) if self.track_stats else {}), "training": True}
-
-    def parameterlength(self) -> int:
-        return 2 * self.channels if self.affine else 0
-
-    def statelength(self) -> int:
-        return (2 * self.channels if self.track_stats else 0) + 1
-
-    def summary(self) -> str:
-        return (f"InstanceNorm({self.channels}{display.activation_note(self.activation)}, "
-                f"affine={display.julia_bool(self.affine)}, track_stats={display.julia_bool(self.track_stats)})")
 
     def __call__(self, x, ps, st):
         training = training_flag(self, st)
