@@ -103,7 +103,26 @@ def _dropout_mask(u, p: float, dtype):
 
 
 @layer
-class Dropout(AbstractLayer):
+class _MaskDropout(AbstractLayer):
+    """What Dropout and VariationalHiddenDropout share: the probability `p`, the axes `dims` the mask
+    varies along, Lux's NoOpLayer for p = 0, and the display."""
+
+    p: float
+    _: KW_ONLY
+    dims: int | tuple | None = None
+
+    def __new__(cls, p=None, *, dims=None):
+        return _new_layer(cls, p, zero_layer=NoOpLayer)
+
+    def __post_init__(self):
+        self._set_fields(p=_check_probability(type(self).__name__, self.p), dims=_check_dims(self.dims))
+
+    def summary(self) -> str:
+        return f"{type(self).__name__}({self.p!r}{_dims_text(self.dims)})"
+
+
+@layer
+class Dropout(_MaskDropout):
     """Dropout: in training mode each entry is zeroed with probability `p`, the rest scaled by 1/(1-p).
 
     Arguments: `p` in [0, 1]. Keywords: `dims` (None: an independent draw per entry; an axis or tuple
@@ -114,24 +133,11 @@ class Dropout(AbstractLayer):
     States: `rng` (a tracer.random key), `training` (a bool).
     """
 
-    p: float
-    _: KW_ONLY
-    dims: int | tuple | None = None
-
-    def __new__(cls, p=None, *, dims=None):
-        return _new_layer(cls, p, zero_layer=NoOpLayer)
-
-    def __post_init__(self):
-        self._set_fields(p=_check_probability("Dropout", self.p), dims=_check_dims(self.dims))
-
     def initialstates(self, rng) -> dict:
         return {"rng": _initial_key(rng), "training": True}
 
     def statelength(self) -> int:
         return 2  # Lux counts the rng and the training flag as one state each
-
-    def summary(self) -> str:
-        return f"Dropout({self.p!r}{_dims_text(self.dims)})"
 
     def __call__(self, x, ps, st):
         if not training_flag(self, st):
@@ -189,7 +195,7 @@ class AlphaDropout(AbstractLayer):
 
 
 @layer
-class VariationalHiddenDropout(AbstractLayer):
+class VariationalHiddenDropout(_MaskDropout):
     """Dropout whose mask is kept in the state and reused until the state asks for a new one.
 
     The first training-mode call (and the first after `lux.update_state(st, 'update_mask', True)`)
@@ -204,24 +210,11 @@ class VariationalHiddenDropout(AbstractLayer):
     then the scaled mask (u > p) / (1 - p) of the mask shape).
     """
 
-    p: float
-    _: KW_ONLY
-    dims: int | tuple | None = None
-
-    def __new__(cls, p=None, *, dims=None):
-        return _new_layer(cls, p, zero_layer=NoOpLayer)
-
-    def __post_init__(self):
-        self._set_fields(p=_check_probability("VariationalHiddenDropout", self.p), dims=_check_dims(self.dims))
-
     def initialstates(self, rng) -> dict:
         return {"rng": _initial_key(rng), "training": True, "update_mask": True, "mask": None}
 
     def statelength(self) -> int:
         return 4  # rng, training, update_mask and mask count one each, as in Lux
-
-    def summary(self) -> str:
-        return f"VariationalHiddenDropout({self.p!r}{_dims_text(self.dims)})"
 
     def _update_mask(self, st) -> bool:
         flag = st.get("update_mask", True)
