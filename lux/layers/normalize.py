@@ -135,6 +135,17 @@ class _RunningStatisticsNorm(AbstractLayer):
         return (f"{type(self).__name__}({self.channels}{display.activation_note(self.activation)}, "
                 f"affine={display.julia_bool(self.affine)}, track_stats={display.julia_bool(self.track_stats)})")
 
+    def _normalise(self, x, ps, st, training: bool, axes: tuple[int, ...]):
+        """(y, mean, var): `x` normalised with the statistics over `axes`, or in test mode with
+        `track_stats` the running ones."""
+        channel_shape = _channel_shape(np.ndim(x), self.channels)
+        if training or not self.track_stats:
+            mean, var = _moments(x, axes)
+        else:
+            mean, var = np.reshape(st["running_mean"], channel_shape), np.reshape(st["running_var"], channel_shape)
+        scale, bias = _channel_affine(ps, self.affine, channel_shape)
+        return _affine_normalize(self.activation, x, mean, var, scale, bias, self.epsilon), mean, var
+
 
 @layer
 class BatchNorm(_RunningStatisticsNorm):
@@ -160,13 +171,7 @@ class BatchNorm(_RunningStatisticsNorm):
                                   f"{tuple(shape)})",
                                   fix="train with batches of 2 or more, or call it in lux.testmode(st)")
         axes = (0,) + tuple(range(2, len(shape)))
-        channel_shape = _channel_shape(len(shape), self.channels)
-        if training or not self.track_stats:
-            mean, var = _moments(x, axes)
-        else:
-            mean, var = np.reshape(st["running_mean"], channel_shape), np.reshape(st["running_var"], channel_shape)
-        scale, bias = _channel_affine(ps, self.affine, channel_shape)
-        y = _affine_normalize(self.activation, x, mean, var, scale, bias, self.epsilon)
+        y, mean, var = self._normalise(x, ps, st, training, axes)
         if training and self.track_stats:
             count = math.prod(shape[a] for a in axes)
             st = _running_update(st, np.reshape(mean, (self.channels,)), np.reshape(var, (self.channels,)),
@@ -200,13 +205,7 @@ class InstanceNorm(_RunningStatisticsNorm):
         _check_channels(self, x, self.channels, min_ndim=3)
         shape = np.shape(x)
         axes = tuple(range(2, len(shape)))
-        channel_shape = _channel_shape(len(shape), self.channels)
-        if training or not self.track_stats:
-            mean, var = _moments(x, axes)
-        else:
-            mean, var = np.reshape(st["running_mean"], channel_shape), np.reshape(st["running_var"], channel_shape)
-        scale, bias = _channel_affine(ps, self.affine, channel_shape)
-        y = _affine_normalize(self.activation, x, mean, var, scale, bias, self.epsilon)
+        y, mean, var = self._normalise(x, ps, st, training, axes)
         if training and self.track_stats:
             # LuxLib averages the per-instance statistics over the batch before the update.
             count = math.prod(shape[a] for a in axes)
