@@ -73,7 +73,7 @@ class AbstractLayer:
         return f"{self.display_name()}()"
 
     def __repr__(self) -> str:
-        from lux import display
+        from lux import display  # (here: display builds on this module)
 
         return display.render(self)
 
