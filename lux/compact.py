@@ -38,9 +38,8 @@ from typing import Any
 import numpy as np
 
 from lux import display
-from lux.core import AbstractContainerLayer, AbstractLayer, layer
-from lux.errors import LayerInputError, child_tree
-from lux.layers.basic import activation_name
+from lux.core import AbstractContainerLayer, AbstractLayer, layer, parameterlength, statelength
+from lux.errors import LayerInputError, LuxTypeError, LuxValueError, child_tree
 from lux.stateful import StatefulLayer
 
 __all__ = ["CompactLayer", "compact", "init_fn", "non_trainable"]
@@ -71,9 +70,11 @@ def non_trainable(value) -> NonTrainable:
 def init_fn(fn: Callable, kind: str = "parameter") -> InitFn:
     """A `compact` keyword initialised lazily as `fn(rng)` (Lux's `@init_fn`); `kind` is "parameter" or "state"."""
     if kind not in ("parameter", "state"):
-        raise ValueError(f"init_fn's kind is 'parameter' or 'state', got {kind!r}")
+        raise LuxValueError(f"init_fn's kind is 'parameter' or 'state', got {kind!r}",
+                            fix="pass kind='parameter' or kind='state'")
     if not callable(fn):
-        raise TypeError(f"init_fn takes a function of rng, got a {type(fn).__name__}")
+        raise LuxTypeError(f"init_fn takes a function of rng, got a {type(fn).__name__}",
+                           fix="pass a function of the generator, e.g. lux.init_fn(lambda rng: rng.standard_normal(3))")
     return InitFn(fn, kind)
 
 
@@ -124,15 +125,6 @@ def _thaw(value):
     return value
 
 
-def _lux_length(value) -> int:
-    """LuxCore's count of a tree: array sizes, summed over containers, 1 for any other leaf."""
-    if isinstance(value, dict):
-        return sum(_lux_length(v) for v in value.values())
-    if isinstance(value, (list, tuple)):
-        return sum(_lux_length(v) for v in value)
-    return int(np.size(value)) if isinstance(value, (np.ndarray, np.generic)) else 1
-
-
 # -- sub-layers ---------------------------------------------------------------------------------
 
 @layer
@@ -151,7 +143,8 @@ class _LayerGroup(AbstractContainerLayer):
         return "NamedTuple"
 
     def __call__(self, x, ps, st):
-        raise TypeError("a group of layers given to lux.compact is not a layer itself: call its members")
+        raise LuxTypeError("a group of layers given to lux.compact is not a layer itself: call its members",
+                           fix="call each member on its input, e.g. for w in ws: x = w(x)")
 
 
 def _contains_layer(value) -> bool:
@@ -173,8 +166,8 @@ def _as_layer(name: str, value):
     elif isinstance(value, (list, tuple)):
         items, is_dict = tuple((str(i + 1), _as_layer(f"{name}.{i + 1}", v)) for i, v in enumerate(value)), False
     else:
-        raise TypeError(f"compact keyword {name.split('.')[0]} mixes lux layers with other values ({name} is a "
-                        f"{type(value).__name__}); fix: give the layers and the other values separate keywords")
+        raise LuxTypeError(f"compact keyword {name.split('.')[0]} mixes lux layers with other values ({name} is a "
+                           f"{type(value).__name__})", fix="give the layers and the other values separate keywords")
     return _LayerGroup(items, is_dict)
 
 
@@ -231,24 +224,8 @@ def _descriptor(value) -> str:
     if isinstance(value, (bool, int, float, complex, str, np.generic)) or value is None:
         return repr(value) if isinstance(value, str) else str(value)
     if callable(value):
-        return activation_name(value)
+        return display.function_name(value)
     return f"{type(value).__name__}(...)"
-
-
-@layer
-class _ValueLine(AbstractLayer):
-    """Display only: a non-layer keyword, printed `name = descriptor,`."""
-
-    text: str
-
-    def parameterlength(self) -> int:
-        return 0
-
-    def statelength(self) -> int:
-        return 0
-
-    def summary(self) -> str:
-        return self.text
 
 
 def _function_text(f: Callable) -> tuple[str, str]:
@@ -330,12 +307,11 @@ class CompactLayer(AbstractContainerLayer):
     body: str = ""
 
     def __init__(self, f: Callable, name: str | None = None, **kwargs):
+        # The keywords become `entries`, and the source of `f` its display: no dataclass __init__.
         takes_ps = _check_function(f, kwargs)
         entries = tuple(_entry(key, value) for key, value in kwargs.items())
         inputs, body = _function_text(f)
-        for field, value in (("f", f), ("entries", entries), ("name", name), ("takes_ps", takes_ps),
-                             ("inputs", inputs), ("body", body)):
-            object.__setattr__(self, field, value)
+        self._set_fields(f=f, entries=entries, name=name, takes_ps=takes_ps, inputs=inputs, body=body)
 
     def _of_kind(self, *kinds: str):
         return [entry for entry in self.entries if entry.kind in kinds]
@@ -355,12 +331,12 @@ class CompactLayer(AbstractContainerLayer):
     def parameterlength(self) -> int:
         rng = np.random.default_rng(0)
         return (sum(e.value.parameterlength() for e in self._of_kind("layer"))
-                + sum(_lux_length(_initial(e, rng)) for e in self._of_kind("parameter")))
+                + sum(parameterlength(_initial(e, rng)) for e in self._of_kind("parameter")))
 
     def statelength(self) -> int:
         rng = np.random.default_rng(0)
         return (sum(e.value.statelength() for e in self._of_kind("layer"))
-                + sum(_lux_length(_initial(e, rng)) for e in self._of_kind("state")))
+                + sum(statelength(_initial(e, rng)) for e in self._of_kind("state")))
 
     # -- forward -------------------------------------------------------------------------------------
 
@@ -387,7 +363,7 @@ class CompactLayer(AbstractContainerLayer):
         """What Lux prints inside `@compact(...)`: each keyword, a layer or a `name = value` line."""
         if self.name:
             return {}  # a named compact prints as one line
-        return {e.name: (e.value if e.kind == "layer" else _ValueLine(_descriptor(e.value))) for e in self.entries}
+        return {e.name: (e.value if e.kind == "layer" else display.Line(_descriptor(e.value))) for e in self.entries}
 
     def display_name(self) -> str:
         return self.name or "@compact"
@@ -400,15 +376,14 @@ class CompactLayer(AbstractContainerLayer):
             return display.render(self)
         lines = ["@compact("] + display.child_lines(self, "    ") + [f") do {self.inputs}"]
         lines += self.body.splitlines() if self.body else []
-        lines.append(f"end{' ' * 7}# Total: {self.parameterlength():_} parameters,")
-        lines.append(f"{' ' * 10}#        plus {self.statelength():_} states.")
-        return "\n".join(lines)
+        return display.with_totals(lines + ["end"], self.parameterlength(), self.statelength())
 
 
 def _check_function(f: Callable, kwargs: dict) -> bool:
     """Whether `f` fits the keywords; True when it also takes the parameter tree positionally."""
     if not callable(f):
-        raise TypeError(f"lux.compact decorates a function, got a {type(f).__name__}")
+        raise LuxTypeError(f"lux.compact decorates a function, got a {type(f).__name__}",
+                           fix="put @lux.compact(w=lux.Dense(2, 3)) above def f(x, *, w)")
     try:
         parameters = list(inspect.signature(f).parameters.values())
     except (TypeError, ValueError):
@@ -417,19 +392,19 @@ def _check_function(f: Callable, kwargs: dict) -> bool:
     named = {p.name for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
     unknown = [k for k in kwargs if k not in named and not accepts_any]
     if unknown:
-        raise TypeError(f"{getattr(f, '__name__', 'the function')} takes no keyword {unknown[0]!r} declared in "
-                        f"lux.compact; fix: add it to its signature: def f(x, *, {', '.join(kwargs)})")
+        raise LuxTypeError(f"{getattr(f, '__name__', 'the function')} takes no keyword {unknown[0]!r} declared in "
+                           "lux.compact", fix=f"add it to its signature: def f(x, *, {', '.join(kwargs)})")
     missing = [p.name for p in parameters
                if p.kind is p.KEYWORD_ONLY and p.default is p.empty and p.name not in kwargs]
     if missing:
-        raise TypeError(f"{getattr(f, '__name__', 'the function')} needs keyword {missing[0]!r}, which lux.compact "
-                        f"does not declare; fix: give it as lux.compact({missing[0]}=...)")
+        raise LuxTypeError(f"{getattr(f, '__name__', 'the function')} needs keyword {missing[0]!r}, which lux.compact "
+                           "does not declare", fix=f"give it as lux.compact({missing[0]}=...)")
     positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
                   and p.name not in kwargs and p.default is p.empty]
     if len(positional) not in (1, 2):
-        raise TypeError(f"a lux.compact function takes the input x (and optionally the parameters p) positionally, "
-                        f"{getattr(f, '__name__', 'it')} takes {len(positional)} positional argument(s); "
-                        f"fix: def f(x, *, {', '.join(kwargs) or '...'})")
+        raise LuxTypeError(f"a lux.compact function takes the input x (and optionally the parameters p) positionally, "
+                           f"{getattr(f, '__name__', 'it')} takes {len(positional)} positional argument(s)",
+                           fix=f"def f(x, *, {', '.join(kwargs) or '...'})")
     return len(positional) == 2
 
 

@@ -13,13 +13,22 @@ and the parameter and state trees follow those names.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Iterator
+import math
 
 import numpy as np
 
+from lux.errors import LuxTypeError
+
+__all__ = ["AbstractContainerLayer", "AbstractLayer", "apply", "initialparameters", "initialstates", "layer",
+           "parameterlength", "setup", "statelength", "testmode", "trainmode", "update_state"]
+
 
 def layer(cls):
-    """Declare a layer class: a frozen (hashable) dataclass that keeps the Lux-style `repr`."""
+    """Declare a layer class: a frozen (hashable) dataclass that keeps the Lux-style `repr`.
+
+    Its fields are its hyperparameters and, in order, the constructor's arguments (keyword-only ones
+    after `_: KW_ONLY`); `__post_init__` checks them and stores their normalised form (a list as a
+    tuple, an int as an int) with `self._set_fields(...)`."""
     return dataclasses.dataclass(frozen=True, repr=False)(cls)
 
 
@@ -34,10 +43,20 @@ class AbstractLayer:
         return {}
 
     def parameterlength(self) -> int:
-        return _count(self.initialparameters(np.random.default_rng(0)))
+        """How many parameters `setup` gives this layer: 0 for a layer without any, else the count of a
+        draw of its tree. A layer whose count follows from its hyperparameters overrides this, to draw nothing."""
+        return _tree_length(self.initialparameters(np.random.default_rng(0)))
 
     def statelength(self) -> int:
-        return _count(self.initialstates(np.random.default_rng(0)))
+        """How many states `setup` gives this layer (0 without any), counted like `parameterlength`."""
+        return _tree_length(self.initialstates(np.random.default_rng(0)))
+
+    def _set_fields(self, **values) -> None:
+        """Store normalised field values: a frozen dataclass allows it only through `object.__setattr__`.
+        Called from `__post_init__`, or from the `__init__` of a layer whose arguments are not its fields
+        (`Chain(*layers)`, `Scale(*dims, activation)`)."""
+        for name, value in values.items():
+            object.__setattr__(self, name, value)
 
     def children(self) -> dict[str, "AbstractLayer"]:
         """Named sub-layers (containers override this); their trees nest under these names."""
@@ -54,7 +73,7 @@ class AbstractLayer:
         return f"{self.display_name()}()"
 
     def __repr__(self) -> str:
-        from lux import display
+        from lux import display  # (here: display builds on this module)
 
         return display.render(self)
 
@@ -75,15 +94,17 @@ class AbstractContainerLayer(AbstractLayer):
         return sum(child.statelength() for child in self.children().values())
 
 
-def _count(tree) -> int:
-    """Elements of the arrays in a tree; any other leaf (a flag, a key, a function) counts 1, as in LuxCore."""
+def _tree_length(tree) -> int:
+    """LuxCore's count of a tree: the elements of every array leaf (NumPy, traced or device arrays
+    alike), nothing for None, 1 for any other leaf (a flag, a seed, a function); dicts, lists and
+    tuples are summed over. `lux.parameterlength(tree)` and `lux.statelength(tree)` are this."""
     if isinstance(tree, dict):
-        return sum(_count(v) for v in tree.values())
+        return sum(_tree_length(v) for v in tree.values())
     if isinstance(tree, (list, tuple)):
-        return sum(_count(v) for v in tree)
+        return sum(_tree_length(v) for v in tree)
     if tree is None:
         return 0
-    return int(np.size(tree)) if hasattr(tree, "shape") else 1
+    return math.prod(tree.shape) if hasattr(tree, "shape") else 1
 
 
 def setup(rng: np.random.Generator, model: AbstractLayer) -> tuple[dict, dict]:
@@ -106,11 +127,11 @@ def initialstates(rng, model: AbstractLayer) -> dict:
 
 
 def parameterlength(model) -> int:
-    return model.parameterlength() if isinstance(model, AbstractLayer) else _count(model)
+    return model.parameterlength() if isinstance(model, AbstractLayer) else _tree_length(model)
 
 
 def statelength(model) -> int:
-    return model.statelength() if isinstance(model, AbstractLayer) else _count(model)
+    return model.statelength() if isinstance(model, AbstractLayer) else _tree_length(model)
 
 
 def _generator(rng) -> np.random.Generator:
@@ -118,7 +139,9 @@ def _generator(rng) -> np.random.Generator:
         return rng
     if isinstance(rng, (int, np.integer)):
         return np.random.default_rng(int(rng))
-    raise TypeError(f"rng must be a numpy.random.Generator (np.random.default_rng(seed)) or an int seed, got {type(rng).__name__}")
+    raise LuxTypeError(f"rng must be a numpy.random.Generator (np.random.default_rng(seed)) or an int seed, "
+                       f"got {type(rng).__name__}",
+                       fix="pass np.random.default_rng(seed) or an int seed")
 
 
 def update_state(st, key: str, value) -> dict:
@@ -135,9 +158,3 @@ def testmode(st) -> dict:
 
 def trainmode(st) -> dict:
     return update_state(st, "training", True)
-
-
-def layer_fields(layer) -> Iterator[tuple[str, Any]]:
-    """(name, value) of a dataclass layer's fields, in order."""
-    for field in dataclasses.fields(layer):
-        yield field.name, getattr(layer, field.name)

@@ -6,12 +6,74 @@ containers opening and closing around their named children, and the totals under
         layer_2 = Dense(256 => 10),                   # 2_570 parameters
     )         # Total: 35_594 parameters,
               #        plus 0 states.
+
+Also the pieces layers build their one-line `summary()` from, in Lux's spelling: a function's name,
+the activation and the flags Lux shows only away from their defaults (`, relu, use_bias=false`),
+Julia's `true`/`false`, and a tuple that is one number when all its entries are equal.
 """
 
 from __future__ import annotations
 
-COMMENT_COLUMN = 50
+from lux import activations
+from lux.core import AbstractLayer, layer
 
+__all__ = ["Line", "activation_note", "child_lines", "count_note", "flag_notes", "function_name", "julia_bool",
+           "layer_lines", "render", "tuple_string", "window_note", "with_totals"]
+
+COMMENT_COLUMN = 50  # where a layer line's `# N parameters` starts
+TOTALS_COLUMN = 10  # where the `# Total:` comment under a container starts
+
+
+# -- a layer's one-line summary ------------------------------------------------------------------
+
+def function_name(f) -> str:
+    """How Lux shows a function (an activation, a connection): its name."""
+    return getattr(f, "__name__", repr(f))
+
+
+def activation_note(activation) -> str:
+    """`, relu` after a layer's sizes; nothing for the identity, which Lux leaves out."""
+    return "" if activation is activations.identity else f", {function_name(activation)}"
+
+
+def julia_bool(flag: bool) -> str:
+    return "true" if flag else "false"
+
+
+def flag_notes(**flags: tuple[bool, bool]) -> str:
+    """`, use_bias=false` for each flag away from its default, in the order given: `name=(value, default)`."""
+    return "".join(f", {name}={julia_bool(value)}" for name, (value, default) in flags.items() if value != default)
+
+
+def tuple_string(values: tuple) -> str:
+    """Lux's `PrettyPrinting.tuple_string`: one number when all are equal, else the tuple."""
+    return str(values[0]) if all(v == values[0] for v in values) else str(values)
+
+
+def window_note(pad: tuple, stride: tuple, dilation: tuple, *, default_stride: tuple) -> str:
+    """`, pad=1, stride=2, dilation=2` of a convolution or pool, each only away from its default."""
+    text = ""
+    if any(p != 0 for p in pad):
+        text += f", pad={tuple_string(pad)}"
+    if stride != default_stride:
+        text += f", stride={tuple_string(stride)}"
+    if any(d != 1 for d in dilation):
+        text += f", dilation={tuple_string(dilation)}"
+    return text
+
+
+@layer
+class Line(AbstractLayer):
+    """Display only: a container's piece that is not a layer (a connection function, a compact
+    keyword's value), printed `name = text,` among the container's children."""
+
+    text: str
+
+    def summary(self) -> str:
+        return self.text
+
+
+# -- whole models --------------------------------------------------------------------------------
 
 def count_note(parameters: int, states: int, *, repeats: int = 1) -> str:
     """`33_024 parameters`, `6 parameters, plus 7 states`, `3_168 (1_056 x 3) parameters`."""
@@ -60,13 +122,17 @@ def layer_lines(layer, prefix: str, indent: str, *, repeats: int = 1) -> list[st
     return [_with_comment(f"{indent}{prefix}{layer.summary()},", note)]
 
 
+def with_totals(lines: list[str], parameters: int, states: int) -> str:
+    """`lines` with Lux's totals: `# Total: N parameters,` after the last (closing) line, the states under it."""
+    *body, last = lines
+    return "\n".join(body + [f"{last.ljust(TOTALS_COLUMN)}# Total: {parameters:_} parameters,",
+                             f"{' ' * TOTALS_COLUMN}#        plus {states:_} states."])
+
+
 def render(layer) -> str:
     """The whole model: a leaf on one line, a container with its totals."""
     if not layer.children():
         parameters, states = layer.parameterlength(), layer.statelength()
         return _with_comment(layer.summary(), count_note(parameters, states) if parameters else None)
     lines = [f"{layer.display_name()}("] + child_lines(layer, "    ") + [")"]
-    pad = " " * 9
-    lines[-1] += f"{pad}# Total: {layer.parameterlength():_} parameters,"
-    lines.append(f"{' ' * 10}#        plus {layer.statelength():_} states.")
-    return "\n".join(lines)
+    return with_totals(lines, layer.parameterlength(), layer.statelength())

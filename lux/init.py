@@ -28,6 +28,8 @@ import warnings
 import ml_dtypes
 import numpy as np
 
+from lux.errors import LuxTypeError, LuxValueError
+
 __all__ = [
     "calculate_gain", "fan_in_and_out", "glorot_normal", "glorot_uniform", "identity_init", "kaiming_normal",
     "kaiming_uniform", "ones16", "ones32", "ones64", "onesC32", "onesC64", "orthogonal", "rand16", "rand32", "rand64",
@@ -78,8 +80,8 @@ def _initialiser(fn):
         if args and isinstance(args[0], np.random.Generator):
             rng, dims = args[0], args[1:]
         elif args and not _is_dim(args[0]):
-            raise TypeError(f"{fn.__name__}: the first argument must be a numpy.random.Generator or a dimension, "
-                            f"got {type(args[0]).__name__}; fix: {fn.__name__}(np.random.default_rng(seed), 3, 4)")
+            raise LuxTypeError(f"{fn.__name__}: the first argument must be a numpy.random.Generator or a dimension, "
+                               f"got {type(args[0]).__name__}", fix=f"{fn.__name__}(np.random.default_rng(seed), 3, 4)")
         else:
             rng, dims = None, args
         if not dims:
@@ -98,8 +100,8 @@ def _is_dim(value) -> bool:
 def _check_dims(name: str, dims) -> None:
     for d in dims:
         if not _is_dim(d) or d < 0:
-            raise TypeError(f"{name}: every dimension must be a non-negative int, got {d!r} in {dims!r}; "
-                            f"fix: pass the dims as separate ints, {name}(rng, 3, 4), not {name}(rng, (3, 4))")
+            raise LuxTypeError(f"{name}: every dimension must be a non-negative int, got {d!r} in {dims!r}",
+                               fix=f"pass the dims as separate ints, {name}(rng, 3, 4), not {name}(rng, (3, 4))")
 
 
 def _float_dtype(dtype, name: str) -> np.dtype:
@@ -107,10 +109,10 @@ def _float_dtype(dtype, name: str) -> np.dtype:
     try:
         ml_dtypes.finfo(dtype)
     except (TypeError, ValueError):
-        raise TypeError(f"{name} draws floating-point numbers, got dtype={dtype}; "
-                        "fix: use np.float16, np.float32, np.float64 or ml_dtypes.bfloat16") from None
+        raise LuxTypeError(f"{name} draws floating-point numbers, got dtype={dtype}",
+                           fix="use np.float16, np.float32, np.float64 or ml_dtypes.bfloat16") from None
     if dtype.kind == "c":
-        raise TypeError(f"{name} draws real numbers, got dtype={dtype}; fix: use a real floating dtype")
+        raise LuxTypeError(f"{name} draws real numbers, got dtype={dtype}", fix="use a real floating dtype")
     return dtype
 
 
@@ -286,8 +288,8 @@ def orthogonal(rng, *dims, gain: float = 1.0, dtype=np.float32) -> np.ndarray:
     """
     dtype = _float_dtype(dtype, "orthogonal")
     if len(dims) < 2:
-        raise ValueError(f"orthogonal: creating vectors (len(dims) == {len(dims)}) is not allowed; "
-                         "fix: give at least two dims, e.g. orthogonal(rng, 3, 4)")
+        raise LuxValueError(f"orthogonal: creating vectors (len(dims) == {len(dims)}) is not allowed",
+                            fix="give at least two dims, e.g. orthogonal(rng, 3, 4)")
     cols, rows = dims[0], math.prod(dims[1:])
     julia = _orthogonal_matrix(rng, rows, cols) * gain  # rows x cols, Julia's orientation
     return julia.T.reshape(dims).astype(dtype)
@@ -312,8 +314,8 @@ def sparse_init(rng, *dims, sparsity: float, std: float = 0.01, dtype=np.float32
     """
     dtype = _float_dtype(dtype, "sparse_init")
     if len(dims) != 2:
-        raise ValueError(f"sparse_init: only 2-dimensional outputs are supported, got dims {dims}; "
-                         "fix: give two dims, e.g. sparse_init(rng, 3, 4, sparsity=0.5)")
+        raise LuxValueError(f"sparse_init: only 2-dimensional outputs are supported, got dims {dims}",
+                            fix="give two dims, e.g. sparse_init(rng, 3, 4, sparsity=0.5)")
     num_zeros = math.ceil(min(1.0, sparsity) * dims[-1])
     values = rng.standard_normal(dims) * std
     values[:, :num_zeros] = 0.0

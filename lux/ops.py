@@ -16,6 +16,8 @@ import types
 
 import numpy as np
 
+from lux.errors import LuxValueError
+
 __all__ = ["LuxOps", "eachslice", "foldl_init", "istraining", "multigate", "rsqrt", "xlogx", "xlogy"]
 
 
@@ -49,8 +51,8 @@ def multigate(x, n: int) -> tuple:
     """
     size = np.shape(x)[-1] if np.ndim(x) else 0
     if n <= 0 or size % n:
-        raise ValueError(f"multigate: cannot split a last axis of size {size} into {n} equal gates; "
-                         f"fix: give x a last axis that is a multiple of {n} (got shape {tuple(np.shape(x))})")
+        raise LuxValueError(f"multigate: cannot split a last axis of size {size} into {n} equal gates",
+                            fix=f"give x a last axis that is a multiple of {n} (got shape {tuple(np.shape(x))})")
     h = size // n
     return tuple(x[..., i * h:(i + 1) * h] for i in range(n))
 
@@ -64,8 +66,8 @@ def eachslice(x, axis: int) -> list:
     """The slices x[..., i, ...] along `axis`, in order (Lux's `eachslice(x, Val(dims))`)."""
     ndim = np.ndim(x)
     if not -ndim <= axis < ndim:
-        raise ValueError(f"eachslice: axis {axis} is out of range for an array of {ndim} dimensions; "
-                         f"fix: use an axis in [{-ndim}, {ndim})")
+        raise LuxValueError(f"eachslice: axis {axis} is out of range for an array of {ndim} dimensions",
+                            fix=f"use an axis in [{-ndim}, {ndim})")
     axis %= ndim
     lead = (slice(None),) * axis
     return [x[lead + (i,)] for i in range(np.shape(x)[axis])]

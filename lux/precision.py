@@ -47,6 +47,8 @@ import warnings
 import ml_dtypes
 import numpy as np
 
+from lux.errors import LuxError, LuxTypeError, LuxValueError
+
 __all__ = [
     "EltypeMismatchError", "bf16", "eltype_mismatch_handling", "f16", "f32", "f64", "match_eltype",
     "set_eltype_mismatch_handling",
@@ -57,7 +59,7 @@ MODES = ("none", "warn", "convert", "error")
 ENV_VARIABLE = "LUX_ELTYPE_MISMATCH_HANDLING"
 
 
-class EltypeMismatchError(TypeError):
+class EltypeMismatchError(LuxError, TypeError):
     """An input's floating type differs from the layer's parameters while the mode is "error"."""
 
 
@@ -113,8 +115,8 @@ def _convert_array(x, target: np.dtype):
         return x if dtype == target else x.astype(target)
     if dtype.kind == "c":
         if target.itemsize < 4:
-            raise TypeError(f"cannot convert a {dtype} array to complex {target}: NumPy has no such type; "
-                            "fix: convert the complex leaves with f32 or f64, or take their real part first")
+            raise LuxTypeError(f"cannot convert a {dtype} array to complex {target}: NumPy has no such type",
+                               fix="convert the complex leaves with f32 or f64, or take their real part first")
         complex_target = np.dtype(np.complex64 if target == np.float32 else np.complex128)
         return x if dtype == complex_target else x.astype(complex_target)
     return x
@@ -132,7 +134,8 @@ def set_eltype_mismatch_handling(mode: str) -> str:
     Setting a mode also forgets which mismatches were already warned about.
     """
     if mode not in MODES:
-        raise ValueError(f"eltype_mismatch_handling must be one of {MODES}, got {mode!r}")
+        raise LuxValueError(f"eltype_mismatch_handling must be one of {MODES}, got {mode!r}",
+                            fix=f"pass one of {MODES}")
     previous = eltype_mismatch_handling()
     _mode["value"] = mode
     _warned.clear()
@@ -144,8 +147,8 @@ def eltype_mismatch_handling() -> str:
     if _mode["value"] is None:
         mode = os.environ.get(ENV_VARIABLE, "none")
         if mode not in MODES:
-            raise ValueError(f"{ENV_VARIABLE}={mode!r} is not a valid eltype_mismatch_handling; "
-                             f"fix: set it to one of {MODES}")
+            raise LuxValueError(f"{ENV_VARIABLE}={mode!r} is not a valid eltype_mismatch_handling",
+                                fix=f"set it to one of {MODES}")
         _mode["value"] = mode
     return _mode["value"]
 
@@ -195,8 +198,8 @@ def _match_array(layer, expected: np.dtype | None, x, mode: str):
     summary = layer.summary() if hasattr(layer, "summary") else type(layer).__name__
     message = f"{summary}: layer with `{pair[0]}` parameters and states received `{pair[1]}` input ({actual}{list(x.shape)})."
     if mode == "error":
-        raise EltypeMismatchError(f"{message} This is not allowed because eltype_mismatch_handling is \"error\"; "
-                                  f"fix: convert the input first, x.astype(np.{expected}), or let lux do it with "
+        raise EltypeMismatchError(f"{message} This is not allowed because eltype_mismatch_handling is \"error\"",
+                                  fix=f"convert the input first, x.astype(np.{expected}), or let lux do it with "
                                   "lux.precision.set_eltype_mismatch_handling(\"convert\")")
     if mode == "convert":
         message += f" Converting to `{pair[0]}`."

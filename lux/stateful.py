@@ -16,6 +16,7 @@ from jax import tree_util
 
 from lux import display
 from lux.core import AbstractLayer, parameterlength, statelength
+from lux.errors import LuxTypeError
 
 __all__ = ["StatefulLayer"]
 
@@ -32,14 +33,15 @@ class StatefulLayer:
 
     def __init__(self, model: AbstractLayer, ps, st):
         if not isinstance(model, AbstractLayer):
-            raise TypeError(f"StatefulLayer wraps a lux layer, got a {type(model).__name__}")
+            raise LuxTypeError(f"StatefulLayer wraps a lux layer, got a {type(model).__name__}",
+                               fix="StatefulLayer(model, ps, st) with model a lux layer, e.g. lux.Dense(3, 2)")
         self.model, self.ps, self.st = model, ps, st
 
     def __call__(self, x, ps=None):
         ps = self.ps if ps is None else ps
         if ps is None:
-            raise TypeError(f"StatefulLayer({self.model.summary()}) was built without parameters; fix: call it as "
-                            "s(x, ps), or build it with StatefulLayer(model, ps, st)")
+            raise LuxTypeError(f"StatefulLayer({self.model.summary()}) was built without parameters",
+                               fix="call it as s(x, ps), or build it with StatefulLayer(model, ps, st)")
         y, self.st = self.model(x, ps, self.st)
         return y
 
@@ -65,6 +67,4 @@ class StatefulLayer:
 
     def __repr__(self) -> str:
         lines = ["StatefulLayer("] + display.layer_lines(self.model, "", "    ") + [")"]
-        lines[-1] += f"{' ' * 9}# Total: {self.parameterlength():_} parameters,"
-        lines.append(f"{' ' * 10}#        plus {self.statelength():_} states.")
-        return "\n".join(lines)
+        return display.with_totals(lines, self.parameterlength(), self.statelength())

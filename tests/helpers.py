@@ -6,6 +6,7 @@ NumPy is the oracle: every comparison is against what NumPy computes (or raises)
 from __future__ import annotations
 
 import copy
+import functools
 import warnings
 from dataclasses import dataclass
 from typing import Callable
@@ -64,6 +65,55 @@ def run_both(fn, *args, jitted=None, **kwargs):
     expected = eager(fn, *args, **kwargs)
     actual = to_numpy((jitted or tracer.jit(fn))(*args, **kwargs))
     return expected, actual
+
+
+# -- lux layers: eager (NumPy) against compiled (`tracer.jit(lux.apply)`) --------------------------
+
+@dataclass
+class LayerRun:
+    """What `run_layer_both` ran a layer with, and what each run gave."""
+
+    ps: object
+    st: object
+    y: object  # the eager output, as the layer returned it
+    st_out: object  # the eager new state
+    y_jit: object  # the compiled output, arrays as NumPy
+    st_jit: object  # the compiled new state, arrays as NumPy
+
+    def output(self, *, rtol: float = 1e-6, atol: float = 1e-6):
+        """The eager output, once checked: a NumPy array, equal to the compiled one within the
+        tolerances, and the state unchanged both ways (for layers that keep no running state)."""
+        assert isinstance(self.y, np.ndarray), f"the eager run gave a {type(self.y).__name__}, not a NumPy array"
+        assert_trees_match(self.st_out, self.st)
+        assert_trees_match(self.st_jit, self.st)
+        np.testing.assert_allclose(self.y_jit, self.y, rtol=rtol, atol=atol)
+        return self.y
+
+
+def apply_compiled(model, x, ps, st):
+    """`tracer.jit(lux.apply)(model, x, ps, st)` with its arrays as NumPy; other leaves (a state's
+    `training` flag, an rng seed) as they are. One jit for every test, so equal layers share a compile."""
+    y, st_out = _jit_apply()(model, x, ps, st)
+    return tree_util.tree_map(lambda v: np.asarray(v) if hasattr(v, "shape") else v, (y, st_out))
+
+
+def run_layer_both(model, x, ps=None, st=None, seed=0) -> LayerRun:
+    """`lux.apply(model, x, ps, st)` eagerly on NumPy and compiled, with the trees
+    `lux.setup(np.random.default_rng(seed), model)` draws unless `ps` and `st` are given."""
+    import lux  # (here, not above: only the lux tests need it)
+
+    if ps is None:
+        ps, st = lux.setup(np.random.default_rng(seed), model)
+    y, st_out = lux.apply(model, x, ps, st)
+    y_jit, st_jit = apply_compiled(model, x, ps, st)
+    return LayerRun(ps, st, y, st_out, y_jit, st_jit)
+
+
+@functools.cache
+def _jit_apply():
+    import lux
+
+    return tracer.jit(lux.apply)
 
 
 def numpy_error(fn, *args, **kwargs):

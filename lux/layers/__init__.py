@@ -1,1 +1,3 @@
-"""Layer implementations, one module per family (re-exported by `lux`)."""
+"""Layer implementations, one module per family; `lux` re-exports each module's `__all__`."""
+
+__all__: list[str] = []

@@ -17,7 +17,7 @@ import math
 import numpy as np
 
 from lux.core import AbstractContainerLayer, AbstractLayer, layer
-from lux.errors import LayerInputError
+from lux.errors import LayerInputError, LuxTypeError, LuxValueError
 from lux.layers.basic import Dense, NoOpLayer
 from lux.layers.containers import call_child
 from lux.layers.dropout import Dropout
@@ -36,14 +36,15 @@ def _parse_dims(dims) -> tuple[tuple[int, int, int], tuple[int, int], int]:
     if isinstance(dims, (int, np.integer)):
         return (dims,) * 3, (dims,) * 2, dims
     if not (isinstance(dims, tuple) and len(dims) == 3):
-        raise TypeError(f"MultiHeadAttention dims must be an int or (in_dims, qkv_dims, out_dims), got {dims!r}; "
-                        f"fix: MultiHeadAttention(64) or MultiHeadAttention((64, 64, 64), (32, 32), 64)")
+        raise LuxTypeError(f"MultiHeadAttention dims must be an int or (in_dims, qkv_dims, out_dims), got {dims!r}",
+                           fix="MultiHeadAttention(64) or MultiHeadAttention((64, 64, 64), (32, 32), 64)")
     in_dims, qkv_dims, out_dims = dims
     in_dims = (in_dims,) * 3 if isinstance(in_dims, (int, np.integer)) else tuple(in_dims)
     qkv_dims = (qkv_dims,) * 2 if isinstance(qkv_dims, (int, np.integer)) else tuple(qkv_dims)
     if len(in_dims) != 3 or len(qkv_dims) != 2:
-        raise TypeError(f"MultiHeadAttention: in_dims must be an int or (q_in, k_in, v_in) and qkv_dims an int or "
-                        f"(qk_dim, v_dim), got {in_dims!r} and {qkv_dims!r}")
+        raise LuxTypeError(f"MultiHeadAttention: in_dims must be an int or (q_in, k_in, v_in) and qkv_dims an int or "
+                           f"(qk_dim, v_dim), got {in_dims!r} and {qkv_dims!r}",
+                           fix="MultiHeadAttention((64, 64, 64), (32, 32), 64)")
     return in_dims, qkv_dims, out_dims
 
 
@@ -82,17 +83,16 @@ class MultiHeadAttention(AbstractContainerLayer):
 
     def __init__(self, *dims, nheads: int = 1, dense_kwargs: dict | None = None,
                  attention_dropout_probability: float = 0.0, is_causal: bool | None = None):
+        # Its fields are the sub-layers the arguments build, so no dataclass __init__.
         (q_in, k_in, v_in), (qk, v), out = _parse_dims(dims[0] if len(dims) == 1 else dims)
         if qk % nheads or v % nheads:
-            raise ValueError(f"MultiHeadAttention: nheads={nheads} must divide the query/key size {qk} and the value "
-                             f"size {v}; fix: pick nheads among the common divisors, or change qkv_dims")
+            raise LuxValueError(f"MultiHeadAttention: nheads={nheads} must divide the query/key size {qk} and the "
+                                f"value size {v}", fix="pick nheads among the common divisors, or change qkv_dims")
         kwargs = {"use_bias": False} if dense_kwargs is None else dict(dense_kwargs)
-        for name, value in (("nheads", int(nheads)), ("q_proj", Dense(q_in, qk, **kwargs)),
-                            ("k_proj", Dense(k_in, qk, **kwargs)), ("v_proj", Dense(v_in, v, **kwargs)),
-                            ("attention_dropout", _attention_dropout(attention_dropout_probability)),
-                            ("out_proj", Dense(v, out, **kwargs)),
-                            ("is_causal", None if is_causal is None else bool(is_causal))):
-            object.__setattr__(self, name, value)
+        self._set_fields(nheads=int(nheads), q_proj=Dense(q_in, qk, **kwargs), k_proj=Dense(k_in, qk, **kwargs),
+                         v_proj=Dense(v_in, v, **kwargs),
+                         attention_dropout=_attention_dropout(attention_dropout_probability),
+                         out_proj=Dense(v, out, **kwargs), is_causal=None if is_causal is None else bool(is_causal))
 
     def children(self) -> dict:
         return {"q_proj": self.q_proj, "k_proj": self.k_proj, "v_proj": self.v_proj,
@@ -150,27 +150,28 @@ class MultiHeadAttention(AbstractContainerLayer):
         if len(x) == 4:
             return tuple(x)
         raise LayerInputError(f"{self.summary()} takes x, (q, kv), (q, k, v) or (q, k, v, mask), got a "
-                              f"{type(x).__name__} of {len(x)} items; fix: pass one of those forms")
+                              f"{type(x).__name__} of {len(x)} items", fix="pass one of those forms")
 
     def _check_shapes(self, q, k, v) -> None:
         shapes = {name: tuple(np.shape(a)) for name, a in (("q", q), ("k", k), ("v", v))}
         for name, shape in shapes.items():
             if len(shape) < 3:
                 raise LayerInputError(f"{self.summary()} expects {name} of shape (batch, length, features), got "
-                                      f"{shape}; fix: add a batch axis, e.g. {name}[None]")
+                                      f"{shape}", fix=f"add a batch axis, e.g. {name}[None]")
         if shapes["k"][-2] != shapes["v"][-2]:
             raise LayerInputError(f"{self.summary()} expects k and v of the same length (axis -2), got k {shapes['k']} "
-                                  f"and v {shapes['v']}; fix: give keys and values one entry per position")
+                                  f"and v {shapes['v']}", fix="give keys and values one entry per position")
         batches = {name: shape[:-2] for name, shape in shapes.items()}
         if len(set(batches.values())) != 1:
             raise LayerInputError(f"{self.summary()} expects q, k and v with the same batch axes, got q {shapes['q']}, "
-                                  f"k {shapes['k']}, v {shapes['v']}; fix: give them the same leading axes")
+                                  f"k {shapes['k']}, v {shapes['v']}", fix="give them the same leading axes")
 
     def _mask(self, mask, q_len: int, kv_len: int):
         """The user's mask, or with is_causal=True a lower-triangular one (query l sees keys s <= l)."""
         if self.is_causal is not None and mask is not None:
             raise LayerInputError(f"{self.summary()} builds its own mask (is_causal={self.is_causal}), and got a mask "
-                                  f"as well; fix: pass (q, k, v) without a mask, or build the layer with is_causal=None")
+                                  "as well",
+                                  fix="pass (q, k, v) without a mask, or build the layer with is_causal=None")
         if self.is_causal:
             return np.tril(np.ones((q_len, kv_len), dtype=bool))
         return mask

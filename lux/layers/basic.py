@@ -8,21 +8,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import KW_ONLY
 from typing import Any
 
 import numpy as np
 
-from lux import activations, init
+from lux import activations, display, init
 from lux.core import AbstractLayer, layer
-from lux.errors import LayerInputError, check_input_features
+from lux.errors import LayerInputError, LuxTypeError, LuxValueError, check_input_features
 from tracer import TracedArray
 
 __all__ = ["Bilinear", "Dense", "Embedding", "FlattenLayer", "NoOpLayer", "ReshapeLayer", "Scale", "SelectDim",
            "WrappedFunction"]
-
-
-def activation_name(activation) -> str:
-    return getattr(activation, "__name__", repr(activation))
 
 
 @layer
@@ -39,15 +36,13 @@ class Dense(AbstractLayer):
     in_dims: int
     out_dims: int
     activation: Callable = activations.identity
+    _: KW_ONLY
     use_bias: bool = True
     init_weight: Callable | None = None
     init_bias: Callable | None = None
 
-    def __init__(self, in_dims: int, out_dims: int, activation: Callable = activations.identity, *,
-                 use_bias: bool = True, init_weight=None, init_bias=None):
-        for name, value in (("in_dims", in_dims), ("out_dims", out_dims), ("activation", activation),
-                            ("use_bias", bool(use_bias)), ("init_weight", init_weight), ("init_bias", init_bias)):
-            object.__setattr__(self, name, value)
+    def __post_init__(self):
+        self._set_fields(use_bias=bool(self.use_bias))
 
     def initialparameters(self, rng) -> dict:
         if self.init_weight is None:
@@ -63,16 +58,9 @@ class Dense(AbstractLayer):
     def parameterlength(self) -> int:
         return self.in_dims * self.out_dims + self.use_bias * self.out_dims
 
-    def statelength(self) -> int:
-        return 0
-
     def summary(self) -> str:
-        text = f"Dense({self.in_dims} => {self.out_dims}"
-        if self.activation is not activations.identity:
-            text += f", {activation_name(self.activation)}"
-        if not self.use_bias:
-            text += ", use_bias=false"
-        return text + ")"
+        return (f"Dense({self.in_dims} => {self.out_dims}{display.activation_note(self.activation)}"
+                f"{display.flag_notes(use_bias=(self.use_bias, True))})")
 
     def __call__(self, x, ps, st):
         check_input_features(self, x, self.in_dims)
@@ -91,15 +79,6 @@ class NoOpLayer(AbstractLayer):
     Inputs: anything. Returns it and the unchanged state.
     """
 
-    def __init__(self):
-        pass
-
-    def parameterlength(self) -> int:
-        return 0
-
-    def statelength(self) -> int:
-        return 0
-
     def __call__(self, x, ps, st):
         return x, st
 
@@ -114,19 +93,13 @@ class WrappedFunction(AbstractLayer):
 
     func: Callable
 
-    def __init__(self, func: Callable):
-        if not callable(func):
-            raise TypeError(f"WrappedFunction wraps a function, got a {type(func).__name__}")
-        object.__setattr__(self, "func", func)
-
-    def parameterlength(self) -> int:
-        return 0
-
-    def statelength(self) -> int:
-        return 0
+    def __post_init__(self):
+        if not callable(self.func):
+            raise LuxTypeError(f"WrappedFunction wraps a function, got a {type(self.func).__name__}",
+                               fix="pass a function of x, e.g. lux.WrappedFunction(np.tanh)")
 
     def summary(self) -> str:
-        return f"WrappedFunction({activation_name(self.func)})"
+        return f"WrappedFunction({display.function_name(self.func)})"
 
     def __call__(self, x, ps, st):
         return self.func(x), st
@@ -143,16 +116,12 @@ class FlattenLayer(AbstractLayer):
 
     N: int | None = None
 
-    def __init__(self, N: int | None = None):
+    def __post_init__(self):
+        N = self.N
         if N is not None and (not isinstance(N, (int, np.integer)) or N < 1):
-            raise ValueError(f"FlattenLayer's N is a number of axes (>= 1) or None, got {N!r}")
-        object.__setattr__(self, "N", None if N is None else int(N))
-
-    def parameterlength(self) -> int:
-        return 0
-
-    def statelength(self) -> int:
-        return 0
+            raise LuxValueError(f"FlattenLayer's N is a number of axes (>= 1) or None, got {N!r}",
+                                fix="pass N=None to flatten every non-batch axis, or an int N >= 1")
+        self._set_fields(N=None if N is None else int(N))
 
     def summary(self) -> str:
         # Lux shows the struct with its static type parameter.
@@ -164,12 +133,12 @@ class FlattenLayer(AbstractLayer):
         shape = np.shape(x)
         if self.N is None:
             if len(shape) < 1:
-                raise LayerInputError(f"{self.summary()} expects an input with a batch axis, got a 0-d value; "
-                                      "fix: give x the shape (batch, ...)")
+                raise LayerInputError(f"{self.summary()} expects an input with a batch axis, got a 0-d value",
+                                      fix="give x the shape (batch, ...)")
             return np.reshape(x, (shape[0], math.prod(shape[1:]))), st
         if len(shape) <= self.N:
             raise LayerInputError(f"{self.summary()} flattens the last {self.N} axes and keeps at least one, but got an "
-                                  f"input of shape {tuple(shape)}; fix: give x more than {self.N} axes or lower N")
+                                  f"input of shape {tuple(shape)}", fix=f"give x more than {self.N} axes or lower N")
         return np.reshape(x, tuple(shape[:-self.N]) + (math.prod(shape[-self.N:]),)), st
 
 
@@ -185,17 +154,12 @@ class ReshapeLayer(AbstractLayer):
 
     dims: tuple
 
-    def __init__(self, dims):
-        dims = (dims,) if isinstance(dims, (int, np.integer)) else tuple(dims)
+    def __post_init__(self):
+        dims = (self.dims,) if isinstance(self.dims, (int, np.integer)) else tuple(self.dims)
         if not all(isinstance(d, (int, np.integer)) and d >= 0 for d in dims):
-            raise ValueError(f"ReshapeLayer's dims are non-negative integers, got {dims!r}")
-        object.__setattr__(self, "dims", tuple(int(d) for d in dims))
-
-    def parameterlength(self) -> int:
-        return 0
-
-    def statelength(self) -> int:
-        return 0
+            raise LuxValueError(f"ReshapeLayer's dims are non-negative integers, got {dims!r}",
+                                fix="give the new non-batch shape, e.g. ReshapeLayer((3, 2))")
+        self._set_fields(dims=tuple(int(d) for d in dims))
 
     def summary(self) -> str:
         # Lux prints `(dims..., :)` in Julia's order; ours is reversed, so the batch colon comes first.
@@ -205,8 +169,9 @@ class ReshapeLayer(AbstractLayer):
         shape = np.shape(x)
         if len(shape) < 1 or math.prod(shape[1:]) != math.prod(self.dims):
             raise LayerInputError(f"{self.summary()} needs {math.prod(self.dims)} elements per batch entry, got an input "
-                                  f"of shape {tuple(shape)}; fix: give x the shape (batch, ...) with "
-                                  f"{math.prod(self.dims)} elements after the batch axis")
+                                  f"of shape {tuple(shape)}",
+                                  fix=f"give x the shape (batch, ...) with {math.prod(self.dims)} elements after the "
+                                      "batch axis")
         return np.reshape(x, (shape[0],) + self.dims), st
 
 
@@ -223,19 +188,13 @@ class SelectDim(AbstractLayer):
     dim: int
     index: Any
 
-    def __init__(self, dim: int, index):
+    def __post_init__(self):
+        index = self.index
         if isinstance(index, (int, np.integer)):
             index = int(index)
         elif not isinstance(index, range):
             index = tuple(int(i) for i in index)
-        object.__setattr__(self, "dim", int(dim))
-        object.__setattr__(self, "index", index)
-
-    def parameterlength(self) -> int:
-        return 0
-
-    def statelength(self) -> int:
-        return 0
+        self._set_fields(dim=int(self.dim), index=index)
 
     def summary(self) -> str:
         return f"SelectDim(dim = {self.dim}, index = {self.index})"
@@ -244,12 +203,13 @@ class SelectDim(AbstractLayer):
         shape = np.shape(x)
         if not -len(shape) <= self.dim < len(shape):
             raise LayerInputError(f"{self.summary()} selects along axis {self.dim}, but the input has shape "
-                                  f"{tuple(shape)}; fix: give x at least {self.dim + 1 if self.dim >= 0 else -self.dim} axes")
+                                  f"{tuple(shape)}",
+                                  fix=f"give x at least {self.dim + 1 if self.dim >= 0 else -self.dim} axes")
         size = shape[self.dim]
         indices = [self.index] if isinstance(self.index, int) else list(self.index)
         if any(not -size <= i < size for i in indices):
             raise LayerInputError(f"{self.summary()}: index out of range for axis {self.dim} of size {size} (input shape "
-                                  f"{tuple(shape)}); fix: select indices in 0..{size - 1}")
+                                  f"{tuple(shape)})", fix=f"select indices in 0..{size - 1}")
         index = self.index if isinstance(self.index, int) else np.asarray(indices, dtype=np.int64)
         return np.take(x, index, axis=self.dim), st
 
@@ -275,10 +235,10 @@ class Scale(AbstractLayer):
     init_bias: Callable | None = None
 
     def __init__(self, *dims_and_activation, use_bias: bool = True, init_weight=None, init_bias=None):
+        # Lux's `Scale(dims..., activation)`: the arguments are not the fields, so no dataclass __init__.
         dims, activation = _dims_then_activation("Scale", dims_and_activation)
-        for name, value in (("dims", dims), ("activation", activation), ("use_bias", bool(use_bias)),
-                            ("init_weight", init_weight), ("init_bias", init_bias)):
-            object.__setattr__(self, name, value)
+        self._set_fields(dims=dims, activation=activation, use_bias=bool(use_bias), init_weight=init_weight,
+                         init_bias=init_bias)
 
     def initialparameters(self, rng) -> dict:
         weight = (self.init_weight or init.glorot_uniform)(rng, *self.dims)
@@ -289,17 +249,16 @@ class Scale(AbstractLayer):
     def parameterlength(self) -> int:
         return (1 + self.use_bias) * math.prod(self.dims)
 
-    def statelength(self) -> int:
-        return 0
-
     def summary(self) -> str:
-        return _with_options(f"Scale({self.dims}", self.activation, self.use_bias)
+        return (f"Scale({self.dims}{display.activation_note(self.activation)}"
+                f"{display.flag_notes(use_bias=(self.use_bias, True))})")
 
     def __call__(self, x, ps, st):
         shape = tuple(np.shape(x))
         if shape[len(shape) - len(self.dims):] != self.dims:
-            raise LayerInputError(f"{self.summary()} expects an input whose last axes are {self.dims}, got shape {shape}; "
-                                  f"fix: reshape x to (..., {', '.join(map(str, self.dims))})")
+            raise LayerInputError(f"{self.summary()} expects an input whose last axes are {self.dims}, "
+                                  f"got shape {shape}",
+                                  fix=f"reshape x to (..., {', '.join(map(str, self.dims))})")
         y = x * ps["weight"]
         if self.use_bias:
             y = y + ps["bias"]
@@ -314,17 +273,10 @@ def _dims_then_activation(name: str, args: tuple) -> tuple[tuple[int, ...], Call
     if len(args) == 1 and isinstance(args[0], tuple):
         args = args[0]
     if not args or not all(isinstance(d, (int, np.integer)) and d > 0 for d in args):
-        raise TypeError(f"{name} takes positive integer dims (or one tuple of them), then an optional activation; "
-                        f"got {args!r}")
+        raise LuxTypeError(f"{name} takes positive integer dims (or one tuple of them), then an optional activation, "
+                           f"got {args!r}",
+                           fix=f"{name}(4, 3) or {name}((4, 3), activation)")
     return tuple(int(d) for d in args), activation
-
-
-def _with_options(text: str, activation, use_bias: bool) -> str:
-    if activation is not activations.identity:
-        text += f", {activation_name(activation)}"
-    if not use_bias:
-        text += ", use_bias=false"
-    return text + ")"
 
 
 @layer
@@ -350,11 +302,10 @@ class Bilinear(AbstractLayer):
 
     def __init__(self, in_dims, out_dims: int, activation: Callable = activations.identity, *,
                  use_bias: bool = True, init_weight=None, init_bias=None):
+        # One `in_dims` argument (an int or a pair) sets two fields, so no dataclass __init__.
         in1, in2 = (in_dims, in_dims) if isinstance(in_dims, (int, np.integer)) else tuple(in_dims)
-        for name, value in (("in1_dims", int(in1)), ("in2_dims", int(in2)), ("out_dims", int(out_dims)),
-                            ("activation", activation), ("use_bias", bool(use_bias)),
-                            ("init_weight", init_weight), ("init_bias", init_bias)):
-            object.__setattr__(self, name, value)
+        self._set_fields(in1_dims=int(in1), in2_dims=int(in2), out_dims=int(out_dims), activation=activation,
+                         use_bias=bool(use_bias), init_weight=init_weight, init_bias=init_bias)
 
     def initialparameters(self, rng) -> dict:
         if self.init_weight is None:
@@ -372,11 +323,9 @@ class Bilinear(AbstractLayer):
     def parameterlength(self) -> int:
         return self.out_dims * self.in1_dims * self.in2_dims + self.use_bias * self.out_dims
 
-    def statelength(self) -> int:
-        return 0
-
     def summary(self) -> str:
-        return _with_options(f"Bilinear(({self.in1_dims}, {self.in2_dims}) => {self.out_dims}", self.activation, self.use_bias)
+        return (f"Bilinear(({self.in1_dims}, {self.in2_dims}) => {self.out_dims}"
+                f"{display.activation_note(self.activation)}{display.flag_notes(use_bias=(self.use_bias, True))})")
 
     def __call__(self, xy, ps, st):
         x, y = xy if isinstance(xy, (tuple, list)) and len(xy) == 2 else (xy, xy)
@@ -384,7 +333,8 @@ class Bilinear(AbstractLayer):
         check_input_features(self, y, self.in2_dims)
         if np.shape(x)[:-1] != np.shape(y)[:-1]:
             raise LayerInputError(f"{self.summary()} needs x and y with the same leading axes, got shapes "
-                                  f"{tuple(np.shape(x))} and {tuple(np.shape(y))}; fix: pair each x row with one y row")
+                                  f"{tuple(np.shape(x))} and {tuple(np.shape(y))}",
+                                  fix="pair each x row with one y row")
         z = np.einsum("...i,jio,...j->...o", x, ps["weight"], y)
         if self.use_bias:
             z = z + ps["bias"]
@@ -407,24 +357,21 @@ class Embedding(AbstractLayer):
 
     in_dims: int
     out_dims: int
+    _: KW_ONLY
     init_weight: Callable | None = None
 
-    def __init__(self, in_dims: int, out_dims: int, *, init_weight=None):
-        if not isinstance(in_dims, (int, np.integer)):
-            raise TypeError(f"Embedding takes an integer vocabulary size, got {in_dims!r} "
-                            "(multi-dimensional vocabularies are not supported)")
-        object.__setattr__(self, "in_dims", int(in_dims))
-        object.__setattr__(self, "out_dims", int(out_dims))
-        object.__setattr__(self, "init_weight", init_weight)
+    def __post_init__(self):
+        if not isinstance(self.in_dims, (int, np.integer)):
+            raise LuxTypeError(f"Embedding takes an integer vocabulary size, got {self.in_dims!r} "
+                               "(multi-dimensional vocabularies are not supported)",
+                               fix="give the vocabulary size as one int and map tokens to ids below it")
+        self._set_fields(in_dims=int(self.in_dims), out_dims=int(self.out_dims))
 
     def initialparameters(self, rng) -> dict:
         return {"weight": (self.init_weight or init.rand32)(rng, self.in_dims, self.out_dims)}
 
     def parameterlength(self) -> int:
         return self.in_dims * self.out_dims
-
-    def statelength(self) -> int:
-        return 0
 
     def summary(self) -> str:
         return f"Embedding({self.in_dims} => {self.out_dims})"
@@ -434,15 +381,15 @@ class Embedding(AbstractLayer):
             x = np.asarray(x)
             self._check_indices(x)
         elif not np.issubdtype(x.dtype, np.integer):
-            raise LayerInputError(f"{self.summary()} takes integer indices, got {x.dtype}; fix: pass token ids as "
-                                  "an integer array (x.astype(np.int32))")
+            raise LayerInputError(f"{self.summary()} takes integer indices, got {x.dtype}",
+                                  fix="pass token ids as an integer array (x.astype(np.int32))")
         return ps["weight"][x], st
 
     def _check_indices(self, x: np.ndarray) -> None:
         if not np.issubdtype(x.dtype, np.integer):
-            raise LayerInputError(f"{self.summary()} takes integer indices, got {x.dtype}; fix: pass token ids as "
-                                  "an integer array (x.astype(np.int32))")
+            raise LayerInputError(f"{self.summary()} takes integer indices, got {x.dtype}",
+                                  fix="pass token ids as an integer array (x.astype(np.int32))")
         if x.size and (x.min() < 0 or x.max() >= self.in_dims):
             bad = x[(x < 0) | (x >= self.in_dims)].ravel()[0]
-            raise LayerInputError(f"{self.summary()} got index {bad}, outside the vocabulary 0..{self.in_dims - 1}; "
-                                  "fix: map tokens to ids below the vocabulary size (or enlarge it)")
+            raise LayerInputError(f"{self.summary()} got index {bad}, outside the vocabulary 0..{self.in_dims - 1}",
+                                  fix="map tokens to ids below the vocabulary size (or enlarge it)")

@@ -9,18 +9,23 @@ and one whose extra piece is a layer nests them: `{'layers': {...}, 'connection'
 `children()` is what Lux prints (its `printable_children`): the layers, plus the connection or
 fusion, a function shown on its own line (`connection = add,`). Containers whose trees differ from
 `{name: child's tree}` build their trees themselves.
+
+Layers given positionally or by keyword (`Chain(a, b)`, `Chain(enc=a, dec=b)`) are not what a
+dataclass `__init__` takes, so those containers write their own and set their fields with `_set_fields`.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from dataclasses import KW_ONLY
 
 import numpy as np
 
+from lux import display
 from lux.core import AbstractContainerLayer, AbstractLayer, layer
-from lux.errors import LayerInputError, child_tree
-from lux.layers.basic import NoOpLayer, WrappedFunction, activation_name
+from lux.errors import LayerInputError, LuxTypeError, child_tree
+from lux.layers.basic import NoOpLayer, WrappedFunction
 
 __all__ = ["BranchLayer", "Chain", "Maxout", "PairwiseFusion", "Parallel", "SkipConnection"]
 
@@ -37,36 +42,21 @@ def call_child(container, name: str, child: AbstractLayer, x, ps, st):
 def named_layers(layers, named: dict) -> tuple[tuple[str, AbstractLayer], ...]:
     """Positional layers are layer_1, layer_2, ...; keyword layers keep their names."""
     if layers and named:
-        raise TypeError("give a container's layers either positionally or by name, not both")
+        raise LuxTypeError("give a container's layers either positionally or by name, not both",
+                           fix="pass all the layers positionally (layer_1, layer_2, ...) or all by keyword")
     items = tuple((f"layer_{i + 1}", l) for i, l in enumerate(layers)) if layers else tuple(named.items())
     for name, value in items:
         if not isinstance(value, AbstractLayer):
-            raise TypeError(f"{name} is a {type(value).__name__}, not a layer; fix: wrap a function f as "
-                            f"lux.WrappedFunction(f)")
+            raise LuxTypeError(f"{name} is a {type(value).__name__}, not a layer",
+                               fix="wrap a function f as lux.WrappedFunction(f)")
     return items
-
-
-@layer
-class _ShownFunction(AbstractLayer):
-    """Display only: a container's function (a connection, a fusion), printed `name = f,` as Lux does."""
-
-    func: Callable
-
-    def parameterlength(self) -> int:
-        return 0
-
-    def statelength(self) -> int:
-        return 0
-
-    def summary(self) -> str:
-        return activation_name(self.func)
 
 
 def _shown(name: str, piece) -> dict:
     """The display child for a connection/fusion: a layer as is, a function as a line, None not at all."""
     if piece is None:
         return {}
-    return {name: piece if isinstance(piece, AbstractLayer) else _ShownFunction(piece)}
+    return {name: piece if isinstance(piece, AbstractLayer) else display.Line(display.function_name(piece))}
 
 
 def _check_piece(owner: str, what: str, piece, *, allow_none: bool, allow_layer: bool = True) -> None:
@@ -77,12 +67,16 @@ def _check_piece(owner: str, what: str, piece, *, allow_none: bool, allow_layer:
     if callable(piece) and not isinstance(piece, AbstractLayer):
         return
     kinds = "a function" + (" or a layer" if allow_layer else "") + (" or None" if allow_none else "")
-    raise TypeError(f"{owner}'s {what} must be {kinds}, got {piece!r}")
+    raise LuxTypeError(f"{owner}'s {what} must be {kinds}, got {piece!r}",
+                       fix="pass a function such as np.add" + (" or a lux layer" if allow_layer else ""))
 
 
-def _at_least_one(owner: str, items) -> None:
+def _some_layers(owner: str, layers, named: dict) -> tuple[tuple[str, AbstractLayer], ...]:
+    """`named_layers`, of which a container other than Chain needs at least one."""
+    items = named_layers(layers, named)
     if not items:
-        raise TypeError(f"{owner} needs at least one layer")
+        raise LuxTypeError(f"{owner} needs at least one layer", fix=f"give {owner} one or more layers")
+    return items
 
 
 def _run_layers(container, items, inputs, ps, st):
@@ -129,8 +123,8 @@ def _as_chain_layer(value):
         return value
     if callable(value):
         return WrappedFunction(value)
-    raise TypeError(f"Chain takes layers or functions, got a {type(value).__name__}; fix: pass a lux layer, "
-                    f"or a function f (it becomes lux.WrappedFunction(f))")
+    raise LuxTypeError(f"Chain takes layers or functions, got a {type(value).__name__}",
+                       fix="pass a lux layer, or a function f (it becomes lux.WrappedFunction(f))")
 
 
 @layer
@@ -154,8 +148,7 @@ class Chain(AbstractContainerLayer):
         named = {key: _as_chain_layer(value) for key, value in named.items()}
         if not layers and not named:
             layers = [NoOpLayer()]
-        object.__setattr__(self, "layers", named_layers(layers, named))
-        object.__setattr__(self, "name", name)
+        self._set_fields(layers=named_layers(layers, named), name=name)
 
     def children(self) -> dict:
         return dict(self.layers)
@@ -206,11 +199,7 @@ class Parallel(AbstractContainerLayer):
 
     def __init__(self, connection, *layers, name: str | None = None, **named):
         _check_piece("Parallel", "connection", connection, allow_none=True)
-        items = named_layers(layers, named)
-        _at_least_one("Parallel", items)
-        object.__setattr__(self, "connection", connection)
-        object.__setattr__(self, "layers", items)
-        object.__setattr__(self, "name", name)
+        self._set_fields(connection=connection, layers=_some_layers("Parallel", layers, named), name=name)
 
     def children(self) -> dict:
         return {**_shown("connection", self.connection), **dict(self.layers)}
@@ -239,8 +228,8 @@ def _branch_inputs(container, x, n: int) -> list:
     if not isinstance(x, tuple):
         return [x] * n
     if len(x) != n:
-        raise LayerInputError(f"{container.display_name()} has {n} layers but got a tuple of {len(x)} inputs; "
-                              f"fix: pass {n} inputs (one per layer) or one array for all of them")
+        raise LayerInputError(f"{container.display_name()} has {n} layers but got a tuple of {len(x)} inputs",
+                              fix=f"pass {n} inputs (one per layer) or one array for all of them")
     return list(x)
 
 
@@ -262,11 +251,7 @@ class BranchLayer(AbstractContainerLayer):
 
     def __init__(self, *layers, fusion=None, name: str | None = None, **named):
         _check_piece("BranchLayer", "fusion", fusion, allow_none=True)
-        items = named_layers(layers, named)
-        _at_least_one("BranchLayer", items)
-        object.__setattr__(self, "layers", items)
-        object.__setattr__(self, "fusion", fusion)
-        object.__setattr__(self, "name", name)
+        self._set_fields(layers=_some_layers("BranchLayer", layers, named), fusion=fusion, name=name)
 
     def children(self) -> dict:
         return {**dict(self.layers), **_shown("fusion", self.fusion)}
@@ -310,11 +295,7 @@ class PairwiseFusion(AbstractContainerLayer):
 
     def __init__(self, connection, *layers, name: str | None = None, **named):
         _check_piece("PairwiseFusion", "connection", connection, allow_none=False, allow_layer=False)
-        items = named_layers(layers, named)
-        _at_least_one("PairwiseFusion", items)
-        object.__setattr__(self, "connection", connection)
-        object.__setattr__(self, "layers", items)
-        object.__setattr__(self, "name", name)
+        self._set_fields(connection=connection, layers=_some_layers("PairwiseFusion", layers, named), name=name)
 
     def children(self) -> dict:
         return {**_shown("connection", self.connection), **dict(self.layers)}
@@ -332,7 +313,7 @@ class PairwiseFusion(AbstractContainerLayer):
         n = len(self.layers)
         if isinstance(x, tuple) and len(x) != n + 1:
             raise LayerInputError(f"{self.display_name()} has {n} layers and takes a tuple of {n + 1} inputs, got "
-                                  f"{len(x)}; fix: pass {n + 1} inputs (the first goes to layer_1) or one array")
+                                  f"{len(x)}", fix=f"pass {n + 1} inputs (the first goes to layer_1) or one array")
         inputs = list(x) if isinstance(x, tuple) else [x] * (n + 1)
         y, new_states = inputs[0], {}
         for (name, child), x_next in zip(self.layers, inputs[1:]):
@@ -355,16 +336,14 @@ class SkipConnection(AbstractContainerLayer):
 
     layers: AbstractLayer
     connection: Callable | AbstractLayer
+    _: KW_ONLY
     name: str | None = None
 
-    def __init__(self, layers, connection, *, name: str | None = None):
-        if not isinstance(layers, AbstractLayer):
-            raise TypeError(f"SkipConnection's layers must be a layer, got a {type(layers).__name__}; fix: wrap a "
-                            f"function f as lux.WrappedFunction(f)")
-        _check_piece("SkipConnection", "connection", connection, allow_none=False)
-        object.__setattr__(self, "layers", layers)
-        object.__setattr__(self, "connection", connection)
-        object.__setattr__(self, "name", name)
+    def __post_init__(self):
+        if not isinstance(self.layers, AbstractLayer):
+            raise LuxTypeError(f"SkipConnection's layers must be a layer, got a {type(self.layers).__name__}",
+                               fix="wrap a function f as lux.WrappedFunction(f)")
+        _check_piece("SkipConnection", "connection", self.connection, allow_none=False)
 
     def children(self) -> dict:
         return {**_shown("connection", self.connection), "layers": self.layers}
@@ -407,9 +386,7 @@ class Maxout(AbstractContainerLayer):
         if (len(layers) == 2 and callable(layers[0]) and not isinstance(layers[0], AbstractLayer)
                 and isinstance(layers[1], (int, np.integer))):
             layers = (layers[0](),) * int(layers[1])
-        items = named_layers(layers, named)
-        _at_least_one("Maxout", items)
-        object.__setattr__(self, "layers", items)
+        self._set_fields(layers=_some_layers("Maxout", layers, named))
 
     def children(self) -> dict:
         return dict(self.layers)

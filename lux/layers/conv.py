@@ -13,14 +13,14 @@ Lux's `Conv` is a true convolution: the kernel is flipped before it slides, unli
 from __future__ import annotations
 
 import math
+from dataclasses import KW_ONLY
 from typing import Callable
 
 import numpy as np
 
-from lux import activations, init
+from lux import activations, display, init
 from lux.core import AbstractLayer, layer
-from lux.errors import LayerInputError
-from lux.layers.basic import activation_name
+from lux.errors import LayerInputError, LuxTypeError, LuxValueError
 from tracer import nn
 
 __all__ = ["Conv", "ConvTranspose", "SamePad"]
@@ -51,7 +51,8 @@ def expand(name: str, what: str, value, count: int) -> tuple[int, ...]:
     values = (value,) * count if isinstance(value, (int, np.integer)) and not isinstance(value, bool) else value
     if not isinstance(values, tuple) or len(values) != count or not all(
             isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 1 for v in values):
-        raise ValueError(f"{name}'s {what} must be an int >= 1 or a tuple of {count} of them, got {value!r}")
+        raise LuxValueError(f"{name}'s {what} must be an int >= 1 or a tuple of {count} of them, got {value!r}",
+                            fix=f"pass {what}=1 or {what}={(1,) * count}")
     return tuple(int(v) for v in values)
 
 
@@ -71,7 +72,8 @@ def calc_padding(name: str, pad, kernel, dilation) -> tuple[int, ...]:
         pad = (pad,) * (2 * n)
     if not isinstance(pad, tuple) or len(pad) not in (n, 2 * n) or not all(
             isinstance(p, (int, np.integer)) and not isinstance(p, bool) and p >= 0 for p in pad):
-        raise ValueError(f"{name}'s pad must be an int, {n} or {2 * n} ints >= 0, or SamePad(), got {pad!r}")
+        raise LuxValueError(f"{name}'s pad must be an int, {n} or {2 * n} ints >= 0, or SamePad(), got {pad!r}",
+                            fix=f"pass pad=1, pad={(1,) * n}, pad={(1,) * (2 * n)} or pad=SamePad()")
     return tuple(int(p) for p in pad)
 
 
@@ -82,15 +84,12 @@ def padding_pairs(pad: tuple[int, ...], count: int) -> tuple[tuple[int, int], ..
     return tuple((pad[2 * i], pad[2 * i + 1]) for i in range(count))
 
 
-def tuple_string(values: tuple) -> str:
-    """Lux's `PrettyPrinting.tuple_string`: one number when all are equal, else the tuple."""
-    return str(values[0]) if all(v == values[0] for v in values) else str(values)
-
-
 def kernel_tuple(name: str, what: str, value) -> tuple[int, ...]:
     if not isinstance(value, tuple) or not value or not all(
             isinstance(k, (int, np.integer)) and not isinstance(k, bool) and k >= 1 for k in value):
-        raise TypeError(f"{name}'s {what} is a tuple of ints >= 1, one per spatial axis, such as (3, 3); got {value!r}")
+        raise LuxTypeError(f"{name}'s {what} is a tuple of ints >= 1, one per spatial axis, such as (3, 3); "
+                           f"got {value!r}",
+                           fix=f"pass one size per spatial axis, e.g. {name}((3, 3), ...)")
     return tuple(int(k) for k in value)
 
 
@@ -99,11 +98,11 @@ def check_spatial_input(layer, x, spatial: int, channels: int | None = None) -> 
     shape = tuple(np.shape(x))
     layout = f"(batch, {'channels' if channels is None else channels}, {', '.join(['size'] * spatial)})"
     if len(shape) != spatial + 2:
-        raise LayerInputError(f"{layer.summary()} expects an input with {spatial + 2} axes {layout}, got shape {shape}; "
-                              f"fix: give x the shape {layout} (add a batch axis with x[None])")
+        raise LayerInputError(f"{layer.summary()} expects an input with {spatial + 2} axes {layout}, got shape {shape}",
+                              fix=f"give x the shape {layout} (add a batch axis with x[None])")
     if channels is not None and shape[1] != channels:
         raise LayerInputError(f"{layer.summary()} expects {channels} input channels on axis 1, got an input of shape "
-                              f"{shape}; fix: give x {channels} channels or change the layer's input channels")
+                              f"{shape}", fix=f"give x {channels} channels or change the layer's input channels")
     return shape
 
 
@@ -113,8 +112,9 @@ def check_windows_fit(layer, shape, window, stride, pairs, dilation, what: str =
         if n + sum(pad) < (k - 1) * d + 1:  # no window position fits
             raise LayerInputError(
                 f"{layer.summary()}: its {what} spans {(k - 1) * d + 1} elements, more than spatial axis {axis + 2} of the "
-                f"input (shape {tuple(shape)}) holds with padding {pad}; fix: give x at least {(k - 1) * d + 1 - sum(pad)} "
-                f"elements on that axis, or pad more (pad=SamePad())")
+                f"input (shape {tuple(shape)}) holds with padding {pad}",
+                                  fix=f"give x at least {(k - 1) * d + 1 - sum(pad)} elements on that axis, or pad "
+                                      "more (pad=SamePad())")
 
 
 def _bias_shape(out: int, spatial: int) -> tuple[int, ...]:
@@ -124,41 +124,67 @@ def _bias_shape(out: int, spatial: int) -> tuple[int, ...]:
 # --------------------------------------------------------------------------- layers
 
 
-def _options(layer) -> str:
-    """Lux's optional display fields, in its order."""
-    text = ""
-    if layer.activation is not activations.identity:
-        text += f", {activation_name(layer.activation)}"
-    if any(p != 0 for p in layer.pad):
-        text += f", pad={tuple_string(layer.pad)}"
-    if any(s != 1 for s in layer.stride):
-        text += f", stride={tuple_string(layer.stride)}"
-    if any(d != 1 for d in layer.dilation):
-        text += f", dilation={tuple_string(layer.dilation)}"
-    if layer.groups != 1:
-        text += f", groups={layer.groups}"
-    return text
+@layer
+class _Convolution(AbstractLayer):
+    """What Conv and ConvTranspose share: their fields but `outpad`, their checks, count and display."""
 
+    kernel: tuple
+    in_chs: int
+    out_chs: int
+    activation: Callable = activations.identity
+    _: KW_ONLY
+    stride: int | tuple = 1
+    pad: int | tuple | SamePad | str = 0
+    dilation: int | tuple = 1
+    groups: int = 1
+    use_bias: bool = True
+    cross_correlation: bool = False
+    init_weight: Callable | None = None
+    init_bias: Callable | None = None
 
-def _set_fields(obj, name: str, kernel, in_chs, out_chs, activation, stride, pad, dilation, groups, use_bias,
-                cross_correlation, init_weight, init_bias) -> None:
-    kernel = kernel_tuple(name, "kernel", kernel)
-    for what, count in (("in_chs", in_chs), ("out_chs", out_chs), ("groups", groups)):
-        if not isinstance(count, (int, np.integer)) or isinstance(count, bool) or count < 1:
-            raise ValueError(f"{name}'s {what} must be an int >= 1, got {count!r}")
-    if in_chs % groups or out_chs % groups:
-        raise ValueError(f"{name}: input and output channels ({in_chs} => {out_chs}) must be divisible by groups={groups}")
-    stride = expand(name, "stride", stride, len(kernel))
-    dilation = expand(name, "dilation", dilation, len(kernel))
-    values = {"kernel": kernel, "in_chs": int(in_chs), "out_chs": int(out_chs), "activation": activation,
-              "stride": stride, "dilation": dilation, "groups": int(groups), "use_bias": bool(use_bias),
-              "cross_correlation": bool(cross_correlation), "init_weight": init_weight, "init_bias": init_bias}
-    for field, value in values.items():
-        object.__setattr__(obj, field, value)
+    def __post_init__(self):
+        name = type(self).__name__
+        kernel = kernel_tuple(name, "kernel", self.kernel)
+        for what in ("in_chs", "out_chs", "groups"):
+            count = getattr(self, what)
+            if not isinstance(count, (int, np.integer)) or isinstance(count, bool) or count < 1:
+                raise LuxValueError(f"{name}'s {what} must be an int >= 1, got {count!r}",
+                                    fix=f"pass {what} as a positive int")
+        if self.in_chs % self.groups or self.out_chs % self.groups:
+            raise LuxValueError(f"{name}: input and output channels ({self.in_chs} => {self.out_chs}) must be "
+                                f"divisible by groups={self.groups}",
+                                fix="pick groups among the common divisors of the input and output channels")
+        self._set_fields(kernel=kernel, in_chs=int(self.in_chs), out_chs=int(self.out_chs),
+                         stride=expand(name, "stride", self.stride, len(kernel)),
+                         dilation=expand(name, "dilation", self.dilation, len(kernel)), groups=int(self.groups),
+                         use_bias=bool(self.use_bias), cross_correlation=bool(self.cross_correlation))
+        # (after the others: the padding depends on the normalised kernel, stride and dilation)
+        self._set_fields(pad=calc_padding(name, self.pad, self._same_pad_kernel(), self.dilation))
+
+    def _same_pad_kernel(self) -> tuple[int, ...]:
+        """The kernel whose extent SamePad() pads for."""
+        return self.kernel
+
+    def parameterlength(self) -> int:
+        return math.prod(self.kernel) * self.in_chs * self.out_chs // self.groups + self.use_bias * self.out_chs
+
+    def _more_options(self) -> str:
+        return ""
+
+    def summary(self) -> str:
+        # Lux's optional display fields, in its order.
+        text = f"{type(self).__name__}({self.kernel}, {self.in_chs} => {self.out_chs}"
+        text += display.activation_note(self.activation)
+        text += display.window_note(self.pad, self.stride, self.dilation, default_stride=(1,) * len(self.kernel))
+        if self.groups != 1:
+            text += f", groups={self.groups}"
+        text += self._more_options()
+        text += display.flag_notes(use_bias=(self.use_bias, True), cross_correlation=(self.cross_correlation, False))
+        return text + ")"
 
 
 @layer
-class Conv(AbstractLayer):
+class Conv(_Convolution):
     """A convolution over `len(kernel)` spatial axes (Lux's `Conv`).
 
     Arguments:
@@ -181,26 +207,6 @@ class Conv(AbstractLayer):
     Parameters: `weight` (out_chs, in_chs / groups, *kernel), `bias` (out_chs,).
     """
 
-    kernel: tuple
-    in_chs: int
-    out_chs: int
-    activation: Callable = activations.identity
-    stride: tuple = ()
-    pad: tuple = ()
-    dilation: tuple = ()
-    groups: int = 1
-    use_bias: bool = True
-    cross_correlation: bool = False
-    init_weight: Callable | None = None
-    init_bias: Callable | None = None
-
-    def __init__(self, kernel, in_chs: int, out_chs: int, activation: Callable = activations.identity, *, stride=1,
-                 pad=0, dilation=1, groups: int = 1, use_bias: bool = True, cross_correlation: bool = False,
-                 init_weight=None, init_bias=None):
-        _set_fields(self, "Conv", kernel, in_chs, out_chs, activation, stride, pad, dilation, groups, use_bias,
-                    cross_correlation, init_weight, init_bias)
-        object.__setattr__(self, "pad", calc_padding("Conv", pad, self.kernel, self.dilation))
-
     def initialparameters(self, rng) -> dict:
         dims = (self.out_chs, self.in_chs // self.groups, *self.kernel)
         if self.init_weight is None:
@@ -213,20 +219,6 @@ class Conv(AbstractLayer):
         fan_in = math.prod(self.kernel) * (self.in_chs // self.groups)
         bias = init.linear_bias(rng, fan_in, self.out_chs) if self.init_bias is None else self.init_bias(rng, self.out_chs)
         return {"weight": weight, "bias": bias}
-
-    def parameterlength(self) -> int:
-        return math.prod(self.kernel) * self.in_chs * self.out_chs // self.groups + self.use_bias * self.out_chs
-
-    def statelength(self) -> int:
-        return 0
-
-    def summary(self) -> str:
-        text = f"Conv({self.kernel}, {self.in_chs} => {self.out_chs}" + _options(self)
-        if not self.use_bias:
-            text += ", use_bias=false"
-        if self.cross_correlation:
-            text += ", cross_correlation=true"
-        return text + ")"
 
     def __call__(self, x, ps, st):
         spatial = len(self.kernel)
@@ -241,7 +233,7 @@ class Conv(AbstractLayer):
 
 
 @layer
-class ConvTranspose(AbstractLayer):
+class ConvTranspose(_Convolution):
     """A transposed convolution (Lux's `ConvTranspose`): the input-gradient of a `Conv`, which
     upsamples by `stride`.
 
@@ -259,33 +251,21 @@ class ConvTranspose(AbstractLayer):
     Parameters: `weight` (in_chs, out_chs / groups, *kernel), `bias` (out_chs,).
     """
 
-    kernel: tuple
-    in_chs: int
-    out_chs: int
-    activation: Callable = activations.identity
-    stride: tuple = ()
-    pad: tuple = ()
-    outpad: tuple = ()
-    dilation: tuple = ()
-    groups: int = 1
-    use_bias: bool = True
-    cross_correlation: bool = False
-    init_weight: Callable | None = None
-    init_bias: Callable | None = None
+    _: KW_ONLY
+    outpad: int | tuple = 0
 
-    def __init__(self, kernel, in_chs: int, out_chs: int, activation: Callable = activations.identity, *, stride=1,
-                 pad=0, outpad=0, dilation=1, groups: int = 1, use_bias: bool = True, cross_correlation: bool = False,
-                 init_weight=None, init_bias=None):
-        _set_fields(self, "ConvTranspose", kernel, in_chs, out_chs, activation, stride, pad, dilation, groups, use_bias,
-                    cross_correlation, init_weight, init_bias)
-        if is_same_pad(pad):  # Lux: SamePad of a (kernel - stride + 1) kernel
-            pad = calc_padding("ConvTranspose", pad, tuple(k - s + 1 for k, s in zip(self.kernel, self.stride)),
-                               self.dilation)
-        object.__setattr__(self, "pad", calc_padding("ConvTranspose", pad, self.kernel, self.dilation))
-        outpad = (outpad,) * len(self.kernel) if isinstance(outpad, (int, np.integer)) else outpad
-        if not isinstance(outpad, tuple) or len(outpad) != len(self.kernel) or any(o < 0 for o in outpad):
-            raise ValueError(f"ConvTranspose's outpad must be an int >= 0 or a tuple of {len(self.kernel)}, got {outpad!r}")
-        object.__setattr__(self, "outpad", tuple(int(o) for o in outpad))
+    def __post_init__(self):
+        super().__post_init__()
+        n = len(self.kernel)
+        outpad = (self.outpad,) * n if isinstance(self.outpad, (int, np.integer)) else self.outpad
+        if not isinstance(outpad, tuple) or len(outpad) != n or any(o < 0 for o in outpad):
+            raise LuxValueError(f"ConvTranspose's outpad must be an int >= 0 or a tuple of {n}, got {outpad!r}",
+                                fix=f"pass outpad=1 or outpad={(1,) * n}")
+        self._set_fields(outpad=tuple(int(o) for o in outpad))
+
+    def _same_pad_kernel(self) -> tuple[int, ...]:
+        # Lux: the padding SamePad() gives a (kernel - stride + 1) kernel, so each output axis is size * stride.
+        return tuple(k - s + 1 for k, s in zip(self.kernel, self.stride))
 
     def initialparameters(self, rng) -> dict:
         dims = (self.in_chs, self.out_chs // self.groups, *self.kernel)
@@ -294,21 +274,8 @@ class ConvTranspose(AbstractLayer):
             return {"weight": weight}
         return {"weight": weight, "bias": (self.init_bias or init.zeros32)(rng, self.out_chs)}
 
-    def parameterlength(self) -> int:
-        return math.prod(self.kernel) * self.in_chs * self.out_chs // self.groups + self.use_bias * self.out_chs
-
-    def statelength(self) -> int:
-        return 0
-
-    def summary(self) -> str:
-        text = f"ConvTranspose({self.kernel}, {self.in_chs} => {self.out_chs}" + _options(self)
-        if any(o != 0 for o in self.outpad):
-            text += f", outpad={tuple_string(self.outpad)}"
-        if not self.use_bias:
-            text += ", use_bias=false"
-        if self.cross_correlation:
-            text += ", cross_correlation=true"
-        return text + ")"
+    def _more_options(self) -> str:
+        return f", outpad={display.tuple_string(self.outpad)}" if any(o != 0 for o in self.outpad) else ""
 
     def __call__(self, x, ps, st):
         spatial = len(self.kernel)
@@ -318,7 +285,7 @@ class ConvTranspose(AbstractLayer):
                 zip(shape[2:], self.kernel, self.stride, pairs, self.dilation, self.outpad)):
             if (n - 1) * s + (k - 1) * d + 1 + extra <= low + high:
                 raise LayerInputError(f"{self.summary()}: padding {(low, high)} crops away all of spatial axis {axis + 2} "
-                                      f"for an input of shape {shape}; fix: use less padding or a larger input")
+                                      f"for an input of shape {shape}", fix="use less padding or a larger input")
         y = nn.conv_transpose(x, ps["weight"], stride=self.stride, padding=pairs, dilation=self.dilation,
                               groups=self.groups, flipped=self.cross_correlation, output_padding=self.outpad)
         if self.use_bias:

@@ -11,11 +11,13 @@ Lux's rule for the mask: u uniform in [0, 1), keep where u > p, and scale what i
 
 from __future__ import annotations
 
+from dataclasses import KW_ONLY
+
 import numpy as np
 
 import tracer
 from lux.core import AbstractLayer, layer
-from lux.errors import LayerInputError
+from lux.errors import LayerInputError, LuxValueError
 from lux.layers.basic import NoOpLayer, WrappedFunction
 from lux.layers.normalize import training_flag
 
@@ -28,7 +30,7 @@ ALPHA_PRIME = -1.7580993408473766
 def _check_probability(cls: str, p) -> float:
     p = float(p)
     if not 0 <= p <= 1:
-        raise ValueError(f"{cls}: the dropout probability must be in [0, 1], got p={p}; fix: pass 0 <= p <= 1")
+        raise LuxValueError(f"{cls}: the dropout probability must be in [0, 1], got p={p}", fix="pass 0 <= p <= 1")
     return p
 
 
@@ -70,8 +72,8 @@ def _float_dtype(x) -> np.dtype:
 
 def _rng(layer, st):
     if "rng" not in st:
-        raise LayerInputError(f"{layer.summary()} needs a state with an 'rng' key, got {sorted(st)}; "
-                              f"fix: build the state with ps, st = lux.setup(rng, model)")
+        raise LayerInputError(f"{layer.summary()} needs a state with an 'rng' key, got {sorted(st)}",
+                              fix="build the state with ps, st = lux.setup(rng, model)")
     return st["rng"]
 
 
@@ -89,7 +91,7 @@ def mask_shape(layer, x_shape: tuple[int, ...], dims) -> tuple[int, ...]:
     axes = (dims,) if isinstance(dims, int) else dims
     if any(not -ndim <= a < ndim for a in axes):
         raise LayerInputError(f"{layer.summary()} drops along axes {axes}, so it needs an input with those axes, "
-                              f"got shape {tuple(x_shape)}; fix: pass dims within range({ndim})")
+                              f"got shape {tuple(x_shape)}", fix=f"pass dims within range({ndim})")
     axes = {a % ndim for a in axes}
     return tuple(size if a in axes else 1 for a, size in enumerate(x_shape))
 
@@ -101,7 +103,26 @@ def _dropout_mask(u, p: float, dtype):
 
 
 @layer
-class Dropout(AbstractLayer):
+class _MaskDropout(AbstractLayer):
+    """What Dropout and VariationalHiddenDropout share: the probability `p`, the axes `dims` the mask
+    varies along, Lux's NoOpLayer for p = 0, and the display."""
+
+    p: float
+    _: KW_ONLY
+    dims: int | tuple | None = None
+
+    def __new__(cls, p=None, *, dims=None):
+        return _new_layer(cls, p, zero_layer=NoOpLayer)
+
+    def __post_init__(self):
+        self._set_fields(p=_check_probability(type(self).__name__, self.p), dims=_check_dims(self.dims))
+
+    def summary(self) -> str:
+        return f"{type(self).__name__}({self.p!r}{_dims_text(self.dims)})"
+
+
+@layer
+class Dropout(_MaskDropout):
     """Dropout: in training mode each entry is zeroed with probability `p`, the rest scaled by 1/(1-p).
 
     Arguments: `p` in [0, 1]. Keywords: `dims` (None: an independent draw per entry; an axis or tuple
@@ -112,27 +133,11 @@ class Dropout(AbstractLayer):
     States: `rng` (a tracer.random key), `training` (a bool).
     """
 
-    p: float
-    dims: int | tuple | None = None
-
-    def __new__(cls, p=None, *, dims=None):
-        return _new_layer(cls, p, zero_layer=NoOpLayer)
-
-    def __init__(self, p: float, *, dims=None):
-        object.__setattr__(self, "p", _check_probability("Dropout", p))
-        object.__setattr__(self, "dims", _check_dims(dims))
-
     def initialstates(self, rng) -> dict:
         return {"rng": _initial_key(rng), "training": True}
 
-    def parameterlength(self) -> int:
-        return 0
-
     def statelength(self) -> int:
         return 2  # Lux counts the rng and the training flag as one state each
-
-    def summary(self) -> str:
-        return f"Dropout({self.p!r}{_dims_text(self.dims)})"
 
     def __call__(self, x, ps, st):
         if not training_flag(self, st):
@@ -162,8 +167,8 @@ class AlphaDropout(AbstractLayer):
     def __new__(cls, p=None):
         return _new_layer(cls, p, zero_layer=NoOpLayer, one_layer=lambda: WrappedFunction(np.zeros_like))
 
-    def __init__(self, p: float):
-        object.__setattr__(self, "p", _check_probability("AlphaDropout", p))
+    def __post_init__(self):
+        self._set_fields(p=_check_probability("AlphaDropout", self.p))
 
     def coefficients(self) -> tuple[float, float, float]:
         """(alpha', A, B) of the affine correction."""
@@ -173,9 +178,6 @@ class AlphaDropout(AbstractLayer):
 
     def initialstates(self, rng) -> dict:
         return {"rng": _initial_key(rng), "training": True}
-
-    def parameterlength(self) -> int:
-        return 0
 
     def statelength(self) -> int:
         return 2
@@ -193,7 +195,7 @@ class AlphaDropout(AbstractLayer):
 
 
 @layer
-class VariationalHiddenDropout(AbstractLayer):
+class VariationalHiddenDropout(_MaskDropout):
     """Dropout whose mask is kept in the state and reused until the state asks for a new one.
 
     The first training-mode call (and the first after `lux.update_state(st, 'update_mask', True)`)
@@ -208,33 +210,18 @@ class VariationalHiddenDropout(AbstractLayer):
     then the scaled mask (u > p) / (1 - p) of the mask shape).
     """
 
-    p: float
-    dims: int | tuple | None = None
-
-    def __new__(cls, p=None, *, dims=None):
-        return _new_layer(cls, p, zero_layer=NoOpLayer)
-
-    def __init__(self, p: float, *, dims=None):
-        object.__setattr__(self, "p", _check_probability("VariationalHiddenDropout", p))
-        object.__setattr__(self, "dims", _check_dims(dims))
-
     def initialstates(self, rng) -> dict:
         return {"rng": _initial_key(rng), "training": True, "update_mask": True, "mask": None}
 
-    def parameterlength(self) -> int:
-        return 0
-
     def statelength(self) -> int:
         return 4  # rng, training, update_mask and mask count one each, as in Lux
-
-    def summary(self) -> str:
-        return f"VariationalHiddenDropout({self.p!r}{_dims_text(self.dims)})"
 
     def _update_mask(self, st) -> bool:
         flag = st.get("update_mask", True)
         if not isinstance(flag, (bool, np.bool_)):
             raise LayerInputError(f"{self.summary()} needs st['update_mask'] to be a Python bool, got "
-                                  f"{type(flag).__name__}; fix: reset it with lux.update_state(st, 'update_mask', True)")
+                                  f"{type(flag).__name__}",
+                                  fix="reset it with lux.update_state(st, 'update_mask', True)")
         return bool(flag) or st.get("mask") is None
 
     def __call__(self, x, ps, st):
@@ -252,6 +239,6 @@ class VariationalHiddenDropout(AbstractLayer):
             mask = st["mask"]
             if tuple(np.shape(mask)) != shape:
                 raise LayerInputError(f"{self.summary()} holds a mask of shape {tuple(np.shape(mask))}, but an input of "
-                                      f"shape {tuple(np.shape(x))} needs one of shape {shape}; fix: draw a new mask with "
-                                      f"st = lux.update_state(st, 'update_mask', True)")
+                                      f"shape {tuple(np.shape(x))} needs one of shape {shape}",
+                                      fix="draw a new mask with st = lux.update_state(st, 'update_mask', True)")
         return x * mask, {**st, "mask": mask, "update_mask": False}

@@ -18,12 +18,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+from dataclasses import KW_ONLY
+
 import numpy as np
 
-from lux import activations, init
+from lux import activations, display, init
 from lux.core import AbstractLayer, layer
-from lux.errors import LayerInputError
-from lux.layers.basic import activation_name
+from lux.errors import LayerInputError, LuxTypeError, LuxValueError
 
 __all__ = ["BatchNorm", "GroupNorm", "InstanceNorm", "LayerNorm", "WeightNorm"]
 
@@ -31,23 +32,16 @@ __all__ = ["BatchNorm", "GroupNorm", "InstanceNorm", "LayerNorm", "WeightNorm"]
 # --------------------------------------------------------------------------- shared pieces
 
 
-def _julia_bool(flag: bool) -> str:
-    return "true" if flag else "false"
-
-
-def _activation_text(activation) -> str:
-    return "" if activation is activations.identity else f", {activation_name(activation)}"
-
-
 def training_flag(layer, st) -> bool:
     """st['training'] as a Python bool (static under jit), or a clear error."""
     if not isinstance(st, dict) or "training" not in st:
-        raise LayerInputError(f"{layer.summary()} needs a state with a 'training' entry, got {st!r}; "
-                              f"fix: build the state with ps, st = lux.setup(rng, model)")
+        raise LayerInputError(f"{layer.summary()} needs a state with a 'training' entry, got {st!r}",
+                              fix="build the state with ps, st = lux.setup(rng, model)")
     training = st["training"]
     if not isinstance(training, (bool, np.bool_)):
         raise LayerInputError(f"{layer.summary()} needs st['training'] to be a Python bool, got "
-                              f"{type(training).__name__}; fix: switch modes with lux.testmode(st) / lux.trainmode(st)")
+                              f"{type(training).__name__}",
+                              fix="switch modes with lux.testmode(st) / lux.trainmode(st)")
     return bool(training)
 
 
@@ -56,8 +50,9 @@ def _check_channels(layer, x, channels: int, *, min_ndim: int = 2) -> None:
     if len(shape) < min_ndim or shape[1] != channels:
         layout = "(batch, channels, spatial...)" if min_ndim > 2 else "(batch, channels, ...)"
         raise LayerInputError(f"{layer.summary()} expects an input {layout} with {channels} channels on axis 1 and "
-                              f"at least {min_ndim} dimensions, got shape {shape}; fix: give x the shape "
-                              f"(batch, {channels}{', H, W' if min_ndim > 2 else ''}) or change the layer's channels")
+                              f"at least {min_ndim} dimensions, got shape {shape}",
+                              fix=f"give x the shape (batch, {channels}{', H, W' if min_ndim > 2 else ''}) or change "
+                                  "the layer's channels")
 
 
 def _channel_shape(ndim: int, channels: int) -> tuple[int, ...]:
@@ -107,22 +102,12 @@ def _channel_affine(ps, affine: bool, shape):
 
 
 @layer
-class BatchNorm(AbstractLayer):
-    """Batch normalisation: statistics per channel over the batch and spatial axes.
-
-    Arguments: `channels` (the size of axis 1 of the input), `activation` (default identity).
-    Keywords: `momentum` (0.1) and `epsilon` (1e-5); `affine` (learn per-channel `scale` and `bias`),
-    `track_stats` (keep running statistics for test mode), `init_bias` (zeros32), `init_scale` (ones32).
-    Inputs: `x` of shape (batch, channels, ...) with batch > 1 in training mode.
-    Returns: the normalised `x` and the state, whose running statistics are updated in training mode
-    when `track_stats`. In test mode (`lux.testmode`) the running statistics normalise instead
-    (the batch's own when not `track_stats`).
-    Parameters: `scale`, `bias` of shape (channels,) when `affine`.
-    States: `running_mean`, `running_var` (channels,) when `track_stats`; `training` (a bool).
-    """
+class _RunningStatisticsNorm(AbstractLayer):
+    """What BatchNorm and InstanceNorm share: their fields, trees, counts and display."""
 
     channels: int
     activation: Callable = activations.identity
+    _: KW_ONLY
     momentum: float = 0.1
     epsilon: float = 1e-5
     affine: bool = True
@@ -130,13 +115,9 @@ class BatchNorm(AbstractLayer):
     init_bias: Callable = init.zeros32
     init_scale: Callable = init.ones32
 
-    def __init__(self, channels: int, activation: Callable = activations.identity, *, momentum: float = 0.1,
-                 epsilon: float = 1e-5, affine: bool = True, track_stats: bool = True,
-                 init_bias: Callable = init.zeros32, init_scale: Callable = init.ones32):
-        for name, value in (("channels", int(channels)), ("activation", activation), ("momentum", float(momentum)),
-                            ("epsilon", float(epsilon)), ("affine", bool(affine)), ("track_stats", bool(track_stats)),
-                            ("init_bias", init_bias), ("init_scale", init_scale)):
-            object.__setattr__(self, name, value)
+    def __post_init__(self):
+        self._set_fields(channels=int(self.channels), momentum=float(self.momentum), epsilon=float(self.epsilon),
+                         affine=bool(self.affine), track_stats=bool(self.track_stats))
 
     def initialparameters(self, rng) -> dict:
         return _affine_parameters(rng, self.init_scale, self.init_bias, self.channels) if self.affine else {}
@@ -151,8 +132,35 @@ class BatchNorm(AbstractLayer):
         return (2 * self.channels if self.track_stats else 0) + 1  # `training` counts as one state, as in Lux
 
     def summary(self) -> str:
-        return (f"BatchNorm({self.channels}{_activation_text(self.activation)}, affine={_julia_bool(self.affine)}, "
-                f"track_stats={_julia_bool(self.track_stats)})")
+        return (f"{type(self).__name__}({self.channels}{display.activation_note(self.activation)}, "
+                f"affine={display.julia_bool(self.affine)}, track_stats={display.julia_bool(self.track_stats)})")
+
+    def _normalise(self, x, ps, st, training: bool, axes: tuple[int, ...]):
+        """(y, mean, var): `x` normalised with the statistics over `axes`, or in test mode with
+        `track_stats` the running ones."""
+        channel_shape = _channel_shape(np.ndim(x), self.channels)
+        if training or not self.track_stats:
+            mean, var = _moments(x, axes)
+        else:
+            mean, var = np.reshape(st["running_mean"], channel_shape), np.reshape(st["running_var"], channel_shape)
+        scale, bias = _channel_affine(ps, self.affine, channel_shape)
+        return _affine_normalize(self.activation, x, mean, var, scale, bias, self.epsilon), mean, var
+
+
+@layer
+class BatchNorm(_RunningStatisticsNorm):
+    """Batch normalisation: statistics per channel over the batch and spatial axes.
+
+    Arguments: `channels` (the size of axis 1 of the input), `activation` (default identity).
+    Keywords: `momentum` (0.1) and `epsilon` (1e-5); `affine` (learn per-channel `scale` and `bias`),
+    `track_stats` (keep running statistics for test mode), `init_bias` (zeros32), `init_scale` (ones32).
+    Inputs: `x` of shape (batch, channels, ...) with batch > 1 in training mode.
+    Returns: the normalised `x` and the state, whose running statistics are updated in training mode
+    when `track_stats`. In test mode (`lux.testmode`) the running statistics normalise instead
+    (the batch's own when not `track_stats`).
+    Parameters: `scale`, `bias` of shape (channels,) when `affine`.
+    States: `running_mean`, `running_var` (channels,) when `track_stats`; `training` (a bool).
+    """
 
     def __call__(self, x, ps, st):
         training = training_flag(self, st)
@@ -160,15 +168,10 @@ class BatchNorm(AbstractLayer):
         shape = np.shape(x)
         if training and shape[0] == 1:
             raise LayerInputError(f"{self.summary()} cannot normalise a batch of size 1 in training mode (input shape "
-                                  f"{tuple(shape)}); fix: train with batches of 2 or more, or call it in lux.testmode(st)")
+                                  f"{tuple(shape)})",
+                                  fix="train with batches of 2 or more, or call it in lux.testmode(st)")
         axes = (0,) + tuple(range(2, len(shape)))
-        channel_shape = _channel_shape(len(shape), self.channels)
-        if training or not self.track_stats:
-            mean, var = _moments(x, axes)
-        else:
-            mean, var = np.reshape(st["running_mean"], channel_shape), np.reshape(st["running_var"], channel_shape)
-        scale, bias = _channel_affine(ps, self.affine, channel_shape)
-        y = _affine_normalize(self.activation, x, mean, var, scale, bias, self.epsilon)
+        y, mean, var = self._normalise(x, ps, st, training, axes)
         if training and self.track_stats:
             count = math.prod(shape[a] for a in axes)
             st = _running_update(st, np.reshape(mean, (self.channels,)), np.reshape(var, (self.channels,)),
@@ -180,7 +183,7 @@ class BatchNorm(AbstractLayer):
 
 
 @layer
-class InstanceNorm(AbstractLayer):
+class InstanceNorm(_RunningStatisticsNorm):
     """Instance normalisation: statistics per sample and channel over the spatial axes.
 
     Arguments: `channels` (the size of axis 1 of the input), `activation` (default identity).
@@ -193,51 +196,16 @@ class InstanceNorm(AbstractLayer):
     States: `running_mean`, `running_var` (channels,) when `track_stats`; `training` (a bool).
     """
 
-    channels: int
-    activation: Callable = activations.identity
-    epsilon: float = 1e-5
-    momentum: float = 0.1
-    affine: bool = False
+    _: KW_ONLY
+    affine: bool = False  # (Lux's defaults for InstanceNorm)
     track_stats: bool = False
-    init_bias: Callable = init.zeros32
-    init_scale: Callable = init.ones32
-
-    def __init__(self, channels: int, activation: Callable = activations.identity, *, epsilon: float = 1e-5,
-                 momentum: float = 0.1, affine: bool = False, track_stats: bool = False,
-                 init_bias: Callable = init.zeros32, init_scale: Callable = init.ones32):
-        for name, value in (("channels", int(channels)), ("activation", activation), ("epsilon", float(epsilon)),
-                            ("momentum", float(momentum)), ("affine", bool(affine)), ("track_stats", bool(track_stats)),
-                            ("init_bias", init_bias), ("init_scale", init_scale)):
-            object.__setattr__(self, name, value)
-
-    def initialparameters(self, rng) -> dict:
-        return _affine_parameters(rng, self.init_scale, self.init_bias, self.channels) if self.affine else {}
-
-    def initialstates(self, rng) -> dict:
-        return {**(_running_states(self.channels) if self.track_stats else {}), "training": True}
-
-    def parameterlength(self) -> int:
-        return 2 * self.channels if self.affine else 0
-
-    def statelength(self) -> int:
-        return (2 * self.channels if self.track_stats else 0) + 1
-
-    def summary(self) -> str:
-        return (f"InstanceNorm({self.channels}{_activation_text(self.activation)}, affine={_julia_bool(self.affine)}, "
-                f"track_stats={_julia_bool(self.track_stats)})")
 
     def __call__(self, x, ps, st):
         training = training_flag(self, st)
         _check_channels(self, x, self.channels, min_ndim=3)
         shape = np.shape(x)
         axes = tuple(range(2, len(shape)))
-        channel_shape = _channel_shape(len(shape), self.channels)
-        if training or not self.track_stats:
-            mean, var = _moments(x, axes)
-        else:
-            mean, var = np.reshape(st["running_mean"], channel_shape), np.reshape(st["running_var"], channel_shape)
-        scale, bias = _channel_affine(ps, self.affine, channel_shape)
-        y = _affine_normalize(self.activation, x, mean, var, scale, bias, self.epsilon)
+        y, mean, var = self._normalise(x, ps, st, training, axes)
         if training and self.track_stats:
             # LuxLib averages the per-instance statistics over the batch before the update.
             count = math.prod(shape[a] for a in axes)
@@ -267,22 +235,18 @@ class GroupNorm(AbstractLayer):
     channels: int
     groups: int
     activation: Callable = activations.identity
+    _: KW_ONLY
     epsilon: float = 1e-5
     affine: bool = True
     init_bias: Callable = init.zeros32
     init_scale: Callable = init.ones32
 
-    def __init__(self, channels: int, groups: int, activation: Callable = activations.identity, *,
-                 epsilon: float = 1e-5, affine: bool = True, init_bias: Callable = init.zeros32,
-                 init_scale: Callable = init.ones32):
-        channels, groups = int(channels), int(groups)
+    def __post_init__(self):
+        channels, groups = int(self.channels), int(self.groups)
         if groups < 1 or channels % groups:
-            raise ValueError(f"GroupNorm: the number of groups ({groups}) must divide the number of channels "
-                             f"({channels}); fix: pick groups among the divisors of {channels}")
-        for name, value in (("channels", channels), ("groups", groups), ("activation", activation),
-                            ("epsilon", float(epsilon)), ("affine", bool(affine)), ("init_bias", init_bias),
-                            ("init_scale", init_scale)):
-            object.__setattr__(self, name, value)
+            raise LuxValueError(f"GroupNorm: the number of groups ({groups}) must divide the number of channels "
+                                f"({channels})", fix=f"pick groups among the divisors of {channels}")
+        self._set_fields(channels=channels, groups=groups, epsilon=float(self.epsilon), affine=bool(self.affine))
 
     def initialparameters(self, rng) -> dict:
         return _affine_parameters(rng, self.init_scale, self.init_bias, self.channels) if self.affine else {}
@@ -290,12 +254,9 @@ class GroupNorm(AbstractLayer):
     def parameterlength(self) -> int:
         return 2 * self.channels if self.affine else 0
 
-    def statelength(self) -> int:
-        return 0
-
     def summary(self) -> str:
-        return (f"GroupNorm({self.channels}, {self.groups}{_activation_text(self.activation)}, "
-                f"affine={_julia_bool(self.affine)})")
+        return (f"GroupNorm({self.channels}, {self.groups}{display.activation_note(self.activation)}, "
+                f"affine={display.julia_bool(self.affine)})")
 
     def __call__(self, x, ps, st):
         _check_channels(self, x, self.channels)
@@ -323,7 +284,8 @@ def _as_axes(dims, what: str):
             raise TypeError
         return tuple(int(d) for d in dims)
     except (TypeError, ValueError):
-        raise TypeError(f"{what} must be None, an axis or a tuple of axes, got {dims!r}") from None
+        raise LuxTypeError(f"{what} must be None, an axis or a tuple of axes, got {dims!r}",
+                           fix="pass None, an int axis or a tuple of int axes") from None
 
 
 @layer
@@ -342,21 +304,20 @@ class LayerNorm(AbstractLayer):
 
     shape: int | tuple
     activation: Callable = activations.identity
+    _: KW_ONLY
     epsilon: float = 1e-5
     dims: int | tuple | None = None
     affine: bool = True
     init_bias: Callable = init.zeros32
     init_scale: Callable = init.ones32
 
-    def __init__(self, shape, activation: Callable = activations.identity, *, epsilon: float = 1e-5, dims=None,
-                 affine: bool = True, init_bias: Callable = init.zeros32, init_scale: Callable = init.ones32):
-        shape = _as_axes(shape, "LayerNorm's shape")
+    def __post_init__(self):
+        shape = _as_axes(self.shape, "LayerNorm's shape")
         if shape is None:
-            raise TypeError("LayerNorm's shape must be an int or a tuple of ints")
-        for name, value in (("shape", shape), ("activation", activation), ("epsilon", float(epsilon)),
-                            ("dims", _as_axes(dims, "LayerNorm's dims")), ("affine", bool(affine)),
-                            ("init_bias", init_bias), ("init_scale", init_scale)):
-            object.__setattr__(self, name, value)
+            raise LuxTypeError("LayerNorm's shape must be an int or a tuple of ints",
+                               fix="give the input shape without the batch axis, e.g. LayerNorm((3,))")
+        self._set_fields(shape=shape, epsilon=float(self.epsilon), dims=_as_axes(self.dims, "LayerNorm's dims"),
+                         affine=bool(self.affine))
 
     def _parameter_shape(self) -> tuple[int, ...]:
         return (1,) + ((self.shape,) if isinstance(self.shape, int) else self.shape)
@@ -371,12 +332,10 @@ class LayerNorm(AbstractLayer):
     def parameterlength(self) -> int:
         return 2 * math.prod(self._parameter_shape()) if self.affine else 0
 
-    def statelength(self) -> int:
-        return 0
-
     def summary(self) -> str:
         dims = "Colon()" if self.dims is None else repr(self.dims)
-        return f"LayerNorm({self.shape!r}{_activation_text(self.activation)}, affine={_julia_bool(self.affine)}, dims={dims})"
+        return (f"LayerNorm({self.shape!r}{display.activation_note(self.activation)}, "
+                f"affine={display.julia_bool(self.affine)}, dims={dims})")
 
     def _check_input(self, x) -> tuple[int, ...]:
         shape = tuple(np.shape(x))
@@ -388,8 +347,8 @@ class LayerNorm(AbstractLayer):
             if not fits:
                 want = self._parameter_shape()[1:]
                 raise LayerInputError(f"{self.summary()} expects an input of shape (batch, {', '.join(map(str, want))}) "
-                                      f"(its parameters have shape {self._parameter_shape()}), got shape {shape}; "
-                                      f"fix: reshape x or build the layer with LayerNorm({shape[1:]})")
+                                      f"(its parameters have shape {self._parameter_shape()}), got shape {shape}",
+                                      fix=f"reshape x or build the layer with LayerNorm({shape[1:]})")
         return shape
 
     def _axes(self, ndim: int):
@@ -398,7 +357,7 @@ class LayerNorm(AbstractLayer):
         axes = (self.dims,) if isinstance(self.dims, int) else self.dims
         if any(not -ndim <= a < ndim for a in axes):
             raise LayerInputError(f"{self.summary()} normalises over axes {axes}, which a {ndim}-d input does not "
-                                  f"have; fix: pass dims within range({ndim}) or an input of more dimensions")
+                                  "have", fix=f"pass dims within range({ndim}) or an input of more dimensions")
         return tuple(a % ndim for a in axes)
 
     def __call__(self, x, ps, st):
@@ -439,17 +398,18 @@ class WeightNorm(AbstractLayer):
     which_params: tuple
     dims: tuple | None = None
 
-    def __init__(self, layer: AbstractLayer, which_params, dims=None):
-        if not isinstance(layer, AbstractLayer):
-            raise TypeError(f"WeightNorm wraps a layer, got {type(layer).__name__}")
-        which_params = (which_params,) if isinstance(which_params, str) else tuple(which_params)
+    def __post_init__(self):
+        if not isinstance(self.layer, AbstractLayer):
+            raise LuxTypeError(f"WeightNorm wraps a layer, got {type(self.layer).__name__}",
+                               fix="WeightNorm(lux.Dense(3, 4), ('weight',))")
+        which_params = (self.which_params,) if isinstance(self.which_params, str) else tuple(self.which_params)
+        dims = self.dims
         if dims is not None:
             dims = tuple(d if isinstance(d, (int, np.integer)) else tuple(d) for d in dims)
             if len(dims) != len(which_params):
-                raise ValueError(f"WeightNorm: dims has {len(dims)} entries for {len(which_params)} parameters "
-                                 f"{which_params}; fix: give one axis (or tuple of axes) per parameter")
-        for name, value in (("layer", layer), ("which_params", which_params), ("dims", dims)):
-            object.__setattr__(self, name, value)
+                raise LuxValueError(f"WeightNorm: dims has {len(dims)} entries for {len(which_params)} parameters "
+                                    f"{which_params}", fix="give one axis (or tuple of axes) per parameter")
+        self._set_fields(which_params=which_params, dims=dims)
 
     def _keep_axes(self, i: int, ndim: int) -> tuple[int, ...]:
         if self.dims is None:
@@ -460,17 +420,18 @@ class WeightNorm(AbstractLayer):
     def _reparameterise(self, ps_layer: dict, *, check_zero: bool) -> dict:
         missing = [name for name in self.which_params if name not in ps_layer]
         if missing:
-            raise ValueError(f"WeightNorm: {self.layer.summary()} has no parameter(s) {missing} (it has "
-                             f"{sorted(ps_layer)}); fix: name existing parameters in which_params")
+            raise LuxValueError(f"WeightNorm: {self.layer.summary()} has no parameter(s) {missing} (it has "
+                                f"{sorted(ps_layer)})", fix="name existing parameters in which_params")
         normalized, unnormalized = {}, {}
         for name, v in ps_layer.items():
             if name not in self.which_params:
                 unnormalized[name] = v
                 continue
             if check_zero and not np.any(v):
-                raise ValueError(f"WeightNorm: parameter {name!r} of {self.layer.summary()} is all zeros, so its norm "
-                                 f"is 0 and its gradients NaN; fix: drop it from which_params or initialise it "
-                                 f"otherwise (the layer's init_{name} keyword)")
+                raise LuxValueError(f"WeightNorm: parameter {name!r} of {self.layer.summary()} is all zeros, so its "
+                                    "norm is 0 and its gradients NaN",
+                                    fix="drop it from which_params or initialise it otherwise (the layer's "
+                                        f"init_{name} keyword)")
             normalized[f"{name}_g"] = _norm_except(v, self._keep_axes(self.which_params.index(name), np.ndim(v)))
             normalized[f"{name}_v"] = v
         return {"normalized": normalized, "unnormalized": unnormalized}
@@ -497,8 +458,8 @@ class WeightNorm(AbstractLayer):
     def __call__(self, x, ps, st):
         if not isinstance(ps, dict) or "normalized" not in ps or "unnormalized" not in ps:
             raise LayerInputError(f"{self.summary()} needs parameters {{'normalized': ..., 'unnormalized': ...}}, got "
-                                  f"{sorted(ps) if isinstance(ps, dict) else type(ps).__name__}; "
-                                  f"fix: build them with ps, st = lux.setup(rng, model)")
+                                  f"{sorted(ps) if isinstance(ps, dict) else type(ps).__name__}",
+                                  fix="build them with ps, st = lux.setup(rng, model)")
         weights = {}
         for i, name in enumerate(self.which_params):
             v, g = ps["normalized"][f"{name}_v"], ps["normalized"][f"{name}_g"]

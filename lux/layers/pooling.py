@@ -13,12 +13,15 @@ and dilation tuples are in our (NumPy) axis order, as for `Conv`.
 
 from __future__ import annotations
 
+from dataclasses import KW_ONLY
+
 import numpy as np
 
+from lux import display
 from lux.core import AbstractLayer, layer
-from lux.errors import LayerInputError
-from lux.layers.conv import (calc_padding, check_spatial_input, check_windows_fit, expand, kernel_tuple, padding_pairs,
-                             tuple_string)
+from lux.errors import LayerInputError, LuxValueError
+from lux.layers.conv import (SamePad, calc_padding, check_spatial_input, check_windows_fit, expand, kernel_tuple,
+                             padding_pairs)
 from tracer import nn
 
 __all__ = ["AdaptiveLPPool", "AdaptiveMaxPool", "AdaptiveMeanPool", "GlobalLPPool", "GlobalMaxPool", "GlobalMeanPool",
@@ -27,7 +30,8 @@ __all__ = ["AdaptiveLPPool", "AdaptiveMaxPool", "AdaptiveMeanPool", "GlobalLPPoo
 
 def _check_p(name: str, p):
     if isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)) or not 0 < p < np.inf:
-        raise ValueError(f"{name}'s p must be a positive finite number, got {p!r}")
+        raise LuxValueError(f"{name}'s p must be a positive finite number, got {p!r}",
+                            fix="pass p=2 (the default) or another finite p > 0")
     return p.item() if isinstance(p, np.generic) else p
 
 
@@ -38,35 +42,30 @@ def _p_note(p) -> str:
 # --------------------------------------------------------------------------- windowed pools
 
 
-def _set_window_fields(obj, name: str, window, stride, pad, dilation) -> None:
-    window = kernel_tuple(name, "window", window)
-    stride = expand(name, "stride", window if stride is None else stride, len(window))
-    dilation = expand(name, "dilation", dilation, len(window))
-    for field, value in (("window", window), ("stride", stride), ("dilation", dilation),
-                         ("pad", calc_padding(name, pad, window, dilation))):
-        object.__setattr__(obj, field, value)
-
-
+@layer
 class _WindowPool(AbstractLayer):
-    """What MaxPool, MeanPool and LPPool share: fields window, stride, pad, dilation."""
+    """What MaxPool, MeanPool and LPPool share: fields window, stride, pad, dilation, their checks and display."""
 
-    def parameterlength(self) -> int:
-        return 0
+    window: tuple
+    _: KW_ONLY
+    stride: int | tuple | None = None
+    pad: int | tuple | SamePad = 0
+    dilation: int | tuple = 1
 
-    def statelength(self) -> int:
-        return 0
+    def __post_init__(self):
+        name = type(self).__name__
+        window = kernel_tuple(name, "window", self.window)
+        stride = expand(name, "stride", window if self.stride is None else self.stride, len(window))
+        dilation = expand(name, "dilation", self.dilation, len(window))
+        self._set_fields(window=window, stride=stride, dilation=dilation,
+                         pad=calc_padding(name, self.pad, window, dilation))
 
     def _extra(self) -> str:
         return ""
 
     def summary(self) -> str:
         text = f"{type(self).__name__}({self.window}"
-        if any(p != 0 for p in self.pad):
-            text += f", pad={tuple_string(self.pad)}"
-        if self.stride != self.window:
-            text += f", stride={tuple_string(self.stride)}"
-        if any(d != 1 for d in self.dilation):
-            text += f", dilation={tuple_string(self.dilation)}"
+        text += display.window_note(self.pad, self.stride, self.dilation, default_stride=self.window)
         extra = self._extra()
         return text + (f", {extra}" if extra else "") + ")"
 
@@ -90,43 +89,24 @@ _WINDOW_DOC = """
 
 @layer
 class MaxPool(_WindowPool):
-    window: tuple
-    stride: tuple
-    pad: tuple
-    dilation: tuple
-
-    def __init__(self, window, *, stride=None, pad=0, dilation=1):
-        _set_window_fields(self, "MaxPool", window, stride, pad, dilation)
-
     def __call__(self, x, ps, st):
         return nn.max_pool(x, self.window, **self._pool_arguments(x)), st
 
 
 @layer
 class MeanPool(_WindowPool):
-    window: tuple
-    stride: tuple
-    pad: tuple
-    dilation: tuple
-
-    def __init__(self, window, *, stride=None, pad=0, dilation=1):
-        _set_window_fields(self, "MeanPool", window, stride, pad, dilation)
-
     def __call__(self, x, ps, st):
         return nn.mean_pool(x, self.window, **self._pool_arguments(x)), st
 
 
 @layer
 class LPPool(_WindowPool):
-    window: tuple
-    stride: tuple
-    pad: tuple
-    dilation: tuple
+    _: KW_ONLY
     p: float = 2
 
-    def __init__(self, window, *, stride=None, pad=0, dilation=1, p=2):
-        _set_window_fields(self, "LPPool", window, stride, pad, dilation)
-        object.__setattr__(self, "p", _check_p("LPPool", p))
+    def __post_init__(self):
+        super().__post_init__()
+        self._set_fields(p=_check_p("LPPool", self.p))
 
     def _extra(self) -> str:
         return _p_note(self.p)
@@ -147,17 +127,13 @@ LPPool.__doc__ = ("The p-norm of each window, (sum of x ** p) ** (1 / p) (Lux's 
 
 
 class _GlobalPool(AbstractLayer):
-    def parameterlength(self) -> int:
-        return 0
-
-    def statelength(self) -> int:
-        return 0
+    """What the Global*Pool layers share: one window over all spatial axes."""
 
     def _spatial_axes(self, x) -> tuple[int, ...]:
         shape = tuple(np.shape(x))
         if len(shape) < 3:
             raise LayerInputError(f"{self.summary()} expects an input (batch, channels, spatial...) with at least one "
-                                  f"spatial axis, got shape {shape}; fix: add the missing axes, e.g. x[None]")
+                                  f"spatial axis, got shape {shape}", fix="add the missing axes, e.g. x[None]")
         return tuple(range(2, len(shape)))
 
 
@@ -187,10 +163,11 @@ class GlobalMeanPool(_GlobalPool):
 
 @layer
 class GlobalLPPool(_GlobalPool):
+    _: KW_ONLY
     p: float = 2
 
-    def __init__(self, *, p=2):
-        object.__setattr__(self, "p", _check_p("GlobalLPPool", p))
+    def __post_init__(self):
+        self._set_fields(p=_check_p("GlobalLPPool", self.p))
 
     def summary(self) -> str:
         # (Lux prints "GlobalLPPool(, p=3)"; the stray comma is left out here.)
@@ -210,12 +187,14 @@ GlobalLPPool.__doc__ = ("The p-norm over all spatial axes (Lux's `GlobalLPPool`)
 # --------------------------------------------------------------------------- adaptive pools
 
 
+@layer
 class _AdaptivePool(AbstractLayer):
-    def parameterlength(self) -> int:
-        return 0
+    """What the Adaptive*Pool layers share: the output size `out`, the window and stride derived from the input's."""
 
-    def statelength(self) -> int:
-        return 0
+    out: tuple
+
+    def __post_init__(self):
+        self._set_fields(out=kernel_tuple(type(self).__name__, "output size", self.out))
 
     def _extra(self) -> str:
         return ""
@@ -230,14 +209,10 @@ class _AdaptivePool(AbstractLayer):
         sizes = shape[2:]
         if any(n < o for n, o in zip(sizes, self.out)):
             raise LayerInputError(f"{self.summary()} needs spatial sizes of at least {self.out}, got an input of shape "
-                                  f"{shape}; fix: use a smaller output size or a larger input")
+                                  f"{shape}", fix="use a smaller output size or a larger input")
         stride = tuple(n // o for n, o in zip(sizes, self.out))
         window = tuple(n - (o - 1) * s for n, o, s in zip(sizes, self.out, stride))
         return window, stride
-
-
-def _set_out(obj, name: str, out) -> None:
-    object.__setattr__(obj, "out", kernel_tuple(name, "output size", out))
 
 
 _ADAPTIVE_DOC = """
@@ -249,11 +224,6 @@ _ADAPTIVE_DOC = """
 
 @layer
 class AdaptiveMaxPool(_AdaptivePool):
-    out: tuple
-
-    def __init__(self, out):
-        _set_out(self, "AdaptiveMaxPool", out)
-
     def __call__(self, x, ps, st):
         window, stride = self._window_and_stride(x)
         return nn.max_pool(x, window, stride=stride), st
@@ -261,11 +231,6 @@ class AdaptiveMaxPool(_AdaptivePool):
 
 @layer
 class AdaptiveMeanPool(_AdaptivePool):
-    out: tuple
-
-    def __init__(self, out):
-        _set_out(self, "AdaptiveMeanPool", out)
-
     def __call__(self, x, ps, st):
         window, stride = self._window_and_stride(x)
         return nn.mean_pool(x, window, stride=stride), st
@@ -273,12 +238,12 @@ class AdaptiveMeanPool(_AdaptivePool):
 
 @layer
 class AdaptiveLPPool(_AdaptivePool):
-    out: tuple
+    _: KW_ONLY
     p: float = 2
 
-    def __init__(self, out, *, p=2):
-        _set_out(self, "AdaptiveLPPool", out)
-        object.__setattr__(self, "p", _check_p("AdaptiveLPPool", p))
+    def __post_init__(self):
+        super().__post_init__()
+        self._set_fields(p=_check_p("AdaptiveLPPool", self.p))
 
     def _extra(self) -> str:
         return _p_note(self.p)

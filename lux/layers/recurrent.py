@@ -21,13 +21,14 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+from dataclasses import KW_ONLY
+
 import numpy as np
 
 import tracer
-from lux import activations, init
+from lux import activations, display, init
 from lux.core import AbstractContainerLayer, AbstractLayer, layer
-from lux.errors import LayerInputError, check_input_features
-from lux.layers.basic import activation_name
+from lux.errors import LayerInputError, LuxTypeError, LuxValueError, check_input_features
 
 __all__ = ["AbstractRecurrentCell", "BatchLastIndex", "GRUCell", "LSTMCell", "RNNCell", "Recurrence",
            "StatefulRecurrentCell", "TimeLastIndex"]
@@ -57,9 +58,17 @@ def _per_gate(value, gates: int, what: str) -> tuple:
     """Lux copies a single initialiser into every gate; a tuple must name one per gate."""
     if isinstance(value, (tuple, list)):
         if len(value) != gates:
-            raise ValueError(f"{what} must be one initialiser or a tuple of {gates} (one per gate), got {len(value)}")
+            raise LuxValueError(f"{what} must be one initialiser or a tuple of {gates} (one per gate), "
+                                f"got {len(value)}",
+                                fix=f"pass one initialiser for every gate, or a tuple of {gates}")
         return tuple(value)
     return (value,) * gates
+
+
+def _per_gate_initialisers(cell) -> dict:
+    """A gated cell's initialisers, one per gate (Lux copies a single one into every gate)."""
+    return {name: _per_gate(getattr(cell, name), cell.GATES, name)
+            for name in ("init_weight", "init_recurrent_weight", "init_bias")}
 
 
 def _describe(inputs) -> str:
@@ -88,6 +97,12 @@ class AbstractRecurrentCell(AbstractLayer):
 
     GATES = 1
     CARRY = ("h",)
+
+    def __post_init__(self):
+        # Lux: the recurrent weights are drawn like the input weights unless told otherwise.
+        recurrent = self.init_weight if self.init_recurrent_weight is None else self.init_recurrent_weight
+        self._set_fields(use_bias=bool(self.use_bias), train_state=bool(self.train_state),
+                         init_recurrent_weight=recurrent)
 
     def initialstates(self, rng) -> dict:
         return {"rng": int(rng.integers(2**63))}
@@ -150,7 +165,7 @@ class AbstractRecurrentCell(AbstractLayer):
     def _seed(self, st):
         if not isinstance(st, dict) or "rng" not in st:
             raise LayerInputError(f"{self.summary()} needs the state {{'rng': seed}} to draw its initial carry, got "
-                                  f"{st!r}; fix: build the states with ps, st = lux.setup(rng, model)")
+                                  f"{st!r}", fix="build the states with ps, st = lux.setup(rng, model)")
         return st["rng"]
 
     # -- calling
@@ -164,8 +179,8 @@ class AbstractRecurrentCell(AbstractLayer):
         check_input_features(self, x, self.in_dims)
         if np.ndim(x) != 2:
             raise LayerInputError(f"{self.summary()} expects x of shape (batch, {self.in_dims}) or ({self.in_dims},), "
-                                  f"got shape {tuple(np.shape(x))}; fix: run sequences through "
-                                  f"Recurrence({self.summary()})")
+                                  f"got shape {tuple(np.shape(x))}",
+                                  fix=f"run sequences through Recurrence({self.summary()})")
         if carry is None:
             carry = self.initial_carry(x, ps, st)
         else:
@@ -181,8 +196,8 @@ class AbstractRecurrentCell(AbstractLayer):
             return inputs, None
         carry_form = f"({', '.join(self.CARRY)}{',' if len(self.CARRY) == 1 else ''})"
         if len(inputs) != 2 or not isinstance(inputs[1], (tuple, list)) or len(inputs[1]) != len(self.CARRY):
-            raise LayerInputError(f"{self.summary()} takes x or (x, {carry_form}), got {_describe(inputs)}; "
-                                  f"fix: pass (x, carry) with the carry the previous step returned")
+            raise LayerInputError(f"{self.summary()} takes x or (x, {carry_form}), got {_describe(inputs)}",
+                                  fix="pass (x, carry) with the carry the previous step returned")
         return inputs[0], tuple(inputs[1])
 
     def _check_carry(self, x, carry) -> None:
@@ -190,8 +205,8 @@ class AbstractRecurrentCell(AbstractLayer):
         for name, value in zip(self.CARRY, carry):
             if tuple(np.shape(value)) != expected:
                 raise LayerInputError(f"{self.summary()} expects its carried {name} of shape {expected} for x of shape "
-                                      f"{tuple(np.shape(x))}, got {tuple(np.shape(value))}; fix: pass the carry the "
-                                      f"previous step returned")
+                                      f"{tuple(np.shape(x))}, got {tuple(np.shape(value))}",
+                                      fix="pass the carry the previous step returned")
 
     def _step(self, x, carry, ps):
         raise NotImplementedError
@@ -215,22 +230,13 @@ class RNNCell(AbstractRecurrentCell):
     in_dims: int
     out_dims: int
     activation: Callable = activations.tanh
+    _: KW_ONLY
     use_bias: bool = True
     train_state: bool = False
     init_bias: Callable | None = None
     init_weight: Callable | None = None
     init_recurrent_weight: Callable | None = None
     init_state: Callable = init.zeros32
-
-    def __init__(self, in_dims: int, out_dims: int, activation: Callable = activations.tanh, *, use_bias: bool = True,
-                 train_state: bool = False, init_bias=None, init_weight=None, init_recurrent_weight=None,
-                 init_state=init.zeros32):
-        init_recurrent_weight = init_weight if init_recurrent_weight is None else init_recurrent_weight
-        for name, value in (("in_dims", in_dims), ("out_dims", out_dims), ("activation", activation),
-                            ("use_bias", bool(use_bias)), ("train_state", bool(train_state)), ("init_bias", init_bias),
-                            ("init_weight", init_weight), ("init_recurrent_weight", init_recurrent_weight),
-                            ("init_state", init_state)):
-            object.__setattr__(self, name, value)
 
     def initialparameters(self, rng) -> dict:
         ps = self._recurrent_parameters(rng, (self.init_weight,), (self.init_recurrent_weight,), (self.init_bias,))
@@ -239,14 +245,8 @@ class RNNCell(AbstractRecurrentCell):
         return ps
 
     def summary(self) -> str:
-        text = f"RNNCell({self.in_dims} => {self.out_dims}"
-        if self.activation is not activations.identity:
-            text += f", {activation_name(self.activation)}"
-        if not self.use_bias:
-            text += ", use_bias=false"
-        if self.train_state:
-            text += ", train_state=true"
-        return text + ")"
+        return (f"RNNCell({self.in_dims} => {self.out_dims}{display.activation_note(self.activation)}"
+                f"{display.flag_notes(use_bias=(self.use_bias, True), train_state=(self.train_state, False))})")
 
     def _step(self, x, carry, ps):
         (h,) = carry
@@ -279,26 +279,19 @@ class LSTMCell(AbstractRecurrentCell):
 
     in_dims: int
     out_dims: int
+    _: KW_ONLY
     use_bias: bool = True
     train_state: bool = False
     train_memory: bool = False
-    init_weight: tuple = (None,) * 4
-    init_recurrent_weight: tuple = (None,) * 4
-    init_bias: tuple = (None,) * 4
+    init_weight: Callable | tuple | None = None
+    init_recurrent_weight: Callable | tuple | None = None
+    init_bias: Callable | tuple | None = None
     init_state: Callable = init.zeros32
     init_memory: Callable = init.zeros32
 
-    def __init__(self, in_dims: int, out_dims: int, *, use_bias: bool = True, train_state: bool = False,
-                 train_memory: bool = False, init_weight=None, init_recurrent_weight=None, init_bias=None,
-                 init_state=init.zeros32, init_memory=init.zeros32):
-        init_recurrent_weight = init_weight if init_recurrent_weight is None else init_recurrent_weight
-        for name, value in (("in_dims", in_dims), ("out_dims", out_dims), ("use_bias", bool(use_bias)),
-                            ("train_state", bool(train_state)), ("train_memory", bool(train_memory)),
-                            ("init_weight", _per_gate(init_weight, 4, "init_weight")),
-                            ("init_recurrent_weight", _per_gate(init_recurrent_weight, 4, "init_recurrent_weight")),
-                            ("init_bias", _per_gate(init_bias, 4, "init_bias")),
-                            ("init_state", init_state), ("init_memory", init_memory)):
-            object.__setattr__(self, name, value)
+    def __post_init__(self):
+        super().__post_init__()
+        self._set_fields(train_memory=bool(self.train_memory), **_per_gate_initialisers(self))
 
     def initialparameters(self, rng) -> dict:
         ps = self._recurrent_parameters(rng, self.init_weight, self.init_recurrent_weight, self.init_bias)
@@ -318,14 +311,9 @@ class LSTMCell(AbstractRecurrentCell):
         return ("hidden_state", "memory")
 
     def summary(self) -> str:
-        text = f"LSTMCell({self.in_dims} => {self.out_dims}"
-        if not self.use_bias:
-            text += ", use_bias=false"
-        if self.train_state:
-            text += ", train_state=true"
-        if self.train_memory:
-            text += ", train_memory=true"
-        return text + ")"
+        flags = display.flag_notes(use_bias=(self.use_bias, True), train_state=(self.train_state, False),
+                                   train_memory=(self.train_memory, False))
+        return f"LSTMCell({self.in_dims} => {self.out_dims}{flags})"
 
     def _step(self, x, carry, ps):
         h, c = carry
@@ -358,23 +346,17 @@ class GRUCell(AbstractRecurrentCell):
 
     in_dims: int
     out_dims: int
+    _: KW_ONLY
     use_bias: bool = True
     train_state: bool = False
-    init_weight: tuple = (init.glorot_uniform,) * 3
-    init_recurrent_weight: tuple = (init.glorot_uniform,) * 3
-    init_bias: tuple = (init.zeros32,) * 3
+    init_weight: Callable | tuple = init.glorot_uniform
+    init_recurrent_weight: Callable | tuple | None = None
+    init_bias: Callable | tuple = init.zeros32
     init_state: Callable = init.zeros32
 
-    def __init__(self, in_dims: int, out_dims: int, *, use_bias: bool = True, train_state: bool = False,
-                 init_weight=init.glorot_uniform, init_recurrent_weight=None, init_bias=init.zeros32,
-                 init_state=init.zeros32):
-        init_recurrent_weight = init_weight if init_recurrent_weight is None else init_recurrent_weight
-        for name, value in (("in_dims", in_dims), ("out_dims", out_dims), ("use_bias", bool(use_bias)),
-                            ("train_state", bool(train_state)),
-                            ("init_weight", _per_gate(init_weight, 3, "init_weight")),
-                            ("init_recurrent_weight", _per_gate(init_recurrent_weight, 3, "init_recurrent_weight")),
-                            ("init_bias", _per_gate(init_bias, 3, "init_bias")), ("init_state", init_state)):
-            object.__setattr__(self, name, value)
+    def __post_init__(self):
+        super().__post_init__()
+        self._set_fields(**_per_gate_initialisers(self))
 
     def initialparameters(self, rng) -> dict:
         ps = self._recurrent_parameters(rng, self.init_weight, self.init_recurrent_weight, self.init_bias)
@@ -383,12 +365,8 @@ class GRUCell(AbstractRecurrentCell):
         return ps
 
     def summary(self) -> str:
-        text = f"GRUCell({self.in_dims} => {self.out_dims}"
-        if not self.use_bias:
-            text += ", use_bias=false"
-        if self.train_state:
-            text += ", train_state=true"
-        return text + ")"
+        flags = display.flag_notes(use_bias=(self.use_bias, True), train_state=(self.train_state, False))
+        return f"GRUCell({self.in_dims} => {self.out_dims}{flags})"
 
     def _step(self, x, carry, ps):
         (h,) = carry
@@ -431,8 +409,8 @@ DEFAULT_ORDERING = BatchLastIndex()
 
 def _check_cell(cell, wrapper: str) -> None:
     if not isinstance(cell, AbstractRecurrentCell):
-        raise TypeError(f"{wrapper} wraps a recurrent cell (RNNCell, LSTMCell, GRUCell), got "
-                        f"{type(cell).__name__}; fix: {wrapper}(LSTMCell(in_dims, out_dims))")
+        raise LuxTypeError(f"{wrapper} wraps a recurrent cell (RNNCell, LSTMCell, GRUCell), got "
+                           f"{type(cell).__name__}", fix=f"{wrapper}(LSTMCell(in_dims, out_dims))")
 
 
 class _CellWrapper(AbstractContainerLayer):
@@ -465,15 +443,18 @@ class Recurrence(_CellWrapper):
     """
 
     cell: AbstractRecurrentCell
-    ordering: object = DEFAULT_ORDERING
+    _: KW_ONLY
+    ordering: BatchLastIndex | TimeLastIndex = DEFAULT_ORDERING
     return_sequence: bool = False
 
-    def __init__(self, cell, *, ordering=DEFAULT_ORDERING, return_sequence: bool = False):
-        _check_cell(cell, "Recurrence")
-        if not isinstance(ordering, (BatchLastIndex, TimeLastIndex)):
-            raise TypeError(f"Recurrence's ordering must be lux.BatchLastIndex() or lux.TimeLastIndex(), got {ordering!r}")
-        for name, value in (("cell", cell), ("ordering", ordering), ("return_sequence", bool(return_sequence))):
-            object.__setattr__(self, name, value)
+    def __post_init__(self):
+        _check_cell(self.cell, "Recurrence")
+        if not isinstance(self.ordering, (BatchLastIndex, TimeLastIndex)):
+            raise LuxTypeError(f"Recurrence's ordering must be lux.BatchLastIndex() or lux.TimeLastIndex(), "
+                               f"got {self.ordering!r}",
+                               fix="pass ordering=lux.BatchLastIndex() for (batch, time, features), "
+                                   "or lux.TimeLastIndex() for (time, batch, features)")
+        self._set_fields(return_sequence=bool(self.return_sequence))
 
     def initialstates(self, rng) -> dict:
         return self.cell.initialstates(rng)
@@ -489,7 +470,7 @@ class Recurrence(_CellWrapper):
     def _run_steps(self, xs, ps, st):
         """A tuple or list of steps: a Python loop, as Lux folds over them."""
         if not xs:
-            raise LayerInputError("Recurrence got an empty sequence; fix: give it at least one time step")
+            raise LayerInputError("Recurrence got an empty sequence", fix="give it at least one time step")
         (y, carry), st = self.cell(xs[0], ps, st)
         ys = [y]
         for x in xs[1:]:
@@ -513,10 +494,10 @@ class Recurrence(_CellWrapper):
         if ndim not in (2, 3):
             layout = "(batch, time, features)" if isinstance(self.ordering, BatchLastIndex) else "(time, batch, features)"
             raise LayerInputError(f"Recurrence expects a sequence {layout} or an unbatched (time, features), got "
-                                  f"shape {tuple(np.shape(x))}; fix: reshape x, or pass a list of per-step inputs")
+                                  f"shape {tuple(np.shape(x))}", fix="reshape x, or pass a list of per-step inputs")
         steps = np.moveaxis(x, self.ordering.time_axis(ndim), 0)  # (time, [batch,] features)
         if steps.shape[0] == 0:
-            raise LayerInputError("Recurrence got a sequence with 0 time steps; fix: give it at least one time step")
+            raise LayerInputError("Recurrence got a sequence with 0 time steps", fix="give it at least one time step")
         unbatched = ndim == 2
         if unbatched:
             steps = steps[:, None, :]
@@ -549,17 +530,16 @@ class StatefulRecurrentCell(_CellWrapper):
 
     cell: AbstractRecurrentCell
 
-    def __init__(self, cell):
-        _check_cell(cell, "StatefulRecurrentCell")
-        object.__setattr__(self, "cell", cell)
+    def __post_init__(self):
+        _check_cell(self.cell, "StatefulRecurrentCell")
 
     def initialstates(self, rng) -> dict:
         return {"cell": self.cell.initialstates(rng), "carry": None}
 
     def __call__(self, x, ps, st):
         if not isinstance(st, dict) or "cell" not in st or "carry" not in st:
-            raise LayerInputError(f"StatefulRecurrentCell needs the state {{'cell': ..., 'carry': ...}}, got {st!r}; "
-                                  f"fix: build the states with ps, st = lux.setup(rng, model)")
+            raise LayerInputError(f"StatefulRecurrentCell needs the state {{'cell': ..., 'carry': ...}}, got {st!r}",
+                                  fix="build the states with ps, st = lux.setup(rng, model)")
         inputs = x if st["carry"] is None else (x, st["carry"])
         try:
             (y, carry), cell_st = self.cell(inputs, ps, st["cell"])

@@ -22,7 +22,7 @@ import numbers
 import numpy as np
 
 from lux.core import AbstractLayer, layer
-from lux.errors import LayerInputError
+from lux.errors import LayerInputError, LuxTypeError, LuxValueError
 
 __all__ = ["PixelShuffle", "Upsample"]
 
@@ -35,16 +35,18 @@ def _is_int(value) -> bool:
 
 def _check_scale_or_size(mode: str, scale, size) -> None:
     if (scale is None) == (size is None):
-        raise ValueError("Upsample takes either scale or size (but not both); fix: Upsample('nearest', scale=2)")
+        raise LuxValueError("Upsample takes either scale or size (but not both)", fix="Upsample('nearest', scale=2)")
     if scale is not None:
         values = scale if isinstance(scale, tuple) else (scale,)
         if not values or not all(isinstance(v, numbers.Real) and not isinstance(v, bool) and v > 0 for v in values):
-            raise ValueError(f"Upsample's scale must be a positive number or a tuple of them, got {scale!r}")
+            raise LuxValueError(f"Upsample's scale must be a positive number or a tuple of them, got {scale!r}",
+                                fix="pass e.g. scale=2 or scale=(2, 3)")
         if mode == "nearest" and not all(_is_int(v) for v in values):
-            raise ValueError(f"nearest upsampling repeats elements, so its scale must be integers, got {scale!r}; "
-                             "fix: use an integer scale, or mode 'bilinear' for fractional scales")
+            raise LuxValueError(f"nearest upsampling repeats elements, so its scale must be integers, got {scale!r}",
+                                fix="use an integer scale, or mode 'bilinear' for fractional scales")
     if size is not None and (not isinstance(size, tuple) or not size or not all(_is_int(v) and v > 0 for v in size)):
-        raise ValueError(f"Upsample's size must be a tuple of positive ints, one per spatial axis, got {size!r}")
+        raise LuxValueError(f"Upsample's size must be a tuple of positive ints, one per spatial axis, got {size!r}",
+                            fix="pass e.g. size=(64, 64)")
 
 
 @layer
@@ -66,26 +68,22 @@ class Upsample(AbstractLayer):
     align_corners: bool = False
 
     def __init__(self, mode="nearest", scale_mode=None, *, scale=None, size=None, align_corners: bool = False):
+        # Two call forms, Upsample(mode, scale=...) and Lux's Upsample(scale, mode): no dataclass __init__.
         if not isinstance(mode, str):  # Lux's Upsample(scale, mode = :nearest)
             if scale is not None or size is not None:
-                raise ValueError("Upsample(scale, mode) takes no scale= or size= keyword")
+                raise LuxValueError("Upsample(scale, mode) takes no scale= or size= keyword",
+                                    fix="Upsample(2, 'nearest') or Upsample('nearest', scale=2)")
             mode, scale = ("nearest" if scale_mode is None else scale_mode), mode
         elif scale_mode is not None:
-            raise TypeError("Upsample's second positional argument is the mode, after a scale: Upsample(2, 'bilinear')")
+            raise LuxTypeError("Upsample's second positional argument is the mode, after a scale",
+                               fix="Upsample(2, 'bilinear') or Upsample('bilinear', scale=2)")
         mode = mode.lstrip(":")
         if mode not in _MODES:
-            raise ValueError(f"Upsample mode {mode!r} is not supported; fix: use one of {', '.join(_MODES)}")
+            raise LuxValueError(f"Upsample mode {mode!r} is not supported", fix=f"use one of {', '.join(_MODES)}")
         if isinstance(scale, list):
             scale = tuple(scale)
         _check_scale_or_size(mode, scale, size)
-        for name, value in (("mode", mode), ("scale", scale), ("size", size), ("align_corners", bool(align_corners))):
-            object.__setattr__(self, name, value)
-
-    def parameterlength(self) -> int:
-        return 0
-
-    def statelength(self) -> int:
-        return 0
+        self._set_fields(mode=mode, scale=scale, size=size, align_corners=bool(align_corners))
 
     def summary(self) -> str:
         # Lux prints its mode, a Static.jl symbol, as static(:mode).
@@ -110,24 +108,24 @@ class Upsample(AbstractLayer):
         rank = _MODES[self.mode]
         if rank is None and len(shape) < 3:
             raise LayerInputError(f"{self.summary()} expects an input (batch, channels, spatial...) with at least one "
-                                  f"spatial axis, got shape {shape}; fix: add the missing axes, e.g. x[None]")
+                                  f"spatial axis, got shape {shape}", fix="add the missing axes, e.g. x[None]")
         if rank is not None and len(shape) != rank + 2:
             raise LayerInputError(f"{self.summary()} expects an input (batch, channels, {', '.join(['size'] * rank)}) "
-                                  f"with {rank + 2} axes, got shape {shape}; fix: give x {rank} spatial axes"
-                                  f"{' or use mode nearest' if rank else ''}")
+                                  f"with {rank + 2} axes, got shape {shape}",
+                                  fix=f"give x {rank} spatial axes{' or use mode nearest' if rank else ''}")
         spatial = len(shape) - 2
         for name, value in (("scale", self.scale), ("size", self.size)):
             if isinstance(value, tuple) and len(value) != spatial:
                 raise LayerInputError(f"{self.summary()} has {len(value)} {name} entries for an input with {spatial} "
-                                      f"spatial axes (shape {shape}); fix: give one {name} per spatial axis")
+                                      f"spatial axes (shape {shape})", fix=f"give one {name} per spatial axis")
         return shape
 
     def __call__(self, x, ps, st):
         shape = self._check_input(x)
         out = self.output_spatial(shape[2:])
         if any(o < 1 for o in out):
-            raise LayerInputError(f"{self.summary()} gives an empty output {out} for an input of shape {shape}; "
-                                  "fix: use a larger scale")
+            raise LayerInputError(f"{self.summary()} gives an empty output {out} for an input of shape {shape}",
+                                  fix="use a larger scale")
         if self.mode == "nearest":
             return _nearest(self, x, shape, out), st
         return _linear(x, shape, out, self.align_corners), st
@@ -137,7 +135,7 @@ def _nearest(layer, x, shape, out):
     for axis, (n, o) in enumerate(zip(shape[2:], out), start=2):
         if o % n:
             raise LayerInputError(f"{layer.summary()} repeats elements, so its size {out} must be a multiple of the "
-                                  f"input's spatial shape {shape[2:]}; fix: choose such a size or use mode bilinear")
+                                  f"input's spatial shape {shape[2:]}", fix="choose such a size or use mode bilinear")
         if o != n:
             x = np.repeat(x, o // n, axis=axis)
     return x
@@ -184,16 +182,11 @@ class PixelShuffle(AbstractLayer):
 
     r: int
 
-    def __init__(self, r: int):
-        if not _is_int(r) or r < 1:
-            raise ValueError(f"PixelShuffle's upscale factor r must be an int >= 1, got {r!r}")
-        object.__setattr__(self, "r", int(r))
-
-    def parameterlength(self) -> int:
-        return 0
-
-    def statelength(self) -> int:
-        return 0
+    def __post_init__(self):
+        if not _is_int(self.r) or self.r < 1:
+            raise LuxValueError(f"PixelShuffle's upscale factor r must be an int >= 1, got {self.r!r}",
+                                fix="pass e.g. PixelShuffle(2)")
+        self._set_fields(r=int(self.r))
 
     def summary(self) -> str:
         return f"PixelShuffle({self.r})"
@@ -203,12 +196,12 @@ class PixelShuffle(AbstractLayer):
         r = self.r
         if len(shape) < 3:
             raise LayerInputError(f"{self.summary()} expects an input (batch, channels, spatial...) with at least one "
-                                  f"spatial axis, got shape {shape}; fix: add the missing axes, e.g. x[None]")
+                                  f"spatial axis, got shape {shape}", fix="add the missing axes, e.g. x[None]")
         d = len(shape) - 2
         batch, channels, sizes = shape[0], shape[1], shape[2:]
         if channels % r**d:
             raise LayerInputError(f"{self.summary()} needs channels divisible by r^{d} = {r**d} for {d} spatial axes, got "
-                                  f"an input of shape {shape}; fix: give x a multiple of {r**d} channels")
+                                  f"an input of shape {shape}", fix=f"give x a multiple of {r**d} channels")
         out_channels = channels // r**d
         # Channel index = c * r^d + (offset along axis 1) * r^(d-1) + ... + (offset along axis d):
         # split it, then interleave each offset right after its spatial axis.

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import lux
-import tracer
+from helpers import apply_compiled, run_layer_both
 from lux_fixtures import rand
 from lux.layers.basic import (
     Bilinear,
@@ -25,18 +25,6 @@ from lux.layers.basic import (
     SelectDim,
     WrappedFunction,
 )
-
-APPLY = tracer.jit(lux.apply)
-
-
-
-def run_both(model, x, seed=0):
-    """(ps, eager output, compiled output, eager state, compiled state) of `model` on `x`."""
-    ps, st = lux.setup(np.random.default_rng(seed), model)
-    y, st_eager = lux.apply(model, x, ps, st)
-    y_jit, st_jit = APPLY(model, x, ps, st)
-    return ps, y, np.asarray(y_jit), st_eager, st_jit
-
 
 # -- display and counts --------------------------------------------------------------------------
 
@@ -100,7 +88,8 @@ def bilinear_reference(x, y, weight, bias):
 def test_bilinear_matches_the_loop_formula_eager_and_compiled():
     model = Bilinear((3, 5), 4, lux.tanh)
     x, y = rand(2, 3), rand(2, 5, seed=2)
-    ps, out, out_jit, _, _ = run_both(model, (x, y))
+    run = run_layer_both(model, (x, y))
+    ps, out, out_jit = run.ps, run.y, run.y_jit
     assert ps["weight"].shape == (5, 3, 4) and ps["bias"].shape == (4,)  # Lux's (out, in1, in2), reversed
     np.testing.assert_allclose(out, np.tanh(bilinear_reference(x, y, ps["weight"], ps["bias"])), rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(out_jit, out, rtol=1e-5, atol=1e-6)
@@ -136,12 +125,12 @@ def test_bilinear_custom_initialisers_get_our_dims():
 def test_bilinear_errors_name_the_layer():
     model = Bilinear((3, 5), 4)
     ps, st = lux.setup(np.random.default_rng(0), model)
-    with pytest.raises(lux.LayerInputError, match=r"Bilinear\(\(3, 5\) => 4\) expects 5 input features.*fix:"):
+    with pytest.raises(lux.LayerInputError, match=r"Bilinear\(\(3, 5\) => 4\) expects 5 input features.*\n  fix:"):
         model((rand(2, 3), rand(2, 4)), ps, st)
-    with pytest.raises(lux.LayerInputError, match="same leading axes.*fix:"):
+    with pytest.raises(lux.LayerInputError, match="same leading axes.*\n  fix:"):
         model((rand(2, 3), rand(3, 5)), ps, st)
     with pytest.raises(lux.LayerInputError, match="expects 3 input features"):
-        APPLY(model, (rand(2, 4), rand(2, 5)), ps, st)
+        apply_compiled(model, (rand(2, 4), rand(2, 5)), ps, st)
 
 
 # -- Embedding ------------------------------------------------------------------------------------
@@ -149,7 +138,8 @@ def test_bilinear_errors_name_the_layer():
 def test_embedding_looks_up_rows_for_indices_of_any_shape():
     model = Embedding(10, 4)
     idx = np.array([[1, 2, 9], [0, 0, 3]], np.int32)
-    ps, out, out_jit, _, _ = run_both(model, idx)
+    run = run_layer_both(model, idx)
+    ps, out, out_jit = run.ps, run.y, run.y_jit
     assert ps["weight"].shape == (10, 4) and out.shape == (2, 3, 4)
     for i in range(2):
         for j in range(3):
@@ -166,9 +156,9 @@ def test_embedding_default_init_is_rand32():
 
 
 @pytest.mark.parametrize("idx, match", [
-    (np.array([0, 10]), r"index 10, outside the vocabulary 0\.\.9.*fix:"),
+    (np.array([0, 10]), r"index 10, outside the vocabulary 0\.\.9.*\n  fix:"),
     (np.array([-1, 2]), r"index -1, outside the vocabulary"),
-    (np.array([0.0, 1.0]), "takes integer indices, got float64.*fix:"),
+    (np.array([0.0, 1.0]), "takes integer indices, got float64.*\n  fix:"),
 ])
 def test_embedding_rejects_bad_indices_eagerly(idx, match):
     model = Embedding(10, 4)
@@ -181,10 +171,10 @@ def test_embedding_traced_indices_follow_the_tracer_and_float_indices_fail():
     model = Embedding(10, 4)
     ps, st = lux.setup(np.random.default_rng(0), model)
     # Traced indices cannot raise: too large ones clamp to the last row, negative ones count from the end.
-    out, _ = APPLY(model, np.array([12, -1], np.int32), ps, st)
+    out, _ = apply_compiled(model, np.array([12, -1], np.int32), ps, st)
     np.testing.assert_array_equal(np.asarray(out), ps["weight"][[9, 9]])
     with pytest.raises(lux.LayerInputError, match="integer indices"):
-        APPLY(model, np.array([0.0], np.float32), ps, st)
+        apply_compiled(model, np.array([0.0], np.float32), ps, st)
 
 
 # -- Scale ----------------------------------------------------------------------------------------
@@ -192,7 +182,8 @@ def test_embedding_traced_indices_follow_the_tracer_and_float_indices_fail():
 def test_scale_is_elementwise_affine_over_the_trailing_axes():
     model = Scale(4, 3, lux.relu)
     x = rand(2, 4, 3)
-    ps, out, out_jit, _, _ = run_both(model, x)
+    run = run_layer_both(model, x)
+    ps, out, out_jit = run.ps, run.y, run.y_jit
     assert ps["weight"].shape == ps["bias"].shape == (4, 3)
     expected = np.maximum(x * ps["weight"][None] + ps["bias"][None], 0)
     np.testing.assert_allclose(out, expected, rtol=1e-6)
@@ -215,7 +206,8 @@ def test_scale_argument_errors():
         Scale(3, "relu")
     model = Scale(4, 3)
     ps, st = lux.setup(np.random.default_rng(0), model)
-    with pytest.raises(lux.LayerInputError, match=r"Scale\(\(4, 3\)\) expects an input whose last axes are \(4, 3\).*fix:"):
+    with pytest.raises(lux.LayerInputError, match=r"Scale\(\(4, 3\)\) expects an input whose last axes are \(4,"
+                                                  r" 3\).*\n  fix:"):
         model(rand(2, 3, 4), ps, st)
 
 
@@ -223,7 +215,8 @@ def test_scale_argument_errors():
 
 def test_wrapped_function_applies_the_function():
     x = rand(2, 3)
-    _, out, out_jit, st, _ = run_both(WrappedFunction(lambda v: v * 2 + 1), x)
+    run = run_layer_both(WrappedFunction(lambda v: v * 2 + 1), x)
+    out, out_jit, st = run.y, run.y_jit, run.st_out
     np.testing.assert_allclose(out, x * 2 + 1)
     np.testing.assert_allclose(out_jit, out)
     assert st == {}
@@ -241,7 +234,8 @@ def test_wrapped_function_applies_the_function():
 ])
 def test_flatten_and_reshape_keep_the_batch_axis_and_the_memory_order(model, shape_in, shape_out):
     x = rand(*shape_in)
-    _, out, out_jit, _, _ = run_both(model, x)
+    run = run_layer_both(model, x)
+    out, out_jit = run.y, run.y_jit
     assert out.shape == shape_out
     for b in range(shape_in[0]):  # each batch entry keeps its elements in C order
         np.testing.assert_array_equal(out[b].ravel(), x[b].ravel())
@@ -249,14 +243,14 @@ def test_flatten_and_reshape_keep_the_batch_axis_and_the_memory_order(model, sha
 
 
 def test_flatten_and_reshape_errors():
-    with pytest.raises(lux.LayerInputError, match=r"flattens the last 2 axes.*shape \(2, 3\).*fix:"):
+    with pytest.raises(lux.LayerInputError, match=r"flattens the last 2 axes.*shape \(2, 3\).*\n  fix:"):
         FlattenLayer(N=2)(rand(2, 3), {}, {})
     with pytest.raises(lux.LayerInputError, match="batch axis"):
         FlattenLayer()(np.float32(1), {}, {})
     with pytest.raises(ValueError, match="number of axes"):
         FlattenLayer(N=0)
-    with pytest.raises(lux.LayerInputError, match=r"ReshapeLayer\(output_dims = \(:, 3, 2\)\) needs 6 elements.*fix:"):
-        APPLY(ReshapeLayer((3, 2)), rand(2, 5), {}, {})
+    with pytest.raises(lux.LayerInputError, match=r"ReshapeLayer\(output_dims = \(:, 3, 2\)\) needs 6 elements.*\n  fix:"):
+        apply_compiled(ReshapeLayer((3, 2)), rand(2, 5), {}, {})
     with pytest.raises(ValueError, match="non-negative integers"):
         ReshapeLayer((3, -1))
 
@@ -264,22 +258,24 @@ def test_flatten_and_reshape_errors():
 @pytest.mark.parametrize("dim, index", [(1, 2), (-1, 0), (2, (0, 3)), (0, range(1, 3))])
 def test_select_dim_takes_along_the_axis(dim, index):
     x = rand(3, 4, 5)
-    _, out, out_jit, _, _ = run_both(SelectDim(dim, index), x)
+    run = run_layer_both(SelectDim(dim, index), x)
+    out, out_jit = run.y, run.y_jit
     expected = np.take(x, index if isinstance(index, int) else list(index), axis=dim)
     np.testing.assert_array_equal(out, expected)
     np.testing.assert_array_equal(out_jit, expected)
 
 
 def test_select_dim_errors():
-    with pytest.raises(lux.LayerInputError, match=r"SelectDim\(dim = 3, index = 0\) selects along axis 3.*fix:"):
+    with pytest.raises(lux.LayerInputError, match=r"SelectDim\(dim = 3, index = 0\) selects along axis 3.*\n  fix:"):
         SelectDim(3, 0)(rand(2, 3), {}, {})
-    with pytest.raises(lux.LayerInputError, match=r"index out of range for axis 1 of size 3.*fix:"):
-        APPLY(SelectDim(1, (0, 3)), rand(2, 3), {}, {})
+    with pytest.raises(lux.LayerInputError, match=r"index out of range for axis 1 of size 3.*\n  fix:"):
+        apply_compiled(SelectDim(1, (0, 3)), rand(2, 3), {}, {})
 
 
 def test_noop_returns_its_input_whatever_it_is():
     marker = object()
     assert NoOpLayer()(marker, {}, {"a": 1}) == (marker, {"a": 1})
     x = rand(2, 2)
-    _, _out, out_jit, _, _ = run_both(NoOpLayer(), x)
+    run = run_layer_both(NoOpLayer(), x)
+    _out, out_jit = run.y, run.y_jit
     np.testing.assert_array_equal(out_jit, x)

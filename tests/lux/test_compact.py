@@ -13,13 +13,9 @@ from jax import tree_util
 
 import lux
 import tracer
+from helpers import apply_compiled
 from lux_fixtures import Counter, dense, rand
 from lux.layers.containers import Chain
-
-APPLY = tracer.jit(lux.apply)
-
-
-
 
 
 @lux.compact(w1=lux.Dense(1, 32), w2=[lux.Dense(32, 32) for _ in range(3)], w3=lux.Dense(32, 1), act=lux.relu)
@@ -70,7 +66,7 @@ def test_seed_mlp_computes_the_mlp_eagerly_and_compiled():
         h = np.maximum(dense(ps["w2"][key], h), 0)
     np.testing.assert_allclose(y, dense(ps["w3"], h), rtol=1e-5, atol=1e-6)
     assert y.shape == (32, 1) and st_out == st
-    y_jit, st_jit = APPLY(seed_mlp, x, ps, st)
+    y_jit, st_jit = apply_compiled(seed_mlp, x, ps, st)
     np.testing.assert_allclose(np.asarray(y_jit), y, rtol=1e-5, atol=1e-6)
     assert st_jit == st  # `act` goes through as a static value
 
@@ -116,7 +112,7 @@ end       # Total: 18 parameters,
     ps = {"W": rand(5, 3, seed=2), "b": rand(3, seed=3)}
     expected, _ = lux.Dense(5, 3, lux.relu)(x, {"weight": ps["W"], "bias": ps["b"]}, {})
     np.testing.assert_allclose(affine(x, ps, st)[0], expected, rtol=1e-6)
-    np.testing.assert_allclose(np.asarray(APPLY(affine, x, ps, st)[0]), expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(np.asarray(apply_compiled(affine, x, ps, st)[0]), expected, rtol=1e-5, atol=1e-6)
 
 
 def test_equal_arrays_give_equal_layers_and_setup_copies_them():
@@ -142,7 +138,7 @@ def test_non_trainable_and_init_fn_place_values_in_the_right_tree():
     y, st_out = layer(x, ps, st)
     np.testing.assert_allclose(y, x @ ps["w"] + 0.5, rtol=1e-6)
     assert st_out["fixed"] is st["fixed"]
-    np.testing.assert_allclose(np.asarray(APPLY(layer, x, ps, st)[0]), y, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(np.asarray(apply_compiled(layer, x, ps, st)[0]), y, rtol=1e-5, atol=1e-6)
     assert "fixed = @non_trainable(2-element ndarray{float32})," in repr(layer)
     assert "b = @init_fn(<lambda>, state)," in repr(layer)
 
@@ -166,7 +162,7 @@ def test_dict_of_layers_and_other_values():
     x = rand(3, 2)
     y, _ = model(x, ps, st)
     np.testing.assert_allclose(y, 2 * (dense(ps["heads"]["a"], x) + dense(ps["heads"]["b"], x)) + 2, rtol=1e-6)
-    np.testing.assert_allclose(np.asarray(APPLY(model, x, ps, st)[0]), y, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(np.asarray(apply_compiled(model, x, ps, st)[0]), y, rtol=1e-5, atol=1e-6)
     assert "    scale = 2.0,\n    sizes = (1, 2),\n" in repr(model)
 
 
@@ -186,7 +182,7 @@ def test_sub_layer_state_updates_are_collected_eagerly_and_compiled():
     y, st1 = model(x, ps, st)
     np.testing.assert_array_equal(y, np.ones(2))  # 0 + 0 + 1 + 0 + 0
     assert st1["c"]["count"] == 2 and st1["cs"]["1"]["count"] == 1 and st1["cs"]["2"]["count"] == 1
-    y2, st2 = APPLY(model, x, ps, st1)
+    y2, st2 = apply_compiled(model, x, ps, st1)
     np.testing.assert_array_equal(np.asarray(y2), np.full(2, 2 + 3 + 1 + 1, np.float32))
     assert float(np.asarray(st2["c"]["count"])) == 4 and float(np.asarray(st2["cs"]["2"]["count"])) == 2
 
@@ -201,29 +197,29 @@ def test_named_compact_prints_one_line_and_nests_in_a_chain():
     assert lines[2:5] == ["    layer_2 = @compact(", "        w1 = Dense(1 => 32),                      # 64 parameters",
                           "        w2 = NamedTuple("]
     ps, st = lux.setup(np.random.default_rng(0), model)
-    y, _ = APPLY(model, rand(4, 3), ps, st)
+    y, _ = apply_compiled(model, rand(4, 3), ps, st)
     assert np.asarray(y).shape == (4, 1)
 
 
 def test_errors_inside_name_the_sub_layer_path():
     ps, st = lux.setup(np.random.default_rng(0), seed_mlp)
-    with pytest.raises(lux.LayerInputError, match=r"^w1: Dense\(1 => 32\) expects 1 input features"):
+    with pytest.raises(lux.LayerInputError, match=r"\.py:\d+: w1: Dense\(1 => 32\) expects 1 input features"):
         seed_mlp(rand(2, 3), ps, st)
 
     @lux.compact(w=[lux.Dense(2, 2), lux.Dense(3, 2)])
     def broken(x, *, w):
         return w[1](w[0](x))
 
-    with pytest.raises(lux.LayerInputError, match=r"^w\.2: Dense\(3 => 2\) expects 3"):
-        APPLY(broken, rand(1, 2), *lux.setup(np.random.default_rng(0), broken))
-    with pytest.raises(lux.LayerInputError, match="no entry 'w3'.*lux.setup"):
+    with pytest.raises(lux.LayerInputError, match=r"\.py:\d+: w\.2: Dense\(3 => 2\) expects 3"):
+        apply_compiled(broken, rand(1, 2), *lux.setup(np.random.default_rng(0), broken))
+    with pytest.raises(lux.LayerInputError, match="no entry 'w3'.*\n  fix: .*lux.setup"):
         seed_mlp(rand(2, 1), {k: v for k, v in ps.items() if k != "w3"}, st)
 
 
 @pytest.mark.parametrize("build, match", [
     (lambda: lux.compact(lambda x, *, w: x, w=[lux.Dense(2, 2), np.tanh]), r"mixes lux layers with other values \(w\.2"),
-    (lambda: lux.compact(lambda x, *, w: x, w=1, v=2), "takes no keyword 'v'.*fix:"),
-    (lambda: lux.compact(lambda x, *, w, v: x, w=1), "needs keyword 'v'.*fix:"),
+    (lambda: lux.compact(lambda x, *, w: x, w=1, v=2), "takes no keyword 'v'.*\n  fix:"),
+    (lambda: lux.compact(lambda x, *, w, v: x, w=1), "needs keyword 'v'.*\n  fix:"),
     (lambda: lux.compact(lambda *, w: w, w=1), "takes 0 positional argument"),
     (lambda: lux.compact(lambda x, y, z, *, w: x, w=1), "takes 3 positional argument"),
     (lambda: lux.compact(3, w=1), "decorates a function"),

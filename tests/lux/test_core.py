@@ -10,7 +10,9 @@ import numpy as np
 import pytest
 
 import lux
+import runtime
 import tracer
+from helpers import run_layer_both
 
 SEED_MODEL_REPR = """\
 Chain(
@@ -54,16 +56,15 @@ def test_setup_is_reproducible_and_follows_lux_default_init():
 
 def test_eager_and_compiled_agree_and_match_the_formula():
     model = seed_model()
-    ps, st = lux.setup(np.random.default_rng(0), model)
     x = np.random.default_rng(1).standard_normal((2, 128)).astype(np.float32)
-    y, st_out = lux.apply(model, x, ps, st)
-    compiled, st_compiled = tracer.jit(lux.apply)(model, x, ps, st)
-    np.testing.assert_allclose(np.asarray(compiled), y, rtol=1e-5, atol=1e-6)
+    run = run_layer_both(model, x)
+    ps, st, y, st_out = run.ps, run.st, run.y, run.st_out
+    np.testing.assert_allclose(run.y_jit, y, rtol=1e-5, atol=1e-6)
     p1, p2 = ps["layer_1"], ps["layer_2"]
     h = np.tanh(x @ p1["weight"] + p1["bias"])
     h = np.tanh(h @ p2["layer_1"]["weight"] + p2["layer_1"]["bias"])
     np.testing.assert_allclose(y, h @ p2["layer_2"]["weight"] + p2["layer_2"]["bias"], rtol=1e-6)
-    assert st_out == st and tracer.jit(lux.apply)(model, x, ps, st)[1] == st
+    assert st_out == st and run.st_jit == st
 
 
 def test_layers_are_hashable_static_arguments():
@@ -87,19 +88,20 @@ def test_wrong_feature_size_names_the_layer_path_and_the_fix():
     ps, st = lux.setup(np.random.default_rng(0), model)
     x = np.ones((2, 128), np.float32)
     bad = lux.Chain(lux.Dense(128, 256), lux.Chain(lux.Dense(255, 3)))
-    with pytest.raises(lux.LayerInputError, match=r"^layer_2\.layer_1: Dense\(255 => 3\) expects 255 input features") as info:
+    with pytest.raises(lux.LayerInputError, match=r"\.py:\d+: layer_2\.layer_1: Dense\(255 => 3\) expects 255 input"
+                                                  r" features") as info:
         lux.apply(bad, x, *lux.setup(np.random.default_rng(0), bad))
     assert "fix:" in str(info.value)
-    with pytest.raises(lux.LayerInputError, match=r"^layer_1: Dense\(128 => 256, tanh\) expects 128"):
+    with pytest.raises(lux.LayerInputError, match=r"\.py:\d+: layer_1: Dense\(128 => 256, tanh\) expects 128"):
         tracer.jit(lux.apply)(model, x[:, :5], ps, st)
 
 
 def test_mismatched_parameter_tree_is_a_clear_error():
     model = seed_model()
     ps, st = lux.setup(np.random.default_rng(0), model)
-    with pytest.raises(lux.LayerInputError, match="no entry 'layer_2'.*lux.setup"):
+    with pytest.raises(lux.LayerInputError, match="no entry 'layer_2'.*\n  fix: .*lux.setup"):
         lux.apply(model, np.ones((1, 128), np.float32), {"layer_1": ps["layer_1"]}, st)
-    with pytest.raises(lux.LayerInputError, match=r"^layer_2: the states given to Chain have no entry 'layer_1'"):
+    with pytest.raises(lux.LayerInputError, match=r"\.py:\d+: layer_2: the states given to Chain have no entry 'layer_1'"):
         lux.apply(model, np.ones((1, 128), np.float32), ps, {"layer_1": {}, "layer_2": {}})
 
 
@@ -108,3 +110,28 @@ def test_non_layer_in_a_chain_is_refused():
     assert lux.Chain(lux.Dense(1, 2), np.tanh).children()["layer_2"].summary() == "WrappedFunction(tanh)"
     with pytest.raises(TypeError, match="WrappedFunction"):
         lux.Chain(lux.Dense(1, 2), 3)
+
+
+# -- counting a tree: one rule for layers, trees and compact values ------------------------------
+
+def _device_array(*shape):
+    return runtime.to_device(np.zeros(shape, np.float32))
+
+
+@pytest.mark.parametrize("tree, count", [
+    (None, 0),
+    ({"a": None, "b": np.zeros((3, 4))}, 12),
+    (_device_array(3, 4), 12),
+    ([_device_array(3, 4), (np.zeros(2), None)], 14),
+    ({"flag": True, "act": np.tanh, "n": 3}, 3),  # any other leaf counts 1, as in LuxCore
+])
+def test_a_tree_counts_its_array_elements_and_none_counts_nothing(tree, count):
+    assert lux.parameterlength(tree) == lux.statelength(tree) == count
+
+
+def test_compact_values_are_counted_like_any_tree():
+    layer = lux.compact(lambda x, *, w, nothing: x,
+                        w=lux.init_fn(lambda rng: _device_array(3, 4)), nothing=lux.non_trainable(None))
+    ps, st = lux.setup(0, layer)
+    assert layer.parameterlength() == lux.parameterlength(ps) == 12
+    assert layer.statelength() == lux.statelength(st) == 0

@@ -11,24 +11,20 @@ import numpy as np
 import pytest
 
 import lux
-import tracer
+from helpers import apply_compiled, run_layer_both
 
 rng = np.random.default_rng(0)
-apply = tracer.jit(lux.apply)
 
 
 def _normal(*shape):
     return rng.standard_normal(shape).astype(np.float32)
 
 
-def _run_both(model, x):
-    ps, st = lux.setup(0, model)
-    assert ps == {} and st == {} and model.parameterlength() == 0 and model.statelength() == 0
-    y, st_eager = lux.apply(model, x, ps, st)
-    compiled, st_compiled = apply(model, x, ps, st)
-    assert isinstance(y, np.ndarray) and st_eager == {} and st_compiled == {}
-    np.testing.assert_allclose(np.asarray(compiled), y, rtol=1e-6, atol=1e-6)
-    return y
+def pooled(model, x):
+    """The pool's output on `x`, the same eagerly and compiled; a pool has no parameters and no state."""
+    run = run_layer_both(model, x)
+    assert run.ps == {} and run.st == {} and model.parameterlength() == 0 and model.statelength() == 0
+    return run.output()
 
 
 def _pairs(model):
@@ -55,33 +51,33 @@ def test_window_pools_match_reduce_window(name):
     window, kwargs, in_shape, out_shape = WINDOW_CASES[name]
     x = _normal(*in_shape)
     maxpool, meanpool, lppool = lux.MaxPool(window, **kwargs), lux.MeanPool(window, **kwargs), lux.LPPool(window, **kwargs)
-    y = _run_both(maxpool, x)
+    y = pooled(maxpool, x)
     assert y.shape == out_shape
     np.testing.assert_array_equal(y, _lax_window(x, -np.inf, jax.lax.max, maxpool))
-    mean = _run_both(meanpool, x)
+    mean = pooled(meanpool, x)
     np.testing.assert_allclose(mean, _lax_window(x, 0.0, jax.lax.add, meanpool) / np.prod(window), rtol=1e-5, atol=1e-6)
-    norm = _run_both(lppool, x)
+    norm = pooled(lppool, x)
     np.testing.assert_allclose(norm, np.sqrt(_lax_window(x * x, 0.0, jax.lax.add, lppool)), rtol=1e-5, atol=1e-6)
 
 
 def test_mean_pool_counts_padding_like_nnlib_and_lp_pool_takes_p():
     x = np.arange(1, 5, dtype=np.float32).reshape(1, 1, 2, 2)
-    y = _run_both(lux.MeanPool((2, 2), pad=1, stride=1), x)
+    y = pooled(lux.MeanPool((2, 2), pad=1, stride=1), x)
     # A NumPy loop over the zero-padded input, always dividing by the window's 4 elements.
     xp = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
     expected = np.array([[xp[0, 0, i:i + 2, j:j + 2].sum() / 4 for j in range(3)] for i in range(3)], np.float32)
     np.testing.assert_allclose(y[0, 0], expected, rtol=1e-6)
-    y3 = _run_both(lux.LPPool((2, 2), p=3), x)
+    y3 = pooled(lux.LPPool((2, 2), p=3), x)
     np.testing.assert_allclose(y3[0, 0, 0, 0], np.cbrt((x**3).sum()), rtol=1e-6)
 
 
 def test_global_pools_reduce_every_spatial_axis():
     x = _normal(2, 3, 4, 5)
-    np.testing.assert_array_equal(_run_both(lux.GlobalMaxPool(), x), x.max(axis=(2, 3), keepdims=True))
-    np.testing.assert_allclose(_run_both(lux.GlobalMeanPool(), x), x.mean(axis=(2, 3), keepdims=True), rtol=1e-6, atol=1e-7)
-    np.testing.assert_allclose(_run_both(lux.GlobalLPPool(), x), np.sqrt((x * x).sum(axis=(2, 3), keepdims=True)), rtol=1e-6)
+    np.testing.assert_array_equal(pooled(lux.GlobalMaxPool(), x), x.max(axis=(2, 3), keepdims=True))
+    np.testing.assert_allclose(pooled(lux.GlobalMeanPool(), x), x.mean(axis=(2, 3), keepdims=True), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(pooled(lux.GlobalLPPool(), x), np.sqrt((x * x).sum(axis=(2, 3), keepdims=True)), rtol=1e-6)
     x3 = np.abs(_normal(1, 2, 3, 2, 4))
-    y = _run_both(lux.GlobalLPPool(p=3), x3)
+    y = pooled(lux.GlobalLPPool(p=3), x3)
     assert y.shape == (1, 2, 1, 1, 1)
     np.testing.assert_allclose(y, np.cbrt((x3**3).sum(axis=(2, 3, 4), keepdims=True)), rtol=1e-5)
 
@@ -101,11 +97,11 @@ def _adaptive_loop(x, out, reduce):
 @pytest.mark.parametrize("out, in_shape", [((2, 3), (2, 3, 7, 8)), ((3,), (1, 2, 10)), ((5, 5), (1, 1, 5, 5))])
 def test_adaptive_pools_match_lux_window_rule(out, in_shape):
     x = _normal(*in_shape)
-    y = _run_both(lux.AdaptiveMaxPool(out), x)
+    y = pooled(lux.AdaptiveMaxPool(out), x)
     assert y.shape == in_shape[:2] + out
     np.testing.assert_array_equal(y, _adaptive_loop(x, out, np.max))
-    np.testing.assert_allclose(_run_both(lux.AdaptiveMeanPool(out), x), _adaptive_loop(x, out, np.mean), rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(_run_both(lux.AdaptiveLPPool(out), x),
+    np.testing.assert_allclose(pooled(lux.AdaptiveMeanPool(out), x), _adaptive_loop(x, out, np.mean), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(pooled(lux.AdaptiveLPPool(out), x),
                                _adaptive_loop(x, out, lambda v, axis: np.sqrt((v * v).sum(axis=axis))), rtol=1e-5, atol=1e-6)
 
 
@@ -150,10 +146,10 @@ def test_pools_keep_float16():
     (lux.AdaptiveMeanPool((2, 2)), (1, 1, 4), r"expects an input with 4 axes"),
 ])
 def test_bad_inputs_raise_layer_input_errors(model, shape, message):
-    with pytest.raises(lux.LayerInputError, match=message + r".*fix:"):
+    with pytest.raises(lux.LayerInputError, match=message + r".*\n  fix:"):
         model(np.ones(shape, np.float32), {}, {})
     with pytest.raises(lux.LayerInputError, match=message):
-        apply(model, np.ones(shape, np.float32), {}, {})
+        apply_compiled(model, np.ones(shape, np.float32), {}, {})
 
 
 @pytest.mark.parametrize("build, error, message", [

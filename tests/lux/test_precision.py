@@ -156,7 +156,7 @@ def test_parameter_type_is_the_widest_float_ignoring_integers(mode):
 def test_error_mode_raises(mode):
     mode("error")
     model, ps, st = dense_setup()
-    with pytest.raises(EltypeMismatchError, match=r"Dense\(3 => 2\).*`Float32` parameters.*`Float64` input.*fix:"):
+    with pytest.raises(EltypeMismatchError, match=r"Dense\(3 => 2\).*`Float32` parameters.*`Float64` input.*\n  fix:"):
         match_eltype(model, ps, st, np.ones((2, 3)))
     assert issubclass(EltypeMismatchError, TypeError)
     same = np.ones((2, 3), np.float32)

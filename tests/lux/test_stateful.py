@@ -40,7 +40,7 @@ def test_parameters_can_be_given_per_call_or_only_then():
     np.testing.assert_array_equal(lux.StatefulLayer(model, ps, st)(x, other), np.ones((1, 2)))
     no_ps = lux.StatefulLayer(model, None, st)
     np.testing.assert_array_equal(no_ps.apply(x, other), np.ones((1, 2)))
-    with pytest.raises(TypeError, match=r"built without parameters; fix: call it as s\(x, ps\)"):
+    with pytest.raises(TypeError, match=r"built without parameters\n  fix: call it as s\(x, ps\)"):
         no_ps(x)
     with pytest.raises(TypeError, match="wraps a lux layer"):
         lux.StatefulLayer(np.tanh, ps, st)

@@ -12,22 +12,19 @@ import numpy as np
 import pytest
 
 import lux
-import tracer
+from helpers import apply_compiled, run_layer_both
 
 rng = np.random.default_rng(0)
-apply = tracer.jit(lux.apply)
 
 
 def _normal(*shape):
     return rng.standard_normal(shape).astype(np.float32)
 
 
-def _run_both(model, x):
-    y, st = lux.apply(model, x, {}, {})
-    compiled, st_compiled = apply(model, x, {}, {})
-    assert isinstance(y, np.ndarray) and st == {} and st_compiled == {} and model.parameterlength() == 0
-    np.testing.assert_allclose(np.asarray(compiled), y, rtol=1e-6, atol=1e-6)
-    return y
+def upsampled(model, x):
+    """The layer's output on `x`, the same eagerly and compiled; it has no parameters and no state."""
+    assert model.parameterlength() == 0
+    return run_layer_both(model, x, {}, {}).output()
 
 
 # --------------------------------------------------------------------------- nearest
@@ -41,7 +38,7 @@ def _run_both(model, x):
 ])
 def test_nearest_repeats_each_element(model, in_shape, scales):
     x = _normal(*in_shape)
-    y = _run_both(model, x)
+    y = upsampled(model, x)
     out_spatial = tuple(n * s for n, s in zip(in_shape[2:], scales))
     assert y.shape == in_shape[:2] + out_spatial
     for pos in itertools.product(*(range(n) for n in out_spatial)):
@@ -75,7 +72,7 @@ def _align_corners_loop(x, out):
 ])
 def test_linear_without_aligned_corners_matches_half_pixel_resize(model, in_shape, out_spatial):
     x = _normal(*in_shape)
-    y = _run_both(model, x)
+    y = upsampled(model, x)
     assert y.shape == in_shape[:2] + out_spatial
     expected = np.asarray(jax.image.resize(x, in_shape[:2] + out_spatial, "linear", antialias=False,
                                            precision=jax.lax.Precision.HIGHEST))
@@ -85,7 +82,7 @@ def test_linear_without_aligned_corners_matches_half_pixel_resize(model, in_shap
 @pytest.mark.parametrize("in_shape, out", [((1, 2, 3, 4), (5, 9)), ((2, 1, 2, 2), (4, 3))])
 def test_linear_with_aligned_corners_matches_a_numpy_loop(in_shape, out):
     x = _normal(*in_shape)
-    y = _run_both(lux.Upsample("bilinear", size=out, align_corners=True), x)
+    y = upsampled(lux.Upsample("bilinear", size=out, align_corners=True), x)
     np.testing.assert_allclose(y, _align_corners_loop(x, out), rtol=1e-5, atol=1e-6)
     for corner in itertools.product((0, -1), repeat=2):  # the corners keep their values
         np.testing.assert_allclose(y[(..., *corner)], x[(..., *corner)], rtol=1e-6)
@@ -102,7 +99,7 @@ def test_linear_keeps_half_precision():
 @pytest.mark.parametrize("r, in_shape", [(2, (2, 8, 3, 2)), (3, (1, 9, 2, 2)), (2, (1, 6, 4)), (2, (1, 8, 1, 2, 2))])
 def test_pixel_shuffle_matches_its_definition(r, in_shape):
     x = _normal(*in_shape)
-    y = _run_both(lux.PixelShuffle(r), x)
+    y = upsampled(lux.PixelShuffle(r), x)
     d = len(in_shape) - 2
     assert y.shape == (in_shape[0], in_shape[1] // r**d, *(n * r for n in in_shape[2:]))
     # output[b, c, s_1 * r + i_1, ...] = input[b, c * r^d + sum_k i_k * r^(d - k), s_1, ...]
@@ -130,7 +127,7 @@ def test_displays_follow_lux():
     (lambda: lux.Upsample("linear", scale=2), ValueError, r"mode 'linear' is not supported"),
     (lambda: lux.Upsample("nearest"), ValueError, r"either scale or size \(but not both\)"),
     (lambda: lux.Upsample("nearest", scale=2, size=(4, 4)), ValueError, r"either scale or size"),
-    (lambda: lux.Upsample("nearest", scale=1.5), ValueError, r"scale must be integers.*fix:"),
+    (lambda: lux.Upsample("nearest", scale=1.5), ValueError, r"scale must be integers.*\n  fix:"),
     (lambda: lux.Upsample("bilinear", scale=0), ValueError, r"scale must be a positive number"),
     (lambda: lux.Upsample("bilinear", size=4), ValueError, r"size must be a tuple of positive ints"),
     (lambda: lux.PixelShuffle(0), ValueError, r"r must be an int >= 1"),
@@ -151,7 +148,7 @@ def test_bad_constructor_arguments(build, error, message):
     (lux.PixelShuffle(2), (1, 4), r"at least one spatial axis"),
 ])
 def test_bad_inputs_raise_layer_input_errors(model, shape, message):
-    with pytest.raises(lux.LayerInputError, match=message + r".*fix:"):
+    with pytest.raises(lux.LayerInputError, match=message + r".*\n  fix:"):
         model(np.ones(shape, np.float32), {}, {})
     with pytest.raises(lux.LayerInputError, match=message):
-        apply(model, np.ones(shape, np.float32), {}, {})
+        apply_compiled(model, np.ones(shape, np.float32), {}, {})
