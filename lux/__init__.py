@@ -9,12 +9,19 @@ The public names are each module's `__all__` (the layer contract from `core`, th
 `errors`), re-exported here, and the `lux.init` namespace of initialisers.
 """
 
-from lux import init
+from lux import init, optimisers
+from lux import training as Training
 from lux.activations import (
     celu, elu, erf, erfc, gelu, gelu_erf, gelu_tanh, hardsigmoid, identity, leakyrelu, logsigmoid, logsoftmax, mish,
     relu, relu6, selu, sigmoid, softmax, softplus, softsign, swish, tanh,
 )
 from lux.compact import CompactLayer, compact, init_fn, non_trainable
+from lux.devices import DeviceIterator, cpu_device, reactant_device
+from lux.losses import (
+    AbstractLoss, BinaryCrossEntropyLoss, BinaryFocalLoss, CrossEntropyLoss, DiceCoeffLoss, FocalLoss,
+    GenericLossFunction, HingeLoss, HuberLoss, KLDivergenceLoss, LossError, LossTypeError, MAELoss, MSELoss, MSLELoss,
+    PoissonLoss, SiameseContrastiveLoss, SquaredHingeLoss,
+)
 from lux.core import (
     AbstractContainerLayer, AbstractLayer, apply, initialparameters, initialstates, layer, parameterlength, setup,
     statelength, testmode, trainmode, update_state,
@@ -42,20 +49,25 @@ from lux.precision import (
     EltypeMismatchError, bf16, eltype_mismatch_handling, f16, f32, f64, match_eltype, set_eltype_mismatch_handling,
 )
 from lux.stateful import StatefulLayer
+from lux.training import AutoEnzyme, TrainState
 
 __all__ = [
-    "AbstractContainerLayer", "AbstractLayer", "AbstractRecurrentCell", "AdaptiveLPPool", "AdaptiveMaxPool",
-    "AdaptiveMeanPool", "AlphaDropout", "BatchLastIndex", "BatchNorm", "Bilinear", "BranchLayer", "Chain",
-    "CompactLayer", "Conv", "ConvTranspose", "Dense", "Dropout", "EltypeMismatchError", "Embedding", "FlattenLayer",
-    "GRUCell", "GlobalLPPool", "GlobalMaxPool", "GlobalMeanPool", "GroupNorm", "InstanceNorm", "LPPool", "LSTMCell",
-    "LayerInputError", "LayerNorm", "LuxError", "LuxOps", "LuxTypeError", "LuxValueError", "MaxPool", "Maxout",
-    "MeanPool", "MultiHeadAttention", "NoOpLayer", "PairwiseFusion", "Parallel", "PixelShuffle", "RNNCell",
-    "Recurrence", "ReshapeLayer", "SamePad", "Scale", "SelectDim", "SkipConnection", "StatefulLayer",
-    "StatefulRecurrentCell", "TimeLastIndex", "Upsample", "VariationalHiddenDropout", "WeightNorm",
-    "WrappedFunction", "apply", "bf16", "celu", "compact", "eachslice", "eltype_mismatch_handling", "elu", "erf",
-    "erfc", "f16", "f32", "f64", "foldl_init", "gelu", "gelu_erf", "gelu_tanh", "hardsigmoid", "identity", "init",
-    "init_fn", "initialparameters", "initialstates", "istraining", "layer", "leakyrelu", "logsigmoid", "logsoftmax",
-    "match_eltype", "mish", "multigate", "non_trainable", "parameterlength", "relu", "relu6", "rsqrt", "selu",
-    "set_eltype_mismatch_handling", "setup", "sigmoid", "softmax", "softplus", "softsign", "statelength", "swish",
-    "tanh", "testmode", "trainmode", "update_state", "xlogx", "xlogy"
+    "AbstractContainerLayer", "AbstractLayer", "AbstractLoss", "AbstractRecurrentCell", "AdaptiveLPPool",
+    "AdaptiveMaxPool", "AdaptiveMeanPool", "AlphaDropout", "apply", "AutoEnzyme", "BatchLastIndex", "BatchNorm",
+    "bf16", "Bilinear", "BinaryCrossEntropyLoss", "BinaryFocalLoss", "BranchLayer", "celu", "Chain", "compact",
+    "CompactLayer", "Conv", "ConvTranspose", "cpu_device", "CrossEntropyLoss", "Dense", "DeviceIterator",
+    "DiceCoeffLoss", "Dropout", "eachslice", "eltype_mismatch_handling", "EltypeMismatchError", "elu", "Embedding",
+    "erf", "erfc", "f16", "f32", "f64", "FlattenLayer", "FocalLoss", "foldl_init", "gelu", "gelu_erf", "gelu_tanh",
+    "GenericLossFunction", "GlobalLPPool", "GlobalMaxPool", "GlobalMeanPool", "GroupNorm", "GRUCell", "hardsigmoid",
+    "HingeLoss", "HuberLoss", "identity", "init", "init_fn", "initialparameters", "initialstates", "InstanceNorm",
+    "istraining", "KLDivergenceLoss", "layer", "LayerInputError", "LayerNorm", "leakyrelu", "logsigmoid",
+    "logsoftmax", "LossError", "LossTypeError", "LPPool", "LSTMCell", "LuxError", "LuxOps", "LuxTypeError",
+    "LuxValueError", "MAELoss", "match_eltype", "Maxout", "MaxPool", "MeanPool", "mish", "MSELoss", "MSLELoss",
+    "multigate", "MultiHeadAttention", "non_trainable", "NoOpLayer", "optimisers", "PairwiseFusion", "Parallel",
+    "parameterlength", "PixelShuffle", "PoissonLoss", "reactant_device", "Recurrence", "relu", "relu6",
+    "ReshapeLayer", "RNNCell", "rsqrt", "SamePad", "Scale", "SelectDim", "selu", "set_eltype_mismatch_handling",
+    "setup", "SiameseContrastiveLoss", "sigmoid", "SkipConnection", "softmax", "softplus", "softsign",
+    "SquaredHingeLoss", "StatefulLayer", "StatefulRecurrentCell", "statelength", "swish", "tanh", "testmode",
+    "TimeLastIndex", "Training", "trainmode", "TrainState", "update_state", "Upsample", "VariationalHiddenDropout",
+    "WeightNorm", "WrappedFunction", "xlogx", "xlogy",
 ]

@@ -19,7 +19,7 @@ from jax import tree_util
 
 import runtime
 import tracer
-from ir.errors import PyreactantError
+from lux.errors import LuxValueError
 
 __all__ = [
     "AutoEnzyme", "TrainState", "TrainingError", "adjust", "apply_gradients", "apply_gradients_",
@@ -31,7 +31,7 @@ __all__ = [
 _SIGNATURES_BEFORE_WARNING = 3
 
 
-class TrainingError(PyreactantError, ValueError):
+class TrainingError(LuxValueError):
     """Misuse of the training API: a wrong objective, mismatched trees, a checkpoint of another model."""
 
 

@@ -43,8 +43,15 @@ class _Staged:
     text: str
     captured: list  # outer TracedArrays the function reads, passed after the argument leaves
     out_tree: Any
-    out_signatures: list  # (shape, dtype) per output leaf
+    out_template: list  # per output leaf: None where an array result goes, else the (static) value returned
+    out_signatures: list  # (shape, dtype) per array output
     description: str
+
+    def rebuild(self, values: Sequence) -> Any:
+        """The output pytree with `values` (one per array output) in the array positions."""
+        values = iter(values)
+        return tree_util.tree_unflatten(self.out_tree, [next(values) if slot is None else slot
+                                                        for slot in self.out_template])
 
 
 def _is_array(leaf) -> bool:
@@ -79,16 +86,16 @@ def _stage(fn: Callable, args: tuple, what: str) -> tuple[_Staged, list, list[in
 
         out_leaves, out_tree = holder.run(call, *holder.arguments)
         with holder.more():
-            outs = []
+            outs, template = [], []
             for leaf in out_leaves:
-                if not (is_traced(leaf) or isinstance(leaf, (np.ndarray, np.generic, bool, int, float))):
-                    raise errors.TracedTypeError(
-                        f"{description}: the function returned a {type(leaf).__name__}, not arrays",
-                        fix="return an array, or a pytree (tuple, list, dict) of arrays")
-                outs.append(primitives.lift(leaf))
+                # Arrays and numbers are results; anything else (a function, a string in a state tree) is static.
+                is_result = is_traced(leaf) or isinstance(leaf, (np.ndarray, np.generic, bool, int, float))
+                template.append(None if is_result else leaf)
+                if is_result:
+                    outs.append(primitives.lift(leaf))
         captured = _close_over(holder, [out._value for out in outs])
         text = _module_text(trace.builder.module, holder)
-    staged = _Staged(text, captured, out_tree, [(out.shape, out.dtype) for out in outs], description)
+    staged = _Staged(text, captured, out_tree, template, [(out.shape, out.dtype) for out in outs], description)
     return staged, [leaves[i] for i in positions], positions
 
 
@@ -248,7 +255,8 @@ def _value_and_grad_traced(fn, args, argnums, has_aux, what):
         value_count = _aux_split(staged, what)
     else:
         value_count = out_leaves_count
-    if value_count != 1 or staged.out_signatures[0][0] != () or not dtypes.is_floating(staged.out_signatures[0][1]):
+    if (value_count != 1 or staged.out_template[0] is not None or staged.out_signatures[0][0] != ()
+            or not dtypes.is_floating(staged.out_signatures[0][1])):
         shape, dtype = staged.out_signatures[0] if staged.out_signatures else ((), None)
         raise errors.TracedShapeError(
             f"{what} needs a function that returns one float scalar{' (and aux)' if has_aux else ''}; it returned "
@@ -260,7 +268,7 @@ def _value_and_grad_traced(fn, args, argnums, has_aux, what):
                                                                for shape, dtype in staged.out_signatures[1:]]
     results = _call(module, [*arrays, *staged.captured, *cotangents], "grad")
     outs, grads = results[:out_leaves_count], results[out_leaves_count:]
-    out = tree_util.tree_unflatten(staged.out_tree, outs)
+    out = staged.rebuild(outs)
     grouped, offset = [], 0
     for n, tree in zip(numbers, trees):
         grouped.append(tree_util.tree_unflatten(tree, grads[offset:offset + tree.num_leaves]))
@@ -280,7 +288,7 @@ def _aux_split(staged: _Staged, what: str) -> int:
 
 def _describe_outputs(staged: _Staged) -> str:
     shown = [f"{dtypes.short_name(dtype)}[{','.join(map(str, shape))}]" for shape, dtype in staged.out_signatures]
-    return str(tree_util.tree_unflatten(staged.out_tree, shown)).replace("'", "")
+    return str(staged.rebuild(shown)).replace("'", "")
 
 
 def value_and_grad(fn: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
@@ -337,6 +345,7 @@ def vjp(fn: Callable, *primals, has_aux: bool = False):
         wrt, trees = _wrt_positions(tuple(primals_), tuple(range(len(primals_))), positions)
         _check_float([arrays[i] for i in wrt], "tracer.vjp")
         ct_leaves, ct_tree = tree_util.tree_flatten(cotangent)
+        ct_leaves = [c for c, slot in zip(ct_leaves, staged.out_template) if slot is None]  # (none for static outputs)
         if ct_tree != staged.out_tree or [tuple(np.shape(c)) for c in ct_leaves] != [s for s, _ in staged.out_signatures]:
             raise errors.TracedShapeError(
                 f"tracer.vjp: the cotangent must match the output ({_describe_outputs(staged)}), got "
@@ -379,7 +388,6 @@ def jvp(fn: Callable, primals: Sequence, tangents: Sequence):
         module = _differentiated(staged, "forward", wrt)
         results = _call(module, [*arrays, *staged.captured, *tangent_leaves], "jvp")
         count = len(staged.out_signatures)
-        return (tree_util.tree_unflatten(staged.out_tree, results[:count]),
-                tree_util.tree_unflatten(staged.out_tree, results[count:]))
+        return staged.rebuild(results[:count]), staged.rebuild(results[count:])
 
     return _runner(fn, "jvp", lambda: _eager_or_traced(traced))(tuple(primals), tuple(tangents))
