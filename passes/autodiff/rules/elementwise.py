@@ -91,8 +91,10 @@ elementwise("stablehlo.remainder", lambda x, y, z: ones_like(x),
 
 
 # -- linear --------------------------------------------------------------------------------------------
-linear("stablehlo.add", lambda op, z_bar, index: z_bar)
-linear("stablehlo.subtract", lambda op, z_bar, index: z_bar if index == 0 else ops.negate(z_bar))
+# (A missing tangent is a zero: x_dot + 0 is x_dot, with no zeros built and added.)
+linear("stablehlo.add", lambda op, z_bar, index: z_bar, tangent=lambda op, x_dots: [add(*x_dots)])
+linear("stablehlo.subtract", lambda op, z_bar, index: z_bar if index == 0 else ops.negate(z_bar),
+       tangent=lambda op, x_dots: [sub(*x_dots)])
 linear("stablehlo.negate", lambda op, z_bar, index: ops.negate(z_bar))
 # Between float types; from an integer the operand is never active, to one the result never is.
 linear("stablehlo.convert", lambda op, z_bar, index: ops.convert(z_bar, query.dtype(op.operands[0])))
