@@ -53,7 +53,7 @@ class Row:
     `op` must appear in the module JAX prints for `fn` (so the row really exercises that op's rule).
     `wrt`: the positions, among the row's arrays, differentiated (default: the float ones). Ties and kinks
     (max of equal values, clamp at a bound) have no finite-difference answer: `finite_differences=False`
-    compares with JAX only. `text(*arrays)`: the module to differentiate when JAX prints `fn` otherwise
+    compares with JAX only. `text(*args)`: the module to differentiate when JAX prints `fn` otherwise
     (its logistic is an expression, its clamp broadcasts 0-d bounds); the oracle is still `fn`.
     """
 
@@ -135,9 +135,10 @@ class _Batch:
             start += count
 
 
-def _call(row: Row, template, arrays, *, oracle: bool = False):
+def _call(row: Row, template, arrays, *, oracle: bool = False, text: bool = False):
+    """The row's function (or its oracle, or its text) on its arrays, with its Static values in place."""
     arrays = iter(arrays)
-    fn = row.oracle if oracle and row.oracle is not None else row.fn
+    fn = row.text if text else row.oracle if oracle and row.oracle is not None else row.fn
     return fn(*(item.value if isinstance(item, Static) else next(arrays) for item in template))
 
 
@@ -154,7 +155,7 @@ def _batch(rows, drawn) -> _Batch:
 
 def _module_text(batch: _Batch) -> str:
     if len(batch.rows) == 1 and batch.rows[0].text is not None:
-        return batch.rows[0].text(*batch.args[0])
+        return _call(batch.rows[0], batch.templates[0], batch.args[0], text=True)
     return lower(batch.fn, batch.flat)
 
 
@@ -231,7 +232,7 @@ def _note_emits(row: Row, drawn) -> None:
     if row.id in EMITTED:
         return
     arrays = [np.asarray(a) for a in drawn if not isinstance(a, Static)]
-    text = row.text(*arrays) if row.text is not None else lower(lambda *a: _call(row, drawn, a), arrays)
+    text = _call(row, drawn, arrays, text=True) if row.text is not None else lower(lambda *a: _call(row, drawn, a), arrays)
     if row.op in text:
         EMITTED.add(row.id)
 

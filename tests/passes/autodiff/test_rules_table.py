@@ -256,6 +256,31 @@ def _broadcast_inputs(draw):
 
 
 @st.composite
+def _transposing_broadcast_inputs(draw):
+    """broadcast_dimensions that do not increase (JAX never prints them; StableHLO allows them)."""
+    out_shape = draw(hnp.array_shapes(min_dims=2, max_dims=4, min_side=0, max_side=3))
+    dims = draw(st.permutations(range(len(out_shape))).map(lambda p: tuple(p[:draw(st.integers(2, len(p)))]))
+                .filter(lambda d: list(d) != sorted(d)))
+    operand_shape = tuple(draw(st.sampled_from([1, out_shape[d]])) for d in dims)
+    return _array(draw, operand_shape), Static(out_shape), Static(dims)
+
+
+def _transposing_broadcast(x, out_shape, dims):
+    """The oracle: the operand transposed into the result's dim order, then broadcast."""
+    order = sorted(range(len(dims)), key=lambda k: dims[k])
+    shape = [1] * len(out_shape)
+    for k in order:
+        shape[dims[k]] = x.shape[k]
+    return jnp.broadcast_to(jnp.transpose(x, order).reshape(shape), out_shape)
+
+
+def _transposing_broadcast_text(x, out_shape, dims):
+    out_type = mlir_type(np.zeros(out_shape))
+    return _module([x], out_type, f"%r = stablehlo.broadcast_in_dim %a0, dims = {list(dims)} : "
+                                  f"({mlir_type(x)}) -> {out_type}")
+
+
+@st.composite
 def _slice_inputs(draw):
     shape = draw(hnp.array_shapes(min_dims=1, max_dims=3, min_side=0, max_side=5))
     start, limit, strides = [], [], []
@@ -321,6 +346,8 @@ SHAPE = [
     Row("stablehlo.reshape", jnp.reshape, _reshape_inputs()),
     Row("stablehlo.transpose", lax.transpose, _transpose_inputs()),
     Row("stablehlo.broadcast_in_dim", lax.broadcast_in_dim, _broadcast_inputs()),
+    Row("stablehlo.broadcast_in_dim", _transposing_broadcast, _transposing_broadcast_inputs(), tag="transposing",
+        text=_transposing_broadcast_text),
     Row("stablehlo.slice", lax.slice, _slice_inputs()),
     Row("stablehlo.pad", lax.pad, _pad_inputs()),
     Row("stablehlo.concatenate", lambda a, b, c, axis: lax.concatenate([a, b, c], axis), _concatenate_inputs()),
