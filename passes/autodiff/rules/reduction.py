@@ -117,7 +117,9 @@ def _reduce_vjp(op, z_bars, needed):
         if weight is not None:
             x_bar = ops.multiply(x_bar, weight(op))
     init_bar = None
-    if needed[1] and kind == "stablehlo.add":  # (the init of max/min/product is its identity: no effect)
+    # The init of max/min/product is its identity, which has no effect (StableHLO leaves a reduce whose init
+    # is not the identity implementation-defined: XLA drops such an init from a slice of one element).
+    if needed[1] and kind == "stablehlo.add":
         init_bar = sum_dims(z_bar, range(len(query.shape(z_bar))))
     return [x_bar, init_bar]
 
