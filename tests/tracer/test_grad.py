@@ -14,10 +14,12 @@ import os
 
 import jax
 import jax.numpy as jnp
+import ml_dtypes
 import numpy as np
 import pytest
 from jax import lax, tree_util
 
+import runtime
 import tracer
 from ir.errors import PyreactantError
 from passes import autodiff
@@ -76,7 +78,7 @@ def jax_loss(w, x, y):
 
 def test_grad_argnums_int_and_tuple():
     g = tracer.grad(loss)(W, X, Y)
-    assert isinstance(g, tracer.TracedArray.__mro__[0]) or hasattr(g, "shape")
+    assert isinstance(g, runtime.ConcreteArray) and g.shape == W.shape and g.dtype == W.dtype
     assert_close(g, jax_answer(jax.grad(jax_loss), W, X, Y))
     gw, gx = tracer.grad(loss, argnums=(0, 1))(W, X, Y)
     expected = jax_answer(jax.grad(jax_loss, argnums=(0, 1)), W, X, Y)
@@ -238,6 +240,28 @@ def test_integer_argument_not_in_argnums_passes_through():
     assert_close(tracer.grad(f)(V, n), 2 * V * n)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float16, ml_dtypes.bfloat16], ids=lambda d: np.dtype(d).name)
+def test_narrow_float_dtypes(dtype):
+    """Gradients keep the argument's dtype and agree with JAX computing in that dtype (the same rounding)."""
+    def f(w, x):
+        return np.sum(np.tanh(x @ w) ** 2 + np.exp(-w.max(axis=0)))
+
+    def jax_f(w, x):
+        return jnp.sum(jnp.tanh(x @ w) ** 2 + jnp.exp(-w.max(axis=0)))
+
+    w, x = W.astype(dtype), X.astype(dtype)
+    g = numpy(tracer.grad(f)(w, x))
+    assert g.dtype == np.dtype(dtype)
+    expected = numpy(jax.jit(jax.grad(jax_f))(w, x))
+    tolerance = {np.dtype(np.float32): 1e-5}.get(np.dtype(dtype), 2e-2)
+    np.testing.assert_allclose(g.astype(np.float64), expected.astype(np.float64), rtol=tolerance, atol=tolerance)
+
+
+def test_python_float_argument_and_constant_function():
+    assert_close(tracer.grad(lambda x: x ** 3)(2.0), np.float64(12.0))  # a Python float is a 0-d float64
+    assert_close(tracer.grad(lambda x: np.float64(2.0) + 0 * np.sum(np.floor(x)))(V), np.zeros(5))
+
+
 # -- control flow ---------------------------------------------------------------------------------------------
 def check_grad(fn, jax_fn, *args, argnums=0):
     grads = tracer.grad(fn, argnums=argnums)(*args)
@@ -382,6 +406,12 @@ def test_grad_of_a_non_scalar_is_refused():
     message = str(info.value)
     assert "scalar" in message and "f64[5]" in message and "vjp" in message
     assert THIS_FILE in message
+
+
+def test_complex_arguments_are_refused():
+    with pytest.raises(tracer.TracerError) as info:
+        tracer.grad(lambda z: np.sum(np.abs(z)))(np.ones(3, np.complex64))
+    assert "complex64" in str(info.value)
 
 
 def test_argnum_out_of_range_is_refused():
