@@ -371,6 +371,23 @@ def test_scan_inside_a_loop_inside_cond():
     check_grad(f, jax_f, V * 0.5, np.float64(0.4), argnums=(0, 1))
 
 
+def test_second_order_through_loops():
+    """jvp of grad and grad of grad through a scan and a fori_loop: the backward loops are reversible too."""
+    def f(x):
+        c, ys = tracer.scan(lambda c, r: (np.sin(c * r) + r, c * r), x[0], x)
+        return np.sum(tracer.fori_loop(0, 3, lambda i, a: np.tanh(a) * x, x)) + c + np.sum(ys ** 2)
+
+    def jax_f(x):
+        c, ys = lax.scan(lambda c, r: (jnp.sin(c * r) + r, c * r), x[0], x)
+        return jnp.sum(lax.fori_loop(0, 3, lambda i, a: jnp.tanh(a) * x, x)) + c + jnp.sum(ys ** 2)
+
+    direction = rng.standard_normal(V.shape)
+    hvp = tracer.jvp(tracer.grad(f), (V,), (direction,))[1]
+    assert_close(hvp, jax_answer(lambda x, v: jax.jvp(jax.grad(jax_f), (x,), (v,))[1], V, direction))
+    g2 = tracer.grad(lambda x: np.sum(tracer.grad(f)(x) ** 2))(V)
+    assert_close(g2, jax_answer(jax.grad(lambda x: jnp.sum(jax.grad(jax_f)(x) ** 2)), V))
+
+
 @tracer.trace
 def rewritten(x, w):
     total = np.zeros_like(x)
