@@ -370,6 +370,7 @@ def check_reverse_of_reverse(rows, drawn, *, seed: int = 0) -> None:
     outputs) with respect to the primal arguments AND the output cotangents `cts`. With `vs` as the
     cotangent of `bars` (zeros for the outputs) it gives the Hessian-vector product H v (H is symmetric:
     the Hessian of <cts, f>) for the primals, and J v (forward mode, by transposition) for `cts`."""
+    assert all(row.text is None for row in rows), "reverse of reverse differentiates JAX's modules only"
     batch = _batch(rows, drawn)
     rng = np.random.default_rng(seed)
     flat, wrt = batch.flat, batch.flat_wrt
