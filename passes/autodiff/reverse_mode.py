@@ -95,7 +95,9 @@ def reverse_function(fn: DifferentiableFunction, wrt: Sequence[int]) -> None:
         backward(body, adjoints, [arguments[i] for i in wrt], where=fn.description)
         grads = [adjoints.get(arguments[i]) for i in wrt]
         grads = [grad if grad is not None else zeros_like(arguments[i]) for grad, i in zip(grads, wrt)]
-        func.ReturnOp(outs + grads)
+        # The outputs as the return reads them now: reversing a loop rebuilds it (to store its carries) and
+        # erases the original, whose results `outs` may still hold.
+        func.ReturnOp(list(terminator.operands) + grads)
     terminator.erase()
     fn.update_type()
 

@@ -2,10 +2,13 @@
 
 `%s` is the file itself; `dump-ir` and `filecheck` are the installed commands; `not CMD`
 inverts CMD's exit status (as in LLVM's lit). A file passes when every RUN pipeline exits 0.
+`dump-ir` runs this checkout's code (PYTHONPATH), not the checkout the environment was installed from.
+Check prefixes other than CHECK (REVERSE, FORWARD ...) are FileCheck's `--check-prefix`.
 """
 
 from __future__ import annotations
 
+import os
 import shlex
 import subprocess
 import sys
@@ -15,6 +18,7 @@ import pytest
 
 LIT_DIR = Path(__file__).parent / "lit"
 BIN = Path(sys.executable).parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_lines(path: Path) -> list[str]:
@@ -34,5 +38,7 @@ def test_lit_file(path):
     assert commands, f"{path.name} has no // RUN: line"
     for command in commands:
         shell = 'not() { ! "$@"; }; ' + expand(command, path)
-        result = subprocess.run(["bash", "-o", "pipefail", "-c", shell], capture_output=True, text=True, timeout=120)
+        environment = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
+        result = subprocess.run(["bash", "-o", "pipefail", "-c", shell], capture_output=True, text=True, timeout=120,
+                                env=environment)
         assert result.returncode == 0, f"{command}\n{result.stdout}\n{result.stderr}"

@@ -11,7 +11,7 @@ import math
 
 from ir import ops, query
 from passes.autodiff.emit import add, full_like, ones_like, sub, sum_dims, zeros_like
-from passes.autodiff.registry import JVP, VJP, constant_results, elementwise, linear
+from passes.autodiff.registry import JVP, VJP, constant_results, elementwise, linear, replace_operands
 
 __all__: list[str] = []
 
@@ -73,10 +73,12 @@ elementwise("chlo.zeta", None, lambda s, q, z: ops.negate(ops.multiply(s, ops.ze
 
 # -- binary --------------------------------------------------------------------------------------------
 elementwise("stablehlo.multiply", lambda x, y, z: y, lambda x, y, z: x)
-# x^y: y x^(y-1), which is 0 where y is 0 (0^0 = 1 is flat in x); log(x) x^y, with log(0) read as 0.
+# x^y: y x^(y-1), except 0 at 0^0 (x^0 = 1 is flat in x; the formula gives 0 * inf there); log(x) x^y,
+# with log(0) read as 0. Only 0^0 is masked: where x != 0 the formula is exact at y = 0 too, and its own
+# derivative in y there (x^-1, the mixed second derivative) must survive.
 elementwise("stablehlo.power",
-            lambda x, y, z: ops.select(ops.compare(y, zeros_like(y), "EQ"), zeros_like(x),
-                                       ops.multiply(y, ops.power(x, ops.subtract(y, _c(y, 1))))),
+            lambda x, y, z: ops.select(ops.and_(ops.compare(x, zeros_like(x), "EQ"), ops.compare(y, zeros_like(y), "EQ")),
+                                       zeros_like(x), ops.multiply(y, ops.power(x, ops.subtract(y, _c(y, 1))))),
             lambda x, y, z: ops.multiply(ops.log(ops.select(ops.compare(x, zeros_like(x), "EQ"), _c(x, 1), x)), z))
 elementwise("stablehlo.maximum", lambda x, y, z: _half_or_one(x, z, y), lambda x, y, z: _half_or_one(y, z, x))
 elementwise("stablehlo.minimum", lambda x, y, z: _half_or_one(x, z, y), lambda x, y, z: _half_or_one(y, z, x))
@@ -89,12 +91,16 @@ elementwise("stablehlo.remainder", lambda x, y, z: ones_like(x),
 
 
 # -- linear --------------------------------------------------------------------------------------------
-linear("stablehlo.add", lambda op, z_bar, index: z_bar)
-linear("stablehlo.subtract", lambda op, z_bar, index: z_bar if index == 0 else ops.negate(z_bar))
+# (A missing tangent is a zero: x_dot + 0 is x_dot, with no zeros built and added.)
+linear("stablehlo.add", lambda op, z_bar, index: z_bar, tangent=lambda op, x_dots: [add(*x_dots)])
+linear("stablehlo.subtract", lambda op, z_bar, index: z_bar if index == 0 else ops.negate(z_bar),
+       tangent=lambda op, x_dots: [sub(*x_dots)])
 linear("stablehlo.negate", lambda op, z_bar, index: ops.negate(z_bar))
 # Between float types; from an integer the operand is never active, to one the result never is.
 linear("stablehlo.convert", lambda op, z_bar, index: ops.convert(z_bar, query.dtype(op.operands[0])))
-linear("stablehlo.reduce_precision", lambda op, z_bar, index: z_bar)
+# Rounding is flat between representable values; as JAX has it, derivatives pass through rounded the same
+# way (the tangent by the op itself, the cotangent likewise), so forward and reverse mode agree.
+linear("stablehlo.reduce_precision", lambda op, z_bar, index: replace_operands(op, [z_bar]).results[0])
 
 
 # select(pred, on_true, on_false): the predicate selects which branch's cotangent flows.

@@ -59,19 +59,30 @@ def _tie_mask(op):
 
 
 def _others_product(op):
-    """d(prod x)/dx_i = product of the other elements: z / x_i with no zero, else only at the one zero."""
-    x, z = op.operands[0], op.results[0]
+    """d(prod x)/dx_i = the product of the other elements, computed without dividing by zero and so that its
+    own derivative (second order) is right too. With P the product of the nonzero elements and c the
+    number of zeros in x_i's slice:
+      c = 0: P / x_i;
+      c = 1: P at the zero, and x_zero * P / x_i elsewhere (x_zero = 0, but its derivative is not);
+      c = 2: x_other_zero * P at a zero, 0 elsewhere (two zero factors: value and derivative vanish);
+      c > 2: 0.
+    x_zero is read as the slice's sum of its zero elements, so it carries their tangents."""
+    x = op.operands[0]
     dims = query.i64s(op, "dimensions")
     is_zero = ops.compare(x, zeros_like(x), "EQ")
-    nonzero_product = ops.reduce(ops.select(is_zero, full_like(x, 1), x), ops.constant(np.ones((), query.dtype(x))),
-                                 dims, ops.multiply)
-    zeros = sum_dims(ops.select(is_zero, full_like(x, 1), zeros_like(x)), dims)
-    zeros = _spread(op, zeros)
     safe_x = ops.select(is_zero, full_like(x, 1), x)
-    no_zero = ops.divide(_spread(op, z), safe_x)
-    at_the_zero = ops.select(is_zero, _spread(op, nonzero_product), zeros_like(x))
-    return ops.select(ops.compare(zeros, zeros_like(zeros), "EQ"), no_zero,
-                      ops.select(ops.compare(zeros, full_like(zeros, 1), "EQ"), at_the_zero, zeros_like(x)))
+    nonzero_product = _spread(op, ops.reduce(safe_x, ops.constant(np.ones((), query.dtype(x))), dims, ops.multiply))
+    count = _spread(op, sum_dims(ops.select(is_zero, full_like(x, 1), zeros_like(x)), dims))
+    zero_sum = _spread(op, sum_dims(ops.select(is_zero, x, zeros_like(x)), dims))
+    others = ops.divide(nonzero_product, safe_x)  # c = 0, and c = 1 at the zero
+    one_zero = ops.select(is_zero, others, ops.multiply(zero_sum, others))
+    two_zeros = ops.select(is_zero, ops.multiply(ops.subtract(zero_sum, x), nonzero_product), zeros_like(x))
+
+    def count_is(n):
+        return ops.compare(count, full_like(count, n), "EQ")
+
+    return ops.select(count_is(0), others, ops.select(count_is(1), one_zero,
+                                                      ops.select(count_is(2), two_zeros, zeros_like(x))))
 
 
 _KINDS = {
@@ -106,7 +117,9 @@ def _reduce_vjp(op, z_bars, needed):
         if weight is not None:
             x_bar = ops.multiply(x_bar, weight(op))
     init_bar = None
-    if needed[1] and kind == "stablehlo.add":  # (the init of max/min/product is its identity: no effect)
+    # The init of max/min/product is its identity, which has no effect (StableHLO leaves a reduce whose init
+    # is not the identity implementation-defined: XLA drops such an init from a slice of one element).
+    if needed[1] and kind == "stablehlo.add":
         init_bar = sum_dims(z_bar, range(len(query.shape(z_bar))))
     return [x_bar, init_bar]
 

@@ -25,12 +25,19 @@ def _transpose_back(op, z_bar, index):
 
 
 def _broadcast_back(op, z_bar, index):
-    """Sum over the dims the broadcast made: new ones, and size-1 operand dims it stretched."""
+    """Sum over the dims the broadcast made: new ones, and size-1 operand dims it stretched. The dims left
+    are in the result's order, which is the operand's only when broadcast_dimensions increase: a transpose
+    puts them back (dims = [1, 0] broadcasts a transposed operand), and a reshape restores stretched 1s."""
     in_shape, out_shape = query.shape(op.operands[0]), query.shape(op.results[0])
     dims = query.i64s(op, "broadcast_dimensions")
     stretched = [d for size, d in zip(in_shape, dims) if size == 1 and out_shape[d] != 1]
     summed = [d for d in range(len(out_shape)) if d not in dims or d in stretched]
-    return ops.reshape(sum_dims(z_bar, summed), in_shape)
+    remaining = [d for d in range(len(out_shape)) if d not in summed]
+    permutation = [remaining.index(d) for d in dims if d in remaining]
+    value = sum_dims(z_bar, summed)
+    if permutation != sorted(permutation):
+        value = ops.transpose(value, permutation)
+    return value if query.shape(value) == tuple(in_shape) else ops.reshape(value, in_shape)
 
 
 def _slice_back(op, z_bar, index):
