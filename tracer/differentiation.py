@@ -146,7 +146,7 @@ def _differentiated(staged: _Staged, mode: str, wrt: Sequence[int]) -> mlir.Modu
     module = ir.parse_module(staged.text)
     passes.run(module, passes.DEFAULT_PIPELINE)
     try:
-        return (autodiff.reverse if mode == "reverse" else autodiff.forward)(module, wrt)
+        return (autodiff.reverse if mode == "reverse" else autodiff.forward)(module, wrt, description=staged.description)
     except autodiff.AutodiffError as err:
         if err.where:
             raise

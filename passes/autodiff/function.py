@@ -16,14 +16,14 @@ __all__ = ["DifferentiableFunction"]
 class DifferentiableFunction:
     """A `func.func` of one block, ready for a mode to rewrite in place."""
 
-    def __init__(self, module: ir.Module, name: str = "main"):
+    def __init__(self, module: ir.Module, name: str = "main", description: str | None = None):
         fn = query.find_function(module, name)
         if fn is None:
             raise AutodiffError(f"the module has no func.func @{name} to differentiate", where="",
                                 fix="name the function to differentiate (function=...)")
         self.op = fn.operation
         self.name = name
-        self.description = f"the function @{name}"
+        self.description = description or f"the function @{name}"
         region = self.op.regions[0]
         blocks = list(region.blocks)
         if len(blocks) != 1:

@@ -18,27 +18,31 @@ from passes.registry import register_pass
 __all__ = ["Autodiff", "forward", "reverse"]
 
 
-def _prepared(module_or_text, function: str) -> tuple[ir.Module, DifferentiableFunction]:
+def _prepared(module_or_text, function: str, description: str | None) -> tuple[ir.Module, DifferentiableFunction]:
     module = pyreactant_ir.parse_module(module_or_text) if isinstance(module_or_text, str) else module_or_text
     if any(op.name == "func.call" for op in query.walk(module)):
         from passes.inline import Inline  # (only modules with calls pay for the import)
 
         Inline().apply(module)
-    return module, DifferentiableFunction(module, function)
+    return module, DifferentiableFunction(module, function, description)
 
 
-def reverse(module_or_text, wrt: Sequence[int] = (0,), *, function: str = "main") -> ir.Module:
-    """Reverse mode: `@function(args..., out_cotangents...) -> (outs..., cotangents of the args in wrt)`."""
-    module, fn = _prepared(module_or_text, function)
+def reverse(module_or_text, wrt: Sequence[int] = (0,), *, function: str = "main",
+            description: str | None = None) -> ir.Module:
+    """Reverse mode: `@function(args..., out_cotangents...) -> (outs..., cotangents of the args in wrt)`.
+
+    `description` names the function in errors (the tracer passes the user's, e.g. `tracer.grad(loss)`)."""
+    module, fn = _prepared(module_or_text, function, description)
     with module.context:
         reverse_function(fn, fn.check_wrt(wrt))
     pyreactant_ir.verify(module)
     return module
 
 
-def forward(module_or_text, wrt: Sequence[int] = (0,), *, function: str = "main") -> ir.Module:
+def forward(module_or_text, wrt: Sequence[int] = (0,), *, function: str = "main",
+            description: str | None = None) -> ir.Module:
     """Forward mode: `@function(args..., tangents of the args in wrt...) -> (outs..., out_tangents...)`."""
-    module, fn = _prepared(module_or_text, function)
+    module, fn = _prepared(module_or_text, function, description)
     with module.context:
         forward_function(fn, fn.check_wrt(wrt))
     pyreactant_ir.verify(module)

@@ -466,8 +466,6 @@ def test_an_op_without_a_rule_names_the_op_and_the_users_line(monkeypatch):
         assert "fix:" in message
 
 
-@pytest.mark.xfail(strict=True, reason="tracer/differentiation.py passes the pass's message on as it is when it "
-                   "has a location: it names the staged function '@main', not tracer.grad(f)")
 def test_an_op_without_a_rule_names_the_function_differentiated(monkeypatch):
     monkeypatch.delitem(autodiff.VJP, "stablehlo.sine")
 
