@@ -9,7 +9,7 @@ from tracer import numpy_api as _numpy_api  # noqa: F401  (fills the NumPy regis
 from tracer import nn, random
 from tracer.compiled import Compiled
 from tracer.differentiation import grad, jvp, value_and_grad, vjp
-from tracer.control_flow import cond, fori_loop, scan, switch, trace, while_loop
+from tracer.control_flow import checkpoint, cond, fori_loop, scan, switch, trace, while_loop
 from tracer.errors import (
     ConcretizationError,
     DonatedArgumentError,
@@ -52,6 +52,7 @@ __all__ = [
     "TracerError",
     "UnsupportedNumPyError",
     "compile",
+    "checkpoint",
     "cond",
     "fori_loop",
     "grad",

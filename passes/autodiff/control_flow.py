@@ -19,15 +19,16 @@ from jaxlib.mlir import ir
 
 from ir import ops, query
 from passes.autodiff.activity import captures, clone_ops
-from passes.autodiff.emit import add, full, is_float, zeros_like
+from passes.autodiff.emit import add, full, full_like, is_float, zeros_like
 from passes.autodiff.errors import AutodiffError
 from passes.autodiff.forward_mode import REGION_JVP, tangent_block
 from passes.autodiff.reverse_mode import REGION_VJP, Adjoints, backward
 
-__all__ = ["MAX_ITERATIONS_ATTRIBUTE", "TRIP_COUNT_ATTRIBUTE", "trip_bound"]
+__all__ = ["CHECKPOINT_ATTRIBUTE", "MAX_ITERATIONS_ATTRIBUTE", "TRIP_COUNT_ATTRIBUTE", "trip_bound"]
 
 TRIP_COUNT_ATTRIBUTE = "pyreactant.trip_count"  # (tracer/control_flow/loops.py writes both)
 MAX_ITERATIONS_ATTRIBUTE = "pyreactant.max_iterations"
+CHECKPOINT_ATTRIBUTE = "pyreactant.checkpoint"
 
 
 # -- if / case -----------------------------------------------------------------------------------------
@@ -217,6 +218,8 @@ def _reverse_while(op, z_bars, adjoints, varied) -> None:
         carry_bars, sums = arguments[1:1 + len(floats)], arguments[1 + len(floats):]
         carries = [ops.reshape(ops.dynamic_slice(stack, [step] + [_index(0)] * len(shape), (1,) + shape), shape)
                    for stack, shape in zip(stacks, shapes)]
+        if CHECKPOINT_ATTRIBUTE in loop.attributes:  # keep XLA from merging the recomputation with the forward
+            carries = [ops.optimization_barrier(carry) for carry in carries]
         mapping = dict(zip(list(body_block.arguments)[:count], carries))
         copies = clone_ops(body_ops, mapping)
         local = Adjoints()
@@ -227,6 +230,10 @@ def _reverse_while(op, z_bars, adjoints, varied) -> None:
         new_sums = [add(total, local.get(value)) for total, value in zip(sums, outer)]
         ops.return_([step] + new_bars + new_sums)
     results = list(back.results)
+    if MAX_ITERATIONS_ATTRIBUTE in loop.attributes:
+        # A loop that ran past its bound overwrote its last stored carry: its gradient is NaN, not wrong.
+        overran = ops.compare(trips, _index(bound), "GT")
+        results = [results[0]] + [ops.select(overran, full_like(bar, np.nan), bar) for bar in results[1:]]
     for j, bar in zip(floats, results[1:1 + len(floats)]):
         if inits[j] in varied:
             adjoints.add(inits[j], bar)

@@ -21,10 +21,19 @@ from tracer.control_flow._regions import (WEAK_TYPES, Holder, check_leaves, chec
 from tracer.trace_state import at_user_line, current_trace
 from tracer.traced_array import TracedArray, check_alive, is_traced
 
-__all__ = ["TRIP_COUNT_ATTRIBUTE", "fori_loop", "scan", "weak_index", "while_loop"]
+__all__ = ["CHECKPOINT_ATTRIBUTE", "MAX_ITERATIONS_ATTRIBUTE", "TRIP_COUNT_ATTRIBUTE", "checkpoint", "fori_loop", "scan",
+           "weak_index", "while_loop"]
 
-# Discardable attribute on a loop's stablehlo.while: its trip count when known at trace time.
+# Discardable attributes on a loop's stablehlo.while: its trip count when known at trace time, or the bound a
+# user gave (`while_loop(..., max_iterations=n)`). Reverse-mode differentiation needs one of them.
 TRIP_COUNT_ATTRIBUTE = "pyreactant.trip_count"
+MAX_ITERATIONS_ATTRIBUTE = "pyreactant.max_iterations"
+# On a one-trip loop that `checkpoint` made: the backward pass recomputes its body instead of keeping its values.
+CHECKPOINT_ATTRIBUTE = "pyreactant.checkpoint"
+
+
+def _set_count(op, name: str, count: int) -> None:
+    op.attributes[name] = mlir.IntegerAttr.get(mlir.IntegerType.get_signless(64), count)
 
 
 def _any_traced(*trees) -> bool:
@@ -107,15 +116,24 @@ def _widen(what: str, carried, out_leaves, weak) -> list | None:
     return widened if changed else None
 
 
-def while_loop(cond_fn: Callable, body_fn: Callable, init):
-    """`while cond_fn(v): v = body_fn(v)`, returning v; one `stablehlo.while` when traced."""
+def while_loop(cond_fn: Callable, body_fn: Callable, init, *, max_iterations: int | None = None):
+    """`while cond_fn(v): v = body_fn(v)`, returning v; one `stablehlo.while` when traced.
+
+    `max_iterations` bounds how often the loop runs, which reverse-mode differentiation needs (it stores
+    each iteration's carry). A loop that runs longer still computes its value; its gradient is NaN.
+    """
+    if max_iterations is not None and (not isinstance(max_iterations, int) or max_iterations < 0):
+        raise errors.TracedTypeError(f"tracer.while_loop: max_iterations={max_iterations!r} must be an int >= 0",
+                                     fix="give the most iterations the loop can run, as a Python int")
     if current_trace() is None:
         value = init
         while bool(np.asarray(cond_fn(value))):
             value = body_fn(value)
         return value
     with at_user_line():
-        result, _ = _build_while(cond_fn, body_fn, init, "tracer.while_loop")
+        result, op = _build_while(cond_fn, body_fn, init, "tracer.while_loop")
+        if max_iterations is not None:
+            _set_count(op, MAX_ITERATIONS_ATTRIBUTE, max_iterations)
         return result
 
 
@@ -126,13 +144,27 @@ def weak_index(i: TracedArray) -> TracedArray:
     return index
 
 
-def fori_loop(lower, upper, body_fn: Callable, init):
+def fori_loop(lower, upper, body_fn: Callable, init, *, checkpoint_every: int | None = None):
     """`for i in range(lower, upper): v = body_fn(i, v)`, returning v; one `stablehlo.while` when traced.
 
     With Python-int bounds the trip count is recorded on the loop (attribute
     `pyreactant.trip_count`) for later passes. `i` behaves like a Python int in
     NumPy's dtype promotion.
+
+    `checkpoint_every=k` (Python-int bounds): when differentiated in reverse mode, store the carry of every
+    k-th iteration only and recompute the k iterations between two of them in the backward pass: a loop
+    of n steps keeps about n/k + k carries instead of n. The loop becomes a loop of n // k blocks of k.
     """
+    if checkpoint_every is not None and not _any_traced(lower, upper):
+        every = int(checkpoint_every)
+        if every < 1:
+            raise errors.TracedTypeError(f"tracer.fori_loop: checkpoint_every={checkpoint_every} must be >= 1",
+                                         fix="store every k-th carry with k >= 1")
+        if current_trace() is not None and 1 < every < int(upper) - int(lower):
+            return _checkpointed_fori_loop(int(lower), int(upper), body_fn, init, every)
+    elif checkpoint_every is not None:
+        raise errors.TracedTypeError("tracer.fori_loop: checkpoint_every needs Python-int bounds",
+                                     fix="give lower and upper as Python ints, or drop checkpoint_every")
     if current_trace() is None and not _any_traced(lower, upper):
         value = init
         for i in range(int(lower), int(upper)):
@@ -161,9 +193,23 @@ def fori_loop(lower, upper, body_fn: Callable, init):
 
         (_, result), op = _build_while(cond, body, (start, init), "tracer.fori_loop")
         if not _any_traced(lower, upper):
-            trip_count = max(0, int(upper) - int(lower))
-            op.attributes[TRIP_COUNT_ATTRIBUTE] = mlir.IntegerAttr.get(mlir.IntegerType.get_signless(64), trip_count)
+            _set_count(op, TRIP_COUNT_ATTRIBUTE, max(0, int(upper) - int(lower)))
         return result
+
+
+def _checkpointed_fori_loop(lower: int, upper: int, body_fn: Callable, init, every: int):
+    """n steps as n // every blocks of `every` steps (an outer loop whose body is an inner loop), then the
+    remainder: reversing the outer loop stores one carry per block and recomputes each block's inner loop,
+    whose own reversal stores `every` carries at a time."""
+    blocks, remainder = divmod(upper - lower, every)
+
+    def block(j, value):
+        start = j * every + lower
+        return fori_loop(0, every, lambda t, v: body_fn(weak_index(start + t), v), value)
+
+    value = fori_loop(0, blocks, block, init)
+    tail = lower + blocks * every
+    return fori_loop(tail, tail + remainder, body_fn, value) if remainder else value
 
 
 def scan(fn: Callable, init, xs=None, length: int | None = None, reverse: bool = False):
@@ -301,3 +347,51 @@ def _write_row(buffer: TracedArray, row: TracedArray, position: TracedArray) -> 
     update = primitives.reshape(row, (1, *row.shape))._value
     value = ops.dynamic_update_slice(buffer._value, update, [position._value] + [zero] * (buffer.ndim - 1))
     return primitives.wrap(value, buffer.shape, buffer.dtype)
+
+
+def checkpoint(fn: Callable) -> Callable:
+    """`fn`, whose intermediate values reverse-mode differentiation recomputes in the backward pass instead of
+    keeping them alive from the forward pass (JAX's `jax.checkpoint`): less memory, more compute.
+
+    Traced, the call becomes a loop of one iteration carrying fn's array arguments and results; the
+    derivative of a loop stores only its carries and recomputes its body. Outside a trace it is `fn`.
+    """
+
+    def run(*args):
+        if current_trace() is None:
+            return fn(*args)
+        with at_user_line():
+            return _checkpointed_call(fn, args)
+
+    run.__name__ = getattr(fn, "__name__", "checkpointed")
+    run.__doc__ = fn.__doc__
+    return run
+
+
+def _checkpointed_call(fn: Callable, args: tuple):
+    trace = current_trace()
+    leaves, tree = tree_util.tree_flatten(args)
+    arrays = [i for i, leaf in enumerate(leaves) if is_traced(leaf) or isinstance(leaf, (np.ndarray, np.generic))]
+
+    def call(*values):
+        full = list(leaves)
+        for position, value in zip(arrays, values):
+            full[position] = value
+        return fn(*tree_util.tree_unflatten(tree, full))
+
+    inputs = [primitives.lift(leaves[i]) for i in arrays]
+    with Holder(trace, [(x.shape, x.dtype) for x in inputs], "the function given to tracer.checkpoint") as probe:
+        out_leaves, out_tree = probe.run(call, *probe.arguments)  # (traced once for the results' shapes)
+        check_leaves("tracer.checkpoint", out_leaves)
+        signatures = [signature_of(leaf) for leaf in out_leaves]
+    placeholders = [primitives.full(shape, 0, dtype) for shape, dtype in signatures]
+
+    def body(carry):
+        count, xs, _ = carry
+        return count + 1, xs, tree_util.tree_leaves(call(*xs))
+
+    (_, _, outs), op = _build_while(lambda carry: carry[0] < 1, body, (np.int32(0), inputs, placeholders),
+                                    "tracer.checkpoint")
+    _set_count(op, TRIP_COUNT_ATTRIBUTE, 1)
+    op.attributes[CHECKPOINT_ATTRIBUTE] = mlir.UnitAttr.get()
+    return tree_util.tree_unflatten(out_tree, outs)
