@@ -3,6 +3,8 @@
     dump-ir examples/quickstart.py:predict --arg f32[32,8] --arg f32[8,4] --arg f32[4] --stage optimized
     dump-ir model.mlir --pipeline canonicalize,cse --print-ir-after-all
     dump-ir model.mlir --pipeline fold,simplify,dce --print-ir-before simplify --statistics
+    dump-ir model.py:loss --arg f32[5,3] --arg f32[4,5] --grad 0 --stage optimized   (the gradient's module)
+    dump-ir model.mlir --pipeline "autodiff{mode=reverse wrt=0,1},simplify,cse"
     python -m tracer.cli ...   (the same)
 
 Errors (a missing file or function, a bad spec, malformed MLIR, a tracing error)
@@ -23,6 +25,7 @@ from ir import dtypes
 from ir.errors import PyreactantError
 from passes.pass_manager import format_statistics
 from passes.pipeline import parse_pipeline
+from tracer.differentiation import value_and_grad
 from tracer.jit import JitFunction
 from tracer.signature import ArraySpec
 
@@ -80,6 +83,8 @@ def load_function(target: str):
 def _dump_function(options, out) -> None:
     fn = load_function(options.target)
     fn = fn.fn if isinstance(fn, JitFunction) else fn
+    if options.grad:
+        fn = value_and_grad(fn, argnums=tuple(options.grad) if len(options.grad) > 1 else options.grad[0])
     specs = [parse_arg_spec(text) for text in options.arg]
     pipeline = options.pipeline
     statistics = []
@@ -121,6 +126,9 @@ def _dump_mlir_file(options, out) -> None:
         module = ir.parse_module(path.read_text())
     except ir.MLIRParseError as err:
         raise CLIError(f"{path} is not valid MLIR:\n{err}") from None
+    if options.grad:
+        raise CLIError("--grad applies to Python targets",
+                       fix='differentiate a module with --pipeline "autodiff{mode=reverse wrt=0}"')
     if options.stage != "optimized":
         raise CLIError("--stage applies to Python targets",
                        fix="drop --stage: an .mlir file is printed after the passes of --pipeline")
@@ -146,6 +154,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--print-ir-after", action="append", default=[], metavar="PASS",
                         help="print the module after each run of PASS (repeatable)")
     parser.add_argument("--statistics", action="store_true", help="print each pass's wall time and op counts")
+    parser.add_argument("--grad", action="append", type=int, default=[], metavar="N",
+                        help="dump the value and gradient of the (scalar) function with respect to argument N "
+                             "(repeatable), differentiated by our reverse-mode pass")
     return parser
 
 
