@@ -32,6 +32,11 @@ __all__ = ["DEFAULT_PIPELINE", "MLIR_PASSES", "PassFailedError", "PassManager", 
 MLIR_PASSES = ("canonicalize", "cse", "symbol-dce", "stablehlo-refine-shapes")
 DEFAULT_PIPELINE = "inline,canonicalize,simplify,cse"
 
+
+def _expand_default(pipeline: str) -> str:
+    """`default` in a pipeline stands for `DEFAULT_PIPELINE` (`passes.run(m, "default,autodiff,default")`)."""
+    return ",".join(DEFAULT_PIPELINE if part.strip() == "default" else part for part in pipeline.split(","))
+
 stablehlo.register_stablehlo_passes()
 
 
@@ -62,7 +67,7 @@ class PassManager:
     op_counts: bool = False
 
     def __post_init__(self):
-        self._specs = parse_pipeline(self.pipeline) if self.pipeline.strip() else []
+        self._specs = parse_pipeline(_expand_default(self.pipeline)) if self.pipeline.strip() else []
         self._runners = [self._runner(spec) for spec in self._specs]
         self._verified_by_mlir = [registry.lookup(spec.name) is None for spec in self._specs]
 
