@@ -234,8 +234,10 @@ class ReduceOfBroadcast(Pattern):
     """reduce(broadcast_in_dim(x), D) -> broadcast_in_dim(reduce(x, the dims of x under D)).
 
     Each result element then combines the elements of x it combined before. A reduced dim the
-    broadcast created or stretched repeats each element: only idempotent bodies (max, min, and, or)
-    ignore the repeats, so for other bodies every reduced dim must come from x at its full size.
+    broadcast created or stretched repeats each element: idempotent bodies (max, min, and, or) ignore
+    the repeats, and an integer sum from 0 counts each element `repeats` times, which a multiply by
+    `repeats` gives exactly (both wrap modulo 2^width). Float sums of repeats round differently from a
+    product, so for them every reduced dim must come from x at its full size.
     """
 
     op_name = "stablehlo.reduce"
@@ -253,8 +255,13 @@ class ReduceOfBroadcast(Pattern):
             return False
         x_dims = [i for i, d in enumerate(spread) if d in dims]
         repeats = math.prod(wide_shape[d] for d in dims) // math.prod(x_shape[i] for i in x_dims)
+        scale = None
         if repeats != 1 and combiner(op) not in _IDEMPOTENT:
-            return False
+            element_type = query.element_type(x)
+            if not (combiner(op) == "stablehlo.add" and isinstance(element_type, ir.IntegerType)
+                    and element_type.width > 1 and is_identity("stablehlo.add", init)):
+                return False
+            scale = repeats % (1 << element_type.width)
         left = [d for d in range(len(wide_shape)) if d not in dims]
         with rewriter.before(op):
             reduced_type = ir.RankedTensorType.get([n for i, n in enumerate(x_shape) if i not in x_dims], query.element_type(x))
@@ -263,8 +270,21 @@ class ReduceOfBroadcast(Pattern):
                 return False
             value = stablehlo.BroadcastInDimOp(op.results[0].type, reduced[0],
                                                [left.index(spread[i]) for i in range(len(x_shape)) if i not in x_dims]).result
+            if scale is not None:
+                result_type = ir.RankedTensorType(op.results[0].type)
+                factor = stablehlo.ConstantOp(ir.DenseElementsAttr.get_splat(
+                    result_type, ir.IntegerAttr.get(result_type.element_type, _as_signed(scale, result_type.element_type))))
+                value = stablehlo.MulOp(value, factor.result).result
         rewriter.replace(op, [value])
         return True
+
+
+def _as_signed(value: int, element_type: ir.IntegerType) -> int:
+    """An unsigned count as the integer attribute of a signless type of that width holds it."""
+    width = element_type.width
+    if element_type.is_unsigned or value < (1 << (width - 1)):
+        return value
+    return value - (1 << width)
 
 
 class ReduceWithUnusedResults(Pattern):

@@ -1,5 +1,5 @@
 """Shape-op simplifications: no-op reshapes/transposes/broadcasts/slices/converts, chains of the
-same op folded into one, broadcasts that only add unit dims written as reshapes, reshapes that only
+same op folded into one (converts where the first is exact, as in an f32 -> f64 -> f32 round trip), broadcasts that only add unit dims written as reshapes, reshapes that only
 add or drop unit dims folded into the broadcast they feed, and reshapes moved below elementwise ops
 so that they meet (and cancel against) the reshapes and broadcasts further down.
 
@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import math
 
+import ml_dtypes
+import numpy as np
 from jaxlib.mlir import ir
 from jaxlib.mlir.dialects import stablehlo
 
-from ir import query
+from ir import dtypes, query
 from ir.query import i64s
 from passes.rewrite import Pattern, Rewriter, defining_op
 
@@ -95,6 +97,53 @@ class ReshapeOfReshape(Pattern):
         with rewriter.before(op):
             merged = _reshape(op.results[0].type, inner.operands[0])
         rewriter.replace(op, [merged])
+        return True
+
+
+def _holds_exactly(source, target) -> bool:
+    """Whether every value of dtype `source` is a value of dtype `target` (a widening conversion)."""
+    if source == np.bool_:
+        return True
+    if target == np.bool_:
+        return False
+    source_float, target_float = dtypes.is_floating(source), dtypes.is_floating(target)
+    if source_float and not target_float:
+        return False
+    if target_float:
+        info = ml_dtypes.finfo(target)
+        if source_float:
+            small = ml_dtypes.finfo(source)
+            return small.nmant <= info.nmant and small.maxexp <= info.maxexp and small.minexp >= info.minexp
+        magnitude_bits = np.iinfo(source).bits - (1 if np.iinfo(source).min < 0 else 0)
+        return magnitude_bits <= info.nmant + 1
+    small, large = np.iinfo(source), np.iinfo(target)
+    return large.min <= small.min and small.max <= large.max
+
+
+class ConvertOfExactConvert(Pattern):
+    """convert(convert(x, A -> B), B -> C) -> convert(x, A -> C) when B holds every value of A (x, when C is A):
+    the middle value is x's exactly, so converting it to C is converting x (an f32 -> f64 -> f32 round trip)."""
+
+    op_name = "stablehlo.convert"
+    operand_from = (0, frozenset({"stablehlo.convert"}))
+
+    def match_and_rewrite(self, op, rewriter: Rewriter) -> bool:
+        inner = defining_op(op.operands[0])
+        if inner is None or inner.name != "stablehlo.convert":
+            return False
+        x = inner.operands[0]
+        try:
+            source, middle = query.dtype(x), query.dtype(inner.results[0])
+        except TypeError:  # complex or another element type we have no dtype for
+            return False
+        if not _holds_exactly(source, middle):
+            return False
+        if x.type == op.results[0].type:
+            rewriter.replace(op, [x])
+            return True
+        with rewriter.before(op):
+            value = stablehlo.ConvertOp(op.results[0].type, x).result
+        rewriter.replace(op, [value])
         return True
 
 
@@ -312,6 +361,7 @@ def patterns() -> list[Pattern]:
         SameTypeIsNoop("stablehlo.reverse", _reverses_nothing),
         ReverseOfReverse(),
         ReshapeOfReshape(),
+        ConvertOfExactConvert(),
         TransposeOfTranspose(),
         BroadcastOfBroadcast(),
         BroadcastThatIsReshape(),

@@ -250,3 +250,27 @@ func.func @init_combined_again(%a: tensor<2x4xf32>) -> (tensor<2xf32>, tensor<2x
   %4 = stablehlo.minimum %2, %p0 : tensor<2xf32>
   return %1, %3, %4 : tensor<2xf32>, tensor<2xf32>, tensor<2xf32>
 }
+
+// An integer sum of a broadcast from 0 counts each element `repeats` times: a multiply (wrapping alike).
+// CHECK-LABEL: func.func @integer_sum_of_broadcast
+// CHECK:       %[[FIVE:.+]] = stablehlo.constant dense<5> : tensor<3xi32>
+// CHECK-NEXT:  %[[M:.+]] = stablehlo.multiply %arg0, %[[FIVE]]
+// CHECK-NOT:   stablehlo.reduce
+// CHECK:       return %[[M]]
+func.func @integer_sum_of_broadcast(%x: tensor<3xi32>) -> tensor<3xi32> {
+  %b = stablehlo.broadcast_in_dim %x, dims = [1] : (tensor<3xi32>) -> tensor<5x3xi32>
+  %z = stablehlo.constant dense<0> : tensor<i32>
+  %r = stablehlo.reduce(%b init: %z) applies stablehlo.add across dimensions = [0] : (tensor<5x3xi32>, tensor<i32>) -> tensor<3xi32>
+  return %r : tensor<3xi32>
+}
+
+// A float sum of repeats rounds at every step, unlike a product: it stays a reduce.
+// CHECK-LABEL: func.func @float_sum_of_broadcast_stays
+// CHECK:       stablehlo.reduce
+// CHECK-NOT:   stablehlo.multiply
+func.func @float_sum_of_broadcast_stays(%x: tensor<3xf32>) -> tensor<3xf32> {
+  %b = stablehlo.broadcast_in_dim %x, dims = [1] : (tensor<3xf32>) -> tensor<5x3xf32>
+  %z = stablehlo.constant dense<0.0> : tensor<f32>
+  %r = stablehlo.reduce(%b init: %z) applies stablehlo.add across dimensions = [0] : (tensor<5x3xf32>, tensor<f32>) -> tensor<3xf32>
+  return %r : tensor<3xf32>
+}

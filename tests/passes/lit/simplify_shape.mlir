@@ -140,3 +140,32 @@ func.func @reshape_kept_above(%a: tensor<2x64xf32>, %b: tensor<2x64xf32>, %c: te
   %3 = stablehlo.multiply %x, %y : tensor<2x64x1xf32>
   return %0, %1, %2, %3 : tensor<2x64x1xf32>, tensor<2x64xf32>, tensor<2x64x1xf32>, tensor<2x64x1xf32>
 }
+
+// A convert pair whose first convert is exact (a widening) is one convert, or none for a round trip.
+// CHECK-LABEL: func.func @convert_round_trip
+// CHECK-NOT:   stablehlo.convert
+// CHECK:       return %arg0
+func.func @convert_round_trip(%x: tensor<3xf32>) -> tensor<3xf32> {
+  %0 = stablehlo.convert %x : (tensor<3xf32>) -> tensor<3xf64>
+  %1 = stablehlo.convert %0 : (tensor<3xf64>) -> tensor<3xf32>
+  return %1 : tensor<3xf32>
+}
+
+// CHECK-LABEL: func.func @convert_through_wider
+// CHECK:       %[[C:.+]] = stablehlo.convert %arg0 : (tensor<3xi8>) -> tensor<3xi32>
+// CHECK-NEXT:  return %[[C]]
+func.func @convert_through_wider(%x: tensor<3xi8>) -> tensor<3xi32> {
+  %0 = stablehlo.convert %x : (tensor<3xi8>) -> tensor<3xf32>
+  %1 = stablehlo.convert %0 : (tensor<3xf32>) -> tensor<3xi32>
+  return %1 : tensor<3xi32>
+}
+
+// A narrowing first convert rounds: both stay (f64 -> f32 -> f64 is not the identity).
+// CHECK-LABEL: func.func @convert_narrowing_stays
+// CHECK:       stablehlo.convert %arg0 : (tensor<3xf64>) -> tensor<3xf32>
+// CHECK-NEXT:  stablehlo.convert %{{.+}} : (tensor<3xf32>) -> tensor<3xf64>
+func.func @convert_narrowing_stays(%x: tensor<3xf64>) -> tensor<3xf64> {
+  %0 = stablehlo.convert %x : (tensor<3xf64>) -> tensor<3xf32>
+  %1 = stablehlo.convert %0 : (tensor<3xf32>) -> tensor<3xf64>
+  return %1 : tensor<3xf64>
+}
