@@ -250,3 +250,17 @@ func.func @init_combined_again(%a: tensor<2x4xf32>) -> (tensor<2xf32>, tensor<2x
   %4 = stablehlo.minimum %2, %p0 : tensor<2xf32>
   return %1, %3, %4 : tensor<2xf32>, tensor<2xf32>, tensor<2xf32>
 }
+
+// -----
+
+// max(reduce_max(x, c), y) stays when y is not a constant.
+// CHECK-LABEL: func.func @init_combined_with_a_value
+// CHECK:       %[[M:.*]] = stablehlo.reduce(%arg0 init: %{{.*}}) applies stablehlo.maximum across dimensions = [1]
+// CHECK:       %[[K:.*]] = stablehlo.maximum %[[M]], %arg1 : tensor<2xf32>
+// CHECK:       return %[[K]]
+func.func @init_combined_with_a_value(%a: tensor<2x4xf32>, %b: tensor<2xf32>) -> tensor<2xf32> {
+  %ninf = stablehlo.constant dense<0xFF800000> : tensor<f32>
+  %0 = stablehlo.reduce(%a init: %ninf) applies stablehlo.maximum across dimensions = [1] : (tensor<2x4xf32>, tensor<f32>) -> tensor<2xf32>
+  %1 = stablehlo.maximum %0, %b : tensor<2xf32>
+  return %1 : tensor<2xf32>
+}
