@@ -132,7 +132,9 @@ def constant_value(value: ir.Value) -> np.ndarray | None:
     if array.dtype == object:  # bf16 comes back as a 0-d array of references rather than raising
         return None
     result_shape = tuple(tensor_type.shape)
-    return np.broadcast_to(array.reshape(-1)[:1].reshape(()), result_shape) if attr.is_splat else array.reshape(result_shape)
+    if attr.is_splat:
+        return np.broadcast_to(array.reshape(-1)[:1].reshape(()), result_shape)
+    return array.reshape(result_shape)
 
 
 def splat_value(value: ir.Value) -> float | int | bool | None:
@@ -158,20 +160,18 @@ def splat_element(value: ir.Value) -> ir.Attribute | None:
 
 # -- attributes ----------------------------------------------------------------------------------
 
-_REQUIRED = object()
+_REQUIRED = object()  # (the default of readers whose attribute the op must have)
+_ABSENT = object()
 
 
 def _attribute(op, name: str, default):
-    """op's attribute `name`; when absent, `default`, or a KeyError naming both if no default was given."""
+    """op's attribute `name`; `_ABSENT` if it has none and a default was given, else a KeyError naming both."""
     try:
         return op.attributes[name]
     except KeyError:
         if default is _REQUIRED:
             raise KeyError(f"{op.operation.name} has no attribute {name!r}") from None
         return _ABSENT
-
-
-_ABSENT = object()
 
 
 def i64s(op, name: str, default=_REQUIRED) -> list[int]:

@@ -35,7 +35,8 @@ class DotOfTranspose(Pattern):
 
     def match_and_rewrite(self, op, rewriter: Rewriter) -> bool:
         numbers = query.dot_dimensions(op)
-        sides = [list(numbers.lhs_batch), list(numbers.lhs_contract), list(numbers.rhs_batch), list(numbers.rhs_contract)]
+        sides = [list(numbers.lhs_batch), list(numbers.lhs_contract),
+                 list(numbers.rhs_batch), list(numbers.rhs_contract)]
         operands = list(op.operands)
         for side in (0, 1):
             transpose = defining_op(operands[side])

@@ -107,8 +107,8 @@ def _same_splat(a: ir.Value, b: ir.Value) -> bool:
     """Whether a and b are splat constants of one element type holding the same bits (shapes may differ)."""
     if query.element_type(a) != query.element_type(b):
         return False
-    element = query.splat_element(a)
-    return element is not None and element == query.splat_element(b)  # (uniqued attributes: equal bits)
+    element, other = query.splat_element(a), query.splat_element(b)
+    return element is not None and other is not None and element == other  # (uniqued attributes: equal bits)
 
 
 def build_reduce(like: ir.Operation, inputs, inits, dimensions, result_types, keep=None) -> list[ir.Value] | None:

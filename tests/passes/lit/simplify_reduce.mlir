@@ -251,6 +251,8 @@ func.func @init_combined_again(%a: tensor<2x4xf32>) -> (tensor<2xf32>, tensor<2x
   return %1, %3, %4 : tensor<2xf32>, tensor<2xf32>, tensor<2xf32>
 }
 
+// -----
+
 // An integer sum of a broadcast from 0 counts each element `repeats` times: a multiply (wrapping alike).
 // CHECK-LABEL: func.func @integer_sum_of_broadcast
 // CHECK:       %[[FIVE:.+]] = stablehlo.constant dense<5> : tensor<3xi32>
@@ -264,6 +266,8 @@ func.func @integer_sum_of_broadcast(%x: tensor<3xi32>) -> tensor<3xi32> {
   return %r : tensor<3xi32>
 }
 
+// -----
+
 // A float sum of repeats rounds at every step, unlike a product: it stays a reduce.
 // CHECK-LABEL: func.func @float_sum_of_broadcast_stays
 // CHECK:       stablehlo.reduce
@@ -273,4 +277,18 @@ func.func @float_sum_of_broadcast_stays(%x: tensor<3xf32>) -> tensor<3xf32> {
   %z = stablehlo.constant dense<0.0> : tensor<f32>
   %r = stablehlo.reduce(%b init: %z) applies stablehlo.add across dimensions = [0] : (tensor<5x3xf32>, tensor<f32>) -> tensor<3xf32>
   return %r : tensor<3xf32>
+}
+
+// -----
+
+// max(reduce_max(x, c), y) stays when y is not a constant.
+// CHECK-LABEL: func.func @init_combined_with_a_value
+// CHECK:       %[[M:.*]] = stablehlo.reduce(%arg0 init: %{{.*}}) applies stablehlo.maximum across dimensions = [1]
+// CHECK:       %[[K:.*]] = stablehlo.maximum %[[M]], %arg1 : tensor<2xf32>
+// CHECK:       return %[[K]]
+func.func @init_combined_with_a_value(%a: tensor<2x4xf32>, %b: tensor<2xf32>) -> tensor<2xf32> {
+  %ninf = stablehlo.constant dense<0xFF800000> : tensor<f32>
+  %0 = stablehlo.reduce(%a init: %ninf) applies stablehlo.maximum across dimensions = [1] : (tensor<2x4xf32>, tensor<f32>) -> tensor<2xf32>
+  %1 = stablehlo.maximum %0, %b : tensor<2xf32>
+  return %1 : tensor<2xf32>
 }
