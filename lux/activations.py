@@ -21,6 +21,8 @@ import math
 
 import numpy as np
 
+import tracer
+
 __all__ = [
     "celu", "elu", "erf", "erfc", "gelu", "gelu_erf", "gelu_tanh", "hardsigmoid", "identity", "leakyrelu",
     "logsigmoid", "logsoftmax", "mish", "relu", "relu6", "selu", "sigmoid", "softmax", "softplus", "softsign",
@@ -138,7 +140,9 @@ def softmax(x, axis=-1):
     As NNlib: entries of -inf give 0; a slice whose maximum is +inf gives 1 at its +inf entries
     (shared) and 0 elsewhere; a slice of only -inf gives NaN.
     """
-    top = np.max(x, axis=axis, keepdims=True)
+    # The shift does not change the result, so no derivative flows through it (as in JAX): the max's own
+    # derivative (a mask of the ties) would cost a pass over x and cancel out exactly.
+    top = tracer.stop_gradient(np.max(x, axis=axis, keepdims=True))
     with np.errstate(invalid="ignore"):  # inf - inf, only in slices replaced just below
         e = np.exp(x - top)
     e = np.where(top == np.inf, np.equal(x, np.inf).astype(e.dtype), e)
@@ -150,7 +154,7 @@ def logsoftmax(x, axis=-1):
 
     Infinities as NNlib's: a slice whose maximum is +inf gives 0 at its +inf entries and -inf elsewhere.
     """
-    top = np.max(x, axis=axis, keepdims=True)
+    top = tracer.stop_gradient(np.max(x, axis=axis, keepdims=True))  # (see softmax)
     with np.errstate(invalid="ignore"):
         shifted = x - top
     at_inf = np.where(np.equal(x, np.inf), np.zeros_like(shifted), np.full_like(shifted, -np.inf))

@@ -8,7 +8,7 @@
 from tracer import numpy_api as _numpy_api  # noqa: F401  (fills the NumPy registries)
 from tracer import nn, random
 from tracer.compiled import Compiled
-from tracer.differentiation import grad, jvp, value_and_grad, vjp
+from tracer.differentiation import grad, jvp, stop_gradient, value_and_grad, vjp
 from tracer.control_flow import checkpoint, cond, fori_loop, scan, switch, trace, while_loop
 from tracer.errors import (
     ConcretizationError,
@@ -63,6 +63,7 @@ __all__ = [
     "numpy_coverage",
     "random",
     "scan",
+    "stop_gradient",
     "switch",
     "trace",
     "value_and_grad",

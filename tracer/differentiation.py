@@ -31,7 +31,7 @@ from tracer.jit import jit
 from tracer.trace_state import at_user_line, current_trace
 from tracer.traced_array import TracedArray, is_traced
 
-__all__ = ["grad", "jvp", "value_and_grad", "vjp"]
+__all__ = ["grad", "jvp", "stop_gradient", "value_and_grad", "vjp"]
 
 _names = itertools.count()
 
@@ -391,3 +391,16 @@ def jvp(fn: Callable, primals: Sequence, tangents: Sequence):
         return staged.rebuild(results[:count]), staged.rebuild(results[count:])
 
     return _runner(fn, "jvp", lambda: _eager_or_traced(traced))(tuple(primals), tuple(tangents))
+
+
+
+def stop_gradient(x):
+    """`x`, held fixed by differentiation: no derivative flows through the result (JAX's `lax.stop_gradient`).
+
+    Eagerly (a NumPy value) it is `x`. Traced, it is a `stablehlo.reduce_precision` to x's own widths (the
+    identity) marked `pyreactant.stop_gradient`, which `passes.autodiff` treats as constant.
+    """
+    if not is_traced(x):
+        return x
+    with at_user_line():
+        return primitives.stop_gradient(x)

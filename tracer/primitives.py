@@ -6,19 +6,23 @@ and knows nothing of NumPy's calling conventions (axis defaults, keywords...).
 
 from __future__ import annotations
 
+import math
 import operator
 
+import ml_dtypes
 import numpy as np
+from jaxlib.mlir import ir as mlir
 
 from ir.dtypes import is_floating
 from ir import dtypes, ops
+from passes.autodiff.registry import STOP_GRADIENT_ATTRIBUTE
 from tracer import errors
 from tracer.trace_state import current_trace
 from tracer.traced_array import TracedArray, check_alive, is_traced
 
 __all__ = ["UNSIGNED_OF_WIDTH", "bitcast", "broadcast_shapes", "broadcast_to", "compare", "constant", "convert",
            "elementwise", "full", "lift", "normalize_axes", "normalize_axis", "reshape", "scalar_like", "select",
-           "transpose", "uint_bits", "wrap"]
+           "stop_gradient", "transpose", "uint_bits", "wrap"]
 
 
 def wrap(value, shape=None, dtype=None) -> TracedArray:
@@ -162,3 +166,15 @@ def normalize_axes(axis, ndim: int) -> tuple[int, ...]:
     if len(set(normalized)) != len(normalized):
         raise errors.TracedShapeError(f"duplicate value in 'axis': {axis}")
     return normalized
+
+
+def stop_gradient(x: TracedArray) -> TracedArray:
+    """x marked constant for `passes.autodiff`: a `reduce_precision` to x's own widths (the identity) carrying
+    the `pyreactant.stop_gradient` attribute. Integers and booleans have no derivative: returned as they are."""
+    if not is_floating(x.dtype):
+        return x
+    info = ml_dtypes.finfo(x.dtype)
+    exponent_bits = int(math.log2(info.maxexp)) + 1
+    value = ops.reduce_precision(check_alive(x)._value, exponent_bits, info.nmant)
+    value.owner.attributes[STOP_GRADIENT_ATTRIBUTE] = mlir.UnitAttr.get()
+    return wrap(value, x.shape, x.dtype)

@@ -17,7 +17,7 @@ __all__ = [
     "COMPARISON_DIRECTIONS", "abs", "add", "and_", "atan2", "bitcast_convert", "cbrt", "ceil", "clamp",
     "compare", "convert", "cosine", "count_leading_zeros", "divide", "exponential", "exponential_minus_one",
     "floor", "is_finite", "log", "log_plus_one", "logistic", "maximum", "minimum", "multiply", "negate",
-    "not_", "optimization_barrier", "or_", "popcnt", "power", "remainder", "round_nearest_afz",
+    "not_", "optimization_barrier", "or_", "popcnt", "power", "reduce_precision", "remainder", "round_nearest_afz",
     "round_nearest_even", "rsqrt", "select", "shift_left", "shift_right_arithmetic", "shift_right_logical",
     "sign", "sine", "sqrt", "subtract", "tan", "tanh", "xor",
 ]
@@ -197,3 +197,12 @@ def optimization_barrier(operand: ir.Value) -> ir.Value:
     for divisors like 10; a divisor behind the barrier is divided by exactly, as NumPy does.
     """
     return stablehlo.OptimizationBarrierOp([operand]).results[0]
+
+
+def reduce_precision(operand: ir.Value, exponent_bits: int, mantissa_bits: int) -> ir.Value:
+    """`stablehlo.reduce_precision`: each element rounded to a float of `exponent_bits` and `mantissa_bits`
+    (with the operand's own widths, the identity: `tracer.stop_gradient` marks one)."""
+    check(is_float(dtype_of(operand)), "reduce_precision", f"needs a floating-point operand, got {dtype_of(operand)}")
+    check(exponent_bits >= 1 and mantissa_bits >= 0, "reduce_precision",
+          f"needs exponent_bits >= 1 and mantissa_bits >= 0, got {exponent_bits} and {mantissa_bits}")
+    return stablehlo.ReducePrecisionOp(operand, exponent_bits, mantissa_bits).result

@@ -12,7 +12,7 @@ from typing import Iterable
 from jaxlib.mlir import ir
 
 from passes.autodiff.emit import is_float
-from passes.autodiff.registry import CONSTANT_RESULTS
+from passes.autodiff.registry import is_constant
 
 __all__ = ["captures", "clone_ops", "varied_values"]
 
@@ -50,7 +50,7 @@ def varied_values(ops: Iterable[ir.Operation], seeds: Iterable[ir.Value]) -> set
     varied = set(seeds)
     for op in ops:
         op = op.operation
-        if op.name in CONSTANT_RESULTS:
+        if is_constant(op):
             continue
         inputs = list(op.operands)
         if len(op.regions):

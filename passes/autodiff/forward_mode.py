@@ -17,7 +17,7 @@ from passes.autodiff.activity import captures
 from passes.autodiff.emit import is_float, zeros_like
 from passes.autodiff.errors import AutodiffError
 from passes.autodiff.function import DifferentiableFunction
-from passes.autodiff.registry import CONSTANT_RESULTS, JVP
+from passes.autodiff.registry import JVP, is_constant
 
 __all__ = ["REGION_JVP", "forward_function", "tangent_block"]
 
@@ -30,7 +30,7 @@ def tangent_block(ops_: Sequence[ir.Operation], tangents: MutableMapping, *, whe
     reading and recording tangents in `tangents` (value -> tangent)."""
     ops_ = [op.operation for op in ops_]
     for position, op in enumerate(ops_[:-1]):
-        if op.name in CONSTANT_RESULTS or not any(is_float(result) for result in op.results):
+        if is_constant(op) or not any(is_float(result) for result in op.results):
             continue
         x_dots = [tangents.get(operand) for operand in op.operands]
         if op.name in REGION_JVP:

@@ -11,7 +11,8 @@ differentiated). Rules build with `ir.ops` at the forward op's location and read
 `ir.query`. Zero cotangents, fan-in sums and activity are the transformation's job, never a rule's.
 
 `CONSTANT_RESULTS` lists ops whose results do not change when their operands change a little (floor,
-sign, rounding...): their results carry no derivative, like integer and boolean values.
+sign, rounding...): their results carry no derivative, like integer and boolean values. So does any op
+marked `pyreactant.stop_gradient` (`tracer.stop_gradient`).
 """
 
 from __future__ import annotations
@@ -23,13 +24,20 @@ from jaxlib.mlir import ir
 from passes.autodiff.emit import add, is_float, mul, zeros_like
 
 __all__ = [
-    "CONSTANT_RESULTS", "JVP", "VJP", "bilinear", "constant_results", "elementwise", "has_rule", "linear",
+    "CONSTANT_RESULTS", "JVP", "STOP_GRADIENT_ATTRIBUTE", "VJP", "bilinear", "constant_results", "elementwise",
+    "has_rule", "is_constant", "linear",
     "replace_operands",
 ]
 
 JVP: dict[str, Callable] = {}
 VJP: dict[str, Callable] = {}
 CONSTANT_RESULTS: set[str] = set()
+STOP_GRADIENT_ATTRIBUTE = "pyreactant.stop_gradient"
+
+
+def is_constant(op: ir.Operation) -> bool:
+    """Whether no derivative flows through op's results."""
+    return op.name in CONSTANT_RESULTS or STOP_GRADIENT_ATTRIBUTE in op.attributes
 
 
 def has_rule(name: str) -> bool:

@@ -17,7 +17,7 @@ from jaxlib.mlir.dialects import func
 from passes.autodiff.activity import captures, varied_values
 from passes.autodiff.emit import add, is_float, zeros_like
 from passes.autodiff.errors import AutodiffError
-from passes.autodiff.registry import CONSTANT_RESULTS, VJP
+from passes.autodiff.registry import VJP, is_constant
 from passes.autodiff.function import DifferentiableFunction
 
 __all__ = ["Adjoints", "REGION_VJP", "backward", "reverse_function"]
@@ -57,7 +57,7 @@ def backward(ops_: Sequence[ir.Operation], adjoints: Adjoints, seeds: Iterable[i
         if not any(result in adjoints for result in results):
             continue
         z_bars = [adjoints.pop(result) for result in results]
-        if op.name in CONSTANT_RESULTS:
+        if is_constant(op):
             continue
         inputs = list(op.operands) + (captures(op) if op.name in REGION_VJP else [])
         if not any(value in varied for value in inputs):

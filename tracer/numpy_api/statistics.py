@@ -311,7 +311,9 @@ def logsumexp(x, axis=None, keepdims=False):
         axis: None (all axes), an int or a tuple of ints.
         keepdims: keep the reduced axes with size 1.
     """
-    shift = np.max(x, axis=axis, keepdims=True)
+    # The shift cancels out, so no derivative flows through it (the max's own would cost a pass over x).
+    top = np.max(x, axis=axis, keepdims=True)
+    shift = P.stop_gradient(top) if type(top) is TracedArray else top
     # An infinite max (+inf, or -inf for an all -inf slice) must not be subtracted: inf - inf is nan.
     shift = np.where(np.isfinite(shift), shift, np.zeros_like(shift))
     total = np.sum(np.exp(np.subtract(x, shift)), axis=axis, keepdims=True)
