@@ -14,6 +14,7 @@ from runtime import _jaxlib, persistent_cache
 from runtime.concrete_array import ConcreteArray
 from runtime.devices import default_device
 from runtime.errors import CompileError
+from runtime.integer_division import guard_division_by_zero
 from runtime.sharding import NamedSharding, PartitionSpec
 
 __all__ = ["Executable", "compile_stablehlo"]
@@ -136,7 +137,9 @@ def compile_stablehlo(module_text: str, device=None, result_signatures=None, *, 
     `result_signatures` lists (shape, dtype) of @main's results; read from the text when omitted.
     `result_shardings` (with `mesh`): a NamedSharding per result, or None to let XLA choose.
     `prefetch` (one device): a `runtime.prefetch.Prefetch` begun before this module was traced.
+    Integer divisions that XLA could fold by zero (and die of it) are guarded first (`runtime.integer_division`).
     """
+    module_text = guard_division_by_zero(module_text)
     if result_signatures is None and mesh is not None:
         result_signatures = _main_result_signatures(module_text)
     if mesh is None:
