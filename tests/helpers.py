@@ -46,6 +46,17 @@ def exit_status(process: subprocess.CompletedProcess) -> str:
     return f"{ended}\n{process.stderr[-3000:]}"
 
 
+def nested_ifs(levels: int) -> str:
+    """@main with `levels` stablehlo.if nested in each other's true branch (generic form)."""
+    body = "%v = stablehlo.constant dense<1.0> : tensor<f32>\n  stablehlo.return %v : tensor<f32>"
+    for i in range(levels):
+        body = (f'%r{i} = "stablehlo.if"(%p) ({{\n  {body}\n  }}, {{\n  %w{i} = stablehlo.constant dense<2.0> : '
+                f'tensor<f32>\n  stablehlo.return %w{i} : tensor<f32>\n  }}) : (tensor<i1>) -> tensor<f32>\n'
+                f'  stablehlo.return %r{i} : tensor<f32>')
+    body = body.rsplit("stablehlo.return", 1)[0]
+    return f"func.func @main(%p: tensor<i1>) -> tensor<f32> {{\n  {body}\n  return %r{levels - 1} : tensor<f32>\n}}"
+
+
 def xla_settings(max_examples: int) -> settings:
     """Hypothesis settings for tests whose every example compiles with XLA (~20-50 ms per new signature).
 
