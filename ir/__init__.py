@@ -13,19 +13,24 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
 from jaxlib.mlir import ir as mlir  # noqa: E402
 
 from ir import dtypes, ops, query  # noqa: E402
-from ir.context import MLIRParseError, MLIRVerificationError, make_context, parse_module, print_module, verify
+from ir.context import (MAX_NESTING, MLIRParseError, MLIRVerificationError, check_nesting, make_context, nesting_depth,
+                        parse_file, parse_module, print_module, verify)
 from ir.function import FunctionBuilder, main_signatures
 from ir.location import user_frame
 
 __all__ = [
+    "MAX_NESTING",
     "FunctionBuilder",
     "MLIRParseError",
     "MLIRVerificationError",
     "dtypes",
+    "check_nesting",
     "main_signatures",
     "make_context",
     "mlir",
+    "nesting_depth",
     "ops",
+    "parse_file",
     "parse_module",
     "print_module",
     "query",

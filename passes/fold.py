@@ -1,14 +1,17 @@
 """`fold`: evaluate ops whose operands are all constants, at compile time, with NumPy.
 
 Only ops whose NumPy evaluation is bit-identical to StableHLO's are folded: exact IEEE
-arithmetic (+ - * /), negate/abs, max/min (IEEE: NaN-propagating, +0.0 above -0.0),
+arithmetic (+ - * /), integer division and remainder (by zero too, as XLA defines them: XLA's
+own folder would trap), negate/abs, max/min (IEEE: NaN-propagating, +0.0 above -0.0),
 comparisons, select, bitwise and logical ops on integers and i1, conversions that stay in
 range, and pure data movement (reshape, transpose, broadcast, slice, concatenate, pad,
 reverse). Reductions with a one-op body fold too; a float sum or product is computed in
 one fixed order (see `_reduce`). Transcendentals (exp, tanh ...) are left to XLA, whose
-rounding may differ in the last place. bfloat16 constants, which NumPy cannot read back
-from MLIR attributes, are not folded. Results above `max-elements` stay unfolded unless
-they are splats (stored as one element however large).
+rounding may differ in the last place, and so are float ops on subnormal numbers (XLA's CPU
+backend flushes them to zero) and f64 -> f16 conversions that XLA rounds differently (twice,
+through f32). bfloat16 constants, which NumPy cannot read back from MLIR attributes, are not
+folded. Results above `max-elements` stay unfolded unless they are splats (stored as one
+element however large).
 
 An iota is never folded on its own: it is one op holding no data, and its constant is a
 table of every element, so the module only grows. It is read as a value by an op that also
@@ -36,17 +39,34 @@ from passes.rewrite import Pattern, Rewriter, apply_patterns, defining_op
 __all__ = ["EVALUATORS", "Fold", "patterns"]
 
 
+def _integer_division(x, y, remainder: bool) -> np.ndarray:
+    """stablehlo.divide (truncating toward zero) or remainder (the dividend's sign) of integers, as XLA
+    computes them where the spec leaves them to the implementation: x / 0 is -1 (every bit set), x % 0
+    is x, INT_MIN / -1 is INT_MIN and INT_MIN % -1 is 0. Folded here, so that no constant division by
+    zero reaches XLA, whose own constant folder divides on the host and dies of SIGFPE."""
+    wide = object if x.dtype.itemsize == 8 else np.int64  # wide enough that |INT_MIN| and INT_MIN / -1 exist
+    xw, yw = x.astype(wide), y.astype(wide)
+    by_zero = y == 0
+    divisor = np.where(by_zero, 1, yw).astype(wide)
+    # (np.asarray: arithmetic on 0-d object arrays gives a Python int)
+    quotient = np.asarray(np.sign(xw) * np.sign(divisor) * (np.abs(xw) // np.abs(divisor)))
+    if remainder:
+        return np.where(by_zero, x, (xw - quotient * divisor).astype(x.dtype))
+    # -1 wraps to every bit set in an unsigned type; INT_MIN / -1 = 2**(n-1) wraps to INT_MIN.
+    bits = np.where(by_zero, -1, quotient).astype(wide) % (1 << (8 * x.dtype.itemsize))
+    return np.asarray(bits).astype(f"u{x.dtype.itemsize}").view(x.dtype)
+
+
 def _divide(op, x, y):
     if np.issubdtype(x.dtype, np.integer):
-        overflow = (x == np.iinfo(x.dtype).min) & (y == -1) if np.issubdtype(x.dtype, np.signedinteger) else False
-        if (y == 0).any() or np.any(overflow):
-            return None  # division by zero and INT_MIN / -1 are implementation-defined: leave them to XLA
-        # Truncation toward zero, as stablehlo.divide, computed wide enough that |INT_MIN| exists.
-        wide = object if x.dtype.itemsize == 8 else np.int64
-        xw, yw = x.astype(wide), y.astype(wide)
-        # (np.asarray: arithmetic on 0-d object arrays gives a Python int)
-        return np.asarray(np.sign(xw) * np.sign(yw) * (np.abs(xw) // np.abs(yw))).astype(x.dtype)
+        return _integer_division(x, y, remainder=False)
     return np.divide(x, y)
+
+
+def _remainder(op, x, y):
+    if np.issubdtype(x.dtype, np.integer):
+        return _integer_division(x, y, remainder=True)
+    return None  # float remainders are left to XLA
 
 
 def _extremum(largest: bool) -> Callable:
@@ -83,13 +103,28 @@ def _compare(op, x, y):
 
 def _convert(op, x):
     dtype = query.dtype(op.results[0])
-    if np.issubdtype(dtype, np.integer) and is_floating(x.dtype):
-        info = np.iinfo(dtype)
-        if not np.isfinite(x).all() or (x < info.min).any() or (x > info.max).any():
-            return None  # out-of-range float -> int is implementation-defined
     if dtype == np.bool_:
         return None
-    return x.astype(dtype)
+    if np.issubdtype(dtype, np.integer) and is_floating(x.dtype) and not _fits(x, dtype):
+        return None  # out-of-range float -> int is implementation-defined (XLA saturates, NumPy wraps)
+    result = x.astype(dtype)
+    if is_floating(x.dtype) and x.dtype.itemsize == 8 and is_floating(dtype) and dtype.itemsize == 2:
+        # XLA's CPU backend converts f64 -> f16 through f32, rounding twice (1 + 2**-11 + 2**-40 becomes
+        # 1.0, not NumPy's 1.001): where the two roundings differ, the backend's answer is left to it.
+        twice = x.astype(np.float32).astype(dtype)
+        if not np.array_equal(twice.view(np.uint16), result.view(np.uint16)):
+            return None
+    return result
+
+
+def _fits(x: np.ndarray, dtype: np.dtype) -> bool:
+    """Whether every element of float x truncates to a value of integer `dtype`.
+
+    Compared in float64 against bounds that are powers of two, so exactly: `iinfo(uint32).max` as a
+    float32 rounds up to 2**32, and `x <= max` would let 2**32 through (to wrap to 0)."""
+    info = np.iinfo(dtype)
+    truncated = np.trunc(x.astype(np.float64))  # (exact: every float16/32/64 is a float64)
+    return bool(np.all((truncated >= float(info.min)) & (truncated < float(info.max) + 1.0)))
 
 
 def _broadcast(op, x):
@@ -213,6 +248,7 @@ EVALUATORS: dict[str, Callable] = {
     "stablehlo.subtract": _elementwise(np.subtract),
     "stablehlo.multiply": _elementwise(np.multiply),
     "stablehlo.divide": _divide,
+    "stablehlo.remainder": _remainder,
     "stablehlo.negate": _elementwise(np.negative),
     "stablehlo.abs": _elementwise(np.abs),
     "stablehlo.maximum": _elementwise(_maximum),
@@ -259,7 +295,8 @@ def iota_value(value: ir.Value, max_elements: int) -> np.ndarray | None:
 _FOLDABLE_PRODUCERS = frozenset({"stablehlo.constant", "stablehlo.iota"})
 # Evaluators that compute each element from the same-position elements alone.
 ELEMENTWISE = frozenset({
-    "stablehlo.add", "stablehlo.subtract", "stablehlo.multiply", "stablehlo.divide", "stablehlo.negate", "stablehlo.abs",
+    "stablehlo.add", "stablehlo.subtract", "stablehlo.multiply", "stablehlo.divide", "stablehlo.remainder",
+    "stablehlo.negate", "stablehlo.abs",
     "stablehlo.maximum", "stablehlo.minimum", "stablehlo.and", "stablehlo.or", "stablehlo.xor", "stablehlo.not",
     "stablehlo.compare", "stablehlo.select", "stablehlo.convert",
 })
@@ -301,6 +338,8 @@ class FoldConstants(Pattern):
         if result is None:
             return False
         result = np.asarray(result)
+        if op.name in _ARITHMETIC and (any(_has_subnormals(x) for x in operands) or _has_subnormals(result)):
+            return False  # XLA's CPU backend flushes subnormals to zero: which ops do is its business
         if (large or all(p.name == "stablehlo.iota" for p in producers)) and not _is_splat(result):
             return False  # splat operands can still give a large table (pad, concatenate); iotas alone stay iotas
         with rewriter.before(op):
@@ -310,6 +349,21 @@ class FoldConstants(Pattern):
             return False
         rewriter.replace(op, [value])
         return True
+
+
+# Ops that compute with their float elements, rather than move them: on CPU, XLA runs them with
+# subnormal inputs and results flushed to zero (f32 1e-45 + 0 is 0.0; NumPy keeps 1e-45), so folding
+# them with NumPy would make an optimised module disagree with the unoptimised one.
+_ARITHMETIC = (ELEMENTWISE - {"stablehlo.select"}) | {"stablehlo.reduce"}
+
+
+def _has_subnormals(array: np.ndarray) -> bool:
+    if array.dtype.kind != "f":
+        return False  # (integers, i1; bfloat16 is never folded)
+    if array.size > 1 and not any(array.strides):
+        array = array.reshape(-1)[:1]  # a splat: one element to look at
+    magnitude = np.abs(array)
+    return bool(np.any((magnitude < np.finfo(array.dtype).tiny) & (magnitude != 0)))
 
 
 def _is_splat(array: np.ndarray) -> bool:

@@ -6,7 +6,8 @@ import math
 
 import numpy as np
 
-from runtime.errors import DonatedArrayError, PlacementError
+from runtime import _jaxlib
+from runtime.errors import DonatedArrayError, ExecutionError, PlacementError
 
 __all__ = ["ConcreteArray", "DonatedBuffer"]
 
@@ -74,6 +75,23 @@ class ConcreteArray:
                 "buffer now holds that call's result", fix="use the call's result instead, or stop donating the argument")
         return self._buffer
 
+    def _computed_buffer(self):
+        """The live buffer, once its computation has finished. A computation that failed raises
+        `ExecutionError` here: reading a failed buffer's memory directly aborted the process
+        (`Check failed: buffer_.IsConcrete()`), where waiting for it reports XLA's status."""
+        buffer = self._live_buffer()
+        try:
+            buffer.block_until_ready()
+        except _jaxlib.JaxRuntimeError as err:
+            status = str(err)
+            fix = ("the program needs more device memory than is free: use smaller arrays or batches, or free "
+                   "arrays you no longer need (del them)" if "RESOURCE_EXHAUSTED" in status else
+                   "the status is XLA's; for a traced function, check its inputs and report a pyreactant bug "
+                   "with its as_text('optimized')")
+            raise ExecutionError(f"the computation of this {self.dtype}{list(self.shape)} array failed: {status}",
+                                 fix=fix) from None
+        return buffer
+
     @property
     def ndim(self) -> int:
         return len(self.shape)
@@ -104,7 +122,7 @@ class ConcreteArray:
 
     def __dlpack__(self, *args, **kwargs):
         # Zero-copy exchange (np.from_dlpack, jax.dlpack.from_dlpack, torch ...): the consumer shares the buffer.
-        buffer = self._live_buffer()
+        buffer = self._computed_buffer()
         if len(buffer.devices()) != 1:
             raise PlacementError("DLPack describes one device's memory; this array is split over "
                                  f"{len(buffer.devices())} devices",
@@ -120,16 +138,16 @@ class ConcreteArray:
         if copy is False:
             raise PlacementError("a ConcreteArray cannot be viewed as a NumPy array without a copy guarantee",
                                  fix="use np.asarray (a read-only view when possible) or np.array (a copy)")
-        host = np.asarray(self._live_buffer())
+        host = np.asarray(self._computed_buffer())
         if dtype is not None and np.dtype(dtype) != host.dtype:
             return host.astype(dtype)
         return host.copy() if copy else host
 
     def to_numpy(self) -> np.ndarray:
-        return np.array(self._live_buffer())
+        return np.array(self._computed_buffer())
 
     def block_until_ready(self) -> "ConcreteArray":
-        self._live_buffer().block_until_ready()
+        self._computed_buffer()
         return self
 
     def is_ready(self) -> bool:

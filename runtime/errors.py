@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ir.errors import PyreactantError
 
-__all__ = ["CompileError", "DistributedError", "DonatedArrayError", "PlacementError", "ShardingError",
+__all__ = ["CompileError", "DistributedError", "DonatedArrayError", "ExecutionError", "PlacementError", "ShardingError",
            "UnsupportedDtypeError"]
 
 
@@ -19,6 +19,11 @@ class DistributedError(PyreactantError, RuntimeError):
 
 class DonatedArrayError(PyreactantError, RuntimeError):
     """A ConcreteArray used after it was donated to a compiled call."""
+
+
+class ExecutionError(PyreactantError, RuntimeError):
+    """A compiled computation failed on its device (out of memory, most often): reading or waiting for one
+    of its results raises this, with XLA's status (`RESOURCE_EXHAUSTED: Out of memory allocating ...`)."""
 
 
 class PlacementError(PyreactantError, ValueError):

@@ -14,6 +14,7 @@ from runtime import _jaxlib, persistent_cache
 from runtime.concrete_array import ConcreteArray
 from runtime.devices import default_device
 from runtime.errors import CompileError
+from runtime.integer_division import guard_division_by_zero
 from runtime.sharding import NamedSharding, PartitionSpec
 
 __all__ = ["Executable", "compile_stablehlo"]
@@ -136,7 +137,11 @@ def compile_stablehlo(module_text: str, device=None, result_signatures=None, *, 
     `result_signatures` lists (shape, dtype) of @main's results; read from the text when omitted.
     `result_shardings` (with `mesh`): a NamedSharding per result, or None to let XLA choose.
     `prefetch` (one device): a `runtime.prefetch.Prefetch` begun before this module was traced.
+    Integer divisions that XLA could fold by zero (and die of it) are guarded first (`runtime.integer_division`),
+    and text nested too deeply for XLA is refused (`CompileError`).
     """
+    _check_nesting(module_text)
+    module_text = guard_division_by_zero(module_text)
     if result_signatures is None and mesh is not None:
         result_signatures = _main_result_signatures(module_text)
     if mesh is None:
@@ -155,6 +160,23 @@ def compile_stablehlo(module_text: str, device=None, result_signatures=None, *, 
     if result_signatures is None:  # (after compiling: XLA's diagnostics for bad text come first)
         result_signatures = _main_result_signatures(module_text)
     return Executable(loaded, device, result_signatures, mesh=mesh, result_shardings=result_shardings)
+
+
+# XLA lowers each nested region, and each level of a tuple type, by recursion in its own worker threads:
+# ~220 regions in regions (stablehlo.if, while), or tuple types ~1000 deep, overflowed their stacks and
+# killed the process (SIGSEGV). Half of that is refused with an error instead.
+MAX_REGION_NESTING = 100
+MAX_BRACKET_NESTING = 256
+
+
+def _check_nesting(module_text: str) -> None:
+    for opening, limit, what in (("{", MAX_REGION_NESTING, "regions (or attribute dictionaries)"),
+                                 ("([{<", MAX_BRACKET_NESTING, "brackets (types, regions, attributes)")):
+        depth = ir.nesting_depth(module_text, opening)
+        if depth > limit:
+            raise CompileError(f"the module nests {what} {depth} levels deep; XLA compiles at most {limit} "
+                               "(deeper, its recursive lowering overflows a thread's stack and crashes the process)",
+                               fix="nest control flow (cond, while_loop, scan ...) or tuple types less deeply")
 
 
 def _compile_or_load(module_text: str, devices: tuple, options, prefetch=None):

@@ -7,8 +7,13 @@ from __future__ import annotations
 
 import copy
 import functools
+import os
+import signal
+import subprocess
+import sys
 import warnings
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 import ml_dtypes
@@ -19,6 +24,37 @@ from jax import tree_util
 
 import tracer
 
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_isolated(code: str, *args: str, timeout: float = 300, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run Python `code` in a child process with this checkout first on the path, and return how it ended.
+
+    For code that could kill the process it runs in (SIGFPE, SIGSEGV, SIGABRT from C++): in a child,
+    a crash is one failed assertion with its signal named (`exit_status`), not the end of the test run.
+    """
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+                   **(env or {})}
+    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=timeout,
+                          env=environment, cwd=ROOT)
+
+
+def exit_status(process: subprocess.CompletedProcess) -> str:
+    """How a child process ended, for assertion messages: `exit 0`, `killed by SIGSEGV`, with its stderr's tail."""
+    code = process.returncode
+    ended = f"killed by {signal.Signals(-code).name}" if code < 0 else f"exit {code}"
+    return f"{ended}\n{process.stderr[-3000:]}"
+
+
+def nested_ifs(levels: int) -> str:
+    """@main with `levels` stablehlo.if nested in each other's true branch (generic form)."""
+    body = "%v = stablehlo.constant dense<1.0> : tensor<f32>\n  stablehlo.return %v : tensor<f32>"
+    for i in range(levels):
+        body = (f'%r{i} = "stablehlo.if"(%p) ({{\n  {body}\n  }}, {{\n  %w{i} = stablehlo.constant dense<2.0> : '
+                f'tensor<f32>\n  stablehlo.return %w{i} : tensor<f32>\n  }}) : (tensor<i1>) -> tensor<f32>\n'
+                f'  stablehlo.return %r{i} : tensor<f32>')
+    body = body.rsplit("stablehlo.return", 1)[0]
+    return f"func.func @main(%p: tensor<i1>) -> tensor<f32> {{\n  {body}\n  return %r{levels - 1} : tensor<f32>\n}}"
 
 
 def xla_settings(max_examples: int) -> settings:

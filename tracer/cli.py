@@ -123,7 +123,7 @@ def _dump_mlir_file(options, out) -> None:
     if not path.is_file():
         raise CLIError(f"no such file: {path}", fix="check the path (a relative path starts at the current directory)")
     try:
-        module = ir.parse_module(path.read_text())
+        module = ir.parse_file(path)
     except ir.MLIRParseError as err:
         raise CLIError(f"{path} is not valid MLIR:\n{err}") from None
     if options.grad:

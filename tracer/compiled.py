@@ -337,13 +337,14 @@ class Compiled:
 
     def _wrap(self, outputs):
         """Results as ConcreteArrays, while the device may still compute them (unless compiled with sync=True)."""
-        if self._sync:
-            for buffer in outputs:
-                buffer.block_until_ready()
         wrap = ConcreteArray.wrap
         if self._single_output:
-            return wrap(outputs[0], self._result_signatures[0])
+            result = wrap(outputs[0], self._result_signatures[0])
+            return result.block_until_ready() if self._sync else result  # (a failed computation: ExecutionError)
         result = list(self._out_template)
         for position, buffer, out_signature in zip(self._out_positions, outputs, self._result_signatures):
             result[position] = wrap(buffer, out_signature)
+        if self._sync:
+            for p in self._out_positions:
+                result[p].block_until_ready()
         return tree_util.tree_unflatten(self._out_tree, result)

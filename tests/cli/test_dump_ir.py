@@ -18,9 +18,11 @@ PREDICT_ARGS = ["--arg", "f32[32,8]", "--arg", "f32[8,4]", "--arg", "f32[4]"]
 
 
 def dump_ir(*args: str, console_script: bool = True) -> subprocess.CompletedProcess:
+    """`dump-ir` run from this checkout (PYTHONPATH), not from the one the environment was installed from."""
     script = Path(sys.executable).with_name("dump-ir")
     command = [str(script)] if console_script and script.exists() else [sys.executable, "-m", "tracer.cli"]
-    return subprocess.run([*command, *args], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    return subprocess.run([*command, *args], capture_output=True, text=True, timeout=120, cwd=ROOT, env=env)
 
 
 @pytest.mark.parametrize("console_script", [True, False], ids=["dump-ir", "python -m tracer.cli"])
@@ -76,12 +78,19 @@ def test_mlir_file_through_a_pipeline(tmp_path):
         (["{quickstart}:predict", "--arg", "f32[32,8]", "--arg", "f32[7,4]", "--arg", "f32[4]"], "not aligned"),
         (["{quickstart}:predict", *PREDICT_ARGS, "--pipeline", "no-such-pass"], "unknown pass 'no-such-pass'"),
         (["{malformed}"], "is not valid MLIR"),
+        (["{malformed}"], 'loc("{malformed}":1:'),  # MLIR's diagnostics name the file, not "-"
+        (["{binary}"], "is not MLIR text: byte 2 is not UTF-8"),
+        (["{deep}"], "nests 100001 levels deep"),  # (MLIR's parser overflowed its stack: SIGSEGV)
     ],
 )
 def test_errors_are_one_message_and_exit_status_1(tmp_path, args, message):
-    malformed = tmp_path / "bad.mlir"
-    malformed.write_text("func.func @main( {\n")
-    args = [a.format(quickstart=QUICKSTART, malformed=malformed) for a in args]
+    files = {"malformed": "func.func @main( {\n", "binary": b"ML\xefR\x00\x01",
+             "deep": "func.func private @f() -> " + "tuple<" * 100000 + "tensor<f32>" + ">" * 100000}
+    for name, content in files.items():
+        (tmp_path / f"{name}.mlir").write_bytes(content if isinstance(content, bytes) else content.encode())
+    paths = {name: tmp_path / f"{name}.mlir" for name in files}
+    args = [a.format(quickstart=QUICKSTART, **paths) for a in args]
+    message = message.format(**paths)
     result = dump_ir(*args)
     assert result.returncode == 1
     assert message in result.stderr

@@ -1,5 +1,6 @@
 """`fold` against the StableHLO reference interpreter: every folding rule, on drawn constants,
-gives exactly what `stablehlo.eval_module` computes for the unfolded op."""
+gives exactly what `stablehlo.eval_module` computes for the unfolded op; and against XLA, on every
+dtype at its limits (where the interpreter itself traps: integer division by zero)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 
 import ir
 import passes
+import runtime
 from passes.fold import EVALUATORS
 
 BINARY = ["add", "subtract", "multiply", "divide", "maximum", "minimum", "and", "or", "xor"]
@@ -60,7 +62,7 @@ def test_binary_fold_matches_the_reference_interpreter(name, data):
     values = values_f32 if dtype == "f32" else values_i32
     x, y = data.draw(values), data.draw(values)
     if name == "divide" and dtype == "i32":
-        # The interpreter itself traps on these (SIGFPE); fold leaves them alone (see lit/fold.mlir).
+        # The interpreter itself traps on these (SIGFPE): XLA is their oracle (test_elementwise_folds_as_xla_...).
         y = np.where((y == 0) | ((x == np.iinfo(np.int32).min) & (y == -1)), 3, y).astype(np.int32)
     text = _module(f"stablehlo.{name} %c0, %c1 : tensor<4x{dtype}>", [x, y], f"tensor<4x{dtype}>")
     expected = _run(text)
@@ -92,7 +94,7 @@ def test_compare_fold_matches_the_reference_interpreter(direction, x, y):
 
 
 def test_every_evaluator_is_covered_here_or_in_the_lit_tests():
-    covered = {f"stablehlo.{n}" for n in BINARY + UNARY} | {
+    covered = {f"stablehlo.{n}" for n in BINARY + UNARY + _INTEGER_BINARY} | {
         "stablehlo.compare", "stablehlo.convert", "stablehlo.broadcast_in_dim", "stablehlo.reshape", "stablehlo.transpose",
         "stablehlo.select", "stablehlo.slice", "stablehlo.concatenate", "stablehlo.pad", "stablehlo.reverse",
         "stablehlo.reduce"}
@@ -285,3 +287,137 @@ def test_folding_huge_splats_touches_one_element_each():
     assert "dense<true> : tensor<5000x10000xi1>" in printed  # -3.0 < -2.0
     assert "dense<-3.000000e+00> : tensor<10000x5000xf32>" in printed
     assert peak < 16 * 2**20, f"folding splats allocated {peak / 2**20:.0f} MiB"
+
+
+# -- every dtype at its limits, against XLA -------------------------------------------------------
+# What XLA computes for an op whose operands are arguments (it cannot fold them) is what the op means
+# on the backend; `fold` must give the same bits, or leave the op alone. Each element is its own op on
+# one-element constants, so one element fold declines (a subnormal, an out-of-range convert) does not
+# hide the others. NaNs compare by position (XLA and NumPy may set a NaN's sign bit differently).
+
+LIMIT_DTYPES = [np.dtype(d) for d in (np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16,
+                                      np.uint32, np.uint64, np.float16, np.float32, np.float64)]
+_MLIR_NAMES = {np.dtype(np.bool_): "i1", np.dtype(np.float16): "f16", np.dtype(np.float32): "f32",
+               np.dtype(np.float64): "f64"} | {np.dtype(f"{k}{n}"): f"{'ui' if k == 'u' else 'i'}{8 * n}"
+                                               for k in "iu" for n in (1, 2, 4, 8)}
+
+
+def limit_values(dtype: np.dtype, *, boundaries: bool = False) -> np.ndarray:
+    """0, +-1, the type's extremes and their neighbours; floats add -0.0, inf, nan, the smallest normal and
+    subnormal and halves. `boundaries`: also 2**k and its neighbours for k at every integer width, where
+    conversions saturate, wrap or round."""
+    if dtype == np.bool_:
+        return np.array([False, True])
+    if dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        values = {0, 1, -1, 2, -7, info.min, info.min + 1, info.max, info.max - 1}
+        if boundaries:
+            values |= {sign * 2**k + d for k in (7, 8, 15, 16, 24, 31, 32, 53, 63, 64) for d in (-1, 0, 1) for sign in (1, -1)}
+        return np.array(sorted(v for v in values if info.min <= v <= info.max), dtype)
+    info = np.finfo(dtype)
+    values = [0.0, -0.0, np.inf, -np.inf, np.nan, 1.0, -1.5, 2.5, 0.5, float(info.max), -float(info.max),
+              float(info.tiny), -float(info.smallest_subnormal)]
+    if boundaries:
+        for k in (7, 8, 15, 16, 24, 31, 32, 53, 63, 64):
+            power = dtype.type(2.0**k) if 2.0**k <= float(info.max) else None
+            if power is not None:
+                for v in (power, np.nextafter(power, dtype.type(0)), np.nextafter(power, dtype.type(np.inf))):
+                    values += [float(v), -float(v)]
+        values += [-0.99, 1 + 2**-11 + 2**-40, 1 + 2**-11, 65519.99, 65520.0]  # (f16's rounding edges)
+    with np.errstate(over="ignore"):
+        return np.array(values, np.float64).astype(dtype)
+
+
+def _element(value: np.ndarray) -> str:
+    """One element as MLIR attribute text; floats as bit patterns, so nan, inf and -0.0 are exact."""
+    if value.dtype == np.bool_:
+        return "true" if value else "false"
+    if value.dtype.kind == "f":
+        return f"0x{int(value.view(f'u{value.dtype.itemsize}')):0{2 * value.dtype.itemsize}X}"
+    return str(int(value))
+
+
+def _fold_each(op_text, operands: list[np.ndarray], result_dtype: np.dtype) -> list:
+    """Per element i: `op_text` (a format string of %x, %y and the element types) on one-element constants of
+    operands[.][i], folded; the folded value, or None where fold left the op."""
+    n, result = operands[0].size, f"tensor<1x{_MLIR_NAMES[result_dtype]}>"
+    lines = []
+    for i in range(n):
+        names = []
+        for k, array in enumerate(operands):
+            lines.append(f"  %c{k}_{i} = stablehlo.constant dense<{_element(array[i])}> : tensor<1x{_MLIR_NAMES[array.dtype]}>")
+            names.append(f"%c{k}_{i}")
+        lines.append(f"  %r{i} = " + op_text.format(*names, t=f"tensor<1x{_MLIR_NAMES[operands[0].dtype]}>", r=result))
+    text = (f"func.func @main() -> ({', '.join([result] * n)}) {{\n" + "\n".join(lines) +
+            f"\n  return {', '.join(f'%r{i}' for i in range(n))} : {', '.join([result] * n)}\n}}")
+    module = passes.run(text, "fold")
+    returned = module.body.operations[0].regions[0].blocks[0].operations[-1]
+    values = [ir.query.constant_value(v) for v in returned.operands]
+    return [None if v is None else np.asarray(v).reshape(-1)[0] for v in values]
+
+
+def _xla(op_text, operands: list[np.ndarray], result_dtype: np.dtype) -> np.ndarray:
+    """`op_text` on arguments of the operands' whole arrays, compiled and run by XLA."""
+    n = operands[0].size
+    types = [f"tensor<{n}x{_MLIR_NAMES[a.dtype]}>" for a in operands]
+    result = f"tensor<{n}x{_MLIR_NAMES[result_dtype]}>"
+    args = ", ".join(f"%a{k}: {t}" for k, t in enumerate(types))
+    body = op_text.format(*(f"%a{k}" for k in range(len(operands))), t=types[0], r=result)
+    text = f"func.func @main({args}) -> {result} {{\n  %r = {body}\n  return %r : {result}\n}}"
+    executable = runtime.compile_stablehlo(text)
+    return np.asarray(executable.execute([runtime.to_device(a).buffer for a in operands])[0])
+
+
+def _same(folded, expected) -> bool:
+    if folded.dtype.kind == "f" and np.isnan(folded):
+        return bool(np.isnan(expected))
+    return folded.tobytes() == expected.tobytes()
+
+
+def _check_against_xla(op_text, operands: list[np.ndarray], result_dtype: np.dtype, *, min_folded: float = 0.5):
+    folded = _fold_each(op_text, operands, result_dtype)
+    expected = _xla(op_text, operands, result_dtype)
+    wrong = [(tuple(a[i] for a in operands), folded[i], expected[i])
+             for i in range(len(folded)) if folded[i] is not None and not _same(np.asarray(folded[i]), expected[i])]
+    assert not wrong, f"{op_text}: (operands, folded, XLA): {wrong[:8]}"
+    count = sum(v is not None for v in folded)
+    assert count >= min_folded * len(folded), f"{op_text}: fold left {len(folded) - count} of {len(folded)} alone"
+
+
+def _pairs(dtype):
+    x = limit_values(dtype)
+    return [np.repeat(x, x.size), np.tile(x, x.size)]
+
+
+@pytest.mark.parametrize("source", LIMIT_DTYPES, ids=str)
+def test_convert_folds_as_xla_converts_at_the_limits(source):
+    """Every pair of dtypes, at 2**k boundaries: float -> int beyond the range (where XLA saturates and NumPy
+    wraps: f32 2**32 -> u32 folded to 0 before), f64 -> f16 ties, subnormals; never a disagreement."""
+    x = limit_values(source, boundaries=True)
+    for target in LIMIT_DTYPES:
+        if target == np.bool_:
+            continue  # (fold leaves conversions to i1 alone)
+        _check_against_xla("stablehlo.convert {0} : ({t}) -> {r}", [x], target, min_folded=0.1)
+
+
+_INTEGER_BINARY = ["add", "subtract", "multiply", "divide", "remainder", "maximum", "minimum", "and", "or", "xor"]
+_FLOAT_BINARY = ["add", "subtract", "multiply", "divide", "maximum", "minimum"]
+
+
+@pytest.mark.parametrize("dtype", LIMIT_DTYPES, ids=str)
+def test_elementwise_folds_as_xla_computes_at_the_limits(dtype):
+    """Every pair of limit values through each binary op fold evaluates, every limit value through the unary
+    ones and comparisons: integer division by zero and INT_MIN / -1 included (XLA's -1, x, INT_MIN, 0)."""
+    x, y = _pairs(dtype)
+    binary = ["and", "or", "xor"] if dtype == np.bool_ else _INTEGER_BINARY if dtype.kind in "iu" else _FLOAT_BINARY
+    for name in binary:
+        _check_against_xla(f"stablehlo.{name} {{0}}, {{1}} : {{t}}", [x, y], dtype)
+    kind = "FLOAT" if dtype.kind == "f" else "SIGNED" if dtype.kind == "i" else "UNSIGNED"
+    for direction in ("EQ", "LT", "GE"):
+        _check_against_xla(f"stablehlo.compare {direction}, {{0}}, {{1}}, {kind} : ({{t}}, {{t}}) -> {{r}}", [x, y],
+                           np.dtype(np.bool_))
+    unary = ["not"] if dtype == np.bool_ else ["negate", "abs", "not"] if dtype.kind in "iu" else ["negate", "abs"]
+    if dtype.kind == "u":
+        unary.remove("abs")  # (stablehlo.abs takes signed integers and floats)
+    for name in unary:
+        _check_against_xla(f"stablehlo.{name} {{0}} : {{t}}", [limit_values(dtype)], dtype)

@@ -7,6 +7,7 @@ Values are checked against NumPy; "deleted", "ready" and "shares memory" against
 from __future__ import annotations
 
 import gc
+import json
 import os
 import threading
 import time
@@ -97,6 +98,39 @@ def test_sync_true_returns_computed_results():
 
 
 # --------------------------------------------------------------------------- DLPack
+
+
+_OUT_OF_MEMORY_CHILD = """
+import json, numpy as np, runtime, tracer
+n = 1 << 23  # a (n, n) float32 result is 256 TiB: more than any machine's address space, so no allocation succeeds
+grow = lambda x: np.broadcast_to(x, (n, n)) + 1
+result = tracer.jit(grow)(np.ones(n, np.float32))
+reads = {"np.asarray": np.asarray, "float(a[0, 0])": lambda a: float(a[0, 0]), "repr": repr,
+         "to_numpy": lambda a: a.to_numpy(), "block_until_ready": lambda a: a.block_until_ready(),
+         "np.from_dlpack": np.from_dlpack, "jit(sync=True)": lambda a: tracer.jit(grow, sync=True)(np.ones(n, np.float32))}
+errors = {}
+for name, read in reads.items():
+    try:
+        read(result)
+        errors[name] = "no error"
+    except runtime.ExecutionError as err:
+        errors[name] = str(err)
+print(json.dumps(errors))
+"""
+
+
+def test_reading_a_result_whose_computation_ran_out_of_memory_raises():
+    """Reading the memory of a failed result aborted the process (`Check failed: buffer_.IsConcrete()`);
+    every read now waits for the computation first and raises its status as `runtime.ExecutionError`."""
+    from helpers import exit_status, run_isolated
+
+    child = run_isolated(_OUT_OF_MEMORY_CHILD)
+    assert child.returncode == 0, exit_status(child)
+    errors = json.loads(child.stdout.splitlines()[-1])
+    assert len(errors) == 7
+    for name, message in errors.items():
+        assert "array failed: RESOURCE_EXHAUSTED" in message, (name, message)
+        assert "fix: the program needs more device memory than is free" in message, (name, message)
 
 
 def test_dlpack_to_numpy_and_jax_shares_the_buffer():

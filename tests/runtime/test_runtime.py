@@ -5,6 +5,7 @@ NumPy is the oracle for every value; `jax.devices` for the device list.
 
 from __future__ import annotations
 
+import json
 import operator
 
 import jax
@@ -362,3 +363,46 @@ def test_unknown_backend_is_refused_and_default_kept():
     with pytest.raises(RuntimeError):
         runtime.set_default_backend("no-such-platform")
     assert runtime.default_device() == before
+
+
+# --------------------------------------------------------------------------- text XLA cannot take
+
+_NESTING_CHILD = """
+import json, sys
+import runtime
+results = {}
+for name, path in json.loads(sys.argv[1]).items():
+    try:
+        runtime.compile_stablehlo(open(path).read())
+        results[name] = "compiled"
+    except runtime.CompileError as err:
+        results[name] = str(err)
+print(json.dumps(results))
+"""
+
+
+def test_modules_nested_too_deeply_for_xla_are_a_compile_error_not_a_crash(tmp_path):
+    """XLA lowers nested regions and tuple types by recursion in its worker threads: 250 nested ifs, or a
+    tuple type 1000 deep, killed the process (SIGSEGV) though MLIR's own parser reads them."""
+    from helpers import exit_status, nested_ifs, run_isolated
+
+    texts = {"ifs": nested_ifs(250),
+             "tuples": "func.func @main(%a: " + "tuple<" * 1000 + "tensor<f32>" + ">" * 1000 + ") -> tensor<f32> {\n"
+                       "  %c = stablehlo.constant dense<1.0> : tensor<f32>\n  return %c : tensor<f32>\n}"}
+    paths = {}
+    for name, text in texts.items():
+        paths[name] = str(tmp_path / f"{name}.mlir")
+        (tmp_path / f"{name}.mlir").write_text(text)
+    child = run_isolated(_NESTING_CHILD, json.dumps(paths))
+    assert child.returncode == 0, exit_status(child)
+    results = json.loads(child.stdout.splitlines()[-1])
+    assert "nests regions (or attribute dictionaries) 251 levels deep; XLA compiles at most 100" in results["ifs"]
+    assert "nests brackets (types, regions, attributes) 1002 levels deep" in results["tuples"]
+
+
+def test_control_flow_nested_within_the_limit_compiles():
+    from helpers import nested_ifs
+
+    executable = runtime.compile_stablehlo(nested_ifs(40))
+    (result,) = executable.execute([runtime.to_device(np.array(True)).buffer])
+    assert np.asarray(result) == 1.0

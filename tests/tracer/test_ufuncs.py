@@ -3,10 +3,10 @@
 The ufunc table is `tracer.numpy_api.registry.UFUNC_RULES` itself, so a newly registered ufunc is
 tested here without editing this file (np.matmul has its own tests in test_shape_ops.py).
 
+Divisors include zero and dividends INT_MIN: integer x // 0 and x % 0 are NumPy's 0, INT_MIN // -1
+wraps as in NumPy (the divisors here are arguments; constant zero divisors, which XLA's own folder
+would trap on, are `test_integer_division_by_constant_zero`, run in a child process).
 Inputs stay where NumPy's answer is defined by NumPy rather than by the platform:
-- integer floor_divide / remainder / fmod / reciprocal never divide by zero: NumPy returns 0 with a
-  warning, XLA's integer division by zero returns -1 (or the dividend), and C leaves it undefined;
-  the dividend is never INT_MIN, so INT_MIN // -1 (an overflow trap in C) does not occur;
 - integer power has exponents in [0, 4] and bases in [-3, 3]: negative exponents raise in NumPy and
   large results overflow.
 Floats include inf, -inf, nan, -0.0 and 0.0 on both sides of every binary ufunc, but no subnormals:
@@ -15,6 +15,7 @@ XLA's CPU backend flushes them to zero (as JAX on CPU does), a documented platfo
 
 from __future__ import annotations
 
+import json
 import operator
 
 import numpy as np
@@ -24,7 +25,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import tracer
-from helpers import ALL_DTYPES, RTOL, Case, check_cases, eager, xla_settings
+from helpers import ALL_DTYPES, RTOL, Case, check_cases, eager, exit_status, run_isolated, xla_settings
 from tracer.numpy_api.registry import UFUNC_RULES
 
 UFUNCS = sorted((u for u in UFUNC_RULES if u is not np.matmul), key=lambda u: u.__name__)
@@ -38,7 +39,6 @@ TRANSCENDENTAL = {np.exp, np.expm1, np.log, np.log1p, np.tanh, np.sin, np.cos, n
 # NumPy's maximum/minimum (and C's fmax/fmin) of +0.0 and -0.0 return whichever operand the loop picks;
 # IEEE leaves it open.
 UNSPECIFIED_ZERO_SIGN = {np.maximum, np.minimum, np.fmax, np.fmin}
-DIVISIONS = {np.floor_divide, np.remainder, np.fmod, np.divmod}
 FLOAT_SPECIALS = (np.inf, -np.inf, np.nan, -0.0, 0.0)
 
 
@@ -78,13 +78,7 @@ def _int_bounds(ufunc, position, dtype):
         # Float operands have magnitudes in [2**-10, 100]: scaling by 2**-4 stays normal in float16
         # (XLA flushes subnormal results to zero); 2**16 overflows float16. Larger k: test_math_ufuncs.py.
         return max(low, -4), min(high, 16)
-    if ufunc in DIVISIONS and position == 0 and low < 0:
-        return low + 1, high
     return low, high
-
-
-def _nonzero_required(ufunc, position):
-    return (ufunc in DIVISIONS and position == 1) or ufunc is np.reciprocal
 
 
 def _float_bounds(ufunc):
@@ -99,11 +93,10 @@ def elements(ufunc, position, dtype):
     """Hypothesis strategy for one element of operand `position` of `ufunc` in `dtype`."""
     dtype = np.dtype(dtype)
     if dtype == np.bool_:
-        return st.just(True) if _nonzero_required(ufunc, position) else st.booleans()
+        return st.booleans()
     if dtype.kind in "iu":
         low, high = _int_bounds(ufunc, position, dtype)
-        values = st.integers(low, high)
-        return values.filter(bool) if _nonzero_required(ufunc, position) else values
+        return st.integers(low, high)
     low, high = _float_bounds(ufunc)
     width = dtype.itemsize * 8
     if ufunc is np.power and position == 1:
@@ -129,8 +122,6 @@ def fixed_values(ufunc, position, dtype):
         low, high = _float_bounds(ufunc)
         finite = [-100.5, -7.0, -2.5, -1.5, -1.0, -0.5, 0.5, 1.0, 1.5, 2.5, 3.0, 7.0, 100.5, 1.25, -1.25]
         values = list(FLOAT_SPECIALS) + [v for v in finite if low <= v <= high]
-    if _nonzero_required(ufunc, position):
-        values = [v for v in values if v]
     return np.array(values, dtype=dtype)
 
 
@@ -165,8 +156,7 @@ def test_ufunc_every_dtype_edge_values(ufunc):
         for flag in (False, True):  # 0-d operands
             cases[f"0-d {flag}-0-d float32 inf"] = ufunc_case(ufunc, np.array(flag), np.array(np.inf, np.float32))
             cases[f"0-d float16 nan-0-d {flag}"] = ufunc_case(ufunc, np.array(np.nan, np.float16), np.array(flag))
-            if flag or not _nonzero_required(ufunc, 1):  # (bool // bool is integer division)
-                cases[f"bool[2]-0-d {flag}"] = ufunc_case(ufunc, np.array([False, True]), np.array(flag))
+            cases[f"bool[2]-0-d {flag}"] = ufunc_case(ufunc, np.array([False, True]), np.array(flag))
     check_cases(cases)
 
 
@@ -259,13 +249,10 @@ SCALAR_EXPRESSIONS = {
 }
 
 
-DIVIDING_BY_X = {"7 // x", "7 % x"}  # integer division by zero is platform-defined: keep x nonzero
-
-
-def _scalar_operand(dtype, nonzero=False):
-    """Small positive values (so 2 ** x stays small); bools include False unless `nonzero`."""
+def _scalar_operand(dtype):
+    """Small positive values (so 2 ** x stays small); bools include False."""
     if np.dtype(dtype) == np.bool_:
-        return np.array([True, True, nonzero])
+        return np.array([True, True, False])
     return np.array([1, 2, 3], dtype=dtype)
 
 
@@ -273,7 +260,7 @@ def _scalar_operand(dtype, nonzero=False):
 def test_python_scalar_operand(expression):
     """`x + 1`, `x * 2.5`, `1 - x` ... on every dtype: NumPy's result dtype (or error) and values."""
     fn = SCALAR_EXPRESSIONS[expression]
-    check_cases({str(dtype): Case(fn, (_scalar_operand(dtype, nonzero=expression in DIVIDING_BY_X),), signed_zeros=True,
+    check_cases({str(dtype): Case(fn, (_scalar_operand(dtype),), signed_zeros=True,
                                   rtol=4 * RTOL[dtype] if dtype.kind == "f" else None)
                  for dtype in ALL_DTYPES})
 
@@ -415,3 +402,48 @@ def test_inplace_scalars_keep_the_array_dtype():
         "uint32": Case(fn, (np.array([0, 5, 2**32 - 1], np.uint32),)),
         "float16": Case(fn, (np.array([0.5, -1.5, 60000.0], np.float16),)),
     })
+
+
+# -- integer division by a divisor XLA sees as zero while compiling ------------------------------
+
+# Expressions in x, run eagerly here and compiled in a child process.
+DIVISION_BY_CONSTANT_ZERO = [
+    "np.ones_like(x) // np.zeros_like(x)", "np.ones_like(x) % np.zeros_like(x)",
+    "np.fmod(np.ones_like(x), np.zeros_like(x))", "np.divmod(np.ones_like(x), np.zeros_like(x))",
+    "(x - x) // (x - x)", "(x - x) % (x - x)", "x // (x * 0)", "np.reciprocal(x * 0)",
+]
+DIVISION_DTYPES = ["int8", "uint16", "int32", "uint64", "int64"]
+
+_DIVISION_CHILD = """
+import json, sys, numpy as np, tracer
+expressions, dtypes = json.loads(sys.argv[2]), json.loads(sys.argv[3])
+results = {}
+for dtype in dtypes:
+    x = np.arange(1, 4, dtype=dtype)
+    for expression in expressions:
+        for optimize in (True, False):
+            out = tracer.jit(eval("lambda x: " + expression), optimize=optimize)(x)
+            for i, part in enumerate(out if isinstance(out, tuple) else (out,)):
+                results[f"{dtype}|{expression}|{optimize}|{i}"] = np.asarray(part)
+np.savez(sys.argv[1], **results)
+"""
+
+
+def test_integer_division_by_constant_zero(tmp_path):
+    """A divisor that is zero while XLA compiles (a constant, or `x - x` that XLA's simplifier makes one)
+    gives NumPy's answer: XLA's constant folder divides on the host, and a zero divisor killed the process
+    with SIGFPE. In a child process, so that a crash is this test's failure, with optimize on and off."""
+    saved = tmp_path / "results.npz"
+    child = run_isolated(_DIVISION_CHILD, str(saved), json.dumps(DIVISION_BY_CONSTANT_ZERO), json.dumps(DIVISION_DTYPES))
+    assert child.returncode == 0, exit_status(child)
+    results = np.load(saved)
+    with np.errstate(all="ignore"):
+        for dtype in DIVISION_DTYPES:
+            x = np.arange(1, 4, dtype=dtype)
+            for expression in DIVISION_BY_CONSTANT_ZERO:
+                expected = eval("lambda x: " + expression)(x)
+                for optimize in (True, False):
+                    for i, part in enumerate(expected if isinstance(expected, tuple) else (expected,)):
+                        actual = results[f"{dtype}|{expression}|{optimize}|{i}"]
+                        assert actual.dtype == part.dtype, (dtype, expression, optimize)
+                        np.testing.assert_array_equal(actual, part, err_msg=f"{dtype} {expression} optimize={optimize}")

@@ -46,7 +46,7 @@ def in_float32_if_narrow(rule):
 
 for _ufunc, _builder in {
     np.add: ops.add, np.subtract: ops.subtract, np.multiply: ops.multiply, np.true_divide: ops.divide,
-    np.fmod: ops.remainder, np.negative: ops.negate, np.sqrt: ops.sqrt,
+    np.negative: ops.negate, np.sqrt: ops.sqrt,
 }.items():
     ufunc_rule(_ufunc)(direct(_builder))  # correctly rounded in any width: no widening needed
 
@@ -116,7 +116,14 @@ def _square(x):
 
 @ufunc_rule(np.reciprocal)
 def _reciprocal(x):
-    return P.elementwise(ops.divide, P.scalar_like(x, 1), x)
+    if is_floating(x.dtype):
+        return P.elementwise(ops.divide, P.scalar_like(x, 1), x)
+    # NumPy's integer loop is `(int)(1.0 / x)`: truncation, and for 0 the conversion of inf, which
+    # on x86-64 is INT_MIN for 32- and 64-bit signed integers and 0 (its low bits) for the others.
+    is_zero, divisor = _nonzero_divisor(x)
+    quotient = P.elementwise(ops.divide, P.scalar_like(x, 1), divisor)
+    wide_signed = x.dtype.kind == "i" and x.dtype.itemsize >= 4
+    return P.select(is_zero, P.scalar_like(x, np.iinfo(x.dtype).min if wide_signed else 0), quotient)
 
 
 @ufunc_rule(np.isfinite)
@@ -144,31 +151,67 @@ def _signs_differ(a, b):
     return P.elementwise(ops.xor, P.compare(a, zero, "LT"), P.compare(b, zero, "LT"))
 
 
+def _nonzero_divisor(y):
+    """(where y is zero, y with 1 in place of each zero): the divisor of an integer divide or remainder.
+
+    A divisor must never reach XLA as a zero it can see while compiling: its constant folder divides
+    on the host and the process dies of SIGFPE (`ones // zeros`, or `(x - x) % (x - x)`, which XLA
+    simplifies to constants). The select makes every divisor it could fold a nonzero one; the caller
+    puts NumPy's answer for division by zero (0) in the positions `is_zero` marks.
+    """
+    is_zero = P.compare(y, P.scalar_like(y, 0), "EQ")
+    return is_zero, P.select(is_zero, P.scalar_like(y, 1), y)
+
+
+@ufunc_rule(np.fmod)
+def _fmod(x, y):
+    """C's fmod: the dividend's sign, as stablehlo.remainder; integer x % 0 is 0, as in NumPy."""
+    if is_floating(x.dtype):
+        return P.elementwise(ops.remainder, x, y)
+    is_zero, divisor = _nonzero_divisor(y)
+    rem = P.elementwise(ops.remainder, x, divisor)
+    return P.select(is_zero, P.scalar_like(rem, 0), rem)
+
+
 @ufunc_rule(np.remainder)
 def remainder(x, y):
-    """NumPy's modulo has the divisor's sign; stablehlo.remainder (C fmod) the dividend's."""
+    """NumPy's modulo has the divisor's sign; stablehlo.remainder (C fmod) the dividend's. Integer x % 0 is 0."""
+    if is_floating(x.dtype):
+        return _float_remainder(x, y)
+    is_zero, divisor = _nonzero_divisor(y)
+    rem = P.elementwise(ops.remainder, x, divisor)
+    zero = P.scalar_like(rem, 0)
+    if x.dtype.kind == "i":
+        fix = P.elementwise(ops.and_, P.compare(rem, zero, "NE"), _signs_differ(rem, y))
+        rem = P.select(fix, P.elementwise(ops.add, rem, y), rem)
+    return P.select(is_zero, zero, rem)
+
+
+def _float_remainder(x, y):
     rem = P.elementwise(ops.remainder, x, y)
-    if x.dtype == np.bool_ or np.issubdtype(x.dtype, np.unsignedinteger):
-        return rem
     nonzero = P.compare(rem, P.scalar_like(rem, 0), "NE")
     fix = P.elementwise(ops.and_, nonzero, _signs_differ(rem, y))
     result = P.select(fix, P.elementwise(ops.add, rem, y), rem)
-    if is_floating(x.dtype):  # an exact zero takes the divisor's sign too
-        signed_zero = P.select(P.compare(y, P.scalar_like(y, 0), "LT"), P.scalar_like(y, -0.0), P.scalar_like(y, 0.0))
-        result = P.select(nonzero, result, signed_zero)
-    return result
+    # An exact zero takes the divisor's sign too.
+    signed_zero = P.select(P.compare(y, P.scalar_like(y, 0), "LT"), P.scalar_like(y, -0.0), P.scalar_like(y, 0.0))
+    return P.select(nonzero, result, signed_zero)
 
 
 @ufunc_rule(np.floor_divide)
 def floor_divide(x, y):
+    """Rounds toward minus infinity (stablehlo.divide truncates toward zero). Integer x // 0 is 0, as in
+    NumPy; INT_MIN // -1 wraps to INT_MIN, as in NumPy and XLA."""
     if is_floating(x.dtype):
         return _float_floor_divide(x, y)
-    quotient = P.elementwise(ops.divide, x, y)  # truncates toward zero
-    if x.dtype == np.bool_ or np.issubdtype(x.dtype, np.unsignedinteger):
-        return quotient
-    rem = P.elementwise(ops.remainder, x, y)
-    adjust = P.elementwise(ops.and_, P.compare(rem, P.scalar_like(rem, 0), "NE"), _signs_differ(rem, y))
-    return P.select(adjust, P.elementwise(ops.subtract, quotient, P.scalar_like(quotient, 1)), quotient)
+    is_zero, divisor = _nonzero_divisor(y)
+    quotient = P.elementwise(ops.divide, x, divisor)  # truncates toward zero
+    zero = P.scalar_like(quotient, 0)
+    if x.dtype.kind == "u":
+        return P.select(is_zero, zero, quotient)
+    rem = P.elementwise(ops.remainder, x, divisor)
+    adjust = P.elementwise(ops.and_, P.compare(rem, zero, "NE"), _signs_differ(rem, y))
+    floored = P.select(adjust, P.elementwise(ops.subtract, quotient, P.scalar_like(quotient, 1)), quotient)
+    return P.select(is_zero, zero, floored)
 
 
 def _float_floor_divide(x, y):

@@ -24,23 +24,50 @@ func.func @exact() -> (tensor<2xf32>, tensor<2xi32>, tensor<2xi1>, tensor<1000x1
   return %0, %1, %2, %3 : tensor<2xf32>, tensor<2xi32>, tensor<2xi1>, tensor<1000x1000xf32>
 }
 
-// Not folded: transcendentals, integer division by zero, out-of-range float -> int,
-// and anything with a non-constant operand.
+// Not folded: transcendentals, out-of-range float -> int (f32 2**32 is above u32's range, though
+// iinfo(uint32).max as a float32 rounds up to it), f32 arithmetic on subnormals (XLA's CPU backend
+// flushes them), f64 -> f16 where XLA's rounding through f32 differs, and anything with a
+// non-constant operand.
 // CHECK-LABEL: func.func @kept
 // CHECK: stablehlo.exponential
-// CHECK: stablehlo.divide
+// CHECK: stablehlo.convert
+// CHECK: stablehlo.convert
+// CHECK: stablehlo.add %{{.*}}, %{{.*}} : tensor<1xf32>
 // CHECK: stablehlo.convert
 // CHECK: stablehlo.add %arg0
-func.func @kept(%x: tensor<2xf32>) -> (tensor<2xf32>, tensor<2xi32>, tensor<2xi32>, tensor<2xf32>) {
+func.func @kept(%x: tensor<2xf32>) -> (tensor<2xf32>, tensor<2xi32>, tensor<1xui32>, tensor<1xf32>, tensor<1xf16>, tensor<2xf32>) {
   %a = stablehlo.constant dense<[1.0, 2.0]> : tensor<2xf32>
   %0 = stablehlo.exponential %a : tensor<2xf32>
-  %i = stablehlo.constant dense<[1, 2]> : tensor<2xi32>
-  %z = stablehlo.constant dense<[0, 1]> : tensor<2xi32>
-  %1 = stablehlo.divide %i, %z : tensor<2xi32>
   %big = stablehlo.constant dense<[1.0e10, 1.0]> : tensor<2xf32>
-  %2 = stablehlo.convert %big : (tensor<2xf32>) -> tensor<2xi32>
-  %3 = stablehlo.add %x, %a : tensor<2xf32>
-  return %0, %1, %2, %3 : tensor<2xf32>, tensor<2xi32>, tensor<2xi32>, tensor<2xf32>
+  %1 = stablehlo.convert %big : (tensor<2xf32>) -> tensor<2xi32>
+  %p32 = stablehlo.constant dense<4294967296.0> : tensor<1xf32>
+  %2 = stablehlo.convert %p32 : (tensor<1xf32>) -> tensor<1xui32>
+  %tiny = stablehlo.constant dense<1.0e-45> : tensor<1xf32>
+  %zero = stablehlo.constant dense<0.0> : tensor<1xf32>
+  %3 = stablehlo.add %tiny, %zero : tensor<1xf32>
+  %tie = stablehlo.constant dense<1.0004882812509095> : tensor<1xf64>
+  %4 = stablehlo.convert %tie : (tensor<1xf64>) -> tensor<1xf16>
+  %5 = stablehlo.add %x, %a : tensor<2xf32>
+  return %0, %1, %2, %3, %4, %5 : tensor<2xf32>, tensor<2xi32>, tensor<1xui32>, tensor<1xf32>, tensor<1xf16>, tensor<2xf32>
+}
+
+// Integer division and remainder by zero fold to what XLA computes for them (x / 0 = -1, every bit
+// set; x % 0 = x; INT_MIN / -1 = INT_MIN): XLA's own constant folder would die of SIGFPE on them.
+// CHECK-LABEL: func.func @division_by_zero
+// CHECK-DAG:   stablehlo.constant dense<[-1, -2147483648, 3]> : tensor<3xi32>
+// CHECK-DAG:   stablehlo.constant dense<[7, 0, 1]> : tensor<3xi32>
+// CHECK-DAG:   stablehlo.constant dense<255> : tensor<2xui8>
+// CHECK-NOT:   stablehlo.divide
+// CHECK-NOT:   stablehlo.remainder
+func.func @division_by_zero() -> (tensor<3xi32>, tensor<3xi32>, tensor<2xui8>) {
+  %x = stablehlo.constant dense<[7, -2147483648, 7]> : tensor<3xi32>
+  %y = stablehlo.constant dense<[0, -1, 2]> : tensor<3xi32>
+  %0 = stablehlo.divide %x, %y : tensor<3xi32>
+  %1 = stablehlo.remainder %x, %y : tensor<3xi32>
+  %u = stablehlo.constant dense<[5, 0]> : tensor<2xui8>
+  %z = stablehlo.constant dense<0> : tensor<2xui8>
+  %2 = stablehlo.divide %u, %z : tensor<2xui8>
+  return %0, %1, %2 : tensor<3xi32>, tensor<3xi32>, tensor<2xui8>
 }
 
 // Scalars fold too (a 0-d result must stay 0-d): JAX's loss-scaling constants are scalars.
