@@ -14,6 +14,7 @@ run, NumPy's result and warnings on those inputs, and the compiled result.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -93,6 +94,15 @@ def _concretization(case: Case) -> bool:
     return case.kind == "ours-raised" and case.ours_error is not None and "ConcretizationError" in case.ours_error.bases
 
 
+_VALUE_DEPENDENT_SHAPE = re.compile(r"data-dependent|depends on (the mask's|its) values|would depend on it")
+
+
+def _value_dependent_shape(case: Case) -> bool:
+    # np.extract / np.compress / x[mask] with a traced condition: the tracer's message says why it cannot.
+    return (case.kind == "ours-raised" and case.ours_error is not None
+            and bool(_VALUE_DEPENDENT_SHAPE.search(case.ours_error.message)))
+
+
 def _unstable_argsort(case: Case) -> bool:
     return case.call == "np.argsort" and "stable" not in case.op.template and case.kind == "value"
 
@@ -115,6 +125,9 @@ DOCUMENTED = (
     Rule("no-python-control-flow-on-traced-values",
          'README: "No plain Python control flow on traced values. Without @tracer.trace, `if x > 0:` raises '
          'tracer.ConcretizationError"', _concretization),
+    Rule("shapes-must-not-depend-on-values",
+         'README: "Shapes must not depend on values. x[mask] with a traced boolean mask, np.nonzero, np.unique, '
+         'np.argwhere raise errors that say what to write instead"', _value_dependent_shape),
     Rule("argsort-ties",
          'README: "np.argsort with NumPy\'s default kind may order equal elements differently from NumPy, whose '
          'quicksort is not stable"', _unstable_argsort),

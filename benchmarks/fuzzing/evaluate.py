@@ -73,9 +73,30 @@ def evaluate(program: Program, pool: Pool, modes: tuple[bool, ...] = (False, Tru
             findings.append(_crash(program, outcome, optimize))
         else:
             findings += _against_numpy(program, eager, outcome, optimize, pool)
+    findings = _merge_modes(findings)
     if len(outcomes) == 2 and all(o.status == "ok" for o in outcomes.values()):
         findings += _between_modes(program, outcomes[False], outcomes[True], pool)
     return findings
+
+
+# A finding both compilations show alike is one finding (most are: they come from tracing or from XLA,
+# not from our passes); these are the comparisons it then names.
+_MERGED = {frozenset({"numpy vs optimize=False", "numpy vs optimize=True"}): "numpy vs optimize=False and True",
+           frozenset({"optimize=False", "optimize=True"}): "optimize=False and True"}
+
+
+def _merge_modes(findings: list[Finding]) -> list[Finding]:
+    merged: list[Finding] = []
+    for finding in findings:
+        for other in merged:
+            both = _MERGED.get(frozenset({other.comparison, finding.comparison}))
+            if both and (other.status, other.kind, other.rule, other.call) == (finding.status, finding.kind,
+                                                                               finding.rule, finding.call):
+                other.comparison = both
+                break
+        else:
+            merged.append(finding)
+    return merged
 
 
 def _crash(program: Program, outcome: Outcome, optimize: bool) -> Finding:
@@ -99,14 +120,21 @@ def _error_op(program: Program, message: str):
 def _against_numpy(program: Program, eager: EagerResult, outcome: Outcome, optimize: bool, pool: Pool) -> list[Finding]:
     comparison = f"numpy vs {label(optimize)}"
     error = outcome.error
+    if outcome.status == "error" and "UnsupportedNumPyError" in error.bases:
+        # A clear refusal (README: anything else raises tracer.UnsupportedNumPyError), whatever NumPy did.
+        op = _error_op(program, error.message + error.where)
+        return [Finding("unsupported", "unsupported", comparison, call=op.call if op else "",
+                        detail=error.message.splitlines()[0][:300])]
     if eager.error is not None and outcome.status == "error":
         numpy_bases = tuple(c.__name__ for c in type(eager.error).__mro__)
-        if not error.tracer_error:
-            return [Finding("bug", "unclear-error", comparison, call=program.op(eager.error_op).call,
-                            detail=f"ours: {error.type}: {error.message[:300]}\nNumPy: {type(eager.error).__name__}: {eager.error}")]
+        call = program.op(eager.error_op).call
+        both = f"ours: {error.type}: {error.message[:300]}\nNumPy: {type(eager.error).__name__}: {eager.error}"
+        if not error.tracer_error and (error.type, error.message) != (type(eager.error).__name__, str(eager.error)[:2000]):
+            # Ours is neither a TracerError naming the line nor NumPy's own exception (NumPy code run as is,
+            # e.g. a call with a missing argument, raises the same TypeError traced or not).
+            return [Finding("bug", "unclear-error", comparison, call=call, detail=both)]
         if not same_error_kind(numpy_bases, error.bases):
-            return [Finding("bug", "error-kind", comparison, call=program.op(eager.error_op).call,
-                            detail=f"ours: {error.type}: {error.message[:300]}\nNumPy: {type(eager.error).__name__}: {eager.error}")]
+            return [Finding("bug", "error-kind", comparison, call=call, detail=both)]
         return []
     if eager.error is not None:
         op = program.op(eager.error_op)
@@ -116,9 +144,6 @@ def _against_numpy(program: Program, eager: EagerResult, outcome: Outcome, optim
         return [_judge(case)]
     if outcome.status == "error":
         op = _error_op(program, error.message + error.where)
-        if "UnsupportedNumPyError" in error.bases:
-            return [Finding("unsupported", "unsupported", comparison, call=op.call if op else "",
-                            detail=error.message.splitlines()[0][:300])]
         kind = "ours-raised" if error.tracer_error else "internal-error"
         case = allowlist.Case(kind, comparison, program, op, ours_error=error,
                               detail=f"{error.type}: {error.message[:600]}\n{error.where if not error.tracer_error else ''}")

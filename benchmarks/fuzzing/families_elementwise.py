@@ -124,17 +124,16 @@ def const_zero_division(s: Scope, ufunc, first: str):
 
 
 def convert(s: Scope) -> object:
-    """`x.astype(t)`, sometimes twice (the convert pairs simplify merges)."""
+    """`x.astype(t)`; half the time of the previous statement's result, so that chains of conversions
+    (the convert pairs simplify merges) are common. One conversion per statement: the allow-lists judge each."""
     rng = s.rng
     c = Call()
-    first = s.pick_or_new()
-    targets = [random_dtype(rng) if rng.random() < 0.5 else V.ALL_DTYPES[int(rng.integers(len(V.ALL_DTYPES)))]
-               for _ in range(1 if rng.random() < 0.7 else 2)]
-    expr = c.ref(first)
-    for target in targets:
-        expr = f"{expr}.astype({V.dtype_source(target)})" if rng.random() < 0.7 else \
-            f"np.astype({expr}, {V.dtype_source(target)})"
-    return c.op(s.b.fresh("v"), expr, "astype", src=str(s.dtype(first)), dst=[str(t) for t in targets])
+    last = s.ops[-1].out if s.ops and s.ops[-1].out in s.arrays() and rng.random() < 0.5 else None
+    first = last or s.pick_or_new()
+    target = random_dtype(rng) if rng.random() < 0.5 else V.ALL_DTYPES[int(rng.integers(len(V.ALL_DTYPES)))]
+    expr = f"{c.ref(first)}.astype({V.dtype_source(target)})" if rng.random() < 0.7 else \
+        f"np.astype({c.ref(first)}, {V.dtype_source(target)})"
+    return c.op(s.b.fresh("v"), expr, "astype", src=str(s.dtype(first)), dst=[str(target)])
 
 
 def condition(s: Scope, c: Call, like: tuple[int, ...]) -> str:

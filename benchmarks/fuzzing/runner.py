@@ -104,7 +104,7 @@ for optimize in (False, True):
 
 def needed_modes(finding: Finding) -> tuple[bool, ...]:
     """The compilations that show `finding`: both for a difference between them, else the one it names."""
-    if finding.comparison == "optimize=False vs optimize=True":
+    if "False" in finding.comparison and "True" in finding.comparison:
         return (False, True)
     return (finding.comparison.endswith("True"),)
 

@@ -22,25 +22,39 @@ def shrink(program: Program, still_fails: Callable[[Program], bool], budget: int
     while progress and tried < budget:
         progress = False
         for candidate in candidates(current):
+            candidate = drop_unused(candidate)
+            if size(candidate) >= size(current):
+                continue  # only strictly smaller programs: the loop ends
             if tried >= budget:
                 break
             tried += 1
             if still_fails(candidate):
-                current, progress = drop_unused(candidate), True
+                current, progress = candidate, True
                 break
     return current, tried
+
+
+def size(p: Program) -> int:
+    """How big a reproducer reads: statements (body ones too) first, then outputs, elements, distinct values."""
+    def statements(ops) -> int:
+        return sum(1 + sum(statements(b.ops) for b in op.blocks) for op in ops)
+
+    arrays = [v for _, v in p.args + p.consts]
+    elements = sum(v.size for v in arrays)
+    varied = sum(1 for v in arrays if v.size > 1 and not (v == v.flat[0]).all())
+    return 10_000 * statements(p.ops) + 1_000 * len(p.outputs) + 10 * elements + varied
 
 
 def candidates(p: Program) -> Iterator[Program]:
     # Fewer outputs: one at a time.
     if len(p.outputs) > 1:
         for name in p.outputs:
-            yield dataclasses.replace(p, outputs=(name,))
+            yield dead_code_dropped(dataclasses.replace(p, outputs=(name,)))
     # Drop ops no output needs.
-    needed = set().union(*(p.dependencies()[n] for n in p.outputs))
-    live = tuple(op for op in p.ops if op.out in needed)
-    if len(live) < len(p.ops):
-        yield dataclasses.replace(p, ops=live)
+    yield dead_code_dropped(p)
+    # Another op as the only output, without what it does not need (the failure may be in an op no output needs).
+    for op in reversed(p.ops):
+        yield dead_code_dropped(dataclasses.replace(p, outputs=(op.out,)))
     shapes = _shapes(p)
     # Replace an op by one of the values it reads (same shape and dtype), last ops first.
     for index in reversed(range(len(p.ops))):
@@ -63,7 +77,7 @@ def candidates(p: Program) -> Iterator[Program]:
         entries = getattr(p, kind)
         for i, (name, value) in enumerate(entries):
             for axis, dim in enumerate(value.shape):
-                for smaller in sorted({1, dim // 2} - {dim}):
+                for smaller in sorted({1, max(1, dim // 2)} - {dim}):
                     if smaller < dim:
                         cut = value[(slice(None),) * axis + (slice(0, smaller),)].copy()
                         yield dataclasses.replace(p, **{kind: entries[:i] + ((name, cut),) + entries[i + 1:]})
@@ -75,6 +89,11 @@ def candidates(p: Program) -> Iterator[Program]:
                 for j in range(min(value.size, 3)):
                     simple = np.full_like(value, value.flat[j])
                     yield dataclasses.replace(p, **{kind: entries[:i] + ((name, simple),) + entries[i + 1:]})
+
+
+def dead_code_dropped(p: Program) -> Program:
+    needed = set().union(*(p.dependencies()[n] for n in p.outputs))
+    return dataclasses.replace(p, ops=tuple(op for op in p.ops if op.out in needed))
 
 
 def _shapes(p: Program) -> dict[str, tuple]:
