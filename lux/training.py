@@ -22,7 +22,7 @@ from jax import tree_util
 import runtime
 import tracer
 from ir.location import describe, user_frame
-from lux.errors import LuxValueError, _user_line
+from lux.errors import LuxValueError
 
 __all__ = [
     "AutoEnzyme", "TrainState", "TrainingError", "adjust", "apply_gradients", "apply_gradients_",
@@ -77,10 +77,7 @@ class TrainState:
             raise TrainingError(f"the optimizer is {self.optimizer!r}, not a lux.optimisers rule",
                                 fix="pass a rule from lux.optimisers, e.g. lux.optimisers.Adam(1e-3)")
         if self.optimizer_state is None:
-            try:
-                object.__setattr__(self, "optimizer_state", self.optimizer.init(self.parameters))
-            except optimisers.OptimiserError as error:  # (raised under the dataclass's `__init__`: name the user's line)
-                raise type(error)(error.message, fix=error.fix, where=_user_line()) from None
+            object.__setattr__(self, "optimizer_state", self.optimizer.init(self.parameters))
         # The trees live on the device from the start: a step's first call then compiles the same program as
         # every later one (host arrays would select the runtime's packed-transfer variant once, then not).
         for name in ("parameters", "states", "optimizer_state"):
