@@ -6,13 +6,14 @@ types need a live context, so the MLIR side is built lazily from factories.
 
 from __future__ import annotations
 
+import math
 from typing import Callable
 
 import ml_dtypes
 import numpy as np
 from jaxlib.mlir import ir
 
-__all__ = ["SUPPORTED_DTYPES", "from_mlir", "from_short_name", "is_floating", "is_supported", "shape_and_dtype", "short_name", "tensor_type", "to_mlir"]
+__all__ = ["MAX_BYTES", "SUPPORTED_DTYPES", "describe_bytes", "from_mlir", "from_short_name", "is_floating", "is_supported", "shape_and_dtype", "short_name", "tensor_type", "to_mlir"]
 
 _SIGNLESS = ir.IntegerType.get_signless
 _UNSIGNED = ir.IntegerType.get_unsigned
@@ -37,6 +38,20 @@ _TABLE: dict[np.dtype, tuple[Callable[[], ir.Type], str]] = {
 SUPPORTED_DTYPES: tuple[np.dtype, ...] = tuple(_TABLE)
 _BY_SHORT_NAME = {short: dtype for dtype, (_, short) in _TABLE.items()}
 _BY_SHORT_NAME["bool"] = np.dtype(np.bool_)
+
+
+# XLA computes an array's byte size in int64: a larger one aborted the process ("overflow in static
+# extent product"), and NumPy refuses one too ("array is too big").
+MAX_BYTES = 2**63 - 1
+
+
+def describe_bytes(shape, dtype) -> str | None:
+    """None when an array of `shape` and `dtype` has at most MAX_BYTES bytes; else a message saying how many."""
+    size = math.prod(shape) * np.dtype(dtype).itemsize
+    if size <= MAX_BYTES:
+        return None
+    return (f"an array of shape {tuple(shape)} and dtype {np.dtype(dtype)} would take {size:.3g} bytes, more than "
+            "any array can hold (2**63 - 1)")
 
 
 def is_floating(dtype) -> bool:

@@ -8,8 +8,8 @@ For compiled calls (`tracer`), beside the user-facing API: `ConcreteArray.wrap` 
 from runtime import distributed
 from runtime.concrete_array import ConcreteArray, DonatedBuffer
 from runtime.devices import client, default_device, devices, set_default_backend
-from runtime.errors import (CompileError, DistributedError, DonatedArrayError, ExecutionError, PlacementError,
-                            ShardingError, UnsupportedDtypeError)
+from runtime.errors import (CompileError, DistributedError, DonatedArrayError, ExecutionError, PersistentCacheError,
+                            PlacementError, ShardingError, UnsupportedDtypeError)
 from runtime.executable import Executable, compile_stablehlo
 from runtime.persistent_cache import cache_directory, disable_persistent_cache, enable_persistent_cache
 from runtime.profiler import profile
@@ -27,6 +27,7 @@ __all__ = [
     "Mesh",
     "NamedSharding",
     "PartitionSpec",
+    "PersistentCacheError",
     "PlacementError",
     "ShardingError",
     "UnsupportedDtypeError",

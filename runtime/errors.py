@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from ir.errors import PyreactantError
 
-__all__ = ["CompileError", "DistributedError", "DonatedArrayError", "ExecutionError", "PlacementError", "ShardingError",
-           "UnsupportedDtypeError"]
+__all__ = ["CompileError", "DistributedError", "DonatedArrayError", "ExecutionError", "PersistentCacheError",
+           "PlacementError", "ShardingError", "UnsupportedDtypeError"]
 
 
 class CompileError(PyreactantError, RuntimeError):
@@ -24,6 +24,10 @@ class DonatedArrayError(PyreactantError, RuntimeError):
 class ExecutionError(PyreactantError, RuntimeError):
     """A compiled computation failed on its device (out of memory, most often): reading or waiting for one
     of its results raises this, with XLA's status (`RESOURCE_EXHAUSTED: Out of memory allocating ...`)."""
+
+
+class PersistentCacheError(PyreactantError, OSError):
+    """A compile-cache directory that cannot be used: a file, not creatable, or writable by others."""
 
 
 class PlacementError(PyreactantError, ValueError):

@@ -7,6 +7,9 @@ one call runs on all of them. Compiled executables go through the persistent cac
 
 from __future__ import annotations
 
+import math
+import re
+
 import numpy as np
 
 import ir
@@ -138,9 +141,11 @@ def compile_stablehlo(module_text: str, device=None, result_signatures=None, *, 
     `result_shardings` (with `mesh`): a NamedSharding per result, or None to let XLA choose.
     `prefetch` (one device): a `runtime.prefetch.Prefetch` begun before this module was traced.
     Integer divisions that XLA could fold by zero (and die of it) are guarded first (`runtime.integer_division`),
-    and text nested too deeply for XLA is refused (`CompileError`).
+    and text nested too deeply for XLA, or with a tensor type of more than 2**63 - 1 bytes, is refused
+    (`CompileError`: XLA would crash the process on it).
     """
     _check_nesting(module_text)
+    _check_sizes(module_text)
     module_text = guard_division_by_zero(module_text)
     if result_signatures is None and mesh is not None:
         result_signatures = _main_result_signatures(module_text)
@@ -177,6 +182,20 @@ def _check_nesting(module_text: str) -> None:
             raise CompileError(f"the module nests {what} {depth} levels deep; XLA compiles at most {limit} "
                                "(deeper, its recursive lowering overflows a thread's stack and crashes the process)",
                                fix="nest control flow (cond, while_loop, scan ...) or tuple types less deeply")
+
+
+_TENSOR_TYPE = re.compile(r"tensor<((?:[0-9]+x)+)([a-z][a-z0-9]*)")
+
+
+def _check_sizes(module_text: str) -> None:
+    """A tensor type of more than MAX_BYTES bytes aborted XLA ("overflow in static extent product")."""
+    for dims, element in set(_TENSOR_TYPE.findall(module_text)):
+        bits = re.search(r"[0-9]+", element)
+        itemsize = max(1, int(bits.group()) // 8) if bits else 16  # (i1 is a byte; `index`, `complex<...>`: wide)
+        size = math.prod(int(d) for d in dims[:-1].split("x")) * itemsize
+        if size > ir.dtypes.MAX_BYTES:
+            raise CompileError(f"the module has a tensor<{dims}{element}> of {size:.3g} bytes, more than any array "
+                               "can hold (2**63 - 1)", fix="use smaller shapes")
 
 
 def _compile_or_load(module_text: str, devices: tuple, options, prefetch=None):

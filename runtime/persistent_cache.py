@@ -15,23 +15,34 @@ optimised text itself, so either entry may be missing and the other still serves
 
 Robustness: every entry starts with a header holding its own key and a checksum, and a file that
 cannot be read, has the wrong key or checksum, or that PJRT refuses is deleted and rebuilt, never raised.
+Only regular files of at most `MAX_ENTRY_BYTES` are read, opened without following symbolic links and
+without blocking (a link to a FIFO hung the process, one to /dev/zero read gigabytes).
 Writes go to a temporary file in the same directory and `os.replace` it into place, so a
 reader in another process sees either the old file, no file, or the whole new one.
+
+Trust: an executable entry is machine code that PJRT loads and runs; the checksum catches damage,
+not intent (a changed payload with a recomputed checksum aborted XLA). So whoever can write to the
+directory can run code in every process that uses it: the directory must belong to the user and be
+writable by no one else. `enable_persistent_cache` creates it that way (mode 0700) and refuses one
+that is not; a PYREACTANT_CACHE_DIR that is not is ignored with a warning.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
+import stat
 import tempfile
 import warnings
 
 import jaxlib
 
 from runtime import _jaxlib
+from runtime.errors import PersistentCacheError
 
-__all__ = ["ENVIRONMENT_VARIABLE", "cache_directory", "disable_persistent_cache", "enable_persistent_cache", "entry_key",
+__all__ = ["ENVIRONMENT_VARIABLE", "MAX_ENTRY_BYTES", "cache_directory", "disable_persistent_cache", "enable_persistent_cache", "entry_key",
            "load", "load_hint", "load_texts", "parts_key", "stats", "store", "store_hint", "store_texts"]
 
 ENVIRONMENT_VARIABLE = "PYREACTANT_CACHE_DIR"
@@ -39,7 +50,11 @@ _MAGIC = b"pyreactant-executable-v1\n"
 _TEXT_MAGIC = b"pyreactant-module-texts-v1\n"
 _HINT_MAGIC = b"pyreactant-call-site-hint-v1\n"
 
+# An entry larger than this is neither written nor read (a served model's executable is tens of MB).
+MAX_ENTRY_BYTES = 1 << 30
+
 _directory: str | None = os.environ.get(ENVIRONMENT_VARIABLE) or None
+_trusted: str | None = None  # the directory whose ownership and permissions were last checked and found safe
 # Counters for tests and benchmarks: what the lookups did; "module_*" count the optimised-module entries.
 # "prefetched": hits loaded in the background while tracing (see runtime.prefetch).
 stats = {"hits": 0, "misses": 0, "rejected": 0, "writes": 0, "prefetched": 0,
@@ -47,10 +62,28 @@ stats = {"hits": 0, "misses": 0, "rejected": 0, "writes": 0, "prefetched": 0,
 
 
 def enable_persistent_cache(path: str | os.PathLike) -> None:
-    """Keep compiled executables under `path` (created if missing) and reuse them across processes."""
-    global _directory
-    os.makedirs(path, exist_ok=True)
-    _directory = os.fspath(path)
+    """Keep compiled executables under `path` and reuse them across processes.
+
+    `path` is created (mode 0700) if missing. It must be a directory of this user's that no one else
+    can write to: its entries are machine code this process will run (`PersistentCacheError` otherwise).
+    """
+    global _directory, _trusted
+    path = os.fspath(path)
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise PersistentCacheError(f"the cache directory {path} exists and is not a directory",
+                                   fix="give the path of a directory (it is created if missing), not of a file")
+    try:
+        os.makedirs(path, mode=0o700, exist_ok=True)
+    except OSError as err:
+        raise PersistentCacheError(f"cannot create the cache directory {path}: {err.strerror}",
+                                   fix="give a directory you can create and write to") from None
+    problem = _untrusted(path)
+    if problem:
+        raise PersistentCacheError(f"the cache directory {path} {problem}: whoever can write to it can make this "
+                                   "process run code of their choosing (its entries are compiled machine code)",
+                                   fix=f"use a directory only you can write to (chmod go-w {path}, or a new one "
+                                       "such as ~/.cache/pyreactant)")
+    _directory, _trusted = path, path
 
 
 def disable_persistent_cache() -> None:
@@ -59,7 +92,34 @@ def disable_persistent_cache() -> None:
 
 
 def cache_directory() -> str | None:
+    """The cache's directory, or None when the cache is off. A PYREACTANT_CACHE_DIR that others may
+    write to is checked on first use, and turned off with a warning."""
+    global _directory, _trusted
+    if _directory is not None and _directory != _trusted:
+        problem = _untrusted(_directory) if os.path.exists(_directory) else None
+        if problem:
+            warnings.warn(f"pyreactant: not using the compile cache {_directory} ({ENVIRONMENT_VARIABLE}): it {problem}, "
+                          "and whoever can write to it could make this process run code of their choosing; "
+                          f"chmod go-w {_directory}, or use a directory only you can write to", RuntimeWarning, stacklevel=3)
+            _directory = None
+            return None
+        _trusted = _directory
     return _directory
+
+
+def _untrusted(path: str) -> str | None:
+    """Why `path` (an existing directory) is not safe to load executables from, or None when it is: it must
+    belong to this user and be writable by no one else (on systems with POSIX permissions)."""
+    if os.name != "posix":
+        return None
+    info = os.stat(path)
+    if not stat.S_ISDIR(info.st_mode):
+        return "is not a directory"
+    if info.st_uid != os.geteuid():
+        return f"belongs to another user (uid {info.st_uid})"
+    if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        return f"may be written by {'others' if info.st_mode & stat.S_IWOTH else 'its group'} (mode {stat.S_IMODE(info.st_mode):o})"
+    return None
 
 
 def _digest(parts) -> str:
@@ -160,13 +220,27 @@ def store_hint(hint: str, key: str) -> None:
         pass
 
 
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
 def _read_checked(path: str, magic: bytes, key: str) -> bytes | None:
-    """The payload of the entry at `path`, None when there is none; raises when it is damaged or stale."""
+    """The payload of the entry at `path`, None when there is none; raises when it is damaged or stale,
+    or is not a regular file of at most MAX_ENTRY_BYTES (a link, a FIFO, a device: never opened or read)."""
     try:
-        with open(path, "rb") as file:
-            data = file.read()
-    except OSError:
+        handle = os.open(path, _OPEN_FLAGS)  # (no symlink followed; a FIFO opens without waiting for a writer)
+    except OSError as err:
+        if err.errno == errno.ELOOP:
+            raise ValueError("it is a symbolic link, not a file the cache wrote") from None
         return None
+    info = os.fstat(handle)
+    if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_ENTRY_BYTES:
+        os.close(handle)
+        raise ValueError("it is not a regular file" if not stat.S_ISREG(info.st_mode) else
+                         f"it is larger than {MAX_ENTRY_BYTES} bytes")
+    with os.fdopen(handle, "rb") as file:
+        data = file.read(MAX_ENTRY_BYTES + 1)
+    if len(data) > MAX_ENTRY_BYTES:
+        raise ValueError(f"it is larger than {MAX_ENTRY_BYTES} bytes")
     header = magic + key.encode() + b"\n"
     if not data.startswith(header):
         raise ValueError("its header does not match the key")
@@ -212,7 +286,9 @@ def _write(path: str, magic: bytes, key: str, payload: bytes) -> None:
     other processes see the old file, none, or the whole new one. The directory is made if missing
     (PYREACTANT_CACHE_DIR may name one that does not exist yet)."""
     data = magic + key.encode() + b"\n" + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload
-    os.makedirs(_directory, exist_ok=True)
+    if len(data) > MAX_ENTRY_BYTES:
+        raise OSError(errno.EFBIG, f"the entry would be larger than {MAX_ENTRY_BYTES} bytes (MAX_ENTRY_BYTES)")
+    os.makedirs(_directory, mode=0o700, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=_directory, prefix=f".{key[:16]}-", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as file:

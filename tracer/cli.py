@@ -53,7 +53,10 @@ def parse_arg_spec(text: str):
     except ValueError as err:
         raise CLIError(f"bad --arg {text!r}: {err}") from None
     dims = [d for d in match["dims"].replace(" ", "").split(",") if d]
-    return ArraySpec(tuple(int(d) for d in dims), dtype)
+    try:
+        return ArraySpec(tuple(int(d) for d in dims), dtype)
+    except PyreactantError as err:  # (a shape too big for any array)
+        raise CLIError(f"bad --arg {text!r}: {err.message}", fix=err.fix) from None
 
 
 def load_function(target: str):

@@ -26,7 +26,11 @@ __all__ = ["UNSIGNED_OF_WIDTH", "bitcast", "broadcast_shapes", "broadcast_to", "
 
 
 def wrap(value, shape=None, dtype=None) -> TracedArray:
-    return TracedArray(value, current_trace(), shape, dtype)
+    array = TracedArray(value, current_trace(), shape, dtype)
+    too_big = dtypes.describe_bytes(array.shape, array.dtype)
+    if too_big:  # (XLA would abort the process on it; NumPy, while folding, refuse it as "too big")
+        raise errors.TracedShapeError(too_big, fix="work on smaller pieces (a loop over batches, a scan)")
+    return array
 
 
 def constant(value, dtype=None) -> TracedArray:
@@ -82,13 +86,19 @@ def full(shape, fill_value, dtype) -> TracedArray:
 
 
 def broadcast_shapes(*shapes) -> tuple[int, ...]:
-    try:
-        return np.broadcast_shapes(*shapes)
-    except ValueError:
-        raise errors.TracedShapeError(
-            "operands could not be broadcast together with shapes " + " ".join(str(tuple(s)) for s in shapes),
-            fix="reshape or transpose the operands so that trailing dimensions match or are 1",
-        ) from None
+    """NumPy's broadcasting rule (trailing dims equal, or 1), computed here: np.broadcast_shapes makes an
+    array of the result's shape, and a shape too big for one reads as "could not be broadcast"."""
+    shapes = [tuple(s) for s in shapes]
+    result = []
+    for axis in range(max((len(s) for s in shapes), default=0), 0, -1):
+        sizes = {s[-axis] for s in shapes if len(s) >= axis} - {1}
+        if len(sizes) > 1:
+            raise errors.TracedShapeError(
+                "operands could not be broadcast together with shapes " + " ".join(str(s) for s in shapes),
+                fix="reshape or transpose the operands so that trailing dimensions match or are 1",
+            )
+        result.append(sizes.pop() if sizes else 1)
+    return tuple(result)
 
 
 def broadcast_to(x: TracedArray, shape) -> TracedArray:

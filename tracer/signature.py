@@ -26,16 +26,24 @@ __all__ = ["ArraySpec", "describe_call", "flatten", "is_array_leaf", "is_placed"
            "split_static", "without_placement"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class ArraySpec:
     """Shape and dtype of an array argument without data: enough to trace and compile (like jax.ShapeDtypeStruct)."""
 
     shape: tuple[int, ...]
     dtype: Any
 
-    def __post_init__(self):
-        object.__setattr__(self, "shape", tuple(int(d) for d in self.shape))
-        object.__setattr__(self, "dtype", np.dtype(self.dtype))
+    def __init__(self, shape, dtype):
+        # (written out, not generated: a dataclass's generated __init__ is a `<string>` frame, which an
+        # error's search for the user's line would take for the user's code)
+        object.__setattr__(self, "shape", tuple(int(d) for d in shape))
+        object.__setattr__(self, "dtype", np.dtype(dtype))
+        if any(d < 0 for d in self.shape):
+            raise errors.TracedShapeError(f"ArraySpec shape {self.shape} has a negative dimension",
+                                          fix="give sizes >= 0 (0 for an empty axis)")
+        too_big = dtypes.describe_bytes(self.shape, self.dtype)
+        if too_big:
+            raise errors.TracedShapeError(f"ArraySpec: {too_big}", fix="give a smaller shape")
 
     def __repr__(self) -> str:
         return f"ArraySpec({dtypes.short_name(self.dtype)}[{','.join(map(str, self.shape))}])"

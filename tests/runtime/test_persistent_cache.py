@@ -369,3 +369,108 @@ def test_a_static_argument_that_cannot_be_printed_only_costs_the_guess(cache_dir
     f = tracer.jit(lambda x, tag: x * 4.0, static_argnums=1)
     np.testing.assert_allclose(np.asarray(f(x, Unprintable())), np.asarray(x) * 4.0)
     assert not [p for p in os.listdir(cache_dir) if p.endswith(".hint")]
+
+
+# --------------------------------------------------------------------------- what the cache reads, and from where
+
+HOSTILE_CHILD = """
+import json, os, sys, warnings, numpy as np, runtime, tracer
+from runtime import persistent_cache
+directory = sys.argv[1]
+runtime.enable_persistent_cache(directory)
+x = np.linspace(-2, 2, 6, dtype=np.float32)
+fresh = lambda: np.asarray(tracer.jit(lambda x: np.cos(x) * 7.0 - 2.0)(runtime.to_device(x)))
+expected = fresh()
+(entry,) = [os.path.join(directory, p) for p in os.listdir(directory) if p.endswith(".xla")]
+size = os.path.getsize(entry)
+os.mkfifo(os.path.join(directory, "fifo"))
+damages = {
+    "a symlink to a FIFO": lambda: os.symlink(os.path.join(directory, "fifo"), entry),
+    "a FIFO": lambda: os.mkfifo(entry),
+    "a symlink to /dev/zero": lambda: os.symlink("/dev/zero", entry),
+    "a directory": lambda: os.mkdir(entry),
+    "larger than MAX_ENTRY_BYTES": lambda: setattr(persistent_cache, "MAX_ENTRY_BYTES", size - 1),
+}
+results = {}
+for name, damage in damages.items():
+    fresh()  # (a good entry in place)
+    if name != "larger than MAX_ENTRY_BYTES":
+        os.remove(entry)
+    damage()
+    before = dict(persistent_cache.stats)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        value = fresh()
+    persistent_cache.MAX_ENTRY_BYTES = 1 << 30
+    if os.path.isdir(entry):
+        os.rmdir(entry)
+    results[name] = {"same": bool((value == expected).all()),
+                     "rejected": persistent_cache.stats["rejected"] - before["rejected"],
+                     "warning": " ".join(str(w.message) for w in caught if "compile-cache" in str(w.message))}
+print(json.dumps(results))
+"""
+
+
+def test_entries_that_are_not_regular_files_of_bounded_size_are_never_read(tmp_path):
+    """A symlink to a FIFO hung the process in open(); a symlink to /dev/zero read gigabytes. Each is now
+    rejected unread (with the usual warning), and the program recompiled. In a child, under a timeout."""
+    from helpers import exit_status, run_isolated
+
+    cache = tmp_path / "cache"
+    cache.mkdir(mode=0o700)
+    child = run_isolated(HOSTILE_CHILD, str(cache), timeout=180)
+    assert child.returncode == 0, exit_status(child)
+    results = json.loads(child.stdout.splitlines()[-1])
+    reasons = {"a symlink to a FIFO": "symbolic link", "a FIFO": "not a regular file",
+               "a symlink to /dev/zero": "symbolic link", "a directory": "not a regular file",
+               "larger than MAX_ENTRY_BYTES": "larger than"}
+    for name, reason in reasons.items():
+        assert results[name]["same"], name
+        assert results[name]["rejected"] in (0, 1), name  # (a directory cannot be removed: rejected once more)
+        assert "unusable compile-cache entry" in results[name]["warning"] and reason in results[name]["warning"], \
+            (name, results[name])
+
+
+def test_a_cache_directory_others_can_write_to_is_refused(tmp_path):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    previous = runtime.cache_directory()
+    try:
+        with pytest.raises(runtime.PersistentCacheError, match=r"may be written by others \(mode 777\).*"
+                                                                  r"run code of their choosing"):
+            runtime.enable_persistent_cache(shared)
+        shared.chmod(0o775)
+        with pytest.raises(runtime.PersistentCacheError, match=r"may be written by its group \(mode 775\)"):
+            runtime.enable_persistent_cache(shared)
+        shared.chmod(0o755)
+        runtime.enable_persistent_cache(shared)
+        assert runtime.cache_directory() == str(shared)
+        made = tmp_path / "new" / "cache"
+        runtime.enable_persistent_cache(made)
+        assert made.stat().st_mode & 0o777 == 0o700  # created for its owner only
+    finally:
+        if previous is None:
+            runtime.disable_persistent_cache()
+        else:
+            runtime.enable_persistent_cache(previous)
+
+
+def test_enabling_the_cache_on_a_file_says_so(tmp_path):
+    a_file = tmp_path / "cache"
+    a_file.write_text("not a directory")
+    with pytest.raises(runtime.PersistentCacheError, match="exists and is not a directory") as info:
+        runtime.enable_persistent_cache(a_file)
+    assert isinstance(info.value, OSError) and "test_persistent_cache.py" in str(info.value)
+
+
+def test_an_environment_cache_directory_others_can_write_to_is_ignored_with_a_warning(tmp_path):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    env = dict(os.environ, PYREACTANT_CACHE_DIR=str(shared), PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    process = subprocess.run([sys.executable, "-W", "always", "-c", CHILD], capture_output=True, text=True, env=env,
+                             cwd=ROOT, timeout=120)
+    assert process.returncode == 0, process.stderr
+    assert "not using the compile cache" in process.stderr and "may be written by others" in process.stderr
+    assert os.listdir(shared) == []
