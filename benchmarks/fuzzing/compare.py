@@ -3,12 +3,12 @@ floats within a tolerance per dtype, NaN where NaN, infinities and the sign of z
 The sign and payload of a NaN are not compared: IEEE 754 leaves them to the implementation (x86
 makes 0 * inf a negative NaN, XLA's folder a positive one), so np.signbit of a computed NaN may differ.
 
-Two tolerances. `OUTPUT_ULPS`, for a program's outputs, is tight: anything beyond it is looked at
-op by op (see `runner.localize`). `op_tolerance`, for one op given the very inputs the compiled program
-gave it, is what a correct implementation may differ by: a few ulps of the result or of the inputs'
-magnitude (so cancellation near zero, as in sin(pi) or x - y, is not flagged), more for functions
-that XLA approximates, and a factor of the element count for sums and dot products, whose order
-of accumulation differs.
+Two tolerances. `output_tolerance`, for a program's outputs, is tight (none at all where every op
+is exact): anything beyond it is looked at op by op (see `evaluate._localize`). `op_tolerance`, for
+one op given the very inputs the compiled program gave it, is what a correct implementation may
+differ by: nothing for exact ops, dozens of ulps (of the result, or of the inputs' magnitude, so
+cancellation near zero as in sin(pi) is not flagged) for functions XLA approximates, and for sums
+and dot products a bound that grows with the element count, since the order of accumulation differs.
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ import numpy as np
 
 from benchmarks.fuzzing import values as V
 
-# Ulps of the result (and of 1) that outputs may differ by before the differing op is looked for.
-OUTPUT_ULPS = 4
+# Outputs computed with inexact ops may differ by this many eps (about one ulp) before the op where the
+# difference starts is looked for: no looser than the tightest op tolerance (a sum rounded once: 2 eps).
+OUTPUT_ULPS = 2
 
 # Functions that XLA computes with its own approximations (polynomials, range reductions) rather
 # than correctly rounded: a few dozen ulps is a correct result for them.
@@ -30,8 +31,7 @@ APPROXIMATE = {
     "float_power", "cbrt", "sinc", "hypot", "deg2rad", "rad2deg", "degrees", "radians", "linspace", "logspace",
     "geomspace", "std", "var", "nanstd", "nanvar", "linalg.norm", "linalg.vector_norm", "linalg.matrix_norm",
     "linalg.det", "linalg.inv", "linalg.solve", "linalg.slogdet", "linalg.cholesky", "interp", "polyval",
-    "percentile", "quantile", "nanpercentile", "nanquantile", "median", "nanmedian", "average", "mean", "nanmean",
-    "trapezoid", "vander",
+    "percentile", "quantile", "nanpercentile", "nanquantile", "median", "nanmedian", "trapezoid", "vander",
 }
 # Functions that accumulate (order of additions differs): tolerance scales with the count.
 ACCUMULATING = {
@@ -74,21 +74,55 @@ def magnitude(arrays) -> float:
     return top
 
 
-def op_tolerance(call: str, dtype, inputs, count: int = 1) -> tuple[float, float]:
-    """(rtol, atol) for one op's result in `dtype`, given its input arrays."""
-    name = call.removeprefix("np.").removeprefix("numpy.")
-    ulps = 64 if name in APPROXIMATE or name.split(".")[0] in APPROXIMATE else 4
+def calls_of(op) -> set[str]:
+    """What an op computes, its bodies' ops included, as names like "sum", "linalg.norm"."""
+    names = {op.call.removeprefix("np.")}
+    for block in op.blocks:
+        for inner in block.ops:
+            names |= calls_of(inner)
+    return names
+
+
+SIXTEEN_BIT = (np.dtype(np.float16), V.BFLOAT16)
+
+
+def op_tolerance(op, dtype, inputs) -> tuple[float, float]:
+    """(rtol, atol) for one op's result in `dtype`, given the arrays it read.
+
+    Exact by default: IEEE arithmetic, conversions, rounding functions, selections and data movement
+    are correctly rounded on both sides (XLA on CPU uses no fast-math), so any difference is a bug.
+    """
+    names = calls_of(op)
     e = eps(dtype)
     scale = magnitude(inputs)
-    if name in ACCUMULATING:
-        # Each of `count` additions rounds at most by eps of a partial sum <= count * max|x|; summed in another
-        # order (XLA's tree vs NumPy's pairwise) the results differ by about that, not by more.
-        scale *= max(1, count)
-    return ulps * e, ulps * e * max(scale, 1.0)
+    inexact = names & (APPROXIMATE | ACCUMULATING)
+    if op.blocks and inexact:
+        # Approximations inside a loop or branch body, iterated and combined: loose, but not blind.
+        return 1024 * e, 1024 * e * max(scale, 1.0)
+    if names & ACCUMULATING:
+        # The sum is rounded once to `dtype` (two correct results are <= 1 ulp apart: 2 eps), after additions in
+        # an accumulator (float32 for 16-bit floats, as NumPy does) whose order differs between NumPy (pairwise)
+        # and XLA (a tree): each of `count` additions rounds by at most eps of a partial sum <= count * max|x|.
+        count = max(1, int(op.info.get("count", 1)))
+        accumulator = eps(np.float32) if np.dtype(dtype) in SIXTEEN_BIT else e
+        final = 64 if names & APPROXIMATE else 2
+        return final * e, 4 * accumulator * count * scale
+    if names & APPROXIMATE:
+        # Absolute error relative to the inputs' magnitude too: sin(1e4) after range reduction, log near 1.
+        return 64 * e, 64 * e * max(scale, 1.0)
+    return 0.0, 0.0
 
 
-def differ(expected, actual, rtol: float | None = None, atol: float | None = None,
-           signed_zeros: bool = True) -> Difference | None:
+def output_tolerance(program, name: str, dtype) -> tuple[float, float]:
+    """For a program's output: exact if every op it depends on is exact, else OUTPUT_ULPS. Beyond it the
+    op where the difference starts is looked for (evaluate._localize)."""
+    inexact = any(calls_of(program.op(d)) & (APPROXIMATE | ACCUMULATING) for d in program.dependencies()[name]
+                  if program.op(d) is not None)
+    e = eps(dtype)
+    return (OUTPUT_ULPS * e, OUTPUT_ULPS * e) if inexact else (0.0, 0.0)
+
+
+def differ(expected, actual, rtol: float = 0.0, atol: float = 0.0, signed_zeros: bool = True) -> Difference | None:
     """How `actual` (compiled) differs from `expected` (NumPy), or None if it does not."""
     expected, actual = np.asarray(expected), np.asarray(actual)
     if expected.dtype != actual.dtype:
@@ -99,10 +133,6 @@ def differ(expected, actual, rtol: float | None = None, atol: float | None = Non
         bad = expected != actual
         return _first(bad, expected, actual, "value") if bad.any() else None
     e64, a64 = expected.astype(np.float64), actual.astype(np.float64)
-    if rtol is None:
-        rtol = OUTPUT_ULPS * eps(expected.dtype)
-    if atol is None:
-        atol = rtol
     nan_e, nan_a = np.isnan(e64), np.isnan(a64)
     if (nan_e != nan_a).any():
         return _first(nan_e != nan_a, expected, actual, "nan")

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from benchmarks.fuzzing import allowlist
-from benchmarks.fuzzing.compare import ACCUMULATING, differ, op_tolerance, same_error_kind
+from benchmarks.fuzzing.compare import ACCUMULATING, differ, op_tolerance, output_tolerance, same_error_kind
 from benchmarks.fuzzing.program import EagerResult, Program, op_at_line, run_eager, run_op
 from benchmarks.fuzzing.workers import Job, Outcome, Pool
 
@@ -149,7 +149,9 @@ def _against_numpy(program: Program, eager: EagerResult, outcome: Outcome, optim
                               detail=f"{error.type}: {error.message[:600]}\n{error.where if not error.tracer_error else ''}")
         return [_judge(case)]
     for index, name in enumerate(program.outputs):
-        difference = differ(eager.values[name], outcome.values[index], signed_zeros=checks_zero_sign(program.op(name).call))
+        expected = eager.values[name]
+        tolerance = output_tolerance(program, name, np.asarray(expected).dtype)
+        difference = differ(expected, outcome.values[index], *tolerance, signed_zeros=checks_zero_sign(program.op(name).call))
         if difference is not None:
             return [_localize(program, eager, optimize, pool, difference, name)]
     return []
@@ -167,7 +169,8 @@ def _localize(program: Program, eager: EagerResult, optimize: bool, pool: Pool, 
     for op in program.ops:
         actual = compiled[op.out]
         zero_sign = checks_zero_sign(op.call)
-        if differ(eager.values[op.out], actual, signed_zeros=zero_sign) is None:
+        tolerance = output_tolerance(program, op.out, np.asarray(actual).dtype)
+        if differ(eager.values[op.out], actual, *tolerance, signed_zeros=zero_sign) is None:
             known[op.out] = actual
             continue
         inputs = {n: known[n] for n in op.reads() if n in known}
@@ -176,7 +179,7 @@ def _localize(program: Program, eager: EagerResult, optimize: bool, pool: Pool, 
         except Exception as err:  # noqa: BLE001
             return _judge(allowlist.Case("numpy-raised", comparison, program, op, inputs, actual=actual, numpy_error=err,
                                          detail=f"NumPy raises {type(err).__name__} on the compiled inputs: {err}"))
-        rtol, atol = op_tolerance(op.call, np.asarray(actual).dtype, list(inputs.values()), int(op.info.get("count", 1)))
+        rtol, atol = op_tolerance(op, np.asarray(actual).dtype, list(inputs.values()))
         difference = differ(expected, actual, rtol, atol, signed_zeros=zero_sign)
         if difference is None:
             known[op.out] = actual
@@ -193,7 +196,9 @@ def _between_modes(program: Program, plain: Outcome, optimized: Outcome, pool: P
     NumPy's answer is only documented as different (e.g. NaN converted to an integer)."""
     comparison = "optimize=False vs optimize=True"
     for index, name in enumerate(program.outputs):
-        first = differ(plain.values[index], optimized.values[index], signed_zeros=checks_zero_sign(program.op(name).call))
+        tolerance = output_tolerance(program, name, plain.values[index].dtype)
+        first = differ(plain.values[index], optimized.values[index], *tolerance,
+                       signed_zeros=checks_zero_sign(program.op(name).call))
         if first is None:
             continue
         variant = program.with_all_outputs()
@@ -205,12 +210,13 @@ def _between_modes(program: Program, plain: Outcome, optimized: Outcome, pool: P
         a, b = (dict(zip(variant.outputs, o.values)) for o in both)
         for op in program.ops:
             zero_sign = checks_zero_sign(op.call)
-            difference = differ(a[op.out], b[op.out], signed_zeros=zero_sign)
+            difference = differ(a[op.out], b[op.out], *output_tolerance(program, op.out, a[op.out].dtype),
+                                signed_zeros=zero_sign)
             if difference is None:
                 continue
             inputs = {n: a.get(n, dict(program.args).get(n, dict(program.consts).get(n))) for n in op.reads()}
             inputs = {n: v for n, v in inputs.items() if v is not None}
-            rtol, atol = op_tolerance(op.call, np.asarray(a[op.out]).dtype, list(inputs.values()), int(op.info.get("count", 1)))
+            rtol, atol = op_tolerance(op, np.asarray(a[op.out]).dtype, list(inputs.values()))
             if differ(a[op.out], b[op.out], rtol, atol, signed_zeros=zero_sign) is None:
                 continue
             return [_judge(allowlist.Case(difference.kind, comparison, program, op, inputs, a[op.out], b[op.out],

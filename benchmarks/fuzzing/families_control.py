@@ -157,7 +157,7 @@ def huge_shape_program(b, overflow: bool) -> Program:
     """(--known-crashes) a broadcast to a shape too large for memory (issue 16 #3) or whose byte size
     overflows int64 (issue 16 #4)."""
     x = V.random_array(b.rng, (1,), np.float32, 0.0)
-    shape = (2 ** 40, 2 ** 40) if overflow else (1 << 18, 1 << 18)
+    shape = (2 ** 31, 2 ** 31) if overflow else (1 << 18, 1 << 18)  # 2^64 bytes of float32; 256 GiB
     op = Op("v1", "{out} = np.broadcast_to({0}, %r) + 1" % (shape,), ("x0",), "np.broadcast_to",
             info={"known_crash": "overflowing-shape" if overflow else "oom-read"})
     return Program((("x0", x),), (), (op,), ("v1",))

@@ -94,6 +94,8 @@ def ufunc_call(s: Scope) -> object:
     operands = [c.ref(first)]
     for position in range(1, ufunc.nin):
         operands.append(operand(s, c, shape, dtype, divisor=ufunc in DIVISIONS and position == 1))
+    if ufunc in DIVISIONS:
+        c.info["divisor"] = operands[1]  # a placeholder ({1}: see uses) or a literal
     if ufunc.nin == 2 and ufunc not in DIVISIONS and rng.random() < 0.3:
         operands.reverse()  # a scalar or constant first: the reflected operators, folding of the other side
     name = f"np.{ufunc.__name__}"

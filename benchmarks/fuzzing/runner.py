@@ -110,11 +110,15 @@ def needed_modes(finding: Finding) -> tuple[bool, ...]:
 
 
 def run(programs: int, seed: int = 0, config: Config = Config(), *, workers: int = 2, timeout: float = 120.0,
-        shrink_budget: int = 60, time_limit: float | None = None, only: int | None = None, log=print) -> Report:
+        shrink_budget: int = 60, time_limit: float | None = None, only: int | None = None, log=print,
+        pool: Pool | None = None) -> Report:
+    """Programs 0..programs-1 of `seed` (or just `only`), on `pool` or on `workers` processes of its own."""
     report = Report(seed)
     start = time.monotonic()
     indices = [only] if only is not None else range(programs)
-    with Pool(workers, timeout=timeout) as pool:
+    own_pool = pool is None
+    pool = pool or Pool(workers, timeout=timeout)
+    try:
         for index in indices:
             if time_limit is not None and time.monotonic() - start > time_limit:
                 log(f"fuzz: time limit reached after {report.programs} programs")
@@ -135,6 +139,9 @@ def run(programs: int, seed: int = 0, config: Config = Config(), *, workers: int
                 log(f"fuzz: {report.programs} programs, {time.monotonic() - start:.0f} s, "
                     f"{report.crashes} crashes, {report.mismatches} mismatches")
         report.restarts = pool.restarts
+    finally:
+        if own_pool:
+            pool.close()
     report.seconds = time.monotonic() - start
     return report
 

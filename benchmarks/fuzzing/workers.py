@@ -161,7 +161,11 @@ def describe_exit(code: int | None) -> str:
 class Pool:
     """`size` workers; `run(jobs)` runs a list of jobs on them at once and returns their outcomes."""
 
-    def __init__(self, size: int = 2, timeout: float = 120.0, recycle: int = 300, memory_limit: int = 0,
+    # Address space per worker: far more than any fuzz program needs, and a program that asks XLA for
+    # hundreds of GiB (issue 16 #3) fails in its worker instead of pressing the shared machine.
+    MEMORY_LIMIT = 8 << 30
+
+    def __init__(self, size: int = 2, timeout: float = 120.0, recycle: int = 300, memory_limit: int = MEMORY_LIMIT,
                  startup_timeout: float = 180.0):
         self.size, self.timeout, self.recycle, self.memory_limit = size, timeout, recycle, memory_limit
         self.startup_timeout = startup_timeout
