@@ -43,7 +43,7 @@ class AutoEnzyme:
     """Selects our compiler-level reverse mode (`passes.autodiff`), under the name Lux users know."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # (identity: `==` of array trees would have no single truth value)
 class TrainState:
     """Everything a training loop carries: model, parameters, states, optimiser, optimiser state, step.
 
@@ -64,7 +64,7 @@ class TrainState:
     optimizer: Any
     optimizer_state: Any = None
     step: int = 0
-    # Compiled steps by (kind, objective, return_gradients): shared by the states a loop derives from this one.
+    # Compiled programs by (kind, objective, options): shared by the states a loop derives from this one.
     cache: dict = field(default_factory=dict, compare=False, repr=False)
     # `file:line` of the in-place step (`single_train_step_`, `apply_gradients_`) that took this state's
     # parameter and optimiser-state buffers; None while they are live.
