@@ -43,7 +43,7 @@ class AutoEnzyme:
     """Selects our compiler-level reverse mode (`passes.autodiff`), under the name Lux users know."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # (identity: `==` of array trees would have no single truth value)
 class TrainState:
     """Everything a training loop carries: model, parameters, states, optimiser, optimiser state, step.
 
@@ -64,7 +64,7 @@ class TrainState:
     optimizer: Any
     optimizer_state: Any = None
     step: int = 0
-    # Compiled steps by (kind, objective, return_gradients): shared by the states a loop derives from this one.
+    # Compiled programs by (kind, objective, options): shared by the states a loop derives from this one.
     cache: dict = field(default_factory=dict, compare=False, repr=False)
     # `file:line` of the in-place step (`single_train_step_`, `apply_gradients_`) that took this state's
     # parameter and optimiser-state buffers; None while they are live.
@@ -200,8 +200,8 @@ def _compiled(ts: TrainState, key: tuple, fn: Callable, **options):
     jitted = ts.cache.get(key)
     if jitted is None:
         kind, objective = key[0], key[1] if len(key) > 1 else None
-        objectives = {k[1] for k in ts.cache if k[0] == kind} | {objective}
-        if objective is not None and len(objectives) == _SIGNATURES_BEFORE_WARNING + 1:
+        objectives = {k[1] for k in ts.cache if k[0] == kind} | {objective} if objective is not None else set()
+        if len(objectives) == _SIGNATURES_BEFORE_WARNING + 1:
             _warn(f"lux.Training: {len(objectives)} different objectives have been compiled for this training "
                   f"loop; the newest is {_name(objective)}. An objective made anew for each step (a lambda or "
                   "closure written inside the loop) is traced and compiled again every time",
@@ -240,12 +240,22 @@ def _mark_donated(ts: TrainState) -> None:
     object.__setattr__(ts, "donated_at", describe(user_frame()))
 
 
-def compute_gradients(ad, objective: Callable, data, ts: TrainState):
-    """`(grads, loss, stats, ts)`: the objective's gradient with respect to the parameters; `ts` carries the
-    states the objective returned. `objective(model, ps, st, data) -> (loss, st, stats)` (a lux loss works)."""
+def compute_gradients(ad, objective: Callable, data, ts: TrainState, *, sync: bool = False):
+    """The objective's gradient with respect to the parameters, compiled (Lux's `compute_gradients`).
+
+    Arguments:
+        ad: `lux.AutoEnzyme()` (our reverse mode).
+        objective: `objective(model, ps, st, data) -> (loss, st, stats)`; a lux loss such as `MSELoss()` is one.
+        data: what the objective gets as `data`, e.g. `(x, y)`; any pytree of arrays.
+        ts: the TrainState.
+        sync: True to return only after the device has computed the results.
+    Returns:
+        `(grads, loss, stats, ts)`: grads shaped like `ts.parameters`, and `ts` with the states the objective
+        returned (the parameters and step unchanged).
+    """
     _check_ad(ad)
     _check_live(ts)
-    jitted = _compiled(ts, ("compute", objective), _gradients)
+    jitted = _compiled(ts, ("compute", objective, sync), _gradients, sync=sync)
     grads, value, stats, st = jitted(objective, ts.model, ts.parameters, ts.states, data)
     _warn_on_recompiles(jitted, "compute_gradients")
     return grads, value, stats, _successor(ts, states=st)
@@ -304,18 +314,21 @@ def _step(ad, objective, data, ts: TrainState, *, return_gradients: bool, sync: 
 
 def single_train_step(ad, objective: Callable, data, ts: TrainState, *, return_gradients: bool = True,
                       sync: bool = False):
-    """One compiled step, gradient and update together: `(grads, loss, stats, ts)`.
+    """One compiled step, gradient and update together: `compute_gradients` then `apply_gradients`.
 
-    `return_gradients=False` gives None for grads (they are not materialised); `sync=True` returns only
-    after the step has run on the device.
+    Arguments: as `compute_gradients`; `return_gradients=False` gives None for grads (they are not kept as
+    results of the program); `sync=True` returns only after the step has run on the device.
+    Returns: `(grads, loss, stats, ts)`, `ts` with the updated parameters, optimiser state and states, and
+    `step + 1`. The old `ts` stays usable; `single_train_step_` updates in place instead (faster, less memory).
     """
     return _step(ad, objective, data, ts, return_gradients=return_gradients, sync=sync, donate=False)
 
 
 def single_train_step_(ad, objective: Callable, data, ts: TrainState, *, return_gradients: bool = True,
                        sync: bool = False):
-    """`single_train_step` updating the parameter and optimiser-state buffers in place (donated: use the
-    returned TrainState afterwards; the old one's arrays are gone)."""
+    """`single_train_step` updating the parameter and optimiser-state buffers in place: they are donated to
+    the step, so use the returned TrainState afterwards (the old one's arrays are gone, and passing it to a
+    lux.Training function again raises an error that names this call's line)."""
     return _step(ad, objective, data, ts, return_gradients=return_gradients, sync=sync, donate=True)
 
 

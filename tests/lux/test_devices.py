@@ -151,7 +151,7 @@ def test_device_iterator_stops_its_thread_when_the_consumer_breaks_early():
             yield np.full((2,), i, np.float32)
             i += 1
 
-    assert not _iterator_threads()
+    assert _wait_until(lambda: not _iterator_threads())  # (none left over from an earlier test)
     for batch in lux.DeviceIterator(lux.reactant_device(), endless()):
         if float(np.asarray(batch)[0]) == 2.0:
             break

@@ -251,6 +251,8 @@ def test_sync_returns_computed_results():
         _, loss, _, ts = Training.single_train_step_(AD, lux.MSELoss(), (x, y), ts, sync=True)
         assert loss.is_ready()
         assert all(leaf.is_ready() for leaf in tree_util.tree_leaves(ts.parameters))
+        grads, loss, _, ts = Training.compute_gradients(AD, lux.MSELoss(), (x, y), ts, sync=True)
+        assert loss.is_ready() and all(leaf.is_ready() for leaf in tree_util.tree_leaves(grads))
 
 
 # -- adjust --------------------------------------------------------------------------------------------------
