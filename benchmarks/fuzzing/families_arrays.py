@@ -8,6 +8,7 @@ do not fit, and a rejected statement may end an error program (where the tracer 
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 
@@ -165,7 +166,15 @@ def shape_op(s: Scope) -> object:
         expr = f"np.insert({x}, {int(rng.integers(-3, 3))}, {operand(s, c, (), dtype)}" + (f", axis={ax()})" if rng.random() < 0.6 else ")")
     else:
         expr = [f"np.copy({x})", f"np.matrix_transpose({x})", f"np.rollaxis({x}, {ax()})"][int(rng.integers(3))]
-    return c.op(s.b.fresh("v"), expr, expr.split("(")[0] if expr.startswith("np.") else "method")
+    return c.op(s.b.fresh("v"), expr, _called(expr))
+
+
+def _called(expr: str) -> str:
+    """`np.reshape` for `np.reshape(x, ...)` and for the method form `x.reshape(...)`; `np.transpose` for `x.T`."""
+    if expr.startswith("np."):
+        return expr.split("(")[0]
+    method = re.search(r"\.(\w+)\(", expr)
+    return {"flatten": "np.ravel"}.get(method.group(1), f"np.{method.group(1)}") if method else "np.transpose"
 
 
 def broadcast_target(rng, shape: tuple[int, ...]) -> tuple[int, ...]:

@@ -193,10 +193,10 @@ class Scope:
 
     def block(self, name: str, params: dict[str, object], want: tuple[tuple[int, ...], np.dtype] | None,
               prelude: tuple[Op, ...] = (), loop_index: str | None = None, result_from: str | None = None):
-        """A body function: `count` drawn statements after `prelude`, returning a value of shape and
-        dtype `want` (a value of that shape, converted), or any value if `want` is None.
+        """A body function: `prelude`, then up to Config.body_ops drawn statements, returning a value of
+        shape and dtype `want` (one of that shape, converted), or any value if `want` is None.
 
-        Returns (Block, name of the returned value), or None if nothing fits.
+        Returns (Block, the body's Scope), or None if nothing fits.
         """
         inner = self.child(params, loop_index)
         for op in prelude:
