@@ -93,7 +93,12 @@ def test_known_pin_is_classified_by_its_rule(pool, rule):
     assert all(f.status == "known" and f.rule == rule for f in findings), [f.headline() for f in findings]
 
 
-@pytest.mark.parametrize("rule", [pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=f"issue 16: {name}"))
+# Wrong answers of issue 16 fixed since they were pinned (#6, the fold at the limits): they must stay fixed.
+FIXED_KNOWN = {"convert-fold-at-limits"}
+
+
+@pytest.mark.parametrize("rule", [pytest.param(name, marks=() if name in FIXED_KNOWN else
+                                               pytest.mark.xfail(strict=True, reason=f"issue 16: {name}"))
                                   for name in sorted(KNOWN_PINS)])
 def test_known_wrong_answer_is_fixed(pool, rule):
     findings = [f for f in evaluated(pool, rule) if f.status in ("bug", "known")]
@@ -166,7 +171,12 @@ FOUND = {
 }
 
 
-@pytest.mark.parametrize("name", [pytest.param(name, marks=pytest.mark.xfail(strict=True, reason="found by the fuzzer"))
+# Findings fixed since they were pinned: they must stay fixed (no xfail).
+FIXED_FOUND = {"convert-pair-merge-changes-result"}
+
+
+@pytest.mark.parametrize("name", [pytest.param(name, marks=() if name in FIXED_FOUND else
+                                               pytest.mark.xfail(strict=True, reason="found by the fuzzer"))
                                   for name in sorted(FOUND)])
 def test_fuzzer_finding_is_fixed(pool, name):
     findings = [f for f in evaluate(FOUND[name], pool) if f.status in ("bug", "known")]
@@ -262,12 +272,11 @@ def test_pool_reports_crashes_and_hangs_and_keeps_going():
     np.testing.assert_array_equal(outcomes[2].values[0], x + 1)
 
 
-def test_documented_difference_is_not_a_bug(pool):
-    """Integer division by zero: XLA's answer, not NumPy's (README); the optimized run must still agree."""
+def test_integer_division_by_zero_now_agrees_with_numpy(pool):
+    """Integer division by zero was a documented difference (XLA's answer); issue 16 #1 made it NumPy's 0."""
     program = one_op("{out} = {0} // {1}", "np.floor_divide", np.array([7, -7, 3], np.int32),
                      np.array([0, 0, 2], np.int32), ufunc="floor_divide")
-    findings = evaluate(program, pool)
-    assert findings and all(f.status == "documented" and f.rule == "warned-integer-values" for f in findings)
+    assert not [f for f in evaluate(program, pool) if f.status in ("bug", "known")]
 
 
 def test_a_difference_is_traced_to_the_op_where_it_starts(pool):
