@@ -5,11 +5,11 @@ than through the bindings directly, so each fact has one spelling:
 
 - types: `shape`, `dtype`, `element_type`, `rank` of a value (or of a tensor type);
 - producers and constants: `defining_op`, `constant_value`, `splat_value`, `splat_element`;
-- attributes of an op, by their type: `i64s`, `int_attr`, `bool_attr`, `float_attr`, `string_attr`,
-  `symbol_attr`, and `enum_attr` for StableHLO's enums (read through the typed attribute classes,
-  never by parsing printed text);
+- attributes of an op, by their type: `i64s` (`i64s_or`), `bools`, `int_attr`, `bool_attr`, `float_attr`,
+  `string_attr`, `symbol_attr`, and `enum_attr` and `precision` for StableHLO's enums (read through
+  the typed attribute classes, never by parsing printed text);
 - dimension numbers as plain tuples: `dot_dimensions`, `gather_dimensions`, `scatter_dimensions`,
-  `convolution_dimensions`;
+  `convolution_dimensions` (and `padding_pairs` of any windowed op);
 - walking: `walk`, `count_ops`;
 - functions: `functions`, `find_function`, `main_function`, `function_type`.
 
@@ -44,9 +44,6 @@ __all__ = [
     "defining_op",
     "dot_dimensions",
     "dtype",
-    "i64s_or",
-    "padding_pairs",
-    "precision",
     "element_type",
     "enum_attr",
     "find_function",
@@ -55,8 +52,11 @@ __all__ = [
     "functions",
     "gather_dimensions",
     "i64s",
+    "i64s_or",
     "int_attr",
     "main_function",
+    "padding_pairs",
+    "precision",
     "rank",
     "scatter_dimensions",
     "shape",
@@ -189,6 +189,17 @@ def i64s(op, name: str, default=_REQUIRED) -> list[int]:
         raise TypeError(f"{op.operation.name}'s {name} is not a list of integers: {attr}") from None
 
 
+def i64s_or(op, name: str, default) -> list[int]:
+    """`i64s(op, name)`, or `default` where the attribute is absent (the spec's optional window attributes)."""
+    return i64s(op, name, [int(v) for v in default])
+
+
+def bools(op, name: str) -> list[bool]:
+    """An array-of-booleans attribute (a convolution's `window_reversal`); [] where it is absent."""
+    attr = _attribute(op, name, None)
+    return [] if attr is _ABSENT else [bool(v) for v in ir.DenseBoolArrayAttr(attr)]
+
+
 def int_attr(op, name: str, default=None) -> int | None:
     """An `IntegerAttr`'s value (`dimension = 1 : i64`); `default` when the op has no such attribute."""
     attr = _attribute(op, name, default)
@@ -237,6 +248,16 @@ def enum_attr(op, name: str, default=_REQUIRED) -> str:
         if enum.isinstance(attr):
             return enum(attr).value
     raise TypeError(f"{op.operation.name}'s {name} is not a StableHLO enum attribute: {attr}")
+
+
+def precision(op) -> str | None:
+    """The one precision of a dot's or convolution's `precision_config` ("DEFAULT", "HIGH", "HIGHEST"), or
+    None when it is absent or names two (the builders take one for both operands)."""
+    attr = _attribute(op, "precision_config", None)
+    if attr is _ABSENT:
+        return None
+    values = {stablehlo.PrecisionAttr(element).value for element in ir.ArrayAttr(attr)}
+    return values.pop() if len(values) == 1 else None
 
 
 # -- dimension numbers ---------------------------------------------------------------------------
@@ -324,6 +345,12 @@ class ConvDimensions:
         return cls(0, 1, spatial, 1, 0, spatial, 0, 1, spatial)
 
 
+def padding_pairs(op, rank: int) -> list[tuple[int, int]]:
+    """The (low, high) pairs of a convolution's, reduce_window's or select_and_scatter's `padding` (default 0)."""
+    flat = i64s(op, "padding", [0] * (2 * rank))
+    return list(zip(flat[0::2], flat[1::2]))
+
+
 class ConvolutionDimensions(NamedTuple):
     """Everything but the operands and precision that shapes a `stablehlo.convolution`, defaults filled in.
 
@@ -349,15 +376,13 @@ def convolution_dimensions(op) -> ConvolutionDimensions:
         tuple(numbers.kernel_spatial_dimensions), numbers.output_batch_dimension, numbers.output_feature_dimension,
         tuple(numbers.output_spatial_dimensions))
     spatial = len(dims.input_spatial)
-    flat_padding = i64s(op, "padding", [0] * (2 * spatial))
-    reversal = _attribute(op, "window_reversal", None)
     return ConvolutionDimensions(
         dims,
         tuple(i64s(op, "window_strides", [1] * spatial)),
-        tuple(zip(flat_padding[0::2], flat_padding[1::2])),
+        tuple(padding_pairs(op, spatial)),
         tuple(i64s(op, "lhs_dilation", [1] * spatial)),
         tuple(i64s(op, "rhs_dilation", [1] * spatial)),
-        (False,) * spatial if reversal is _ABSENT else tuple(ir.DenseBoolArrayAttr(reversal)),
+        tuple(bools(op, "window_reversal")) or (False,) * spatial,
         int_attr(op, "feature_group_count", 1),
         int_attr(op, "batch_group_count", 1),
     )
@@ -431,28 +456,3 @@ def function_type(func_op) -> tuple[list[ir.Type], list[ir.Type]]:
     signature = ir.FunctionType(ir.TypeAttr(func_op.attributes["function_type"]).value)
     return list(signature.inputs), list(signature.results)
 
-
-# -- optional window attributes, read with the spec's defaults -------------------------------------
-def i64s_or(op: ir.Operation, name: str, default) -> list[int]:
-    """`i64s(op, name)`, or `default` where the attribute is absent (the spec's optional attributes)."""
-    return i64s(op, name) if name in op.attributes else [int(v) for v in default]
-
-
-def padding_pairs(op: ir.Operation, rank: int) -> list[tuple[int, int]]:
-    """The (low, high) pairs of a convolution's, reduce_window's or select_and_scatter's `padding` (default 0)."""
-    flat = i64s_or(op, "padding", [0] * (2 * rank))
-    return list(zip(flat[0::2], flat[1::2]))
-
-
-def precision(op: ir.Operation) -> str | None:
-    """The one precision of a dot or convolution's `precision_config` ("DEFAULT", "HIGH", "HIGHEST"), or
-    None when it is absent or names two (the builders take one for both operands)."""
-    if "precision_config" not in op.attributes:
-        return None
-    values = {stablehlo.PrecisionAttr(attr).value for attr in ir.ArrayAttr(op.attributes["precision_config"])}
-    return values.pop() if len(values) == 1 else None
-
-
-def bools(op: ir.Operation, name: str) -> list[bool]:
-    """An array-of-booleans attribute (a convolution's `window_reversal`); [] where it is absent."""
-    return [bool(v) for v in ir.DenseBoolArrayAttr(op.attributes[name])] if name in op.attributes else []

@@ -258,6 +258,30 @@ def test_enum_attr_of_an_absent_or_non_enum_attribute(module):
         query.enum_attr(op_of(module, "cat"), "dimension")
 
 
+def test_optional_window_attributes_read_with_their_defaults(module):
+    conv, plain = op_of(module, "conv"), op_of(module, "plain")
+    assert query.i64s_or(conv, "lhs_dilation", [1, 1]) == [1, 2]
+    assert query.i64s_or(plain, "lhs_dilation", (1, 1)) == [1, 1]
+    assert query.padding_pairs(conv, 2) == [(1, 0), (0, 2)] and query.padding_pairs(plain, 2) == [(0, 0), (0, 0)]
+    assert query.bools(conv, "window_reversal") == [True, False] and query.bools(plain, "window_reversal") == []
+
+
+def test_precision_is_the_one_precision_of_both_operands():
+    module = ir.parse_module("""
+    func.func @main(%a: tensor<2x3xf32>, %b: tensor<3x4xf32>) -> (tensor<2x4xf32>, tensor<2x4xf32>, tensor<2x4xf32>) {
+      %0 = stablehlo.dot_general %a, %b, contracting_dims = [1] x [0], precision = [HIGHEST, HIGHEST]
+         : (tensor<2x3xf32>, tensor<3x4xf32>) -> tensor<2x4xf32>
+      %1 = stablehlo.dot_general %a, %b, contracting_dims = [1] x [0], precision = [DEFAULT, HIGH]
+         : (tensor<2x3xf32>, tensor<3x4xf32>) -> tensor<2x4xf32>
+      %2 = stablehlo.dot_general %a, %b, contracting_dims = [1] x [0] : (tensor<2x3xf32>, tensor<3x4xf32>) -> tensor<2x4xf32>
+      return %0, %1, %2 : tensor<2x4xf32>, tensor<2x4xf32>, tensor<2x4xf32>
+    }""")
+    with module.context:
+        both, mixed, absent = query.walk(module)[1:4]
+        assert query.precision(both) == "HIGHEST"
+        assert query.precision(mixed) is None and query.precision(absent) is None
+
+
 # -- dimension numbers -----------------------------------------------------------------------------
 
 def test_dot_dimensions(module):
