@@ -165,6 +165,17 @@ FOUND = {
     # np.insert flattens its values for axis=None; traced: cannot broadcast (1, 1) to (1,).
     "insert-flattens-values": one_op("{out} = np.insert({0}, -1, {1})", "np.insert", np.array([[1]], np.uint32),
                                      np.array([[7]], np.uint64)),
+    # np.select with a Python float among float32 choices stays float32 in NumPy (a weak scalar); traced: float64.
+    "select-with-a-python-float": one_op("{out} = np.select([{0} > 0, {0} < 0], [{0}, -5.3], np.float32(-1.0))",
+                                         "np.select", np.array([1.5, -2.0], np.float32)),
+    # `y[i] -= v` on an element is `y[i] = y[i] - v` (NumPy's scalar, then an unsafe setitem cast); traced as an
+    # in-place ufunc: 'same_kind' refuses int32 -> uint8.
+    "augmented-assignment-to-an-element": one_op("{out} = np.copy({0})\n{out}[-2] -= {1}", "index-write",
+                                                 np.array([14, 14], np.uint8), np.array(128, np.int32)),
+    # np.nanstd(x, dtype=np.uint8): NumPy's TypeError ("dtype must be inexact"); traced: a bare ValueError
+    # ("cannot convert float NaN to integer"), not a TracerError naming the line.
+    "nanstd-with-an-integer-dtype": one_op("{out} = np.nanstd({0}, dtype=np.uint8)", "np.nanstd",
+                                           np.array([[-3.0]], np.float32)),
     # np.quantile(int64, 1) is an int64 in NumPy (q an integer, the linear method); traced: float64.
     "quantile-with-integer-q-keeps-int": one_op("{out} = np.quantile({0}, 1)", "np.quantile",
                                                 np.array([[-17, 4]], np.int64)),

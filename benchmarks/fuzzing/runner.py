@@ -41,6 +41,7 @@ class Report:
     rules: Counter = field(default_factory=Counter)  # (status, rule) -> count
     unsupported: Counter = field(default_factory=Counter)  # call -> count
     examples: dict = field(default_factory=dict)  # Finding.signature() -> Example
+    first_seen: dict = field(default_factory=dict)  # (status, kind, comparison) -> first program with it
     restarts: int = 0
 
     def count(self, status: str, kind_prefix: str = "") -> int:
@@ -75,6 +76,9 @@ class Report:
         block("documented differences (README):", Counter({r: n for (s, r), n in self.rules.items() if s == "documented"}))
         block("unsupported, with a clear error (tracer.UnsupportedNumPyError):", self.unsupported)
         block("rounding grown through later ops (every op within its tolerance):", by_status.get("propagated", Counter()))
+        propagated = sorted(i for (status, _, _), i in self.first_seen.items() if status == "propagated")
+        if propagated:
+            lines.append(f"  (to look at one: --seed {self.seed} --only {propagated[0]})")
         return "\n".join(lines)
 
 
@@ -129,7 +133,7 @@ def run(programs: int, seed: int = 0, config: Config = Config(), *, workers: int
             findings = evaluate(program, pool)
             report.programs += 1
             for finding in findings:
-                _tally(report, finding)
+                _tally(report, finding, index)
                 if finding.status in ("bug", "known"):
                     _remember(report, finding, index, program, pool, shrink_budget if finding.status == "bug" else 0, log)
             if only is not None:
@@ -146,8 +150,9 @@ def run(programs: int, seed: int = 0, config: Config = Config(), *, workers: int
     return report
 
 
-def _tally(report: Report, finding: Finding) -> None:
+def _tally(report: Report, finding: Finding, index: int) -> None:
     report.findings[(finding.status, finding.kind, finding.comparison)] += 1
+    report.first_seen.setdefault((finding.status, finding.kind, finding.comparison), index)
     if finding.rule:
         report.rules[(finding.status, finding.rule)] += 1
     if finding.status == "unsupported":
