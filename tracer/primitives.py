@@ -17,6 +17,7 @@ from ir.dtypes import is_floating
 from ir import dtypes, ops
 from passes.autodiff.registry import STOP_GRADIENT_ATTRIBUTE
 from tracer import errors
+from tracer.signature import refuse_array_subclass
 from tracer.trace_state import current_trace
 from tracer.traced_array import TracedArray, check_alive, is_traced
 
@@ -34,6 +35,8 @@ def wrap(value, shape=None, dtype=None) -> TracedArray:
 
 
 def constant(value, dtype=None) -> TracedArray:
+    if isinstance(value, np.ndarray) and type(value) is not np.ndarray:
+        refuse_array_subclass(value)
     array = np.asarray(value, dtype=dtype)
     if not dtypes.is_supported(array.dtype):
         raise errors.TracedTypeError(
