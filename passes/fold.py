@@ -51,7 +51,7 @@ def _integer_division(x, y, remainder: bool) -> np.ndarray:
     # (np.asarray: arithmetic on 0-d object arrays gives a Python int)
     quotient = np.asarray(np.sign(xw) * np.sign(divisor) * (np.abs(xw) // np.abs(divisor)))
     if remainder:
-        return np.where(by_zero, x, (xw - quotient * divisor).astype(x.dtype))
+        return np.where(by_zero, x, np.asarray(xw - quotient * divisor).astype(x.dtype))
     # -1 wraps to every bit set in an unsigned type; INT_MIN / -1 = 2**(n-1) wraps to INT_MIN.
     bits = np.where(by_zero, -1, quotient).astype(wide) % (1 << (8 * x.dtype.itemsize))
     return np.asarray(bits).astype(f"u{x.dtype.itemsize}").view(x.dtype)
