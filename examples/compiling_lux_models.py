@@ -43,7 +43,7 @@ def train_model(model, ps, st, dataloader, epochs=1000):
         for i, (x_i, y_i) in enumerate(dataloader):
             _, loss, _, train_state = lux.Training.single_train_step_(
                 lux.AutoEnzyme(), lux.MSELoss(), (x_i, y_i), train_state)
-            if (iteration % 100 == 0 or iteration == 1) and i == 0:
+            if (iteration % 100 == 0 or iteration == 1 or iteration == epochs) and i == 0:
                 print(f"Iter: [{iteration:4d}/{epochs:4d}]\tLoss: {float(np.asarray(loss)):.8f}")
     return train_state
 

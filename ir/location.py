@@ -33,10 +33,19 @@ def _is_library(filename: str) -> bool:
     return filename.startswith(_LIBRARY_DIRS) or filename in _LIBRARY_FILES or filename.startswith("<frozen")
 
 
+# Methods `dataclasses` generates (a frozen layer's or loss's `__init__`, which calls `__post_init__`'s
+# checks) are compiled from a string: they have no file, and the line that built the object is the caller's.
+_GENERATED_METHODS = frozenset({"__init__", "__setattr__", "__delattr__", "__eq__", "__hash__", "__repr__"})
+
+
+def _is_generated(code: types.CodeType) -> bool:
+    return code.co_filename == "<string>" and code.co_name in _GENERATED_METHODS
+
+
 def user_frame() -> types.FrameType | None:
-    """The innermost frame of the call stack that is not library code, or None."""
+    """The innermost frame of the call stack that is not library code (nor a generated dataclass method), or None."""
     frame = sys._getframe(1)
-    while frame is not None and _is_library(frame.f_code.co_filename):
+    while frame is not None and (_is_library(frame.f_code.co_filename) or _is_generated(frame.f_code)):
         frame = frame.f_back
     return frame
 

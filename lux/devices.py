@@ -48,6 +48,8 @@ def cpu_device() -> _Host:
 
 
 _DONE = object()
+# How often a producer blocked on a full queue looks whether the consumer has gone.
+_POLL_SECONDS = 0.05
 
 
 class DeviceIterator:
@@ -57,6 +59,11 @@ class DeviceIterator:
     Arguments:
         device: a mover such as `reactant_device()`.
         iterable: batches (pytrees of NumPy arrays), e.g. a list of (x, y) pairs or a generator.
+
+    An exception raised by the iterable or by the move is raised to the caller, at the item where it
+    happened. When the caller stops early (`break`, an exception in the loop body), the background thread
+    stops too: it finishes the item it is moving and exits (it is not left blocked on a full queue).
+    Each `iter()` starts a new pass over `iterable`, with its own thread.
     """
 
     def __init__(self, device, iterable: Iterable):
@@ -64,25 +71,48 @@ class DeviceIterator:
 
     def __iter__(self) -> Iterator:
         ready: queue.Queue = queue.Queue(maxsize=1)
+        stop = threading.Event()
+
+        def hand_over(entry) -> bool:
+            """Put `entry` for the consumer; False if the consumer stopped first."""
+            while not stop.is_set():
+                try:
+                    ready.put(entry, timeout=_POLL_SECONDS)
+                    return True
+                except queue.Full:
+                    continue
+            return False
 
         def produce():
             try:
                 for item in self.iterable:
-                    ready.put((self.device(item), None))
+                    if stop.is_set() or not hand_over((self.device(item), None)):
+                        return
             except BaseException as error:  # noqa: BLE001  (handed to the consumer, which raises it)
-                ready.put((None, error))
+                hand_over((None, error))
                 return
-            ready.put((_DONE, None))
+            hand_over((_DONE, None))
 
         worker = threading.Thread(target=produce, daemon=True, name="lux.DeviceIterator")
         worker.start()
-        while True:
-            item, error = ready.get()
-            if error is not None:
-                raise error
-            if item is _DONE:
-                return
-            yield item
+        try:
+            while True:
+                item, error = ready.get()
+                if error is not None:
+                    raise error
+                if item is _DONE:
+                    return
+                yield item
+        finally:
+            # The consumer is done (exhausted, stopped early, or raising): release a producer waiting on the
+            # full queue, and let it see `stop` before it starts on another item.
+            stop.set()
+            while True:
+                try:
+                    ready.get_nowait()
+                except queue.Empty:
+                    break
+            worker.join(timeout=_POLL_SECONDS * 4)
 
     def __len__(self) -> int:
         return len(self.iterable)  # type: ignore[arg-type]

@@ -8,39 +8,15 @@ and `except TypeError` keep working). Bad input to a layer names the layer's pat
 
 from __future__ import annotations
 
-import os
-import types
-
 import numpy as np
 
 from ir.errors import PyreactantError
-from ir.location import describe, user_frame
 
 __all__ = ["LayerInputError", "LuxError", "LuxTypeError", "LuxValueError", "check_input_features", "child_tree"]
 
 
 class LuxError(PyreactantError):
     """Base of lux's errors (see `ir.errors.PyreactantError`: `message`, `fix=`, `where=`)."""
-
-    def __init__(self, message: str, *, fix: str | None = None, where: str | None = None):
-        super().__init__(message, fix=fix, where=_user_line() if where is None else where)
-
-
-_LUX_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "")
-
-
-def _generated_init(frame: types.FrameType) -> bool:
-    return frame.f_code.co_filename == "<string>" and frame.f_code.co_name == "__init__"
-
-
-def _user_line() -> str:
-    """`ir.location`'s user line, continued past the `__init__` that `dataclasses` generates for a layer:
-    that code has no file ('<string>'), so a check in `__post_init__` would name it instead of the line
-    that built the layer (and past lux's own frames above it, where one layer builds another)."""
-    frame = user_frame()
-    while frame is not None and (_generated_init(frame) or frame.f_code.co_filename.startswith(_LUX_DIR)):
-        frame = frame.f_back
-    return describe(frame)
 
 
 class LuxTypeError(LuxError, TypeError):

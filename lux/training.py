@@ -9,7 +9,9 @@ parameter and optimiser-state buffers are donated, so the update happens in plac
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import os
+import sys
 import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -19,6 +21,7 @@ from jax import tree_util
 
 import runtime
 import tracer
+from ir.location import describe, user_frame
 from lux.errors import LuxValueError
 
 __all__ = [
@@ -40,12 +43,19 @@ class AutoEnzyme:
     """Selects our compiler-level reverse mode (`passes.autodiff`), under the name Lux users know."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # (identity: `==` of array trees would have no single truth value)
 class TrainState:
     """Everything a training loop carries: model, parameters, states, optimiser, optimiser state, step.
 
     Immutable: `apply_gradients` and `single_train_step` return a new one with `step + 1`. It is a pytree
-    whose leaves are the parameters, states, optimiser state and step (model and optimiser are static).
+    whose leaves are the parameters, states, optimiser state and step (model and optimiser are static);
+    rebuilding one from its leaves (`tree_map`, `lux.cpu_device()(ts)`) keeps them as they are.
+
+    Arguments:
+        model: a lux layer.
+        parameters, states: the trees `lux.setup(rng, model)` returns (NumPy arrays are moved to the device).
+        optimizer: a rule from `lux.optimisers`, e.g. `Adam(1e-3)`.
+        optimizer_state: None (the default) for `optimizer.init(parameters)`.
     """
 
     model: Any
@@ -54,10 +64,18 @@ class TrainState:
     optimizer: Any
     optimizer_state: Any = None
     step: int = 0
-    # Compiled steps by (kind, objective, return_gradients): shared by the states a loop derives from this one.
+    # Compiled programs by (kind, objective, options): shared by the states a loop derives from this one.
     cache: dict = field(default_factory=dict, compare=False, repr=False)
+    # `file:line` of the in-place step (`single_train_step_`, `apply_gradients_`) that took this state's
+    # parameter and optimiser-state buffers; None while they are live.
+    donated_at: str | None = field(default=None, init=False, compare=False, repr=False)
 
     def __post_init__(self):
+        from lux import optimisers
+
+        if not isinstance(self.optimizer, optimisers.AbstractRule):
+            raise TrainingError(f"the optimizer is {self.optimizer!r}, not a lux.optimisers rule",
+                                fix="pass a rule from lux.optimisers, e.g. lux.optimisers.Adam(1e-3)")
         if self.optimizer_state is None:
             object.__setattr__(self, "optimizer_state", self.optimizer.init(self.parameters))
         # The trees live on the device from the start: a step's first call then compiles the same program as
@@ -71,13 +89,32 @@ class TrainState:
         return dataclasses.replace(self, **changes)
 
 
-tree_util.register_pytree_with_keys(
-    TrainState,
-    lambda ts: (((tree_util.GetAttrKey("parameters"), ts.parameters), (tree_util.GetAttrKey("states"), ts.states),
-                 (tree_util.GetAttrKey("optimizer_state"), ts.optimizer_state), (tree_util.GetAttrKey("step"), ts.step)),
-                (ts.model, ts.optimizer)),
-    lambda aux, children: TrainState(aux[0], children[0], children[1], aux[1], children[2], children[3]),
-)
+def _train_state_children(ts: TrainState):
+    return (((tree_util.GetAttrKey("parameters"), ts.parameters), (tree_util.GetAttrKey("states"), ts.states),
+             (tree_util.GetAttrKey("optimizer_state"), ts.optimizer_state), (tree_util.GetAttrKey("step"), ts.step)),
+            (ts.model, ts.optimizer))
+
+
+def _train_state_from_children(aux, children) -> TrainState:
+    # Not through `__init__`: a pytree rebuilt from its leaves holds exactly those leaves (no optimiser
+    # init, no move to the device), whatever they are (host arrays, shapes, tracers).
+    ts = object.__new__(TrainState)
+    values = dict(zip(("parameters", "states", "optimizer_state", "step"), children),
+                  model=aux[0], optimizer=aux[1], cache={}, donated_at=None)
+    for name, value in values.items():
+        object.__setattr__(ts, name, value)
+    return ts
+
+
+tree_util.register_pytree_with_keys(TrainState, _train_state_children, _train_state_from_children)
+
+
+def _successor(ts: TrainState, **changes) -> TrainState:
+    """`ts.replace(**changes)` for what a compiled step returned (device arrays of the same trees): without
+    `__post_init__`'s walk over every leaf, which costs as much as the rest of a small model's step."""
+    new = object.__new__(TrainState)
+    new.__dict__.update(ts.__dict__, donated_at=None, **changes)
+    return new
 
 
 def _check_ad(ad) -> None:
@@ -87,21 +124,65 @@ def _check_ad(ad) -> None:
 
 
 def _objective_value(objective: Callable, model, ps, st, data):
+    _check_objective_signature(objective)
     out = objective(model, ps, st, data)
     if not isinstance(out, tuple) or len(out) != 3:
         got = f"a tuple of {len(out)}" if isinstance(out, tuple) else type(out).__name__
-        raise TrainingError(f"the objective must return (loss, states, stats), got {got}",
+        raise TrainingError(f"the objective {_name(objective)} must return (loss, states, stats), got {got}",
                             fix="return (loss, st, {}) from the objective, or use a lux loss such as lux.MSELoss()")
     return out
 
 
+def _check_objective_signature(objective: Callable) -> None:
+    """A clear error, instead of Python's bare TypeError from deep inside the trace, when the objective
+    cannot be called as `objective(model, ps, st, data)`."""
+    try:
+        signature = inspect.signature(objective)
+    except (TypeError, ValueError):  # no signature to read (a builtin): let the call say what it says
+        return
+    try:
+        signature.bind(None, None, None, None)
+    except TypeError:
+        raise TrainingError(f"the objective {_name(objective)}{signature} cannot be called as "
+                            "objective(model, ps, st, data)",
+                            fix="define it as def objective(model, ps, st, data): ... return loss, st, stats "
+                                "(data is what you pass to the step, e.g. (x, y))") from None
+
+
+def _name(objective: Callable) -> str:
+    return getattr(objective, "__name__", None) or type(objective).__name__
+
+
 def _gradients(objective, model, ps, st, data):
+    static = []
+
     def loss(ps_):
         value, st_new, stats = _objective_value(objective, model, ps_, st, data)
-        return value, (st_new, stats)
+        arrays, statics = _split_static((st_new, stats))
+        static.append(statics)
+        return value, arrays
 
-    (value, (st_new, stats)), grads = tracer.value_and_grad(loss, has_aux=True)(ps)
+    (value, arrays), grads = tracer.value_and_grad(loss, has_aux=True)(ps)
+    st_new, stats = _merge_static(arrays, static[-1])
     return grads, value, stats, st_new
+
+
+# The states and stats an objective returns hold arrays and Python values: a layer's `training` flag, a
+# count in the stats. `tracer.value_and_grad` would turn those Python values into arrays (a traced bool
+# where BatchNorm and Dropout need `st["training"]` to be a Python bool, the next step failing); they are
+# constants of the traced program, so they go around it instead and come back as they were.
+_ARRAY_TYPES = (tracer.TracedArray, runtime.ConcreteArray, np.ndarray, np.generic)
+
+
+def _split_static(tree):
+    leaves, treedef = tree_util.tree_flatten(tree)
+    arrays = [leaf if isinstance(leaf, _ARRAY_TYPES) else None for leaf in leaves]
+    return arrays, (treedef, [None if isinstance(leaf, _ARRAY_TYPES) else leaf for leaf in leaves])
+
+
+def _merge_static(arrays, statics):
+    treedef, values = statics
+    return tree_util.tree_unflatten(treedef, [a if v is None else v for a, v in zip(arrays, values)])
 
 
 def _apply_step(optimizer, opt_state, ps, grads):
@@ -118,35 +199,77 @@ def _compiled(ts: TrainState, key: tuple, fn: Callable, **options):
     """The `tracer.jit` of `fn` cached under `key` on the TrainState (and every state derived from it)."""
     jitted = ts.cache.get(key)
     if jitted is None:
+        kind, objective = key[0], key[1] if len(key) > 1 else None
+        objectives = {k[1] for k in ts.cache if k[0] == kind} | {objective} if objective is not None else set()
+        if len(objectives) == _SIGNATURES_BEFORE_WARNING + 1:
+            _warn(f"lux.Training: {len(objectives)} different objectives have been compiled for this training "
+                  f"loop; the newest is {_name(objective)}. An objective made anew for each step (a lambda or "
+                  "closure written inside the loop) is traced and compiled again every time",
+                  fix="define the objective once, before the loop, and pass that same function each step")
         jitted = ts.cache[key] = tracer.jit(fn, **options)
     return jitted
 
 
 def _warn_on_recompiles(jitted, what: str) -> None:
     size = jitted.cache_info["size"]
-    if size > _SIGNATURES_BEFORE_WARNING and not getattr(jitted, "_lux_warned", False):
-        jitted._lux_warned = True
-        warnings.warn(f"lux.Training.{what} has compiled {size} versions of the step, one per shape of the data: "
-                      "batches of varying shape recompile every time (fix: give every batch one shape, e.g. drop "
-                      "or pad the last one)", stacklevel=3)
+    if size > _SIGNATURES_BEFORE_WARNING and size > getattr(jitted, "_lux_warned_at", 0):
+        jitted._lux_warned_at = size
+        _warn(f"lux.Training.{what} has compiled {size} versions of the step, one per signature of the data "
+              "(shapes and dtypes): batches that change shape are traced and compiled again each time",
+              fix="give every batch one shape, e.g. drop or pad the last, smaller one")
 
 
-def compute_gradients(ad, objective: Callable, data, ts: TrainState):
-    """`(grads, loss, stats, ts)`: the objective's gradient with respect to the parameters; `ts` carries the
-    states the objective returned. `objective(model, ps, st, data) -> (loss, st, stats)` (a lux loss works)."""
+def _warn(message: str, *, fix: str) -> None:
+    """A UserWarning attributed to the user's line (the call into lux.Training), not to ours."""
+    target, frame, level = user_frame(), sys._getframe(1), 2
+    while frame is not None and frame is not target:
+        frame, level = frame.f_back, level + 1
+    warnings.warn(f"{message}\n  fix: {fix}", stacklevel=level if frame is not None else 2)
+
+
+def _check_live(ts: TrainState) -> None:
+    if ts.donated_at is not None:
+        raise TrainingError(f"this TrainState's parameter and optimiser-state buffers were donated to the in-place "
+                            f"step at {ts.donated_at}, which updated them on the device and returned the new state",
+                            fix="use the TrainState that call returned (_, loss, _, ts = "
+                                "lux.Training.single_train_step_(...)), or the non-donating single_train_step / "
+                                "apply_gradients to keep this one")
+
+
+def _mark_donated(ts: TrainState) -> None:
+    object.__setattr__(ts, "donated_at", describe(user_frame()))
+
+
+def compute_gradients(ad, objective: Callable, data, ts: TrainState, *, sync: bool = False):
+    """The objective's gradient with respect to the parameters, compiled (Lux's `compute_gradients`).
+
+    Arguments:
+        ad: `lux.AutoEnzyme()` (our reverse mode).
+        objective: `objective(model, ps, st, data) -> (loss, st, stats)`; a lux loss such as `MSELoss()` is one.
+        data: what the objective gets as `data`, e.g. `(x, y)`; any pytree of arrays.
+        ts: the TrainState.
+        sync: True to return only after the device has computed the results.
+    Returns:
+        `(grads, loss, stats, ts)`: grads shaped like `ts.parameters`, and `ts` with the states the objective
+        returned (the parameters and step unchanged).
+    """
     _check_ad(ad)
-    jitted = _compiled(ts, ("compute", objective), _gradients)
+    _check_live(ts)
+    jitted = _compiled(ts, ("compute", objective, sync), _gradients, sync=sync)
     grads, value, stats, st = jitted(objective, ts.model, ts.parameters, ts.states, data)
     _warn_on_recompiles(jitted, "compute_gradients")
-    return grads, value, stats, ts.replace(states=st)
+    return grads, value, stats, _successor(ts, states=st)
 
 
 def _apply(ts: TrainState, grads, *, donate: bool) -> TrainState:
+    _check_live(ts)
     _check_trees("gradients", ts.parameters, grads)
     key = ("apply_", ) if donate else ("apply",)
     jitted = _compiled(ts, key, _apply_step, donate_argnums=(1, 2) if donate else ())
     opt_state, ps = jitted(ts.optimizer, ts.optimizer_state, ts.parameters, grads)
-    return ts.replace(parameters=ps, optimizer_state=opt_state, step=ts.step + 1)
+    if donate:
+        _mark_donated(ts)
+    return _successor(ts, parameters=ps, optimizer_state=opt_state, step=ts.step + 1)
 
 
 def apply_gradients(ts: TrainState, grads) -> TrainState:
@@ -173,32 +296,39 @@ def compile_step(ad, objective: Callable, data, ts: TrainState, *, return_gradie
     """The compiled program `single_train_step_` runs for this data signature (a `tracer.Compiled`):
     `.as_text("optimized")` shows the step's StableHLO after our passes, `.memory_stats()` its footprint."""
     _check_ad(ad)
+    _check_live(ts)
     jitted = _step_function(objective, ts, return_gradients=return_gradients, sync=False, donate=True)
     return jitted.compile(*_step_arguments(objective, data, ts, return_gradients))
 
 
 def _step(ad, objective, data, ts: TrainState, *, return_gradients: bool, sync: bool, donate: bool):
     _check_ad(ad)
+    _check_live(ts)
     jitted = _step_function(objective, ts, return_gradients=return_gradients, sync=sync, donate=donate)
     grads, value, stats, ps, st, opt_state = jitted(*_step_arguments(objective, data, ts, return_gradients))
+    if donate:
+        _mark_donated(ts)
     _warn_on_recompiles(jitted, "single_train_step")
-    return grads, value, stats, ts.replace(parameters=ps, states=st, optimizer_state=opt_state, step=ts.step + 1)
+    return grads, value, stats, _successor(ts, parameters=ps, states=st, optimizer_state=opt_state, step=ts.step + 1)
 
 
 def single_train_step(ad, objective: Callable, data, ts: TrainState, *, return_gradients: bool = True,
                       sync: bool = False):
-    """One compiled step, gradient and update together: `(grads, loss, stats, ts)`.
+    """One compiled step, gradient and update together: `compute_gradients` then `apply_gradients`.
 
-    `return_gradients=False` gives None for grads (they are not materialised); `sync=True` returns only
-    after the step has run on the device.
+    Arguments: as `compute_gradients`; `return_gradients=False` gives None for grads (they are not kept as
+    results of the program); `sync=True` returns only after the step has run on the device.
+    Returns: `(grads, loss, stats, ts)`, `ts` with the updated parameters, optimiser state and states, and
+    `step + 1`. The old `ts` stays usable; `single_train_step_` updates in place instead (faster, less memory).
     """
     return _step(ad, objective, data, ts, return_gradients=return_gradients, sync=sync, donate=False)
 
 
 def single_train_step_(ad, objective: Callable, data, ts: TrainState, *, return_gradients: bool = True,
                        sync: bool = False):
-    """`single_train_step` updating the parameter and optimiser-state buffers in place (donated: use the
-    returned TrainState afterwards; the old one's arrays are gone)."""
+    """`single_train_step` updating the parameter and optimiser-state buffers in place: they are donated to
+    the step, so use the returned TrainState afterwards (the old one's arrays are gone, and passing it to a
+    lux.Training function again raises an error that names this call's line)."""
     return _step(ad, objective, data, ts, return_gradients=return_gradients, sync=sync, donate=True)
 
 
@@ -207,15 +337,20 @@ def adjust(ts: TrainState, eta=None, **hyperparameters) -> TrainState:
     They live in the optimiser state as arrays, so a compiled step is reused, not recompiled."""
     from lux import optimisers
 
+    _check_live(ts)
     if eta is not None:
         hyperparameters["eta"] = eta
     return ts.replace(optimizer_state=optimisers.adjust(ts.optimizer_state, **hyperparameters))
 
 
 # -- checkpoints --------------------------------------------------------------------------------------
+# One entry per leaf of the TrainState, named by its path: `.parameters['layer_1']['weight']`,
+# `.optimizer_state['moments']['mt']['layer_1']['bias']`, `.step`. Python leaves (the step, a layer's
+# `training` flag) are stored as 0-d arrays and read back as the Python type the TrainState has.
+
 def _flat(ts: TrainState) -> dict[str, np.ndarray]:
     paths, _ = tree_util.tree_flatten_with_path(ts)
-    return {tree_util.keystr(path): np.asarray(leaf) for path, leaf in paths if leaf is not None}
+    return {tree_util.keystr(path): np.asarray(leaf) for path, leaf in paths}
 
 
 def _check_trees(what: str, expected, given) -> None:
@@ -229,7 +364,11 @@ def _check_trees(what: str, expected, given) -> None:
 
 
 def save(path: str | os.PathLike, ts: TrainState) -> None:
-    """Write parameters, states, optimiser state and step to `path`: safetensors, or NumPy's `.npz` (never pickle)."""
+    """Write parameters, states, optimiser state and step to `path`: safetensors, or NumPy's `.npz` (never pickle).
+
+    The model and optimiser are code, not data: `load` reads the arrays back into a TrainState built the
+    same way."""
+    _check_live(ts)
     arrays = _flat(ts)
     path = os.fspath(path)
     if path.endswith(".npz"):
@@ -237,36 +376,53 @@ def save(path: str | os.PathLike, ts: TrainState) -> None:
         return
     from safetensors.numpy import save_file
 
-    save_file({name: np.array(array, order="C") for name, array in arrays.items()}, path)  # (0-d stays 0-d)
+    save_file({name: np.asarray(array, order="C") for name, array in arrays.items()}, path)  # (0-d stays 0-d)
+
+
+def _read(path: str) -> dict[str, np.ndarray]:
+    if path.endswith(".npz"):
+        with np.load(path, allow_pickle=False) as stored:
+            return {name: stored[name] for name in stored.files}
+    from safetensors.numpy import load_file
+
+    return load_file(path)
+
+
+def _leaf_dtype(leaf) -> np.dtype:
+    # (`.dtype` rather than np.asarray: a template whose buffers were donated still knows its dtypes.)
+    return leaf.dtype if hasattr(leaf, "dtype") else np.asarray(leaf).dtype
+
+
+def _restored_leaf(name: str, stored: np.ndarray, leaf, path: str):
+    dtype = _leaf_dtype(leaf)
+    if stored.dtype.kind == "V" and stored.dtype.itemsize == dtype.itemsize:
+        stored = stored.view(dtype)  # .npz keeps ml_dtypes' bfloat16 and float8 as raw bytes
+    if stored.shape != tuple(np.shape(leaf)) or stored.dtype != dtype:
+        raise TrainingError(f"{name} in {path} is {stored.dtype}{list(stored.shape)}, the TrainState's is "
+                            f"{dtype}{list(np.shape(leaf))}",
+                            fix="load into a TrainState built like the one that was saved (same model, "
+                                "optimiser and dtypes)")
+    if isinstance(leaf, (bool, int, float)):
+        return type(leaf)(stored.item())
+    return stored
 
 
 def load(path: str | os.PathLike, ts: TrainState) -> TrainState:
-    """The TrainState `ts` with the arrays stored at `path`; the stored tree must match `ts`'s, path for path."""
+    """The TrainState `ts` with the arrays stored at `path` (on the device, as `ts`'s are); the stored tree
+    must match `ts`'s, path for path. `ts` is a template: a TrainState built like the saved one."""
     path = os.fspath(path)
-    if path.endswith(".npz"):
-        with np.load(path, allow_pickle=False) as stored:
-            arrays = {name: stored[name] for name in stored.files}
-    else:
-        from safetensors.numpy import load_file
-
-        arrays = load_file(path)
+    arrays = _read(path)
     paths, treedef = tree_util.tree_flatten_with_path(ts)
-    leaves = []
-    for key_path, leaf in paths:
-        name = tree_util.keystr(key_path)
-        if name not in arrays:
-            raise TrainingError(f"the checkpoint {path} has no entry {name}: it was saved from another model or optimiser",
-                                fix="load into a TrainState built like the one that was saved")
-        stored = arrays.pop(name)
-        if np.shape(stored) != np.shape(leaf) or stored.dtype != np.asarray(leaf).dtype:
-            raise TrainingError(f"{name} in {path} is {stored.dtype}{list(np.shape(stored))}, the TrainState's is "
-                                f"{np.asarray(leaf).dtype}{list(np.shape(leaf))}",
-                                fix="load into a TrainState built like the one that was saved")
-        leaves.append(stored if not isinstance(leaf, int) else int(stored))
-    if arrays:
-        raise TrainingError(f"the checkpoint {path} has entries the TrainState lacks, first {sorted(arrays)[0]}",
-                            fix="load into a TrainState built like the one that was saved")
+    names = [tree_util.keystr(key_path) for key_path, _ in paths]
+    missing = [name for name in names if name not in arrays]
+    extra = [name for name in arrays if name not in set(names)]
+    if missing or extra:
+        first = (f"the TrainState has {missing[0]}, the checkpoint does not" if missing else
+                 f"the checkpoint has {extra[0]}, the TrainState does not")
+        others = f" (the checkpoint has {extra[0]} instead)" if missing and extra else ""
+        raise TrainingError(f"the checkpoint {path} was saved from another model or optimiser: {first}{others}",
+                            fix="load into a TrainState built like the one that was saved (same model and optimiser)")
+    leaves = [_restored_leaf(name, arrays[name], leaf, path) for name, (_, leaf) in zip(names, paths)]
     restored = tree_util.tree_unflatten(treedef, leaves)
-    device_leaves = any(isinstance(leaf, runtime.ConcreteArray) for leaf in tree_util.tree_leaves(ts))
-    restored = runtime.to_device(restored) if device_leaves else restored
-    return restored.replace(cache=ts.cache)
+    return ts.replace(parameters=restored.parameters, states=restored.states,
+                      optimizer_state=restored.optimizer_state, step=restored.step)

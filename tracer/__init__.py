@@ -23,7 +23,7 @@ from tracer.errors import (
     TracerError,
     UnsupportedNumPyError,
 )
-from tracer.jit import JitFunction, compile, jit
+from tracer.jit_function import JitFunction, compile, jit
 from tracer.numpy_api.statistics import logsumexp
 from tracer.sharding import with_sharding_constraint
 from tracer.signature import ArraySpec

@@ -26,7 +26,7 @@ from ir.errors import PyreactantError
 from passes.pass_manager import format_statistics
 from passes.pipeline import parse_pipeline
 from tracer.differentiation import value_and_grad
-from tracer.jit import JitFunction
+from tracer.jit_function import JitFunction
 from tracer.signature import ArraySpec
 
 __all__ = ["CLIError", "build_parser", "jitted_pipeline", "load_function", "main", "parse_arg_spec"]

@@ -318,6 +318,8 @@ class Compiled:
         raise  # noqa: PLE0704  (the exception being handled by the caller)
 
     def _check_donation(self, buffers) -> None:
+        if len({id(buffer) for buffer in buffers}) == len(buffers):  # (no buffer twice: one pass, not one per donor)
+            return
         donated = [buffers[i] for i in self._donated]
         for buffer in donated:
             if sum(b is buffer for b in buffers) > 1:

@@ -27,7 +27,7 @@ from ir import dtypes, query
 from passes import autodiff
 from tracer import errors, primitives
 from tracer.control_flow._regions import Holder
-from tracer.jit import jit
+from tracer.jit_function import jit
 from tracer.trace_state import at_user_line, current_trace
 from tracer.traced_array import TracedArray, is_traced
 

@@ -16,6 +16,7 @@ from jaxlib.mlir import ir as mlir
 
 import ir
 import passes
+from ir import query
 from tracer import module_cache
 from tracer.sharding import ShardingPlan
 
@@ -70,7 +71,7 @@ def run_passes(program: TracedProgram, traced_text: str, *, pipeline: str | None
 def drop_unused_arguments(module: mlir.Module) -> tuple[int, ...]:
     """Erase the arguments of `@main` that nothing reads and that are not donated (`jax.buffer_donor`);
     returns the indices of the arguments kept."""
-    main = _main_function(module)
+    main = query.main_function(module)
     block = main.regions[0].blocks[0]
     arguments = list(block.arguments)
     argument_attributes = list(mlir.ArrayAttr(main.attributes["arg_attrs"])) if "arg_attrs" in main.attributes else None
@@ -88,11 +89,3 @@ def drop_unused_arguments(module: mlir.Module) -> tuple[int, ...]:
         if argument_attributes is not None:
             main.attributes["arg_attrs"] = mlir.ArrayAttr.get([argument_attributes[i] for i in kept])
     return kept
-
-
-def _main_function(module: mlir.Module):
-    # (Once `ir.query` lands: its `main_function`.)
-    for op in module.body.operations:
-        if op.operation.name == "func.func" and mlir.StringAttr(op.attributes["sym_name"]).value == "main":
-            return op
-    raise AssertionError("a traced module always has @main")

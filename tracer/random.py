@@ -41,7 +41,7 @@ from jax import tree_util
 from ir import ops
 from runtime import ConcreteArray
 from tracer import errors, primitives
-from tracer.jit import jit
+from tracer.jit_function import jit
 from tracer.trace_state import at_user_line, current_trace
 from tracer.traced_array import TracedArray, is_traced
 

@@ -22,39 +22,22 @@ from typing import Callable
 import ml_dtypes
 import numpy as np
 
-from ir.errors import PyreactantError
-from ir.location import describe, user_frame
 from lux.core import apply
+from lux.errors import LuxTypeError, LuxValueError
 
 __all__ = ["AbstractLoss", "LossError", "LossTypeError"]
 
 
 # -- errors --------------------------------------------------------------------------------------
 
-def _user_line() -> str:
-    """`file.py:line` of the user's call, past lux's frames and a dataclass's generated `__init__`."""
-    frame = user_frame()
-    # The checks run in __post_init__, called from the dataclass's generated __init__, whose file is
-    # "<string>"; the line that constructed the loss is the one after it.
-    while frame is not None and frame.f_code.co_filename == "<string>" and frame.f_code.co_name == "__init__":
-        frame = frame.f_back
-    return describe(frame)
-
-
-class LossError(PyreactantError, ValueError):
+class LossError(LuxValueError):
     """A loss was given a value it cannot use: a hyperparameter out of range, an unknown `agg` name,
     targets whose shape differs from the predictions', an axis the inputs do not have."""
 
-    def __init__(self, message: str, *, fix: str | None = None, where: str | None = None):
-        super().__init__(message, fix=fix, where=_user_line() if where is None else where)
 
-
-class LossTypeError(PyreactantError, TypeError):
+class LossTypeError(LuxTypeError):
     """A loss was given the wrong kind of thing: an `agg` that is not callable, a non-numeric array,
     data that is not an `(x, y)` pair, or a call with neither 2 nor 4 arguments."""
-
-    def __init__(self, message: str, *, fix: str | None = None, where: str | None = None):
-        super().__init__(message, fix=fix, where=_user_line() if where is None else where)
 
 
 # -- aggregation ---------------------------------------------------------------------------------

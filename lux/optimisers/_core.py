@@ -85,7 +85,7 @@ class AbstractRule:
     """Base of every rule: `init(ps)` and `update(state, ps, grads)`; subclasses are frozen dataclasses."""
 
     def __post_init__(self):
-        where = _constructor_call_site()
+        where = describe(user_frame())  # (the line that built the rule: generated dataclass code is skipped)
         for name in self.hyperparameter_names():
             value = getattr(self, name)
             if isinstance(value, list):  # a list would make the rule unhashable: keep it as a tuple
@@ -358,14 +358,6 @@ def _describe_state(state) -> str:
     if isinstance(state, dict):
         return f"a dict with keys {sorted(map(str, state))}"
     return f"a {type(state).__name__}"
-
-
-def _constructor_call_site() -> str:
-    """The user's line that built a rule: past the dataclass's generated `__init__` (file "<string>")."""
-    frame = user_frame()
-    while frame is not None and frame.f_code.co_filename == "<string>":
-        frame = frame.f_back
-    return describe(frame)
 
 
 # -- numbers -----------------------------------------------------------------------------------------

@@ -141,6 +141,10 @@ class ConvertOfExactConvert(Pattern):
         if x.type == op.results[0].type:
             rewriter.replace(op, [x])
             return True
+        # Converting the (exact) middle value to C must be the same kind of conversion as x to C: float -> int
+        # saturates where int -> int wraps (int8 -19 via float32 to uint16: 0, not 65517), so not across kinds.
+        if not dtypes.is_floating(query.dtype(op.results[0])) and dtypes.is_floating(source) != dtypes.is_floating(middle):
+            return False
         with rewriter.before(op):
             value = stablehlo.ConvertOp(op.results[0].type, x).result
         rewriter.replace(op, [value])

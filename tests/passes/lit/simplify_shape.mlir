@@ -155,9 +155,19 @@ func.func @convert_round_trip(%x: tensor<3xf32>) -> tensor<3xf32> {
 // CHECK:       %[[C:.+]] = stablehlo.convert %arg0 : (tensor<3xi8>) -> tensor<3xi32>
 // CHECK-NEXT:  return %[[C]]
 func.func @convert_through_wider(%x: tensor<3xi8>) -> tensor<3xi32> {
-  %0 = stablehlo.convert %x : (tensor<3xi8>) -> tensor<3xf32>
-  %1 = stablehlo.convert %0 : (tensor<3xf32>) -> tensor<3xi32>
+  %0 = stablehlo.convert %x : (tensor<3xi8>) -> tensor<3xi16>
+  %1 = stablehlo.convert %0 : (tensor<3xi16>) -> tensor<3xi32>
   return %1 : tensor<3xi32>
+}
+
+// Through a float to an integer is a float -> int conversion (it saturates), int -> int wraps: both stay.
+// CHECK-LABEL: func.func @convert_across_kinds_stays
+// CHECK:       stablehlo.convert %arg0 : (tensor<3xi8>) -> tensor<3xf32>
+// CHECK-NEXT:  stablehlo.convert %{{.+}} : (tensor<3xf32>) -> tensor<3xui16>
+func.func @convert_across_kinds_stays(%x: tensor<3xi8>) -> tensor<3xui16> {
+  %0 = stablehlo.convert %x : (tensor<3xi8>) -> tensor<3xf32>
+  %1 = stablehlo.convert %0 : (tensor<3xf32>) -> tensor<3xui16>
+  return %1 : tensor<3xui16>
 }
 
 // A narrowing first convert rounds: both stay (f64 -> f32 -> f64 is not the identity).

@@ -1,0 +1,254 @@
+"""What a difference between NumPy and a compiled run may be, besides a bug.
+
+`DOCUMENTED`: the differences README.md documents ("Differences from NumPy under tracing"). Each
+rule quotes the sentence it rests on and matches only that situation, at the op where the
+difference starts (so a documented difference upstream does not hide a bug downstream).
+
+`KNOWN`: wrong answers that issue 16 lists and another change is fixing. They are counted apart from
+new findings; tests/test_fuzz.py pins each with an xfail(strict=True) test, so a fix shows up as an
+unexpected pass and its rule here is then deleted.
+
+A rule sees a `Case`: the op where the difference starts, the values its inputs had in the compiled
+run, NumPy's result and warnings on those inputs, and the compiled result.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from benchmarks.fuzzing import values as V
+from benchmarks.fuzzing.compare import Difference, differ
+from benchmarks.fuzzing.program import Op, Program, run_op
+from benchmarks.fuzzing.workers import ErrorInfo
+
+
+@dataclass
+class Case:
+    """One difference, as the rules see it."""
+
+    kind: str  # a compare.Difference kind, or "numpy-raised", "ours-raised", "error-kind", "crash", "hang"
+    comparison: str  # "numpy vs optimize=False", "numpy vs optimize=True", "optimize=False vs optimize=True"
+    program: Program
+    op: Op | None = None  # where the difference starts, if found
+    inputs: dict | None = None  # the op's inputs as the compiled program computed them
+    expected: object = None  # NumPy's result of the op on `inputs` (or the other compiled run's)
+    actual: object = None  # the compiled result of the op
+    numpy_error: BaseException | None = None
+    ours_error: ErrorInfo | None = None
+    warnings: list[str] = field(default_factory=list)  # NumPy's RuntimeWarnings computing `expected`
+    difference: Difference | None = None
+    detail: str = ""
+
+    @property
+    def call(self) -> str:
+        return self.op.call if self.op is not None else ""
+
+    def input_dtypes(self) -> set[np.dtype]:
+        return {np.asarray(v).dtype for v in (self.inputs or {}).values() if isinstance(v, (np.ndarray, np.generic))}
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    why: str  # the README sentence or the issue item it rests on
+    applies: Callable[[Case], bool]
+
+
+def _result_is_integer(case: Case) -> bool:
+    return case.actual is not None and np.asarray(case.actual).dtype.kind in "biu"
+
+
+def _warned_integer_result(case: Case) -> bool:
+    # Integer results NumPy computes with a RuntimeWarning ("divide by zero encountered in floor_divide",
+    # "invalid value encountered in cast" for NaN or out-of-range floats to integers). Float results
+    # with warnings (log(0), 0/0) are IEEE-defined and must agree, so they are not covered.
+    return case.kind in ("value", "signed-zero") and bool(case.warnings) and _result_is_integer(case)
+
+
+def _negative_integer_power(case: Case) -> bool:
+    return (case.kind == "numpy-raised" and isinstance(case.numpy_error, ValueError)
+            and "negative integer powers" in str(case.numpy_error))
+
+
+def _traced_positions(case: Case) -> bool:
+    return (case.kind == "numpy-raised" and isinstance(case.numpy_error, IndexError)
+            and case.op is not None and case.op.info.get("traced_index", False))
+
+
+def _run_time_raise(case: Case) -> bool:
+    if case.kind != "numpy-raised" or case.op is None:
+        return False
+    message = str(case.numpy_error)
+    return (case.call in ("np.linalg.solve", "np.linalg.inv") and type(case.numpy_error).__name__ == "LinAlgError"
+            or case.call in ("np.nanargmax", "np.nanargmin") and "All-NaN slice" in message
+            or case.call == "np.average" and isinstance(case.numpy_error, ZeroDivisionError))
+
+
+def _concretization(case: Case) -> bool:
+    # NumPy functions that use an argument as a Python flag or count (`np.angle(z, deg)`, `np.round(x, decimals)`)
+    # run `if deg:` on it: with a traced value that is Python control flow on a traced value.
+    return case.kind == "ours-raised" and case.ours_error is not None and "ConcretizationError" in case.ours_error.bases
+
+
+_VALUE_DEPENDENT_SHAPE = re.compile(r"data-dependent|depends on (the mask's|its) values|would depend on it")
+
+
+def _value_dependent_shape(case: Case) -> bool:
+    # np.extract / np.compress / x[mask] with a traced condition: the tracer's message says why it cannot.
+    return (case.kind == "ours-raised" and case.ours_error is not None
+            and bool(_VALUE_DEPENDENT_SHAPE.search(case.ours_error.message)))
+
+
+def _unstable_argsort(case: Case) -> bool:
+    return case.call == "np.argsort" and "stable" not in case.op.template and case.kind == "value"
+
+
+DOCUMENTED = (
+    Rule("warned-integer-values",
+         'README: "Values NumPy computes at run time with an error or warning - integer division by zero, '
+         'integers to negative integer powers - give XLA\'s answers, not an exception." (integer results only; '
+         "this includes NaN and out-of-range floats converted to integers, which NumPy warns about)",
+         _warned_integer_result),
+    Rule("negative-integer-power", "README: the same sentence: integers to negative integer powers give XLA's answers",
+         _negative_integer_power),
+    Rule("traced-positions-unchecked",
+         'README: "Positions given as traced arrays are not checked: reads clamp them into range and writes drop '
+         'out-of-range updates"', _traced_positions),
+    Rule("run-time-conditions-cannot-raise",
+         'README: "np.linalg.solve/inv of a singular matrix give inf/nan (det gives 0), np.nanargmax of an all-NaN '
+         'slice gives -1 and np.average with weights summing to zero gives inf/nan, where NumPy raises."',
+         _run_time_raise),
+    Rule("no-python-control-flow-on-traced-values",
+         'README: "No plain Python control flow on traced values. Without @tracer.trace, `if x > 0:` raises '
+         'tracer.ConcretizationError"', _concretization),
+    Rule("shapes-must-not-depend-on-values",
+         'README: "Shapes must not depend on values. x[mask] with a traced boolean mask, np.nonzero, np.unique, '
+         'np.argwhere raise errors that say what to write instead"', _value_dependent_shape),
+    Rule("argsort-ties",
+         'README: "np.argsort with NumPy\'s default kind may order equal elements differently from NumPy, whose '
+         'quicksort is not stable"', _unstable_argsort),
+)
+
+
+# -- issue 16's known wrong answers ----------------------------------------------------------------
+
+SIXTEEN_BIT = {np.dtype(np.float16), V.BFLOAT16}
+REDUCING_CALLS = {"np.sum", "np.mean", "np.var", "np.std", "np.nansum", "np.nanmean", "np.nanvar", "np.nanstd",
+                  "np.average", "np.cumsum", "np.nancumsum", "np.prod", "np.nanprod", "np.cumprod", "np.nancumprod",
+                  "np.matmul", "np.dot", "np.tensordot", "np.einsum", "np.inner", "np.vdot", "np.linalg.vecdot",
+                  "np.trace", "np.add.reduce", "np.multiply.reduce", "np.trapezoid", "np.kron", "np.outer",
+                  "np.linalg.norm", "np.linalg.vector_norm", "np.linalg.matrix_norm", "np.median", "np.nanmedian",
+                  "np.percentile", "np.quantile", "np.nanpercentile", "np.nanquantile", "np.polyval"}
+
+
+def _sixteen_bit_accumulation(case: Case) -> bool:
+    """#8: sums of float16/bfloat16 accumulate in their own precision. Matches a reduction of 16-bit floats whose
+    result is off by no more than accumulating every element in the narrow type can explain (or overflows
+    where a float32 accumulator would not)."""
+    if case.call not in REDUCING_CALLS or not (case.input_dtypes() & SIXTEEN_BIT) or case.kind not in ("value", "inf"):
+        return False
+    if case.kind == "inf":
+        return True
+    # Accumulating n elements in 16 bits: each addition rounds by eps16 of a partial sum <= n * max|x|.
+    count = max(1, int(case.op.info.get("count", 1)))
+    narrow = float(V.finfo(np.asarray(case.actual).dtype).eps)
+    scale = max(np.abs(np.asarray(v, np.float64)).max(initial=0) for v in case.inputs.values())
+    return differ(case.expected, case.actual, 2 * narrow, 2 * narrow * count * count * scale) is None
+
+
+def _double_rounding(case: Case) -> bool:
+    """#11: float64 -> float16 at run time rounds through float32. Matches a conversion to float16/bfloat16
+    whose compiled result is exactly NumPy's float64 -> float32 -> float16."""
+    if case.call != "astype" or case.inputs is None:
+        return False
+    source = case.op.info.get("src")
+    if source != "float64" or not {t for t in case.op.info.get("dst", ())} & {"float16", "bfloat16"}:
+        return False
+    through_f32 = {name: np.asarray(v).astype(np.float32) if np.asarray(v).dtype == np.float64 else v
+                   for name, v in case.inputs.items()}
+    try:
+        emulated, _ = run_op(case.op, through_f32)
+    except Exception:  # noqa: BLE001
+        return False
+    return differ(emulated, case.actual, 0.0, 0.0) is None
+
+
+def flush_subnormals(value):
+    array = np.asarray(value)
+    if array.dtype not in V.FLOATS:
+        return value
+    tiny = float(V.finfo(array.dtype).tiny)
+    with np.errstate(all="ignore"):
+        small = (array != 0) & (np.abs(array.astype(np.float64)) < tiny)
+    if not small.any():
+        return value
+    return np.where(small, np.copysign(np.zeros((), array.dtype), array), array).astype(array.dtype)
+
+
+def _subnormal_flush(case: Case) -> bool:
+    """#10: XLA on CPU flushes subnormals to zero, in inputs, results and inside its own algorithms
+    (arctan2 of two subnormals divides them: 0/0). Matches a difference at an op whose NumPy result depends
+    on subnormals: NumPy gives another answer once its subnormal inputs are flushed, or its result is subnormal.
+    (Between the two compilations too: our `fold` keeps subnormals where XLA's run time flushes them.)"""
+    if case.op is None or case.inputs is None or case.kind not in ("value", "nan", "inf", "signed-zero"):
+        return False
+    try:
+        reference, _ = run_op(case.op, case.inputs)
+        flushed_inputs = {name: flush_subnormals(v) for name, v in case.inputs.items()}
+        flushed, _ = run_op(case.op, flushed_inputs)
+    except Exception:  # noqa: BLE001
+        return False
+    makes_subnormals = flush_subnormals(reference) is not reference
+    return makes_subnormals or differ(np.asarray(reference), np.asarray(flushed), signed_zeros=False) is not None
+
+
+def _convert_fold_at_limits(case: Case) -> bool:
+    """#6: `fold` of a float -> integer conversion compares the range in float, where iinfo.max rounds up to 2^N.
+    Matches an optimised-vs-unoptimised difference at a float -> integer astype of values at or beyond the limits."""
+    if case.comparison != "optimize=False vs optimize=True" or case.call != "astype" or case.inputs is None:
+        return False
+    targets = [np.dtype(t) for t in case.op.info.get("dst", ())]
+    if not any(t.kind in "iu" for t in targets):
+        return False
+    for value in case.inputs.values():
+        array = np.asarray(value)
+        if array.dtype in V.FLOATS:
+            with np.errstate(all="ignore"):
+                wide = np.abs(array.astype(np.float64))
+            if (~np.isfinite(wide) | (wide >= 2.0 ** 7)).any():
+                return True
+    return False
+
+
+def _bfloat16_dot_dtype(case: Case) -> bool:
+    """#9: a 2-D np.dot of bfloat16 returns float32 where NumPy (with ml_dtypes) returns bfloat16."""
+    return (case.kind == "dtype" and case.call in ("np.dot", "np.matmul", "np.tensordot", "np.inner", "np.vdot")
+            and V.BFLOAT16 in case.input_dtypes())
+
+
+KNOWN = (
+    Rule("f16-bf16-accumulation", "issue 16 #8: float16/bfloat16 sums accumulate in their own precision",
+         _sixteen_bit_accumulation),
+    Rule("f64-to-f16-double-rounding", "issue 16 #11: float64 -> float16 at run time rounds twice (through float32)",
+         _double_rounding),
+    Rule("subnormal-flush", "issue 16 #10: XLA on CPU flushes subnormals to zero", _subnormal_flush),
+    Rule("convert-fold-at-limits", "issue 16 #6: fold of float -> integer conversion at the type's limits",
+         _convert_fold_at_limits),
+    Rule("bf16-dot-dtype", "issue 16 #9: a bfloat16 np.dot returns float32", _bfloat16_dot_dtype),
+)
+
+
+def classify(case: Case) -> tuple[str, Rule | None]:
+    """("documented", rule), ("known", rule) or ("bug", None)."""
+    for status, rules in (("documented", DOCUMENTED), ("known", KNOWN)):
+        for rule in rules:
+            try:
+                if rule.applies(case):
+                    return status, rule
+            except Exception:  # noqa: BLE001  (a rule that cannot decide does not excuse the difference)
+                continue
+    return "bug", None
