@@ -13,7 +13,7 @@ import ml_dtypes
 import numpy as np
 from jaxlib.mlir import ir
 
-__all__ = ["MAX_BYTES", "SUPPORTED_DTYPES", "describe_bytes", "from_mlir", "from_short_name", "is_floating", "is_supported", "shape_and_dtype", "short_name", "tensor_type", "to_mlir"]
+__all__ = ["MAX_BYTES", "SUPPORTED_DTYPES", "UnsupportedElementType", "describe_bytes", "from_mlir", "from_short_name", "is_floating", "is_supported", "shape_and_dtype", "short_name", "tensor_type", "to_mlir"]
 
 _SIGNLESS = ir.IntegerType.get_signless
 _UNSIGNED = ir.IntegerType.get_unsigned
@@ -80,13 +80,17 @@ def to_mlir(dtype) -> ir.Type:
     return factory()
 
 
+class UnsupportedElementType(TypeError):
+    """An MLIR element type with no NumPy dtype here (complex, f8 ...): IR may hold them, our rewrites skip them."""
+
+
 def from_mlir(element_type: ir.Type) -> np.dtype:
-    """The NumPy dtype of an MLIR element type."""
+    """The NumPy dtype of an MLIR element type (`UnsupportedElementType`, a TypeError, for one without)."""
     text = str(element_type)
     try:
         return _BY_MLIR_SPELLING[text]
     except KeyError:
-        raise TypeError(f"MLIR element type {text} has no NumPy dtype in pyreactant") from None
+        raise UnsupportedElementType(f"MLIR element type {text} has no NumPy dtype in pyreactant") from None
 
 
 def short_name(dtype) -> str:

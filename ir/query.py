@@ -114,10 +114,10 @@ def constant_value(value: ir.Value) -> np.ndarray | None:
     A splat comes back as a broadcast view of its one element, however large its shape. i1 reads
     as bool; bf16 and other types the buffer protocol does not cover read as None.
     """
-    owner = defining_op(value)
-    if owner is None or owner.name != "stablehlo.constant":
+    attr = _dense_value(value)
+    if attr is None:
         return None
-    attr = ir.DenseElementsAttr(owner.attributes["value"])
+    owner = defining_op(value)
     tensor_type = ir.RankedTensorType(value.type)
     if attr.is_splat and len(attr) > 1:
         # Read the one element through a one-element copy of the attribute: NumPy's view of a splat
@@ -151,11 +151,20 @@ def splat_element(value: ir.Value) -> ir.Attribute | None:
     Attributes are uniqued, so two elements are equal exactly when their bits are: -0.0 stays apart
     from +0.0 and a NaN from another NaN, which `splat_value`'s Python numbers cannot promise.
     """
+    attr = _dense_value(value)
+    return attr.get_splat_value() if attr is not None and attr.is_splat else None
+
+
+def _dense_value(value: ir.Value) -> ir.DenseElementsAttr | None:
+    """The `value` attribute of the `stablehlo.constant` defining `value`; None for other producers, and for
+    element types the bindings cannot read (complex: reading the attribute raises a TypeError)."""
     owner = defining_op(value)
     if owner is None or owner.name != "stablehlo.constant":
         return None
-    attr = ir.DenseElementsAttr(owner.attributes["value"])
-    return attr.get_splat_value() if attr.is_splat else None
+    try:
+        return ir.DenseElementsAttr(owner.attributes["value"])
+    except TypeError:
+        return None
 
 
 # -- attributes ----------------------------------------------------------------------------------

@@ -17,10 +17,10 @@ import math
 
 import numpy as np
 
-from lux.errors import LuxTypeError
+from lux.errors import LayerInputError, LuxTypeError
 
-__all__ = ["AbstractContainerLayer", "AbstractLayer", "apply", "initialparameters", "initialstates", "layer",
-           "parameterlength", "setup", "statelength", "testmode", "trainmode", "update_state"]
+__all__ = ["AbstractContainerLayer", "AbstractLayer", "apply", "call_checked", "initialparameters", "initialstates",
+           "layer", "parameterlength", "setup", "statelength", "testmode", "trainmode", "tree_mismatch", "update_state"]
 
 
 def layer(cls):
@@ -115,7 +115,59 @@ def setup(rng: np.random.Generator, model: AbstractLayer) -> tuple[dict, dict]:
 
 def apply(model: AbstractLayer, x, ps, st):
     """`model(x, ps, st)`: the output and the updated state."""
-    return model(x, ps, st)
+    return call_checked(model, x, ps, st)
+
+
+def call_checked(model: AbstractLayer, x, ps, st, path: tuple[str, ...] = ()):
+    """`model(x, ps, st)`; when it fails with a KeyError, IndexError, TypeError or ValueError (a missing
+    `ps["weight"]`, a matmul of the wrong shapes) and the trees given do not match the ones `setup` makes
+    for `model`, a `LayerInputError` saying how they differ, at `path` in the model, instead.
+    (Compared only after a failure: the call itself pays nothing.)"""
+    try:
+        return model(x, ps, st)
+    except LayerInputError:
+        raise
+    except (KeyError, IndexError, TypeError, ValueError) as err:
+        try:
+            problem = tree_mismatch(model, ps, st)
+        except Exception:  # noqa: BLE001  (a diagnosis that fails itself must not hide the error)
+            problem = None
+        if problem is None:
+            raise
+        raise LayerInputError(problem, path=path, fix="pass this layer the trees lux.setup(rng, model) made for it "
+                                                       "(ps[name] and st[name] of its container, in the model's "
+                                                       "order)") from err
+
+
+def tree_mismatch(model: AbstractLayer, ps, st) -> str | None:
+    """How `ps` and `st` differ from the trees `setup` gives `model` (entries, and array shapes), or None."""
+    rng = np.random.default_rng(0)
+    for what, given, expected in (("parameters", ps, model.initialparameters(rng)),
+                                  ("states", st, model.initialstates(rng))):
+        problem = _difference(given, expected, ())
+        if problem is not None:
+            return f"the {what} given to {model.summary()} {problem}"
+    return None
+
+
+def _difference(given, expected, where: tuple[str, ...]) -> str | None:
+    at = f" at {'.'.join(where)}" if where else ""
+    if isinstance(expected, dict):
+        if not isinstance(given, dict):
+            return f"are a {type(given).__name__}{at}, where it expects entries {sorted(expected)}"
+        if set(given) != set(expected):
+            missing, extra = sorted(set(expected) - set(given)), sorted(set(given) - set(expected))
+            swapped = " (another layer's tree?)" if missing and extra else ""
+            return (f"have entries {sorted(given)}{at}, where it expects {sorted(expected)}" +
+                    (f": {missing} missing" if missing else "") + (f", {extra} unexpected" if extra else "") + swapped)
+        for key in expected:
+            problem = _difference(given[key], expected[key], where + (str(key),))
+            if problem is not None:
+                return problem
+        return None
+    if hasattr(expected, "shape") and np.shape(given) != np.shape(expected):
+        return f"have {'.'.join(where)} of shape {tuple(np.shape(given))}, where it expects {tuple(np.shape(expected))}"
+    return None
 
 
 def initialparameters(rng, model: AbstractLayer) -> dict:

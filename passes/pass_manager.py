@@ -9,6 +9,7 @@ not those whose `apply` returns False: it says they left the module as it was.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import sys
 import time
@@ -78,10 +79,10 @@ class PassManager:
         text = f"builtin.module({spec})"
         # A built-in we rely on, without options, needs no trial parse (each costs a scratch context, ~3 ms).
         known = spec.name in MLIR_PASSES and not spec.options
-        if not known and not _is_mlir_pipeline(text):
-            raise PipelineError(
-                f"unknown pass {spec.name!r} (or bad options {spec.options}); available: {', '.join(available())}",
-                where="")
+        if not known:
+            problem = _mlir_pipeline_problem(text)
+            if problem is not None:
+                raise _unknown_pass_or_options(spec, problem)
 
         def run_mlir_pass(module: mlir.Module) -> None:
             passmanager.PassManager.parse(text, context=module.context).run(module.operation)
@@ -133,14 +134,27 @@ def format_statistics(statistics: list[PassStatistics]) -> str:
 
 
 @functools.lru_cache(maxsize=256)
-def _is_mlir_pipeline(text: str) -> bool:
-    """Whether MLIR parses `text` as a pass pipeline (checked once per text, in a scratch context)."""
+def _mlir_pipeline_problem(text: str) -> str | None:
+    """None when MLIR parses `text` as a pass pipeline (checked in a scratch context), else its complaint."""
     try:
         with ir.make_context():
             passmanager.PassManager.parse(text)
-    except ValueError:
-        return False
-    return True
+    except ValueError as err:
+        return " ".join(str(err).split())
+    return None
+
+
+def _unknown_pass_or_options(spec: PassSpec, problem: str) -> PipelineError:
+    """The error for a pass MLIR refused: options an existing MLIR pass does not take, or no such pass."""
+    if spec.options and (spec.name in MLIR_PASSES or _mlir_pipeline_problem(f"builtin.module({spec.name})") is None):
+        given = ", ".join(f"{key}={value}" for key, value in spec.options.items())
+        return PipelineError(f"MLIR's pass {spec.name!r} refused the options {{{given}}}: {problem}",
+                             fix=f"write {spec.name} without them, or with options it has (see `mlir-opt --help`)",
+                             where="")
+    close = difflib.get_close_matches(spec.name, available(), n=3)
+    return PipelineError(f"unknown pass {spec.name!r}; available: {', '.join(available())}",
+                         fix=f"did you mean {' or '.join(repr(c) for c in close)}?" if close else
+                             "give one of the available passes (passes.available())", where="")
 
 
 def available() -> list[str]:

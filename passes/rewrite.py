@@ -23,6 +23,7 @@ from typing import ClassVar
 from jaxlib.mlir import ir
 
 from ir import query
+from ir.dtypes import UnsupportedElementType
 from ir.errors import PyreactantError
 
 __all__ = ["ANY_OP", "EFFECTFUL", "Pattern", "RewriteBudgetExceeded", "Rewriter", "Worklist", "apply_patterns",
@@ -312,7 +313,11 @@ def _drive(worklist: Worklist, rewriter: Rewriter, table: dict, any_op: tuple, b
                         continue
                 elif index >= len(producers) or producers[index] not in names:
                     continue
-            if pattern.match_and_rewrite(op, rewriter):
+            try:
+                matched = pattern.match_and_rewrite(op, rewriter)
+            except UnsupportedElementType:
+                continue  # (complex and other types NumPy cannot stand for: the pattern does not apply)
+            if matched:
                 budget -= 1
                 if budget < 0:
                     raise RewriteBudgetExceeded(

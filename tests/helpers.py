@@ -75,8 +75,8 @@ RTOL = {BFLOAT16: 1e-2, np.dtype(np.float16): 1e-3, np.dtype(np.float32): 1e-6, 
 # The exception classes NumPy's errors are compared by (AxisError is both a ValueError and an IndexError).
 ERROR_KINDS = (IndexError, OverflowError, TypeError, ValueError)
 
-ALL_DTYPES = tuple(np.dtype(d) for d in (np.bool_, np.int8, np.int32, np.int64, np.uint8, np.uint32,
-                                         np.float16, np.float32, np.float64))
+ALL_DTYPES = tuple(np.dtype(d) for d in (np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32,
+                                         np.uint64, np.float16, np.float32, np.float64))
 FLOAT_DTYPES = tuple(d for d in ALL_DTYPES if d.kind == "f")
 
 

@@ -25,7 +25,7 @@ import runtime
 from runtime import ConcreteArray, persistent_cache, prefetch
 from tracer import signature
 from tracer.compiled import Compiled
-from tracer.errors import TracerError
+from tracer.errors import TracedTypeError, TracerError
 from tracer.sharding import ShardingRequest
 from tracer.staging import trace
 from tracer.trace_state import _state as _trace_state
@@ -78,6 +78,13 @@ class JitFunction:
                  pipeline: str | None = None, optimize: bool = True, device=None, pass_options: dict | None = None,
                  donate: str | None = None, in_shardings=None, out_shardings=None, sync: bool = False,
                  cache_size: int | None = None):
+        if inspect.isgeneratorfunction(fn) or inspect.isasyncgenfunction(fn) or inspect.iscoroutinefunction(fn):
+            # A generator's body runs only when iterated, after tracing ended: jit would return a generator.
+            kind = "a coroutine" if inspect.iscoroutinefunction(fn) else "a generator"
+            raise TracedTypeError(f"{getattr(fn, '__qualname__', fn)!r} is {kind} function (it yields or awaits), "
+                                  "which jit cannot trace: its body runs only when iterated, outside the compiled call",
+                                  fix="return the values instead of yielding them (a tuple or list of arrays), or "
+                                      "jit the function that computes each item")
         self.fn = fn
         self.static_argnums, self.static_argnames = _resolve_static(fn, _as_tuple(static_argnums), _as_tuple(static_argnames))
         self.donate_argnums = _as_tuple(donate_argnums)

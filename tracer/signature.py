@@ -23,7 +23,7 @@ from runtime import ConcreteArray
 from tracer import errors
 
 __all__ = ["ArraySpec", "describe_call", "flatten", "is_array_leaf", "is_placed", "leaf_key", "merge_static",
-           "split_static", "without_placement"]
+           "refuse_array_subclass", "split_static", "without_placement"]
 
 
 @dataclass(frozen=True, init=False)
@@ -92,8 +92,24 @@ def leaf_key(leaf):
     if key_fn is not None:
         return key_fn(leaf)
     if isinstance(leaf, _ARRAY_TYPES):
+        refuse_array_subclass(leaf)
         return (tuple(leaf.shape), np.dtype(leaf.dtype))
     return _static_key(leaf)
+
+
+def refuse_array_subclass(value) -> None:
+    """Raise for the ndarray subclasses whose meaning traced code would silently drop: `np.matrix` (`*` is
+    a matrix product, reductions keep two dims) and masked arrays (a sum skips masked elements); traced
+    code follows plain ndarray semantics. Other subclasses pass: they keep ndarray's arithmetic."""
+    if isinstance(value, np.matrix):
+        raise errors.TracedTypeError(
+            "an np.matrix cannot be traced: traced code follows ndarray semantics, so its `*` and `**` would be "
+            "elementwise instead of matrix products", fix="pass np.asarray(m) and write matrix products with @")
+    if isinstance(value, np.ma.MaskedArray):
+        raise errors.TracedTypeError(
+            "a masked array (np.ma) cannot be traced: its mask would be ignored (a sum would count masked elements)",
+            fix="pass the data and the mask as two arrays (np.ma.getdata(a), np.ma.getmaskarray(a)) and select "
+                "with np.where(mask, fill, x)")
 
 
 def is_placed(key) -> bool:

@@ -42,7 +42,18 @@ class Dense(AbstractLayer):
     init_bias: Callable | None = None
 
     def __post_init__(self):
-        self._set_fields(use_bias=bool(self.use_bias))
+        for name in ("in_dims", "out_dims"):
+            value = getattr(self, name)
+            wrong_type = isinstance(value, bool) or not isinstance(value, (int, np.integer))
+            if wrong_type or value < 0:
+                raise (LuxTypeError if wrong_type else LuxValueError)(
+                    f"Dense's {name} must be an int >= 0, got {value!r}",
+                    fix="write Dense(in_dims, out_dims) with the sizes of the input's and the output's last axis, "
+                        "e.g. Dense(3, 4) for x of shape (batch, 3)")
+        if self.in_dims == 0 and self.init_weight is None:
+            raise LuxValueError("Dense(0 => ...) has no inputs: its default initialiser scales by 1/sqrt(in_dims)",
+                                fix="give in_dims >= 1, or an init_weight of your own")
+        self._set_fields(in_dims=int(self.in_dims), out_dims=int(self.out_dims), use_bias=bool(self.use_bias))
 
     def initialparameters(self, rng) -> dict:
         if self.init_weight is None:

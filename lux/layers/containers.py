@@ -23,7 +23,7 @@ from dataclasses import KW_ONLY
 import numpy as np
 
 from lux import display
-from lux.core import AbstractContainerLayer, AbstractLayer, layer
+from lux.core import AbstractContainerLayer, AbstractLayer, call_checked, layer
 from lux.errors import LayerInputError, LuxTypeError, child_tree
 from lux.layers.basic import NoOpLayer, WrappedFunction
 
@@ -34,9 +34,9 @@ def call_child(container, name: str, child: AbstractLayer, x, ps, st):
     """child(x, ps[name], st[name]), with errors naming the child's path in the model."""
     child_ps, child_st = child_tree(ps, name, "parameters", container), child_tree(st, name, "states", container)
     try:
-        return child(x, child_ps, child_st)
+        return call_checked(child, x, child_ps, child_st)
     except LayerInputError as err:
-        raise err.inside(name) from None
+        raise err.inside(name) from err.__cause__
 
 
 def named_layers(layers, named: dict) -> tuple[tuple[str, AbstractLayer], ...]:

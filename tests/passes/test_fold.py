@@ -289,6 +289,36 @@ def test_folding_huge_splats_touches_one_element_each():
     assert peak < 16 * 2**20, f"folding splats allocated {peak / 2**20:.0f} MiB"
 
 
+def test_folding_a_huge_pad_or_concatenate_of_splats_builds_nothing():
+    """10^9-element pads and concatenates of splats: a splat again when every operand holds one element
+    (folded to one stored element), else left alone. Evaluated whole, each took 4 GB ("Unable to allocate")."""
+    import tracemalloc
+
+    big, half = "tensor<1000x1000000xf32>", "tensor<1000x999998xf32>"
+    text = f"""
+    func.func @main() -> ({big}, {big}, tensor<2000x1000000xf32>, tensor<2000x1000000xf32>) {{
+      %a = stablehlo.constant dense<1.5> : {half}
+      %same = stablehlo.constant dense<1.5> : tensor<f32>
+      %zero = stablehlo.constant dense<0.0> : tensor<f32>
+      %p = stablehlo.pad %a, %same, low = [0, 1], high = [0, 1], interior = [0, 0] : ({half}, tensor<f32>) -> {big}
+      %q = stablehlo.pad %a, %zero, low = [0, 1], high = [0, 1], interior = [0, 0] : ({half}, tensor<f32>) -> {big}
+      %c = stablehlo.constant dense<1.5> : {big}
+      %r = stablehlo.concatenate %c, %p, dim = 0 : ({big}, {big}) -> tensor<2000x1000000xf32>
+      %s = stablehlo.concatenate %c, %q, dim = 0 : ({big}, {big}) -> tensor<2000x1000000xf32>
+      return %p, %q, %r, %s : {big}, {big}, tensor<2000x1000000xf32>, tensor<2000x1000000xf32>
+    }}"""
+    tracemalloc.start()
+    try:
+        module = passes.run(text, "fold")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    printed = ir.print_module(module)
+    assert printed.count("stablehlo.pad") == 1 and printed.count("stablehlo.concatenate") == 1  # the mixed ones stay
+    assert "dense<1.500000e+00> : tensor<2000x1000000xf32>" in printed
+    assert peak < 16 * 2**20, f"folding splats allocated {peak / 2**20:.0f} MiB"
+
+
 # -- every dtype at its limits, against XLA -------------------------------------------------------
 # What XLA computes for an op whose operands are arguments (it cannot fold them) is what the op means
 # on the backend; `fold` must give the same bits, or leave the op alone. Each element is its own op on

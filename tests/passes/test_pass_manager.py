@@ -155,6 +155,14 @@ def test_unknown_pass_lists_available_passes(test_passes):
 def test_bad_options_of_an_mlir_pass():
     with pytest.raises(passes.PipelineError, match="canonicalize"):
         passes.PassManager("canonicalize{max-iterations=lots}")
+    # The pass exists: the options are what is wrong (it said "unknown pass 'cse' (or bad options {'a': 'b'})").
+    with pytest.raises(passes.PipelineError, match=r"MLIR's pass 'cse' refused the options \{a=b\}: .*no such option a"):
+        passes.PassManager("cse{a=b}")
+
+
+def test_a_misspelt_pass_is_named_with_what_was_meant():
+    with pytest.raises(passes.PipelineError, match=r"unknown pass 'simplfy'(.|\n)*fix: did you mean 'simplify'"):
+        passes.PassManager("simplfy")
 
 
 def test_bad_options_of_a_python_pass(test_passes):

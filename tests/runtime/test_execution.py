@@ -288,6 +288,12 @@ def test_python_memory_stays_flat_over_ten_thousand_calls():
 
 @pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="reads Linux's /proc")
 def test_memory_stays_bounded_over_many_compilations():
+    """Evicted signatures release their executables: PJRT's own count of live executables stays at the
+    cache's bound (a leak keeps all 70: the RSS bound alone could not tell, 50 executables of this size
+    take ~13 MiB), and RSS stays flat."""
+    client = runtime.client()
+    gc.collect()
+    executables_before = len(client.live_executables())
     f = tracer.jit(lambda x: np.tanh(x) * 2.0, cache_size=8)
     for n in range(1, 21):
         f(np.ones(n, np.float32))
@@ -295,5 +301,11 @@ def test_memory_stays_bounded_over_many_compilations():
     for n in range(21, 71):  # 50 new signatures, each traced and compiled, all but 8 evicted
         np.testing.assert_allclose(np.asarray(f(np.ones(n, np.float32))), np.tanh(np.ones(n)) * 2.0, rtol=1e-6)
     assert f.cache_info["size"] == 8
+    gc.collect()
+    live = len(client.live_executables()) - executables_before
+    assert live <= 8, f"{live} executables alive for 8 cached signatures after 70 compilations"
     growth = rss_bytes() - before
     assert growth < 64 * 2**20, f"RSS grew by {growth / 2**20:.1f} MiB over 50 compilations"
+    del f
+    gc.collect()
+    assert len(client.live_executables()) <= executables_before  # and the function's own go with it

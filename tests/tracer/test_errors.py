@@ -437,3 +437,20 @@ def test_np_full_with_a_traced_fill_value_points_at_full_like():
     with pytest.raises(tracer.ConcretizationError, match="np.full_like") as info:
         tracer.jit(lambda x: np.full((3,), x[0]))(X)  # full-traced
     assert_points_at(info.value, "full-traced")
+
+
+def test_jit_of_a_generator_function_is_refused_where_it_is_decorated():
+    """Its body would run only when the returned generator is iterated, after tracing: jit returned a generator."""
+    def numbers(x):
+        yield x + 1
+
+    async def later(x):
+        return x
+
+    with pytest.raises(tracer.TracedTypeError, match="is a generator function .* which jit cannot trace") as info:
+        tracer.jit(numbers)  # generator-jit
+    assert "fix: return the values instead of yielding them" in assert_points_at(info.value, "generator-jit")
+    with pytest.raises(TypeError, match="is a coroutine function"):
+        tracer.jit(later)
+    with pytest.raises(TypeError, match="is a generator function"):
+        tracer.compile(numbers, X)

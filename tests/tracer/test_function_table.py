@@ -22,7 +22,7 @@ def test_entry_matches_numpy(entry):
     @xla_settings(max_examples=entry.examples)
     @given(st.tuples(*(entry.strategy(dtype) for dtype in entry.dtypes)))
     def run(drawn):
-        check_cases({f"{dtype}": Case(entry.call, args, rtol=entry.rtol, atol=entry.atol, signed_zeros=entry.signed_zeros)
+        check_cases({f"{dtype}": Case(entry.call, args, *entry.tolerance(dtype), signed_zeros=entry.signed_zeros)
                      for dtype, args in zip(entry.dtypes, drawn)})
 
     run()

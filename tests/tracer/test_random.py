@@ -364,3 +364,110 @@ def test_bad_arguments_raise_with_a_fix(call, kind, message):
     with pytest.raises(kind, match=message) as info:
         call()
     assert info.value.fix and __file__ in str(info.value)  # the message names the user's line
+
+
+# --------------------------------------------------------------------------- known answers
+# An independent implementation of XLA's THREE_FRY `rng_bit_generator` in NumPy uint32 arithmetic, as XLA
+# specifies it (xla/hlo/builder/lib/prng.cc): Threefry-2x32 with 20 rounds; the state is (key, counter);
+# element i of a 64-bit draw is the pair for counter + i (row-major), low word first; a 32-bit draw splits
+# the shape in two along its first even dimension (or its largest, rounded up) and interleaves the two
+# words of each pair along it. Eager and compiled calls run the same code, so only this can catch a
+# change of the bits (a backend's, or ours).
+
+ROTATIONS = (13, 15, 26, 6, 17, 29, 16, 24)
+
+
+def threefry2x32(key: tuple[int, int], x0: np.ndarray, x1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Threefry-2x32-20 of the counter words (x0, x1) under the key words, elementwise, in uint32."""
+    k0, k1 = np.uint32(key[0]), np.uint32(key[1])
+    ks = (k0, k1, np.uint32(0x1BD11BDA) ^ k0 ^ k1)
+    x0, x1 = x0.astype(np.uint32) + ks[0], x1.astype(np.uint32) + ks[1]
+    for block in range(5):
+        for r in ROTATIONS[4 * (block % 2): 4 * (block % 2) + 4]:
+            x0 = x0 + x1
+            x1 = (x1 << np.uint32(r)) | (x1 >> np.uint32(32 - r))
+            x1 = x1 ^ x0
+        x0 = x0 + ks[(block + 1) % 3]
+        x1 = x1 + ks[(block + 2) % 3] + np.uint32(block + 1)
+    return x0, x1
+
+
+def test_the_reference_threefry_gives_the_published_test_vectors():
+    """Random123's known-answer vectors for Threefry-2x32-20 (counter, key) -> output."""
+    vectors = [((0, 0), (0, 0), (0x6B200159, 0x99BA4EFE)),
+               ((0xFFFFFFFF, 0xFFFFFFFF), (0xFFFFFFFF, 0xFFFFFFFF), (0x1CB996FC, 0xBB002BE7)),
+               ((0x243F6A88, 0x85A308D3), (0x13198A2E, 0x03707344), (0xC4923A9C, 0x483DF7A0))]
+    with np.errstate(over="ignore"):
+        for counter, key_words, expected in vectors:
+            out = threefry2x32(key_words, np.array([counter[0]], np.uint32), np.array([counter[1]], np.uint32))
+            assert (int(out[0][0]), int(out[1][0])) == expected
+
+
+def _pairs(state, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """The Threefry outputs for counters state[1] + 0, 1, ..., count - 1 under the key word state[0]."""
+    key_word, counter = int(state[0]), int(state[1])
+    counters = (counter + np.arange(count, dtype=np.uint64)).astype(np.uint64)
+    with np.errstate(over="ignore"):
+        return threefry2x32((key_word & 0xFFFFFFFF, key_word >> 32), (counters & np.uint64(0xFFFFFFFF)).astype(np.uint32),
+                            (counters >> np.uint64(32)).astype(np.uint32))
+
+
+def reference_bits64(state, shape) -> np.ndarray:
+    low, high = _pairs(state, math.prod(shape))
+    return (low.astype(np.uint64) | (high.astype(np.uint64) << np.uint64(32))).reshape(shape)
+
+
+def reference_bits32(state, shape) -> np.ndarray:
+    shape = tuple(shape)
+    if not shape:
+        low, _ = _pairs(state, 1)
+        return low.reshape(())
+    split = next((d for d, n in enumerate(shape) if n % 2 == 0), None)
+    if split is None:
+        split = int(np.argmax(shape))
+    half = shape[:split] + (-(-shape[split] // 2),) + shape[split + 1:]
+    low, high = (word.reshape(half) for word in _pairs(state, math.prod(half)))
+    both = np.stack([low, high], axis=split + 1)  # word k of pair j lands at 2j + k along the split dim
+    both = both.reshape(shape[:split] + (2 * half[split],) + shape[split + 1:])
+    return both[tuple(slice(0, n) for n in shape)]
+
+
+def unit_floats(words: np.ndarray, dtype) -> np.ndarray:
+    """The documented mapping of `uniform`: the top nmant bits become the mantissa of a float in [1, 2), minus 1."""
+    dtype = np.dtype(dtype)
+    nmant = np.finfo(dtype).nmant
+    bits = words >> np.array(words.dtype.itemsize * 8 - nmant, words.dtype)
+    uint = np.dtype(f"u{dtype.itemsize}")
+    return (bits.astype(uint) | np.asarray(1, dtype).view(uint)).view(dtype) - dtype.type(1)
+
+
+STATES = [np.array([0, 0], np.uint64), np.array([42, 0], np.uint64),
+          np.array([0x0123456789ABCDEF, 2**32 - 2], np.uint64),  # a counter that carries into the high word
+          np.array([2**64 - 1, 2**64 - 3], np.uint64)]             # and one that wraps past 2**64
+SHAPES = [(), (1,), (5,), (6,), (3, 5), (5, 3), (4, 3), (3, 4), (3, 1, 7), (2, 3, 2)]
+
+
+@pytest.mark.parametrize("state", STATES, ids=lambda s: f"key{s[0]:x}-counter{s[1]:x}")
+def test_uniform_float32_draws_threefry_bits_as_xla_specifies(state):
+    for shape in SHAPES:
+        expected = unit_floats(reference_bits32(state, shape), np.float32)
+        np.testing.assert_array_equal(random.uniform(state, shape, np.float32), expected, err_msg=str(shape))
+
+
+@pytest.mark.parametrize("state", STATES, ids=lambda s: f"key{s[0]:x}-counter{s[1]:x}")
+def test_64_bit_draws_are_threefry_pairs_as_xla_specifies(state):
+    for shape in [(), (1,), (5,), (3, 4), (2, 1, 3)]:
+        np.testing.assert_array_equal(random.uniform(state, shape, np.float64),
+                                      unit_floats(reference_bits64(state, shape), np.float64), err_msg=str(shape))
+    # split(key, n) is n x 2 words drawn from the key with its counter in the split domain (top bit set)
+    split_state = state ^ np.array([0, 2**63], np.uint64)
+    np.testing.assert_array_equal(random.split(state, 3), reference_bits64(split_state, (3, 2)))
+    # a randint over the whole uint64 range is the words themselves
+    np.testing.assert_array_equal(random.randint(state, (4,), 0, 2**64, np.uint64), reference_bits64(state, (4,)))
+
+
+def test_known_answers_hold_inside_a_compiled_function_too():
+    state = STATES[2]
+    drawn = tracer.jit(lambda k: (random.uniform(k, (3, 5)), random.split(k, 2)))(state)
+    np.testing.assert_array_equal(np.asarray(drawn[0]), unit_floats(reference_bits32(state, (3, 5)), np.float32))
+    np.testing.assert_array_equal(np.asarray(drawn[1]), reference_bits64(state ^ np.array([0, 2**63], np.uint64), (2, 2)))

@@ -64,7 +64,9 @@ def dot(a, b, out=None):
     if x.ndim == 0 or y.ndim == 0:
         return np.multiply(x, y)
     if x.ndim <= 2 and y.ndim <= 2:
-        return np.matmul(x, y)
+        # np.dot keeps the operands' dtype, where np.matmul on bfloat16 (which ml_dtypes gives no matmul
+        # loop) resolves to float32.
+        return P.convert(P.lift(np.matmul(x, y)), dtype)
     y_axis = max(y.ndim - 2, 0)  # a 1-d y contracts its only axis
     if x.shape[-1] != y.shape[y_axis]:
         raise errors.TracedShapeError(f"dot: shapes {x.shape} and {y.shape} not aligned: {x.shape[-1]} != {y.shape[y_axis]}")

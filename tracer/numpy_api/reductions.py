@@ -53,11 +53,20 @@ def _numpy_result_dtype(numpy_reduction, dtype, requested):
     return numpy_reduction(np.ones(1, dtype=dtype), dtype=requested).dtype
 
 
+def _is_narrow_float(dtype) -> bool:
+    return is_floating(dtype) and np.dtype(dtype).itemsize == 2
+
+
 @implements(np.sum)
 def np_sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=_NO_VALUE, where=_NO_VALUE):
     check_unsupported("sum", out=out, initial=initial, where=where)
     x = P.lift(a)
     x = P.convert(x, _numpy_result_dtype(np.sum, x.dtype, dtype))
+    if _is_narrow_float(x.dtype):
+        # float16/bfloat16 sums accumulate in float32 and round once, as NumPy's float16 sum and JAX do:
+        # summed in 16 bits, 10,000 x 0.1 came to 996.5 (each partial sum rounded to 11 significant bits).
+        total = _reduce(P.convert(x, np.float32), axis, keepdims, ops.add, 0, "add")
+        return P.convert(total, x.dtype)
     return _reduce(x, axis, keepdims, ops.or_ if x.dtype == np.bool_ else ops.add, 0, "add")
 
 
@@ -74,8 +83,9 @@ def np_mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=_NO_VAL
     check_unsupported("mean", out=out, where=where)
     x = P.lift(a)
     result_dtype = _numpy_result_dtype(np.mean, x.dtype, dtype)
-    # NumPy sums in the result dtype (float16 in float32), divides in floating point, then casts.
-    accumulate = np.dtype(np.float32) if result_dtype == np.float16 else result_dtype
+    # NumPy sums in the result dtype (float16 in float32), divides in floating point, then casts; bfloat16
+    # is summed in float32 too (as JAX does), and rounded once.
+    accumulate = np.dtype(np.float32) if _is_narrow_float(result_dtype) else result_dtype
     count = math.prod(x.shape[a] for a in P.normalize_axes(axis, x.ndim))  # (mean takes no axis on 0-d input)
     total = np_sum(P.convert(x, accumulate), axis=axis, dtype=accumulate, keepdims=keepdims)
     if not is_floating(total.dtype):

@@ -311,6 +311,13 @@ def logsumexp(x, axis=None, keepdims=False):
         axis: None (all axes), an int or a tuple of ints.
         keepdims: keep the reduced axes with size 1.
     """
+    if type(x) is not TracedArray:
+        x = np.asarray(x)
+    dtype = x.dtype
+    if is_floating(dtype) and dtype.itemsize == 2:
+        # float16/bfloat16 compute in float32 and round once, eagerly and traced alike: NumPy's (ml_dtypes')
+        # bfloat16 sum rounds every partial sum to 8 bits, and gave 7.0 where the compiled sum gave 7.3125.
+        return logsumexp(x.astype(np.float32), axis=axis, keepdims=keepdims).astype(dtype)
     # The shift cancels out, so no derivative flows through it (the max's own would cost a pass over x).
     top = np.max(x, axis=axis, keepdims=True)
     shift = P.stop_gradient(top) if type(top) is TracedArray else top

@@ -68,9 +68,22 @@ for _ufunc, (_bool_builder, _builder) in {
     # On bools max/min are or/and: stablehlo.maximum is not defined for i1.
     ufunc_rule(_ufunc)(lambda x, y, _b=_bool_builder, _o=_builder: P.elementwise(_b if x.dtype == np.bool_ else _o, x, y))
 
+def _compare(x, y, direction: str):
+    if x.dtype == y.dtype:
+        return P.compare(x, y, direction)
+    # NumPy 2 compares int64 with uint64 exactly (its loop takes the two types as they are): a negative
+    # int64 is below every uint64, and otherwise both compare as uint64.
+    signed_is_x = x.dtype.kind == "i"
+    signed = x if signed_is_x else y
+    negative = P.compare(signed, P.scalar_like(signed, 0), "LT")
+    as_unsigned = [P.bitcast(v, np.uint64) if v.dtype.kind == "i" else v for v in (x, y)]
+    below = direction in ("LT", "LE", "NE") if signed_is_x else direction in ("GT", "GE", "NE")
+    return P.select(negative, P.full(x.shape, below, np.bool_), P.compare(*as_unsigned, direction))
+
+
 for _ufunc, _direction in {np.equal: "EQ", np.not_equal: "NE", np.less: "LT", np.less_equal: "LE",
                            np.greater: "GT", np.greater_equal: "GE"}.items():
-    ufunc_rule(_ufunc)(lambda x, y, _d=_direction: P.compare(x, y, _d))
+    ufunc_rule(_ufunc)(lambda x, y, _d=_direction: _compare(x, y, _d))
 
 for _ufunc, _builder in {np.logical_and: ops.and_, np.logical_or: ops.or_, np.logical_xor: ops.xor}.items():
     ufunc_rule(_ufunc)(lambda x, y, _b=_builder: P.elementwise(_b, P.convert(x, np.bool_), P.convert(y, np.bool_)))

@@ -298,3 +298,14 @@ func.func @compare_types() -> (tensor<i1>, tensor<i1>) {
   %1 = stablehlo.compare LT, %n, %z, TOTALORDER : (tensor<f32>, tensor<f32>) -> tensor<i1>
   return %0, %1 : tensor<i1>, tensor<i1>
 }
+
+// 0-d integer remainders fold too (NumPy's 0-d arithmetic gives Python ints: read back as arrays).
+// CHECK-LABEL: func.func @scalar_remainder
+// CHECK-NEXT:  %[[C:.*]] = stablehlo.constant dense<-1> : tensor<i64>
+// CHECK-NEXT:  return %[[C]]
+func.func @scalar_remainder() -> tensor<i64> {
+  %a = stablehlo.constant dense<-7> : tensor<i64>
+  %b = stablehlo.constant dense<2> : tensor<i64>
+  %d = stablehlo.remainder %a, %b : tensor<i64>
+  return %d : tensor<i64>
+}

@@ -1,12 +1,37 @@
-"""Products and linear algebra."""
+"""Products and linear algebra.
+
+Contractions draw float operands with every mantissa bit in use (values exact in float16 would hide a
+float64 product computed in float32) and compare with a tolerance per dtype: a few ulps of the dtype,
+relative, plus an absolute allowance for the sums' cancellation (terms up to 3**3, a few dozen of them).
+"""
 
 from __future__ import annotations
 
+import ml_dtypes
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 import numpy as np
 
+from helpers import BFLOAT16
 from tables.entry import Entry, arrays, one_array
+
+_EPSILON = {np.dtype(d): float(ml_dtypes.finfo(d).eps) for d in (np.float16, np.float32, np.float64)} | {
+    BFLOAT16: float(ml_dtypes.finfo(BFLOAT16).eps)}
+CONTRACTION_RTOL = {dtype: 4 * eps for dtype, eps in _EPSILON.items()}
+CONTRACTION_ATOL = {dtype: 1024 * eps for dtype, eps in _EPSILON.items()}
+CONTRACTION = {"rtol": CONTRACTION_RTOL, "atol": CONTRACTION_ATOL}
+# norm: a square root of a sum of squares (or a max, or a power sum), relative to its own size
+NORM_RTOL = {dtype: 16 * eps for dtype, eps in _EPSILON.items()}
+
+
+def _precise(dtype, shape):
+    """Operands of a contraction: float16/32/64 values in [-3, 3] with full mantissas (no subnormals, which
+    XLA's CPU backend flushes), small ints otherwise (bfloat16: halves, which its NumPy oracle reads exactly)."""
+    dtype = np.dtype(dtype)
+    if dtype.kind != "f":
+        return _small(dtype, shape)
+    values = st.floats(-3, 3, width=dtype.itemsize * 8, allow_nan=False, allow_subnormal=False)
+    return hnp.arrays(dtype, shape, elements=values)
 
 
 def dot_operands(dtype):
@@ -22,13 +47,13 @@ def dot_operands(dtype):
             b_shape = tuple(draw(st.lists(st.integers(0, 3), max_size=3)))
         else:
             b_shape = (k,) if b_rank <= 1 else tuple(draw(st.lists(st.integers(0, 3), min_size=b_rank - 2, max_size=b_rank - 2))) + (k, draw(st.integers(0, 3)))
-        return draw(arrays(dtype, a_shape, low=-3, high=3, specials=False)), draw(arrays(dtype, b_shape, low=-3, high=3, specials=False))
+        return draw(_precise(dtype, a_shape)), draw(_precise(dtype, b_shape))
 
     return draw_args()
 
 
 ENTRIES = [
-    Entry("numpy.dot", np.dot, arity=2, inputs=dot_operands, rtol=1e-2),
+    Entry("numpy.dot", np.dot, arity=2, inputs=dot_operands, **CONTRACTION),
 ]
 
 
@@ -63,7 +88,7 @@ def einsum_operands(dtype):
             lead = ellipsis[draw(st.integers(0, len(ellipsis))):] if "..." in term else ()  # ranks may differ
             letters = term.replace("...", ".")
             shapes.append(tuple(n for c in letters for n in ((lead if c == "." else (sizes[c],)))))
-        return (spec,) + tuple(draw(_small(dtype, shape)) for shape in shapes)
+        return (spec,) + tuple(draw(_precise(dtype, shape)) for shape in shapes)
 
     return draw_args()
 
@@ -75,10 +100,10 @@ def tensordot_operands(dtype):
         a = tuple(draw(st.lists(sides, max_size=2))) + shared
         b = shared + tuple(draw(st.lists(sides, max_size=2)))
         if draw(st.booleans()):
-            return draw(_small(dtype, a)), draw(_small(dtype, b)), len(shared)
+            return draw(_precise(dtype, a)), draw(_precise(dtype, b)), len(shared)
         order = draw(st.permutations(range(len(shared))))
         axes_a = [len(a) - len(shared) + i for i in order]
-        return draw(_small(dtype, a)), draw(_small(dtype, b)), (axes_a, [i - len(b) for i in order])
+        return draw(_precise(dtype, a)), draw(_precise(dtype, b)), (axes_a, [i - len(b) for i in order])
 
     return draw_args()
 
@@ -88,7 +113,7 @@ def same_size_operands(dtype):
     def draw_args(draw):
         shape = tuple(draw(st.lists(sides, max_size=3)))
         size = int(np.prod(shape))
-        return draw(_small(dtype, shape)), draw(_small(dtype, (size,) if draw(st.booleans()) else shape[::-1]))
+        return draw(_precise(dtype, shape)), draw(_precise(dtype, (size,) if draw(st.booleans()) else shape[::-1]))
 
     return draw_args()
 
@@ -103,7 +128,7 @@ def last_axis_operands(dtype):
         a, b = (s + (k,) for s in shapes.input_shapes)
         if draw(st.integers(0, 5)) == 0:
             a = ()
-        return draw(_small(dtype, a)), draw(_small(dtype, b))
+        return draw(_precise(dtype, a)), draw(_precise(dtype, b))
 
     return draw_args()
 
@@ -162,7 +187,7 @@ def signal_operands(dtype):
     @st.composite
     def draw_args(draw):
         a, v = draw(st.integers(1, 6)), draw(st.integers(1, 6))
-        return draw(_small(dtype, (a,))), draw(_small(dtype, (v,))), draw(st.sampled_from(["full", "same", "valid"]))
+        return draw(_precise(dtype, (a,))), draw(_precise(dtype, (v,))), draw(st.sampled_from(["full", "same", "valid"]))
 
     return draw_args()
 
@@ -174,7 +199,7 @@ def matmul_operands(dtype):
         n, k, m = draw(sides), draw(sides), draw(sides)
         a = shapes.input_shapes[0] + (n, k) if draw(st.booleans()) else (k,)
         b = shapes.input_shapes[1] + (k, m) if draw(st.booleans()) else (k,)
-        return draw(_small(dtype, a)), draw(_small(dtype, b))
+        return draw(_precise(dtype, a)), draw(_precise(dtype, b))
 
     return draw_args()
 
@@ -185,7 +210,7 @@ def chain_operands(dtype):
         dims = [draw(st.integers(1, 3)) for _ in range(4)]
         first = (dims[0], dims[1]) if draw(st.booleans()) else (dims[1],)
         last = (dims[2], dims[3]) if draw(st.booleans()) else (dims[2],)
-        return draw(_small(dtype, first)), draw(_small(dtype, (dims[1], dims[2]))), draw(_small(dtype, last))
+        return draw(_precise(dtype, first)), draw(_precise(dtype, (dims[1], dims[2]))), draw(_precise(dtype, last))
 
     return draw_args()
 
@@ -246,12 +271,13 @@ def _solver_entries(name, call, inputs):
 
 
 ENTRIES += [
-    Entry("numpy.einsum", lambda subscripts, *xs: np.einsum(subscripts, *xs), inputs=einsum_operands, rtol=1e-2, examples=10),
-    Entry("numpy.tensordot", lambda a, b, axes: np.tensordot(a, b, axes), inputs=tensordot_operands, rtol=1e-2),
-    Entry("numpy.linalg.tensordot", lambda a, b, axes: np.linalg.tensordot(a, b, axes=axes), inputs=tensordot_operands, rtol=1e-2),
-    Entry("numpy.vdot", np.vdot, inputs=same_size_operands, rtol=1e-2),
-    Entry("numpy.inner", np.inner, inputs=last_axis_operands, rtol=1e-2),
-    Entry("numpy.linalg.vecdot", np.linalg.vecdot, inputs=last_axis_operands, rtol=1e-2),
+    Entry("numpy.einsum", lambda subscripts, *xs: np.einsum(subscripts, *xs), inputs=einsum_operands, examples=10,
+          **CONTRACTION),
+    Entry("numpy.tensordot", lambda a, b, axes: np.tensordot(a, b, axes), inputs=tensordot_operands, **CONTRACTION),
+    Entry("numpy.linalg.tensordot", lambda a, b, axes: np.linalg.tensordot(a, b, axes=axes), inputs=tensordot_operands, **CONTRACTION),
+    Entry("numpy.vdot", np.vdot, inputs=same_size_operands, **CONTRACTION),
+    Entry("numpy.inner", np.inner, inputs=last_axis_operands, **CONTRACTION),
+    Entry("numpy.linalg.vecdot", np.linalg.vecdot, inputs=last_axis_operands, **CONTRACTION),
     Entry("numpy.outer", np.outer, inputs=two_arrays()),
     Entry("numpy.linalg.outer", np.linalg.outer, inputs=two_arrays(max_dims=2)),
     Entry("numpy.kron", np.kron, inputs=two_arrays()),
@@ -263,13 +289,13 @@ ENTRIES += [
     Entry("numpy.diagflat", lambda x, k: np.diagflat(x, k), inputs=any_array_and_k),
     Entry("numpy.cross", np.cross, inputs=cross_operands),
     Entry("numpy.linalg.cross", np.linalg.cross, inputs=lambda dtype: cross_operands(dtype, sizes=(3,))),
-    Entry("numpy.convolve", lambda a, v, mode: np.convolve(a, v, mode), inputs=signal_operands, rtol=1e-2),
-    Entry("numpy.correlate", lambda a, v, mode: np.correlate(a, v, mode), inputs=signal_operands, rtol=1e-2),
+    Entry("numpy.convolve", lambda a, v, mode: np.convolve(a, v, mode), inputs=signal_operands, **CONTRACTION),
+    Entry("numpy.correlate", lambda a, v, mode: np.correlate(a, v, mode), inputs=signal_operands, **CONTRACTION),
     Entry("numpy.matrix_transpose", np.matrix_transpose, inputs=one_array()),
     Entry("numpy.linalg.matrix_transpose", np.linalg.matrix_transpose, inputs=one_array()),
-    Entry("numpy.linalg.matmul", np.linalg.matmul, inputs=matmul_operands, rtol=1e-2),
-    Entry("numpy.linalg.multi_dot", lambda a, b, c: np.linalg.multi_dot([a, b, c]), inputs=chain_operands, rtol=1e-2),
-    Entry("numpy.linalg.norm", lambda x, ord, axis: np.linalg.norm(x, ord, axis), inputs=norm_operand, rtol=1e-2,
+    Entry("numpy.linalg.matmul", np.linalg.matmul, inputs=matmul_operands, **CONTRACTION),
+    Entry("numpy.linalg.multi_dot", lambda a, b, c: np.linalg.multi_dot([a, b, c]), inputs=chain_operands, **CONTRACTION),
+    Entry("numpy.linalg.norm", lambda x, ord, axis: np.linalg.norm(x, ord, axis), inputs=norm_operand, rtol=NORM_RTOL,
           dtypes=(np.dtype(np.bool_), np.dtype(np.int8), np.dtype(np.float16), *FLOATS)),
     Entry("numpy.linalg.vector_norm", lambda x, ord, axis: np.linalg.vector_norm(x, ord=ord or 2, axis=axis),
           inputs=norm_operand, rtol=1e-5, dtypes=(np.dtype(np.int32), *FLOATS)),

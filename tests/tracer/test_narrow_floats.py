@@ -1,0 +1,133 @@
+"""float16 and bfloat16: reductions accumulate in float32 and round once, np.dot keeps bfloat16,
+logsumexp agrees eagerly and compiled, and float64 -> float16/bfloat16 conversions round once.
+
+The oracle is the float64 answer rounded once to the 16-bit type (which is what NumPy's float16 sum
+gives; ml_dtypes' bfloat16 sum rounds every partial sum and is no oracle for sums)."""
+
+from __future__ import annotations
+
+import ml_dtypes
+import numpy as np
+import pytest
+
+import runtime
+import tracer
+
+BF16 = np.dtype(ml_dtypes.bfloat16)
+NARROW = [np.dtype(np.float16), BF16]
+EPSILON = {np.dtype(np.float16): 2.0**-10, BF16: 2.0**-7}  # one ulp at 1.0
+
+
+def rounded_once(value, dtype):
+    return np.asarray(value, np.float64).astype(dtype)
+
+
+def compiled(fn, *args):
+    return np.asarray(tracer.jit(fn)(*args))
+
+
+@pytest.mark.parametrize("dtype", NARROW, ids=str)
+def test_sums_and_means_accumulate_in_float32(dtype):
+    """10,000 x 0.1: summed in 16 bits, float16 came to 996.5 (bfloat16 to 980); NumPy's float16 sum says 1000."""
+    x = np.full(10000, 0.1, dtype)
+    exact = x.astype(np.float64)
+    total = compiled(np.sum, x)
+    assert total.dtype == dtype and total == rounded_once(exact.sum(), dtype) == 1000.0
+    if dtype == np.float16:
+        assert total == np.sum(x)  # NumPy's own float16 sum accumulates in float32 too
+    assert compiled(np.mean, x) == rounded_once(exact.mean(), dtype)
+    assert compiled(lambda a: np.add.reduce(a), x) == total
+    rows = np.full((3, 4000), 0.1, dtype)
+    np.testing.assert_array_equal(compiled(lambda a: a.sum(axis=1), rows), rounded_once(rows.astype(np.float64).sum(axis=1), dtype))
+
+
+@pytest.mark.parametrize("dtype", NARROW, ids=str)
+def test_variance_sums_its_squares_in_float32(dtype):
+    x = (np.arange(4096) % 7 * 0.25 + 1.0).astype(dtype)
+    exact = x.astype(np.float64)
+    variance = compiled(np.var, x)
+    assert variance.dtype == dtype
+    # (deviations and squares are rounded to the 16-bit type before the sum, as NumPy does: within one ulp)
+    np.testing.assert_allclose(variance.astype(np.float64), exact.var(), rtol=2 * EPSILON[dtype])
+    if dtype == np.float16:
+        assert variance == np.var(x)
+
+
+@pytest.mark.parametrize("dtype", NARROW, ids=str)
+def test_dot_products_accumulate_in_float32(dtype):
+    """XLA accumulates 16-bit dot products in float32 (pinned here: the sum of 10,000 products)."""
+    v = np.full(10000, 0.1, dtype)
+    ones = np.ones(10000, dtype)
+    exact = v.astype(np.float64).sum()
+    np.testing.assert_array_equal(compiled(np.dot, v, ones), rounded_once(exact, dtype))
+    m, w = np.full((2, 10000), 0.1, dtype), np.ones((10000, 3), dtype)
+    np.testing.assert_array_equal(compiled(np.dot, m, w), np.full((2, 3), rounded_once(exact, dtype)))
+
+
+def test_dot_of_bfloat16_is_bfloat16_as_in_numpy():
+    """np.dot keeps its operands' dtype (ml_dtypes' dot); np.matmul of bfloat16 resolves to float32 in NumPy."""
+    a, b, v = np.ones((2, 3), BF16), np.full((3, 2), 0.5, BF16), np.arange(3).astype(BF16)
+    for fn, args in [(np.dot, (a, b)), (np.dot, (a, v)), (np.dot, (v, v)), (np.matmul, (a, b))]:
+        expected = fn(*args)
+        actual = compiled(fn, *args)
+        assert actual.dtype == expected.dtype, fn
+        np.testing.assert_array_equal(actual, expected)
+
+
+@pytest.mark.parametrize("dtype", NARROW, ids=str)
+def test_logsumexp_agrees_eagerly_and_compiled(dtype):
+    """In 16-bit floats eagerly, NumPy's bfloat16 sum rounded each partial sum: 7.0 where the compiled
+    function gave 7.3125 (true 7.33). Both compute in float32 now and round once."""
+    cases = [np.arange(-3, 7, 0.25).astype(dtype), np.linspace(0, 5, 100).astype(dtype), np.zeros(1500, dtype)]
+    for x in cases:
+        eager = tracer.logsumexp(x)
+        jitted = compiled(tracer.logsumexp, x)
+        assert eager.dtype == jitted.dtype == dtype
+        assert eager == jitted
+        truth = np.log(np.exp(x.astype(np.float64)).sum())
+        assert abs(float(eager) - truth) <= abs(truth) * EPSILON[dtype]  # within one ulp of the truth
+    rows = np.arange(-3, 7, 0.25).astype(dtype).reshape(4, 10)
+    np.testing.assert_array_equal(tracer.logsumexp(rows, axis=1), compiled(lambda a: tracer.logsumexp(a, axis=1), rows))
+
+
+def _ties_and_neighbours(dtype, count=500):
+    """float64 values at (and one float32 ulp either side of) the midpoints between neighbouring 16-bit values,
+    where rounding through float32 first decides the tie the wrong way."""
+    rng = np.random.default_rng(5)
+    values = rng.uniform(-60000, 60000, count).astype(dtype).astype(np.float64)
+    midpoints = values + np.array([float(np.spacing(dtype.type(v))) for v in values]) / 2
+    tiny = np.abs(midpoints) * 2.0**-30
+    return np.concatenate([midpoints, midpoints + tiny, midpoints - tiny,
+                           [1 + 2**-11 + 2**-40, -(1 + 2**-8 + 2**-40), 0.0, -0.0, np.inf, -np.inf, np.nan, 1e300, 65519.99]])
+
+
+@pytest.mark.parametrize("dtype", NARROW, ids=str)
+@pytest.mark.parametrize("optimize", [True, False], ids=["optimized", "unoptimized"])
+def test_float64_to_16_bits_rounds_once(dtype, optimize):
+    """XLA converts f64 -> f16/bf16 through f32 and rounds twice (1 + 2**-11 + 2**-40 became 1.0, NumPy 1.001);
+    the tracer rounds to float32 by round-to-odd first, which makes the second rounding the correct one."""
+    x = _ties_and_neighbours(dtype)
+    with np.errstate(over="ignore"):
+        expected = x.astype(dtype)
+    actual = np.asarray(tracer.jit(lambda a: a.astype(dtype), optimize=optimize)(x))
+    same = (actual.view(np.uint16) == expected.view(np.uint16)) | (np.isnan(actual.astype(np.float32)) & np.isnan(x))
+    assert same.all(), (x[~same][:5], actual[~same][:5], expected[~same][:5])
+
+
+def test_the_float64_to_float16_conversion_passes_derivatives():
+    x = np.array([1.5, -2.25, 3.0])
+    gradient = np.asarray(tracer.jit(tracer.grad(lambda a: (a.astype(np.float16).astype(np.float64) * a).sum()))(x))
+    np.testing.assert_array_equal(gradient, 2 * x)
+
+
+@pytest.mark.skipif(runtime.default_device().platform != "cpu",
+                    reason="XLA's CPU backend flushes subnormals; GPUs keep them unless asked not to")
+def test_subnormals_are_flushed_to_zero_on_cpu():
+    """Documented in the README's differences from NumPy: XLA's CPU backend runs with subnormal inputs and
+    results flushed to zero (as JAX on CPU does); it has no option to keep them. NumPy keeps them."""
+    tiny = np.array([1e-45, -1e-40], np.float32)
+    assert (tiny != 0).all()
+    np.testing.assert_array_equal(compiled(lambda a: a / a, tiny), [np.nan, np.nan])  # 0 / 0; NumPy: 1.0
+    np.testing.assert_array_equal(compiled(np.sign, tiny), [0.0, 0.0])                  # NumPy: 1.0, -1.0
+    np.testing.assert_array_equal(compiled(lambda a: a * 2, tiny), [0.0, -0.0])         # NumPy: 2.8e-45, -2e-40
+    assert compiled(lambda a: a * 1e30, np.array([1e-300, 3e-320]))[1] == 0.0           # float64 too
