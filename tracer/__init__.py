@@ -21,6 +21,7 @@ from tracer.errors import (
     TracedShapeError,
     TracedTypeError,
     TracerError,
+    UnsupportedMethodError,
     UnsupportedNumPyError,
 )
 from tracer.jit_function import JitFunction, compile, jit
@@ -50,6 +51,7 @@ __all__ = [
     "TracedShapeError",
     "TracedTypeError",
     "TracerError",
+    "UnsupportedMethodError",
     "UnsupportedNumPyError",
     "compile",
     "checkpoint",

@@ -10,8 +10,9 @@ from jax import tree_util
 from jaxlib.mlir import ir as mlir
 
 import ir
-from tracer import errors, primitives, sharding, signature
+from tracer import errors, numpy_namespace, primitives, sharding, signature
 from tracer.control_flow._regions import Undefined
+from tracer.numpy_api.masked import MaskedSelection, packed_shape_error
 from tracer.trace_state import Trace
 from tracer.traced_array import TracedArray, check_alive, is_traced
 
@@ -59,10 +60,13 @@ def trace(fn: Callable, leaves: list, treedef, static_key: tuple, *, donated: fr
             tracers[i] = TracedArray(argument, session, shape, dtype)
         dyn_args, dyn_kwargs = tree_util.tree_unflatten(treedef, tracers)
         args, kwargs = signature.merge_static(dyn_args, dyn_kwargs, static_key)
-        result = fn(*args, **kwargs)
+        with numpy_namespace.intercepting():
+            result = fn(*args, **kwargs)
         out_leaves, out_tree = tree_util.tree_flatten(result)
         out_template, out_positions, values, out_signatures = [], [], [], []
         for position, leaf in enumerate(out_leaves):
+            if type(leaf) is MaskedSelection:
+                raise packed_shape_error("returning x[mask] from the traced function")
             if is_traced(leaf) or signature.is_array_leaf(leaf):
                 traced = check_alive(leaf) if is_traced(leaf) else primitives.lift(leaf)
                 out_template.append(None)
