@@ -24,7 +24,7 @@ from tracer.errors import (
     UnsupportedMethodError,
     UnsupportedNumPyError,
 )
-from tracer.jit_function import JitFunction, compile, jit
+from tracer.jit_function import JitFunction, LostWriteWarning, compile, jit
 from tracer.numpy_api.statistics import logsumexp
 from tracer.sharding import with_sharding_constraint
 from tracer.signature import ArraySpec
@@ -43,6 +43,7 @@ __all__ = [
     "DonatedArgumentError",
     "EscapedTracerError",
     "JitFunction",
+    "LostWriteWarning",
     "SignatureMismatchError",
     "TracedArray",
     "TracedAxisError",
