@@ -14,6 +14,7 @@ from tracer.errors import (
     ConcretizationError,
     DonatedArgumentError,
     EscapedTracerError,
+    RandomStateError,
     SignatureMismatchError,
     TracedAxisError,
     TracedIndexError,
@@ -25,6 +26,7 @@ from tracer.errors import (
     UnsupportedNumPyError,
 )
 from tracer.jit_function import JitFunction, LostWriteWarning, compile, jit
+from tracer.numpy_random_guard import RandomStateWarning, numpy_random
 from tracer.numpy_api.statistics import logsumexp
 from tracer.sharding import with_sharding_constraint
 from tracer.signature import ArraySpec
@@ -44,6 +46,8 @@ __all__ = [
     "EscapedTracerError",
     "JitFunction",
     "LostWriteWarning",
+    "RandomStateError",
+    "RandomStateWarning",
     "SignatureMismatchError",
     "TracedArray",
     "TracedAxisError",
@@ -64,6 +68,7 @@ __all__ = [
     "logsumexp",
     "nn",
     "numpy_coverage",
+    "numpy_random",
     "random",
     "scan",
     "stop_gradient",

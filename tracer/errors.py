@@ -10,7 +10,7 @@ from ir.errors import PyreactantError
 
 __all__ = ["ArrayConversionError", "ConcretizationError", "DonatedArgumentError", "EscapedTracerError", "SignatureMismatchError",
            "TracedAxisError", "TracedIndexError", "TracedOverflowError", "TracedShapeError", "TracedTypeError",
-           "TracerError", "UnsupportedMethodError", "UnsupportedNumPyError"]
+           "RandomStateError", "TracerError", "UnsupportedMethodError", "UnsupportedNumPyError"]
 
 
 class TracerError(PyreactantError):
@@ -52,6 +52,10 @@ class UnsupportedNumPyError(TracerError, NotImplementedError):
 
 class UnsupportedMethodError(UnsupportedNumPyError, AttributeError):
     """An ndarray method or attribute the tracer does not implement (an AttributeError too, so `hasattr` is False)."""
+
+
+class RandomStateError(TracerError, RuntimeError):
+    """NumPy random numbers drawn while a function is traced (they would be constants of the compiled program)."""
 
 
 class EscapedTracerError(TracerError, RuntimeError):

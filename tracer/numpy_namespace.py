@@ -31,7 +31,7 @@ import threading
 import numpy as np
 import numpy.lib._index_tricks_impl as _index_tricks  # np.c_ and np.r_ call its module-level `array`
 
-from tracer import errors
+from tracer import errors, numpy_random_guard
 from tracer.numpy_api import created_arrays, dispatch
 from tracer.numpy_api.construction import array_from, holds_traced
 from tracer.numpy_api.created_arrays import CreatedArray
@@ -192,6 +192,7 @@ def intercepting():
             for module, name, wrapper in _replacements_once():
                 _installed.append((module, name, getattr(module, name), wrapper))
                 setattr(module, name, wrapper)
+            numpy_random_guard.install()
         _tracing_threads += 1
     try:
         yield
@@ -203,3 +204,4 @@ def intercepting():
                     if getattr(module, name) is wrapper:  # (unless someone replaced it meanwhile)
                         setattr(module, name, original)
                 _installed.clear()
+                numpy_random_guard.uninstall()

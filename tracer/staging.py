@@ -10,7 +10,7 @@ from jax import tree_util
 from jaxlib.mlir import ir as mlir
 
 import ir
-from tracer import errors, numpy_namespace, primitives, sharding, signature
+from tracer import errors, numpy_namespace, numpy_random_guard, primitives, sharding, signature
 from runtime import ConcreteArray
 from tracer.control_flow._regions import Undefined
 from tracer.numpy_api.masked import MaskedSelection, packed_shape_error
@@ -69,7 +69,7 @@ def trace(fn: Callable, leaves: list, treedef, static_key: tuple, *, donated: fr
             tracers[i] = TracedArray(argument, session, shape, dtype)
         dyn_args, dyn_kwargs = tree_util.tree_unflatten(treedef, tracers)
         args, kwargs = signature.merge_static(dyn_args, dyn_kwargs, static_key)
-        with numpy_namespace.intercepting():
+        with numpy_namespace.intercepting(), numpy_random_guard.watching(fn, [entry[-1] for entry in static_key]):
             result = fn(*args, **kwargs)
         out_leaves, out_tree = tree_util.tree_flatten(result)
         out_template, out_positions, values, out_signatures = [], [], [], []
