@@ -167,6 +167,11 @@ def _basic_set(x: TracedArray, index, value) -> TracedArray:
     update = P.reshape(update, box.counts)
     starts, steps, reversed_dims = box.ascending(x.shape)
     update_value = ops.reverse(update._value, reversed_dims) if reversed_dims else update._value
+    if all(step == 1 for step in steps):
+        # A contiguous box (an element, a row, a slice): one dynamic_update_slice at constant starts, which XLA
+        # updates in place; a loop writing a buffer element by element stays a chain of small updates.
+        positions = [ops.constant(np.asarray(start, np.int32)) for start in starts]
+        return P.wrap(ops.dynamic_update_slice(x._value, update_value, positions), x.shape, x.dtype)
     low = list(starts)
     high = [n - (s + (c - 1) * st + 1) for n, s, c, st in zip(x.shape, starts, box.counts, steps)]
     interior = [st - 1 for st in steps]

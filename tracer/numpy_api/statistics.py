@@ -290,7 +290,7 @@ def _nan_variance(x: TracedArray, axis, dtype, ddof, keepdims) -> TracedArray:
 @implements(np.nanvar)
 def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=_NO_VALUE, mean=_NO_VALUE,
            correction=_NO_VALUE):
-    _check_var_arguments("nanvar", out, where, mean, correction)
+    check_unsupported("nanvar", out=out, where=where, mean=mean, correction=correction)
     x = P.lift(a)
     if not _is_float(x):
         return _variance(x, axis, dtype, ddof, keepdims)
@@ -300,7 +300,7 @@ def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=
 @implements(np.nanstd)
 def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=_NO_VALUE, mean=_NO_VALUE,
            correction=_NO_VALUE):
-    _check_var_arguments("nanstd", out, where, mean, correction)
+    check_unsupported("nanstd", out=out, where=where, mean=mean, correction=correction)
     return P.lift(np.sqrt(nanvar(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims)))
 
 
