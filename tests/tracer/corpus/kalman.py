@@ -50,7 +50,7 @@ def filter_and_smooth(zs):
 
 
 def _inputs(scale):
-    n = 12 if scale == "test" else 200
+    n = 12 if scale == "test" else 100
     rng = np.random.default_rng(5)
     t = np.arange(n) * 0.1
     truth = np.stack([1 + 0.5 * t, 2 - 0.3 * t], axis=1)
