@@ -212,7 +212,7 @@ def test_traced_mask_assignment_of_one_value():
 _MADE_BEFORE = np.zeros(3)
 ERRORS = {
     # (x[mask] can be computed on, reduced and assigned back: tests/tracer/test_masked.py; not returned)
-    "traced mask read": (lambda x: x[x > 0], "x[mask] as NumPy packs it", "np.where"),
+    "traced mask read": (lambda x: x[x > 0], "x[mask] packed as NumPy packs it", "np.where"),
     "traced mask on a later axis": (lambda x: x[:, x[0] > 0], "traced boolean mask", "np.where"),
     "one value per selected element": (lambda x: x.__setitem__(x > 0, np.arange(12.0)) , "only known when the code runs", "np.where"),
     "float index array": (lambda x: x[np.array([0.0])], "integer (or boolean) type", None),

@@ -32,7 +32,7 @@ __all__ = ["MaskedSelection", "packed_shape_error", "same_mask"]
 
 def packed_shape_error(what: str) -> errors.TracedIndexError:
     return errors.TracedIndexError(
-        f"{what} needs the selection x[mask] as NumPy packs it, whose length depends on the traced mask's values",
+        f"{what} needs the selection x[mask] packed as NumPy packs it, whose length depends on the mask's values",
         fix="keep x's shape and select instead: np.where(mask, x, fill) (reductions: np.sum(x, where=mask)); "
             "computing on x[mask], reducing it and assigning it back through the same mask (x[mask] = f(x[mask])) work")
 
