@@ -39,8 +39,8 @@ from tracer.numpy_api.masked import MaskedSelection
 from tracer.trace_state import current_trace
 from tracer.traced_array import TracedArray, check_alive, make_view
 
-__all__ = ["CreatedArray", "Memory", "adopt", "foreign_owners", "involves_traced", "plain", "promote", "resolve",
-           "traced_of"]
+__all__ = ["CreatedArray", "Memory", "adopt", "foreign_owners", "involves_traced", "needs_resolving", "plain", "promote",
+           "resolve", "traced_of"]
 
 
 class Memory:
@@ -226,6 +226,18 @@ def involves_traced(values) -> bool:
     return False
 
 
+# What needs no resolving: traced values and the Python values that are arguments of NumPy calls.
+_AS_THEY_ARE = frozenset({TracedArray, int, float, bool, complex, str, slice, type(None), type(Ellipsis), np.dtype})
+
+
+def needs_resolving(values) -> bool:
+    """Whether any of `values` may hold a created array or a selection (a fast test of types only)."""
+    for value in values:
+        if type(value) not in _AS_THEY_ARE:
+            return True
+    return False
+
+
 def resolve(value, *, write: bool = False):
     """`value` for the tracer's implementations: a CreatedArray becomes its traced value (promoted first
     when `write`: the call writes into it) or, holding host values, the plain ndarray over its memory;
@@ -236,7 +248,7 @@ def resolve(value, *, write: bool = False):
             return promote(value)
         traced = traced_of(value)
         return value.view(np.ndarray) if traced is None else traced
-    if kind is list or kind is tuple:
+    if (kind is list or kind is tuple) and needs_resolving(value):
         items = [resolve(v) for v in value]
         if any(a is not b for a, b in zip(items, value)):
             return kind(items)

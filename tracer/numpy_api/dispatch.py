@@ -55,7 +55,8 @@ def run(impl, *args, **kwargs):
 
 def _call_at_user_line(impl, *args):
     """Run a TracedArray method's implementation (e.g. indexing) as NumPy calls are run."""
-    args = tuple(map(created_arrays.resolve, args))
+    if created_arrays.needs_resolving(args):
+        args = tuple(map(created_arrays.resolve, args))
     _check_traces(args)
     return run(impl, *args)
 
@@ -63,9 +64,10 @@ def _call_at_user_line(impl, *args):
 def function(func, args, kwargs):
     """`__array_function__`: the registered implementation of `func`, or an error that says what to use.
     NotImplemented when an argument is x[mask] (a `MaskedSelection`): its own protocol answers."""
-    if _holds_selection(args) or _holds_selection(kwargs.values()):
-        return NotImplemented
-    args, kwargs = _resolve_arguments(func, args, kwargs)
+    if created_arrays.needs_resolving(args) or created_arrays.needs_resolving(kwargs.values()):
+        if _holds_selection(args) or _holds_selection(kwargs.values()):
+            return NotImplemented
+        args, kwargs = _resolve_arguments(func, args, kwargs)
     _check_traces(args)
     _check_traces(kwargs.values())
     impl = HANDLED_FUNCTIONS.get(func)
@@ -98,12 +100,13 @@ def ufunc(ufunc, method, inputs, kwargs):
     """`__array_ufunc__`: a call runs the ufunc's rule, a method (`reduce`, `at`) its registered implementation.
     With `out=`, the arrays given are returned, as NumPy does."""
     out = kwargs.get("out")
-    if any(type(x) is MaskedSelection for x in inputs) or _holds_selection(out or ()):
-        return NotImplemented
-    inputs = tuple(created_arrays.resolve(x, write=method == "at" and i == 0) for i, x in enumerate(inputs))
-    if out is not None:
-        kwargs = dict(kwargs, out=tuple(created_arrays.resolve(t, write=True) for t in
-                                        (out if isinstance(out, tuple) else (out,))))
+    if out is not None or method == "at" or created_arrays.needs_resolving(inputs):
+        if _holds_selection(inputs) or _holds_selection(out or ()):
+            return NotImplemented
+        inputs = tuple(created_arrays.resolve(x, write=method == "at" and i == 0) for i, x in enumerate(inputs))
+        if out is not None:
+            kwargs = dict(kwargs, out=tuple(created_arrays.resolve(t, write=True) for t in
+                                            (out if isinstance(out, tuple) else (out,))))
     _check_traces(inputs)
     if method != "__call__":
         impl = UFUNC_METHODS.get(method)
