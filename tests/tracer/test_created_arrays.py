@@ -289,3 +289,16 @@ def test_other_threads_get_numpys_arrays_while_a_function_is_traced():
     thread.join()
     assert other == {"zeros": np.ndarray, "array": np.ndarray, "sum of a list": 4.0}
     np.testing.assert_allclose(np.asarray(result), X)
+
+
+def test_gradients_flow_through_a_created_buffer():
+    def loss(w, x):
+        hidden = np.zeros((x.shape[0], w.shape[1]))
+        for i in range(x.shape[0]):
+            hidden[i] = np.tanh(x[i] @ w)
+        return (hidden ** 2).sum()
+
+    w, x = W.astype(np.float64), X.astype(np.float64)
+    grad = np.asarray(tracer.jit(tracer.grad(loss))(w, x))
+    h = np.tanh(x @ w)
+    np.testing.assert_allclose(grad, x.T @ (2 * h * (1 - h ** 2)), rtol=1e-10)
