@@ -43,8 +43,9 @@ def constant(value, dtype=None) -> TracedArray:
     return wrap(ops.constant(array), array.shape, array.dtype)
 
 
-# Host array types that may stand for a traced value: type -> (x -> its TracedArray, or None while it holds host
-# values). `tracer/numpy_api/created_arrays.py` registers the arrays NumPy creates while a function is traced.
+# Host values that may stand for a traced value: type -> (x -> its TracedArray, or None while it holds host
+# values). `tracer/numpy_api/created_arrays.py` registers the arrays NumPy creates while a function is traced,
+# `construction.py` lists and tuples (which may hold traced values: `x[:2] = [a, b]`).
 TRACED_VALUE_OF: dict = {}
 
 

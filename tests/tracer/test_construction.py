@@ -59,7 +59,16 @@ def full_of_a_traced_value(x, v):
     return np.full((2, 3), x[0, 0]), np.full(4, v[1], dtype=np.float64), np.full((2, 3), v)
 
 
+def lists_assigned(x):
+    out = np.zeros(4)
+    out[:2] = [x[0, 0], x[1, 1] * 2]
+    y = x.copy()
+    y[0, 1:3] = (x[2, 0], 7.0)
+    return out, y
+
+
 CASES = {name: Case(fn, args) for name, fn, args in [
+    ("lists assigned", lists_assigned, (X,)),
     ("lists of scalars", lists_of_scalars, (X,)),
     ("lists of arrays", lists_of_arrays, (X, V)),
     ("NumPy's promotion", numpy_promotion, (I, V)),

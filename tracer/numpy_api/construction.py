@@ -76,6 +76,14 @@ def array_from(obj, dtype=None, *, copy=True, ndmin: int = 0, numpy_array=np.arr
     return result
 
 
+def _built_if_traced(value):
+    """For `primitives.lift`: a list or tuple holding traced values (`x[:2] = [a, b]`) as a traced array."""
+    return array_from(value, copy=None) if holds_traced(value) else None
+
+
+P.TRACED_VALUE_OF[list] = P.TRACED_VALUE_OF[tuple] = _built_if_traced
+
+
 # -- np.block ---------------------------------------------------------------------------------------
 
 def _depths(blocks, where=()):
