@@ -68,6 +68,11 @@ class ConcreteArray:
         every later use fails, naming `where`."""
         self._buffer = DonatedBuffer(where)
 
+    def take_buffer(self, buffer) -> None:
+        """Hold `buffer` from now on: a compiled call wrote into this array (an argument the traced function
+        changed in place) and `buffer`, of the same shape and dtype, is its new value."""
+        self._buffer = buffer
+
     def _live_buffer(self):
         if type(self._buffer) is DonatedBuffer:
             raise DonatedArrayError(

@@ -4,6 +4,7 @@ per-call transfers that compiled calls use (`host_transfer`, `host_to_device_own
 
 from __future__ import annotations
 
+import jax
 import numpy as np
 from jax import tree_util
 
@@ -15,7 +16,7 @@ from runtime.devices import default_device
 from runtime.errors import PlacementError, UnsupportedDtypeError
 from runtime.sharding import broadcast_prefix, check_fits
 
-__all__ = ["array_to_device", "host_to_device_owned", "host_to_sharding", "host_transfer", "reshard", "synchronize",
+__all__ = ["array_to_device", "copy_buffer", "host_to_device_owned", "host_to_sharding", "host_transfer", "reshard", "synchronize",
            "to_device", "to_host"]
 
 # The compiled-call fast path's transfers: jaxlib's functions themselves (no wrapper frame per call).
@@ -27,6 +28,11 @@ host_to_device_owned = _jaxlib.host_to_device_owned
 host_to_sharding = _jaxlib.host_to_sharding
 # reshard(buffer, sharding_or_device): the same buffer when it is laid out so already, else a moved copy.
 reshard = _jaxlib.reshard
+
+
+def copy_buffer(buffer):
+    """A new device buffer with `buffer`'s value, where it is (for a call that may consume the copy)."""
+    return jax.device_put(buffer, may_alias=False)
 
 
 def _is_host_array(x) -> bool:

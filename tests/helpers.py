@@ -99,6 +99,8 @@ def run_both(fn, *args, jitted=None, **kwargs):
     `jitted` reuses an existing `tracer.jit` of fn, so repeated signatures hit its compile cache.
     """
     expected = eager(fn, *args, **kwargs)
+    # (On copies too: a compiled function that writes into an argument changes the caller's array, as NumPy does.)
+    args, kwargs = copy.deepcopy(args), copy.deepcopy(kwargs)
     actual = to_numpy((jitted or tracer.jit(fn))(*args, **kwargs))
     return expected, actual
 
@@ -166,7 +168,7 @@ def assert_raises_like(err: Exception, fn, *args, jitted=None, **kwargs):
     kinds = tuple(kind for kind in ERROR_KINDS if isinstance(err, kind))
     assert kinds, f"NumPy raised {type(err).__name__}, which is none of {ERROR_KINDS}"
     try:
-        result = (jitted or tracer.jit(fn))(*args, **kwargs)
+        result = (jitted or tracer.jit(fn))(*copy.deepcopy(args), **copy.deepcopy(kwargs))
     except Exception as ours:  # noqa: BLE001 - the kind is checked just below
         missing = [kind.__name__ for kind in kinds if not isinstance(ours, kind)]
         assert not missing, (f"NumPy raised {type(err).__name__}({err}); tracer raised {type(ours).__name__}({ours}), "
@@ -273,7 +275,8 @@ def _run_batched(cases: dict[str, Case], failures: dict[str, str]) -> dict:
         return {name: cases[name].fn(*arguments[name]) for name in cases}
 
     try:
-        return to_numpy(tracer.jit(batch)({name: case.args for name, case in cases.items()}))
+        # (On copies: a compiled function that writes into an argument changes the caller's array, as NumPy does.)
+        return to_numpy(tracer.jit(batch)(copy.deepcopy({name: case.args for name, case in cases.items()})))
     except Exception as err:  # noqa: BLE001 - which case raised is found by splitting
         if len(cases) == 1:
             (name,) = cases

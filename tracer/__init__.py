@@ -14,6 +14,7 @@ from tracer.errors import (
     ConcretizationError,
     DonatedArgumentError,
     EscapedTracerError,
+    RandomStateError,
     SignatureMismatchError,
     TracedAxisError,
     TracedIndexError,
@@ -21,9 +22,11 @@ from tracer.errors import (
     TracedShapeError,
     TracedTypeError,
     TracerError,
+    UnsupportedMethodError,
     UnsupportedNumPyError,
 )
-from tracer.jit_function import JitFunction, compile, jit
+from tracer.jit_function import JitFunction, LostWriteWarning, compile, jit
+from tracer.numpy_random_guard import RandomStateWarning, numpy_random
 from tracer.numpy_api.statistics import logsumexp
 from tracer.sharding import with_sharding_constraint
 from tracer.signature import ArraySpec
@@ -42,6 +45,9 @@ __all__ = [
     "DonatedArgumentError",
     "EscapedTracerError",
     "JitFunction",
+    "LostWriteWarning",
+    "RandomStateError",
+    "RandomStateWarning",
     "SignatureMismatchError",
     "TracedArray",
     "TracedAxisError",
@@ -50,6 +56,7 @@ __all__ = [
     "TracedShapeError",
     "TracedTypeError",
     "TracerError",
+    "UnsupportedMethodError",
     "UnsupportedNumPyError",
     "compile",
     "checkpoint",
@@ -61,6 +68,7 @@ __all__ = [
     "logsumexp",
     "nn",
     "numpy_coverage",
+    "numpy_random",
     "random",
     "scan",
     "stop_gradient",

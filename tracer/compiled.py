@@ -141,6 +141,8 @@ class Compiled:
         self._kept = kept if len(kept) < len(program.in_signatures) else None
         self._in_signatures = tuple(program.in_signatures[i] for i in kept)
         self._donated = tuple(kept.index(i) for i in program.donated_arguments)  # (donated ones are always kept)
+        # Written arguments (kept, since donated): (index among the module's arguments, result index of the new value).
+        self._mutations = tuple((kept.index(i), result) for i, result in program.mutations)
         self._transfers = _argument_transfers(self._in_signatures, self._device, self._plan)
         self._packing = packed_arguments.PackingPlan.for_signatures(self._in_signatures)
         self._packable = self._plan is None and 0 < len(self._in_signatures) and sum(
@@ -148,6 +150,7 @@ class Compiled:
         ) <= PACK_LIMIT_BYTES
 
     def _set_results(self, program: TracedProgram) -> None:
+        self._result_count = len(program.out_positions)  # the function's own; written arguments' values follow
         self._out_tree = program.out_tree
         self._out_template = program.out_template
         self._out_positions = program.out_positions
@@ -257,7 +260,10 @@ class Compiled:
             execute = self._execute_packed or self._packed_ready()
             if execute is not None:
                 device, to_device = self._device, transfer.host_to_device_owned
-                return self._wrap(execute([to_device(group, device) for group in self._packing.pack(arrays)]))
+                outputs = execute([to_device(group, device) for group in self._packing.pack(arrays)])
+                if self._mutations:
+                    self._write_back(arrays, outputs)
+                return self._wrap(outputs)
         buffers = [a.buffer if type(a) is ConcreteArray else to_device(a) for a, to_device in zip(arrays, self._transfers)]
         return self._run(arrays, buffers)
 
@@ -280,6 +286,8 @@ class Compiled:
         if self._plan is not None:
             buffers = [_place(buffer, s) for buffer, s in zip(buffers, self._plan.arguments)]
         if self._donated:
+            if self._mutations:
+                buffers = self._separate_written(arrays, buffers)
             self._check_donation(buffers)
         execute = self._execute or self._unpacked_executable().execute
         try:
@@ -288,7 +296,36 @@ class Compiled:
             self.raise_execute_error(buffers)
         if self._donated:
             self._retire_donated(arrays, buffers)
+        if self._mutations:
+            self._write_back(arrays, outputs)
         return self._wrap(outputs)
+
+    # -- arguments the function wrote into -------------------------------------------------------------------
+    def _separate_written(self, arrays, buffers: list) -> list:
+        """Buffers for a call of a function that writes into arguments: the buffer of a written argument is
+        donated, so one that is also passed elsewhere, or is a jax.Array's (immutable: the caller keeps it),
+        is given as a copy."""
+        buffers = list(buffers)
+        for index, _ in self._mutations:
+            buffer = buffers[index]
+            shared = sum(b is buffer for b in buffers) > 1
+            if shared or (type(arrays[index]) is not ConcreteArray and isinstance(arrays[index], jax.Array)):
+                buffers[index] = transfer.copy_buffer(buffer)
+        return buffers
+
+    def _write_back(self, arrays, outputs) -> None:
+        """As NumPy would have: each written argument takes its new value. A NumPy array is overwritten in place
+        (after the computation, which this waits for); a ConcreteArray takes the new buffer."""
+        for index, result in self._mutations:
+            array = arrays[index]
+            if type(array) is ConcreteArray:
+                array.take_buffer(outputs[result])
+            elif isinstance(array, np.ndarray):
+                try:
+                    np.copyto(array, np.asarray(outputs[result]))
+                except ValueError as err:  # a read-only array: NumPy's own write would have raised
+                    raise errors.TracedShapeError(f"a traced function wrote into a read-only argument: {err}",
+                                                  fix="pass a writable array, or jit with mutate_arguments=False") from None
 
     def fast_entry(self) -> tuple:
         """What `tracer.jit`'s hot path keeps to run this program on ConcreteArrays: (self, call), where
@@ -344,7 +381,8 @@ class Compiled:
             result = wrap(outputs[0], self._result_signatures[0])
             return result.block_until_ready() if self._sync else result  # (a failed computation: ExecutionError)
         result = list(self._out_template)
-        for position, buffer, out_signature in zip(self._out_positions, outputs, self._result_signatures):
+        for position, buffer, out_signature in zip(self._out_positions, outputs[:self._result_count],
+                                                   self._result_signatures):
             result[position] = wrap(buffer, out_signature)
         if self._sync:
             for p in self._out_positions:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from ir.errors import PyreactantError
 
-__all__ = ["ConcretizationError", "DonatedArgumentError", "EscapedTracerError", "SignatureMismatchError",
+__all__ = ["ArrayConversionError", "ConcretizationError", "DonatedArgumentError", "EscapedTracerError", "SignatureMismatchError",
            "TracedAxisError", "TracedIndexError", "TracedOverflowError", "TracedShapeError", "TracedTypeError",
-           "TracerError", "UnsupportedNumPyError"]
+           "RandomStateError", "TracerError", "UnsupportedMethodError", "UnsupportedNumPyError"]
 
 
 class TracerError(PyreactantError):
@@ -19,6 +19,11 @@ class TracerError(PyreactantError):
 
 class ConcretizationError(TracerError, TypeError):
     """A traced value was asked for a Python value (bool, int, float, NumPy array)."""
+
+
+class ArrayConversionError(ConcretizationError):
+    """A traced value that NumPy tried to turn into a NumPy array (`__array__`); `tracer/numpy_namespace.py`
+    retries such calls with the lists holding traced values built as traced arrays."""
 
 
 class TracedShapeError(TracerError, ValueError):
@@ -43,6 +48,14 @@ class TracedAxisError(TracerError, ValueError, IndexError):
 
 class UnsupportedNumPyError(TracerError, NotImplementedError):
     """A NumPy function, ufunc method or argument the tracer does not implement."""
+
+
+class UnsupportedMethodError(UnsupportedNumPyError, AttributeError):
+    """An ndarray method or attribute the tracer does not implement (an AttributeError too, so `hasattr` is False)."""
+
+
+class RandomStateError(TracerError, RuntimeError):
+    """NumPy random numbers drawn while a function is traced (they would be constants of the compiled program)."""
 
 
 class EscapedTracerError(TracerError, RuntimeError):

@@ -15,6 +15,7 @@ import itertools
 import operator
 import re
 import threading
+import warnings
 from typing import Callable, Sequence
 
 import numpy as np
@@ -31,7 +32,12 @@ from tracer.staging import trace
 from tracer.trace_state import _state as _trace_state
 from tracer.trace_state import current_trace
 
-__all__ = ["DEFAULT_CACHE_SIZE", "JitFunction", "JitOptionError", "compile", "jit"]
+__all__ = ["DEFAULT_CACHE_SIZE", "JitFunction", "JitOptionError", "LostWriteWarning", "compile", "jit"]
+
+
+class LostWriteWarning(UserWarning):
+    """A function compiled with `jit(..., mutate_arguments=False)` writes into an argument: the caller's array
+    keeps its value (NumPy would have changed it)."""
 
 
 class JitOptionError(TracerError, ValueError):
@@ -77,7 +83,7 @@ class JitFunction:
     def __init__(self, fn: Callable, *, static_argnums=(), static_argnames=(), donate_argnums=(),
                  pipeline: str | None = None, optimize: bool = True, device=None, pass_options: dict | None = None,
                  donate: str | None = None, in_shardings=None, out_shardings=None, sync: bool = False,
-                 cache_size: int | None = None):
+                 cache_size: int | None = None, mutate_arguments: bool = True):
         if inspect.isgeneratorfunction(fn) or inspect.isasyncgenfunction(fn) or inspect.iscoroutinefunction(fn):
             # A generator's body runs only when iterated, after tracing ended: jit would return a generator.
             kind = "a coroutine" if inspect.iscoroutinefunction(fn) else "a generator"
@@ -86,6 +92,8 @@ class JitFunction:
                                   fix="return the values instead of yielding them (a tuple or list of arrays), or "
                                       "jit the function that computes each item")
         self.fn = fn
+        self.mutate_arguments = mutate_arguments
+        self._warned_lost_write = False  # (mutate_arguments=False warns once per function)
         self.static_argnums, self.static_argnames = _resolve_static(fn, _as_tuple(static_argnums), _as_tuple(static_argnames))
         self.donate_argnums = _as_tuple(donate_argnums)
         if donate not in _DONATE_MODES:
@@ -214,7 +222,8 @@ class JitFunction:
         """
         dyn_args, dyn_kwargs, static_key = self._split(args, kwargs)
         leaves, treedef = signature.flatten(dyn_args, dyn_kwargs)
-        return trace(self.fn, leaves, treedef, static_key, donated=self._donated_leaves(args, dyn_args, leaves)).module
+        return trace(self.fn, leaves, treedef, static_key, donated=self._donated_leaves(args, dyn_args, leaves),
+                     mutate_arguments=self.mutate_arguments).module
 
     @property
     def cache_info(self) -> dict:
@@ -241,7 +250,14 @@ class JitFunction:
                 return compiled
             where = describe(user_frame())
             prefetched = self._start_prefetch(key)  # loads last time's executable while we trace
-            program = trace(self.fn, leaves, treedef, static_key, donated=self._donated_leaves(args, dyn_args, leaves))
+            program = trace(self.fn, leaves, treedef, static_key, donated=self._donated_leaves(args, dyn_args, leaves),
+                            mutate_arguments=self.mutate_arguments)
+            if program.lost_writes and not self._warned_lost_write:
+                self._warned_lost_write = True
+                warnings.warn(f"{where}: {getattr(self.fn, '__qualname__', self.fn)} writes into "
+                              f"{len(program.lost_writes)} of its array arguments, but jit(mutate_arguments=False) keeps "
+                              "the caller's arrays unchanged: return the new values instead", LostWriteWarning,
+                              stacklevel=2)
             compiled = Compiled(self.fn, program, key=key, describe=signature.describe_call(self.fn, args, kwargs),
                                 pipeline=self.pipeline, static_split=self._split, device=self.device,
                                 pass_options=self.pass_options, sync=self.sync, prefetch=prefetched,
@@ -317,7 +333,7 @@ class JitFunction:
 def jit(fn: Callable | None = None, *, static_argnums: int | Sequence[int] = (), static_argnames: str | Sequence[str] = (),
         donate_argnums: int | Sequence[int] = (), pipeline: str | None = None, optimize: bool = True, device=None,
         donate: str | None = None, in_shardings=None, out_shardings=None, sync: bool = False,
-        cache_size: int | None = None):
+        cache_size: int | None = None, mutate_arguments: bool = True):
     """Compile `fn` with XLA on first call for each signature (tree structure, shapes, dtypes, static values).
 
     Calls are asynchronous: they return ConcreteArrays as soon as the work is queued; reading one
@@ -337,13 +353,17 @@ def jit(fn: Callable | None = None, *, static_argnums: int | Sequence[int] = (),
         sync: block until the results are computed before returning.
         cache_size: how many signatures stay compiled (least recently used are evicted); default
             `tracer.jit.DEFAULT_CACHE_SIZE`.
+        mutate_arguments: a NumPy array or ConcreteArray argument the function writes into (`x[...] = v`,
+            `x += v`, `np.copyto(x, v)`, `ufunc(..., out=x)`) takes its new value after the call, as in NumPy
+            (a NumPy array is overwritten in place, a ConcreteArray takes the new buffer: its old one is donated).
+            False: arguments are values (the caller's arrays never change); a write into one warns once.
         pipeline: pass pipeline run on the traced module (default `passes.DEFAULT_PIPELINE`).
         optimize: False skips our passes (XLA still optimises).
     Usable as `@jit` or `@jit(static_argnums=...)`.
     """
     options = dict(static_argnums=static_argnums, static_argnames=static_argnames, donate_argnums=donate_argnums,
                    pipeline=pipeline, optimize=optimize, device=device, donate=donate, in_shardings=in_shardings,
-                   out_shardings=out_shardings, sync=sync, cache_size=cache_size)
+                   out_shardings=out_shardings, sync=sync, cache_size=cache_size, mutate_arguments=mutate_arguments)
     if fn is None:
         return lambda f: JitFunction(f, **options)
     return JitFunction(fn, **options)
@@ -366,7 +386,8 @@ def compile(fn: Callable, *args, pipeline: str | None = None, optimize: bool = T
                            donate_argnums=() if donate else fn.donate_argnums,
                            pipeline=(fn.pipeline or "") if keep_passes else pipeline, optimize=optimize,
                            device=fn.device, donate=fn.donate, in_shardings=fn.in_shardings,
-                           out_shardings=fn.out_shardings, sync=fn.sync, cache_size=fn.cache_size)
+                           out_shardings=fn.out_shardings, sync=fn.sync, cache_size=fn.cache_size,
+                           mutate_arguments=fn.mutate_arguments)
             fn = JitFunction(fn.fn, **(options | overrides))
         return fn.compile(*args, **kwargs)
     return JitFunction(fn, pipeline=pipeline, optimize=optimize, **overrides).compile(*args, **kwargs)

@@ -21,7 +21,7 @@ from tracer.signature import refuse_array_subclass
 from tracer.trace_state import current_trace
 from tracer.traced_array import TracedArray, check_alive, is_traced
 
-__all__ = ["UNSIGNED_OF_WIDTH", "bitcast", "broadcast_shapes", "broadcast_to", "compare", "constant", "convert",
+__all__ = ["TRACED_VALUE_OF", "UNSIGNED_OF_WIDTH", "bitcast", "broadcast_shapes", "broadcast_to", "compare", "constant", "convert",
            "elementwise", "full", "lift", "normalize_axes", "normalize_axis", "reshape", "scalar_like", "select",
            "stop_gradient", "transpose", "uint_bits", "wrap"]
 
@@ -46,11 +46,22 @@ def constant(value, dtype=None) -> TracedArray:
     return wrap(ops.constant(array), array.shape, array.dtype)
 
 
+# Host values that may stand for a traced value: type -> (x -> its TracedArray, or None while it holds host
+# values). `tracer/numpy_api/created_arrays.py` registers the arrays NumPy creates while a function is traced,
+# `construction.py` lists and tuples (which may hold traced values: `x[:2] = [a, b]`).
+TRACED_VALUE_OF: dict = {}
+
+
 def lift(x, dtype=None) -> TracedArray:
     """A TracedArray for `x`: traced values pass through, anything array-like becomes a constant."""
     if is_traced(x):
         check_alive(x)
         return x if dtype is None else convert(x, dtype)
+    traced_value = TRACED_VALUE_OF.get(type(x))
+    if traced_value is not None:
+        traced = traced_value(x)
+        if traced is not None:
+            return lift(traced, dtype)
     return constant(x, dtype)
 
 

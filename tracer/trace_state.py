@@ -11,7 +11,7 @@ from jaxlib.mlir import ir as mlir
 import ir
 from ir.location import mlir_location, user_frame
 
-__all__ = ["Scope", "Trace", "at_user_line", "current_trace"]
+__all__ = ["Scope", "Trace", "at_user_line", "current_trace", "user_trace"]
 
 
 class _State(threading.local):
@@ -45,6 +45,14 @@ class Trace:
     def __init__(self, name: str, arg_types, *, module_name: str):
         self.builder = ir.FunctionBuilder(name, arg_types, module_name=module_name)
         self.scope = Scope(f"the traced function {name}")
+        # How deep the tracer's own NumPy implementations run (`numpy_api.dispatch`): while they do, the
+        # `numpy` names replaced during tracing (`tracer/numpy_namespace.py`) behave exactly as NumPy's.
+        self.library_depth = 0
+        # Memory that NumPy calls made while this function ran (`np.zeros(...)`), keyed by the id of the
+        # array owning it: `tracer/numpy_api/created_arrays.py`'s record of where it was made and, once a
+        # traced value was written into it, the traced value standing for it.
+        self.created_memory: dict = {}
+        self.promoted_memory = 0  # how many of them hold traced values
 
     @contextlib.contextmanager
     def active(self) -> Iterator["Trace"]:
@@ -74,6 +82,13 @@ class Trace:
 
 def current_trace() -> Trace | None:
     return _state.trace
+
+
+def user_trace() -> Trace | None:
+    """The active trace while the traced function's own code runs (not one of the tracer's NumPy
+    implementations, see `Trace.library_depth`), else None."""
+    trace = _state.trace
+    return trace if trace is not None and not trace.library_depth else None
 
 
 @contextlib.contextmanager

@@ -83,10 +83,11 @@ class TracedArray:
     # and so sit above this module (importing `tracer` installs them).
 
     def __array__(self, dtype=None, copy=None):
-        raise errors.ConcretizationError(
+        raise errors.ArrayConversionError(
             f"a traced value ({self!r}) cannot become a NumPy array while its function is being traced",
-            fix="use NumPy functions on it directly (they are traced); to fill a new array with it, np.full_like(x, value) "
-                "or np.broadcast_to(value, shape); or return it from the jit function and convert the result",
+            fix="use NumPy functions on it directly (they are traced); to write it into an array, make that array "
+                "inside the traced function (np.zeros, np.empty, np.array(...): a NumPy array from outside, a global "
+                "or a closure's, cannot change); or return it from the jit function and convert the result",
         )
 
     # -- no escape to Python values ----------------------------------------
@@ -140,32 +141,88 @@ class TracedArray:
     def swapaxes(self, axis1, axis2):
         return np.swapaxes(self, axis1, axis2)
 
-    def sum(self, axis=None, dtype=None, keepdims=False):
-        return np.sum(self, axis=axis, dtype=dtype, keepdims=keepdims)
-
-    def prod(self, axis=None, dtype=None, keepdims=False):
-        return np.prod(self, axis=axis, dtype=dtype, keepdims=keepdims)
-
-    def mean(self, axis=None, dtype=None, keepdims=False):
-        return np.mean(self, axis=axis, dtype=dtype, keepdims=keepdims)
-
-    def max(self, axis=None, keepdims=False):
-        return np.max(self, axis=axis, keepdims=keepdims)
-
-    def min(self, axis=None, keepdims=False):
-        return np.min(self, axis=axis, keepdims=keepdims)
-
-    def any(self, axis=None, keepdims=False):
-        return np.any(self, axis=axis, keepdims=keepdims)
-
-    def all(self, axis=None, keepdims=False):
-        return np.all(self, axis=axis, keepdims=keepdims)
-
-    def dot(self, other):
-        return np.dot(self, other)
+    def dot(self, other, out=None):
+        return np.dot(self, other, out)
 
     def copy(self, order="C"):
         return np.copy(self)
+
+    def __copy__(self):
+        return np.copy(self)
+
+    def __deepcopy__(self, memo):
+        return np.copy(self)
+
+    # (sum, mean, var, argmax, cumsum, clip, take ...: `_forwarded` below, NumPy's functions of the array)
+
+    def sort(self, axis=-1, kind=None, order=None, *, stable=None):
+        """In place, as ndarray.sort: the array takes its sorted value."""
+        rebind(check_writable(self), np.sort(self, axis=axis, kind=kind, order=order, stable=stable)._value)
+
+    def fill(self, value):
+        """In place, as ndarray.fill: every element takes `value` (cast to the array's dtype)."""
+        rebind(check_writable(self), np.full_like(self, value)._value)
+
+    def conj(self):
+        """The array itself, as ndarray.conj of a real array (traced arrays are never complex)."""
+        return self
+
+    conjugate = conj
+
+    @property
+    def real(self) -> "TracedArray":
+        return np.real(self)
+
+    @property
+    def imag(self) -> "TracedArray":
+        return np.imag(self)
+
+    @property
+    def itemsize(self) -> int:
+        return self.dtype.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        return self.size * self.dtype.itemsize
+
+    def item(self, *args):
+        self._refuse("item()", "keep it an array (index it: x[i] or x[()]), or return it from the jit function "
+                               "and call .item() on the result")
+
+    def tolist(self):
+        self._refuse("tolist()", "keep it an array (it is traced), or return it from the jit function and call "
+                                 ".tolist() on the result")
+
+    def __getattr__(self, name):
+        # Only for names found nowhere else: an ndarray attribute we do not trace gets an error naming the line.
+        if not name.startswith("__") and hasattr(np.ndarray, name):
+            raise errors.UnsupportedMethodError(
+                f"ndarray.{name} is not supported under tracing ({self!r})",
+                fix="see tracer.numpy_coverage() for the NumPy functions that trace, and use one of them")
+        raise AttributeError(f"'TracedArray' object has no attribute '{name}'")
+
+
+# ndarray methods that are NumPy's functions of the array, with the same arguments after it.
+_FORWARDED = {"sum": np.sum, "prod": np.prod, "mean": np.mean, "max": np.max, "min": np.min, "any": np.any,
+              "all": np.all, "var": np.var, "std": np.std, "argmax": np.argmax, "argmin": np.argmin,
+              "argsort": np.argsort, "clip": np.clip, "cumsum": np.cumsum, "cumprod": np.cumprod, "round": np.round,
+              "repeat": np.repeat, "take": np.take, "trace": np.trace, "diagonal": np.diagonal, "searchsorted": np.searchsorted, "put": np.put, "nonzero": np.nonzero,
+              "choose": np.choose}
+
+
+def _forwarded(name, function):
+    def method(self, *args, **kwargs):
+        return function(self, *args, **kwargs)
+
+    method.__name__ = name
+    method.__doc__ = f"`np.{function.__name__}(x, ...)`, as ndarray.{name}."
+    return method
+
+
+for _name, _function in _FORWARDED.items():
+    setattr(TracedArray, _name, _forwarded(_name, _function))
+TracedArray.compress = lambda self, condition, axis=None, out=None: np.compress(condition, self, axis, out)
+del _name, _function
 
 
 def _binary(ufunc):

@@ -1,6 +1,6 @@
 """What a difference between NumPy and a compiled run may be, besides a bug.
 
-`DOCUMENTED`: the differences README.md documents ("Differences from NumPy under tracing"). Each
+`DOCUMENTED`: the differences README.md documents ("NumPy programs under tracing"). Each
 rule quotes the sentence it rests on and matches only that situation, at the op where the
 difference starts (so a documented difference upstream does not hide a bug downstream).
 

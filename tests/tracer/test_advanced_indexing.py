@@ -209,15 +209,19 @@ def test_traced_mask_assignment_of_one_value():
     assert_trees_match(actual, expected)
 
 
+_MADE_BEFORE = np.zeros(3)
 ERRORS = {
-    "traced mask read": (lambda x: x[x > 0], "traced boolean mask", "np.where"),
+    # (x[mask] can be computed on, reduced and assigned back: tests/tracer/test_masked.py; not returned)
+    "traced mask read": (lambda x: x[x > 0], "x[mask] packed as NumPy packs it", "np.where"),
+    "traced mask on a later axis": (lambda x: x[:, x[0] > 0], "traced boolean mask", "np.where"),
     "one value per selected element": (lambda x: x.__setitem__(x > 0, np.arange(12.0)) , "only known when the code runs", "np.where"),
     "float index array": (lambda x: x[np.array([0.0])], "integer (or boolean) type", None),
     "traced float index": (lambda x: x[x[0]], "integer (or boolean) type", "astype"),
     "out of bounds": (lambda x: x[np.array([0, 3])], "index 3 is out of bounds for axis 0 with size 3", None),
     "mask of the wrong size": (lambda x: x[np.array([True, False])], "boolean index did not match", None),
     "value shape": (lambda x: x.__setitem__(np.array([0, 1]), np.ones(3)), "could not be broadcast", None),
-    "numpy target for add.at": (lambda x: np.add.at(np.zeros(3), np.array([0]), x[0, 0]), "NumPy array", None),
+    # (an array made before tracing: one made inside the function takes traced writes, tests/tracer/test_created_arrays.py)
+    "numpy target for add.at": (lambda x: np.add.at(_MADE_BEFORE, np.array([0]), x[0, 0]), "NumPy array", None),
     "unsupported ufunc.at": (lambda x: np.divide.at(x, np.array([0]), 2.0), "numpy.divide.at", None),
 }
 
@@ -230,3 +234,41 @@ def test_index_errors_are_clear(name):
     assert "test_advanced_indexing.py" in str(info.value)  # the user's line leads the message
     if fix:
         assert fix in str(info.value)
+
+
+# -- any sequence of ints is an index, as in NumPy ----------------------------------------------------------
+
+SEQ = np.arange(24, dtype=np.float32).reshape(4, 6)
+
+
+def _rewritten(index, value):
+    def write(x):
+        x = x.copy()
+        x[index] = value
+        return x
+    return write
+
+
+def test_sequences_of_ints_index_as_in_numpy():
+    n = 3
+    check_cases({
+        "range": Case(lambda x: x[range(n)], (SEQ,)),
+        "range on a later axis": Case(lambda x: x[:, range(1, 6, 2)], (SEQ,)),
+        "range of positions past a slice": Case(lambda x: x[1:, range(2)], (SEQ,)),
+        "empty range": Case(lambda x: x[range(0)], (SEQ,)),
+        "list": Case(lambda x: x[[0, 3, 3]], (SEQ,)),
+        "tuples in a list": Case(lambda x: x[[(0, 1), (2, 3)]], (SEQ,)),
+        "tuple inside the index": Case(lambda x: x[(0, 2), :], (SEQ,)),
+        "nested lists": Case(lambda x: x[[[0, 1], [3, 2]], [[5], [0]]], (SEQ,)),
+        "NumPy ints in a list": Case(lambda x: x[[np.int64(1), np.int32(-1)]], (SEQ,)),
+        "traced int in a list": Case(lambda x: x[[0, (x[0, 1] > 0).astype(np.int64)]], (SEQ,)),
+        "traced ints in nested lists": Case(lambda x: x[[[x[0, 2].astype(np.int32), 1]]], (SEQ,)),
+        "write through a range": Case(_rewritten(range(1, 3), -1.0), (SEQ,)),
+        "write through tuples in a list": Case(_rewritten(([0, 1], (2, 3)), 7.0), (SEQ,)),
+        "embedding rows by range": Case(lambda x: x[range(2)] + x[[3, 2]], (SEQ,)),
+    })
+
+
+def test_a_range_out_of_bounds_raises_as_in_numpy():
+    with pytest.raises(IndexError, match="out of bounds"):
+        tracer.jit(lambda x: x[range(5)])(SEQ)

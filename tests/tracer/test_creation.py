@@ -91,15 +91,18 @@ def test_copyto_into_traced_destination_with_unsafe_casting():
     check_cases({"unsafe": Case(fill, (X,))})
 
 
-def test_full_with_a_traced_fill_value_says_what_to_do():
-    with pytest.raises(tracer.UnsupportedNumPyError, match="np.full_like"):
-        tracer.jit(lambda a: np.full((2, 2), a, dtype=np.float32))(S)
+def test_full_with_a_traced_fill_value():
+    check_cases({"dtype": Case(lambda a: np.full((2, 2), a, dtype=np.float32), (S,)),
+                 "its dtype": Case(lambda a: np.full(3, a[0]), (X,))})
 
 
-def test_copyto_into_numpy_array_is_refused():
+_MADE_BEFORE = np.zeros(3)
+
+
+def test_copyto_into_a_numpy_array_made_before_tracing_is_refused():
+    """(One made inside the traced function takes the traced value: tests/tracer/test_created_arrays.py.)"""
     def fill(a):
-        out = np.zeros(3)
-        np.copyto(out, a)
+        np.copyto(_MADE_BEFORE, a)
         return a
     with pytest.raises(tracer.UnsupportedNumPyError, match="broadcast_to"):
         tracer.jit(fill)(np.ones(3))

@@ -89,15 +89,20 @@ def test_int_of_traced_value():
     assert "int()" in assert_points_at(info.value, "int-traced")
 
 
-def test_np_asarray_of_traced_value():
+_MADE_BEFORE = np.zeros(3)
+
+
+def test_traced_value_written_into_a_numpy_array_made_before_tracing():
+    """Arrays made inside the traced function take traced values (test_created_arrays.py); a global cannot."""
     def f(x):
-        host = np.asarray(x)  # asarray-traced
-        return host + 1
+        _MADE_BEFORE[:] = x[0]  # write-into-global
+        return x
 
     with pytest.raises(tracer.ConcretizationError) as info:
         tracer.jit(f)(X)
     assert isinstance(info.value, TypeError)
-    assert_points_at(info.value, "asarray-traced")
+    assert_points_at(info.value, "write-into-global")
+    assert "make that array inside the traced function" in str(info.value)
 
 
 def test_traced_value_as_python_index():
@@ -454,3 +459,15 @@ def test_jit_of_a_generator_function_is_refused_where_it_is_decorated():
         tracer.jit(later)
     with pytest.raises(TypeError, match="is a generator function"):
         tracer.compile(numbers, X)
+
+
+def test_traced_element_written_into_a_numpy_array_made_before_tracing():
+    """NumPy turns our error into its own ValueError for one element; ours, at the line, is its cause."""
+    def f(x):
+        _MADE_BEFORE[0] = x[0, 0]  # element-into-global
+        return x
+
+    with pytest.raises(ValueError) as info:
+        tracer.jit(f)(X)
+    assert isinstance(info.value.__cause__, tracer.ConcretizationError)
+    assert_points_at(info.value.__cause__, "element-into-global")

@@ -80,13 +80,27 @@ def test_negative_step_reverses_first():
     """)
 
 
-def test_setitem_pads_the_value_and_selects_it_in():
+def test_setitem_of_a_contiguous_box_is_one_dynamic_update_slice():
     def write(x):
         x[1:3] = 0.0
         return x
 
     filecheck(traced_ir(write, f32(5)), """
-        CHECK:     stablehlo.pad {{.*}} low = [1], high = [2], interior = [0]
+        CHECK:     %[[START:.*]] = stablehlo.constant dense<1> : tensor<i32>
+        CHECK:     stablehlo.dynamic_update_slice %arg0, {{.*}}, %[[START]] : (tensor<5xf32>, tensor<2xf32>, tensor<i32>)
+        CHECK-NOT: stablehlo.pad
+        CHECK-NOT: stablehlo.select
+        CHECK-NOT: stablehlo.scatter
+    """)
+
+
+def test_setitem_of_a_strided_box_pads_the_value_and_selects_it_in():
+    def write(x):
+        x[1::2] = 0.0
+        return x
+
+    filecheck(traced_ir(write, f32(5)), """
+        CHECK:     stablehlo.pad {{.*}} low = [1], high = [1], interior = [1]
         CHECK:     stablehlo.pad {{.*}} : (tensor<2xi1>, tensor<i1>) -> tensor<5xi1>
         CHECK:     stablehlo.select
         CHECK-NOT: stablehlo.scatter

@@ -726,11 +726,11 @@ def test_cached_jit_function_called_inside_a_trace_with_device_arrays_is_inlined
 
     def outer(x):
         y = inner(constant)
-        seen.append(type(y).__name__)
+        seen.append(isinstance(y, np.ndarray) and not isinstance(y, tracer.TracedArray))
         return x + y
 
     result = tracer.jit(outer)(np.ones(4))
-    assert seen == ["ndarray"]  # inlined (Python on a host copy, a constant of outer), not inner's executable
+    assert seen == [True]  # inlined (Python on a host copy, a constant of outer), not inner's executable
     np.testing.assert_allclose(np.asarray(result), 1 + np.tanh(np.asarray(constant)) * 2)
 
 

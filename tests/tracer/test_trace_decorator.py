@@ -14,6 +14,8 @@ inputs of one signature, so each compiles once.
 
 from __future__ import annotations
 
+import copy
+
 import os
 import re
 from pathlib import Path
@@ -52,7 +54,7 @@ def check(jitted, *args, oracle=None, rtol=None):
     """jitted(*args), and the decorated function run eagerly, both equal the undecorated function on NumPy."""
     oracle = oracle or undecorated(jitted)
     expected = helpers.eager(oracle, *args)
-    actual = helpers.to_numpy(jitted(*args))
+    actual = helpers.to_numpy(jitted(*copy.deepcopy(args)))  # (on copies: it may write into its arguments)
     helpers.assert_trees_match(actual, expected, rtol=rtol)
     helpers.assert_trees_match(helpers.eager(jitted.fn, *args), expected, rtol=0)
     return expected

@@ -12,7 +12,7 @@ from tracer import errors
 from tracer.control_flow._regions import WEAK_TYPES, Undefined
 from tracer.control_flow.conditionals import cond
 from tracer.control_flow.loops import weak_index, while_loop
-from tracer.traced_array import is_traced
+from tracer.traced_array import check_writable, is_traced, rebind
 
 __all__ = ["check_defined", "for_range", "if_stmt", "snapshot", "static_condition", "static_range", "while_stmt"]
 
@@ -57,12 +57,32 @@ def _is_pytree_of_arrays(value) -> bool:
         is_traced(leaf) or isinstance(leaf, (np.ndarray, np.generic, *WEAK_TYPES)) for leaf in leaves)
 
 
+class _InPlace:
+    """Which carried variables a traced statement's body only wrote into (`x[i] = v`, `x += v`): the name still
+    holds the array the body was given. NumPy changes that array in place, so after the statement the array
+    the name held before takes the final value (an argument written in a loop changes the caller's array)."""
+
+    def __init__(self):
+        self.kept: dict[int, bool] = {}
+
+    def note(self, position: int, given, returned) -> None:
+        self.kept[position] = self.kept.get(position, True) and returned is given
+
+    def write_back(self, state, out: list) -> None:
+        for position, kept in self.kept.items():
+            before = state[position]
+            if kept and is_traced(before) and is_traced(out[position]) and out[position] is not before:
+                rebind(check_writable(before), out[position]._value)
+                out[position] = before
+
+
 def if_stmt(test, true_fn, false_fn, state: tuple, names: tuple, true_assigns: tuple, false_assigns: tuple, line: int):
     if not is_traced(test):
         return (true_fn if bool(np.asarray(test)) else false_fn)(*state)
     # A variable with no value before the `if` that only one branch assigns has no value after it.
     carried = [i for i, (name, value) in enumerate(zip(names, state))
                if _is_defined(value) or (name in true_assigns and name in false_assigns)]
+    in_place = _InPlace()
 
     def branch(fn):
         def run(*values):
@@ -70,6 +90,8 @@ def if_stmt(test, true_fn, false_fn, state: tuple, names: tuple, true_assigns: t
             for position, value in zip(carried, values):
                 full[position] = value
             out = fn(*full)
+            for position in carried:
+                in_place.note(position, full[position], out[position])
             picked = [out[i] for i in carried]
             _check_carriable([names[i] for i in carried], picked, "if", line)
             return tuple(picked)
@@ -81,6 +103,7 @@ def if_stmt(test, true_fn, false_fn, state: tuple, names: tuple, true_assigns: t
            for name in names]
     for position, value in zip(carried, results):
         out[position] = value
+    in_place.write_back(state, out)
     return tuple(out)
 
 
@@ -120,6 +143,7 @@ def for_range(args: tuple, body_fn, state: tuple, names: tuple, index_name: str,
                                      fix="give range() a constant step")
     step = int(step)
     carried = [i for i, value in enumerate(state) if _is_defined(value)]
+    in_place = _InPlace()
 
     def condition(carry):
         return carry[0] < stop if step > 0 else carry[0] > stop
@@ -130,6 +154,8 @@ def for_range(args: tuple, body_fn, state: tuple, names: tuple, index_name: str,
         for position, value in zip(carried, values):
             full[position] = value
         out = body_fn(weak_index(index), *full)
+        for position in carried:
+            in_place.note(position, full[position], out[position])
         picked = tuple(out[i] for i in carried)
         _check_carriable([names[i] for i in carried], picked, "for", line)
         return index + step, picked
@@ -140,6 +166,7 @@ def for_range(args: tuple, body_fn, state: tuple, names: tuple, index_name: str,
     out = [Undefined(name, f"is assigned only inside the traced `for` loop at line {line}") for name in names]
     for position, value in zip(carried, results):
         out[position] = value
+    in_place.write_back(state, out)
     index = Undefined(index_name, f"is the index of the traced `for` loop at line {line}, not available after it")
     return (index, *out)
 
@@ -153,6 +180,7 @@ def while_stmt(cond_fn, body_fn, state: tuple, names: tuple, line: int):
             return state
         state = body_fn(*state)
     carried = [i for i, value in enumerate(state) if _is_defined(value)]
+    in_place = _InPlace()
 
     def expand(values):
         full = list(state)
@@ -161,7 +189,10 @@ def while_stmt(cond_fn, body_fn, state: tuple, names: tuple, line: int):
         return full
 
     def body(values):
-        out = body_fn(*expand(values))
+        full = expand(values)
+        out = body_fn(*full)
+        for position in carried:
+            in_place.note(position, full[position], out[position])
         picked = tuple(out[i] for i in carried)
         _check_carriable([names[i] for i in carried], picked, "while", line)
         return picked
@@ -170,4 +201,5 @@ def while_stmt(cond_fn, body_fn, state: tuple, names: tuple, line: int):
     out = [Undefined(name, f"is assigned only inside the traced `while` loop at line {line}") for name in names]
     for position, value in zip(carried, results):
         out[position] = value
+    in_place.write_back(state, out)
     return tuple(out)

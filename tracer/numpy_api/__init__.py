@@ -7,7 +7,9 @@ installs TracedArray's NumPy protocols. `tests/tracer/test_modules.py` keeps it 
 """
 
 from tracer.numpy_api import (  # noqa: F401
+    construction,
     contractions,
+    created_arrays,
     creation,
     cumulative,
     dispatch,
@@ -17,6 +19,7 @@ from tracer.numpy_api import (  # noqa: F401
     integer_bits,
     joining,
     linalg,
+    masked,
     math_functions,
     order_statistics,
     products,

@@ -26,6 +26,7 @@ import numpy as np
 from ir import ops
 from tracer import errors
 from tracer import primitives as P
+from tracer.numpy_api.construction import array_from, holds_traced
 from tracer.traced_array import TracedArray, is_traced
 
 __all__ = ["Advanced", "as_advanced", "batch_shape", "check_static_bounds", "flat_iota", "gather", "index_dtype",
@@ -59,26 +60,19 @@ def as_advanced(item, dim: int, shape) -> list[Advanced] | None:
         if item.dtype == np.bool_:
             raise errors.TracedIndexError(
                 "indexing with a traced boolean mask gives a result whose shape depends on the mask's values",
-                fix="select instead: np.where(mask, x, fill); to write, `x[mask] = value` with a scalar value "
-                    "works; pass the mask as a NumPy array (a static argument) if it is known ahead of time",
+                fix="select instead: np.where(mask, x, fill); x[mask] with a mask over x's leading dims can be computed "
+                    "on, reduced and assigned back (x[mask] = f(x[mask])); pass the mask as a NumPy array (a static "
+                    "argument) if it is known ahead of time",
             )
         if not np.issubdtype(item.dtype, np.integer):
             raise errors.TracedIndexError("arrays used as indices must be of integer (or boolean) type",
                                           fix="convert the index with .astype(np.int32)")
         return [Advanced(item)]
-    if isinstance(item, (np.ndarray, list, tuple)) or (hasattr(item, "__array__") and not np.isscalar(item)):
-        return _static_positions(np.asarray(_stack_traced(item) if isinstance(item, list) else item), dim, shape)
+    if isinstance(item, (list, tuple)) and holds_traced(item):  # x[[i, j]] with traced i: one traced index array
+        return as_advanced(array_from(item, copy=None), dim, shape)
+    if isinstance(item, (np.ndarray, list, tuple, range)) or (hasattr(item, "__array__") and not np.isscalar(item)):
+        return _static_positions(np.asarray(item), dim, shape)
     return None
-
-
-def _stack_traced(items: list):
-    """A list index holding traced scalars (`x[[i, j]]`) becomes one traced array; others stay NumPy."""
-    if not any(is_traced(v) for v in items):
-        return items
-    parts = [P.reshape(P.lift(v), (1,)) for v in items]
-    dtype = np.result_type(*(p.dtype for p in parts))
-    parts = [P.convert(p, dtype) for p in parts]
-    return P.wrap(ops.concatenate([p._value for p in parts], 0), (len(parts),), dtype)
 
 
 def _static_positions(array, dim: int, shape) -> list[Advanced]:

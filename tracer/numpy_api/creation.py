@@ -19,7 +19,7 @@ from tracer.numpy_api.promotion import result_type_operand
 from tracer.numpy_api.registry import implements
 from tracer.numpy_api.selection import zeros_like
 from tracer.numpy_api.shape_ops import concat, moveaxis, slice_axis
-from tracer.traced_array import TracedArray, check_writable, is_traced
+from tracer.traced_array import TracedArray, check_writable, is_traced, rebind
 
 __all__ = ["copyto", "empty_like", "geomspace", "linspace", "linspace_values", "logspace", "meshgrid", "tril", "triu",
            "vander"]
@@ -192,7 +192,7 @@ def _source_for(dst: TracedArray, src, casting: str) -> TracedArray:
     return P.convert(src, dst.dtype)
 
 
-@implements(np.copyto)
+@implements(np.copyto, writes_into=(0, "dst"))
 def copyto(dst, src, casting="same_kind", where=True):
     if not is_traced(dst):
         raise errors.UnsupportedNumPyError(
@@ -205,4 +205,4 @@ def copyto(dst, src, casting="same_kind", where=True):
     if where is not True:
         mask = P.broadcast_to(P.lift(where) if is_traced(where) else P.lift(np.asarray(where, bool)), dst.shape)
         value = P.select(P.convert(mask, np.bool_), value, dst)
-    dst._value = value._value
+    rebind(dst, value._value)

@@ -15,13 +15,15 @@ import numpy as np
 
 from ir import ops
 from tracer import errors, primitives
-from tracer.numpy_api import indexing, promotion
-from tracer.numpy_api.registry import (HANDLED_FUNCTIONS, REFUSED, UFUNC_METHODS, UFUNC_RULES, public_name,
+from tracer.numpy_api import created_arrays, indexing, promotion
+from tracer.numpy_api.created_arrays import CreatedArray
+from tracer.numpy_api.masked import MaskedSelection
+from tracer.numpy_api.registry import (HANDLED_FUNCTIONS, REFUSED, UFUNC_METHODS, UFUNC_RULES, WRITES_INTO, public_name,
                                        supported_names)
-from tracer.trace_state import at_user_line
+from tracer.trace_state import at_user_line, current_trace
 from tracer.traced_array import TracedArray, check_alive, check_writable, is_traced, rebind
 
-__all__ = ["function", "ufunc"]
+__all__ = ["function", "run", "ufunc"]
 
 
 @contextlib.contextmanager
@@ -39,15 +41,33 @@ def _check_traces(values) -> None:
             check_alive(value)
 
 
+def run(impl, *args, **kwargs):
+    """Run one of our implementations at the user's line. While it runs, the `numpy` names replaced during
+    tracing (`tracer/numpy_namespace.py`) are NumPy's own for it (`Trace.library_depth`)."""
+    trace = current_trace()
+    trace.library_depth += 1
+    try:
+        with at_user_line(), _user_errors():
+            return impl(*args, **kwargs)
+    finally:
+        trace.library_depth -= 1
+
+
 def _call_at_user_line(impl, *args):
     """Run a TracedArray method's implementation (e.g. indexing) as NumPy calls are run."""
+    if created_arrays.needs_resolving(args):
+        args = tuple(map(created_arrays.resolve, args))
     _check_traces(args)
-    with at_user_line(), _user_errors():
-        return impl(*args)
+    return run(impl, *args)
 
 
 def function(func, args, kwargs):
-    """`__array_function__`: the registered implementation of `func`, or an error that says what to use."""
+    """`__array_function__`: the registered implementation of `func`, or an error that says what to use.
+    NotImplemented when an argument is x[mask] (a `MaskedSelection`): its own protocol answers."""
+    if created_arrays.needs_resolving(args) or created_arrays.needs_resolving(kwargs.values()):
+        if _holds_selection(args) or _holds_selection(kwargs.values()):
+            return NotImplemented
+        args, kwargs = _resolve_arguments(func, args, kwargs)
     _check_traces(args)
     _check_traces(kwargs.values())
     impl = HANDLED_FUNCTIONS.get(func)
@@ -57,24 +77,52 @@ def function(func, args, kwargs):
             with at_user_line():
                 raise errors.UnsupportedNumPyError(f"{public_name(func)} {why}", fix=fix)
         raise _unsupported(public_name(func))
-    with at_user_line(), _user_errors():
-        return impl(*args, **kwargs)
+    return run(impl, *args, **kwargs)
+
+
+def _holds_selection(values) -> bool:
+    for value in values:
+        if type(value) is MaskedSelection or (type(value) in (list, tuple) and _holds_selection(value)):
+            return True
+    return False
+
+
+def _resolve_arguments(func, args, kwargs):
+    """Arrays created while tracing (`created_arrays`) as their traced values, or plain NumPy arrays; the
+    one `func` writes into (np.copyto's dst) promoted first."""
+    position, name = WRITES_INTO.get(func, (None, None))
+    args = tuple(created_arrays.resolve(a, write=i == position) for i, a in enumerate(args))
+    kwargs = {k: created_arrays.resolve(v, write=k == name) for k, v in kwargs.items()}
+    return args, kwargs
 
 
 def ufunc(ufunc, method, inputs, kwargs):
-    """`__array_ufunc__`: a call runs the ufunc's rule, a method (`reduce`, `at`) its registered implementation."""
+    """`__array_ufunc__`: a call runs the ufunc's rule, a method (`reduce`, `at`) its registered implementation.
+    With `out=`, the arrays given are returned, as NumPy does."""
+    out = kwargs.get("out")
+    if out is not None or method == "at" or created_arrays.needs_resolving(inputs):
+        if _holds_selection(inputs) or _holds_selection(out or ()):
+            return NotImplemented
+        inputs = tuple(created_arrays.resolve(x, write=method == "at" and i == 0) for i, x in enumerate(inputs))
+        if out is not None:
+            kwargs = dict(kwargs, out=tuple(created_arrays.resolve(t, write=True) for t in
+                                            (out if isinstance(out, tuple) else (out,))))
     _check_traces(inputs)
     if method != "__call__":
         impl = UFUNC_METHODS.get(method)
         if impl is None:
             raise _unsupported(f"numpy.{ufunc.__name__}.{method}")
-        with at_user_line(), _user_errors():
-            return impl(ufunc, inputs, kwargs)
+        return run(impl, ufunc, inputs, kwargs)
     rule = UFUNC_RULES.get(ufunc)
     if rule is None:
         raise _unsupported(f"numpy.{ufunc.__name__}")
-    with at_user_line(), _user_errors():
-        return _call_ufunc(ufunc, rule, inputs, dict(kwargs))
+    results = run(_call_ufunc, ufunc, rule, inputs, dict(kwargs))
+    if out is not None and any(type(t) is CreatedArray for t in (out if isinstance(out, tuple) else (out,))):
+        targets = out if isinstance(out, tuple) else (out,)
+        returned = results if ufunc.nout > 1 else (results,)
+        results = tuple(r if t is None else t for t, r in zip(targets, returned))
+        return results if ufunc.nout > 1 else results[0]
+    return results
 
 
 def _unsupported(name: str) -> errors.UnsupportedNumPyError:
@@ -88,6 +136,8 @@ def _call_ufunc(ufunc, rule, inputs, kwargs):
     dtype = kwargs.pop("dtype", None)
     kwargs.pop("casting", None)
     where = kwargs.pop("where", True)
+    if ufunc is np.matmul and kwargs.get("axes") == _MATMUL_AXES:
+        del kwargs["axes"]  # (what ndarray's `a @= b` passes: NumPy's default)
     if where is not True or kwargs:
         unsupported = ["where"] * (where is not True) + list(kwargs)
         raise errors.UnsupportedNumPyError(
@@ -110,6 +160,9 @@ def _call_ufunc(ufunc, rule, inputs, kwargs):
         targets = out if isinstance(out, tuple) else (out,)
         results = tuple(r if t is None else _write_out(ufunc, t, r) for t, r in zip(targets, results))
     return results if ufunc.nout > 1 else results[0]
+
+
+_MATMUL_AXES = [(-2, -1), (-2, -1), (-2, -1)]
 
 
 def _lift_operand(x, dtype):
@@ -162,3 +215,30 @@ TracedArray.__array_ufunc__ = _array_ufunc
 TracedArray.__array_function__ = _array_function
 TracedArray.__getitem__ = _getitem
 TracedArray.__setitem__ = _setitem
+
+
+# -- CreatedArray's side: NumPy's own work until traced values are involved --------------------------
+
+def _created_array_ufunc(self, numpy_ufunc, method, *inputs, **kwargs):
+    out = kwargs.get("out", ())
+    if created_arrays.involves_traced(inputs) or created_arrays.involves_traced(out):
+        return ufunc(numpy_ufunc, method, inputs, kwargs)
+    plain = created_arrays.plain
+    if out:
+        kwargs = dict(kwargs, out=tuple(map(plain, out)))
+    result = getattr(numpy_ufunc, method)(*map(plain, inputs), **kwargs)
+    if out:  # NumPy returns the arrays written into
+        return out[0] if len(out) == 1 else out
+    return created_arrays.adopt(result)
+
+
+def _created_array_function(self, func, types, args, kwargs):
+    if created_arrays.involves_traced(args) or created_arrays.involves_traced(kwargs.values()):
+        return function(func, args, kwargs)
+    # NumPy's implementation; what it makes is created here too, unless it views memory made before.
+    foreign = created_arrays.foreign_owners(args) | created_arrays.foreign_owners(kwargs.values())
+    return created_arrays.adopt(func._implementation(*args, **kwargs), foreign)
+
+
+CreatedArray.__array_ufunc__ = _created_array_ufunc
+CreatedArray.__array_function__ = _created_array_function

@@ -131,7 +131,7 @@ def take_along_axis(arr, indices, axis=-1):
     return indexing.getitem(x, _along_axis_index(x.shape, _as_index_array(indices), axis))
 
 
-@implements(np.put_along_axis)
+@implements(np.put_along_axis, writes_into=(0, "arr"))
 def put_along_axis(arr, indices, values, axis):
     target = _writable_target(arr, "put_along_axis")
     if axis is None:
@@ -141,7 +141,7 @@ def put_along_axis(arr, indices, values, axis):
     target[_along_axis_index(target.shape, _as_index_array(indices), axis)] = values
 
 
-@implements(np.put)
+@implements(np.put, writes_into=(0, "a"))
 def put(a, ind, v, mode="raise"):
     """np.put writes into the flattened array, the values repeating cyclically as NumPy does."""
     target = _writable_target(a, "put")

@@ -20,6 +20,7 @@ from ir import ops
 from tracer import errors
 from tracer import primitives as P
 from tracer.numpy_api import advanced_indexing as adv
+from tracer.numpy_api.masked import MaskedSelection, packed_shape_error, same_mask
 from tracer.traced_array import TracedArray, check_alive, check_writable, is_traced, make_view, rebind
 
 __all__ = ["getitem", "is_static", "setitem"]
@@ -104,9 +105,13 @@ def _check_single_element(items, read_shape, update: TracedArray, dtype) -> None
                                       fix="assign a scalar (e.g. value[0], or value.reshape(()))")
 
 
-def getitem(x: TracedArray, index) -> TracedArray:
+def getitem(x: TracedArray, index) -> TracedArray | MaskedSelection:
     check_alive(x)
     items = _items(index)
+    mask = _traced_mask(items)
+    if mask is not None and mask.ndim:  # x[mask]: the selected elements, kept in place (numpy_api/masked.py)
+        _check_mask_shape(x, mask)
+        return MaskedSelection(P.wrap(x._value, x.shape, x.dtype), mask)
     if all(map(_is_basic, items)):
         return make_view(x, _basic_getitem(x, index), lambda parent: _basic_getitem(parent, index),
                          lambda parent, view: _basic_set(parent, index, view))
@@ -162,6 +167,11 @@ def _basic_set(x: TracedArray, index, value) -> TracedArray:
     update = P.reshape(update, box.counts)
     starts, steps, reversed_dims = box.ascending(x.shape)
     update_value = ops.reverse(update._value, reversed_dims) if reversed_dims else update._value
+    if all(step == 1 for step in steps):
+        # A contiguous box (an element, a row, a slice): one dynamic_update_slice at constant starts, which XLA
+        # updates in place; a loop writing a buffer element by element stays a chain of small updates.
+        positions = [ops.constant(np.asarray(start, np.int32)) for start in starts]
+        return P.wrap(ops.dynamic_update_slice(x._value, update_value, positions), x.shape, x.dtype)
     low = list(starts)
     high = [n - (s + (c - 1) * st + 1) for n, s, c, st in zip(x.shape, starts, box.counts, steps)]
     interior = [st - 1 for st in steps]
@@ -249,6 +259,10 @@ def _advanced_getitem(x: TracedArray, items: tuple) -> TracedArray:
 def _advanced_set(x: TracedArray, items: tuple, value) -> TracedArray:
     """x's value after `x[items] = value` for an index with arrays, masks or traced positions."""
     mask = _traced_mask(items)
+    if type(value) is MaskedSelection:  # x[mask] = f(y[mask]): the selected elements, in place
+        if mask is None or not same_mask(mask, value.mask) or value.full.shape != x.shape:
+            raise packed_shape_error("assigning x[mask] anywhere but through the same mask into an array of its shape")
+        return P.select(value.selected, P.convert(value.full, x.dtype), x)
     try:
         update = P.lift(value, x.dtype)
     except OverflowError as err:
@@ -325,13 +339,17 @@ def _traced_mask(items) -> TracedArray | None:
     return None
 
 
+def _check_mask_shape(x: TracedArray, mask: TracedArray) -> None:
+    if mask.shape != x.shape[: mask.ndim]:
+        raise errors.TracedIndexError(
+            f"boolean index of shape {mask.shape} does not match the indexed array's leading dims {x.shape[: mask.ndim]}")
+
+
 def _mask_set(x: TracedArray, mask: TracedArray, update: TracedArray) -> TracedArray:
     """`x[mask] = v` for a traced mask over x's leading dims: a select, for a v that is the same for
     every selected element (NumPy would also take one value per selected element, in order; how many
     there are is only known when the code runs)."""
-    if mask.shape != x.shape[: mask.ndim]:
-        raise errors.TracedIndexError(
-            f"boolean index of shape {mask.shape} does not match the indexed array's leading dims {x.shape[: mask.ndim]}")
+    _check_mask_shape(x, mask)
     row = x.shape[mask.ndim:]
     while update.ndim > len(row) and update.shape[0] == 1:
         update = P.reshape(update, update.shape[1:])

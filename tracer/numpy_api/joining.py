@@ -305,6 +305,9 @@ def _symmetric(n, before, after):
     return np.where(i < n, i, 2 * n - 1 - i)
 
 
+_MEAN = np.mean  # (NumPy's own: while tracing, `np.mean` is a wrapper, tracer/numpy_namespace.py)
+
+
 def _stat_pad(reduction):
     def pad_axis(x, axis, before, after, stat_lengths):
         n = x.shape[axis]
@@ -313,7 +316,7 @@ def _stat_pad(reduction):
             if width == 0:
                 continue
             length = n if length is None else min(int(length), n)
-            if length == 0 and reduction is not np.mean:  # (a mean of nothing is nan)
+            if length == 0 and reduction is not _MEAN:  # (a mean of nothing is nan)
                 raise errors.TracedShapeError("stat_length of 0 yields no value for padding", fix="pass stat_length >= 1")
             window = slice_axis(x, axis, n - length, n) if at_end else slice_axis(x, axis, 0, length)
             stat = P.lift(reduction(window, axis=axis, keepdims=True))

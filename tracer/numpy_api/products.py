@@ -59,7 +59,8 @@ def dot(a, b, out=None):
     """NumPy dot: scalar product for 0-d, matmul for <=2-d, else sum over x's last and y's second-to-last axis."""
     if out is not None:
         raise errors.UnsupportedNumPyError("numpy.dot: out= is not supported under tracing")
-    dtype = np.result_type(getattr(a, "dtype", a), getattr(b, "dtype", b))
+    dtype = np.result_type(*(np.asarray(v).dtype if isinstance(v, (list, tuple)) else getattr(v, "dtype", v)
+                             for v in (a, b)))
     x, y = P.lift(a, dtype), P.lift(b, dtype)
     if x.ndim == 0 or y.ndim == 0:
         return np.multiply(x, y)

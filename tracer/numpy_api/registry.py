@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Callable
 
 __all__ = [
-    "HANDLED_FUNCTIONS", "REFUSED", "UFUNC_METHODS", "UFUNC_RULES",
+    "HANDLED_FUNCTIONS", "REFUSED", "UFUNC_METHODS", "UFUNC_RULES", "WRITES_INTO",
     "implements", "public_name", "refuse", "supported_names", "ufunc_method", "ufunc_rule",
 ]
 
@@ -22,6 +22,8 @@ UFUNC_RULES: dict = {}
 UFUNC_METHODS: dict[str, Callable] = {}
 # Functions that cannot trace, with what to write instead (e.g. shapes that depend on values).
 REFUSED: dict[Callable, tuple[str, str]] = {}
+# Functions that write into an argument (np.copyto's dst): its (position, keyword name).
+WRITES_INTO: dict[Callable, tuple[int, str]] = {}
 
 
 def refuse(numpy_function: Callable, why: str, fix: str) -> None:
@@ -29,12 +31,15 @@ def refuse(numpy_function: Callable, why: str, fix: str) -> None:
     REFUSED[numpy_function] = (why, fix)
 
 
-def implements(*numpy_functions: Callable):
-    """Register the decorated function as the traced implementation of `numpy_functions`."""
+def implements(*numpy_functions: Callable, writes_into: tuple[int, str] | None = None):
+    """Register the decorated function as the traced implementation of `numpy_functions`; `writes_into`:
+    the (position, keyword name) of the argument they write into, if any (np.copyto's `(0, "dst")`)."""
 
     def register(impl: Callable) -> Callable:
         for numpy_function in numpy_functions:
             HANDLED_FUNCTIONS[numpy_function] = impl
+            if writes_into is not None:
+                WRITES_INTO[numpy_function] = writes_into
         return impl
 
     return register

@@ -18,7 +18,7 @@ from ir.dtypes import is_floating
 from ir import ops
 from tracer import errors
 from tracer import primitives as P
-from tracer.numpy_api.reductions import check_unsupported
+from tracer.numpy_api.reductions import check_unsupported, selection
 from tracer.numpy_api.registry import implements
 from tracer.traced_array import TracedArray
 
@@ -97,35 +97,41 @@ def _count(shape, axis) -> int:
     return math.prod(shape[d] for d in P.normalize_axes(axis, len(shape)))
 
 
-def _variance(x: TracedArray, axis, dtype, ddof, keepdims) -> TracedArray:
+def _variance(x: TracedArray, axis, dtype, ddof, keepdims, where=_NO_VALUE) -> TracedArray:
     """NumPy's `_var`: mean in `dtype` (float64 for ints), squared deviations summed in `dtype`,
-    divided by max(n - ddof, 0)."""
+    divided by max(n - ddof, 0); with `where`, of the elements it selects (n counted per result)."""
     if dtype is None and x.dtype.kind in "biu":
         dtype = np.float64
-    count = _count(x.shape, axis)
-    mean = np.sum(x, axis=axis, dtype=dtype, keepdims=True)
+    if where is _NO_VALUE or where is True:
+        where, count = True, _count(x.shape, axis)
+        divisor = max(count - ddof, 0)
+    else:  # the counts differ from one result to the next
+        where = selection(where, x.shape)
+        count = np.sum(where, axis=axis, keepdims=True)
+        divisor = np.maximum(np.subtract(np.sum(where, axis=axis, keepdims=keepdims), ddof), 0)
+    mean = np.sum(x, axis=axis, dtype=dtype, keepdims=True, where=where)
     mean = P.convert(P.lift(np.true_divide(mean, count)), mean.dtype)
     deviation = np.subtract(x, mean)
-    total = np.sum(np.multiply(deviation, deviation), axis=axis, dtype=dtype, keepdims=keepdims)
-    return P.convert(P.lift(np.true_divide(total, max(count - ddof, 0))), total.dtype)
+    total = np.sum(np.multiply(deviation, deviation), axis=axis, dtype=dtype, keepdims=keepdims, where=where)
+    return P.convert(P.lift(np.true_divide(total, divisor)), total.dtype)
 
 
-def _check_var_arguments(name, out, where, mean, correction):
-    check_unsupported(name, out=out, where=where, mean=mean, correction=correction)
+def _check_var_arguments(name, out, mean, correction):
+    check_unsupported(name, out=out, mean=mean, correction=correction)
 
 
 @implements(np.var)
 def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=_NO_VALUE, mean=_NO_VALUE,
         correction=_NO_VALUE):
-    _check_var_arguments("var", out, where, mean, correction)
-    return _variance(P.lift(a), axis, dtype, ddof, keepdims)
+    _check_var_arguments("var", out, mean, correction)
+    return _variance(P.lift(a), axis, dtype, ddof, keepdims, where)
 
 
 @implements(np.std)
 def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=_NO_VALUE, mean=_NO_VALUE,
         correction=_NO_VALUE):
-    _check_var_arguments("std", out, where, mean, correction)
-    return P.lift(np.sqrt(_variance(P.lift(a), axis, dtype, ddof, keepdims)))
+    _check_var_arguments("std", out, mean, correction)
+    return P.lift(np.sqrt(_variance(P.lift(a), axis, dtype, ddof, keepdims, where)))
 
 
 @implements(np.ptp)
@@ -284,7 +290,7 @@ def _nan_variance(x: TracedArray, axis, dtype, ddof, keepdims) -> TracedArray:
 @implements(np.nanvar)
 def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=_NO_VALUE, mean=_NO_VALUE,
            correction=_NO_VALUE):
-    _check_var_arguments("nanvar", out, where, mean, correction)
+    check_unsupported("nanvar", out=out, where=where, mean=mean, correction=correction)
     x = P.lift(a)
     if not _is_float(x):
         return _variance(x, axis, dtype, ddof, keepdims)
@@ -294,7 +300,7 @@ def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=
 @implements(np.nanstd)
 def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=_NO_VALUE, mean=_NO_VALUE,
            correction=_NO_VALUE):
-    _check_var_arguments("nanstd", out, where, mean, correction)
+    check_unsupported("nanstd", out=out, where=where, mean=mean, correction=correction)
     return P.lift(np.sqrt(nanvar(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims)))
 
 

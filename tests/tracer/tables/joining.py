@@ -72,6 +72,8 @@ ENTRIES = [
     Entry("numpy.vstack", lambda a, b: np.vstack([a, b]), inputs=same_shape(2, min_dims=1)),
     Entry("numpy.dstack", lambda a, b: np.dstack([a, b]), inputs=same_shape(2)),
     Entry("numpy.column_stack", lambda a, b: np.column_stack([a, b]), inputs=same_shape(2, min_dims=1)),
+    Entry("numpy.block", lambda a, b: (np.block([[a, b], [b, a]]), np.block([a, 1, b]), np.block([[a], [b]])),
+          inputs=same_shape(2, min_dims=1)),
     Entry("numpy.append", lambda axis, a, b: np.append(a, b, axis=axis), inputs=joinable(2)),
     Entry("numpy.split", lambda x, s: np.split(x, s[1], axis=s[0]), inputs=with_axes(_sections, min_dims=1)),
     Entry("numpy.array_split", lambda x, s: np.array_split(x, s[1], axis=s[0]), inputs=with_axes(_any_sections, min_dims=1)),

@@ -35,6 +35,19 @@ def _reduction(name, fn, **options):
                  inputs=array_and_axis(**options), tags=())
 
 
+def _every_other(x):
+    """A static where= mask: every other element."""
+    return np.arange(x.size).reshape(x.shape) % 2 == 0
+
+
+def _masked(name, fn, **options):
+    """fn with a static where= mask and with a traced one (x's nonzero elements); `initial` where NumPy needs it."""
+    initial = {"initial": options.pop("initial")} if "initial" in options else {}
+    return Entry(f"numpy.{name}", lambda x, axis, keepdims: (fn(x, axis=axis, keepdims=keepdims, where=_every_other(x), **initial),
+                                                            fn(x, axis=axis, keepdims=keepdims, where=x != 0, **initial)),
+                 inputs=array_and_axis(**options), tags=("where",))
+
+
 ENTRIES = [
     _reduction("sum", np.sum, high=4, low=-4),
     _reduction("prod", np.prod, high=2, low=-2),
@@ -45,4 +58,15 @@ ENTRIES = [
     Entry("numpy.amin", lambda x, axis, keepdims: np.amin(x, axis=axis, keepdims=keepdims), inputs=array_and_axis(min_side=1)),
     _reduction("any", np.any),
     _reduction("all", np.all),
+    _masked("sum", np.sum, high=4, low=-4),
+    _masked("prod", np.prod, high=2, low=-2),
+    _masked("mean", np.mean),
+    _masked("max", np.max, initial=1),
+    _masked("min", np.min, initial=0),
+    _masked("any", np.any),
+    _masked("all", np.all),
+    Entry("numpy.sum", lambda x, axis, keepdims: np.sum(x, axis=axis, keepdims=keepdims, initial=3),
+          inputs=array_and_axis(high=4, low=-4), tags=("initial",)),
+    Entry("numpy.max", lambda x, axis, keepdims: np.max(x, axis=axis, keepdims=keepdims, initial=2),
+          inputs=array_and_axis(), tags=("initial",)),
 ]

@@ -1,0 +1,166 @@
+"""The corpus of real-style NumPy programs (tests/tracer/corpus/), compiled as written, vs eager NumPy and vs
+jax.jit of the same source run with `numpy` bound to `jax.numpy`, same process.
+
+For each program at its "bench" size: the median time of a call eagerly in NumPy, compiled by us
+(`tracer.jit`, NumPy arrays in and out as the program is called), and compiled by `jax.jit` where JAX runs
+the program's source unchanged (`import numpy as np` given `jax.numpy`; most of the corpus writes into
+arrays, which JAX's arrays refuse: those rows say why). Each jax.jit result is checked against NumPy first.
+Columns: NumPy / ours (the speed-up of compiling) and ours / jax (goal <= 1.0), timed in alternating rounds;
+plus the seconds our first call took (tracing, our passes and XLA).
+
+    python -m benchmarks.real_programs [name-substring ...]
+"""
+
+from __future__ import annotations
+
+import builtins
+import copy
+import importlib
+import statistics
+import sys
+import time
+import warnings
+from pathlib import Path
+
+if not __package__:  # run as a file: its folder would come first on sys.path and shadow the `runtime` package
+    sys.path[0] = str(Path(__file__).resolve().parent.parent)
+_CORPUS_PARENT = str(Path(__file__).resolve().parent.parent / "tests" / "tracer")
+if _CORPUS_PARENT not in sys.path:
+    sys.path.append(_CORPUS_PARENT)
+
+import jax  # noqa: E402
+import jax.numpy as jnp  # noqa: E402  (the rival: allowed in benchmarks)
+import numpy as np  # noqa: E402
+from jax import tree_util  # noqa: E402
+
+import tracer  # noqa: E402
+from corpus import MODULES  # noqa: E402
+
+jax.config.update("jax_enable_x64", True)  # the corpus computes in float64, as NumPy does by default
+
+
+def _as_numpy(tree):
+    return tree_util.tree_map(lambda leaf: np.asarray(leaf) if hasattr(leaf, "shape") else leaf, tree)
+
+
+def _close(a, b, rtol=1e-6) -> bool:
+    a_leaves, a_tree = tree_util.tree_flatten(_as_numpy(a))
+    b_leaves, b_tree = tree_util.tree_flatten(_as_numpy(b))
+    return a_tree == b_tree and all(np.allclose(x, y, rtol=rtol, atol=1e-6, equal_nan=True)
+                                    for x, y in zip(a_leaves, b_leaves))
+
+
+def _under_jax(module_name: str):
+    """The corpus module's source run with `import numpy` giving jax.numpy (nothing else changed)."""
+    module = importlib.import_module(f"corpus.{module_name}")
+    real_import = builtins.__import__
+
+    def import_(name, *args, **kwargs):
+        return jnp if name == "numpy" else real_import(name, *args, **kwargs)
+
+    namespace = {"__name__": f"jax_{module_name}", "__builtins__": {**vars(builtins), "__import__": import_}}
+    exec(compile(Path(module.__file__).read_text(), module.__file__, "exec"), namespace)
+    return namespace
+
+
+def _median_seconds(fn, *, budget: float = 0.25, repeats: int = 7) -> float:
+    fn()
+    start = time.perf_counter()
+    fn()
+    once = max(time.perf_counter() - start, 1e-6)
+    calls = max(1, int(budget / once))
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for _ in range(calls):
+            fn()
+        samples.append((time.perf_counter() - start) / calls)
+    return statistics.median(samples)
+
+
+def _alternating(fns: dict, *, budget: float = 0.25, repeats: int = 7) -> dict:
+    """Median seconds per call of each of `fns`, timed in alternating rounds (load drifts hit all alike)."""
+    calls = {}
+    for name, fn in fns.items():
+        fn()
+        start = time.perf_counter()
+        fn()
+        calls[name] = max(1, int(budget / max(time.perf_counter() - start, 1e-6)))
+    samples = {name: [] for name in fns}
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            for _ in range(calls[name]):
+                fn()
+            samples[name].append((time.perf_counter() - start) / calls[name])
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def _blocking(fn):
+    """A call that waits for its results (compiled calls return before the device finishes)."""
+    def call():
+        return jax.block_until_ready(tree_util.tree_map(
+            lambda leaf: leaf.block_until_ready() if hasattr(leaf, "block_until_ready") else leaf, fn()))
+    return call
+
+
+def bench_program(module_name: str, name: str, program) -> dict:
+    inputs = program.inputs("bench")
+    row = {"program": f"{module_name}.{name}"}
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = _as_numpy(program.fn(*copy.deepcopy(inputs)))
+    ours = tracer.jit(program.fn, static_argnums=program.static)
+    start = time.perf_counter()
+    result = ours(*copy.deepcopy(inputs))
+    jax.block_until_ready(tree_util.tree_leaves(_as_numpy(result)))
+    row["first call s"] = time.perf_counter() - start
+    row["matches NumPy"] = _close(result, expected, rtol=max(program.rtol, 1e-5))
+    # The same inputs every call: programs that change their arguments go on from where they are.
+    numpy_args, our_args = copy.deepcopy(inputs), copy.deepcopy(inputs)
+    contenders = {"numpy": lambda: program.fn(*numpy_args), "ours": _blocking(lambda: ours(*our_args))}
+    try:
+        jax_fn = jax.jit(_under_jax(module_name)[program.fn.__name__], static_argnums=program.static)
+        jax_args = copy.deepcopy(inputs)
+        jax_result = jax_fn(*jax_args)
+        if not _close(jax_result, expected, rtol=max(program.rtol, 1e-5)):
+            row["jax"] = "n/a: differs from NumPy"
+        else:
+            contenders["jax"] = _blocking(lambda: jax_fn(*jax_args))
+    except Exception as err:  # noqa: BLE001  (why JAX cannot run it is the row's point)
+        row["jax"] = f"n/a: {type(err).__name__}"
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        times = _alternating(contenders)
+    row.update({f"{k} ms": v * 1e3 for k, v in times.items()})
+    row["numpy/ours"] = times["numpy"] / times["ours"]
+    if "jax" in times:
+        row["ours/jax"] = times["ours"] / times["jax"]
+    return row
+
+
+def main(filters=()):
+    rows = []
+    for module_name in MODULES:
+        for name, program in importlib.import_module(f"corpus.{module_name}").PROGRAMS.items():
+            if filters and not any(f in f"{module_name}.{name}" for f in filters):
+                continue
+            rows.append(bench_program(module_name, name, program))
+            print(_format(rows[-1]), flush=True)
+    print()
+    print("| program | NumPy ms | ours ms | NumPy/ours | jax.jit ms | ours/jax | first call s |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for row in rows:
+        jax_ms = f"{row['jax ms']:.3f}" if "jax ms" in row else row.get("jax", "")
+        ratio = f"{row['ours/jax']:.2f}" if "ours/jax" in row else ""
+        flag = "" if row["matches NumPy"] else " (DIFFERS)"
+        print(f"| {row['program']}{flag} | {row['numpy ms']:.3f} | {row['ours ms']:.3f} | {row['numpy/ours']:.1f}x "
+              f"| {jax_ms} | {ratio} | {row['first call s']:.1f} |")
+
+
+def _format(row) -> str:
+    return ", ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items())
+
+
+if __name__ == "__main__":
+    main(tuple(sys.argv[1:]))
