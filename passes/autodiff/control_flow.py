@@ -21,6 +21,8 @@ from ir import ops, query
 from passes.autodiff.activity import captures, clone_ops
 from passes.autodiff.emit import add, full, full_like, is_float, zeros_like
 from passes.autodiff.errors import AutodiffError
+from passes.autodiff.loop_stacks import (copy_attributes, index, read_row, region_ops, residuals, store_carries,
+                                        store_values)
 from passes.autodiff.forward_mode import REGION_JVP, tangent_block
 from passes.autodiff.reverse_mode import REGION_VJP, Adjoints, backward
 
@@ -40,10 +42,6 @@ def _branch_op(op, result_types):
     return ops.case(selector, result_types, len(op.regions))
 
 
-def _region_ops(region) -> list[ir.Operation]:
-    return [nested.operation for nested in region.blocks[0].operations]
-
-
 def _reverse_branches(op, z_bars, adjoints, varied) -> None:
     outer = [value for value in captures(op) if value in varied and is_float(value)]
     if not outer:
@@ -51,7 +49,7 @@ def _reverse_branches(op, z_bars, adjoints, varied) -> None:
     new, blocks = _branch_op(op, [value.type for value in outer])
     for region, block in zip(op.regions, blocks):
         with ir.InsertionPoint(block):
-            forward_ops = _region_ops(region)
+            forward_ops = region_ops(region)
             mapping: dict = {}
             copies = clone_ops(forward_ops[:-1], mapping)
             local = Adjoints()
@@ -70,7 +68,7 @@ def _forward_branches(op, tangents, where) -> None:
     new, blocks = _branch_op(op, [r.type for r in op.results] + [op.results[i].type for i in float_results])
     for region, block in zip(op.regions, blocks):
         with ir.InsertionPoint(block):
-            copies = clone_ops(_region_ops(region), {})
+            copies = clone_ops(region_ops(region), {})
             local = tangents.new_child()
             tangent_block(copies, local, where=where)
             returned = list(copies[-1].operands)
@@ -100,7 +98,7 @@ def trip_bound(loop) -> int | None:
 
 def _counted_trips(loop) -> int | None:
     """`i < n` in the condition, where carry i starts at a constant and the body adds a constant step."""
-    cond_ops = _region_ops(loop.regions[0])
+    cond_ops = region_ops(loop.regions[0])
     body_block = loop.regions[1].blocks[0]
     compare = query.defining_op(cond_ops[-1].operands[0])
     if compare is None or compare.name != "stablehlo.compare" or query.enum_attr(compare, "comparison_direction") != "LT":
@@ -111,7 +109,7 @@ def _counted_trips(loop) -> int | None:
         return None
     index = cond_arguments.index(lhs)
     limit, start = _constant(rhs), _constant(loop.operands[index])
-    returned = _region_ops(loop.regions[1])[-1].operands[index]
+    returned = region_ops(loop.regions[1])[-1].operands[index]
     adder = query.defining_op(returned)
     if limit is None or start is None or adder is None or adder.name != "stablehlo.add":
         return None
@@ -132,60 +130,6 @@ def _constant(value):
     return int(array.reshape(()))
 
 
-def _index(value: int) -> ir.Value:
-    return ops.constant(np.asarray(value, np.int64))
-
-
-def _store_carries(op, bound: int):
-    """Rebuild `op` (before it) to also stack each iteration's carries; returns (the new loop, the ops of
-    its body that came from `op`, the stacked buffers, how many iterations ran). `op` is erased."""
-    count = len(op.operands)
-    carries = list(op.operands)
-    shapes = [query.shape(value) for value in carries]
-    with ir.InsertionPoint(op):
-        stacks = [full((bound,) + shape, 0, query.dtype(value)) for shape, value in zip(shapes, carries)]
-        new, cond_block, body_block = ops.while_(carries + [_index(0)] + stacks)
-    _copy_attributes(op, new)
-    old_cond, old_body = op.regions[0].blocks[0], op.regions[1].blocks[0]
-    _move_block(old_cond, cond_block, list(cond_block.arguments)[:count], keep_terminator=True)
-    arguments = list(body_block.arguments)
-    with ir.InsertionPoint(body_block):
-        counter = arguments[count]
-        stored = [ops.dynamic_update_slice(stack, ops.reshape(carry, (1,) + shape), [counter] + [_index(0)] * len(shape))
-                  for stack, carry, shape in zip(arguments[count + 1:], arguments[:count], shapes)]
-        next_counter = ops.add(counter, _index(1))
-    body_ops = _move_block(old_body, body_block, arguments[:count], keep_terminator=False)
-    returned = list(_region_ops(op.regions[1])[-1].operands)
-    with ir.InsertionPoint(body_block):
-        ops.return_(returned + [next_counter] + stored)
-    for old, value in zip(op.results, new.results):
-        old.replace_all_uses_with(value)
-    op.erase()
-    results = list(new.results)
-    return new, body_ops, results[count + 1:], results[count]
-
-
-def _copy_attributes(source, target) -> None:
-    """The trip count and any discardable attributes travel with the rebuilt loop."""
-    for index in range(len(source.attributes)):
-        named = source.attributes[index]
-        target.attributes[named.name] = named.attr
-
-
-def _move_block(source: ir.Block, target: ir.Block, replacements, *, keep_terminator: bool) -> list[ir.Operation]:
-    """Move source's ops to the end of target, source's arguments replaced by `replacements`."""
-    for argument, replacement in zip(source.arguments, replacements):
-        argument.replace_all_uses_with(replacement)
-    moved = [nested.operation for nested in source.operations]
-    if not keep_terminator:
-        moved = moved[:-1]
-    point = ir.InsertionPoint(target)
-    for nested in moved:
-        nested.detach_from_parent()
-        point.insert(nested)
-    return moved
-
-
 def _reverse_while(op, z_bars, adjoints, varied) -> None:
     count = len(op.operands)
     inits = list(op.operands)
@@ -201,24 +145,23 @@ def _reverse_while(op, z_bars, adjoints, varied) -> None:
         for j in floats:
             adjoints.add(inits[j], z_bars[j])
         return
-    loop, body_ops, stacks, trips = _store_carries(op, bound)
+    loop, body_ops, stacks, trips = store_carries(op, bound)
     body_block = loop.regions[1].blocks[0]
     terminator = list(body_block.operations)[-1].operation
     returned = list(terminator.operands)[:count]
-    shapes = [query.shape(value) for value in inits]
     start = [z_bars[j] if z_bars[j] is not None else zeros_like(inits[j]) for j in floats]
     back, cond_block, back_body = ops.while_([trips] + start + [zeros_like(value) for value in outer])
     # The backward loop runs as often as the forward one did: its bound makes it reversible in turn.
     back.attributes[MAX_ITERATIONS_ATTRIBUTE] = ir.IntegerAttr.get(ir.IntegerType.get_signless(64), bound)
     with ir.InsertionPoint(cond_block):
-        ops.return_([ops.compare(cond_block.arguments[0], _index(0), "GT")])
+        ops.return_([ops.compare(cond_block.arguments[0], index(0), "GT")])
+    checkpointed = CHECKPOINT_ATTRIBUTE in loop.attributes
     with ir.InsertionPoint(back_body):
         arguments = list(back_body.arguments)
-        step = ops.subtract(arguments[0], _index(1))
+        step = ops.subtract(arguments[0], index(1))
         carry_bars, sums = arguments[1:1 + len(floats)], arguments[1 + len(floats):]
-        carries = [ops.reshape(ops.dynamic_slice(stack, [step] + [_index(0)] * len(shape), (1,) + shape), shape)
-                   for stack, shape in zip(stacks, shapes)]
-        if CHECKPOINT_ATTRIBUTE in loop.attributes:  # keep XLA from merging the recomputation with the forward
+        carries = [read_row(stack, step) for stack in stacks]
+        if checkpointed:  # keep XLA from merging the recomputation with the forward
             carries = [ops.optimization_barrier(carry) for carry in carries]
         mapping = dict(zip(list(body_block.arguments)[:count], carries))
         copies = clone_ops(body_ops, mapping)
@@ -232,13 +175,28 @@ def _reverse_while(op, z_bars, adjoints, varied) -> None:
     results = list(back.results)
     if MAX_ITERATIONS_ATTRIBUTE in loop.attributes:
         # A loop that ran past its bound overwrote its last stored carry: its gradient is NaN, not wrong.
-        overran = ops.compare(trips, _index(bound), "GT")
+        overran = ops.compare(trips, index(bound), "GT")
         results = [results[0]] + [ops.select(overran, full_like(bar, np.nan), bar) for bar in results[1:]]
     for j, bar in zip(floats, results[1:1 + len(floats)]):
         if inits[j] in varied:
             adjoints.add(inits[j], bar)
     for value, bar in zip(outer, results[1 + len(floats):]):
         adjoints.add(value, bar)
+    if not checkpointed:  # last: it rebuilds the forward loop, whose old results the code above read
+        _read_residuals(loop, body_ops, copies, back, step, bound, counter_position=count)
+
+
+def _read_residuals(loop, body_ops, copies, back, step, bound: int, *, counter_position: int) -> None:
+    """Store in the forward loop the values the backward body reads that are costly to recompute, and read
+    them there instead (the recomputation they replace becomes dead code)."""
+    pairs = residuals(body_ops, copies, back)
+    if not pairs:
+        return
+    _, stacks = store_values(loop, [forward for _, forward in pairs], bound, counter_position)
+    with ir.InsertionPoint(copies[0]):
+        rows = [read_row(stack, step) for stack in stacks]
+    for (recomputed, _), row in zip(pairs, rows):
+        recomputed.replace_all_uses_with(row)
 
 
 def _forward_while(op, tangents, where) -> None:
@@ -247,15 +205,15 @@ def _forward_while(op, tangents, where) -> None:
     floats = [j for j in range(count) if is_float(inits[j])]
     start = [tangents.get(inits[j]) if tangents.get(inits[j]) is not None else zeros_like(inits[j]) for j in floats]
     new, cond_block, body_block = ops.while_(inits + start)
-    _copy_attributes(op, new)
+    copy_attributes(op, new)
     with ir.InsertionPoint(cond_block):
         mapping = dict(zip(op.regions[0].blocks[0].arguments, list(cond_block.arguments)[:count]))
-        clone_ops(_region_ops(op.regions[0]), mapping)
+        clone_ops(region_ops(op.regions[0]), mapping)
     with ir.InsertionPoint(body_block):
         arguments = list(body_block.arguments)
         mapping = dict(zip(op.regions[1].blocks[0].arguments, arguments[:count]))
         local = tangents.new_child({arguments[j]: arguments[count + k] for k, j in enumerate(floats)})
-        copies = clone_ops(_region_ops(op.regions[1]), mapping)
+        copies = clone_ops(region_ops(op.regions[1]), mapping)
         tangent_block(copies, local, where=where)
         returned = list(copies[-1].operands)
         copies[-1].erase()
