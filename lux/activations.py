@@ -73,9 +73,9 @@ def selu(x):
 # -- sigmoids and smooth rectifiers --------------------------------------------------------------
 
 def sigmoid(x):
-    """1 / (1 + exp(-x)), computed from exp(-|x|) so nothing overflows (NNlib's form)."""
-    t = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + t), t / (1 + t))
+    """1 / (1 + exp(-x)), without overflow (`tracer.logistic`: one op when traced, whose derivative reads
+    only its result; written with NumPy ops it kept five arrays alive for the backward pass)."""
+    return tracer.logistic(x)
 
 
 def hardsigmoid(x):

@@ -27,6 +27,7 @@ from tracer.errors import (
 )
 from tracer.jit_function import JitFunction, LostWriteWarning, compile, jit
 from tracer.numpy_random_guard import RandomStateWarning, numpy_random
+from tracer.numpy_api.special import logistic
 from tracer.numpy_api.statistics import logsumexp
 from tracer.sharding import with_sharding_constraint
 from tracer.signature import ArraySpec
@@ -65,6 +66,7 @@ __all__ = [
     "grad",
     "jvp",
     "jit",
+    "logistic",
     "logsumexp",
     "nn",
     "numpy_coverage",

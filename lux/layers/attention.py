@@ -16,6 +16,8 @@ import math
 
 import numpy as np
 
+import tracer
+
 from lux.core import AbstractContainerLayer, AbstractLayer, layer
 from lux.errors import LayerInputError, LuxTypeError, LuxValueError
 from lux.layers.basic import Dense, NoOpLayer
@@ -49,7 +51,9 @@ def _parse_dims(dims) -> tuple[tuple[int, int, int], tuple[int, int], int]:
 
 
 def _softmax_last(x):
-    shifted = x - np.max(x, axis=-1, keepdims=True)
+    # The shift cancels out, so no derivative flows through it: the max's own derivative (a mask of the
+    # ties, a count and a division over every score) would be computed only to cancel exactly.
+    shifted = x - tracer.stop_gradient(np.max(x, axis=-1, keepdims=True))
     e = np.exp(shifted)
     return e / np.sum(e, axis=-1, keepdims=True)
 
