@@ -126,13 +126,12 @@ def _close_over(holder: Holder, results: Sequence[mlir.Value]) -> list[TracedArr
 
 def _module_text(module: mlir.Module, holder: Holder) -> str:
     """The holder as `@main` of a module of its own, with the private functions it calls (inner `grad`s)."""
-    functions = {mlir.StringAttr(op.attributes["sym_name"]).value: op for op in module.body.operations
-                 if op.operation.name == "func.func"}
+    functions = {query.string_attr(op, "sym_name"): op for op in query.functions(module)}
     needed, pending = [], [holder._func]
     while pending:
         for op in query.walk(pending.pop()):
             if op.name == "func.call":
-                name = mlir.FlatSymbolRefAttr(op.attributes["callee"]).value
+                name = query.symbol_attr(op, "callee")
                 if name in functions and functions[name] not in needed:
                     needed.append(functions[name])
                     pending.append(functions[name])
@@ -163,12 +162,12 @@ def _call(module: mlir.Module, operands: Sequence, what: str) -> list[TracedArra
     new_functions = []
     for op in list(copied.body.operations):
         op = op.operation
-        if op.name == "func.func" and mlir.StringAttr(op.attributes["sym_name"]).value == "main":
+        if op.name == "func.func" and query.string_attr(op, "sym_name") == "main":
             op.attributes["sym_name"] = mlir.StringAttr.get(name)
             op.attributes["sym_visibility"] = mlir.StringAttr.get("private")
         new_functions.append(op)
     callee = query.find_function(copied, name)
-    result_types = list(mlir.FunctionType(mlir.TypeAttr(callee.attributes["function_type"]).value).results)
+    _, result_types = query.function_type(callee)
     _rename_private(copied, target)
     point = mlir.InsertionPoint(target.body)
     for op in new_functions:
@@ -182,16 +181,15 @@ def _call(module: mlir.Module, operands: Sequence, what: str) -> list[TracedArra
 
 def _rename_private(copied: mlir.Module, target: mlir.Module) -> None:
     """Private functions copied along (inner derivatives) get fresh names, so no two clash in the target."""
-    taken = {mlir.StringAttr(op.attributes["sym_name"]).value for op in target.body.operations
-             if op.operation.name == "func.func"}
+    taken = {query.string_attr(op, "sym_name") for op in query.functions(target)}
     for op in copied.body.operations:
         op = op.operation
-        old = mlir.StringAttr(op.attributes["sym_name"]).value
+        old = query.string_attr(op, "sym_name")
         if old in taken:
             new = f"{old}_{next(_names)}"
             op.attributes["sym_name"] = mlir.StringAttr.get(new)
             for user in query.walk(copied):
-                if user.name == "func.call" and mlir.FlatSymbolRefAttr(user.attributes["callee"]).value == old:
+                if user.name == "func.call" and query.symbol_attr(user, "callee") == old:
                     user.attributes["callee"] = mlir.FlatSymbolRefAttr.get(new)
 
 

@@ -123,11 +123,9 @@ def _counted_trips(loop) -> int | None:
 
 
 def _constant(value):
-    owner = query.defining_op(value)
-    if owner is None or owner.name != "stablehlo.constant" or query.shape(value) != ():
-        return None
-    array = np.array(ir.DenseElementsAttr(owner.attributes["value"]))
-    return int(array.reshape(()))
+    """The integer a scalar `stablehlo.constant` holds, else None."""
+    array = query.constant_value(value)
+    return None if array is None or array.shape != () else int(array)
 
 
 def _reverse_while(op, z_bars, adjoints, varied) -> None:

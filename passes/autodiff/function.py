@@ -51,7 +51,7 @@ class DifferentiableFunction:
                 raise AutodiffError(f"wrt={index} is out of range: @{self.name} has {len(arguments)} arguments",
                                     where="", fix=f"pick argument indices in range({len(arguments)})")
             index %= len(arguments)
-            element = ir.RankedTensorType(arguments[index].type).element_type
+            element = query.element_type(arguments[index])
             if isinstance(element, ir.ComplexType) or str(element).startswith("complex"):
                 raise AutodiffError(f"argument {index} of @{self.name} is complex ({arguments[index].type}); "
                                     "complex differentiation is not supported yet", where="",
