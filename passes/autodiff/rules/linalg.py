@@ -27,8 +27,11 @@ def _dot_back(op, z_bar, side: int):
     other_free_in_z = (list(range(batch_count + len(lhs_free), batch_count + len(lhs_free) + len(rhs_free))) if side == 0
                        else list(range(batch_count, batch_count + len(lhs_free))))
     z_bar = ops.convert(z_bar, query.dtype(mine))
-    product = ops.dot_general(z_bar, other, batch=(list(range(batch_count)), other_batch),
-                              contract=(other_free_in_z, other_free))
+    if not other_free and query.dtype(other) == query.dtype(mine):
+        product = _batched_outer_product(z_bar, other, other_batch, other_contract)
+    else:
+        product = ops.dot_general(z_bar, other, batch=(list(range(batch_count)), other_batch),
+                                  contract=(other_free_in_z, other_free))
     # product's dims: batch, my free dims (in order), then other's contracting dims in increasing order.
     other_contract_sorted = sorted(other_contract)
     position = {}
@@ -41,6 +44,24 @@ def _dot_back(op, z_bar, side: int):
             position[d] = batch_count + len(my_free) + other_contract_sorted.index(other_contract[my_contract.index(d)])
     permutation = [position[d] for d in range(my_rank)]
     return product if permutation == list(range(my_rank)) else ops.transpose(product, permutation)
+
+
+def _batched_outer_product(z_bar, other, other_batch, other_contract):
+    """The dot_general of z_bar (dims: batch, then my free dims) and `other` (no free dims) contracting
+    nothing, as broadcasts and one multiply: the same products, which XLA fuses with the ops around them
+    (a dot without contraction is lowered as a dot). Dims: batch, my free dims, other's contracting dims
+    in increasing order. A sum of squares (`np.var`, layer norms: `SumOfProductsIsDot`) meets this."""
+    z_shape, other_shape = query.shape(z_bar), query.shape(other)
+    lead = len(z_shape)
+    target = {d: i for i, d in enumerate(other_batch)}
+    target.update({d: lead + i for i, d in enumerate(sorted(other_contract))})
+    order = sorted(range(len(other_shape)), key=target.__getitem__)
+    if order != list(range(len(other_shape))):
+        other = ops.transpose(other, order)
+    shape = tuple(z_shape) + tuple(other_shape[d] for d in sorted(other_contract))
+    z_wide = ops.broadcast_in_dim(z_bar, shape, list(range(lead)))
+    other_wide = ops.broadcast_in_dim(other, shape, sorted(target.values()))
+    return ops.multiply(z_wide, other_wide)
 
 
 bilinear("stablehlo.dot_general", lambda op, z_bar: _dot_back(op, z_bar, 0), lambda op, z_bar: _dot_back(op, z_bar, 1))
