@@ -78,7 +78,9 @@ class DeviceIterator:
             while not stop.is_set():
                 try:
                     ready.put(entry, timeout=_POLL_SECONDS)
-                    return True
+                    # A put that went through because the stopping consumer drained the queue must not
+                    # lead the producer to draw another item from the iterable.
+                    return not stop.is_set()
                 except queue.Full:
                     continue
             return False

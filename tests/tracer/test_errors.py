@@ -438,12 +438,6 @@ def test_reusing_a_donated_argument():
     assert "donate" in assert_points_at(info.value, "donated-again")
 
 
-def test_np_full_with_a_traced_fill_value_points_at_full_like():
-    with pytest.raises(tracer.ConcretizationError, match="np.full_like") as info:
-        tracer.jit(lambda x: np.full((3,), x[0]))(X)  # full-traced
-    assert_points_at(info.value, "full-traced")
-
-
 def test_jit_of_a_generator_function_is_refused_where_it_is_decorated():
     """Its body would run only when the returned generator is iterated, after tracing: jit returned a generator."""
     def numbers(x):
