@@ -75,7 +75,10 @@ def selu(x):
 def sigmoid(x):
     """1 / (1 + exp(-x)), computed from exp(-|x|) so nothing overflows (NNlib's form)."""
     t = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + t), t / (1 + t))
+    # One denominator for both branches: simplify then divides once (`select(p, 1/d, t/d)` -> `select(p, 1, t)/d`),
+    # which it cannot see while the two `1 + t` are separate ops (cse, which would merge them, runs after it).
+    d = 1 + t
+    return np.where(x >= 0, 1 / d, t / d)
 
 
 def hardsigmoid(x):

@@ -114,6 +114,23 @@ func.func @main(%x: tensor<8xf32>, %s: tensor<f32>) -> (tensor<8xf32>, tensor<8x
   %6 = stablehlo.divide %m3, %n3 : tensor<8xf32>
   return %1, %2, %4, %5, %6 : tensor<8xf32>, tensor<8xf32>, tensor<f32>, tensor<8xf32>, tensor<8xf32>
 }""", lambda text: "stablehlo.negate" not in text),
+    "selects between ops sharing an operand": ("floats", """
+func.func @main(%x: tensor<8xf32>, %t: tensor<8xf32>, %i: tensor<8xi32>, %j: tensor<8xi32>) -> (tensor<8xf32>, tensor<8xf32>, tensor<8xi32>) {
+  %zero = stablehlo.constant dense<0.0> : tensor<8xf32>
+  %one = stablehlo.constant dense<1.0> : tensor<8xf32>
+  %p = stablehlo.compare GE, %x, %zero, FLOAT : (tensor<8xf32>, tensor<8xf32>) -> tensor<8xi1>
+  %den = stablehlo.add %t, %one : tensor<8xf32>
+  %0 = stablehlo.divide %one, %den : tensor<8xf32>
+  %1 = stablehlo.divide %t, %den : tensor<8xf32>
+  %2 = stablehlo.select %p, %0, %1 : tensor<8xi1>, tensor<8xf32>
+  %3 = stablehlo.subtract %x, %t : tensor<8xf32>
+  %4 = stablehlo.subtract %x, %one : tensor<8xf32>
+  %5 = stablehlo.select %p, %3, %4 : tensor<8xi1>, tensor<8xf32>
+  %6 = stablehlo.xor %i, %j : tensor<8xi32>
+  %7 = stablehlo.xor %j, %j : tensor<8xi32>
+  %8 = stablehlo.select %p, %6, %7 : tensor<8xi1>, tensor<8xi32>
+  return %2, %5, %8 : tensor<8xf32>, tensor<8xf32>, tensor<8xi32>
+}""", lambda text: text.count("stablehlo.divide") == 1 and text.count("stablehlo.subtract") == 1),
 }
 
 
