@@ -6,7 +6,9 @@ Two models, each built once with `lux` (compiled with `tracer.jit(lux.apply)`) a
 - a transformer block: layer norm, 4-head self-attention, residual, layer norm, GELU MLP, residual,
   on 8 sequences of 64 tokens of width 128.
 The outputs are checked to agree before timing. Reported: median forward time of each and the
-ratio ours / jax (goal <= 1.0), device-resident inputs, alternating rounds.
+ratio ours / jax (goal <= 1.0), device-resident inputs, alternating rounds whose order swaps each
+round; and beside it the ratio of CPU time per call (this process's, all threads), which moves
+with the work the programs do, not with other jobs' load on a shared machine.
 
     python -m benchmarks.layers
 """
@@ -26,7 +28,7 @@ import numpy as np  # noqa: E402
 import lux  # noqa: E402
 import runtime  # noqa: E402
 import tracer  # noqa: E402
-from benchmarks._timing import compare  # noqa: E402
+from benchmarks._timing import compare_wall_and_cpu  # noqa: E402
 
 jax.config.update("jax_enable_x64", False)
 
@@ -116,13 +118,15 @@ def measure(name, model, jax_forward, x):
     def run_theirs():
         theirs(ps_jax, x_jax).block_until_ready()
 
-    t_ours, t_jax = compare(run_ours, run_theirs, calls=20, repeats=7)
-    print(f"{name:<20} ours {t_ours * 1e3:8.3f} ms   jax.jit {t_jax * 1e3:8.3f} ms   ratio ours/jax = {t_ours / t_jax:.2f}")
+    times = compare_wall_and_cpu(run_ours, run_theirs, calls=20, repeats=7)
+    (t_ours, t_jax), (c_ours, c_jax) = times["wall"], times["cpu"]
+    print(f"{name:<20} ours {t_ours * 1e3:8.3f} ms   jax.jit {t_jax * 1e3:8.3f} ms   ratio ours/jax = {t_ours / t_jax:.2f}"
+          f"   (cpu time: {c_ours * 1e3:.3f} / {c_jax * 1e3:.3f} ms = {c_ours / c_jax:.2f})")
 
 
 def main() -> None:
     rng = np.random.default_rng(1)
-    print("forward pass, compiled, device-resident inputs (median of 7 alternating rounds x 20 calls)")
+    print("forward pass, compiled, device-resident inputs (median of 7 alternating rounds x 20 calls; wall and cpu time)")
     measure("resnet-style CNN", cnn(), jax_cnn, rng.standard_normal((32, 3, 32, 32), dtype=np.float32))
     measure("transformer block", transformer_block, jax_transformer, rng.standard_normal((8, 64, WIDTH), dtype=np.float32))
 

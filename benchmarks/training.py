@@ -13,6 +13,7 @@ Both start from the same parameters; their losses over the first steps are check
 Reported, as ratios ours / jax (lower is better; goals: step <= 0.9, first step <= 0.8):
 - step: median time of one training step (batch already on the device, waiting for the loss; ours with
   `return_gradients=False`, as the rival returns none), alternating rounds whose order swaps each round;
+  beside it ("cpu") the ratio of this process's CPU time per step, steadier than wall time on a shared machine;
 - first step: building the state and running the first step, which traces, differentiates and compiles
   (median of fresh runs, alternating: a new TrainState / a new jitted function each time; no persistent
   cache; XLA's compilation is most of it on both sides);
@@ -146,20 +147,25 @@ class Theirs:
         return loss.block_until_ready()
 
 
-def compare(ours, theirs, *, calls: int, repeats: int) -> tuple[float, float]:
+def compare(ours, theirs, *, calls: int, repeats: int) -> tuple[float, float, float, float]:
     """Median per-step seconds of `ours` and `theirs` over `repeats` alternating rounds of `calls` steps
     (as benchmarks/_timing.py), with the order swapped every round and one untimed step first in each:
     the first step after the other side's is slower (its data left the caches), by about 10% for the CNN
-    here, which would otherwise count against whichever side runs first."""
+    here, which would otherwise count against whichever side runs first. Returned: wall time of ours and
+    theirs, then CPU time of this process (all threads) per step, ours and theirs: on a shared machine the
+    CPU time follows the work a step does, the wall time also other jobs' load."""
     samples: dict = {ours: [], theirs: []}
+    cpu: dict = {ours: [], theirs: []}
     for round_ in range(repeats):
         for fn in ((ours, theirs) if round_ % 2 == 0 else (theirs, ours)):
             fn()
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             for _ in range(calls):
                 fn()
             samples[fn].append((time.perf_counter() - start) / calls)
-    return statistics.median(samples[ours]), statistics.median(samples[theirs])
+            cpu[fn].append((time.process_time() - start_cpu) / calls)
+    median = statistics.median
+    return median(samples[ours]), median(samples[theirs]), median(cpu[ours]), median(cpu[theirs])
 
 
 def first_step_seconds(make_ours, make_theirs, repeats: int) -> tuple[float, float]:
@@ -183,10 +189,10 @@ def measure(name, case, *, calls: int, repeats: int, first_repeats: int) -> dict
     theirs_losses = [float(np.asarray(theirs.step())) for _ in range(5)]
     np.testing.assert_allclose(ours_losses, theirs_losses, rtol=2e-3)  # the same training on both sides
 
-    t_ours, t_jax = compare(ours.step, theirs.step, calls=calls, repeats=repeats)
+    t_ours, t_jax, c_ours, c_jax = compare(ours.step, theirs.step, calls=calls, repeats=repeats)
     f_ours, f_jax = first_step_seconds(make_ours, make_theirs, first_repeats)
     row = {"name": name, "ours": t_ours, "jax": t_jax, "first_ours": f_ours, "first_jax": f_jax}
-    print(f"{name:<34} {t_ours * 1e3:9.3f} {t_jax * 1e3:9.3f} {t_ours / t_jax:6.2f}   "
+    print(f"{name:<34} {t_ours * 1e3:9.3f} {t_jax * 1e3:9.3f} {t_ours / t_jax:6.2f} {c_ours / c_jax:6.2f}   "
           f"{f_ours:8.2f} {f_jax:8.2f} {f_ours / f_jax:6.2f}", flush=True)
     return row
 
@@ -210,7 +216,7 @@ def main(argv=None) -> None:
     quick = "--quick" in (argv if argv is not None else sys.argv[1:])
     calls, repeats, first_repeats = (5, 3, 1) if quick else (30, 9, 5)
     print(f"devices: {jax.devices()[0].platform}, {os.cpu_count()} cpu cores")
-    print(f"{'training step (Adam)':<34} {'ours ms':>9} {'jax ms':>9} {'ratio':>6}   "
+    print(f"{'training step (Adam)':<34} {'ours ms':>9} {'jax ms':>9} {'ratio':>6} {'cpu':>6}   "
           f"{'1st ours s':>8} {'1st jax s':>8} {'ratio':>6}")
     mlp = measure("MLP 128-256-256-10, batch 256", mlp_case, calls=calls, repeats=repeats, first_repeats=first_repeats)
     measure("small CNN, 64 x 3x32x32", cnn_case, calls=max(calls // 3, 2), repeats=repeats,

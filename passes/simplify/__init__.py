@@ -1,6 +1,6 @@
-"""`simplify`: constant folding, the algebraic, shape, slicing, dot, reduction and zero-extent
+"""`simplify`: constant folding, the algebraic, shape, slicing, dot, reduction, window and zero-extent
 identities, and the loop rewrites of `licm` and `while-simplify` (see `passes.fold`, `algebra`,
-`shape`, `slicing`, `dot`, `reduce`, `zero_extent`, `passes.licm`, `passes.while_simplify`), applied
+`shape`, `slicing`, `dot`, `reduce`, `window`, `zero_extent`, `passes.licm`, `passes.while_simplify`), applied
 together by one worklist driver to a fixed point, with dead ops erased as they appear.
 
 They run together because each exposes the others: a folded constant lets an identity match
@@ -23,7 +23,7 @@ from passes import fold as folding
 from passes import licm, while_simplify
 from passes.registry import register_pass
 from passes.rewrite import Pattern, apply_patterns
-from passes.simplify import algebra, dot, reduce, shape, sign, slicing, zero_extent
+from passes.simplify import algebra, dot, reduce, shape, sign, slicing, window, zero_extent
 
 __all__ = ["Simplify", "patterns"]
 
@@ -31,7 +31,7 @@ __all__ = ["Simplify", "patterns"]
 def patterns(*, no_nan: bool = False, fold: bool = True, unroll_threshold: int = 0) -> list[Pattern]:
     """Every simplify pattern, in the order they are offered an op (folding first)."""
     return [*(folding.patterns() if fold else ()), *zero_extent.patterns(), *algebra.patterns(no_nan),
-            *shape.patterns(), *slicing.patterns(), *dot.patterns(no_nan), *reduce.patterns(), *sign.patterns(),
+            *shape.patterns(), *slicing.patterns(), *dot.patterns(no_nan), *reduce.patterns(), *window.patterns(), *sign.patterns(),
             *while_simplify.patterns(unroll_threshold), *licm.patterns()]
 
 

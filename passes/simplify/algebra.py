@@ -145,6 +145,49 @@ class SelectOfNotPredicate(Pattern):
         return True
 
 
+# Elementwise ops whose operands and result share one type and that carry no attributes: applying one
+# to a select's choice is applying it to what was chosen.
+_HOISTABLE_THROUGH_SELECT = frozenset({
+    "stablehlo.add", "stablehlo.subtract", "stablehlo.multiply", "stablehlo.divide", "stablehlo.remainder",
+    "stablehlo.power", "stablehlo.maximum", "stablehlo.minimum", "stablehlo.and", "stablehlo.or", "stablehlo.xor",
+})
+
+
+class SelectOfOpsSharingAnOperand(Pattern):
+    """`select(p, f(a, d), f(b, d))` -> `f(select(p, a, b), d)` (and with d on the left of both).
+
+    Elementwise, each lane computes f of the chosen operand either way: bit for bit the same, NaNs
+    included, with one f instead of two. Why it matters: a numerically stable sigmoid,
+    `where(x >= 0, 1 / (1 + t), t / (1 + t))` (lux's sigmoid and gelu), divides twice per element,
+    and XLA keeps both divides; after this it divides once. Only when both branches have no other
+    use: otherwise both stay and nothing is saved.
+    """
+
+    op_name = "stablehlo.select"
+    operand_from = (1, _HOISTABLE_THROUGH_SELECT)
+
+    def match_and_rewrite(self, op, rewriter: Rewriter) -> bool:
+        predicate, on_true, on_false = op.operands
+        first, second = defining_op(on_true), defining_op(on_false)
+        if first is None or second is None or first.name != second.name or first.name not in _HOISTABLE_THROUGH_SELECT:
+            return False
+        if on_true == on_false or any(len(list(o.results[0].uses)) != 1 for o in (first, second)):
+            return False
+        (a, a_other), (b, b_other) = first.operands, second.operands
+        if a_other == b_other:  # f(a, d), f(b, d)
+            shared, side = a_other, 1
+        elif a == b:  # f(d, a), f(d, b)
+            shared, side, a, b = a, 0, a_other, b_other
+        else:
+            return False
+        with rewriter.before(op):
+            chosen = ops.select(predicate, a, b)
+            operands = [chosen, shared] if side == 1 else [shared, chosen]
+            result = ir.Operation.create(first.name, results=[first.results[0].type], operands=operands).results[0]
+        rewriter.replace(op, [result])
+        return True
+
+
 _MIRRORED = {"EQ": "EQ", "NE": "NE", "LT": "GT", "GT": "LT", "LE": "GE", "GE": "LE"}
 
 
@@ -298,6 +341,7 @@ def patterns(no_nan: bool = False) -> list[Pattern]:
         SelectOfConstantPredicate(),
         SelectOfSameValues(),
         SelectOfNotPredicate(),
+        SelectOfOpsSharingAnOperand(),
         CompareConstantToTheRight(),
         MultiplyByZero(no_nan),
         SubtractSelf(no_nan),

@@ -114,6 +114,39 @@ func.func @main(%x: tensor<8xf32>, %s: tensor<f32>) -> (tensor<8xf32>, tensor<8x
   %6 = stablehlo.divide %m3, %n3 : tensor<8xf32>
   return %1, %2, %4, %5, %6 : tensor<8xf32>, tensor<8xf32>, tensor<f32>, tensor<8xf32>, tensor<8xf32>
 }""", lambda text: "stablehlo.negate" not in text),
+    "small sum windows are sums of strided slices": ("exact_sums", """
+func.func @main(%x: tensor<2x3x4x4xf32>, %v: tensor<7xf32>) -> (tensor<2x3x2x2xf32>, tensor<3xf32>) {
+  %z = stablehlo.constant dense<0.0> : tensor<f32>
+  %m0 = stablehlo.constant dense<-0.0> : tensor<f32>
+  %0 = "stablehlo.reduce_window"(%x, %z) <{window_dimensions = array<i64: 1, 1, 2, 2>, window_strides = array<i64: 1, 1, 2, 2>}> ({
+  ^bb0(%a: tensor<f32>, %b: tensor<f32>):
+    %s = stablehlo.add %a, %b : tensor<f32>
+    stablehlo.return %s : tensor<f32>
+  }) : (tensor<2x3x4x4xf32>, tensor<f32>) -> tensor<2x3x2x2xf32>
+  %1 = "stablehlo.reduce_window"(%v, %m0) <{window_dimensions = array<i64: 3>, window_strides = array<i64: 2>}> ({
+  ^bb0(%a: tensor<f32>, %b: tensor<f32>):
+    %s = stablehlo.add %a, %b : tensor<f32>
+    stablehlo.return %s : tensor<f32>
+  }) : (tensor<7xf32>, tensor<f32>) -> tensor<3xf32>
+  return %0, %1 : tensor<2x3x2x2xf32>, tensor<3xf32>
+}""", lambda text: "reduce_window" not in text),
+    "selects between ops sharing an operand": ("floats", """
+func.func @main(%x: tensor<8xf32>, %t: tensor<8xf32>, %i: tensor<8xi32>, %j: tensor<8xi32>) -> (tensor<8xf32>, tensor<8xf32>, tensor<8xi32>) {
+  %zero = stablehlo.constant dense<0.0> : tensor<8xf32>
+  %one = stablehlo.constant dense<1.0> : tensor<8xf32>
+  %p = stablehlo.compare GE, %x, %zero, FLOAT : (tensor<8xf32>, tensor<8xf32>) -> tensor<8xi1>
+  %den = stablehlo.add %t, %one : tensor<8xf32>
+  %0 = stablehlo.divide %one, %den : tensor<8xf32>
+  %1 = stablehlo.divide %t, %den : tensor<8xf32>
+  %2 = stablehlo.select %p, %0, %1 : tensor<8xi1>, tensor<8xf32>
+  %3 = stablehlo.subtract %x, %t : tensor<8xf32>
+  %4 = stablehlo.subtract %x, %one : tensor<8xf32>
+  %5 = stablehlo.select %p, %3, %4 : tensor<8xi1>, tensor<8xf32>
+  %6 = stablehlo.xor %i, %j : tensor<8xi32>
+  %7 = stablehlo.xor %j, %j : tensor<8xi32>
+  %8 = stablehlo.select %p, %6, %7 : tensor<8xi1>, tensor<8xi32>
+  return %2, %5, %8 : tensor<8xf32>, tensor<8xf32>, tensor<8xi32>
+}""", lambda text: text.count("stablehlo.divide") == 1 and text.count("stablehlo.subtract") == 1),
 }
 
 

@@ -152,3 +152,59 @@ func.func @bitwise_bools(%p: tensor<2xi1>) -> (tensor<2xi1>, tensor<2xi1>, tenso
   return %0, %1, %2, %3, %4, %5, %6, %7 : tensor<2xi1>, tensor<2xi1>, tensor<2xi1>, tensor<2xi1>, tensor<2xi1>,
       tensor<2xi1>, tensor<2xi1>, tensor<2xi1>
 }
+
+// A select between the same op applied with a shared operand applies the op once, to the select of
+// the others: the stable sigmoid's where(x >= 0, 1 / (1 + t), t / (1 + t)) divides once.
+// CHECK-LABEL: func.func @select_of_ops_sharing_an_operand
+// CHECK:       %[[ONE:.*]] = stablehlo.constant dense<1.000000e+00>
+// CHECK:       %[[DEN:.*]] = stablehlo.add %arg1, %[[ONE]]
+// CHECK:       %[[NUM:.*]] = stablehlo.select %arg2, %[[ONE]], %arg1
+// CHECK:       %[[Q:.*]] = stablehlo.divide %[[NUM]], %[[DEN]]
+// CHECK:       %[[F:.*]] = stablehlo.select %arg2, %arg0, %arg1
+// CHECK:       %[[M:.*]] = stablehlo.multiply %arg0, %[[F]]
+// CHECK-NOT:   stablehlo.divide
+// CHECK-NOT:   stablehlo.multiply
+// CHECK:       return %[[Q]], %[[M]]
+func.func @select_of_ops_sharing_an_operand(%x: tensor<4xf32>, %t: tensor<4xf32>, %p: tensor<4xi1>) -> (tensor<4xf32>, tensor<4xf32>) {
+  %one = stablehlo.constant dense<1.0> : tensor<4xf32>
+  %den = stablehlo.add %t, %one : tensor<4xf32>
+  %0 = stablehlo.divide %one, %den : tensor<4xf32>
+  %1 = stablehlo.divide %t, %den : tensor<4xf32>
+  %2 = stablehlo.select %p, %0, %1 : tensor<4xi1>, tensor<4xf32>
+  %3 = stablehlo.multiply %x, %x : tensor<4xf32>
+  %4 = stablehlo.multiply %x, %t : tensor<4xf32>
+  %5 = stablehlo.select %p, %3, %4 : tensor<4xi1>, tensor<4xf32>
+  return %2, %5 : tensor<4xf32>, tensor<4xf32>
+}
+
+// Not hoisted: different ops; the shared operand on different sides of a subtract (a - d vs d - b);
+// a branch that is also used elsewhere (both ops would stay); a compare (its result type is not its operands').
+// CHECK-LABEL: func.func @select_of_ops_not_sharing
+// CHECK:       stablehlo.divide %arg0, %arg2
+// CHECK:       stablehlo.multiply %arg1, %arg2
+// CHECK:       stablehlo.select
+// CHECK:       stablehlo.subtract %arg0, %arg2
+// CHECK:       stablehlo.subtract %arg2, %arg1
+// CHECK:       stablehlo.select
+// CHECK:       %[[USED:.*]] = stablehlo.add %arg0, %arg2
+// CHECK:       stablehlo.add %arg1, %arg2
+// CHECK:       stablehlo.select
+// CHECK:       stablehlo.compare GT, %arg0, %arg2
+// CHECK:       stablehlo.compare GT, %arg1, %arg2
+// CHECK:       stablehlo.select
+// CHECK:       return {{.*}}, %[[USED]]
+func.func @select_of_ops_not_sharing(%a: tensor<4xf32>, %b: tensor<4xf32>, %d: tensor<4xf32>, %p: tensor<4xi1>) -> (tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xi1>, tensor<4xf32>) {
+  %0 = stablehlo.divide %a, %d : tensor<4xf32>
+  %1 = stablehlo.multiply %b, %d : tensor<4xf32>
+  %2 = stablehlo.select %p, %0, %1 : tensor<4xi1>, tensor<4xf32>
+  %3 = stablehlo.subtract %a, %d : tensor<4xf32>
+  %4 = stablehlo.subtract %d, %b : tensor<4xf32>
+  %5 = stablehlo.select %p, %3, %4 : tensor<4xi1>, tensor<4xf32>
+  %6 = stablehlo.add %a, %d : tensor<4xf32>
+  %7 = stablehlo.add %b, %d : tensor<4xf32>
+  %8 = stablehlo.select %p, %6, %7 : tensor<4xi1>, tensor<4xf32>
+  %9 = stablehlo.compare GT, %a, %d : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xi1>
+  %10 = stablehlo.compare GT, %b, %d : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xi1>
+  %11 = stablehlo.select %p, %9, %10 : tensor<4xi1>, tensor<4xi1>
+  return %2, %5, %8, %11, %6 : tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xi1>, tensor<4xf32>
+}
