@@ -1,8 +1,9 @@
 """np.linalg's solvers and norms: solve, inv, det, slogdet, cholesky, matrix_power, norm and friends.
 
-solve/inv/det/slogdet share one LU factorisation with partial pivoting, written in StableHLO ops
-(a `tracer.fori_loop` over the columns, masks from iota instead of per-matrix indexing, so a
-batch of matrices pivots independently), then `stablehlo.triangular_solve`. No LAPACK call.
+solve/inv/det/slogdet share one LU factorisation with partial pivoting, then `stablehlo.triangular_solve`.
+On CPU the factorisation is LAPACK's getrf and cholesky is potrf (`linalg_lapack.py`); elsewhere the LU is
+written in StableHLO ops (a `tracer.fori_loop` over the columns, masks from iota instead of per-matrix
+indexing, so a batch of matrices pivots independently) and cholesky is `stablehlo.cholesky`.
 
 Singular matrices: NumPy raises LinAlgError, but under tracing the values are not known, so
 (as in JAX) det is 0, slogdet gives (0, -inf), and solve/inv give inf/nan entries. A matrix
@@ -20,6 +21,7 @@ from ir import ops
 from tracer import errors
 from tracer import primitives as P
 from tracer.control_flow.loops import fori_loop
+from tracer.numpy_api import linalg_lapack
 from tracer.numpy_api.contractions import take_diagonal
 from tracer.numpy_api.products import contract
 from tracer.numpy_api.registry import implements
@@ -105,6 +107,8 @@ def lu_factor(x: TracedArray) -> tuple[TracedArray, TracedArray, TracedArray]:
 
     L (unit diagonal) is below lu's diagonal, U on and above it; sign is the permutation's parity.
     """
+    if linalg_lapack.available(x):
+        return linalg_lapack.lu_factor(x)
     batch, n = x.shape[:-2], x.shape[-1]
     size = math.prod(batch)
     lu = P.reshape(x, (size, n, n))
@@ -178,6 +182,8 @@ def linalg_slogdet(a):
 def linalg_cholesky(a, /, *, upper=False):
     """The factor's other triangle is zeroed here: the spec leaves it to the implementation."""
     x = _square_stack(a, "cholesky")
+    if linalg_lapack.available(x):
+        return linalg_lapack.cholesky(x, lower=not upper)
     factor = P.wrap(ops.cholesky(x._value, lower=not upper), x.shape, x.dtype)
     rows, cols = _iota(x.shape, x.ndim - 2), _iota(x.shape, x.ndim - 1)
     keep = rows <= cols if upper else rows >= cols
