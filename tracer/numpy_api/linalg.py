@@ -24,7 +24,6 @@ from tracer import primitives as P
 from tracer.control_flow.loops import fori_loop
 from tracer.numpy_api import linalg_lapack
 from tracer.numpy_api.contractions import take_diagonal
-from tracer.numpy_api.products import contract
 from tracer.numpy_api.registry import implements
 from tracer.traced_array import TracedArray, is_traced
 
@@ -244,10 +243,18 @@ def _vector_norm(x: TracedArray, ord, axes, keepdims: bool) -> TracedArray:
     return rule(x, axes, keepdims) if rule is not None else _p_norm(x, axes, keepdims, float(ord))
 
 
-def _svd_norm(ord):
-    raise errors.UnsupportedNumPyError(
-        f"np.linalg.norm with ord={ord!r} on matrices needs singular values (an SVD), which tracing does not implement",
-        fix="use ord='fro', 1, -1, inf or -inf, or compute this norm outside the traced function")
+def _svd_norm(ord, reduce):
+    """A matrix norm of the singular values (2: the largest, -2: the smallest, 'nuc': their sum)."""
+
+    def norm(x, row, col):
+        if not linalg_lapack.available(x):
+            raise errors.UnsupportedNumPyError(
+                f"np.linalg.norm with ord={ord!r} on matrices needs singular values (an SVD), which tracing computes "
+                "by LAPACK, on CPU only", fix="use ord='fro', 1, -1, inf or -inf, or compile for the CPU")
+        matrices = np.moveaxis(x, (row, col), (-2, -1))
+        return reduce(linalg_lapack.svd(matrices, full_matrices=False, compute_uv=False), axis=-1)
+
+    return norm
 
 
 def _reduce_twice(x, sum_axis: int, extreme_axis: int, largest: bool):
@@ -268,9 +275,9 @@ _MATRIX_NORMS = {
     -1: lambda x, r, c: _reduce_twice(x, r, c, largest=False),
     np.inf: lambda x, r, c: _reduce_twice(x, c, r, largest=True),
     -np.inf: lambda x, r, c: _reduce_twice(x, c, r, largest=False),
-    2: lambda x, r, c: _svd_norm(2),
-    -2: lambda x, r, c: _svd_norm(-2),
-    "nuc": lambda x, r, c: _svd_norm("nuc"),
+    2: _svd_norm(2, np.max),
+    -2: _svd_norm(-2, np.min),
+    "nuc": _svd_norm("nuc", np.sum),
 }
 
 
