@@ -22,7 +22,7 @@ from jaxlib.mlir.dialects import stablehlo
 from ir import dtypes
 from ir.ops._common import check, dtype_of, shape_of
 
-__all__ = ["LAPACK_KERNELS", "geev", "geqrf", "gesdd", "getrf", "is_lapack_call", "lapack_kernel", "orgqr",
+__all__ = ["LAPACK_KERNELS", "geev", "geqrf", "gesdd", "getrf", "is_lapack_call", "is_pure_call", "lapack_kernel", "orgqr",
            "pivots_to_permutation", "potrf", "syevd", "trsm", "trsm_attributes"]
 
 # LAPACK's type prefix of each element type (the kernels exist for these only).
@@ -44,6 +44,12 @@ def lapack_kernel(op: ir.Operation) -> str | None:
 
 def is_lapack_call(op: ir.Operation) -> bool:
     return lapack_kernel(op) is not None
+
+
+def is_pure_call(op: ir.Operation) -> bool:
+    """A custom call known to compute only its results: one of ours to LAPACK, without has_side_effect."""
+    effect = op.attributes["has_side_effect"] if "has_side_effect" in op.attributes else None
+    return is_lapack_call(op) and (effect is None or not ir.BoolAttr(effect).value)
 
 
 def _column_major(rank: int) -> list[int]:
