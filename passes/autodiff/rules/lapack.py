@@ -12,8 +12,11 @@ the forward call did not compute what the derivative needs (eigenvalues alone: t
   with D = V^T dS V, dw = diag(D) and dV = V (F o D), F[i, j] = 1 / (w[j] - w[i]) off the diagonal, 0 on it
   (equal eigenvalues give inf there, as in JAX). Its transpose: S_bar = V (diag(w_bar) + F o (V^T V_bar)) V^T,
   folded onto the triangle the kernel reads (an entry below the diagonal stands for two of S).
-- gesdd, singular values only: ds = diag(U^T dA V) over the first k = min(m, n) columns; s_bar gives
-  A_bar = U[:, :k] diag(s_bar) Vt[:k, :]. The derivative of U and Vt is not implemented (see `_gesdd_jvp`).
+- gesdd (the reduced SVD A = U diag(s) Vt, k = min(m, n)): with D = U^T dA V, ds = diag(D),
+  dU = U (F o (D S + S D^T)) (+ (I - U U^T) dA V S^-1 when m > n), dV likewise with D^T (+ the part
+  outside V for n > m), F[i, j] = 1 / (s[j]^2 - s[i]^2) off the diagonal (JAX's `_svd_jvp_rule`); the
+  VJP is its transpose, term by term. Full matrices of a non-square matrix have columns the SVD does not
+  determine: their derivative raises, as in JAX.
 """
 
 from __future__ import annotations
@@ -136,46 +139,122 @@ def _syevd_vjp(op, z_bars, needed):
 JVP["lapack.syevd"], VJP["lapack.syevd"] = _syevd_jvp, _syevd_vjp
 
 
-# -- gesdd (singular values) -------------------------------------------------------------------------------
-def _singular_vectors(op):
-    """U[:, :k] and Vt[:k, :] (computed again without full matrices when the call asked for values only)."""
+# -- gesdd ------------------------------------------------------------------------------------------------
+def _svd_shape(op):
     shape = query.shape(op.operands[0])
-    m, n, rank = shape[-2], shape[-1], len(shape)
-    k = min(m, n)
-    if _flags(op)["mode"] == "N":
+    return shape[-2], shape[-1], len(shape)
+
+
+def _reduced_factors(op):
+    """(U [m, k], Vt [k, n]) of the reduced SVD: the call's own, or computed again when it asked for values only."""
+    m, n, rank = _svd_shape(op)
+    mode = _flags(op)["mode"]
+    if mode == "N":
         _, u, vt, _ = ops.gesdd(op.operands[0], full_matrices=False, compute_uv=True)
         return u, vt
     u, vt = op.results[2], op.results[3]
-    zeros = [0] * rank
-    u = ops.slice(u, zeros, list(shape[:-2]) + [m, k], [1] * rank)
-    vt = ops.slice(vt, zeros, list(shape[:-2]) + [k, n], [1] * rank)
+    if mode == "A" and m != n:  # U's (Vt's) leading k columns (rows) are the reduced factor
+        k, batch = min(m, n), list(query.shape(u)[:-2])
+        u = ops.slice(u, [0] * rank, batch + [m, k], [1] * rank)
+        vt = ops.slice(vt, [0] * rank, batch + [k, n], [1] * rank)
     return u, vt
 
 
-def _vectors_unsupported(op, used) -> None:
-    """Raise where U or Vt would need a derivative: where their cotangents are given (reverse mode), or
-    whenever the call computed them (forward mode cannot see which tangents are used later)."""
-    if _flags(op)["mode"] != "N" and used:
-        raise AutodiffError("the derivative of np.linalg.svd's singular vectors (U, Vh) is not implemented; "
-                            "only the singular values differentiate", op=op,
-                            fix="differentiate a function of the singular values only (np.linalg.svd(a, "
-                                "compute_uv=False), np.linalg.norm(a, 2) ...), or hold the vectors fixed")
+def _vectors_unsupported(op, used: bool) -> None:
+    """Full matrices (U [m, m] or Vt [n, n] with m != n) have columns the SVD does not determine."""
+    m, n, _ = _svd_shape(op)
+    if _flags(op)["mode"] == "A" and m != n and used:
+        raise AutodiffError("the derivative of np.linalg.svd's singular vectors with full_matrices=True on a "
+                            f"{m}x{n} matrix is not defined (its extra columns are any orthonormal completion)",
+                            op=op, fix="pass full_matrices=False, or differentiate the singular values only "
+                                       "(np.linalg.svd(a, compute_uv=False))")
+
+
+def _columns_scaled(x, s):
+    """x[..., i, j] * s[..., j]."""
+    shape, rank = query.shape(x), len(query.shape(x))
+    return mul(x, ops.broadcast_in_dim(s, shape, list(range(rank - 2)) + [rank - 1]))
+
+
+def _rows_scaled(x, s):
+    """x[..., i, j] * s[..., i]."""
+    shape, rank = query.shape(x), len(query.shape(x))
+    return mul(x, ops.broadcast_in_dim(s, shape, list(range(rank - 2)) + [rank - 2]))
+
+
+def _svd_gaps(s, like):
+    """F[i, j] = 1 / ((s[j] + s[i]) (s[j] - s[i])) off the diagonal, 0 on it."""
+    shape, rank = query.shape(like), len(query.shape(like))
+    batch = list(range(rank - 2))
+    s_i = ops.broadcast_in_dim(s, shape, batch + [rank - 2])
+    s_j = ops.broadcast_in_dim(s, shape, batch + [rank - 1])
+    off = ops.not_(_position(like, "EQ"))
+    gaps = ops.select(off, ops.multiply(ops.add(s_j, s_i), ops.subtract(s_j, s_i)), full_like(like, 1))
+    return ops.select(off, ops.divide(full_like(like, 1), gaps), zeros_like(like))
+
+
+def _reciprocal(s):
+    return ops.divide(full_like(s, 1), s)
+
+
+def _orthogonal_part(x, q):
+    """x - q q^T x: x's part outside q's columns."""
+    return ops.subtract(x, _matmul(q, _matmul(_mT(q), x)))
 
 
 def _gesdd_jvp(op, x_dots):
-    _vectors_unsupported(op, True)
-    u, vt = _singular_vectors(op)
-    s_dot = _diagonal(_matmul(_mT(u), _matmul(x_dots[0], _mT(vt))))
-    return [None, s_dot, None, None, None]
+    """Forward mode as JAX's `_svd_jvp_rule`: the reduced factors, with the parts outside U's (V's) columns
+    for tall (wide) matrices."""
+    m, n, _ = _svd_shape(op)
+    computes_vectors = _flags(op)["mode"] != "N"
+    _vectors_unsupported(op, computes_vectors)
+    a_dot, s = x_dots[0], op.results[1]
+    u, vt = _reduced_factors(op)
+    v = _mT(vt)
+    d = _matmul(_mT(u), _matmul(a_dot, v))
+    s_dot = _diagonal(d)
+    if not computes_vectors:
+        return [None, s_dot, None, None, None]
+    f = _svd_gaps(s, d)
+    scaled_columns, scaled_rows = _columns_scaled(d, s), _rows_scaled(d, s)
+    u_dot = _matmul(u, mul(f, add(scaled_columns, _mT(scaled_columns))))
+    v_dot = _matmul(v, mul(f, add(scaled_rows, _mT(scaled_rows))))
+    if m > n:
+        u_dot = add(u_dot, _columns_scaled(_orthogonal_part(_matmul(a_dot, v), u), _reciprocal(s)))
+    if n > m:
+        v_dot = add(v_dot, _columns_scaled(_orthogonal_part(_matmul(_mT(a_dot), u), v), _reciprocal(s)))
+    return [None, s_dot, u_dot, _mT(v_dot), None]
 
 
 def _gesdd_vjp(op, z_bars, needed):
-    _vectors_unsupported(op, any(z_bar is not None for z_bar in z_bars[2:4]))
-    s_bar = z_bars[1]
-    u, vt = _singular_vectors(op)
-    k = query.shape(s_bar)[-1]
-    wide = ops.broadcast_in_dim(s_bar, query.shape(vt), list(range(len(query.shape(vt)) - 2)) + [len(query.shape(vt)) - 2])
-    return [_matmul(u, mul(wide, vt)) if k else zeros_like(op.operands[0])]
+    """The transpose of `_gesdd_jvp`: every term's adjoint, gathered on D = U^T dA V, then A_bar = U D_bar V^T
+    plus the adjoints of the parts outside U's (V's) columns."""
+    m, n, _ = _svd_shape(op)
+    s_bar, u_bar, vt_bar = z_bars[1], z_bars[2], z_bars[3]
+    _vectors_unsupported(op, u_bar is not None or vt_bar is not None)
+    s = op.results[1]
+    u, vt = _reduced_factors(op)
+    v = _mT(vt)
+    k = query.shape(s)[-1]
+    if not k:
+        return [zeros_like(op.operands[0])]
+    like = _matmul(_mT(u), u)  # ([k, k]: the shape of D)
+    d_bar = None if s_bar is None else _diagonal_matrix(s_bar, like)
+    a_bar = None
+    if u_bar is not None:
+        g = mul(_svd_gaps(s, like), _matmul(_mT(u), u_bar))
+        d_bar = add(d_bar, _columns_scaled(add(g, _mT(g)), s))
+        if m > n:
+            a_bar = _matmul(_orthogonal_part(_columns_scaled(u_bar, _reciprocal(s)), u), vt)
+    if vt_bar is not None:
+        v_bar = _mT(vt_bar)
+        h = mul(_svd_gaps(s, like), _matmul(_mT(v), v_bar))
+        d_bar = add(d_bar, _rows_scaled(add(h, _mT(h)), s))
+        if n > m:
+            a_bar = add(a_bar, _matmul(u, _mT(_orthogonal_part(_columns_scaled(v_bar, _reciprocal(s)), v))))
+    if d_bar is not None:
+        a_bar = add(a_bar, _matmul(u, _matmul(d_bar, vt)))
+    return [a_bar]
 
 
 JVP["lapack.gesdd"], VJP["lapack.gesdd"] = _gesdd_jvp, _gesdd_vjp

@@ -370,10 +370,13 @@ def _svd_determined(a, full_matrices):
 
 
 def _qr_determined(a, mode):
+    """(The reduced factors' product always: so that every draw computes Q, as the autodiff sweep expects.)"""
+    q, r = np.linalg.qr(a)
+    reduced = (q @ r, np.abs(r), _mT(q) @ q)
     if mode == "r":
-        return np.abs(np.linalg.qr(a, mode="r"))
+        return reduced + (np.abs(np.linalg.qr(a, mode="r")),)
     q, r = np.linalg.qr(a, mode=mode)
-    return q @ r, np.abs(r), _mT(q) @ q
+    return reduced + (q @ r, np.abs(r), _mT(q) @ q)
 
 
 def _lstsq_rhs(dtype):
