@@ -24,16 +24,14 @@ __all__ = ["available", "cholesky", "eigh", "lu_factor", "nan_where_failed", "qr
 
 
 def available(x: TracedArray) -> bool:
-    """Whether x's factorisations go to LAPACK: compiled for CPU, and no empty matrix or batch."""
-    trace = current_trace()
-    platform = trace.platform if trace is not None and trace.platform is not None else _default_platform()
-    return platform == "cpu" and x.size > 0
-
-
-def _default_platform() -> str:
+    """Whether x's factorisations go to LAPACK: compiled for CPU, the kernels registered (jaxlib binds them to
+    SciPy's LAPACK), and no empty matrix or batch."""
     import runtime
 
-    return runtime.default_device().platform
+    trace = current_trace()
+    platform = trace.platform if trace is not None and trace.platform is not None else None
+    platform = platform or runtime.default_device().platform
+    return platform == "cpu" and x.size > 0 and runtime.lapack_available()
 
 
 def _wrap(value) -> TracedArray:
