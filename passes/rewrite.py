@@ -27,8 +27,8 @@ from ir.ops.lapack import is_pure_call
 from ir.dtypes import UnsupportedElementType
 from ir.errors import PyreactantError
 
-__all__ = ["ANY_OP", "EFFECTFUL", "Pattern", "has_effects", "RewriteBudgetExceeded", "Rewriter", "Worklist", "apply_patterns",
-           "defining_op", "erase_dead_ops", "identity", "unused"]
+__all__ = ["ANY_OP", "EFFECTFUL", "Pattern", "RewriteBudgetExceeded", "Rewriter", "Worklist", "apply_patterns",
+           "defining_op", "erase_dead_ops", "has_effects", "identity", "unused"]
 
 # Ops with effects beyond their results: never erased when unused.
 EFFECTFUL = frozenset({

@@ -22,8 +22,8 @@ from jaxlib.mlir.dialects import stablehlo
 from ir import dtypes
 from ir.ops._common import check, dtype_of, shape_of
 
-__all__ = ["LAPACK_KERNELS", "geev", "geqrf", "gesdd", "getrf", "is_lapack_call", "is_pure_call", "lapack_kernel", "orgqr",
-           "pivots_to_permutation", "potrf", "syevd", "trsm", "trsm_attributes"]
+__all__ = ["LAPACK_KERNELS", "geev", "geqrf", "gesdd", "getrf", "is_lapack_call", "is_pure_call", "lapack_kernel",
+           "orgqr", "pivots_to_permutation", "potrf", "syevd", "trsm", "trsm_attributes"]
 
 # LAPACK's type prefix of each element type (the kernels exist for these only).
 _PREFIX = {np.dtype(np.float32): "s", np.dtype(np.float64): "d"}
