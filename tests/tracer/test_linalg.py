@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import runtime
 import tracer
 from helpers import Case, check_cases, to_numpy
 
@@ -183,6 +184,21 @@ def test_cpu_lowers_to_jaxlibs_lapack_targets(dtype, prefix):
     text = str(tracer.jit(np.linalg.cholesky).lower(s))
     assert "api_version = 4" in text and "backend_config = {uplo = 76 : ui8}" in text
     assert "operand_layouts = [dense<[0, 1]> : tensor<2xindex>]" in text  # column-major
+
+
+def test_the_platform_compiled_for_chooses_the_lowering():
+    """jit(device=...) traces for that device's platform: LAPACK calls for a CPU, StableHLO for a GPU (only
+    traced here: the module is not compiled)."""
+    import types
+
+    a = matrices(3, 3)
+    solve = lambda a, b: np.linalg.solve(a, b)
+    cpu = str(tracer.jit(solve, device=runtime.devices("cpu")[0]).lower(a, a[0]))
+    gpu = str(tracer.jit(solve, device=types.SimpleNamespace(platform="gpu")).lower(a, a[0]))
+    assert "lapack_dgetrf_ffi" in cpu and "stablehlo.while" not in cpu
+    assert "custom_call" not in gpu and "stablehlo.while" in gpu and "stablehlo.triangular_solve" in gpu
+    with pytest.raises(NotImplementedError, match="CPU"):
+        tracer.jit(np.linalg.eigh, device=types.SimpleNamespace(platform="gpu")).lower(a)
 
 
 @pytest.fixture
