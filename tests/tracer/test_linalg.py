@@ -195,7 +195,7 @@ def test_the_platform_compiled_for_chooses_the_lowering():
     solve = lambda a, b: np.linalg.solve(a, b)
     cpu = str(tracer.jit(solve, device=runtime.devices("cpu")[0]).lower(a, a[0]))
     gpu = str(tracer.jit(solve, device=types.SimpleNamespace(platform="gpu")).lower(a, a[0]))
-    assert "lapack_dgetrf_ffi" in cpu and "stablehlo.while" not in cpu
+    assert "lapack_dgetrf_ffi" in cpu and "lapack_dtrsm_ffi" in cpu and "stablehlo.triangular_solve" not in cpu
     assert "custom_call" not in gpu and "stablehlo.while" in gpu and "stablehlo.triangular_solve" in gpu
     with pytest.raises(NotImplementedError, match="CPU"):
         tracer.jit(np.linalg.eigh, device=types.SimpleNamespace(platform="gpu")).lower(a)
