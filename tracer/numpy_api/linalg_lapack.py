@@ -20,7 +20,7 @@ from tracer import primitives as P
 from tracer.trace_state import current_trace
 from tracer.traced_array import TracedArray
 
-__all__ = ["available", "cholesky", "eigh", "lu_factor", "nan_where_failed", "qr", "svd"]
+__all__ = ["available", "cholesky", "eigh", "lu_factor", "nan_where_failed", "qr", "svd", "triangle"]
 
 
 def available(x: TracedArray) -> bool:
@@ -29,8 +29,7 @@ def available(x: TracedArray) -> bool:
     import runtime
 
     trace = current_trace()
-    platform = trace.platform if trace is not None and trace.platform is not None else None
-    platform = platform or runtime.default_device().platform
+    platform = (trace.platform if trace is not None else None) or runtime.default_device().platform
     return platform == "cpu" and x.size > 0 and runtime.lapack_available()
 
 
