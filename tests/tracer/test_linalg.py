@@ -48,6 +48,9 @@ def test_solve_inv_det_batched_and_edge_shapes(dtype):
         "pivoting needed": Case(lambda m: (np.linalg.det(m), np.linalg.inv(m)),
                                 (np.array([[0, 2, 1], [1, 1, 0], [3, 0, 1]], dtype),), **tol),
         "negative det": Case(np.linalg.slogdet, (np.array([[0, 1], [1, 0]], dtype),), **tol),
+        "pivoting, 12x12 (the row swaps as a loop)": Case(
+            lambda m: (np.linalg.det(m), np.linalg.solve(m, m[..., 0])),
+            (rng.standard_normal((2, 12, 12)).astype(dtype),), rtol=100 * tol["rtol"], atol=100 * tol["atol"]),
         "0x0": Case(lambda m: (np.linalg.det(m), np.linalg.inv(m), np.linalg.slogdet(m), np.linalg.solve(m, m)),
                     (np.zeros((0, 0), dtype),)),
         "1x1": Case(lambda m: (np.linalg.det(m), np.linalg.inv(m), np.linalg.solve(m, m[0])),
