@@ -22,7 +22,7 @@ from jaxlib.mlir.dialects import stablehlo
 from ir import dtypes
 from ir.ops._common import check, dtype_of, shape_of
 
-__all__ = ["LAPACK_KERNELS", "UNROLLED_SWAPS", "geev", "geqrf", "gesdd", "getrf", "is_lapack_call", "is_pure_call",
+__all__ = ["LAPACK_KERNELS", "geev", "geqrf", "gesdd", "getrf", "is_lapack_call", "is_pure_call",
            "lapack_kernel", "orgqr", "pivots_to_permutation", "potrf", "syevd", "trsm", "trsm_attributes"]
 
 # LAPACK's type prefix of each element type (the kernels exist for these only).
@@ -192,17 +192,12 @@ def trsm_attributes(op: ir.Operation) -> dict:
             "transpose_a": "NO_TRANSPOSE" if flag["trans_x"] == "N" else "TRANSPOSE"}
 
 
-# Up to this many swaps are emitted one after another instead of as a loop: a few selects each, which XLA
-# fuses, where a `stablehlo.while` runs its body op by op per iteration (a 2x2 inverse in each step of a
-# Kalman filter). Beyond a few swaps the unrolled reductions measured no faster (on a noisy 2-core machine).
-UNROLLED_SWAPS = 4
-
-
 def pivots_to_permutation(pivots: ir.Value) -> ir.Value:
     """getrf's 1-based row swaps [..., n] as the permutation they make: perm (int32, [..., n]) with
     a[..., perm, :] = L @ U. Not a LAPACK call but its companion (JAX has it as a primitive): swap k is a
     select over the whole row of indices, so a batch of matrices swaps independently; the n swaps are a
-    `stablehlo.while` (the IR stays the same size for any n), or unrolled up to `UNROLLED_SWAPS`.
+    `stablehlo.while`, so the IR stays the same size for any n (XLA unrolls the loops of small matrices:
+    its known trip count is n).
     """
     from ir import ops  # (the other families; this module is one of them)
 
@@ -227,11 +222,6 @@ def pivots_to_permutation(pivots: ir.Value) -> ir.Value:
         from_other = ops.broadcast_in_dim(from_other, shape, list(range(rank - 1)))
         return ops.select(at_k, from_other, ops.select(at_other, column(perm, k), perm))
 
-    if n <= UNROLLED_SWAPS:
-        perm = lane
-        for k in range(n):
-            perm = swap(scalar(k), perm, pivots)
-        return perm
     loop, cond, body = ops.while_([scalar(0), lane, pivots])
     with ir.InsertionPoint(cond):
         ops.return_([ops.compare(cond.arguments[0], scalar(n), "LT")])
