@@ -19,7 +19,7 @@ import numpy as np
 from jaxlib.mlir import ir
 from jaxlib.mlir.dialects import stablehlo
 
-from ir import dtypes
+from ir import dtypes, query
 from ir.ops._common import check, dtype_of, shape_of
 
 __all__ = ["LAPACK_KERNELS", "geev", "geqrf", "gesdd", "getrf", "is_lapack_call", "is_pure_call",
@@ -35,7 +35,7 @@ def lapack_kernel(op: ir.Operation) -> str | None:
     """The kernel a `stablehlo.custom_call` runs ("getrf" ...), or None for any other op."""
     if op.name != "stablehlo.custom_call":
         return None
-    target = ir.StringAttr(op.attributes["call_target_name"]).value
+    target = query.string_attr(op, "call_target_name", "")
     if not (target.startswith("lapack_") and target.endswith("_ffi")):
         return None
     kernel = target[len("lapack_") + 1:-len("_ffi")]
@@ -48,8 +48,7 @@ def is_lapack_call(op: ir.Operation) -> bool:
 
 def is_pure_call(op: ir.Operation) -> bool:
     """A custom call known to compute only its results: one of ours to LAPACK, without has_side_effect."""
-    effect = op.attributes["has_side_effect"] if "has_side_effect" in op.attributes else None
-    return is_lapack_call(op) and (effect is None or not ir.BoolAttr(effect).value)
+    return is_lapack_call(op) and not query.bool_attr(op, "has_side_effect")
 
 
 def _column_major(rank: int) -> list[int]:
@@ -186,8 +185,7 @@ def trsm(a: ir.Value, b: ir.Value, *, left_side: bool, lower: bool, unit_diagona
 
 def trsm_attributes(op: ir.Operation) -> dict:
     """A trsm call's flags as `trsm`'s keyword arguments (what its derivative rules need)."""
-    config = ir.DictAttr(op.attributes["backend_config"])
-    flag = {name: chr(ir.IntegerAttr(config[name]).value) for name in ("side", "uplo", "trans_x", "diag")}
+    flag = query.byte_flags(op)
     return {"left_side": flag["side"] == "L", "lower": flag["uplo"] == "L", "unit_diagonal": flag["diag"] == "U",
             "transpose_a": "NO_TRANSPOSE" if flag["trans_x"] == "N" else "TRANSPOSE"}
 

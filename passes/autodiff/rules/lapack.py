@@ -22,7 +22,6 @@ the forward call did not compute what the derivative needs (eigenvalues alone: t
 from __future__ import annotations
 
 import numpy as np
-from jaxlib.mlir import ir
 
 from ir import ops, query
 from passes.autodiff.emit import add, full_like, mul, zeros_like
@@ -31,11 +30,6 @@ from passes.autodiff.registry import JVP, VJP
 from passes.autodiff.rules.linalg_solvers import _matmul, _mT, _position, _triangle
 
 __all__: list[str] = []
-
-
-def _flags(op) -> dict[str, str]:
-    config = ir.DictAttr(op.attributes["backend_config"])
-    return {attribute.name: chr(ir.IntegerAttr(attribute.attr).value) for attribute in config}
 
 
 def _eye_like(x):
@@ -80,7 +74,7 @@ JVP["lapack.getrf"], VJP["lapack.getrf"] = _getrf_jvp, _getrf_vjp
 # -- syevd ----------------------------------------------------------------------------------------------
 def _eigen(op):
     """(V, w, lower): eigenvectors (computed again when the call asked for values only), values, triangle."""
-    flags = _flags(op)
+    flags = query.byte_flags(op)
     lower = flags["uplo"] == "L"
     if flags["mode"] == "V":
         return op.results[0], op.results[1], lower
@@ -122,12 +116,12 @@ def _syevd_jvp(op, x_dots):
     v, w, lower = _eigen(op)
     d = _matmul(_mT(v), _matmul(_symmetric(x_dots[0], lower), v))
     v_dot = _matmul(v, mul(_gap_inverse(w, d), d))
-    return [v_dot if _flags(op)["mode"] == "V" else None, _diagonal(d), None]
+    return [v_dot if query.byte_flags(op)["mode"] == "V" else None, _diagonal(d), None]
 
 
 def _syevd_vjp(op, z_bars, needed):
     v, w, lower = _eigen(op)
-    v_bar, w_bar = z_bars[0] if _flags(op)["mode"] == "V" else None, z_bars[1]
+    v_bar, w_bar = z_bars[0] if query.byte_flags(op)["mode"] == "V" else None, z_bars[1]
     inner = None if w_bar is None else _diagonal_matrix(w_bar, v)
     if v_bar is not None:
         inner = add(inner, mul(_gap_inverse(w, v), _matmul(_mT(v), v_bar)))
@@ -148,7 +142,7 @@ def _svd_shape(op):
 def _reduced_factors(op):
     """(U [m, k], Vt [k, n]) of the reduced SVD: the call's own, or computed again when it asked for values only."""
     m, n, rank = _svd_shape(op)
-    mode = _flags(op)["mode"]
+    mode = query.byte_flags(op)["mode"]
     if mode == "N":
         _, u, vt, _ = ops.gesdd(op.operands[0], full_matrices=False, compute_uv=True)
         return u, vt
@@ -163,7 +157,7 @@ def _reduced_factors(op):
 def _vectors_unsupported(op, used: bool) -> None:
     """Full matrices (U [m, m] or Vt [n, n] with m != n) have columns the SVD does not determine."""
     m, n, _ = _svd_shape(op)
-    if _flags(op)["mode"] == "A" and m != n and used:
+    if query.byte_flags(op)["mode"] == "A" and m != n and used:
         raise AutodiffError("the derivative of np.linalg.svd's singular vectors with full_matrices=True on a "
                             f"{m}x{n} matrix is not defined (its extra columns are any orthonormal completion)",
                             op=op, fix="pass full_matrices=False, or differentiate the singular values only "
@@ -206,7 +200,7 @@ def _gesdd_jvp(op, x_dots):
     """Forward mode as JAX's `_svd_jvp_rule`: the reduced factors, with the parts outside U's (V's) columns
     for tall (wide) matrices."""
     m, n, _ = _svd_shape(op)
-    computes_vectors = _flags(op)["mode"] != "N"
+    computes_vectors = query.byte_flags(op)["mode"] != "N"
     _vectors_unsupported(op, computes_vectors)
     a_dot, s = x_dots[0], op.results[1]
     u, vt = _reduced_factors(op)

@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from jaxlib.mlir import ir
-
 from ir import ops, query
 from ir.ops.lapack import lapack_kernel
 from passes.autodiff.emit import add, full_like, neg, sub, zeros_like
@@ -112,7 +110,7 @@ JVP["lapack.trsm"], VJP["lapack.trsm"] = _triangular_solve_jvp, _triangular_solv
 # -- cholesky ---------------------------------------------------------------------------------------------
 def _is_lower(op) -> bool:
     if lapack_kernel(op) == "potrf":
-        return chr(ir.IntegerAttr(ir.DictAttr(op.attributes["backend_config"])["uplo"]).value) == "L"
+        return query.byte_flags(op)["uplo"] == "L"
     return query.bool_attr(op, "lower")
 
 
