@@ -8,7 +8,11 @@ arrays, which JAX's arrays refuse: those rows say why). Each jax.jit result is c
 Columns: NumPy / ours (the speed-up of compiling) and ours / jax (goal <= 1.0), timed in alternating rounds;
 plus the seconds our first call took (tracing, our passes and XLA).
 
-    python -m benchmarks.real_programs [name-substring ...]
+Then linear algebra against jax.jit (np.linalg calls LAPACK on CPU, as JAX does): a Kalman-filter step
+(predict, then update through np.linalg.inv, at a small and a larger state) and batched np.linalg.solve,
+each written once over a NumPy-like namespace and run with NumPy, ours and jax.numpy (goal: ours/jax <= 1.0).
+
+    python -m benchmarks.real_programs [name-substring ...]     (e.g. "linalg" for the linear algebra only)
 """
 
 from __future__ import annotations
@@ -139,6 +143,62 @@ def bench_program(module_name: str, name: str, program) -> dict:
     return row
 
 
+# -- linear algebra ---------------------------------------------------------------------------------------
+
+def kalman_step(xp, x, P, z, F, H, Q, R):
+    """One predict/update step of a linear Kalman filter, as textbooks write it (with the inverse)."""
+    x = F @ x
+    P = F @ P @ F.T + Q
+    S = H @ P @ H.T + R
+    K = P @ H.T @ xp.linalg.inv(S)
+    x = x + K @ (z - H @ x)
+    P = (xp.eye(P.shape[0]) - K @ H) @ P
+    return x, P
+
+
+def batched_solve(xp, a, b):
+    return xp.linalg.solve(a, b)
+
+
+def _kalman_inputs(n: int, m: int):
+    rng = np.random.default_rng(0)
+    F = np.eye(n) + 0.01 * rng.standard_normal((n, n))
+    H = rng.standard_normal((m, n))
+    return (rng.standard_normal(n), np.eye(n), rng.standard_normal(m), F, H, 1e-3 * np.eye(n), 0.05 * np.eye(m))
+
+
+def _solve_inputs(batch: int, n: int, k: int):
+    rng = np.random.default_rng(1)
+    return rng.standard_normal((batch, n, n)) + n * np.eye(n), rng.standard_normal((batch, n, k))
+
+
+LINALG = {
+    "linalg.kalman_step n=4 m=2": (kalman_step, lambda: _kalman_inputs(4, 2)),
+    "linalg.kalman_step n=16 m=8": (kalman_step, lambda: _kalman_inputs(16, 8)),
+    "linalg.batched_solve 256x8x8": (batched_solve, lambda: _solve_inputs(256, 8, 1)),
+    "linalg.batched_solve 32x64x64": (batched_solve, lambda: _solve_inputs(32, 64, 4)),
+}
+
+
+def bench_linalg(name: str, fn, make_inputs) -> dict:
+    inputs = make_inputs()
+    row = {"program": name}
+    expected = fn(np, *inputs)
+    ours = tracer.jit(lambda *args: fn(np, *args))
+    theirs = jax.jit(lambda *args: fn(jnp, *args))
+    start = time.perf_counter()
+    result = ours(*inputs)
+    jax.block_until_ready(tree_util.tree_leaves(_as_numpy(result)))
+    row["first call s"] = time.perf_counter() - start
+    row["matches NumPy"] = _close(result, expected, rtol=1e-8) and _close(theirs(*inputs), expected, rtol=1e-8)
+    times = _alternating({"numpy": lambda: fn(np, *inputs), "ours": _blocking(lambda: ours(*inputs)),
+                          "jax": _blocking(lambda: theirs(*inputs))})
+    row.update({f"{k} ms": v * 1e3 for k, v in times.items()})
+    row["numpy/ours"] = times["numpy"] / times["ours"]
+    row["ours/jax"] = times["ours"] / times["jax"]
+    return row
+
+
 def main(filters=()):
     rows = []
     for module_name in MODULES:
@@ -147,6 +207,11 @@ def main(filters=()):
                 continue
             rows.append(bench_program(module_name, name, program))
             print(_format(rows[-1]), flush=True)
+    for name, (fn, make_inputs) in LINALG.items():
+        if filters and not any(f in name for f in filters):
+            continue
+        rows.append(bench_linalg(name, fn, make_inputs))
+        print(_format(rows[-1]), flush=True)
     print()
     print("| program | NumPy ms | ours ms | NumPy/ours | jax.jit ms | ours/jax | first call s |")
     print("|---|---:|---:|---:|---:|---:|---:|")

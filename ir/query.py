@@ -38,6 +38,7 @@ __all__ = [
     "ScatterDimensions",
     "bool_attr",
     "bools",
+    "byte_flags",
     "constant_value",
     "convolution_dimensions",
     "count_ops",
@@ -237,6 +238,15 @@ def symbol_attr(op, name: str, default=None) -> str | None:
     """The symbol a `FlatSymbolRefAttr` names (`callee = @f` -> "f"); `default` when absent."""
     attr = _attribute(op, name, default)
     return default if attr is _ABSENT else ir.FlatSymbolRefAttr(attr).value
+
+
+def byte_flags(op, name: str = "backend_config") -> dict[str, str]:
+    """A dictionary attribute of one-byte flags as characters: a typed-FFI custom call's backend_config
+    `{uplo = 76 : ui8, mode = 86 : ui8}` -> {"uplo": "L", "mode": "V"} (LAPACK's flags); {} when absent."""
+    attr = _attribute(op, name, None)
+    if attr is _ABSENT:
+        return {}
+    return {entry.name: chr(ir.IntegerAttr(entry.attr).value) for entry in ir.DictAttr(attr)}
 
 
 # StableHLO's enum attributes, each read by its typed class (`#stablehlo<comparison_direction GT>` -> "GT").

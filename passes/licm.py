@@ -17,7 +17,7 @@ from typing import ClassVar
 from jaxlib.mlir import ir
 
 from passes.registry import register_pass
-from passes.rewrite import EFFECTFUL, Pattern, Rewriter, apply_patterns, defining_op
+from passes.rewrite import Pattern, Rewriter, apply_patterns, defining_op, has_effects
 
 __all__ = ["LoopInvariantCodeMotion", "patterns"]
 
@@ -76,7 +76,7 @@ class HoistInvariantOps(Pattern):
         moved = False
         for op in list(body_block.operations)[:-1]:
             op = op.operation
-            if op.name in EFFECTFUL or len(op.regions) > 0:
+            if has_effects(op) or len(op.regions) > 0:
                 continue
             if any(_defined_inside(value, loop) for value in op.operands):
                 continue

@@ -23,11 +23,12 @@ from typing import ClassVar
 from jaxlib.mlir import ir
 
 from ir import query
+from ir.ops.lapack import is_pure_call
 from ir.dtypes import UnsupportedElementType
 from ir.errors import PyreactantError
 
 __all__ = ["ANY_OP", "EFFECTFUL", "Pattern", "RewriteBudgetExceeded", "Rewriter", "Worklist", "apply_patterns",
-           "defining_op", "erase_dead_ops", "identity", "unused"]
+           "defining_op", "erase_dead_ops", "has_effects", "identity", "unused"]
 
 # Ops with effects beyond their results: never erased when unused.
 EFFECTFUL = frozenset({
@@ -36,6 +37,13 @@ EFFECTFUL = frozenset({
     "stablehlo.all_reduce", "stablehlo.all_gather", "stablehlo.all_to_all", "stablehlo.collective_permute",
     "stablehlo.while", "stablehlo.if", "stablehlo.case", "sdy.sharding_constraint",
 })
+
+
+def has_effects(op: ir.Operation) -> bool:
+    """Whether op may do more than compute its results. A custom call may call anything, so it counts as
+    effectful, except the ones we emit knowing they are pure (LAPACK kernels: `ir/ops/lapack.py`), which
+    passes may erase when unused, merge and hoist like any other op."""
+    return op.name in EFFECTFUL and not (op.name == "stablehlo.custom_call" and is_pure_call(op))
 
 
 class Pattern:
@@ -293,7 +301,8 @@ def _drive(worklist: Worklist, rewriter: Rewriter, table: dict, any_op: tuple, b
         op = waiting.popitem()[1]
         name = op.name
         results = op.results
-        if len(results) and name not in EFFECTFUL:  # dead: no result used, no effect (tested here: once per visit)
+        # dead: no result used, no effect (tested here: once per visit; a custom call asks has_effects)
+        if len(results) and (name not in EFFECTFUL or (name == "stablehlo.custom_call" and not has_effects(op))):
             for result in results:
                 if next(iter(result.uses), None) is not None:
                     break

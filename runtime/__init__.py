@@ -11,6 +11,7 @@ from runtime.devices import client, default_device, devices, set_default_backend
 from runtime.errors import (CompileError, DistributedError, DonatedArrayError, ExecutionError, PersistentCacheError,
                             PlacementError, ShardingError, UnsupportedDtypeError)
 from runtime.executable import Executable, compile_stablehlo
+from runtime.lapack import lapack_available
 from runtime.persistent_cache import cache_directory, disable_persistent_cache, enable_persistent_cache
 from runtime.profiler import profile
 from runtime.sharding import Mesh, NamedSharding, PartitionSpec, make_mesh
@@ -40,6 +41,7 @@ __all__ = [
     "devices",
     "disable_persistent_cache",
     "enable_persistent_cache",
+    "lapack_available",
     "make_mesh",
     "profile",
     "set_default_backend",

@@ -16,6 +16,8 @@ import jax
 import jaxlib._jax as _jax_ext  # C++ extension: device lists, compile options, host->device copies
 from jax.extend import backend as _backend
 
+from runtime.lapack import register_lapack
+
 __all__ = ["DeviceList", "JaxRuntimeError", "compile_options", "get_client", "host_to_device", "host_to_device_owned",
            "host_to_sharding", "host_transfer", "partition_specs", "reshard", "result_handlers"]
 
@@ -24,7 +26,11 @@ JaxRuntimeError = _jax_ext.JaxRuntimeError
 
 
 def get_client(platform: str | None = None):
-    """The PJRT client of a platform ("cpu", "gpu", "tpu"); public: `jax.extend.backend.get_backend`."""
+    """The PJRT client of a platform ("cpu", "gpu", "tpu"); public: `jax.extend.backend.get_backend`.
+
+    The LAPACK kernels that CPU programs may call are registered first (`runtime/lapack.py`).
+    """
+    register_lapack()
     return _backend.get_backend(platform)
 
 

@@ -223,7 +223,7 @@ class JitFunction:
         dyn_args, dyn_kwargs, static_key = self._split(args, kwargs)
         leaves, treedef = signature.flatten(dyn_args, dyn_kwargs)
         return trace(self.fn, leaves, treedef, static_key, donated=self._donated_leaves(args, dyn_args, leaves),
-                     mutate_arguments=self.mutate_arguments).module
+                     mutate_arguments=self.mutate_arguments, platform=self._platform()).module
 
     @property
     def cache_info(self) -> dict:
@@ -251,7 +251,7 @@ class JitFunction:
             where = describe(user_frame())
             prefetched = self._start_prefetch(key)  # loads last time's executable while we trace
             program = trace(self.fn, leaves, treedef, static_key, donated=self._donated_leaves(args, dyn_args, leaves),
-                            mutate_arguments=self.mutate_arguments)
+                            mutate_arguments=self.mutate_arguments, platform=self._platform())
             if program.lost_writes and not self._warned_lost_write:
                 self._warned_lost_write = True
                 warnings.warn(f"{where}: {getattr(self.fn, '__qualname__', self.fn)} writes into "
@@ -275,6 +275,10 @@ class JitFunction:
                 # overflows the bound; calls pay one stamp each instead of reordering the cache.)
                 self._evict(min(self._cache.values(), key=_LAST_USED))
             return compiled
+
+    def _platform(self) -> str | None:
+        """The platform of `device=` (None: the default device's, decided where the trace asks)."""
+        return None if self.device is None else self.device.platform
 
     def _start_prefetch(self, key):
         """With the disk cache on, begin loading the executable this call site had in an earlier process

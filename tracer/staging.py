@@ -42,13 +42,14 @@ class TracedProgram:
 
 
 def trace(fn: Callable, leaves: list, treedef, static_key: tuple, *, donated: frozenset[int] | str = frozenset(),
-          name: str | None = None, mutate_arguments: bool = True) -> TracedProgram:
+          name: str | None = None, mutate_arguments: bool = True, platform: str | None = None) -> TracedProgram:
     """Trace `fn` on the call given by `leaves`/`treedef` (see `signature`) into a module.
 
     `donated` holds indices of array leaves whose buffers the caller gives up, or "auto": every
     array leaf that a result of the same shape and dtype can take the place of.
     `mutate_arguments`: an array argument the function writes into (an ndarray or ConcreteArray leaf)
     gets its new value as an extra result, and its buffer is donated (`TracedProgram.mutations`).
+    `platform`: what the module is compiled for (None: the default device's platform).
     """
     array_positions = tuple(i for i, leaf in enumerate(leaves) if signature.is_array_leaf(leaf))
     arg_types = []
@@ -62,7 +63,7 @@ def trace(fn: Callable, leaves: list, treedef, static_key: tuple, *, donated: fr
             )
         arg_types.append((tuple(np.shape(leaf)), dtype))
     fn_name = name or getattr(fn, "__name__", "fn")
-    session = Trace("main", arg_types, module_name=f"jit_{fn_name}")
+    session = Trace("main", arg_types, module_name=f"jit_{fn_name}", platform=platform)
     with session.active():
         tracers = list(leaves)
         for argument, i, (shape, dtype) in zip(session.builder.arguments, array_positions, arg_types):

@@ -42,8 +42,11 @@ class Trace:
     each NumPy-level call sets the location to the user's line (`at_user_line`).
     """
 
-    def __init__(self, name: str, arg_types, *, module_name: str):
+    def __init__(self, name: str, arg_types, *, module_name: str, platform: str | None = None):
         self.builder = ir.FunctionBuilder(name, arg_types, module_name=module_name)
+        # The platform the module will be compiled for (None: the default device's), for lowerings that
+        # differ by platform: np.linalg calls LAPACK on CPU only (`tracer/numpy_api/linalg_lapack.py`).
+        self.platform = platform
         self.scope = Scope(f"the traced function {name}")
         # How deep the tracer's own NumPy implementations run (`numpy_api.dispatch`): while they do, the
         # `numpy` names replaced during tracing (`tracer/numpy_namespace.py`) behave exactly as NumPy's.

@@ -15,6 +15,7 @@ from ir.ops import control_flow as _control_flow
 from ir.ops import convolution as _convolution
 from ir.ops import elementwise as _elementwise
 from ir.ops import indexing as _indexing
+from ir.ops import lapack as _lapack
 from ir.ops import linalg as _linalg
 from ir.ops import random as _random
 from ir.ops import reduction as _reduction
@@ -29,6 +30,7 @@ from ir.ops.control_flow import *  # noqa: F401,F403
 from ir.ops.convolution import *  # noqa: F401,F403
 from ir.ops.elementwise import *  # noqa: F401,F403
 from ir.ops.indexing import *  # noqa: F401,F403
+from ir.ops.lapack import *  # noqa: F401,F403
 from ir.ops.linalg import *  # noqa: F401,F403
 from ir.ops.random import *  # noqa: F401,F403
 from ir.ops.reduction import *  # noqa: F401,F403
@@ -45,6 +47,7 @@ __all__ = [
     *_shape.__all__,
     *_reduction.__all__,
     *_linalg.__all__,
+    *_lapack.__all__,
     *_indexing.__all__,
     *_control_flow.__all__,
     *_convolution.__all__,

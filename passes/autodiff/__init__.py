@@ -14,7 +14,7 @@ from __future__ import annotations
 from passes.autodiff import control_flow as _control_flow  # noqa: F401  (fills the region tables)
 from passes.autodiff import rules as _rules  # noqa: F401  (fills the rule tables)
 from passes.autodiff.errors import AutodiffError
-from passes.autodiff.registry import CONSTANT_RESULTS, JVP, STOP_GRADIENT_ATTRIBUTE, VJP, has_rule
+from passes.autodiff.registry import CONSTANT_RESULTS, JVP, STOP_GRADIENT_ATTRIBUTE, VJP, has_rule, rule_key
 from passes.autodiff.transformation import Autodiff, forward, reverse
 
-__all__ = ["CONSTANT_RESULTS", "JVP", "STOP_GRADIENT_ATTRIBUTE", "VJP", "Autodiff", "AutodiffError", "forward", "has_rule", "reverse"]
+__all__ = ["CONSTANT_RESULTS", "JVP", "STOP_GRADIENT_ATTRIBUTE", "VJP", "Autodiff", "AutodiffError", "forward", "has_rule", "reverse", "rule_key"]

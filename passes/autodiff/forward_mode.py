@@ -17,7 +17,7 @@ from passes.autodiff.activity import captures
 from passes.autodiff.emit import is_float, zeros_like
 from passes.autodiff.errors import AutodiffError
 from passes.autodiff.function import DifferentiableFunction
-from passes.autodiff.registry import JVP, is_constant
+from passes.autodiff.registry import JVP, is_constant, rule_key
 
 __all__ = ["REGION_JVP", "forward_function", "tangent_block"]
 
@@ -41,9 +41,9 @@ def tangent_block(ops_: Sequence[ir.Operation], tangents: MutableMapping, *, whe
             continue
         if all(x_dot is None for x_dot in x_dots):
             continue
-        rule = JVP.get(op.name)
+        rule = JVP.get(rule_key(op))
         if rule is None:
-            raise AutodiffError(f"{op.name} has no derivative rule (forward mode), in {where}", op=op,
+            raise AutodiffError(f"{rule_key(op)} has no derivative rule (forward mode), in {where}", op=op,
                                 fix="write the computation with other operations, or hold this value fixed")
         with ir.InsertionPoint(ops_[position + 1]), op.location:
             for result, tangent in zip(op.results, rule(op, x_dots)):

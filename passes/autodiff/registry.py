@@ -10,6 +10,9 @@ it is zero), `needed[i]` whether operand i wants a cotangent (it is a float valu
 differentiated). Rules build with `ir.ops` at the forward op's location and read attributes through
 `ir.query`. Zero cotangents, fan-in sums and activity are the transformation's job, never a rule's.
 
+A `stablehlo.custom_call` is not one op but one per target: its rules are keyed by `rule_key(op)`,
+"lapack.getrf" for a call of LAPACK's getrf (`ir/ops/lapack.py`); every other op by its name.
+
 `CONSTANT_RESULTS` lists ops whose results do not change when their operands change a little (floor,
 sign, rounding...): their results carry no derivative, like integer and boolean values. So does any op
 marked `pyreactant.stop_gradient` (`tracer.stop_gradient`).
@@ -21,11 +24,12 @@ from typing import Callable, Sequence
 
 from jaxlib.mlir import ir
 
+from ir.ops.lapack import lapack_kernel
 from passes.autodiff.emit import add, is_float, mul, zeros_like
 
 __all__ = [
     "CONSTANT_RESULTS", "JVP", "STOP_GRADIENT_ATTRIBUTE", "VJP", "bilinear", "constant_results", "elementwise",
-    "has_rule", "is_constant", "linear",
+    "has_rule", "is_constant", "linear", "rule_key",
     "replace_operands",
 ]
 
@@ -35,9 +39,15 @@ CONSTANT_RESULTS: set[str] = set()
 STOP_GRADIENT_ATTRIBUTE = "pyreactant.stop_gradient"
 
 
+def rule_key(op: ir.Operation) -> str:
+    """The name op's rules are registered under: "lapack.<kernel>" for a LAPACK call, else op's name."""
+    kernel = lapack_kernel(op)
+    return op.name if kernel is None else f"lapack.{kernel}"
+
+
 def is_constant(op: ir.Operation) -> bool:
     """Whether no derivative flows through op's results."""
-    return op.name in CONSTANT_RESULTS or STOP_GRADIENT_ATTRIBUTE in op.attributes
+    return rule_key(op) in CONSTANT_RESULTS or STOP_GRADIENT_ATTRIBUTE in op.attributes
 
 
 def has_rule(name: str) -> bool:

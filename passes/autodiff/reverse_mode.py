@@ -17,7 +17,7 @@ from jaxlib.mlir.dialects import func
 from passes.autodiff.activity import captures, varied_values
 from passes.autodiff.emit import add, is_float, zeros_like
 from passes.autodiff.errors import AutodiffError
-from passes.autodiff.registry import VJP, is_constant
+from passes.autodiff.registry import VJP, is_constant, rule_key
 from passes.autodiff.function import DifferentiableFunction
 
 __all__ = ["Adjoints", "REGION_VJP", "backward", "reverse_function"]
@@ -66,9 +66,9 @@ def backward(ops_: Sequence[ir.Operation], adjoints: Adjoints, seeds: Iterable[i
             if op.name in REGION_VJP:
                 REGION_VJP[op.name](op, z_bars, adjoints, varied)
                 continue
-            rule = VJP.get(op.name)
+            rule = VJP.get(rule_key(op))
             if rule is None:
-                raise AutodiffError(f"{op.name} has no derivative rule (reverse mode), in {where}", op=op,
+                raise AutodiffError(f"{rule_key(op)} has no derivative rule (reverse mode), in {where}", op=op,
                                     fix="write the computation with other operations, or hold this value fixed "
                                         "(compute it from arguments that are not differentiated)")
             needed = [operand in varied and is_float(operand) for operand in op.operands]

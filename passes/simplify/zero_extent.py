@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from jaxlib.mlir import ir
 
-from passes.rewrite import ANY_OP, EFFECTFUL, Pattern, Rewriter
+from passes.rewrite import ANY_OP, EFFECTFUL, Pattern, Rewriter, has_effects
 
 __all__ = ["patterns"]
 
@@ -28,7 +28,8 @@ class EmptyResultIsEmptyConstant(Pattern):
 
     def match_and_rewrite(self, op, rewriter: Rewriter) -> bool:
         name = op.name  # (a few string tests, cheaper than reading a result's type)
-        if name == "stablehlo.constant" or name in EFFECTFUL or not name.startswith(("stablehlo.", "chlo.")):
+        if (name == "stablehlo.constant" or (name in EFFECTFUL and has_effects(op))
+                or not name.startswith(("stablehlo.", "chlo."))):
             return False
         results = op.results
         if not len(results):

@@ -232,6 +232,19 @@ def test_scalar_attributes_and_their_defaults(module):
     assert query.float_attr(op_of(module, "tr"), "missing", 1.5) == 1.5
 
 
+def test_byte_flags_reads_a_typed_ffi_backend_config():
+    module = ir.parse_module(
+        'func.func @main(%a: tensor<2x2xf32>) -> tensor<2x2xf32> {\n'
+        '  %0:2 = stablehlo.custom_call @lapack_spotrf_ffi(%a) {api_version = 4 : i32, '
+        'backend_config = {uplo = 85 : ui8}} : (tensor<2x2xf32>) -> (tensor<2x2xf32>, tensor<i32>)\n'
+        '  %1 = stablehlo.custom_call @other(%a) : (tensor<2x2xf32>) -> tensor<2x2xf32>\n'
+        '  return %0#0 : tensor<2x2xf32>\n}')
+    with module.context:
+        potrf, other = [op for op in query.walk(module) if op.name == "stablehlo.custom_call"]
+        assert query.byte_flags(potrf) == {"uplo": "U"}
+        assert query.byte_flags(other) == {}
+
+
 def test_float_attr_reads_a_float_attribute():
     module = ir.parse_module('func.func @main() attributes {scale = 0.25 : f32} { return }')
     with module.context:

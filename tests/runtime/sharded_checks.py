@@ -47,6 +47,19 @@ def eight_devices():
 
 
 @check
+def lapack_calls_on_a_batch_split_over_devices():
+    """A custom call has no sharding rule XLA knows: the partitioner must still give the right answer."""
+    mesh = mesh_4x2()
+    a = rng.standard_normal((8, 3, 3)) + 3 * np.eye(3)
+    b = rng.standard_normal((8, 3, 2))
+    split = NamedSharding(mesh, P("data"))
+    f = tracer.jit(lambda a, b: (np.linalg.solve(a, b), np.linalg.eigvalsh(a @ np.swapaxes(a, -1, -2))))
+    x, w = f(runtime.to_device(a, sharding=split), runtime.to_device(b, sharding=split))
+    close(x, np.linalg.solve(a, b), 1e-10)
+    close(w, np.linalg.eigvalsh(a @ np.swapaxes(a, -1, -2)), 1e-10)
+
+
+@check
 def placement_splits_the_array_over_the_mesh():
     mesh = mesh_4x2()
     x = np.arange(8 * 6, dtype=np.int64).reshape(8, 6)  # 64-bit stays 64-bit

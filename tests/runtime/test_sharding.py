@@ -18,6 +18,7 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 
 CHECK_NAMES = [
     "eight_devices",
+    "lapack_calls_on_a_batch_split_over_devices",
     "placement_splits_the_array_over_the_mesh",
     "elementwise_matches_numpy_and_one_device",
     "matmul_with_a_sharded_contraction_dimension",

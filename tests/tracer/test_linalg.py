@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import runtime
 import tracer
 from helpers import Case, check_cases, to_numpy
 
@@ -47,6 +48,9 @@ def test_solve_inv_det_batched_and_edge_shapes(dtype):
         "pivoting needed": Case(lambda m: (np.linalg.det(m), np.linalg.inv(m)),
                                 (np.array([[0, 2, 1], [1, 1, 0], [3, 0, 1]], dtype),), **tol),
         "negative det": Case(np.linalg.slogdet, (np.array([[0, 1], [1, 0]], dtype),), **tol),
+        "pivoting, 12x12 (the row swaps as a loop)": Case(
+            lambda m: (np.linalg.det(m), np.linalg.solve(m, m[..., 0])),
+            (rng.standard_normal((2, 12, 12)).astype(dtype),), rtol=100 * tol["rtol"], atol=100 * tol["atol"]),
         "0x0": Case(lambda m: (np.linalg.det(m), np.linalg.inv(m), np.linalg.slogdet(m), np.linalg.solve(m, m)),
                     (np.zeros((0, 0), dtype),)),
         "1x1": Case(lambda m: (np.linalg.det(m), np.linalg.inv(m), np.linalg.solve(m, m[0])),
@@ -145,7 +149,157 @@ def test_norms():
 
 
 @pytest.mark.parametrize("ord", [2, -2, "nuc"])
-def test_norms_that_need_an_svd_say_so(ord):
+def test_norms_from_singular_values(ord):
+    x = rng.standard_normal((2, 3, 4))
+    check_cases({"one matrix": Case(lambda a: np.linalg.norm(a, ord), (x[0],), rtol=1e-12),
+                 "keepdims": Case(lambda a: np.linalg.norm(a, ord, axis=(2, 1), keepdims=True), (x,), rtol=1e-12)})
+
+
+@pytest.mark.parametrize("ord", [2, -2, "nuc"])
+def test_norms_that_need_an_svd_say_so_without_lapack(monkeypatch, ord):
+    from tracer.numpy_api import linalg_lapack
+
+    monkeypatch.setattr(linalg_lapack, "available", lambda x: False)
     with pytest.raises(NotImplementedError, match="singular values") as info:
         tracer.jit(lambda a: np.linalg.norm(a, ord))(np.eye(3))
     assert "ord='fro'" in str(info.value)
+
+
+# -- LAPACK on CPU, the StableHLO fallback elsewhere ----------------------------------------------------------
+
+def _custom_call_targets(fn, *args) -> list[str]:
+    text = str(tracer.jit(fn).lower(*args))
+    return sorted(set(part.split("(")[0] for part in text.split("stablehlo.custom_call @")[1:]))
+
+
+@pytest.mark.parametrize("dtype, prefix", [(np.float32, "s"), (np.float64, "d")])
+def test_cpu_lowers_to_jaxlibs_lapack_targets(dtype, prefix):
+    """The targets JAX emits for the same computations, as typed-FFI calls in column-major layout."""
+    a, s = matrices(2, 3, 3, dtype=dtype), spd(3, 3, dtype=dtype)
+    expected = {
+        np.linalg.solve: ["getrf", "trsm"], np.linalg.inv: ["getrf", "trsm"], np.linalg.det: ["getrf"],
+        np.linalg.cholesky: ["potrf"], np.linalg.eigh: ["syevd"], np.linalg.svd: ["gesdd"],
+        np.linalg.qr: ["geqrf", "orgqr"], np.linalg.pinv: ["gesdd"],
+    }
+    for fn, kernels in expected.items():
+        args = (a, a) if fn is np.linalg.solve else ((s,) if fn in (np.linalg.cholesky, np.linalg.eigh) else (a,))
+        assert _custom_call_targets(fn, *args) == [f"lapack_{prefix}{k}_ffi" for k in kernels], fn.__name__
+    text = str(tracer.jit(np.linalg.cholesky).lower(s))
+    assert "api_version = 4" in text and "backend_config = {uplo = 76 : ui8}" in text
+    assert "operand_layouts = [dense<[0, 1]> : tensor<2xindex>]" in text  # column-major
+
+
+def test_the_platform_compiled_for_chooses_the_lowering():
+    """jit(device=...) traces for that device's platform: LAPACK calls for a CPU, StableHLO for a GPU (only
+    traced here: the module is not compiled)."""
+    import types
+
+    a = matrices(3, 3)
+    solve = lambda a, b: np.linalg.solve(a, b)
+    cpu = str(tracer.jit(solve, device=runtime.devices("cpu")[0]).lower(a, a[0]))
+    gpu = str(tracer.jit(solve, device=types.SimpleNamespace(platform="gpu")).lower(a, a[0]))
+    assert "lapack_dgetrf_ffi" in cpu and "lapack_dtrsm_ffi" in cpu and "stablehlo.triangular_solve" not in cpu
+    assert "custom_call" not in gpu and "stablehlo.while" in gpu and "stablehlo.triangular_solve" in gpu
+    with pytest.raises(NotImplementedError, match="CPU"):
+        tracer.jit(np.linalg.eigh, device=types.SimpleNamespace(platform="gpu")).lower(a)
+
+
+@pytest.fixture
+def without_lapack(monkeypatch):
+    """Trace as for a platform without LAPACK targets (GPU, TPU): the StableHLO lowerings."""
+    from tracer.numpy_api import linalg_lapack
+
+    monkeypatch.setattr(linalg_lapack, "available", lambda x: False)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_stablehlo_fallback_matches_numpy(without_lapack, dtype):
+    tol = TOLERANCE[dtype]
+    a, batch = matrices(5, 5, dtype=dtype), matrices(2, 3, 4, 4, dtype=dtype)
+    fn = lambda a, b: (np.linalg.solve(a, b), np.linalg.inv(a), np.linalg.det(a), np.linalg.slogdet(a),
+                       np.linalg.cholesky(a @ np.swapaxes(a, -1, -2)))
+    assert _custom_call_targets(fn, batch, batch) == []
+    check_cases({"one matrix": Case(fn, (a, a[:, :2]), **tol), "batched": Case(fn, (batch, batch), **tol)})
+
+
+@pytest.mark.parametrize("fn", [np.linalg.eigh, np.linalg.svd, np.linalg.qr, np.linalg.pinv,
+                                lambda a: np.linalg.norm(a, 2)], ids=["eigh", "svd", "qr", "pinv", "norm-2"])
+def test_decompositions_without_lapack_say_they_need_the_cpu(without_lapack, fn):
+    with pytest.raises(NotImplementedError, match="CPU"):
+        tracer.jit(fn)(np.eye(3))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_decompositions_batched(dtype):
+    tol = TOLERANCE[dtype]
+    s, r = spd(2, 3, 4, 4, dtype=dtype), rng.standard_normal((2, 5, 3)).astype(dtype)
+    check_cases({
+        "eigvalsh": Case(np.linalg.eigvalsh, (s,), **tol),
+        "eigh upper, reconstructed": Case(lambda m: (lambda w, v: v @ (w[..., None] * np.swapaxes(v, -1, -2)))(
+            *np.linalg.eigh(m, UPLO="U")), (s,), **tol),
+        "svdvals": Case(np.linalg.svdvals, (r,), **tol),
+        "svd, reduced, reconstructed": Case(lambda m: (lambda u, sv, vh: (u * sv[..., None, :]) @ vh)(
+            *np.linalg.svd(m, full_matrices=False)), (r,), **tol),
+        "qr reconstructed": Case(lambda m: (lambda q, rr: q @ rr)(*np.linalg.qr(m)), (r,), **tol),
+        "qr raw": Case(lambda m: np.abs(np.linalg.qr(m[0], mode="raw")[0]), (r,), **tol),
+        "pinv": Case(np.linalg.pinv, (r,), **tol),
+        "pinv rtol=None": Case(lambda m: np.linalg.pinv(m, rtol=None), (r,), **tol),
+        "matrix_rank": Case(np.linalg.matrix_rank, (r,)),
+        "matrix_rank tol": Case(lambda m: np.linalg.matrix_rank(m, tol=0.5), (r,)),
+        "matrix_rank of vectors": Case(np.linalg.matrix_rank, (np.zeros(3, dtype),)),
+        "cond": Case(np.linalg.cond, (s,), **tol),
+        "cond fro": Case(lambda m: np.linalg.cond(m, "fro"), (s,), **tol),
+        "norm 2 of a stack": Case(lambda m: np.linalg.norm(m, 2, axis=(0, 2)), (r,), **tol),
+        "norm nuc": Case(lambda m: np.linalg.norm(m[0], "nuc"), (r,), **tol),
+        "lstsq rcond=-1": Case(lambda m, b: np.linalg.lstsq(m, b, rcond=-1), (r[0], r[1, :, 0]), **tol),
+        "empty: eigh, svd, qr": Case(lambda m: (np.linalg.eigh(m), np.linalg.svd(m), np.linalg.qr(m, "complete")),
+                                     (np.zeros((0, 0), dtype),)),
+        "empty: 3x0 svd and qr": Case(lambda m: (np.linalg.svd(m), np.linalg.qr(m, "complete")),
+                                      (np.zeros((3, 0), dtype),)),
+    })
+
+
+DECOMPOSITION_ERRORS = {
+    "eigh of a vector": (np.linalg.eigh, (np.ones(3),), "at least two-dimensional"),
+    "eigvalsh of a non-square matrix": (np.linalg.eigvalsh, (np.ones((2, 3)),), "must be square"),
+    "eigh with a bad UPLO": (lambda m: np.linalg.eigh(m, UPLO="X"), (np.eye(2),), "UPLO"),
+    "svd of a vector": (np.linalg.svd, (np.ones(3),), "at least two-dimensional"),
+    "qr with a bad mode": (lambda m: np.linalg.qr(m, mode="bogus"), (np.eye(2),), "Unrecognized mode"),
+    "lstsq with rows that differ": (np.linalg.lstsq, (np.ones((3, 2)), np.ones(4)), "Incompatible dimensions"),
+    "lstsq of a stack": (np.linalg.lstsq, (np.ones((2, 3, 2)), np.ones((2, 3))), "two-dimensional"),
+    "pinv with rcond and rtol": (lambda m: np.linalg.pinv(m, rcond=0.1, rtol=0.1), (np.eye(2),), "both set"),
+    "matrix_rank with tol and rtol": (lambda m: np.linalg.matrix_rank(m, tol=0.1, rtol=0.1), (np.eye(2),), "both set"),
+    "cond p=1 of a non-square matrix": (lambda m: np.linalg.cond(m, 1), (np.ones((2, 3)),), "must be square"),
+}
+
+
+@pytest.mark.parametrize("case", DECOMPOSITION_ERRORS, ids=str)
+def test_decomposition_errors_match_numpy_and_say_why(case):
+    fn, args, message = DECOMPOSITION_ERRORS[case]
+    with pytest.raises((ValueError, TypeError)):
+        fn(*args)
+    with pytest.raises(ValueError, match=message):
+        tracer.jit(fn)(*args)
+
+
+def test_eig_is_refused_with_the_reason():
+    """NumPy's eig returns float or complex arrays depending on the eigenvalues; the tracer has no complex dtypes."""
+    for fn in (np.linalg.eig, np.linalg.eigvals):
+        with pytest.raises(NotImplementedError, match="complex") as info:
+            tracer.jit(fn)(np.eye(2))
+        assert "eigh" in str(info.value)
+
+
+def test_singular_and_failing_inputs_under_tracing():
+    """What NumPy decides from the values (LinAlgError, an empty residual array) cannot be decided while
+    tracing: cond of a singular matrix is inf or huge, lstsq's residuals keep their full-rank shape."""
+    singular = np.array([[1.0, 2.0], [2.0, 4.0]])
+    assert np.asarray(tracer.jit(np.linalg.cond)(singular)) > 1e15
+    deficient = np.array([[1.0, 2.0], [2.0, 4.0], [3.0, 6.0]])
+    _, numpy_residuals, numpy_rank, _ = np.linalg.lstsq(deficient, np.ones(3))
+    x, residuals, rank, s = to_numpy(tracer.jit(np.linalg.lstsq)(deficient, np.ones(3)))
+    assert numpy_residuals.shape == (0,) and residuals.shape == (1,)  # the documented difference
+    assert rank == numpy_rank == 1
+    np.testing.assert_allclose(x, np.linalg.lstsq(deficient, np.ones(3))[0], rtol=1e-10)
+    nan = np.full((2, 2), np.nan)
+    assert np.isnan(np.asarray(tracer.jit(np.linalg.eigvalsh)(nan))).all()

@@ -19,6 +19,7 @@ from tracer.numpy_api import (  # noqa: F401
     integer_bits,
     joining,
     linalg,
+    linalg_decompositions,
     masked,
     math_functions,
     order_statistics,

@@ -11,6 +11,10 @@ matrix products, whose own rules give second order:
   S = L^-T phi(L^T L_bar) L^-1, folded onto the triangle the op reads (A's other triangle mirrors it).
   The upper factor is the transpose of the lower one of the transposed matrix. The factor's other
   triangle is implementation-defined (XLA zeroes it): it gets no tangent, and its cotangent is dropped.
+
+Their LAPACK forms on CPU (`ir/ops/lapack.py`) share these rules: BLAS's trsm computes what triangular_solve
+does (its derivative solves are trsm calls too), and potrf what cholesky does, except that potrf's other
+triangle is its operand's, passed through, so its tangent and cotangent pass through as well.
 """
 
 from __future__ import annotations
@@ -18,7 +22,8 @@ from __future__ import annotations
 import numpy as np
 
 from ir import ops, query
-from passes.autodiff.emit import full_like, neg, sub, zeros_like
+from ir.ops.lapack import lapack_kernel
+from passes.autodiff.emit import add, full_like, neg, sub, zeros_like
 from passes.autodiff.registry import JVP, VJP, replace_operands
 
 __all__: list[str] = []
@@ -57,8 +62,16 @@ def _phi(x):
 
 # -- triangular_solve -------------------------------------------------------------------------------------
 def _solve_attributes(op):
+    if lapack_kernel(op) == "trsm":
+        flags = ops.trsm_attributes(op)
+        return flags["left_side"], flags["lower"], flags["unit_diagonal"], flags["transpose_a"]
     return (query.bool_attr(op, "left_side"), query.bool_attr(op, "lower"), query.bool_attr(op, "unit_diagonal"),
             query.enum_attr(op, "transpose_a"))
+
+
+def _solver(op):
+    """The builder of op's kind of solve (trsm's derivative solves by trsm: same arguments, same results)."""
+    return ops.trsm if lapack_kernel(op) == "trsm" else ops.triangular_solve
 
 
 def _triangular_solve_jvp(op, x_dots):
@@ -78,7 +91,7 @@ def _triangular_solve_jvp(op, x_dots):
 def _triangular_solve_vjp(op, z_bars, needed):
     a, z_bar = op.operands[0], z_bars[0]
     left, lower, unit, transpose = _solve_attributes(op)
-    b_bar = ops.triangular_solve(a, z_bar, left_side=left, lower=lower, unit_diagonal=unit,
+    b_bar = _solver(op)(a, z_bar, left_side=left, lower=lower, unit_diagonal=unit,
                                  transpose_a=_TRANSPOSED[transpose])
     a_bar = None
     if needed[0]:
@@ -91,12 +104,19 @@ def _triangular_solve_vjp(op, z_bars, needed):
 
 
 JVP["stablehlo.triangular_solve"], VJP["stablehlo.triangular_solve"] = _triangular_solve_jvp, _triangular_solve_vjp
+JVP["lapack.trsm"], VJP["lapack.trsm"] = _triangular_solve_jvp, _triangular_solve_vjp
 
 
 # -- cholesky ---------------------------------------------------------------------------------------------
+def _is_lower(op) -> bool:
+    if lapack_kernel(op) == "potrf":
+        return query.byte_flags(op)["uplo"] == "L"
+    return query.bool_attr(op, "lower")
+
+
 def _lower_factor(op):
     """(L, lower): the factor as a lower-triangular L with A = L L^T, and whether the op computes L (else L^T)."""
-    lower = query.bool_attr(op, "lower")
+    lower = _is_lower(op)
     factor = op.results[0]
     return _triangle(factor if lower else _mT(factor), lower=True), lower
 
@@ -124,3 +144,23 @@ def _cholesky_vjp(op, z_bars, needed):
 
 
 JVP["stablehlo.cholesky"], VJP["stablehlo.cholesky"] = _cholesky_jvp, _cholesky_vjp
+
+
+def _other_triangle(x, lower: bool):
+    """The triangle potrf leaves as it was: strictly above the diagonal for a lower factor."""
+    return _triangle(x, lower=not lower, diagonal=False)
+
+
+def _potrf_jvp(op, x_dots):
+    lower = _is_lower(op)
+    return [add(_cholesky_jvp(op, x_dots)[0], _other_triangle(x_dots[0], lower)), None]
+
+
+def _potrf_vjp(op, z_bars, needed):
+    lower, factor_bar = _is_lower(op), z_bars[0]
+    if factor_bar is None:  # (only info, an integer, was used)
+        return [None]
+    return [add(_cholesky_vjp(op, [factor_bar], needed)[0], _other_triangle(factor_bar, lower))]
+
+
+JVP["lapack.potrf"], VJP["lapack.potrf"] = _potrf_jvp, _potrf_vjp

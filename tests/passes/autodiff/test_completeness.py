@@ -39,7 +39,13 @@ from tables import ALL_ENTRIES  # noqa: E402
 
 # Ops the tracer emits that have no rule yet, with the reason (none today). Remove an entry when its rule
 # lands: `test_known_gaps_are_still_gaps` insists.
-KNOWN_MISSING: dict[str, str] = {}
+KNOWN_MISSING: dict[str, str] = {
+    "lapack.geqrf": "np.linalg.qr's Householder factorisation (CPU): no rule yet (JAX's qr_jvp_rule is the model)",
+    "lapack.orgqr": "Q from geqrf's reflectors, only ever used with geqrf: no rule yet",
+}
+# Derivatives that do not exist, refused with an AutodiffError saying so (not gaps to close): the full-matrices
+# singular vectors of a non-square matrix (their extra columns are any orthonormal completion).
+UNDEFINED = ("full_matrices=True",)
 
 # Not computations: module structure and region terminators.
 STRUCTURE = {"builtin.module", "func.func", "func.return", "func.call", "stablehlo.return", "sdy.mesh"}
@@ -149,7 +155,7 @@ def _ops(modules):
         if module is None:
             continue
         for op in query.walk(module):
-            found[op.name].add((name, any(is_float(result) for result in op.results)))
+            found[autodiff.rule_key(op)].add((name, any(is_float(result) for result in op.results)))
     return found
 
 
@@ -201,11 +207,12 @@ def test_rules_emit_only_differentiable_ops(optimized):
         try:
             derivative = autodiff.reverse(module, wrt)
         except autodiff.AutodiffError as err:  # a known gap, or a loop with no bound (tracer.while_loop)
-            assert any(gap in str(err) for gap in KNOWN_MISSING) or "known trip count" in str(err), f"{name}: {err}"
+            assert any(gap in str(err) for gap in (*KNOWN_MISSING, *UNDEFINED)) or "known trip count" in str(err), \
+                f"{name}: {err}"
             continue
         differentiated += 1
         for op in query.walk(derivative):
-            found[op.name].add((name, any(is_float(result) for result in op.results)))
+            found[autodiff.rule_key(op)].add((name, any(is_float(result) for result in op.results)))
     assert differentiated >= len(optimized) // 2
     missing = _uncovered(found)
     assert not missing, f"derivative code uses ops without a rule (no second order through them): {missing}"
@@ -218,5 +225,7 @@ def test_sweep_sees_the_families(traced):
     expected = {"stablehlo.tanh", "stablehlo.dot_general", "stablehlo.reduce", "stablehlo.transpose",
                 "stablehlo.while", "stablehlo.case", "stablehlo.compare", "chlo.asinh", "stablehlo.convolution",
                 "stablehlo.reduce_window", "stablehlo.gather", "stablehlo.scatter", "stablehlo.sort",
-                "stablehlo.cholesky", "stablehlo.triangular_solve", *KNOWN_MISSING}
+                # (on CPU np.linalg calls LAPACK; stablehlo.cholesky and triangular_solve, emitted for other
+                # platforms, have their rules tested in test_rules_linalg_solvers.py)
+                "lapack.getrf", "lapack.trsm", "lapack.potrf", "lapack.syevd", "lapack.gesdd", *KNOWN_MISSING}
     assert expected <= seen, f"the sweep no longer traces {sorted(expected - seen)}"

@@ -310,3 +310,101 @@ ENTRIES += [
     *_solver_entries("numpy.linalg.matrix_power", lambda a, n: np.linalg.matrix_power(a, n),
                      lambda dtype: well_conditioned(dtype, extra=_power)),
 ]
+
+
+# -- decompositions (LAPACK on CPU) -------------------------------------------------------------------------
+# Eigenvectors and singular vectors are unique only up to sign (and within repeated values), and LAPACK
+# builds may pick other signs than NumPy's: those entries compare what the decomposition determines (the
+# values, the reconstruction, orthonormality), never the raw vectors.
+
+def _symmetric(dtype):
+    """Symmetric matrices with their diagonal shifted down, so that some eigenvalues are negative."""
+    def shifted(args):
+        n = args[0].shape[-1]
+        return (((args[0] + _mT(args[0])) / 2 - 3 * (n + 1) * np.eye(n)).astype(dtype),)
+
+    return well_conditioned(dtype).map(shifted)
+
+
+def rectangular(dtype, *, full_rank: bool = True, batched: bool = True, extra=None):
+    """A batch of m x n matrices (1..4 each way); with `full_rank`, a dominant diagonal keeps them well conditioned."""
+
+    @st.composite
+    def draw_args(draw):
+        batch = tuple(draw(st.lists(st.integers(1, 2), max_size=1 if batched else 0)))
+        m, n = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+        a = draw(arrays(dtype, batch + (m, n), low=-2, high=2, specials=False))
+        if full_rank:
+            a = (a + 4 * (max(m, n) + 1) * np.eye(m, n, dtype=dtype)).astype(dtype)
+        return (a,) + (extra(draw, a.shape) if extra else ())
+
+    return draw_args()
+
+
+def _rank_deficient(dtype):
+    """Matrices whose last row repeats the first (rank below min(m, n) unless m == 1), or full rank ones.
+    (float64 only: in float32 the singular value that rounding leaves lies near the tolerance, ~1e-7 relative,
+    where NumPy's LAPACK and ours may land on either side.)"""
+
+    def deficient(args):
+        a = args[0].copy()
+        a[..., -1, :] = a[..., 0, :]
+        return (a,)
+
+    return st.one_of(rectangular(dtype), rectangular(dtype, full_rank=False).map(deficient))
+
+
+def _mT(x):
+    return np.swapaxes(x, -1, -2)
+
+
+def _eigh_determined(a, uplo):
+    w, v = np.linalg.eigh(a, UPLO=uplo)
+    return w, v @ (w[..., :, None] * _mT(v)), _mT(v) @ v
+
+
+def _svd_determined(a, full_matrices):
+    u, s, vh = np.linalg.svd(a, full_matrices=full_matrices)
+    k = s.shape[-1]
+    return s, (u[..., :, :k] * s[..., None, :]) @ vh[..., :k, :], _mT(u) @ u, vh @ _mT(vh)
+
+
+def _qr_determined(a, mode):
+    """(The reduced factors' product always: so that every draw computes Q, as the autodiff sweep expects.)"""
+    q, r = np.linalg.qr(a)
+    reduced = (q @ r, np.abs(r), _mT(q) @ q)
+    if mode == "r":
+        return reduced + (np.abs(np.linalg.qr(a, mode="r")),)
+    q, r = np.linalg.qr(a, mode=mode)
+    return reduced + (q @ r, np.abs(r), _mT(q) @ q)
+
+
+def _lstsq_rhs(dtype):
+    def extra(draw, shape):
+        m = shape[-2]
+        b_shape = draw(st.sampled_from([(m,), (m, 1), (m, 3)]))
+        return (draw(arrays(dtype, b_shape, low=-4, high=4, specials=False)),)
+
+    return extra
+
+
+ENTRIES += [
+    *_solver_entries("numpy.linalg.eigh", _eigh_determined,
+                     lambda dtype: _symmetric(dtype).flatmap(lambda a: st.sampled_from(["L", "U"]).map(lambda u: a + (u,)))),
+    *_solver_entries("numpy.linalg.eigvalsh", np.linalg.eigvalsh, _symmetric),
+    *_solver_entries("numpy.linalg.svd", _svd_determined,
+                     lambda dtype: rectangular(dtype, full_rank=False, extra=lambda draw, s: (draw(st.booleans()),))),
+    *_solver_entries("numpy.linalg.svdvals", np.linalg.svdvals, lambda dtype: rectangular(dtype, full_rank=False)),
+    *_solver_entries("numpy.linalg.qr", _qr_determined,
+                     lambda dtype: rectangular(dtype, extra=lambda draw, s: (draw(st.sampled_from(["reduced", "complete", "r"])),))),
+    *_solver_entries("numpy.linalg.lstsq", lambda a, b: np.linalg.lstsq(a, b),
+                     lambda dtype: rectangular(dtype, batched=False, extra=_lstsq_rhs(dtype))),
+    *_solver_entries("numpy.linalg.pinv", np.linalg.pinv, rectangular),
+    Entry("numpy.linalg.matrix_rank", np.linalg.matrix_rank, dtypes=(np.dtype(np.float32),), inputs=rectangular,
+          tags=("float32",)),
+    Entry("numpy.linalg.matrix_rank", np.linalg.matrix_rank, dtypes=(np.dtype(np.float64),), inputs=_rank_deficient,
+          tags=("float64",)),
+    *_solver_entries("numpy.linalg.cond", lambda a, p: np.linalg.cond(a, p),
+                     lambda dtype: well_conditioned(dtype, extra=lambda draw, s: (
+                         draw(st.sampled_from([None, 2, -2, 1, -1, np.inf, "fro"])),)).filter(lambda args: args[0].shape[-1])),
+]
