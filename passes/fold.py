@@ -30,7 +30,7 @@ from typing import ClassVar
 import numpy as np
 from jaxlib.mlir import ir
 
-from ir import ops, query
+from ir import dtypes, ops, query
 from ir.dtypes import is_floating
 from ir.query import constant_value, i64s
 from passes.registry import register_pass
@@ -307,6 +307,15 @@ _MOVES_ELEMENTS = frozenset({"stablehlo.broadcast_in_dim", "stablehlo.reshape", 
                              "stablehlo.concatenate", "stablehlo.pad", "stablehlo.reverse"})
 
 
+def _spread(element, shape) -> np.ndarray | None:
+    """`element` as a splat of `shape` (a broadcast view, no copy), or None where NumPy can hold no array of
+    that shape, not even a view (over 2**63 - 1 bytes: "iterator is too large" failed the pass)."""
+    element = np.asarray(element)
+    if dtypes.describe_bytes(shape, element.dtype) is not None:
+        return None
+    return np.broadcast_to(element, shape)
+
+
 class FoldConstants(Pattern):
     """One op of `EVALUATORS` whose operands are all constants (or small iotas) becomes a constant."""
 
@@ -337,14 +346,14 @@ class FoldConstants(Pattern):
                 # Every element is the same: compute one, and spread it without a copy (evaluated whole,
                 # two splats of 10^9 elements would take gigabytes for one number).
                 one = self.evaluate(op, *(x[(0,) * x.ndim] for x in operands))
-                result = None if one is None else np.broadcast_to(np.asarray(one), result_shape)
+                result = None if one is None else _spread(one, result_shape)
             elif large and op.name in _MOVES_ELEMENTS:
                 # Data movement of splats is a splat again when every operand holds the same element, and
                 # else a table too large to fold: known without building it (a pad of 10^9 elements took
                 # 5 GB and 17 s to fold, or failed the pass: "Unable to allocate 7.45 GiB").
                 elements = [np.asarray(x[(0,) * x.ndim]) for x in operands if x.size]
                 bits = {e.tobytes() for e in elements}
-                result = np.broadcast_to(elements[0], result_shape) if len(bits) == 1 else None
+                result = _spread(elements[0], result_shape) if len(bits) == 1 else None
             else:
                 result = self.evaluate(op, *operands)
         if result is None:
