@@ -6,9 +6,12 @@ gives; ml_dtypes' bfloat16 sum rounds every partial sum and is no oracle for sum
 
 from __future__ import annotations
 
+import json
+
 import ml_dtypes
 import numpy as np
 import pytest
+from helpers import exit_status, run_isolated
 
 import runtime
 import tracer
@@ -131,3 +134,24 @@ def test_subnormals_are_flushed_to_zero_on_cpu():
     np.testing.assert_array_equal(compiled(np.sign, tiny), [0.0, 0.0])                  # NumPy: 1.0, -1.0
     np.testing.assert_array_equal(compiled(lambda a: a * 2, tiny), [0.0, -0.0])         # NumPy: 2.8e-45, -2e-40
     assert compiled(lambda a: a * 1e30, np.array([1e-300, 3e-320]))[1] == 0.0           # float64 too
+
+
+_FLAGGED_CHILD = """
+import json, numpy as np, tracer
+tiny = np.array([1e-45, -1e-40], np.float32)
+print(json.dumps({"x / x": np.asarray(tracer.jit(lambda a: a / a)(tiny)).tolist(),
+                  "sign": np.asarray(tracer.jit(np.sign)(tiny)).tolist()}))
+"""
+
+
+@pytest.mark.skipif(runtime.default_device().platform != "cpu", reason="about XLA's CPU backend")
+def test_xlas_flush_to_zero_flag_does_not_keep_subnormals_on_cpu():
+    """Measured for the README's difference: XLA has a flag `--xla_cpu_ftz` ("flush-to-zero semantics in the
+    code generated for CPUs", default true), but its CPU client sets the processor's flush-to-zero and
+    denormals-are-zero modes around every run, so with the flag off the results are still flushed. Should a
+    jaxlib honour it, this fails: then keep subnormals (and measure the cost) instead of documenting them."""
+    child = run_isolated(_FLAGGED_CHILD, env={"XLA_FLAGS": "--xla_cpu_ftz=false", "PYREACTANT_CACHE_DIR": ""})
+    assert child.returncode == 0, exit_status(child)  # (an unknown flag would abort XLA: the flag exists)
+    results = json.loads(child.stdout.splitlines()[-1])
+    assert np.isnan(results["x / x"]).all()   # NumPy: 1.0, 1.0
+    assert results["sign"] == [0.0, 0.0]      # NumPy: 1.0, -1.0
