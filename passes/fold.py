@@ -8,10 +8,9 @@ range, and pure data movement (reshape, transpose, broadcast, slice, concatenate
 reverse). Reductions with a one-op body fold too; a float sum or product is computed in
 one fixed order (see `_reduce`). Transcendentals (exp, tanh ...) are left to XLA, whose
 rounding may differ in the last place, and so are float ops on subnormal numbers (XLA's CPU
-backend flushes them to zero) and f64 -> f16 conversions that XLA rounds differently (twice,
-through f32). bfloat16 constants, which NumPy cannot read back from MLIR attributes, are not
-folded. Results above `max-elements` stay unfolded unless they are splats (stored as one
-element however large).
+backend flushes them to zero). bfloat16 constants, which NumPy cannot read back from MLIR
+attributes, are not folded. Results above `max-elements` stay unfolded unless they are splats
+(stored as one element however large).
 
 An iota is never folded on its own: it is one op holding no data, and its constant is a
 table of every element, so the module only grows. It is read as a value by an op that also
@@ -107,14 +106,9 @@ def _convert(op, x):
         return None
     if np.issubdtype(dtype, np.integer) and is_floating(x.dtype) and not _fits(x, dtype):
         return None  # out-of-range float -> int is implementation-defined (XLA saturates, NumPy wraps)
-    result = x.astype(dtype)
-    if is_floating(x.dtype) and x.dtype.itemsize == 8 and is_floating(dtype) and dtype.itemsize == 2:
-        # XLA's CPU backend converts f64 -> f16 through f32, rounding twice (1 + 2**-11 + 2**-40 becomes
-        # 1.0, not NumPy's 1.001): where the two roundings differ, the backend's answer is left to it.
-        twice = x.astype(np.float32).astype(dtype)
-        if not np.array_equal(twice.view(np.uint16), result.view(np.uint16)):
-            return None
-    return result
+    # (f64 -> f16 rounds once, as NumPy does: XLA would round twice, through f32, but the runtime hands it
+    # those conversions rounding to f32 by round-to-odd first: `runtime.float_conversion`)
+    return x.astype(dtype)
 
 
 def _fits(x: np.ndarray, dtype: np.dtype) -> bool:

@@ -108,7 +108,8 @@ def _ties_and_neighbours(dtype, count=500):
 @pytest.mark.parametrize("optimize", [True, False], ids=["optimized", "unoptimized"])
 def test_float64_to_16_bits_rounds_once(dtype, optimize):
     """XLA converts f64 -> f16/bf16 through f32 and rounds twice (1 + 2**-11 + 2**-40 became 1.0, NumPy 1.001);
-    the tracer rounds to float32 by round-to-odd first, which makes the second rounding the correct one."""
+    the runtime has XLA round to float32 by round-to-odd first (`runtime.float_conversion`), which makes the
+    second rounding the correct one."""
     x = _ties_and_neighbours(dtype)
     with np.errstate(over="ignore"):
         expected = x.astype(dtype)
