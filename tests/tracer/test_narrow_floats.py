@@ -67,6 +67,35 @@ def test_dot_products_accumulate_in_float32(dtype):
     np.testing.assert_array_equal(compiled(np.dot, m, w), np.full((2, 3), rounded_once(exact, dtype)))
 
 
+ACCUMULATING = {  # name -> (function, its float64 oracle, ulps of slack: var/std round deviations in 16 bits)
+    "std": (np.std, np.std, 2), "nansum": (np.nansum, np.sum, 1), "nanmean": (np.nanmean, np.mean, 1),
+    "nanvar": (np.nanvar, np.var, 2), "nanstd": (np.nanstd, np.std, 2), "average": (np.average, np.average, 1),
+    "sum where": (lambda a: np.sum(a, where=a > 0), np.sum, 1), "mean where": (lambda a: np.mean(a, where=a > 0), np.mean, 1),
+    "x[mask].sum()": (lambda a: a[a > 0].sum(), np.sum, 1), "x[mask].var()": (lambda a: a[a > 0].var(), np.var, 2),
+    "matmul": (lambda a: a @ np.ones_like(a), lambda a: a @ np.ones_like(a), 1),
+    "einsum": (lambda a: np.einsum("i,i->", a, np.ones_like(a)), lambda a: np.einsum("i,i->", a, np.ones_like(a)), 1),
+    "vdot": (lambda a: np.vdot(a, np.ones_like(a)), lambda a: np.vdot(a, np.ones_like(a)), 1),
+    "norm": (np.linalg.norm, np.linalg.norm, 1),
+}
+
+
+@pytest.mark.parametrize("dtype", NARROW, ids=str)
+@pytest.mark.parametrize("name", ACCUMULATING)
+def test_every_accumulating_function_adds_16_bit_floats_in_float32(name, dtype):
+    """Added in 16 bits, 10,000 terms drift by several ulps (float16: 996.5 for 1000); within an ulp or two of
+    the float64 answer, they accumulate wider."""
+    fn, oracle, ulps = ACCUMULATING[name]
+    x = (0.1 + np.arange(10000) % 3 * 0.01).astype(dtype)
+    truth = oracle(x.astype(np.float64))
+    actual = compiled(fn, x)
+    try:
+        assert actual.dtype == np.asarray(fn(x)).dtype  # (NumPy's: matmul of bfloat16 is float32, norm float64)
+    except TypeError:
+        assert actual.dtype == dtype  # (ml_dtypes has no bfloat16 einsum)
+    rtol = ulps * EPSILON[dtype] if actual.dtype == dtype else 1e-6
+    np.testing.assert_allclose(actual.astype(np.float64), truth, rtol=rtol, atol=0)
+
+
 def test_dot_of_bfloat16_is_bfloat16_as_in_numpy():
     """np.dot keeps its operands' dtype (ml_dtypes' dot); np.matmul of bfloat16 resolves to float32 in NumPy."""
     a, b, v = np.ones((2, 3), BF16), np.full((3, 2), 0.5, BF16), np.arange(3).astype(BF16)
