@@ -13,7 +13,9 @@ import ml_dtypes
 import numpy as np
 from jaxlib.mlir import ir
 
-__all__ = ["MAX_BYTES", "SUPPORTED_DTYPES", "UnsupportedElementType", "describe_bytes", "from_mlir", "from_short_name", "is_floating", "is_supported", "shape_and_dtype", "short_name", "tensor_type", "to_mlir"]
+from ir.errors import PyreactantError
+
+__all__ = ["MAX_BYTES", "SUPPORTED_DTYPES", "ArrayTooLargeError", "UnsupportedElementType", "describe_bytes", "from_mlir", "from_short_name", "is_floating", "is_supported", "shape_and_dtype", "short_name", "tensor_type", "to_mlir"]
 
 _SIGNLESS = ir.IntegerType.get_signless
 _UNSIGNED = ir.IntegerType.get_unsigned
@@ -52,6 +54,10 @@ def describe_bytes(shape, dtype) -> str | None:
         return None
     return (f"an array of shape {tuple(shape)} and dtype {np.dtype(dtype)} would take {size:.3g} bytes, more than "
             "any array can hold (2**63 - 1)")
+
+
+class ArrayTooLargeError(PyreactantError, ValueError):
+    """A tensor type of more than MAX_BYTES bytes was asked for (MLIR cannot even hold a dimension beyond int64)."""
 
 
 def is_floating(dtype) -> bool:
@@ -116,6 +122,11 @@ _BY_MLIR_SPELLING = {_mlir_spelling(short): dtype for dtype, (_, short) in _TABL
 
 
 def tensor_type(shape, dtype) -> ir.RankedTensorType:
+    """The ranked tensor type of `shape` and `dtype`; ArrayTooLargeError over MAX_BYTES, where XLA would abort
+    (and MLIR's binding, for a dimension beyond int64, raised a TypeError about `get()`'s arguments)."""
+    too_big = describe_bytes(shape, dtype)
+    if too_big:
+        raise ArrayTooLargeError(too_big, fix="work on smaller pieces (a loop over batches, a scan)")
     return ir.RankedTensorType.get(tuple(shape), to_mlir(dtype))
 
 

@@ -134,6 +134,10 @@ def constant_value(value: ir.Value) -> np.ndarray | None:
         return None
     result_shape = tuple(tensor_type.shape)
     if attr.is_splat:
+        if dtypes.describe_bytes(result_shape, array.dtype) is not None:
+            # NumPy holds no array over 2**63 - 1 bytes, not even a broadcast view ("array is too big" failed
+            # the fold pass); unreadable, like bf16: passes leave it, and compiling says what is wrong.
+            return None
         return np.broadcast_to(array.reshape(-1)[:1].reshape(()), result_shape)
     return array.reshape(result_shape)
 

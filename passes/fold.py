@@ -8,10 +8,9 @@ range, and pure data movement (reshape, transpose, broadcast, slice, concatenate
 reverse). Reductions with a one-op body fold too; a float sum or product is computed in
 one fixed order (see `_reduce`). Transcendentals (exp, tanh ...) are left to XLA, whose
 rounding may differ in the last place, and so are float ops on subnormal numbers (XLA's CPU
-backend flushes them to zero) and f64 -> f16 conversions that XLA rounds differently (twice,
-through f32). bfloat16 constants, which NumPy cannot read back from MLIR attributes, are not
-folded. Results above `max-elements` stay unfolded unless they are splats (stored as one
-element however large).
+backend flushes them to zero). bfloat16 constants, which NumPy cannot read back from MLIR
+attributes, are not folded. Results above `max-elements` stay unfolded unless they are splats
+(stored as one element however large).
 
 An iota is never folded on its own: it is one op holding no data, and its constant is a
 table of every element, so the module only grows. It is read as a value by an op that also
@@ -30,7 +29,7 @@ from typing import ClassVar
 import numpy as np
 from jaxlib.mlir import ir
 
-from ir import ops, query
+from ir import dtypes, ops, query
 from ir.dtypes import is_floating
 from ir.query import constant_value, i64s
 from passes.registry import register_pass
@@ -107,14 +106,9 @@ def _convert(op, x):
         return None
     if np.issubdtype(dtype, np.integer) and is_floating(x.dtype) and not _fits(x, dtype):
         return None  # out-of-range float -> int is implementation-defined (XLA saturates, NumPy wraps)
-    result = x.astype(dtype)
-    if is_floating(x.dtype) and x.dtype.itemsize == 8 and is_floating(dtype) and dtype.itemsize == 2:
-        # XLA's CPU backend converts f64 -> f16 through f32, rounding twice (1 + 2**-11 + 2**-40 becomes
-        # 1.0, not NumPy's 1.001): where the two roundings differ, the backend's answer is left to it.
-        twice = x.astype(np.float32).astype(dtype)
-        if not np.array_equal(twice.view(np.uint16), result.view(np.uint16)):
-            return None
-    return result
+    # (f64 -> f16 rounds once, as NumPy does: XLA would round twice, through f32, but the runtime hands it
+    # those conversions rounding to f32 by round-to-odd first: `runtime.float_conversion`)
+    return x.astype(dtype)
 
 
 def _fits(x: np.ndarray, dtype: np.dtype) -> bool:
@@ -307,6 +301,15 @@ _MOVES_ELEMENTS = frozenset({"stablehlo.broadcast_in_dim", "stablehlo.reshape", 
                              "stablehlo.concatenate", "stablehlo.pad", "stablehlo.reverse"})
 
 
+def _spread(element, shape) -> np.ndarray | None:
+    """`element` as a splat of `shape` (a broadcast view, no copy), or None where NumPy can hold no array of
+    that shape, not even a view (over 2**63 - 1 bytes: "iterator is too large" failed the pass)."""
+    element = np.asarray(element)
+    if dtypes.describe_bytes(shape, element.dtype) is not None:
+        return None
+    return np.broadcast_to(element, shape)
+
+
 class FoldConstants(Pattern):
     """One op of `EVALUATORS` whose operands are all constants (or small iotas) becomes a constant."""
 
@@ -337,14 +340,14 @@ class FoldConstants(Pattern):
                 # Every element is the same: compute one, and spread it without a copy (evaluated whole,
                 # two splats of 10^9 elements would take gigabytes for one number).
                 one = self.evaluate(op, *(x[(0,) * x.ndim] for x in operands))
-                result = None if one is None else np.broadcast_to(np.asarray(one), result_shape)
+                result = None if one is None else _spread(one, result_shape)
             elif large and op.name in _MOVES_ELEMENTS:
                 # Data movement of splats is a splat again when every operand holds the same element, and
                 # else a table too large to fold: known without building it (a pad of 10^9 elements took
                 # 5 GB and 17 s to fold, or failed the pass: "Unable to allocate 7.45 GiB").
                 elements = [np.asarray(x[(0,) * x.ndim]) for x in operands if x.size]
                 bits = {e.tobytes() for e in elements}
-                result = np.broadcast_to(elements[0], result_shape) if len(bits) == 1 else None
+                result = _spread(elements[0], result_shape) if len(bits) == 1 else None
             else:
                 result = self.evaluate(op, *operands)
         if result is None:

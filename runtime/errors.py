@@ -40,4 +40,4 @@ class ShardingError(PyreactantError, ValueError):
 
 
 class UnsupportedDtypeError(PyreactantError, TypeError):
-    """An array whose dtype has no device representation here."""
+    """An array whose dtype has no device representation here, or whose kind has none: a masked array's mask."""

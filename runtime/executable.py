@@ -17,6 +17,7 @@ from runtime import _jaxlib, persistent_cache
 from runtime.concrete_array import ConcreteArray
 from runtime.devices import default_device
 from runtime.errors import CompileError
+from runtime.float_conversion import round_float64_to_16_bits_once
 from runtime.integer_division import guard_division_by_zero
 from runtime.sharding import NamedSharding, PartitionSpec
 
@@ -141,12 +142,13 @@ def compile_stablehlo(module_text: str, device=None, result_signatures=None, *, 
     `result_shardings` (with `mesh`): a NamedSharding per result, or None to let XLA choose.
     `prefetch` (one device): a `runtime.prefetch.Prefetch` begun before this module was traced.
     Integer divisions that XLA could fold by zero (and die of it) are guarded first (`runtime.integer_division`),
+    f64 -> f16/bf16 conversions made to round once where XLA rounds twice (`runtime.float_conversion`),
     and text nested too deeply for XLA, or with a tensor type of more than 2**63 - 1 bytes, is refused
     (`CompileError`: XLA would crash the process on it).
     """
     _check_nesting(module_text)
     _check_sizes(module_text)
-    module_text = guard_division_by_zero(module_text)
+    module_text = round_float64_to_16_bits_once(guard_division_by_zero(module_text))
     if result_signatures is None and mesh is not None:
         result_signatures = _main_result_signatures(module_text)
     if mesh is None:

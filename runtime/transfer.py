@@ -41,6 +41,11 @@ def _is_host_array(x) -> bool:
 
 def array_to_device(x, device=None, sharding=None) -> ConcreteArray:
     """`x` as a ConcreteArray on `device`, or split over a mesh's devices by `sharding` (a NamedSharding)."""
+    if isinstance(x, np.ma.MaskedArray):
+        # np.asarray drops the mask, and a compiled sum would then count the masked elements (JAX refuses too).
+        raise UnsupportedDtypeError("cannot put a masked array (np.ma) on a device: its mask would be dropped",
+                                    fix="put the data and the mask as two arrays (np.ma.getdata(a), "
+                                        "np.ma.getmaskarray(a)), or a.filled(value) where a fill value is meant")
     array = np.asarray(x)
     if not dtypes.is_supported(array.dtype):
         raise UnsupportedDtypeError(f"cannot put an array of dtype {array.dtype} on a device",

@@ -13,7 +13,10 @@ the traced function) puts wrappers in place of these `numpy` names:
 - every function the tracer implements (`np.sum`, `np.mean`, `np.dot`, `np.linalg.norm` ...): given a list
   holding traced values (`np.sum([a, b])`), which NumPy converts without asking us, the call is retried
   with that list built as a traced array, innermost lists first (so `np.concatenate([[a, b], [c]])` keeps
-  its list of arrays). Their NumPy results become CreatedArrays like those of the creation functions.
+  its list of arrays). Their NumPy results become CreatedArrays like those of the creation functions;
+- the constructors of `np.matrix` and `np.ma.MaskedArray` (behind `np.asmatrix`, `np.ma.array`, `np.ma.sum`
+  ...): made from traced values they raise `TracedTypeError` at the user's line, as those arrays do when
+  passed in (`tracer.signature.refuse_array_type`), instead of NumPy's bare TypeError from `ndarray.view`.
 
 Each wrapper does exactly what NumPy's function does unless the calling thread is tracing and the caller
 is the traced program (not one of the tracer's own implementations: `Trace.library_depth`). Outside
@@ -26,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import inspect
 import threading
 
 import numpy as np
@@ -36,6 +40,7 @@ from tracer.numpy_api import created_arrays, dispatch
 from tracer.numpy_api.construction import array_from, holds_traced
 from tracer.numpy_api.created_arrays import CreatedArray
 from tracer.numpy_api.registry import HANDLED_FUNCTIONS
+from tracer.signature import refuse_array_type
 from tracer.trace_state import user_trace
 
 __all__ = ["intercepting", "replaced_names"]
@@ -140,6 +145,19 @@ def _full(original):
     return full
 
 
+def _refusing_traced(cls):
+    """`cls.__new__` that raises (`refuse_array_type`) when made from traced values: NumPy's constructor would
+    fail in `ndarray.view` with a TypeError that names no line of the user's."""
+    original = cls.__new__
+
+    def new(subtype, *args, **kwargs):
+        if user_trace() is not None and any(holds_traced(created_arrays.resolve(v)) for v in (*args, *kwargs.values())):
+            refuse_array_type(subtype, made_from_traced=True)
+        return original(subtype, *args, **kwargs)
+
+    return staticmethod(functools.wraps(original)(new))  # (as Python stores every __new__)
+
+
 _NUMPY_ARRAY = np.array
 
 
@@ -151,7 +169,9 @@ def _replacements() -> list[tuple[object, str, object]]:
              (np, "asanyarray", _array_maker(np.asanyarray, copy=None)),
              (np, "ascontiguousarray", _array_maker(np.ascontiguousarray, copy=None, ndmin=1)),
              (np, "asfortranarray", _array_maker(np.asfortranarray, copy=None, ndmin=1)),
-             (np, "full", _full(np.full))]
+             (np, "full", _full(np.full)),
+             (np.matrix, "__new__", _refusing_traced(np.matrix)),
+             (np.ma.MaskedArray, "__new__", _refusing_traced(np.ma.MaskedArray))]
     taken = {id(getattr(module, name)) for module, name, _ in found}
     functions = [getattr(np, name) for name in _CREATION] + list(HANDLED_FUNCTIONS)
     for function in functions:
@@ -173,7 +193,12 @@ _REPLACEMENTS: list | None = None
 
 def replaced_names() -> list[str]:
     """The `numpy` names that behave differently while a function is traced."""
-    return sorted(f"{module.__name__}.{name}" for module, name, _ in _replacements_once())
+    return sorted(f"{_qualified_name(module)}.{name}" for module, name, _ in _replacements_once())
+
+
+def _qualified_name(owner) -> str:
+    """A module's name, or a class's with its module's (`numpy.ma.core.MaskedArray`)."""
+    return f"{owner.__module__}.{owner.__qualname__}" if isinstance(owner, type) else owner.__name__
 
 
 def _replacements_once():
@@ -190,7 +215,8 @@ def intercepting():
     with _lock:
         if _tracing_threads == 0:
             for module, name, wrapper in _replacements_once():
-                _installed.append((module, name, getattr(module, name), wrapper))
+                # (getattr_static: a class's __new__ is stored as a staticmethod, and must be put back as one)
+                _installed.append((module, name, inspect.getattr_static(module, name), wrapper))
                 setattr(module, name, wrapper)
             numpy_random_guard.install()
         _tracing_threads += 1
@@ -201,7 +227,7 @@ def intercepting():
             _tracing_threads -= 1
             if _tracing_threads == 0:
                 for module, name, original, wrapper in reversed(_installed):
-                    if getattr(module, name) is wrapper:  # (unless someone replaced it meanwhile)
+                    if inspect.getattr_static(module, name) is wrapper:  # (unless someone replaced it meanwhile)
                         setattr(module, name, original)
                 _installed.clear()
                 numpy_random_guard.uninstall()

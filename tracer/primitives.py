@@ -77,33 +77,7 @@ def convert(x: TracedArray, dtype) -> TracedArray:
         # XLA rewrites convert(pred) * y into select(pred, y, 0), which gives 0 where NumPy gives
         # 0 * inf = nan (openxla/xla#2438). A select of 1/0 keeps the multiply.
         return select(x, full(x.shape, 1, dtype), full(x.shape, 0, dtype))
-    if x.dtype == np.float64 and is_floating(dtype) and dtype.itemsize == 2:
-        # XLA converts f64 -> f16/bf16 through f32, rounding twice: 1 + 2**-11 + 2**-40 became 1.0 where
-        # NumPy (and one correct rounding) gives 1.001. Rounding to f32 by round-to-odd first makes the
-        # second rounding the correct one (f32 keeps more than two bits beyond f16's and bf16's).
-        x = _float32_round_to_odd(x)
     return wrap(ops.convert(x._value, dtype), x.shape, dtype)
-
-
-def _float32_round_to_odd(x: TracedArray) -> TracedArray:
-    """float64 x as float32, truncated toward zero and with the last bit set where inexact (round to odd).
-
-    Computed as the nearest float32 plus a correction of at most one ulp (exact: the two are neighbours)
-    behind stop_gradient, so derivatives flow as through a plain convert; where x converts exactly, or
-    the nearest is infinite (x beyond float32's range, infinite in float16 and bfloat16 too), the nearest.
-    """
-    nearest = wrap(ops.convert(x._value, np.float32), x.shape, np.float32)
-    back = wrap(ops.convert(nearest._value, np.float64), x.shape, np.float64)
-    inexact = compare(back, x, "NE")
-    rounded_away = elementwise(ops.and_, inexact, compare(elementwise(ops.abs, back), elementwise(ops.abs, x), "GT"))
-    bits = bitcast(nearest, np.uint32)
-    # One step toward zero is one less in the magnitude bits, whatever the sign.
-    bits = select(rounded_away, elementwise(ops.subtract, bits, full(x.shape, 1, np.uint32)), bits)
-    odd = bitcast(select(inexact, elementwise(ops.or_, bits, full(x.shape, 1, np.uint32)), bits), np.float32)
-    finite = compare(elementwise(ops.abs, nearest), full(x.shape, np.inf, np.float32), "LT")  # (nan: not finite)
-    correct = elementwise(ops.and_, inexact, finite)
-    corrected = elementwise(ops.add, nearest, stop_gradient(elementwise(ops.subtract, odd, nearest)))
-    return select(correct, corrected, nearest)  # (nearest where exact: -0.0 + 0.0 would lose the zero's sign)
 
 
 UNSIGNED_OF_WIDTH = {1: np.dtype(np.uint8), 2: np.dtype(np.uint16), 4: np.dtype(np.uint32), 8: np.dtype(np.uint64)}

@@ -23,7 +23,7 @@ from runtime import ConcreteArray
 from tracer import errors
 
 __all__ = ["ArraySpec", "describe_call", "flatten", "is_array_leaf", "is_placed", "leaf_key", "merge_static",
-           "refuse_array_subclass", "split_static", "without_placement"]
+           "refuse_array_subclass", "refuse_array_type", "split_static", "without_placement"]
 
 
 @dataclass(frozen=True, init=False)
@@ -97,19 +97,34 @@ def leaf_key(leaf):
     return _static_key(leaf)
 
 
+# ndarray subclasses whose meaning traced code would silently drop (it follows plain ndarray semantics):
+# class -> (what would be lost, fix for one passed in or read as a constant, fix for one made from traced values).
+# Other subclasses pass: they keep ndarray's arithmetic.
+_REFUSED_SUBCLASSES = {
+    np.matrix: ("an np.matrix cannot be traced: traced code follows ndarray semantics, so its `*` and `**` would "
+                "be elementwise instead of matrix products",
+                "pass np.asarray(m) and write matrix products with @",
+                "keep the plain array and write matrix products with @"),
+    np.ma.MaskedArray: ("a masked array (np.ma) cannot be traced: its mask would be ignored (a sum would count "
+                        "masked elements)",
+                        "pass the data and the mask as two arrays (np.ma.getdata(a), np.ma.getmaskarray(a)) and "
+                        "select with np.where(mask, fill, x)",
+                        "keep the data and the mask as two arrays and select with np.where(mask, fill, x), or reduce "
+                        "with where= (np.sum(x, where=~mask), np.mean(x, where=~mask))"),
+}
+
+
 def refuse_array_subclass(value) -> None:
-    """Raise for the ndarray subclasses whose meaning traced code would silently drop: `np.matrix` (`*` is
-    a matrix product, reductions keep two dims) and masked arrays (a sum skips masked elements); traced
-    code follows plain ndarray semantics. Other subclasses pass: they keep ndarray's arithmetic."""
-    if isinstance(value, np.matrix):
-        raise errors.TracedTypeError(
-            "an np.matrix cannot be traced: traced code follows ndarray semantics, so its `*` and `**` would be "
-            "elementwise instead of matrix products", fix="pass np.asarray(m) and write matrix products with @")
-    if isinstance(value, np.ma.MaskedArray):
-        raise errors.TracedTypeError(
-            "a masked array (np.ma) cannot be traced: its mask would be ignored (a sum would count masked elements)",
-            fix="pass the data and the mask as two arrays (np.ma.getdata(a), np.ma.getmaskarray(a)) and select "
-                "with np.where(mask, fill, x)")
+    """Raise for an `np.matrix` or masked array given to traced code (`_REFUSED_SUBCLASSES` says why)."""
+    refuse_array_type(type(value))
+
+
+def refuse_array_type(cls: type, *, made_from_traced: bool = False) -> None:
+    """Raise if arrays of class `cls` lose their meaning under tracing. `made_from_traced`: the code tried to
+    make one from a traced value (np.ma.array(x, mask=m), np.asmatrix(x)), so the fix says what to keep."""
+    for refused, (message, fix_given, fix_made) in _REFUSED_SUBCLASSES.items():
+        if issubclass(cls, refused):
+            raise errors.TracedTypeError(message, fix=fix_made if made_from_traced else fix_given)
 
 
 def is_placed(key) -> bool:

@@ -17,6 +17,7 @@ replayed on the other (`rebind`), so `row = x[0]; row[:] = 1` changes x and
 
 from __future__ import annotations
 
+import builtins
 import math
 import weakref
 
@@ -24,6 +25,7 @@ import numpy as np
 
 from ir import dtypes
 from tracer import errors
+from tracer.signature import refuse_array_type
 from tracer.trace_state import current_trace
 
 __all__ = ["TracedArray", "View", "check_alive", "check_writable", "is_traced", "make_view", "rebind"]
@@ -196,10 +198,21 @@ class TracedArray:
     def __getattr__(self, name):
         # Only for names found nowhere else: an ndarray attribute we do not trace gets an error naming the line.
         if not name.startswith("__") and hasattr(np.ndarray, name):
-            raise errors.UnsupportedMethodError(
-                f"ndarray.{name} is not supported under tracing ({self!r})",
-                fix="see tracer.numpy_coverage() for the NumPy functions that trace, and use one of them")
+            raise self._unsupported(name)
         raise AttributeError(f"'TracedArray' object has no attribute '{name}'")
+
+    def view(self, dtype=None, type=None):
+        """Not supported, but a view as np.matrix or a masked array (np.ma.masked_where makes its result so)
+        says that those cannot be traced, rather than that `view` is missing."""
+        for cls in (dtype, type):
+            if isinstance(cls, builtins.type) and issubclass(cls, np.ndarray):
+                refuse_array_type(cls, made_from_traced=True)
+        raise self._unsupported("view")
+
+    def _unsupported(self, name: str) -> errors.UnsupportedMethodError:
+        return errors.UnsupportedMethodError(
+            f"ndarray.{name} is not supported under tracing ({self!r})",
+            fix="see tracer.numpy_coverage() for the NumPy functions that trace, and use one of them")
 
 
 # ndarray methods that are NumPy's functions of the array, with the same arguments after it.

@@ -319,6 +319,28 @@ def test_folding_a_huge_pad_or_concatenate_of_splats_builds_nothing():
     assert peak < 16 * 2**20, f"folding splats allocated {peak / 2**20:.0f} MiB"
 
 
+
+@pytest.mark.parametrize("dims", ["99999999999x99999999999", "3037000499x3037000499"],
+                         ids=["elements beyond int64", "bytes beyond int64"])
+def test_splats_no_array_can_hold_are_left_to_the_compiler_to_refuse(dims):
+    """Splats of more than 2**63 - 1 bytes: NumPy holds no such array, not even a broadcast view, and the
+    pipeline failed ("pass simplify failed: array is too big", "iterator is too large"). They stay unfolded,
+    and compiling says what is wrong."""
+    big = f"tensor<{dims}xf32>"
+    text = f"""
+    func.func @main() -> ({big}, {big}) {{
+      %one = stablehlo.constant dense<1.0> : tensor<f32>
+      %b = stablehlo.broadcast_in_dim %one, dims = [] : (tensor<f32>) -> {big}
+      %c = stablehlo.constant dense<2.0> : {big}
+      %s = stablehlo.add %c, %c : {big}
+      return %b, %s : {big}, {big}
+    }}"""
+    printed = ir.print_module(passes.run(text))
+    assert "stablehlo.broadcast_in_dim" in printed and "stablehlo.add" in printed
+    with pytest.raises(runtime.CompileError, match=rf"the module has a tensor<{dims}xf32> of .* bytes, more than any "
+                                                   r"array can hold \(2\*\*63 - 1\)(.|\n)*fix: use smaller shapes"):
+        runtime.compile_stablehlo(printed)
+
 # -- every dtype at its limits, against XLA -------------------------------------------------------
 # What XLA computes for an op whose operands are arguments (it cannot fold them) is what the op means
 # on the backend; `fold` must give the same bits, or leave the op alone. Each element is its own op on

@@ -149,6 +149,20 @@ def test_what_needs_the_packed_shape_says_np_where(name):
     assert "test_masked.py" in str(info.value)
 
 
+@pytest.mark.parametrize("read", [lambda x: x[x > 0].argsort(), lambda x: x[x > 0].T, lambda x: x[x > 0].tolist()],
+                         ids=["argsort", "T", "tolist"])
+def test_other_ndarray_methods_of_a_selection_say_np_where(read):
+    """They raised a bare AttributeError naming no line; still AttributeErrors, so hasattr() is False."""
+    with pytest.raises(tracer.UnsupportedMethodError, match=r"test_masked.py:\d+: x\[mask\]\.\w+ needs the selection "
+                                                            r"x\[mask\] packed(.|\n)*fix: .*np.where\(mask, x, fill\)"):
+        tracer.jit(read)(X)
+
+
+def test_a_name_ndarray_lacks_is_a_plain_attribute_error():
+    with pytest.raises(AttributeError, match="'MaskedSelection' object has no attribute 'nonexistent'"):
+        tracer.jit(lambda x: x[x > 0].nonexistent)(X)
+
+
 def test_a_mask_over_later_axes_still_says_np_where():
     with pytest.raises(tracer.TracedIndexError, match="np.where"):
         tracer.jit(lambda x: x[:, x[0] > 0].sum())(X)

@@ -6,9 +6,12 @@ gives; ml_dtypes' bfloat16 sum rounds every partial sum and is no oracle for sum
 
 from __future__ import annotations
 
+import json
+
 import ml_dtypes
 import numpy as np
 import pytest
+from helpers import exit_status, run_isolated
 
 import runtime
 import tracer
@@ -64,6 +67,35 @@ def test_dot_products_accumulate_in_float32(dtype):
     np.testing.assert_array_equal(compiled(np.dot, m, w), np.full((2, 3), rounded_once(exact, dtype)))
 
 
+ACCUMULATING = {  # name -> (function, its float64 oracle, ulps of slack: var/std round deviations in 16 bits)
+    "std": (np.std, np.std, 2), "nansum": (np.nansum, np.sum, 1), "nanmean": (np.nanmean, np.mean, 1),
+    "nanvar": (np.nanvar, np.var, 2), "nanstd": (np.nanstd, np.std, 2), "average": (np.average, np.average, 1),
+    "sum where": (lambda a: np.sum(a, where=a > 0), np.sum, 1), "mean where": (lambda a: np.mean(a, where=a > 0), np.mean, 1),
+    "x[mask].sum()": (lambda a: a[a > 0].sum(), np.sum, 1), "x[mask].var()": (lambda a: a[a > 0].var(), np.var, 2),
+    "matmul": (lambda a: a @ np.ones_like(a), lambda a: a @ np.ones_like(a), 1),
+    "einsum": (lambda a: np.einsum("i,i->", a, np.ones_like(a)), lambda a: np.einsum("i,i->", a, np.ones_like(a)), 1),
+    "vdot": (lambda a: np.vdot(a, np.ones_like(a)), lambda a: np.vdot(a, np.ones_like(a)), 1),
+    "norm": (np.linalg.norm, np.linalg.norm, 1),
+}
+
+
+@pytest.mark.parametrize("dtype", NARROW, ids=str)
+@pytest.mark.parametrize("name", ACCUMULATING)
+def test_every_accumulating_function_adds_16_bit_floats_in_float32(name, dtype):
+    """Added in 16 bits, 10,000 terms drift by several ulps (float16: 996.5 for 1000); within an ulp or two of
+    the float64 answer, they accumulate wider."""
+    fn, oracle, ulps = ACCUMULATING[name]
+    x = (0.1 + np.arange(10000) % 3 * 0.01).astype(dtype)
+    truth = oracle(x.astype(np.float64))
+    actual = compiled(fn, x)
+    try:
+        assert actual.dtype == np.asarray(fn(x)).dtype  # (NumPy's: matmul of bfloat16 is float32, norm float64)
+    except TypeError:
+        assert actual.dtype == dtype  # (ml_dtypes has no bfloat16 einsum)
+    rtol = ulps * EPSILON[dtype] if actual.dtype == dtype else 1e-6
+    np.testing.assert_allclose(actual.astype(np.float64), truth, rtol=rtol, atol=0)
+
+
 def test_dot_of_bfloat16_is_bfloat16_as_in_numpy():
     """np.dot keeps its operands' dtype (ml_dtypes' dot); np.matmul of bfloat16 resolves to float32 in NumPy."""
     a, b, v = np.ones((2, 3), BF16), np.full((3, 2), 0.5, BF16), np.arange(3).astype(BF16)
@@ -105,7 +137,8 @@ def _ties_and_neighbours(dtype, count=500):
 @pytest.mark.parametrize("optimize", [True, False], ids=["optimized", "unoptimized"])
 def test_float64_to_16_bits_rounds_once(dtype, optimize):
     """XLA converts f64 -> f16/bf16 through f32 and rounds twice (1 + 2**-11 + 2**-40 became 1.0, NumPy 1.001);
-    the tracer rounds to float32 by round-to-odd first, which makes the second rounding the correct one."""
+    the runtime has XLA round to float32 by round-to-odd first (`runtime.float_conversion`), which makes the
+    second rounding the correct one."""
     x = _ties_and_neighbours(dtype)
     with np.errstate(over="ignore"):
         expected = x.astype(dtype)
@@ -131,3 +164,24 @@ def test_subnormals_are_flushed_to_zero_on_cpu():
     np.testing.assert_array_equal(compiled(np.sign, tiny), [0.0, 0.0])                  # NumPy: 1.0, -1.0
     np.testing.assert_array_equal(compiled(lambda a: a * 2, tiny), [0.0, -0.0])         # NumPy: 2.8e-45, -2e-40
     assert compiled(lambda a: a * 1e30, np.array([1e-300, 3e-320]))[1] == 0.0           # float64 too
+
+
+_FLAGGED_CHILD = """
+import json, numpy as np, tracer
+tiny = np.array([1e-45, -1e-40], np.float32)
+print(json.dumps({"x / x": np.asarray(tracer.jit(lambda a: a / a)(tiny)).tolist(),
+                  "sign": np.asarray(tracer.jit(np.sign)(tiny)).tolist()}))
+"""
+
+
+@pytest.mark.skipif(runtime.default_device().platform != "cpu", reason="about XLA's CPU backend")
+def test_xlas_flush_to_zero_flag_does_not_keep_subnormals_on_cpu():
+    """Measured for the README's difference: XLA has a flag `--xla_cpu_ftz` ("flush-to-zero semantics in the
+    code generated for CPUs", default true), but its CPU client sets the processor's flush-to-zero and
+    denormals-are-zero modes around every run, so with the flag off the results are still flushed. Should a
+    jaxlib honour it, this fails: then keep subnormals (and measure the cost) instead of documenting them."""
+    child = run_isolated(_FLAGGED_CHILD, env={"XLA_FLAGS": "--xla_cpu_ftz=false", "PYREACTANT_CACHE_DIR": ""})
+    assert child.returncode == 0, exit_status(child)  # (an unknown flag would abort XLA: the flag exists)
+    results = json.loads(child.stdout.splitlines()[-1])
+    assert np.isnan(results["x / x"]).all()   # NumPy: 1.0, 1.0
+    assert results["sign"] == [0.0, 0.0]      # NumPy: 1.0, -1.0

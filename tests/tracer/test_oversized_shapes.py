@@ -10,7 +10,9 @@ import json
 import numpy as np
 import pytest
 from helpers import exit_status, run_isolated
+from jaxlib.mlir import ir as mlir
 
+import ir
 import tracer
 
 F32 = np.float32
@@ -40,6 +42,23 @@ def test_an_op_whose_result_is_too_big_names_the_line(fn):
     with pytest.raises(tracer.TracedShapeError, match=r"test_oversized_shapes.py:\d+: an array of shape "
                                                       r"\(1099511627776, .*would take"):
         tracer.compile(fn, np.ones(1, F32))
+
+
+def test_an_intermediate_too_big_for_mlir_names_the_line():
+    """np.diag of 2**32 elements pads a flat vector of 2**64 elements (a dimension beyond int64): MLIR's binding
+    refused the type with `TypeError: get(): incompatible function arguments`, naming no line."""
+    with pytest.raises(tracer.TracedShapeError, match=r"test_oversized_shapes.py:\d+: an array of shape "
+                                                      r"\(18446744073709551616,\) and dtype float32 would take"
+                                                      r"(.|\n)*fix: work on smaller pieces"):
+        tracer.compile(lambda x: np.diag(x), tracer.ArraySpec((2**32,), F32))
+
+
+def test_the_op_builders_refuse_a_type_of_more_than_2_63_bytes():
+    with ir.make_context(), mlir.Location.unknown():
+        with pytest.raises(ir.dtypes.ArrayTooLargeError, match=r"an array of shape \(2147483648, 2147483648, 2\) and "
+                                                              r"dtype float32 would take 3.69e\+19 bytes"):
+            ir.dtypes.tensor_type((2**31, 2**31, 2), F32)
+        assert ir.dtypes.tensor_type((2**63 - 1,), np.bool_).shape == [2**63 - 1]  # (the largest that fits)
 
 
 def test_broadcasting_shapes_that_do_not_match_still_says_so():

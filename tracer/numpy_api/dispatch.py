@@ -13,7 +13,7 @@ import difflib
 
 import numpy as np
 
-from ir import ops
+from ir import dtypes, ops
 from tracer import errors, primitives
 from tracer.numpy_api import created_arrays, indexing, promotion
 from tracer.numpy_api.created_arrays import CreatedArray
@@ -31,8 +31,8 @@ def _user_errors():
     """Spec violations caught by the op builders are the user's shape/type mistakes: say so at their line."""
     try:
         yield
-    except ops.OpBuildError as err:
-        raise errors.TracedShapeError(str(err)) from None
+    except (ops.OpBuildError, dtypes.ArrayTooLargeError) as err:
+        raise errors.TracedShapeError(err.message, fix=err.fix) from None
 
 
 def _check_traces(values) -> None:

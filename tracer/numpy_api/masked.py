@@ -142,6 +142,15 @@ class MaskedSelection:
     def sort(self, *args, **kwargs):
         raise packed_shape_error("x[mask].sort")
 
+    def __getattr__(self, name):
+        # Only for names found nowhere else: the other ndarray methods and attributes (argsort, ptp, T, tolist ...)
+        # would read the packed array; they raised a bare AttributeError that named no line. Still an
+        # AttributeError (UnsupportedMethodError), so hasattr() stays False for code that probes.
+        if not name.startswith("__") and hasattr(np.ndarray, name):
+            packed = packed_shape_error(f"x[mask].{name}")
+            raise errors.UnsupportedMethodError(packed.message, fix=packed.fix)
+        raise AttributeError(f"'MaskedSelection' object has no attribute '{name}'")
+
     # -- methods: reductions, conversions ------------------------------------------------------------------------
     def sum(self, axis=None, dtype=None, keepdims=False):
         return _reduced(self, np.sum, axis, keepdims, dtype=dtype)
