@@ -63,10 +63,11 @@ class ConcreteArray:
         """Whether the array is split over (or replicated on) several devices; see `signature`."""
         return len(self.signature) == 3
 
-    def mark_donated(self, where: str) -> None:
+    def mark_donated(self, where: "str | DonatedBuffer") -> None:
         """Record that a compiled call at `where` took this array's buffer (its buffer is deleted or reused):
-        every later use fails, naming `where`."""
-        self._buffer = DonatedBuffer(where)
+        every later use fails, naming `where`. A call that took many buffers passes one `DonatedBuffer` for
+        all of them (one object per call, not per array: a training step donates hundreds)."""
+        self._buffer = where if type(where) is DonatedBuffer else DonatedBuffer(where)
 
     def take_buffer(self, buffer) -> None:
         """Hold `buffer` from now on: a compiled call wrote into this array (an argument the traced function

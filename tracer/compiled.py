@@ -232,7 +232,7 @@ class Compiled:
     def __call__(self, *args, **kwargs):
         dyn_args, dyn_kwargs, static_key = self._split(args, kwargs)
         leaves, treedef = signature.flatten(dyn_args, dyn_kwargs)
-        key = (treedef, static_key, tuple(map(signature.leaf_key, leaves)))
+        key = (treedef, static_key, signature.leaf_keys(leaves))
         if key != self._key and not self._same_but_for_placement(key):
             raise errors.SignatureMismatchError(
                 f"this function was compiled for ({self._describe}) but is called with "
@@ -368,11 +368,12 @@ class Compiled:
 
     def _retire_donated(self, arrays, buffers) -> None:
         """Donated ConcreteArrays whose buffer XLA took now say where, instead of holding a freed buffer."""
-        where = None
+        marker = None
         for index in self._donated:
             if type(arrays[index]) is ConcreteArray and buffers[index].is_deleted():
-                where = where or describe(user_frame())
-                arrays[index].mark_donated(where)
+                if marker is None:
+                    marker = DonatedBuffer(describe(user_frame()))
+                arrays[index].mark_donated(marker)
 
     def _wrap(self, outputs):
         """Results as ConcreteArrays, while the device may still compute them (unless compiled with sync=True)."""

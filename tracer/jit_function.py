@@ -183,7 +183,7 @@ class JitFunction:
             return self.fn(*args, **kwargs)
         dyn_args, dyn_kwargs, static_key = self._split(args, kwargs)
         leaves, treedef = signature.flatten(dyn_args, dyn_kwargs)
-        key = (treedef, static_key, tuple(map(signature.leaf_key, leaves)))
+        key = (treedef, static_key, signature.leaf_keys(leaves))
         compiled = self._cache.get(key)
         if compiled is None:
             compiled = self._compile(args, kwargs, dyn_args, leaves, treedef, static_key, key)
@@ -234,7 +234,7 @@ class JitFunction:
         """Trace and compile for this call signature (or fetch it from the cache) without running."""
         dyn_args, dyn_kwargs, static_key = self._split(args, kwargs)
         leaves, treedef = signature.flatten(dyn_args, dyn_kwargs)
-        key = (treedef, static_key, tuple(map(signature.leaf_key, leaves)))
+        key = (treedef, static_key, signature.leaf_keys(leaves))
         compiled = self._cache.get(key)
         if compiled is None:
             compiled = self._compile(args, kwargs, dyn_args, leaves, treedef, static_key, key)

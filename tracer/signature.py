@@ -22,7 +22,7 @@ from ir import dtypes
 from runtime import ConcreteArray
 from tracer import errors
 
-__all__ = ["ArraySpec", "describe_call", "flatten", "is_array_leaf", "is_placed", "leaf_key", "merge_static",
+__all__ = ["ArraySpec", "describe_call", "flatten", "is_array_leaf", "is_placed", "leaf_key", "leaf_keys", "merge_static",
            "refuse_array_subclass", "refuse_array_type", "split_static", "without_placement"]
 
 
@@ -95,6 +95,11 @@ def leaf_key(leaf):
         refuse_array_subclass(leaf)
         return (tuple(leaf.shape), np.dtype(leaf.dtype))
     return _static_key(leaf)
+
+
+def leaf_keys(leaves) -> tuple:
+    """`leaf_key` of each leaf; a device array's key is read inline (a training step's state has hundreds)."""
+    return tuple([leaf.signature if type(leaf) is ConcreteArray else leaf_key(leaf) for leaf in leaves])
 
 
 # ndarray subclasses whose meaning traced code would silently drop (it follows plain ndarray semantics):
