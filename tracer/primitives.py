@@ -65,6 +65,17 @@ def lift(x, dtype=None) -> TracedArray:
     return constant(x, dtype)
 
 
+def lift_unsafe(x, dtype) -> TracedArray:
+    """`lift`, but a Python number the dtype cannot hold is cast as NumPy's copyto(casting="unsafe") casts it
+    (np.where, np.select): an int wraps (32769 as int16 is -32767), where `lift` raises NumPy's OverflowError."""
+    try:
+        return lift(x, dtype)
+    except OverflowError:
+        if type(x) is not int:
+            raise
+        return convert(constant(x), dtype)
+
+
 def convert(x: TracedArray, dtype) -> TracedArray:
     """Element type conversion with NumPy's casting: to bool means `x != 0`."""
     dtype = np.dtype(dtype)

@@ -107,12 +107,36 @@ def _unstable_argsort(case: Case) -> bool:
     return case.call == "np.argsort" and "stable" not in case.op.template and case.kind == "value"
 
 
+# A float written in the op's text (`np.full_like(x, -5.15)`, `y[i] = 300.0`, `np.inf`): converted by the op too.
+_FLOAT_LITERAL = re.compile(r"(?<![\w.])(\d+\.\d*|\d*\.\d+|\d+e[-+]?\d+)|np\.(inf|nan)\b|float\(")
+
+
+def _float_to_integer_saturates(case: Case) -> bool:
+    """A float an integer type cannot hold saturates in XLA (nan gives 0); NumPy's result there is the platform's
+    (it wraps through int64 on x86: -3.77 -> uint8 253). Matches an integer result that takes a float (an input or a
+    literal) and differs from NumPy's only where it holds the type's min, max or 0."""
+    if case.kind != "value" or case.actual is None or case.expected is None or case.op is None:
+        return False
+    actual, expected = np.asarray(case.actual), np.asarray(case.expected)
+    if actual.dtype.kind not in "iu" or actual.shape != expected.shape:
+        return False
+    if not (any(V.is_float(np.asarray(v).dtype) for v in (case.inputs or {}).values())
+            or _FLOAT_LITERAL.search(case.op.template)):
+        return False
+    info = np.iinfo(actual.dtype)
+    return bool(np.isin(actual[actual != expected], [info.min, info.max, 0]).all())
+
+
 DOCUMENTED = (
     Rule("warned-integer-values",
          'README: "Values NumPy computes at run time with an error or warning - integer division by zero, '
          'integers to negative integer powers - give XLA\'s answers, not an exception." (integer results only; '
          "this includes NaN and out-of-range floats converted to integers, which NumPy warns about)",
          _warned_integer_result),
+    Rule("float-to-integer-saturates",
+         'README: "Floats converted to an integer type that cannot hold them saturate: beyond the range they give the '
+         'type\'s min or max (inf too) and nan gives 0, as XLA (and JAX) convert; NumPy\'s results there are the '
+         'platform\'s"', _float_to_integer_saturates),
     Rule("negative-integer-power", "README: the same sentence: integers to negative integer powers give XLA's answers",
          _negative_integer_power),
     Rule("traced-positions-unchecked",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ir.dtypes import is_floating
 from tracer import errors
 from tracer import primitives as P
 from tracer.numpy_api.promotion import resolution_dtype, result_type_operand
@@ -21,7 +22,7 @@ def where(condition, x=None, y=None):
         )
     # np.result_type applies NEP 50 when handed Python scalars themselves, dtypes otherwise.
     dtype = np.result_type(result_type_operand(x), result_type_operand(y))
-    operands = [P.lift(condition, np.bool_), P.lift(x, dtype), P.lift(y, dtype)]
+    operands = [P.lift(condition, np.bool_), P.lift_unsafe(x, dtype), P.lift_unsafe(y, dtype)]
     shape = P.broadcast_shapes(*(o.shape for o in operands))
     pred, on_true, on_false = (P.broadcast_to(o, shape) for o in operands)
     return P.select(pred, on_true, on_false)
@@ -51,7 +52,15 @@ def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None, *, d
     dtype, shape = _like(a, dtype, shape)
     if hasattr(fill_value, "_value"):
         return P.broadcast_to(P.convert(fill_value, dtype), shape)
-    return P.full(shape, fill_value, dtype)
+    fill = np.asarray(fill_value)
+    if is_floating(fill.dtype) and dtype.kind in "iu":
+        # NumPy fills with copyto(casting="unsafe"): a float fill converts as astype does, saturating where the
+        # integer type cannot hold it (README's differences), instead of failing in np.asarray(fill, dtype).
+        return P.broadcast_to(P.convert(P.constant(fill), dtype), shape)
+    try:
+        return P.full(shape, fill_value, dtype)
+    except OverflowError as err:  # (a Python int the dtype cannot hold: NumPy raises this OverflowError too)
+        raise errors.TracedOverflowError(str(err), fix=f"give a fill value that {dtype} can hold") from None
 
 
 @implements(np.clip)
