@@ -33,3 +33,16 @@ CASES = {
 
 def test_bfloat16_matches_numpy_with_ml_dtypes():
     check_cases({name: Case(fn, (X, Y), rtol=1e-2, signed_zeros=True) for name, fn in CASES.items()})
+
+
+def test_each_16_bit_result_is_rounded_before_the_next_op():
+    """XLA computes 16-bit floats in float32 and by default keeps the excess precision between ops (its
+    xla_allow_excess_precision): 127 + bf16(127 * 112) came out 14351. We compile without it, so every
+    intermediate is rounded as NumPy (ml_dtypes) rounds it: exact agreement, not a tolerance."""
+    rng = np.random.default_rng(16)
+    chain = lambda a, b: (a.astype(np.float32) + a * b, (a * b + a) * b - a / np.float32(1.0).astype(a.dtype),  # noqa: E731
+                          np.square(a) * b + b)
+    check_cases({"the fuzzer's 127, 112": Case(chain, (np.array([127.0], BF16), np.array([112.0], BF16))),
+                 **{f"random {dtype.__name__}": Case(chain, (rng.uniform(-300, 300, 4096).astype(dtype),
+                                                             rng.uniform(-300, 300, 4096).astype(dtype)))
+                    for dtype in (ml_dtypes.bfloat16, np.float16)}})
