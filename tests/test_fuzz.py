@@ -189,7 +189,9 @@ FIXED_FOUND: set[str] = {"integer-index-scalar-is-not-a-view", "augmented-assign
                          "convert-pair-merge-changes-result", "full-like-unsafe-fill", "uint64-compared-with-signed",
                          "compare-with-out-of-range-python-int", "where-with-out-of-range-python-int",
                          "select-with-a-python-float", "insert-flattens-values", "nanstd-with-an-integer-dtype",
-                         "quantile-with-integer-q-keeps-int", "order-statistic-of-empty"}
+                         "quantile-with-integer-q-keeps-int", "order-statistic-of-empty",
+                         "bf16-intermediate-keeps-excess-precision", "division-by-a-broadcast-divisor-rounds-twice",
+                         "dot-fuses-multiply-add"}
 
 # Findings resolved by documenting the difference (README's differences, allowlist.DOCUMENTED): the pin's difference
 # must still be found and put down to that rule, so the documented behaviour cannot change unnoticed.
@@ -197,6 +199,8 @@ DOCUMENTED_FOUND = {
     "float-to-integer-out-of-range-wraps-in-numpy": "float-to-integer-saturates",
     "convert-pair-merge-changes-result": "float-to-integer-saturates",
     "full-like-unsafe-fill": "float-to-integer-saturates",
+    "division-by-a-broadcast-divisor-rounds-twice": "division-by-a-broadcast-divisor",
+    "dot-fuses-multiply-add": "dot-products-unrounded",
 }
 
 

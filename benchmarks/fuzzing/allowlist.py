@@ -127,6 +127,56 @@ def _float_to_integer_saturates(case: Case) -> bool:
     return bool(np.isin(actual[actual != expected], [info.min, info.max, 0]).all())
 
 
+_DIVIDING_CALLS = {"np.divide", "np.true_divide"}
+_NUMBER_LITERAL = re.compile(r"(?<![\w.{])\d")  # (not the digits of `{0}` placeholders or of names)
+
+
+def _division_by_a_broadcast_divisor(case: Case) -> bool:
+    """XLA rewrites `a / broadcast(b)` into `a * broadcast(1 / b)` (its algebraic simplifier, unconditionally):
+    two roundings, so a quotient may be an ulp off. Matches a float division whose result is within an ulp or so of
+    NumPy's and whose divisor is broadcast: an input of one element (or a literal) against a larger result."""
+    if case.kind != "value" or case.op is None or case.actual is None or case.expected is None:
+        return False
+    if case.call not in _DIVIDING_CALLS and "/" not in case.op.template.replace("//", ""):
+        return False
+    actual = np.asarray(case.actual)
+    if not V.is_float(actual.dtype) or actual.size <= 1:
+        return False
+    one_element = any(V.is_float(np.asarray(v).dtype) and np.asarray(v).size == 1 for v in (case.inputs or {}).values())
+    if not (one_element or _NUMBER_LITERAL.search(case.op.template)):
+        return False
+    two_roundings = 3 * float(V.finfo(actual.dtype).eps)
+    return differ(case.expected, case.actual, two_roundings, 0.0) is None
+
+
+_CONTRACTIONS = {"np.matmul", "np.dot", "np.tensordot", "np.einsum", "np.inner", "np.vdot", "np.linalg.vecdot",
+                 "np.vecdot", "np.linalg.multi_dot", "np.linalg.matmul", "np.linalg.tensordot"}
+
+
+def _unrounded_products(case: Case) -> bool:
+    """XLA's dot adds each product unrounded (a fused multiply-add), so a product beyond the dtype's range does not
+    become inf first: [inf, 135] @ [1, -3.4e38] is inf in float32 where NumPy's rounded products give inf - inf =
+    nan. Matches a contraction whose inf/nan differences are what the products computed in float64 give."""
+    if case.call not in _CONTRACTIONS or case.kind not in ("nan", "inf") or case.inputs is None:
+        return False
+    actual = np.asarray(case.actual)
+    if actual.dtype not in (np.dtype(np.float16), np.dtype(np.float32), V.BFLOAT16):
+        return False
+    wide = {name: np.asarray(v).astype(np.float64) if V.is_float(np.asarray(v).dtype) else v
+            for name, v in case.inputs.items()}
+    try:
+        emulated, _ = run_op(case.op, wide)
+    except Exception:  # noqa: BLE001
+        return False
+    with np.errstate(over="ignore", invalid="ignore"):
+        emulated = np.asarray(emulated).astype(actual.dtype)
+    special = ~np.isfinite(emulated) | ~np.isfinite(actual)
+    return emulated.shape == actual.shape and bool(
+        (np.isnan(emulated[special]) == np.isnan(actual[special])).all()
+        and (np.isinf(emulated[special]) == np.isinf(actual[special])).all()
+        and (np.signbit(emulated[special & np.isinf(emulated)]) == np.signbit(actual[special & np.isinf(emulated)])).all())
+
+
 DOCUMENTED = (
     Rule("warned-integer-values",
          'README: "Values NumPy computes at run time with an error or warning - integer division by zero, '
@@ -137,6 +187,13 @@ DOCUMENTED = (
          'README: "Floats converted to an integer type that cannot hold them saturate: beyond the range they give the '
          'type\'s min or max (inf too) and nan gives 0, as XLA (and JAX) convert; NumPy\'s results there are the '
          'platform\'s"', _float_to_integer_saturates),
+    Rule("division-by-a-broadcast-divisor",
+         'README: "A division by one number broadcast over an array (`x / x.sum()`, `x / 2.5`) is a multiplication '
+         'by its reciprocal in XLA: two roundings, so a quotient may be an ulp off NumPy\'s"',
+         _division_by_a_broadcast_divisor),
+    Rule("dot-products-unrounded",
+         'README: "Dot products (matmul, dot, einsum ...) add each product unrounded (fused multiply-add): one '
+         'that overflows alone does not become inf"', _unrounded_products),
     Rule("negative-integer-power", "README: the same sentence: integers to negative integer powers give XLA's answers",
          _negative_integer_power),
     Rule("traced-positions-unchecked",
