@@ -23,7 +23,8 @@ CASES = {
     "transcendental": lambda x, y: (np.exp(y), np.tanh(y), np.log(np.abs(y))),
     "reductions": lambda x, y: (np.sum(y, axis=1), np.mean(y, axis=0)),
     "isnan isinf isfinite": lambda x, y: (np.isnan(x), np.isinf(x), np.isfinite(x)),
-    # (np.clip is left out: ml_dtypes has no clip loop for bfloat16, so NumPy answers in float32)
+    # ml_dtypes has no clip loop for bfloat16: with both bounds NumPy answers in float32, with one it is maximum/minimum
+    "clip": lambda x, y: (np.clip(x, -1, y), np.clip(x, 2, np.uint8(5)), np.clip(x, None, y), np.clip(x, min=0.5)),
     "where": lambda x, y: np.where(x > y, x, y),
     "floor_divide and remainder": lambda x, y: (np.floor_divide(y, 0.75), np.remainder(y, 0.75)),
     "sort": lambda x, y: (np.sort(x, axis=1), np.argsort(y, axis=1, kind="stable")),

@@ -7,6 +7,7 @@ error paths, whose messages must say what went wrong.
 
 from __future__ import annotations
 
+import ml_dtypes
 import numpy as np
 import pytest
 
@@ -220,11 +221,17 @@ def test_linalg_array_api_twins():
         "vecdot": Case(np.vecdot, (a, normal(3, 4)), rtol=1e-12),
         "linalg.vecdot axis": Case(lambda x, y: np.linalg.vecdot(x, y, axis=1), (a, normal(2, 3, 1)), rtol=1e-12),
         "linalg.vecdot mismatch": Case(np.linalg.vecdot, (a, normal(3))),
+        # linalg.vecdot is the np.vecdot gufunc: its loop's dtype (float32 for bfloat16 under ml_dtypes), empty too
+        "linalg.vecdot bfloat16": Case(lambda x, y: (np.linalg.vecdot(x, y), np.linalg.vecdot(x[:, :0], y[:0])),
+                                       (np.ones((2, 3), ml_dtypes.bfloat16), np.full(3, 0.5, ml_dtypes.bfloat16))),
         "matrix_transpose": Case(np.matrix_transpose, (a,)),
         "linalg.matrix_transpose": Case(np.linalg.matrix_transpose, (a,)),
         "matrix_transpose 1-d refused": Case(np.matrix_transpose, (normal(3),)),
         "multi_dot": Case(lambda x, y, z, w: np.linalg.multi_dot([x, y, z, w]), (normal(3), normal(3, 4), b, normal(5, 2)), rtol=1e-12),
         "multi_dot two": Case(lambda x, y: np.linalg.multi_dot([x, y]), (normal(2, 4), b), rtol=1e-12),
+        # two arrays are np.dot's, whatever their dims: an array of two numbers is their product
+        "multi_dot two, any dims": Case(lambda x, y: (np.linalg.multi_dot(x), np.linalg.multi_dot([x, y])),
+                                        (np.array([-14, -14]), normal(2, 3, 4)), rtol=1e-12),
         "multi_dot 1-d in the middle refused": Case(lambda x, y, z: np.linalg.multi_dot([x, y, z]), (normal(3, 4), normal(4), normal(4, 2))),
     })
 

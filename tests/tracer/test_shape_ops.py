@@ -302,6 +302,8 @@ def test_clip(dtype):
         "min > max": Case(lambda a: np.clip(a, 2, 1), (x,)),
         "min == max": Case(lambda a: np.clip(a, 1, 1), (x,)),
         "bounds outside the dtype": Case(lambda a: np.clip(a, -1000, 1000), (x,)),  # NumPy >= 2.1 accepts these
+        # with a float bound the result is a float, and an int bound outside the dtype binds
+        "float bound, int bound outside": Case(lambda a: (np.clip(a, 0.0, -4294967296), np.clip(a, -1000, 2.5)), (x,)),
     })
 
 
@@ -318,6 +320,8 @@ def test_like_constructors(dtype):
         "ones_like shape=(4,)": Case(lambda a: np.ones_like(a, shape=(4,)), (x,)),
         "ones_like shape=5": Case(lambda a: np.ones_like(a, shape=5), (x,)),
         "zeros_like shape=(2, 0)": Case(lambda a: np.zeros_like(a, shape=(2, 0)), (x,)),
+        "full_like, an array fill broadcast": Case(lambda a: (np.full_like(a, np.array([False])),
+                                                             np.full_like(a, [[1.5], [2.5]], shape=(2, 3))), (x,)),
         "full_like 3": Case(lambda a: np.full_like(a, 3), (x,)),
         "full_like 2.7 (cast like NumPy: 2 for ints)": Case(lambda a: np.full_like(a, 2.7), (x,)),
         "full_like -0.0": Case(lambda a: np.full_like(a, -0.0), (x,), signed_zeros=True),

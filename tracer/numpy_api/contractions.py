@@ -18,6 +18,7 @@ from tracer import errors
 from tracer import primitives as P
 from tracer.numpy_api.products import contract
 from tracer.numpy_api import views
+from tracer.numpy_api.promotion import ufunc_loop_dtypes
 from tracer.numpy_api.registry import implements, ufunc_rule
 from tracer.traced_array import TracedArray, is_traced
 
@@ -401,7 +402,10 @@ def vecdot(x: TracedArray, y: TracedArray) -> TracedArray:
 
 @implements(np.linalg.vecdot)
 def linalg_vecdot(x1, x2, /, *, axis=-1):
-    return _vector_dot(*_lift_all(x1, x2), axis)
+    # NumPy's linalg.vecdot is the np.vecdot gufunc: its loop's dtype, not the operands' result type (for
+    # bfloat16, ml_dtypes gives vecdot a float32 loop).
+    loop = ufunc_loop_dtypes(np.vecdot, (x1, x2))
+    return P.convert(_vector_dot(P.lift(x1, loop[0]), P.lift(x2, loop[1]), axis), loop[2])
 
 
 @implements(np.outer)
@@ -451,6 +455,8 @@ def linalg_multi_dot(arrays, *, out=None):
     if len(arrays) < 2:
         raise errors.TracedShapeError("Expecting at least two arrays.")
     xs = [P.lift(a) for a in arrays]
+    if len(xs) == 2:  # (NumPy's multi_dot of two is np.dot, which checks no dims: multi_dot(np.array([a, b])) is a * b)
+        return np.dot(xs[0], xs[1])
     for position, x in enumerate(xs):
         allowed = (1, 2) if position in (0, len(xs) - 1) else (2,)
         if x.ndim not in allowed:
