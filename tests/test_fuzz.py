@@ -179,6 +179,33 @@ FOUND = {
     # np.quantile(int64, 1) is an int64 in NumPy (q an integer, the linear method); traced: float64.
     "quantile-with-integer-q-keeps-int": one_op("{out} = np.quantile({0}, 1)", "np.quantile",
                                                 np.array([[-17, 4]], np.int64)),
+    # -- found by the runs of seeds 101 and 202 --
+    # np.linalg.vecdot is the np.vecdot gufunc, whose loop for bfloat16 is float32 (ml_dtypes); traced: bfloat16.
+    "linalg-vecdot-bfloat16-dtype": one_op("{out} = np.linalg.vecdot({0}, {0})", "np.linalg.vecdot",
+                                           np.array([5.0], ml_dtypes.bfloat16)),
+    # np.clip(uint32, 0.0, -2**32): a float bound makes the result a float, so the int bound binds; traced, it was
+    # clamped into uint32's range first (0.0 where NumPy gives -4294967296.0).
+    "clip-float-bound-with-int-bound-outside": one_op("{out} = np.clip({0}, 0.0, -4294967296)", "np.clip",
+                                                      np.array([17], np.uint32)),
+    # np.linalg.multi_dot of two arrays is np.dot, which checks no dims: multi_dot of [-14, -14] is 196.
+    "multi-dot-of-two-numbers": one_op("{out} = np.linalg.multi_dot({0})", "np.linalg.multi_dot",
+                                       np.array([-14, -14], np.int64)),
+    # XLA's integer power stops after six squarings: 3 ** 2147483649 in int64 came out 3 (NumPy wraps every bit).
+    "integer-power-of-a-big-exponent": one_op("{out} = {0} ** {1}", "np.power", np.array([[3]], np.int8),
+                                              np.array([[2147483649]], np.uint32)),
+    # NumPy's nan-functions find NaNs only in np.inexact dtypes, and bfloat16 is not one: np.nancumsum keeps them.
+    "bfloat16-nan-functions-skip-nans": one_op("{out} = np.nancumsum({0}, axis=-1)", "np.nancumsum",
+                                               np.array([[np.nan, 1.5, 2.0]], ml_dtypes.bfloat16)),
+    # np.nanquantile with an array q of an all-NaN slice is float32 in NumPy (float64 otherwise).
+    "nan-quantile-dtype-of-all-nan": one_op("{out} = np.nanquantile({0}, [np.float64(0.14), np.float64(0.67)], axis=0)",
+                                            "np.nanquantile", np.array([np.nan], np.float32)),
+    # -- seed 303 --
+    # np.full_like with an array fill broadcasts it (copyto); traced: a broadcast of a scalar given an array.
+    "full-like-array-fill": one_op("{out} = np.full_like({0}, np.array([False]))", "np.full_like",
+                                   np.array([17], np.uint16).reshape(1, 1, 1)),
+    # np.nan_to_num leaves bfloat16 NaNs alone in NumPy (not an np.inexact dtype); traced, they become 0.
+    "bfloat16-nan-to-num": one_op("{out} = np.nan_to_num({0}, neginf=-0.0)", "np.nan_to_num",
+                                  np.array([np.nan, 1.5], ml_dtypes.bfloat16)),
 }
 
 
@@ -191,7 +218,11 @@ FIXED_FOUND: set[str] = {"integer-index-scalar-is-not-a-view", "augmented-assign
                          "select-with-a-python-float", "insert-flattens-values", "nanstd-with-an-integer-dtype",
                          "quantile-with-integer-q-keeps-int", "order-statistic-of-empty",
                          "bf16-intermediate-keeps-excess-precision", "division-by-a-broadcast-divisor-rounds-twice",
-                         "dot-fuses-multiply-add"}
+                         "dot-fuses-multiply-add", "clip-bfloat16-promotion", "linalg-vecdot-bfloat16-dtype",
+                         "clip-float-bound-with-int-bound-outside", "multi-dot-of-two-numbers",
+                         "integer-power-of-a-big-exponent", "bfloat16-nan-functions-skip-nans",
+                         "nan-quantile-dtype-of-all-nan", "geomspace-int8-to-bfloat16", "full-like-array-fill",
+                         "bfloat16-nan-to-num"}
 
 # Findings resolved by documenting the difference (README's differences, allowlist.DOCUMENTED): the pin's difference
 # must still be found and put down to that rule, so the documented behaviour cannot change unnoticed.
@@ -201,6 +232,9 @@ DOCUMENTED_FOUND = {
     "full-like-unsafe-fill": "float-to-integer-saturates",
     "division-by-a-broadcast-divisor-rounds-twice": "division-by-a-broadcast-divisor",
     "dot-fuses-multiply-add": "dot-products-unrounded",
+    "bfloat16-nan-functions-skip-nans": "bfloat16-nans-are-skipped",
+    "nan-quantile-dtype-of-all-nan": "nan-quantile-dtype-of-all-nan",
+    "bfloat16-nan-to-num": "bfloat16-nans-are-skipped",
 }
 
 

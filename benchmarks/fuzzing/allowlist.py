@@ -21,7 +21,7 @@ from typing import Callable
 import numpy as np
 
 from benchmarks.fuzzing import values as V
-from benchmarks.fuzzing.compare import Difference, differ
+from benchmarks.fuzzing.compare import Difference, differ, op_tolerance
 from benchmarks.fuzzing.program import Op, Program, run_op
 from benchmarks.fuzzing.workers import ErrorInfo
 
@@ -111,10 +111,19 @@ def _unstable_argsort(case: Case) -> bool:
 _FLOAT_LITERAL = re.compile(r"(?<![\w.])(\d+\.\d*|\d*\.\d+|\d+e[-+]?\d+)|np\.(inf|nan)\b|float\(")
 
 
+def _float_to_integer_in_a_body(op: Op) -> bool:
+    return any(inner.call == "astype" and any(np.dtype(t).kind in "iu" for t in inner.info.get("dst", ()))
+               or _float_to_integer_in_a_body(inner) for block in op.blocks for inner in block.ops)
+
+
 def _float_to_integer_saturates(case: Case) -> bool:
     """A float an integer type cannot hold saturates in XLA (nan gives 0); NumPy's result there is the platform's
     (it wraps through int64 on x86: -3.77 -> uint8 253). Matches an integer result that takes a float (an input or a
-    literal) and differs from NumPy's only where it holds the type's min, max or 0."""
+    literal) and differs from NumPy's only where it holds the type's min, max or 0; or a loop or branch whose body
+    converts floats to integers where NumPy warned that a cast was invalid (the difference is then carried on)."""
+    if case.op is not None and case.op.blocks and case.kind in ("value", "nan", "inf", "signed-zero"):
+        return (any("invalid value encountered in cast" in w for w in case.warnings)
+                and _float_to_integer_in_a_body(case.op))
     if case.kind != "value" or case.actual is None or case.expected is None or case.op is None:
         return False
     actual, expected = np.asarray(case.actual), np.asarray(case.expected)
@@ -177,6 +186,40 @@ def _unrounded_products(case: Case) -> bool:
         and (np.signbit(emulated[special & np.isinf(emulated)]) == np.signbit(actual[special & np.isinf(emulated)])).all())
 
 
+# NumPy's nan-functions that find NaNs through `issubclass(dtype.type, np.inexact)` (its `_replace_nan`): ml_dtypes'
+# bfloat16 is not an np.inexact, so for it they skip nothing. (nanmax/nanmin use np.fmax; nanmedian & co np.isnan.)
+_NAN_SKIPPING_BY_DTYPE = {"np.nansum", "np.nanmean", "np.nanvar", "np.nanstd", "np.nancumsum", "np.nanprod",
+                          "np.nancumprod", "np.nanargmax", "np.nanargmin", "np.nan_to_num"}
+
+
+def _bfloat16_nans_skipped(case: Case) -> bool:
+    """Matches a NumPy nan-function on bfloat16 NaNs whose compiled result is what it gives with the NaNs skipped
+    (NumPy's result on the inputs as float32, in the compiled result's dtype)."""
+    if case.call not in _NAN_SKIPPING_BY_DTYPE or V.BFLOAT16 not in case.input_dtypes() or case.inputs is None:
+        return False
+    if not any(np.isnan(np.asarray(v, np.float32)).any() for v in case.inputs.values()
+               if np.asarray(v).dtype == V.BFLOAT16):
+        return False
+    widened = {name: np.asarray(v).astype(np.float32) if np.asarray(v).dtype == V.BFLOAT16 else v
+               for name, v in case.inputs.items()}
+    try:
+        emulated, _ = run_op(case.op, widened)
+    except Exception:  # noqa: BLE001
+        return False
+    actual = np.asarray(case.actual)
+    emulated = np.asarray(emulated).astype(actual.dtype)
+    rtol, atol = op_tolerance(case.op, actual.dtype, list(widened.values()))
+    return differ(emulated, actual, max(rtol, 2 * float(V.finfo(V.BFLOAT16).eps)), atol) is None
+
+
+def _nan_quantile_dtype_of_all_nan(case: Case) -> bool:
+    """NumPy's nanquantile/nanpercentile with an array q give the input's float dtype when every slice is all-NaN
+    and the promoted one (float64 with a float64 q) otherwise: a dtype decided by the values."""
+    return (case.kind == "dtype" and case.call in ("np.nanquantile", "np.nanpercentile")
+            and any(V.is_float(np.asarray(v).dtype) and np.isnan(np.asarray(v, np.float64)).any()
+                    for v in (case.inputs or {}).values()))
+
+
 DOCUMENTED = (
     Rule("warned-integer-values",
          'README: "Values NumPy computes at run time with an error or warning - integer division by zero, '
@@ -194,6 +237,14 @@ DOCUMENTED = (
     Rule("dot-products-unrounded",
          'README: "Dot products (matmul, dot, einsum ...) add each product unrounded (fused multiply-add): one '
          'that overflows alone does not become inf"', _unrounded_products),
+    Rule("bfloat16-nans-are-skipped",
+         'README: "The nan-functions skip bfloat16 NaNs too (np.nansum, np.nanmean, np.nanvar, np.nanstd, '
+         'np.nancumsum, np.nanprod, np.nancumprod, np.nanargmax, np.nanargmin; np.nan_to_num replaces them), where '
+         'NumPy counts them"',
+         _bfloat16_nans_skipped),
+    Rule("nan-quantile-dtype-of-all-nan",
+         'README: "np.nanquantile and np.nanpercentile with an array of quantiles give the promoted dtype (float64 '
+         'for float64 quantiles) also where every slice is all-NaN"', _nan_quantile_dtype_of_all_nan),
     Rule("negative-integer-power", "README: the same sentence: integers to negative integer powers give XLA's answers",
          _negative_integer_power),
     Rule("traced-positions-unchecked",
