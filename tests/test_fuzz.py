@@ -206,6 +206,13 @@ FOUND = {
     # np.nan_to_num leaves bfloat16 NaNs alone in NumPy (not an np.inexact dtype); traced, they become 0.
     "bfloat16-nan-to-num": one_op("{out} = np.nan_to_num({0}, neginf=-0.0)", "np.nan_to_num",
                                   np.array([np.nan, 1.5], ml_dtypes.bfloat16)),
+    # -- seed 404 --
+    # np.convolve makes 0-d operands 1-d (np.correlate refuses them); traced, both refused.
+    "convolve-of-0-d": one_op("{out} = np.convolve({0}, {1})", "np.convolve", np.array(4, np.uint64),
+                              np.array(-4.81, np.float64)),
+    # np.nanmedian of bfloat16 along an axis is float64 in NumPy (its masked-array path); traced: bfloat16.
+    "bfloat16-nanmedian-along-an-axis": one_op("{out} = np.nanmedian({0}, axis=-1)", "np.nanmedian",
+                                               np.array([-0.5], ml_dtypes.bfloat16).reshape(1, 1, 1)),
 }
 
 
@@ -222,7 +229,7 @@ FIXED_FOUND: set[str] = {"integer-index-scalar-is-not-a-view", "augmented-assign
                          "clip-float-bound-with-int-bound-outside", "multi-dot-of-two-numbers",
                          "integer-power-of-a-big-exponent", "bfloat16-nan-functions-skip-nans",
                          "nan-quantile-dtype-of-all-nan", "geomspace-int8-to-bfloat16", "full-like-array-fill",
-                         "bfloat16-nan-to-num"}
+                         "bfloat16-nan-to-num", "convolve-of-0-d", "bfloat16-nanmedian-along-an-axis"}
 
 # Findings resolved by documenting the difference (README's differences, allowlist.DOCUMENTED): the pin's difference
 # must still be found and put down to that rule, so the documented behaviour cannot change unnoticed.
@@ -235,6 +242,7 @@ DOCUMENTED_FOUND = {
     "bfloat16-nan-functions-skip-nans": "bfloat16-nans-are-skipped",
     "nan-quantile-dtype-of-all-nan": "nan-quantile-dtype-of-all-nan",
     "bfloat16-nan-to-num": "bfloat16-nans-are-skipped",
+    "bfloat16-nanmedian-along-an-axis": "bfloat16-nanmedian-along-an-axis",
 }
 
 

@@ -212,6 +212,13 @@ def _bfloat16_nans_skipped(case: Case) -> bool:
     return differ(emulated, actual, max(rtol, 2 * float(V.finfo(V.BFLOAT16).eps)), atol) is None
 
 
+def _bfloat16_nanmedian_along_an_axis(case: Case) -> bool:
+    """NumPy's nanmedian along an axis takes, for a dtype it does not count as inexact (bfloat16), its masked-array
+    path: float64 results, or a TypeError where a slice holds a NaN. Traced: the bfloat16 median of the numbers."""
+    return (case.call == "np.nanmedian" and V.BFLOAT16 in case.input_dtypes()
+            and (case.kind == "dtype" or case.kind == "numpy-raised" and isinstance(case.numpy_error, TypeError)))
+
+
 def _nan_quantile_dtype_of_all_nan(case: Case) -> bool:
     """NumPy's nanquantile/nanpercentile with an array q give the input's float dtype when every slice is all-NaN
     and the promoted one (float64 with a float64 q) otherwise: a dtype decided by the values."""
@@ -242,6 +249,9 @@ DOCUMENTED = (
          'np.nancumsum, np.nanprod, np.nancumprod, np.nanargmax, np.nanargmin; np.nan_to_num replaces them), where '
          'NumPy counts them"',
          _bfloat16_nans_skipped),
+    Rule("bfloat16-nanmedian-along-an-axis",
+         'README: "np.nanmedian of bfloat16 along an axis is bfloat16 (NumPy takes its masked-array path there: '
+         'float64, or a TypeError where a slice holds a NaN)"', _bfloat16_nanmedian_along_an_axis),
     Rule("nan-quantile-dtype-of-all-nan",
          'README: "np.nanquantile and np.nanpercentile with an array of quantiles give the promoted dtype (float64 '
          'for float64 quantiles) also where every slice is all-NaN"', _nan_quantile_dtype_of_all_nan),

@@ -569,7 +569,7 @@ def np_correlate(a, v, mode="valid"):
 @implements(np.convolve)
 def np_convolve(a, v, mode="full"):
     """Convolution is correlation with the shorter signal reversed."""
-    x, w = _lift_all(a, v)
+    x, w = (P.reshape(t, (1,)) if t.ndim == 0 else t for t in _lift_all(a, v))  # (NumPy's convolve takes ndmin=1)
     if x.ndim == 1 and w.ndim == 1 and x.shape[0] < w.shape[0]:
         x, w = w, x
     if w.ndim == 1:
