@@ -70,9 +70,9 @@ def lift_unsafe(x, dtype) -> TracedArray:
     (np.where, np.select): an int wraps (32769 as int16 is -32767), where `lift` raises NumPy's OverflowError."""
     try:
         return lift(x, dtype)
-    except OverflowError:
-        if type(x) is not int:
-            raise
+    except OverflowError as err:
+        if type(x) is not int or not -2 ** 63 <= x < 2 ** 64:  # (beyond any integer dtype NumPy raises this too)
+            raise errors.TracedOverflowError(str(err), fix=f"use a value that fits {np.dtype(dtype)}") from None
         return convert(constant(x), dtype)
 
 
