@@ -111,19 +111,24 @@ def _unstable_argsort(case: Case) -> bool:
 _FLOAT_LITERAL = re.compile(r"(?<![\w.])(\d+\.\d*|\d*\.\d+|\d+e[-+]?\d+)|np\.(inf|nan)\b|float\(")
 
 
+_TO_INTEGER = re.compile(r"astype\((np\.)?u?int")  # (a body's return may convert: `return (i + 1, v.astype(np.uint64))`)
+
+
 def _float_to_integer_in_a_body(op: Op) -> bool:
-    return any(inner.call == "astype" and any(np.dtype(t).kind in "iu" for t in inner.info.get("dst", ()))
-               or _float_to_integer_in_a_body(inner) for block in op.blocks for inner in block.ops)
+    return any(_TO_INTEGER.search(block.ret) or any(
+        inner.call == "astype" and any(np.dtype(t).kind in "iu" for t in inner.info.get("dst", ()))
+        or _float_to_integer_in_a_body(inner) for inner in block.ops) for block in op.blocks)
 
 
 def _float_to_integer_saturates(case: Case) -> bool:
     """A float an integer type cannot hold saturates in XLA (nan gives 0); NumPy's result there is the platform's
     (it wraps through int64 on x86: -3.77 -> uint8 253). Matches an integer result that takes a float (an input or a
     literal) and differs from NumPy's only where it holds the type's min, max or 0; or a loop or branch whose body
-    converts floats to integers where NumPy warned that a cast was invalid (the difference is then carried on)."""
+    converts floats to integers, where NumPy warned that a cast was invalid or the result is only saturated
+    differently (the difference is then carried on)."""
     if case.op is not None and case.op.blocks and case.kind in ("value", "nan", "inf", "signed-zero"):
-        return (any("invalid value encountered in cast" in w for w in case.warnings)
-                and _float_to_integer_in_a_body(case.op))
+        return _float_to_integer_in_a_body(case.op) and (any("invalid value encountered in cast" in w
+                                                             for w in case.warnings) or _only_saturated(case))
     if case.kind != "value" or case.actual is None or case.expected is None or case.op is None:
         return False
     actual, expected = np.asarray(case.actual), np.asarray(case.expected)
@@ -131,6 +136,14 @@ def _float_to_integer_saturates(case: Case) -> bool:
         return False
     if not (any(V.is_float(np.asarray(v).dtype) for v in (case.inputs or {}).values())
             or _FLOAT_LITERAL.search(case.op.template)):
+        return False
+    return _only_saturated(case)
+
+
+def _only_saturated(case: Case) -> bool:
+    """An integer result that differs from NumPy's only where it holds its type's min, max or 0."""
+    actual, expected = np.asarray(case.actual), np.asarray(case.expected)
+    if actual.dtype.kind not in "iu" or actual.shape != expected.shape:
         return False
     info = np.iinfo(actual.dtype)
     return bool(np.isin(actual[actual != expected], [info.min, info.max, 0]).all())
