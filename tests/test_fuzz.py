@@ -223,6 +223,12 @@ FOUND = {
             (Block("v1_test", ("s",), (), "({0}[0] < 2)", ("s",)),
              Block("v1_body", ("s",), (Op("v2", "{out} = {0} - 3.59", ("x0",), "np.subtract"),),
                    "({0}[0] + 1, {1}.astype(np.uint64))", ("s", "v2")))),), ("v1",)),
+    # -- seed 1010 --
+    # An integer divisor of one element converts to float64 and is broadcast: XLA's reciprocal rewrite again.
+    "division-by-a-broadcast-integer": one_op("{out} = np.divide({0}, {1})", "np.divide",
+                                              np.array([[17], [17], [3]], np.int16), np.array([20], np.uint16)),
+    # np.linalg.cross of a 0-d operand: NumPy's IndexError (it reads shape[axis]); traced: a ValueError.
+    "linalg-cross-of-0-d": one_op("{out} = np.linalg.cross({0}, 5)", "np.linalg.cross", np.ones(3, np.int64)),
 }
 
 
@@ -240,7 +246,7 @@ FIXED_FOUND: set[str] = {"integer-index-scalar-is-not-a-view", "augmented-assign
                          "integer-power-of-a-big-exponent", "bfloat16-nan-functions-skip-nans",
                          "nan-quantile-dtype-of-all-nan", "geomspace-int8-to-bfloat16", "full-like-array-fill",
                          "bfloat16-nan-to-num", "convolve-of-0-d", "bfloat16-nanmedian-along-an-axis",
-                         "float-to-integer-in-a-loop-body"}
+                         "float-to-integer-in-a-loop-body", "division-by-a-broadcast-integer", "linalg-cross-of-0-d"}
 
 # Findings resolved by documenting the difference (README's differences, allowlist.DOCUMENTED): the pin's difference
 # must still be found and put down to that rule, so the documented behaviour cannot change unnoticed.
@@ -255,6 +261,7 @@ DOCUMENTED_FOUND = {
     "bfloat16-nan-to-num": "bfloat16-nans-are-skipped",
     "bfloat16-nanmedian-along-an-axis": "bfloat16-nanmedian-along-an-axis",
     "float-to-integer-in-a-loop-body": "float-to-integer-saturates",
+    "division-by-a-broadcast-integer": "division-by-a-broadcast-divisor",
 }
 
 

@@ -187,6 +187,7 @@ def test_cross():
         "length 4 refused": Case(np.cross, (normal(4), normal(3))),
         "linalg.cross": Case(np.linalg.cross, (a3, b3), rtol=1e-12),
         "linalg.cross refuses 2-vectors": Case(np.linalg.cross, (a2, a2)),
+        "linalg.cross of a 0-d operand: IndexError": Case(lambda x: np.linalg.cross(x, 5), (a3,)),
     })
 
 

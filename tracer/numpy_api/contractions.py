@@ -512,8 +512,10 @@ def np_cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
 @implements(np.linalg.cross)
 def linalg_cross(x1, x2, /, *, axis=-1):
     x, y = P.lift(x1), P.lift(x2)
+    if x.ndim == 0 or y.ndim == 0:  # (NumPy reads the 0-d operand's shape[axis]: an IndexError)
+        raise errors.TracedIndexError("tuple index out of range", fix="np.linalg.cross takes (arrays of) 3-vectors")
     for v in (x, y):
-        if v.ndim == 0 or v.shape[axis] != 3:
+        if v.shape[axis] != 3:
             raise errors.TracedShapeError(
                 f"Both input arrays must be (arrays of) 3-dimensional vectors, but they are {x.shape[axis] if x.ndim else 0} "
                 f"and {y.shape[axis] if y.ndim else 0} dimensional instead.")
