@@ -137,7 +137,22 @@ def _float_to_integer_saturates(case: Case) -> bool:
     if not (any(V.is_float(np.asarray(v).dtype) for v in (case.inputs or {}).values())
             or _FLOAT_LITERAL.search(case.op.template)):
         return False
-    return _only_saturated(case)
+    return _only_saturated(case) or _as_if_saturated_first(case)
+
+
+def _as_if_saturated_first(case: Case) -> bool:
+    """An op converting its float inputs to its integer result dtype on the way (np.sum(x, dtype=np.uint32)): NumPy's
+    result on the inputs saturated into that dtype first is the compiled one."""
+    actual = np.asarray(case.actual)
+    info = np.iinfo(actual.dtype)
+    with np.errstate(invalid="ignore"):
+        saturated = {name: np.clip(np.nan_to_num(np.asarray(v, np.float64), nan=0.0), info.min, info.max).astype(
+            actual.dtype) if V.is_float(np.asarray(v).dtype) else v for name, v in (case.inputs or {}).items()}
+    try:
+        emulated, _ = run_op(case.op, saturated)
+    except Exception:  # noqa: BLE001
+        return False
+    return differ(np.asarray(emulated).astype(actual.dtype), actual, 0.0, 0.0) is None
 
 
 def _only_saturated(case: Case) -> bool:
@@ -156,7 +171,7 @@ _NUMBER_LITERAL = re.compile(r"(?<![\w.{])\d")  # (not the digits of `{0}` place
 def _division_by_a_broadcast_divisor(case: Case) -> bool:
     """XLA rewrites `a / broadcast(b)` into `a * broadcast(1 / b)` (its algebraic simplifier, unconditionally):
     two roundings, so a quotient may be an ulp off. Matches a float division whose result is within an ulp or so of
-    NumPy's and whose divisor is broadcast: an input of one element (or a literal) against a larger result."""
+    NumPy's and whose divisor may be broadcast: an input smaller than the result (or a literal)."""
     if case.kind != "value" or case.op is None or case.actual is None or case.expected is None:
         return False
     if case.call not in _DIVIDING_CALLS and "/" not in case.op.template.replace("//", ""):
@@ -164,8 +179,9 @@ def _division_by_a_broadcast_divisor(case: Case) -> bool:
     actual = np.asarray(case.actual)
     if not V.is_float(actual.dtype) or actual.size <= 1:
         return False
-    one_element = any(np.asarray(v).size == 1 for v in (case.inputs or {}).values())  # (an int divisor converts)
-    if not (one_element or _NUMBER_LITERAL.search(case.op.template)):
+    # (an input smaller than the result is broadcast; an int divisor converts first, then is broadcast too)
+    broadcast = any(np.asarray(v).size < actual.size for v in (case.inputs or {}).values())
+    if not (broadcast or _NUMBER_LITERAL.search(case.op.template)):
         return False
     two_roundings = 3 * float(V.finfo(actual.dtype).eps)
     return differ(case.expected, case.actual, two_roundings, 0.0) is None
@@ -251,8 +267,8 @@ DOCUMENTED = (
          'type\'s min or max (inf too) and nan gives 0, as XLA (and JAX) convert; NumPy\'s results there are the '
          'platform\'s"', _float_to_integer_saturates),
     Rule("division-by-a-broadcast-divisor",
-         'README: "A division by one number broadcast over an array (`x / x.sum()`, `x / 2.5`) is a multiplication '
-         'by its reciprocal in XLA: two roundings, so a quotient may be an ulp off NumPy\'s"',
+         'README: "A division by an array broadcast to a larger shape (`x / x.sum()`, `x / 2.5`, `x / row`) is a '
+         'multiplication by its reciprocal in XLA: two roundings, so a quotient may be an ulp off NumPy\'s"',
          _division_by_a_broadcast_divisor),
     Rule("dot-products-unrounded",
          'README: "Dot products (matmul, dot, einsum ...) add each product unrounded (fused multiply-add): one '

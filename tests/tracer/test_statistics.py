@@ -203,6 +203,8 @@ def test_order_statistics_of_nothing_and_integer_q():
         "median of no columns": Case(lambda a: np.median(a, axis=0), (np.zeros((2, 0)),)),
         "nanquantile of nothing, q a list": Case(lambda a: np.nanquantile(a, [0.2, 0.5]), (empty,)),
         "nanpercentile of empty columns": Case(lambda a: np.nanpercentile(a, 50, axis=0), (empty_rows,)),
+        "nanpercentile of an empty array, axis not empty": Case(lambda a: np.nanpercentile(a, [73.42, 5.01], axis=-2),
+                                                                (np.zeros((0, 1, 3), np.float32),)),
         "quantile of nothing raises": Case(lambda a: np.quantile(a, 0.5), (empty,)),
         "percentile of nothing raises": Case(lambda a: np.percentile(a, 5), (empty_rows,)),
     }

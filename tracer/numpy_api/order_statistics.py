@@ -140,9 +140,9 @@ def _quantile(name, a, q, axis, method, keepdims, *, ignore_nan: bool, scale: fl
         # An integer q (0 or 1) makes an integer rank: NumPy reads the element without interpolating, in a's dtype.
         method = "lower"
     a_ndim = np.ndim(a)
-    rows, axes, _ = _sorted_rows(name, a, axis, interpolating=method in ("linear", "midpoint"), q=q)
-    if rows.shape[-1] == 0 and ignore_nan:  # (NumPy's nanquantile of an empty array is its nanmean, whatever q)
+    if ignore_nan and P.lift(a).size == 0:  # (NumPy's nanquantile of an empty array is its nanmean, whatever q)
         return P.lift(np.nanmean(P.lift(a), axis=axis, keepdims=keepdims))
+    rows, axes, _ = _sorted_rows(name, a, axis, interpolating=method in ("linear", "midpoint"), q=q)
     count = np.sum(~np.isnan(rows), axis=-1) if ignore_nan and is_floating(rows.dtype) else \
         P.full(rows.shape[:-1], rows.shape[-1], np.int64)
     result = _quantile_of_sorted(rows, q, count, method)

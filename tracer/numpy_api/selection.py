@@ -57,6 +57,8 @@ def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None, *, d
         # NumPy fills with copyto(casting="unsafe"): an array fill broadcasts, and a float fill converts as astype
         # does, saturating where the integer type cannot hold it (README's differences), instead of failing in
         # np.asarray(fill, dtype).
+        while fill.ndim > len(shape) and fill.shape[0] == 1:  # (copyto, like setitem, drops extra leading unit dims)
+            fill = fill.reshape(fill.shape[1:])
         return P.broadcast_to(P.convert(P.constant(fill), dtype), shape)
     try:
         return P.full(shape, fill_value, dtype)
