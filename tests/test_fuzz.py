@@ -240,7 +240,8 @@ FOUND = {
     "full-like-fill-with-leading-unit-dims": one_op("{out} = np.full_like({0}, np.zeros((1, 0), bool), dtype=np.int32)",
                                                     "np.full_like", np.zeros(0, np.float32)),
     # NumPy interpolates a float32 percentile with b - a computed in float32 (then times a float64 weight); traced,
-    # the rows are float64 first: 113.46328 where NumPy gives 113.46327461 (ours is the exact one). Not fixed.
+    # the rows are float64 first: 113.46328 where NumPy gives 113.46327461 (ours is the exact one). Not fixed. (For
+    # int32 the subtraction wraps in NumPy: nanpercentile([2**31 - 1, -2**31 + 1], 96.57) is 2147483647.07.)
     "percentile-subtracts-in-the-input-dtype": one_op("{out} = np.percentile({0}, [np.float64(44.16)], axis=None)",
                                                       "np.percentile", np.array([257.0, -0.05], np.float32)),
     # simplify (optimize=True) fails on an empty searchsorted/inner: "cannot reshape array of size 0 into shape ()".
@@ -249,6 +250,21 @@ FOUND = {
         (Op("v1", "{out} = np.searchsorted(np.sort({1}), {0})", ("x0", "x1"), "np.searchsorted"),
          Op("v2", "{out} = np.inner({0}, {1})", ("v1", "x2"), "np.inner"),
          Op("v3", "{out} = {0}.T", ("v2",), "transpose")), ("v3",)),
+    # -- seeds 1313-1515, not fixed --
+    # np.quantile of an array the function creates (a host array) recurses without end in the created-array dispatch.
+    "quantile-of-a-created-array-recurses": one_op("{out} = np.quantile(np.array([-1], dtype=np.int64), "
+                                                   "[np.float64(0.72), np.float64(0.06)], axis=(0,))", "np.quantile"),
+    # np.where(cond, -3.69, bfloat16) is float32 in NumPy (ml_dtypes cannot promote a Python float); traced: bfloat16.
+    "where-bfloat16-with-a-python-float": one_op("{out} = np.where({0} > 0, -3.69, {0})", "np.where",
+                                                 np.array([1.5, -2.0], ml_dtypes.bfloat16)),
+    # np.clip(bool, bfloat16, 7) is float64 in NumPy; traced: float32 (the clip ufunc's loop for these operands).
+    "clip-bool-with-a-bfloat16-bound": one_op("{out} = np.clip(np.eye(1, dtype=bool), {0}, 7)", "np.clip",
+                                              np.array([2.90625], ml_dtypes.bfloat16)),
+    # sinh near float32's largest value: XLA's sinh overflows to -inf where NumPy gives -3.4028196e38.
+    "sinh-overflows-near-the-largest-float": Program(
+        (("x0", np.array([-3.4028234663852886e+38], np.float32)),), (),
+        (Op("v1", "{out} = np.arcsinh({0})", ("x0",), "np.arcsinh"), Op("v2", "{out} = np.sinh({0})", ("v1",), "np.sinh")),
+        ("v2",)),
 }
 
 
