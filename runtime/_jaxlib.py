@@ -18,8 +18,8 @@ from jax.extend import backend as _backend
 
 from runtime.lapack import register_lapack
 
-__all__ = ["DeviceList", "JaxRuntimeError", "compile_options", "get_client", "host_to_device", "host_to_device_owned",
-           "host_to_sharding", "host_transfer", "partition_specs", "reshard", "result_handlers"]
+__all__ = ["DeviceList", "JaxRuntimeError", "XLA_OPTIONS", "compile_options", "get_client", "host_to_device",
+           "host_to_device_owned", "host_to_sharding", "host_transfer", "partition_specs", "reshard", "result_handlers"]
 
 DeviceList = _jax_ext.DeviceList
 JaxRuntimeError = _jax_ext.JaxRuntimeError
@@ -39,7 +39,15 @@ def compile_options(num_replicas: int = 1, num_partitions: int = 1, device_assig
 
     `device_assignment`: device ids, (num_replicas, num_partitions); partition i runs on the i-th.
     """
-    return _backend.get_compile_options(num_replicas, num_partitions, device_assignment=device_assignment)
+    options = _backend.get_compile_options(num_replicas, num_partitions, device_assignment=device_assignment)
+    options.env_option_overrides = list(XLA_OPTIONS.items())
+    return options
+
+
+# XLA options every compilation gets (JAX's `compiler_options=`; they are part of the compile cache's key).
+# xla_allow_excess_precision: XLA computes float16/bfloat16 arithmetic in float32 and, by default, skips the
+# rounding to 16 bits between ops (127 + bf16(127 * 112) came out 14351; NumPy rounds the product: 14335).
+XLA_OPTIONS = {"xla_allow_excess_precision": False}
 
 
 def partition_specs(op_shardings, mesh) -> list:

@@ -65,6 +65,17 @@ def lift(x, dtype=None) -> TracedArray:
     return constant(x, dtype)
 
 
+def lift_unsafe(x, dtype) -> TracedArray:
+    """`lift`, but a Python number the dtype cannot hold is cast as NumPy's copyto(casting="unsafe") casts it
+    (np.where, np.select): an int wraps (32769 as int16 is -32767), where `lift` raises NumPy's OverflowError."""
+    try:
+        return lift(x, dtype)
+    except OverflowError as err:
+        if type(x) is not int or not -2 ** 63 <= x < 2 ** 64:  # (beyond any integer dtype NumPy raises this too)
+            raise errors.TracedOverflowError(str(err), fix=f"use a value that fits {np.dtype(dtype)}") from None
+        return convert(constant(x), dtype)
+
+
 def convert(x: TracedArray, dtype) -> TracedArray:
     """Element type conversion with NumPy's casting: to bool means `x != 0`."""
     dtype = np.dtype(dtype)

@@ -32,7 +32,7 @@ __all__ = ["TracedArray", "View", "check_alive", "check_writable", "is_traced", 
 
 
 class TracedArray:
-    __slots__ = ("_value", "_trace", "_scope", "_weak", "shape", "dtype", "_base", "_views", "__weakref__")
+    __slots__ = ("_value", "_trace", "_scope", "_weak", "_element", "shape", "dtype", "_base", "_views", "__weakref__")
     __hash__ = None  # like np.ndarray: mutable, so unhashable
 
     def __init__(self, value, trace, shape=None, dtype=None):
@@ -43,6 +43,9 @@ class TracedArray:
         self._scope = trace.scope if trace is not None else None
         # A loop index stands for a Python int: weak in NumPy's promotion (NEP 50), so `i * x` keeps x's dtype.
         self._weak = False
+        # An element read with an int per dim (`v = y[0]`) stands for a NumPy scalar: a copy, not a view, whose
+        # in-place operators rebind the name (`v += 1` is `v = v + 1`, NumPy's promotion) instead of writing.
+        self._element = False
         self._base: View | None = None  # set on views: how this array reads and writes its parent
         self._views: list | None = None  # weak references to the views taken of this array
         self.shape: tuple[int, ...] = tuple(shape)
@@ -243,7 +246,8 @@ def _binary(ufunc):
 
 
 def _inplace(ufunc):
-    return lambda self, other: ufunc(self, other, out=self)
+    # A NumPy scalar has no in-place operators: Python falls back to `v = v + w`, which may change the dtype.
+    return lambda self, other: ufunc(self, other) if self._element else ufunc(self, other, out=self)
 
 
 # Operators are the NumPy ufuncs: one implementation, NumPy's dtype rules.

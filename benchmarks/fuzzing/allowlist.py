@@ -21,7 +21,7 @@ from typing import Callable
 import numpy as np
 
 from benchmarks.fuzzing import values as V
-from benchmarks.fuzzing.compare import Difference, differ
+from benchmarks.fuzzing.compare import Difference, differ, op_tolerance
 from benchmarks.fuzzing.program import Op, Program, run_op
 from benchmarks.fuzzing.workers import ErrorInfo
 
@@ -107,12 +107,197 @@ def _unstable_argsort(case: Case) -> bool:
     return case.call == "np.argsort" and "stable" not in case.op.template and case.kind == "value"
 
 
+# A float written in the op's text (`np.full_like(x, -5.15)`, `y[i] = 300.0`, `np.inf`): converted by the op too.
+_FLOAT_LITERAL = re.compile(r"(?<![\w.])(\d+\.\d*|\d*\.\d+|\d+e[-+]?\d+)|np\.(inf|nan)\b|float\(")
+
+
+_TO_INTEGER = re.compile(r"astype\((np\.)?u?int")  # (a body's return may convert: `return (i + 1, v.astype(np.uint64))`)
+
+
+def _float_to_integer_in_a_body(op: Op) -> bool:
+    return any(_TO_INTEGER.search(block.ret) or any(
+        inner.call == "astype" and any(np.dtype(t).kind in "iu" for t in inner.info.get("dst", ()))
+        or _float_to_integer_in_a_body(inner) for inner in block.ops) for block in op.blocks)
+
+
+def _float_to_integer_saturates(case: Case) -> bool:
+    """A float an integer type cannot hold saturates in XLA (nan gives 0); NumPy's result there is the platform's
+    (it wraps through int64 on x86: -3.77 -> uint8 253). Matches an integer result that takes a float (an input or a
+    literal) and differs from NumPy's only where it holds the type's min, max or 0; or a loop or branch whose body
+    converts floats to integers, where NumPy warned that a cast was invalid or the result is only saturated
+    differently (the difference is then carried on)."""
+    if case.op is not None and case.op.blocks and case.kind in ("value", "nan", "inf", "signed-zero"):
+        return _float_to_integer_in_a_body(case.op) and (any("invalid value encountered in cast" in w
+                                                             for w in case.warnings) or _only_saturated(case)
+                                                         or _whole_numbers_apart(case))
+    if case.kind != "value" or case.actual is None or case.expected is None or case.op is None:
+        return False
+    actual, expected = np.asarray(case.actual), np.asarray(case.expected)
+    if actual.dtype.kind not in "iu" or actual.shape != expected.shape:
+        return False
+    if not (any(V.is_float(np.asarray(v).dtype) for v in (case.inputs or {}).values())
+            or _FLOAT_LITERAL.search(case.op.template)):
+        return False
+    return _only_saturated(case) or _as_if_saturated_first(case)
+
+
+def _as_if_saturated_first(case: Case) -> bool:
+    """An op converting its float inputs to its integer result dtype on the way (np.sum(x, dtype=np.uint32)): NumPy's
+    result on the inputs saturated into that dtype first is the compiled one."""
+    actual = np.asarray(case.actual)
+    info = np.iinfo(actual.dtype)
+    with np.errstate(invalid="ignore"):
+        saturated = {name: np.clip(np.nan_to_num(np.asarray(v, np.float64), nan=0.0), info.min, info.max).astype(
+            actual.dtype) if V.is_float(np.asarray(v).dtype) else v for name, v in (case.inputs or {}).items()}
+    try:
+        emulated, _ = run_op(case.op, saturated)
+    except Exception:  # noqa: BLE001
+        return False
+    return differ(np.asarray(emulated).astype(actual.dtype), actual, 0.0, 0.0) is None
+
+
+def _whole_numbers_apart(case: Case) -> bool:
+    """A float result of a body that converted to integers and back (`v.astype(np.uint8).astype(np.float32)`): where
+    it differs, both sides hold whole numbers (one wrapped, one saturated)."""
+    actual, expected = np.asarray(case.actual), np.asarray(case.expected)
+    if not V.is_float(actual.dtype) or actual.shape != expected.shape:
+        return False
+    with np.errstate(invalid="ignore"):
+        a, e = actual.astype(np.float64), expected.astype(np.float64)
+        apart = a != e
+        return bool(apart.any() and np.isfinite(a[apart]).all() and np.isfinite(e[apart]).all()
+                    and (a[apart] == np.round(a[apart])).all() and (e[apart] == np.round(e[apart])).all())
+
+
+def _only_saturated(case: Case) -> bool:
+    """An integer result that differs from NumPy's only where it holds its type's min, max or 0."""
+    actual, expected = np.asarray(case.actual), np.asarray(case.expected)
+    if actual.dtype.kind not in "iu" or actual.shape != expected.shape:
+        return False
+    info = np.iinfo(actual.dtype)
+    return bool(np.isin(actual[actual != expected], [info.min, info.max, 0]).all())
+
+
+_DIVIDING_CALLS = {"np.divide", "np.true_divide"}
+_NUMBER_LITERAL = re.compile(r"(?<![\w.{])\d")  # (not the digits of `{0}` placeholders or of names)
+
+
+def _division_by_a_broadcast_divisor(case: Case) -> bool:
+    """XLA rewrites `a / broadcast(b)` into `a * broadcast(1 / b)` (its algebraic simplifier, unconditionally):
+    two roundings, so a quotient may be an ulp off. Matches a float division whose result is within an ulp or so of
+    NumPy's and whose divisor may be broadcast: an input smaller than the result (or a literal)."""
+    if case.kind != "value" or case.op is None or case.actual is None or case.expected is None:
+        return False
+    if case.call not in _DIVIDING_CALLS and "/" not in case.op.template.replace("//", ""):
+        return False
+    actual = np.asarray(case.actual)
+    if not V.is_float(actual.dtype) or actual.size <= 1:
+        return False
+    # (an input smaller than the result is broadcast; an int divisor converts first, then is broadcast too)
+    broadcast = any(np.asarray(v).size < actual.size for v in (case.inputs or {}).values())
+    if not (broadcast or _NUMBER_LITERAL.search(case.op.template)):
+        return False
+    two_roundings = 3 * float(V.finfo(actual.dtype).eps)
+    return differ(case.expected, case.actual, two_roundings, 0.0) is None
+
+
+_CONTRACTIONS = {"np.matmul", "np.dot", "np.tensordot", "np.einsum", "np.inner", "np.vdot", "np.linalg.vecdot",
+                 "np.vecdot", "np.linalg.multi_dot", "np.linalg.matmul", "np.linalg.tensordot"}
+
+
+def _unrounded_products(case: Case) -> bool:
+    """XLA's dot adds each product unrounded (a fused multiply-add), so a product beyond the dtype's range does not
+    become inf first: [inf, 135] @ [1, -3.4e38] is inf in float32 where NumPy's rounded products give inf - inf =
+    nan. Matches a contraction whose inf/nan differences are what the products computed in float64 give."""
+    if case.call not in _CONTRACTIONS or case.kind not in ("nan", "inf") or case.inputs is None:
+        return False
+    actual = np.asarray(case.actual)
+    if actual.dtype not in (np.dtype(np.float16), np.dtype(np.float32), V.BFLOAT16):
+        return False
+    wide = {name: np.asarray(v).astype(np.float64) if V.is_float(np.asarray(v).dtype) else v
+            for name, v in case.inputs.items()}
+    try:
+        emulated, _ = run_op(case.op, wide)
+    except Exception:  # noqa: BLE001
+        return False
+    with np.errstate(over="ignore", invalid="ignore"):
+        emulated = np.asarray(emulated).astype(actual.dtype)
+    special = ~np.isfinite(emulated) | ~np.isfinite(actual)
+    return emulated.shape == actual.shape and bool(
+        (np.isnan(emulated[special]) == np.isnan(actual[special])).all()
+        and (np.isinf(emulated[special]) == np.isinf(actual[special])).all()
+        and (np.signbit(emulated[special & np.isinf(emulated)]) == np.signbit(actual[special & np.isinf(emulated)])).all())
+
+
+# NumPy's nan-functions that find NaNs through `issubclass(dtype.type, np.inexact)` (its `_replace_nan`): ml_dtypes'
+# bfloat16 is not an np.inexact, so for it they skip nothing. (nanmax/nanmin use np.fmax; nanmedian & co np.isnan.)
+_NAN_SKIPPING_BY_DTYPE = {"np.nansum", "np.nanmean", "np.nanvar", "np.nanstd", "np.nancumsum", "np.nanprod",
+                          "np.nancumprod", "np.nanargmax", "np.nanargmin", "np.nan_to_num"}
+
+
+def _bfloat16_nans_skipped(case: Case) -> bool:
+    """Matches a NumPy nan-function on bfloat16 NaNs whose compiled result is what it gives with the NaNs skipped
+    (NumPy's result on the inputs as float32, in the compiled result's dtype)."""
+    if case.call not in _NAN_SKIPPING_BY_DTYPE or V.BFLOAT16 not in case.input_dtypes() or case.inputs is None:
+        return False
+    if not any(np.isnan(np.asarray(v, np.float32)).any() for v in case.inputs.values()
+               if np.asarray(v).dtype == V.BFLOAT16):
+        return False
+    widened = {name: np.asarray(v).astype(np.float32) if np.asarray(v).dtype == V.BFLOAT16 else v
+               for name, v in case.inputs.items()}
+    try:
+        emulated, _ = run_op(case.op, widened)
+    except Exception:  # noqa: BLE001
+        return False
+    actual = np.asarray(case.actual)
+    emulated = np.asarray(emulated).astype(actual.dtype)
+    rtol, atol = op_tolerance(case.op, actual.dtype, list(widened.values()))
+    return differ(emulated, actual, max(rtol, 2 * float(V.finfo(V.BFLOAT16).eps)), atol) is None
+
+
+def _bfloat16_nanmedian_along_an_axis(case: Case) -> bool:
+    """NumPy's nanmedian along an axis takes, for a dtype it does not count as inexact (bfloat16), its masked-array
+    path: float64 results, or a TypeError where a slice holds a NaN. Traced: the bfloat16 median of the numbers."""
+    return (case.call == "np.nanmedian" and V.BFLOAT16 in case.input_dtypes()
+            and (case.kind == "dtype" or case.kind == "numpy-raised" and isinstance(case.numpy_error, TypeError)))
+
+
+def _nan_quantile_dtype_of_all_nan(case: Case) -> bool:
+    """NumPy's nanquantile/nanpercentile with an array q give the input's float dtype when every slice is all-NaN
+    and the promoted one (float64 with a float64 q) otherwise: a dtype decided by the values."""
+    return (case.kind == "dtype" and case.call in ("np.nanquantile", "np.nanpercentile")
+            and any(V.is_float(np.asarray(v).dtype) and np.isnan(np.asarray(v, np.float64)).any()
+                    for v in (case.inputs or {}).values()))
+
+
 DOCUMENTED = (
     Rule("warned-integer-values",
          'README: "Values NumPy computes at run time with an error or warning - integer division by zero, '
          'integers to negative integer powers - give XLA\'s answers, not an exception." (integer results only; '
          "this includes NaN and out-of-range floats converted to integers, which NumPy warns about)",
          _warned_integer_result),
+    Rule("float-to-integer-saturates",
+         'README: "Floats converted to an integer type that cannot hold them saturate: beyond the range they give the '
+         'type\'s min or max (inf too) and nan gives 0, as XLA (and JAX) convert; NumPy\'s results there are the '
+         'platform\'s"', _float_to_integer_saturates),
+    Rule("division-by-a-broadcast-divisor",
+         'README: "A division by an array broadcast to a larger shape (`x / x.sum()`, `x / 2.5`, `x / row`) is a '
+         'multiplication by its reciprocal in XLA: two roundings, so a quotient may be an ulp off NumPy\'s"',
+         _division_by_a_broadcast_divisor),
+    Rule("dot-products-unrounded",
+         'README: "Dot products (matmul, dot, einsum ...) add each product unrounded (fused multiply-add): one '
+         'that overflows alone does not become inf"', _unrounded_products),
+    Rule("bfloat16-nans-are-skipped",
+         'README: "The nan-functions skip bfloat16 NaNs too (np.nansum, np.nanmean, np.nanvar, np.nanstd, '
+         'np.nancumsum, np.nanprod, np.nancumprod, np.nanargmax, np.nanargmin; np.nan_to_num replaces them), where '
+         'NumPy counts them"',
+         _bfloat16_nans_skipped),
+    Rule("bfloat16-nanmedian-along-an-axis",
+         'README: "np.nanmedian of bfloat16 along an axis is bfloat16 (NumPy takes its masked-array path there: '
+         'float64, or a TypeError where a slice holds a NaN)"', _bfloat16_nanmedian_along_an_axis),
+    Rule("nan-quantile-dtype-of-all-nan",
+         'README: "np.nanquantile and np.nanpercentile with an array of quantiles give the promoted dtype (float64 '
+         'for float64 quantiles) also where every slice is all-NaN"', _nan_quantile_dtype_of_all_nan),
     Rule("negative-integer-power", "README: the same sentence: integers to negative integer powers give XLA's answers",
          _negative_integer_power),
     Rule("traced-positions-unchecked",

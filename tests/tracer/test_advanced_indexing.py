@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+import ml_dtypes
 import numpy as np
 import pytest
 from hypothesis import given
@@ -190,6 +191,28 @@ def test_ufunc_at_accumulates_repeated_positions():
     cases["add.at, tuple index"] = Case(lambda x, v: (np.add.at(x, (np.array([0, 0, 1]), np.array([1, 1, 0])), v), x)[1],
                                         (np.zeros((2, 2), np.float64), np.array([1.0, 2.0, 4.0])))
     cases["add.at, scalar value"] = Case(at(np.add), (x, positions, np.int32(7)))
+    check_cases(cases)
+
+
+def test_ufunc_at_casts_unsafely_like_numpy():
+    """ufunc.at computes in the loop's dtype and casts the result into the target unsafely (no same_kind check);
+    elements it does not hit keep their exact values (an int64 beyond 2**53 too)."""
+    def at(ufunc, values):
+        def fn(x):
+            ufunc.at(x, np.array([0, 2]), values)
+            return x
+
+        return fn
+
+    small = np.array([-2, 1, 4, 7])
+    cases = {
+        "uint32 maximum.at bfloat16": Case(at(np.maximum, np.array(2.5, ml_dtypes.bfloat16)), (small.astype(np.uint32),)),
+        "int8 add.at float32": Case(at(np.add, np.float32(3.7)), (small.astype(np.int8),)),
+        "int8 subtract.at float64": Case(at(np.subtract, np.array([0.5, 1.5])), (small.astype(np.int8),)),
+        "int16 multiply.at float64": Case(at(np.multiply, np.array(-1.5)), (small.astype(np.int16),)),
+        "bool add.at float64": Case(at(np.add, np.array(2.5)), (small > 0,)),
+        "int64 add.at float64, big": Case(at(np.add, np.array(0.5)), (small.astype(np.int64) + 2 ** 60,)),
+    }
     check_cases(cases)
 
 

@@ -23,7 +23,8 @@ CASES = {
     "transcendental": lambda x, y: (np.exp(y), np.tanh(y), np.log(np.abs(y))),
     "reductions": lambda x, y: (np.sum(y, axis=1), np.mean(y, axis=0)),
     "isnan isinf isfinite": lambda x, y: (np.isnan(x), np.isinf(x), np.isfinite(x)),
-    # (np.clip is left out: ml_dtypes has no clip loop for bfloat16, so NumPy answers in float32)
+    # ml_dtypes has no clip loop for bfloat16: with both bounds NumPy answers in float32, with one it is maximum/minimum
+    "clip": lambda x, y: (np.clip(x, -1, y), np.clip(x, 2, np.uint8(5)), np.clip(x, None, y), np.clip(x, min=0.5)),
     "where": lambda x, y: np.where(x > y, x, y),
     "floor_divide and remainder": lambda x, y: (np.floor_divide(y, 0.75), np.remainder(y, 0.75)),
     "sort": lambda x, y: (np.sort(x, axis=1), np.argsort(y, axis=1, kind="stable")),
@@ -33,3 +34,16 @@ CASES = {
 
 def test_bfloat16_matches_numpy_with_ml_dtypes():
     check_cases({name: Case(fn, (X, Y), rtol=1e-2, signed_zeros=True) for name, fn in CASES.items()})
+
+
+def test_each_16_bit_result_is_rounded_before_the_next_op():
+    """XLA computes 16-bit floats in float32 and by default keeps the excess precision between ops (its
+    xla_allow_excess_precision): 127 + bf16(127 * 112) came out 14351. We compile without it, so every
+    intermediate is rounded as NumPy (ml_dtypes) rounds it: exact agreement, not a tolerance."""
+    rng = np.random.default_rng(16)
+    chain = lambda a, b: (a.astype(np.float32) + a * b, (a * b + a) * b - a / np.float32(1.0).astype(a.dtype),  # noqa: E731
+                          np.square(a) * b + b)
+    check_cases({"the fuzzer's 127, 112": Case(chain, (np.array([127.0], BF16), np.array([112.0], BF16))),
+                 **{f"random {dtype.__name__}": Case(chain, (rng.uniform(-300, 300, 4096).astype(dtype),
+                                                             rng.uniform(-300, 300, 4096).astype(dtype)))
+                    for dtype in (ml_dtypes.bfloat16, np.float16)}})

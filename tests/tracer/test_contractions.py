@@ -7,6 +7,7 @@ error paths, whose messages must say what went wrong.
 
 from __future__ import annotations
 
+import ml_dtypes
 import numpy as np
 import pytest
 
@@ -186,6 +187,7 @@ def test_cross():
         "length 4 refused": Case(np.cross, (normal(4), normal(3))),
         "linalg.cross": Case(np.linalg.cross, (a3, b3), rtol=1e-12),
         "linalg.cross refuses 2-vectors": Case(np.linalg.cross, (a2, a2)),
+        "linalg.cross of a 0-d operand: IndexError": Case(lambda x: np.linalg.cross(x, 5), (a3,)),
     })
 
 
@@ -205,6 +207,9 @@ def test_convolve_and_correlate_every_mode_and_length_order():
             cases[f"convolve {la},{lv} {mode}"] = Case(lambda x, y, m=mode: np.convolve(x, y, m), (a, v), rtol=1e-12, atol=1e-14)
             cases[f"correlate {la},{lv} {mode}"] = Case(lambda x, y, m=mode: np.correlate(x, y, m), (a, v), rtol=1e-12, atol=1e-14)
     cases["defaults"] = Case(lambda x, y: (np.convolve(x, y), np.correlate(x, y)), (normal(5), normal(2)), rtol=1e-12)
+    # np.convolve makes 0-d operands 1-d; np.correlate refuses them ("too small depth")
+    cases["convolve 0-d"] = Case(lambda x, y: (np.convolve(x, y), np.convolve(x, y[None])), (np.uint64(4), np.float64(-4.81)))
+    cases["correlate 0-d"] = Case(np.correlate, (np.float64(4.0), normal(2)))
     cases["int"] = Case(np.convolve, (np.arange(5, dtype=np.int8), np.array([1, -1, 2], np.int32)))
     cases["empty refused"] = Case(np.convolve, (normal(0), normal(3)))
     cases["bad mode refused"] = Case(lambda x, y: np.correlate(x, y, "middle"), (normal(3), normal(2)))
@@ -220,11 +225,17 @@ def test_linalg_array_api_twins():
         "vecdot": Case(np.vecdot, (a, normal(3, 4)), rtol=1e-12),
         "linalg.vecdot axis": Case(lambda x, y: np.linalg.vecdot(x, y, axis=1), (a, normal(2, 3, 1)), rtol=1e-12),
         "linalg.vecdot mismatch": Case(np.linalg.vecdot, (a, normal(3))),
+        # linalg.vecdot is the np.vecdot gufunc: its loop's dtype (float32 for bfloat16 under ml_dtypes), empty too
+        "linalg.vecdot bfloat16": Case(lambda x, y: (np.linalg.vecdot(x, y), np.linalg.vecdot(x[:, :0], y[:0])),
+                                       (np.ones((2, 3), ml_dtypes.bfloat16), np.full(3, 0.5, ml_dtypes.bfloat16))),
         "matrix_transpose": Case(np.matrix_transpose, (a,)),
         "linalg.matrix_transpose": Case(np.linalg.matrix_transpose, (a,)),
         "matrix_transpose 1-d refused": Case(np.matrix_transpose, (normal(3),)),
         "multi_dot": Case(lambda x, y, z, w: np.linalg.multi_dot([x, y, z, w]), (normal(3), normal(3, 4), b, normal(5, 2)), rtol=1e-12),
         "multi_dot two": Case(lambda x, y: np.linalg.multi_dot([x, y]), (normal(2, 4), b), rtol=1e-12),
+        # two arrays are np.dot's, whatever their dims: an array of two numbers is their product
+        "multi_dot two, any dims": Case(lambda x, y: (np.linalg.multi_dot(x), np.linalg.multi_dot([x, y])),
+                                        (np.array([-14, -14]), normal(2, 3, 4)), rtol=1e-12),
         "multi_dot 1-d in the middle refused": Case(lambda x, y, z: np.linalg.multi_dot([x, y, z]), (normal(3, 4), normal(4), normal(4, 2))),
     })
 

@@ -3,6 +3,7 @@ meshgrid forms, vander, NumPy constants (zeros/eye/arange) mixed with traced val
 
 from __future__ import annotations
 
+import ml_dtypes
 import numpy as np
 import pytest
 
@@ -32,6 +33,8 @@ def test_linspace_edge_cases():
         "geomspace": Case(lambda a: (np.geomspace(a, 100, 5), np.geomspace(-a, -1000, 4, endpoint=False),
                                      np.geomspace(a, 8, 3, dtype=np.float32), np.geomspace(a, 8, 1), np.geomspace(a, 8, 0)), (S,)),
         "geomspace array, axis=1": Case(lambda a: np.geomspace(a, 100, 4, axis=1), (np.array([1.0, 2.0]),)),
+        "geomspace int8 to bfloat16": Case(lambda a, b: np.geomspace(a, b, 3), (np.array(3, np.int8),
+                                                                         np.array(0.8, ml_dtypes.bfloat16))),
     }
     check_cases(cases)
 

@@ -108,6 +108,10 @@ def test_rearranging():
                                         np.insert(a, 2, 9, axis=0), np.insert(a, [2], [[1], [2], [3]], axis=1),
                                         np.insert(a, slice(0, 2), 0.5, axis=0), np.insert(a, -1, a[0], axis=0)), (X,)),
         "insert traced values": Case(lambda a, v: np.insert(a, 1, v, axis=1), (X, np.float32(2.5))),
+        # values with extra leading unit dims: NumPy writes them in by setitem, which drops those dims
+        "insert values with leading unit dims": Case(lambda a, v, w: (np.insert(a, -1, v), np.insert(a, [1, 2], v),
+                                                                      np.insert(a, 1, w[0], axis=0)),
+                                                     (X, np.full((1, 1, 1), 7, np.uint64), np.ones((1, 1, 1, 4), np.uint64))),
     }
     check_cases(cases)
 

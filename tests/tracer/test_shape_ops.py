@@ -154,6 +154,23 @@ def test_astype(source):
     check_cases(cases)
 
 
+@pytest.mark.parametrize("target", [np.uint8, np.int8, np.uint16, np.int16, np.uint32, np.int32, np.uint64, np.int64],
+                         ids=lambda t: np.dtype(t).name)
+@pytest.mark.parametrize("source", [np.float16, np.float32, np.float64], ids=lambda t: np.dtype(t).name)
+def test_float_to_integer_out_of_range_saturates(source, target):
+    """README (differences): a float an integer type cannot hold saturates, nan gives 0 (XLA's convert, as in JAX).
+    NumPy's answer there is the platform's (C leaves it undefined): the oracle is the clamp, not NumPy."""
+    info = np.iinfo(target)
+    with np.errstate(over="ignore"):
+        x = np.array([-3.77, 300.0, -300.0, 70000.5, 2.0 ** 32, -2.0 ** 40, 1e30, -1e30, np.inf, -np.inf, np.nan,
+                      float(np.finfo(source).max), 2.0 ** 63, 2.0 ** 64], source)
+    wide = x.astype(np.float64)
+    expected = [0 if np.isnan(v) else info.min if v <= info.min else info.max if v >= info.max else int(v) for v in wide]
+    for optimize in (False, True):
+        got = np.asarray(tracer.jit(lambda a: a.astype(target), optimize=optimize)(x))
+        assert got.dtype == target and got.tolist() == expected, (optimize, got)
+
+
 # -- matmul and dot ------------------------------------------------------------------------------
 
 @st.composite
@@ -230,11 +247,9 @@ def where_cases(draw):
     condition = draw(hnp.arrays(np.bool_, shapes.input_shapes[0]))
     x = arrays(draw, shapes.input_shapes[1])
     y = arrays(draw, shapes.input_shapes[2])
-    scalar = draw(st.sampled_from([0, 1, -2, 2.5, -0.0, True, np.inf]))
-    if scalar == -2 and "u" in (x.dtype.kind, y.dtype.kind):
-        # NumPy's where casts an out-of-range Python int unsafely (-2 -> 254 in uint8) where its ufuncs
-        # raise OverflowError (NEP 50); tracing raises. Not compared.
-        scalar = 2
+    # NumPy's where casts a Python int its dtype cannot hold unsafely (-2 -> 254 in uint8, 32769 -> -32767 in int16),
+    # where its ufuncs raise OverflowError (NEP 50).
+    scalar = draw(st.sampled_from([0, 1, -2, 2.5, -0.0, True, np.inf, 300, 32769, -129]))
     cases = {
         "arrays": Case(np.where, (condition, x, y), signed_zeros=True),
         f"x, {scalar!r}": Case(lambda c, a: np.where(c, a, scalar), (condition, x), signed_zeros=True),
@@ -244,6 +259,19 @@ def where_cases(draw):
         "int condition": Case(lambda a, b: np.where(a, a, b), (x, y)),
     }
     return cases
+
+
+def test_select_casts_python_numbers_as_numpy_does():
+    """np.select: Python numbers among the choices and the default are weak (NEP 50) and cast unsafely."""
+    x = np.array([1.5, -2.0, 0.0], np.float32)
+    small = np.array([1, -2, 0], np.int8)
+    check_cases({
+        "float32 with -5.3": Case(lambda a: np.select([a > 0, a < 0], [a, -5.3], np.float32(-1.0)), (x,)),
+        "float32, default 1e300": Case(lambda a: np.select([a > 0], [a], 1e300), (x,)),
+        "int8, default 300": Case(lambda a: np.select([a > 0], [a], 300), (small,)),
+        "choice 300, int8 default": Case(lambda a: np.select([a > 0], [300], a), (small,)),
+        "int8 with 2.5": Case(lambda a: np.select([a > 0], [a], 2.5), (small,)),
+    })
 
 
 @xla_settings(max_examples=25)
@@ -274,6 +302,8 @@ def test_clip(dtype):
         "min > max": Case(lambda a: np.clip(a, 2, 1), (x,)),
         "min == max": Case(lambda a: np.clip(a, 1, 1), (x,)),
         "bounds outside the dtype": Case(lambda a: np.clip(a, -1000, 1000), (x,)),  # NumPy >= 2.1 accepts these
+        # with a float bound the result is a float, and an int bound outside the dtype binds
+        "float bound, int bound outside": Case(lambda a: (np.clip(a, 0.0, -4294967296), np.clip(a, -1000, 2.5)), (x,)),
     })
 
 
@@ -290,6 +320,9 @@ def test_like_constructors(dtype):
         "ones_like shape=(4,)": Case(lambda a: np.ones_like(a, shape=(4,)), (x,)),
         "ones_like shape=5": Case(lambda a: np.ones_like(a, shape=5), (x,)),
         "zeros_like shape=(2, 0)": Case(lambda a: np.zeros_like(a, shape=(2, 0)), (x,)),
+        "full_like, an array fill broadcast": Case(lambda a: (np.full_like(a, np.array([False])),
+                                                             np.full_like(a, [[1.5], [2.5]], shape=(2, 3)),
+                                                             np.full_like(a, [[[1, 0, 1]]])), (x,)),
         "full_like 3": Case(lambda a: np.full_like(a, 3), (x,)),
         "full_like 2.7 (cast like NumPy: 2 for ints)": Case(lambda a: np.full_like(a, 2.7), (x,)),
         "full_like -0.0": Case(lambda a: np.full_like(a, -0.0), (x,), signed_zeros=True),

@@ -172,3 +172,44 @@ def test_cumsum_is_a_log_depth_scan():
     """ceil(log2 n) shifted adds, not n: the module stays small for long axes."""
     text = tracer.compile(np.cumsum, tracer.ArraySpec((1000,), np.float32)).as_text("traced")
     assert text.count("stablehlo.pad") == 10
+
+
+def test_nan_statistics_refuse_an_integer_dtype_for_floats():
+    x = np.array([[-3.0, np.nan]], np.float32)
+    ints = np.array([[1, 2]], np.int32)
+    for fn in (np.nanmean, np.nanvar, np.nanstd):
+        with pytest.raises(TypeError, match="dtype must be inexact"):
+            fn(x, dtype=np.uint8)
+        with pytest.raises(tracer.TracedTypeError, match="dtype must be inexact"):
+            tracer.jit(lambda a, fn=fn: fn(a, dtype=np.uint8))(x)
+    cases = {f"{fn.__name__} of ints, dtype=int16": Case(lambda a, fn=fn: fn(a, dtype=np.int16), (ints,))
+             for fn in (np.nanmean, np.nanvar, np.nanstd, np.std)}
+    # std with an integer dtype= writes the root back into it: one result truncates, an array of them cannot be cast
+    cases.update({f"{fn.__name__} of ints, axis=1, dtype=int16": Case(lambda a, fn=fn: fn(a, axis=1, dtype=np.int16),
+                                                                      (ints,)) for fn in (np.nanstd, np.std)})
+    check_cases(cases)
+
+
+def test_order_statistics_of_nothing_and_integer_q():
+    """NumPy's median of an empty axis is nan (the mean of nothing, with a warning), its nanquantile of an empty array
+    is the array's nanmean (whatever q), its quantile raises IndexError; an integer q (0 or 1) keeps an integer array's
+    dtype in the linear method (no interpolation)."""
+    empty, empty_rows = np.zeros(0, np.float32), np.zeros((0, 3), np.int32)
+    ints, floats = np.array([[-17, 4, 9]], np.int64), np.array([[1.5, np.nan, -2.0]], np.float32)
+    cases = {
+        "median of nothing": Case(np.median, (empty,)),
+        "nanmedian of nothing": Case(np.nanmedian, (empty,)),
+        "median of empty columns, keepdims": Case(lambda a: np.median(a, axis=0, keepdims=True), (empty_rows,)),
+        "median of no columns": Case(lambda a: np.median(a, axis=0), (np.zeros((2, 0)),)),
+        "nanquantile of nothing, q a list": Case(lambda a: np.nanquantile(a, [0.2, 0.5]), (empty,)),
+        "nanpercentile of empty columns": Case(lambda a: np.nanpercentile(a, 50, axis=0), (empty_rows,)),
+        "nanpercentile of an empty array, axis not empty": Case(lambda a: np.nanpercentile(a, [73.42, 5.01], axis=-2),
+                                                                (np.zeros((0, 1, 3), np.float32),)),
+        "quantile of nothing raises": Case(lambda a: np.quantile(a, 0.5), (empty,)),
+        "percentile of nothing raises": Case(lambda a: np.percentile(a, 5), (empty_rows,)),
+    }
+    for q in (0, 1, True, [0, 1], np.array([1, 0], np.uint8)):
+        cases[f"quantile of ints, q={q!r}"] = Case(lambda a, q=q: np.quantile(a, q, axis=1), (ints,))
+        cases[f"nanquantile of floats, q={q!r}"] = Case(lambda a, q=q: np.nanquantile(a, q), (floats,))
+    cases["percentile of ints, q=100 (a float rank)"] = Case(lambda a: np.percentile(a, 100), (ints,))
+    check_cases(cases)

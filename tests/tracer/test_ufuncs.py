@@ -246,6 +246,12 @@ SCALAR_EXPRESSIONS = {
     "np.add(x, 300)": lambda x: np.add(x, 300),  # OverflowError for int8/uint8 under NEP 50
     "x - (-1)": lambda x: x - (-1),  # OverflowError for unsigned
     "x * 1e300": lambda x: x * 1e300,  # inf for float32/float16, not an error
+    # NumPy 2 compares with a Python int the dtype cannot hold by value: the same answer for every element.
+    "x > -2**32": lambda x: x > -4294967296,
+    "x == 70000": lambda x: x == 70000,
+    "70000 >= x": lambda x: 70000 >= x,
+    "x != 2**70": lambda x: x != 2 ** 70,
+    "np.less(x, -1)": lambda x: np.less(x, -1),
 }
 
 
@@ -447,3 +453,16 @@ def test_integer_division_by_constant_zero(tmp_path):
                         actual = results[f"{dtype}|{expression}|{optimize}|{i}"]
                         assert actual.dtype == part.dtype, (dtype, expression, optimize)
                         np.testing.assert_array_equal(actual, part, err_msg=f"{dtype} {expression} optimize={optimize}")
+
+
+def test_integer_power_wraps_like_numpy_for_any_exponent():
+    """XLA's integer power gives up after six squarings (3 ** 65 came out 3); NumPy wraps through every bit."""
+    exponents = np.array([0, 1, 2, 63, 64, 65, 127, 2 ** 31 - 1, 2 ** 31 + 1, 2 ** 40 + 5, 2 ** 62 + 3], np.int64)
+    bases = np.resize(np.array([3, -3, 2, -1, 0, 7, -128, 5], np.int64), exponents.shape)
+    cases = {"int64": Case(np.power, (bases, exponents))}
+    for base_dtype, exponent_dtype in ((np.int8, np.uint32), (np.uint8, np.uint8), (np.uint64, np.uint64), (np.int32, np.int8)):
+        info = np.iinfo(exponent_dtype)
+        e = np.array([v for v in (0, 5, 100, 127, 200, 2 ** 31 + 1, 2 ** 63 + 7) if v <= info.max], exponent_dtype)
+        b = np.resize(np.array([3, 2, 7, 0, 1], base_dtype), e.shape)
+        cases[f"{np.dtype(base_dtype)} ** {np.dtype(exponent_dtype)}"] = Case(np.power, (b, e))
+    check_cases(cases)

@@ -126,7 +126,25 @@ def diagonal_sees_parent_writes(x):
     return x, d
 
 
-VIEW_PATTERNS = [transpose_view, reshape_of_a_fresh_array, squeeze_expand_and_moveaxis, flip_view,
+def element_is_a_copy(x):
+    # x[i, j] (an int per dim) is a NumPy scalar: `e += 1` rebinds e, and a later write to x leaves e alone.
+    e = x[1, 2]
+    e += 1
+    x[1, 2] = -1
+    f = x[-1][0]
+    f *= 3
+    return x, e, f
+
+
+def augmented_element_promotes_then_casts(x):
+    # `y[0] -= w` is `y[0] = y[0] - w`: the scalar promotes to int32, the setitem casts back (NumPy's unsafe cast).
+    y = (x % 200).astype(np.uint8)
+    y[0, 0] -= np.int32(128)
+    y[1, 1, ...] += np.uint8(1)  # (a 0-d view, with `...`: in place)
+    return y
+
+
+VIEW_PATTERNS = [element_is_a_copy, augmented_element_promotes_then_casts, transpose_view, reshape_of_a_fresh_array, squeeze_expand_and_moveaxis, flip_view,
                  broadcast_sees_parent_writes, diagonal_sees_parent_writes, write_through_row, augmented_slice, parent_write_reaches_view, nested_views, sibling_views,
                  reversed_view, out_argument_on_a_view, setitem_through_index_form, ellipsis_is_a_view,
                  rebinding_is_not_a_write, advanced_index_is_a_copy, view_of_a_fresh_array]
@@ -146,6 +164,28 @@ def test_traced_scalar_position_gives_a_view():
     x = np.arange(6, dtype=np.int32).reshape(3, 2)
     for i in (0, 2, -1):
         check_cases({f"i={i}": Case(fn, (x, np.int32(i)))})
+
+
+def test_traced_scalar_position_for_every_dim_gives_a_copy():
+    def fn(x, i):
+        e = x[i, 1]
+        e += 10
+        return x, e
+
+    x = np.arange(6, dtype=np.int32).reshape(3, 2)
+    check_cases({"i=1": Case(fn, (x, np.int32(1)))})
+
+
+def test_writing_into_an_element_is_refused_like_numpy():
+    def fn(x):
+        e = x[0]
+        e[...] = 1
+        return x
+
+    with pytest.raises(TypeError):
+        fn(np.zeros(2))
+    with pytest.raises(tracer.TracerError, match="does not support item assignment"):
+        tracer.jit(fn)(np.zeros(2))
 
 
 def test_view_written_inside_a_loop_body_of_an_outer_array_is_refused():

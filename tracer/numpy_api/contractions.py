@@ -18,6 +18,7 @@ from tracer import errors
 from tracer import primitives as P
 from tracer.numpy_api.products import contract
 from tracer.numpy_api import views
+from tracer.numpy_api.promotion import ufunc_loop_dtypes
 from tracer.numpy_api.registry import implements, ufunc_rule
 from tracer.traced_array import TracedArray, is_traced
 
@@ -401,7 +402,10 @@ def vecdot(x: TracedArray, y: TracedArray) -> TracedArray:
 
 @implements(np.linalg.vecdot)
 def linalg_vecdot(x1, x2, /, *, axis=-1):
-    return _vector_dot(*_lift_all(x1, x2), axis)
+    # NumPy's linalg.vecdot is the np.vecdot gufunc: its loop's dtype, not the operands' result type (for
+    # bfloat16, ml_dtypes gives vecdot a float32 loop).
+    loop = ufunc_loop_dtypes(np.vecdot, (x1, x2))
+    return P.convert(_vector_dot(P.lift(x1, loop[0]), P.lift(x2, loop[1]), axis), loop[2])
 
 
 @implements(np.outer)
@@ -451,6 +455,8 @@ def linalg_multi_dot(arrays, *, out=None):
     if len(arrays) < 2:
         raise errors.TracedShapeError("Expecting at least two arrays.")
     xs = [P.lift(a) for a in arrays]
+    if len(xs) == 2:  # (NumPy's multi_dot of two is np.dot, which checks no dims: multi_dot(np.array([a, b])) is a * b)
+        return np.dot(xs[0], xs[1])
     for position, x in enumerate(xs):
         allowed = (1, 2) if position in (0, len(xs) - 1) else (2,)
         if x.ndim not in allowed:
@@ -506,8 +512,10 @@ def np_cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
 @implements(np.linalg.cross)
 def linalg_cross(x1, x2, /, *, axis=-1):
     x, y = P.lift(x1), P.lift(x2)
+    if x.ndim == 0 or y.ndim == 0:  # (NumPy reads the 0-d operand's shape[axis]: an IndexError)
+        raise errors.TracedIndexError("tuple index out of range", fix="np.linalg.cross takes (arrays of) 3-vectors")
     for v in (x, y):
-        if v.ndim == 0 or v.shape[axis] != 3:
+        if v.shape[axis] != 3:
             raise errors.TracedShapeError(
                 f"Both input arrays must be (arrays of) 3-dimensional vectors, but they are {x.shape[axis] if x.ndim else 0} "
                 f"and {y.shape[axis] if y.ndim else 0} dimensional instead.")
@@ -563,7 +571,7 @@ def np_correlate(a, v, mode="valid"):
 @implements(np.convolve)
 def np_convolve(a, v, mode="full"):
     """Convolution is correlation with the shorter signal reversed."""
-    x, w = _lift_all(a, v)
+    x, w = (P.reshape(t, (1,)) if t.ndim == 0 else t for t in _lift_all(a, v))  # (NumPy's convolve takes ndmin=1)
     if x.ndim == 1 and w.ndim == 1 and x.shape[0] < w.shape[0]:
         x, w = w, x
     if w.ndim == 1:

@@ -94,7 +94,9 @@ def logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
 def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
     """NumPy's geomspace; a zero start/stop gives nan/inf (NumPy's ValueError depends on the data)."""
     start, stop = P.lift(start), P.lift(stop)
-    dt = np.result_type(start.dtype, stop.dtype, float(num), np.float64)
+    # (NumPy's result_type also takes float(num), a weak float beside float64 that changes nothing; given with
+    # bfloat16, NumPy's promotion of a Python float fails: no common DType)
+    dt = np.result_type(start.dtype, stop.dtype, np.float64)
     start, stop = P.convert(start, dt), P.convert(stop, dt)
     sign = P.lift(np.sign(start))
     start = P.lift(np.true_divide(start, sign))

@@ -145,12 +145,17 @@ def _call_ufunc(ufunc, rule, inputs, kwargs):
             fix="use np.where(mask, np.<ufunc>(...), fallback) instead of where=",
         )
     loop = promotion.ufunc_loop_dtypes(ufunc, inputs, dtype)
-    operands = [_lift_operand(x, dt) for x, dt in zip(inputs, loop[: ufunc.nin])]
-    if ufunc.signature is None:  # elementwise: NumPy broadcasting first
-        shape = primitives.broadcast_shapes(*(x.shape for x in operands))
-        operands = [primitives.broadcast_to(x, shape) for x in operands]
-    # A rule returns one TracedArray, or a tuple of `nout` of them (divmod, modf, frexp).
-    results = rule(*operands) if ufunc.nout > 1 else (rule(*operands),)
+    outcome = promotion.comparison_beyond_range(ufunc, inputs, loop[0])
+    if outcome is not None:  # (`x > -2**32` of an int16 x: every element compares alike)
+        shape = primitives.broadcast_shapes(*(x.shape if is_traced(x) else np.shape(x) for x in inputs))
+        results = (primitives.full(shape, outcome, np.bool_),)
+    else:
+        operands = [_lift_operand(x, dt) for x, dt in zip(inputs, loop[: ufunc.nin])]
+        if ufunc.signature is None:  # elementwise: NumPy broadcasting first
+            shape = primitives.broadcast_shapes(*(x.shape for x in operands))
+            operands = [primitives.broadcast_to(x, shape) for x in operands]
+        # A rule returns one TracedArray, or a tuple of `nout` of them (divmod, modf, frexp).
+        results = rule(*operands) if ufunc.nout > 1 else (rule(*operands),)
     results = tuple(primitives.convert(r, loop_dtype) for r, loop_dtype in zip(results, loop[ufunc.nin:]))
     if dtype is None and all(map(promotion.is_weak, inputs)):
         # Python numbers in, a Python number out (`i + 1` of a loop index stays weak), as in NumPy.

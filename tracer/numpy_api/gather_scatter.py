@@ -14,7 +14,7 @@ from tracer import errors
 from tracer import primitives as P
 from tracer.numpy_api import advanced_indexing as adv
 from tracer.numpy_api import indexing
-from tracer.numpy_api.promotion import resolution_dtype
+from tracer.numpy_api.promotion import resolution_dtype, result_type_operand
 from tracer.numpy_api.registry import implements, refuse, ufunc_method
 from tracer.traced_array import check_writable, is_traced, rebind
 
@@ -51,14 +51,22 @@ def ufunc_at(ufunc, inputs, kwargs):
             fix="supported: " + ", ".join(f"numpy.{u.__name__}.at" for u in (np.subtract, *_AT_COMBINERS)),
         )
     check_writable(target)
-    loop_dtype = ufunc.resolve_dtypes((target.dtype, resolution_dtype(values), None))[-1]
-    if not np.can_cast(loop_dtype, target.dtype, casting="same_kind"):
-        raise errors.TracedTypeError(f"Cannot cast ufunc '{ufunc.__name__}' output from {loop_dtype!r} to {target.dtype!r}",
-                                     fix=f"convert the values with .astype({target.dtype}) first")
+    loop_dtype = np.dtype(ufunc.resolve_dtypes((target.dtype, resolution_dtype(values), None))[-1])
     positions = flat_positions(target, index)
-    update = P.broadcast_to(P.lift(values, target.dtype), tuple(positions.shape))
-    combiner = combiners[1] if target.dtype == np.bool_ else combiners[0]
-    rebind(target, adv.scatter_flat(target, positions, update, combiner)._value)
+    if loop_dtype == target.dtype or np.can_cast(loop_dtype, target.dtype, casting="same_kind"):
+        update = P.broadcast_to(P.lift(values, target.dtype), tuple(positions.shape))
+        combiner = combiners[1] if target.dtype == np.bool_ else combiners[0]
+        rebind(target, adv.scatter_flat(target, positions, update, combiner)._value)
+        return None
+    # ufunc.at casts unsafely (np.maximum.at(uint32, i, 2.5)): combine in the loop's dtype, then convert back. Only
+    # the elements hit are converted, so the others keep their exact values (int64 through float64 would not).
+    # NumPy converts back after each update, this once after all of them: repeated positions may differ.
+    wide = P.convert(target, loop_dtype)
+    update = P.broadcast_to(P.lift(values, loop_dtype), tuple(positions.shape))
+    combined = P.convert(adv.scatter_flat(wide, positions, update, combiners[loop_dtype == np.bool_]), target.dtype)
+    hit = adv.scatter_flat(P.full(target.shape, False, np.bool_), positions,
+                           P.full(tuple(positions.shape), True, np.bool_), ops.or_)
+    rebind(target, P.select(hit, combined, target)._value)
     return None
 
 
@@ -191,14 +199,16 @@ def select(condlist, choicelist, default=0):
     if len(condlist) != len(choicelist):
         raise errors.TracedShapeError("list of cases must be same length as list of conditions")
     values = [P.lift(c) for c in choicelist]
-    dtype = np.result_type(*(resolution_dtype(c) for c in choicelist), default if type(default) in (int, float) else resolution_dtype(default))
+    # Python numbers are weak here too (NEP 50): float32 choices with a -5.3 stay float32, and the number is cast
+    # unsafely into the result (300 among int8 choices wraps to 44).
+    dtype = np.result_type(*(result_type_operand(c) for c in (*choicelist, default)))
     conditions = [P.lift(c) for c in condlist]
     for c in conditions:
         if c.dtype != np.bool_:
             raise errors.TracedTypeError(f"invalid entry in condlist: should be boolean ndarray, got {c.dtype}",
                                          fix="compare first, e.g. x > 0")
     shape = P.broadcast_shapes(*(v.shape for v in values), *(c.shape for c in conditions), np.shape(default))
-    result = P.broadcast_to(P.lift(default, dtype), shape)
+    result = P.broadcast_to(P.lift_unsafe(default, dtype), shape)
     for condition, value in zip(reversed(conditions), reversed(values)):  # the first true condition wins
         result = P.select(P.broadcast_to(condition, shape), P.broadcast_to(P.convert(value, dtype), shape), result)
     return result

@@ -112,6 +112,8 @@ def getitem(x: TracedArray, index) -> TracedArray | MaskedSelection:
     if mask is not None and mask.ndim:  # x[mask]: the selected elements, kept in place (numpy_api/masked.py)
         _check_mask_shape(x, mask)
         return MaskedSelection(P.wrap(x._value, x.shape, x.dtype), mask)
+    if _selects_one_element(x, items):
+        return _element(_basic_getitem(x, index) if all(map(_is_basic, items)) else _advanced_getitem(x, items))
     if all(map(_is_basic, items)):
         return make_view(x, _basic_getitem(x, index), lambda parent: _basic_getitem(parent, index),
                          lambda parent, view: _basic_set(parent, index, view))
@@ -121,6 +123,19 @@ def getitem(x: TracedArray, index) -> TracedArray | MaskedSelection:
         return make_view(x, result, lambda parent: _advanced_getitem(parent, items),
                          lambda parent, view: _advanced_set(parent, items, view))
     return result  # array indices copy, in NumPy too
+
+
+def _selects_one_element(x: TracedArray, items: tuple) -> bool:
+    """An int (or a traced int) for every dim: NumPy's `x[i, j]` is a scalar, a copy, where `x[i, ...]` is a 0-d view."""
+    return len(items) == x.ndim and all(adv.integer_position(item) is not None
+                                        or is_traced(item) and item.shape == () and item.dtype.kind in "iu"
+                                        for item in items)
+
+
+def _element(value: TracedArray) -> TracedArray:
+    element = P.wrap(value._value, value.shape, value.dtype)  # (a new array even where the read was x itself)
+    element._element = True
+    return element
 
 
 def _basic_getitem(x: TracedArray, index) -> TracedArray:
@@ -143,6 +158,10 @@ def _basic_getitem(x: TracedArray, index) -> TracedArray:
 def setitem(x: TracedArray, index, value) -> None:
     """`x[index] = value`, rebinding x's traced value (NumPy's in-place write, as value semantics)."""
     check_writable(x)
+    if x._element:
+        raise errors.TracedTypeError(f"'numpy.{x.dtype.name}' object does not support item assignment (in NumPy, an "
+                                     "element read with an int per dim is a scalar, a copy, not a view)",
+                                     fix="write into the array it came from: x[i] = value")
     items = _items(index)
     new_value = _basic_set(x, index, value) if all(map(_is_basic, items)) else _advanced_set(x, items, value)
     if new_value is not x:

@@ -1,4 +1,4 @@
-"""Ufuncs on integer bits: shifts with NumPy's out-of-range rules, bitwise_count, gcd and lcm."""
+"""Ufuncs on integer bits: shifts with NumPy's out-of-range rules, bitwise_count, gcd, lcm, integer powers."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from tracer import primitives as P
 from tracer.control_flow.loops import while_loop
 from tracer.numpy_api.registry import ufunc_rule
 
-__all__: list[str] = []  # the ufunc rules register themselves (registry.ufunc_rule); nothing here is imported
+__all__ = ["integer_power"]  # (the other ufunc rules register themselves: registry.ufunc_rule)
 
 
 def _as_unsigned(x):
@@ -93,3 +93,24 @@ def _lcm(x, y):
 
 def _bitcast_back(bits, dtype):
     return bits if bits.dtype == dtype else P.bitcast(bits, dtype)
+
+
+def integer_power(x, y):
+    """x ** y with NumPy's wrapping integer arithmetic, by squaring over every bit of y, in one `while` over the
+    whole array (it runs while any exponent has bits left: at most y's width). XLA's own integer power stops after
+    six squarings (3 ** 65 came out 3 ** 1). Negative exponents, an error in NumPy, keep XLA's answers (README)."""
+    negative = P.compare(y, P.scalar_like(y, 0), "LT") if y.dtype.kind == "i" else None
+    bits = _as_unsigned(y if negative is None else P.select(negative, P.scalar_like(y, 0), y))
+    one = P.scalar_like(bits, 1)
+
+    def keep_going(carry):
+        return np.any(P.compare(carry[2], P.scalar_like(bits, 0), "NE"))
+
+    def step(carry):
+        result, base, rest = carry
+        odd = P.compare(P.elementwise(ops.and_, rest, one), P.scalar_like(bits, 0), "NE")
+        result = P.select(odd, P.elementwise(ops.multiply, result, base), result)
+        return result, P.elementwise(ops.multiply, base, base), P.elementwise(ops.shift_right_logical, rest, one)
+
+    power, _, _ = while_loop(keep_going, step, (P.scalar_like(x, 1), x, bits))
+    return power if negative is None else P.select(negative, P.elementwise(ops.power, x, y), power)

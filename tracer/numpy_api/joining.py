@@ -233,6 +233,8 @@ def _inserted_block(x: TracedArray, axis: int, obj, values) -> TracedArray:
         count = v.shape[axis]
     else:
         count = indices.size
+    while v.ndim > x.ndim and v.shape[0] == 1:  # (NumPy writes them in by setitem, which drops extra leading unit dims)
+        v = P.reshape(v, v.shape[1:])
     return P.broadcast_to(v, tuple(count if d == axis else n for d, n in enumerate(x.shape)))
 
 

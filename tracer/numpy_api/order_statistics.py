@@ -37,12 +37,13 @@ def _result_dtype(dtype) -> np.dtype:
     return np.dtype(dtype) if is_floating(dtype) else np.dtype(np.float64)
 
 
-def _sorted_rows(a, axis, *, interpolating: bool = True, q=0.5):
+def _sorted_rows(name: str, a, axis, *, interpolating: bool = True, q=0.5):
     """Sorted rows, in the dtype NumPy interpolates in: float64 for integers, promoted with an array q."""
     rows, axes, kept_shape = _rows(a, axis)
-    if rows.shape[-1] == 0:
-        raise errors.TracedShapeError("cannot compute an order statistic of an empty axis",
-                                      fix="reduce over a non-empty axis")
+    if rows.shape[-1] == 0 and name in ("quantile", "percentile"):
+        # (median and the nan* functions give nan for an empty axis, NumPy's quantile fails reading its last element)
+        raise errors.TracedIndexError("index -1 is out of bounds for axis 0 with size 0",
+                                      fix=f"np.{name} needs a non-empty axis; np.nan{name} gives nan for an empty one")
     if interpolating:
         q_kind = q if type(q) in (int, float) else (q.dtype if is_traced(q) else np.asarray(q).dtype)
         rows = P.convert(rows, np.result_type(_result_dtype(rows.dtype), q_kind))
@@ -99,8 +100,8 @@ def _quantile_of_sorted(rows: TracedArray, q, count, method: str) -> TracedArray
 
 
 def _finish(result: TracedArray, rows: TracedArray, count, a_ndim: int, axes, q_ndim: int, keepdims: bool, *,
-            ignore_nan: bool) -> TracedArray:
-    if is_floating(rows.dtype):
+            ignore_nan: bool, check_nan: bool = True) -> TracedArray:
+    if check_nan and is_floating(rows.dtype):
         bad = count == 0 if ignore_nan else np.any(np.isnan(rows), axis=-1)
         result = np.where(bad, np.nan, result).astype(rows.dtype)
     if keepdims:
@@ -127,16 +128,31 @@ def _check_q(q, scale: float) -> None:
                                           else "Percentiles must be in the range [0, 100]")
 
 
+def _is_integer(q) -> bool:
+    return (q.dtype if is_traced(q) else np.asarray(q).dtype).kind in "biu"
+
+
 def _quantile(name, a, q, axis, method, keepdims, *, ignore_nan: bool, scale: float = 1.0):
     _check_q(q, scale)
     if scale != 1:  # (a Python number stays one: it must stay weak in the result dtype)
         q = q / scale if type(q) in (int, float) else np.true_divide(q, scale)
+    if method == "linear" and _is_integer(q):
+        # An integer q (0 or 1) makes an integer rank: NumPy reads the element without interpolating, in a's dtype.
+        method = "lower"
     a_ndim = np.ndim(a)
-    rows, axes, _ = _sorted_rows(a, axis, interpolating=method in ("linear", "midpoint"), q=q)
+    if ignore_nan and P.lift(a).size == 0:  # (NumPy's nanquantile of an empty array is its nanmean, whatever q)
+        return P.lift(np.nanmean(P.lift(a), axis=axis, keepdims=keepdims))
+    rows, axes, _ = _sorted_rows(name, a, axis, interpolating=method in ("linear", "midpoint"), q=q)
     count = np.sum(~np.isnan(rows), axis=-1) if ignore_nan and is_floating(rows.dtype) else \
         P.full(rows.shape[:-1], rows.shape[-1], np.int64)
     result = _quantile_of_sorted(rows, q, count, method)
     return _finish(result, rows, count, a_ndim, axes, np.ndim(q), keepdims, ignore_nan=ignore_nan)
+
+
+def _median_of_empty_axis(rows: TracedArray, a_ndim: int, axes, keepdims: bool) -> TracedArray:
+    """nan for every result: NumPy's median of nothing is the mean of nothing (with a "Mean of empty slice" warning)."""
+    result = P.full(rows.shape[:-1], np.nan, _result_dtype(rows.dtype))
+    return _finish(result, result, None, a_ndim, axes, 0, keepdims, ignore_nan=False, check_nan=False)
 
 
 @implements(np.quantile)
@@ -170,8 +186,10 @@ def nanpercentile(a, q, axis=None, out=None, overwrite_input=False, method="line
 def _median(a, axis, keepdims, *, ignore_nan: bool):
     """The mean of the two middle numbers (or the middle one): NumPy averages, it does not interpolate."""
     a_ndim = np.ndim(a)
-    rows, axes, _ = _sorted_rows(a, axis)
+    rows, axes, _ = _sorted_rows("median", a, axis)
     n = rows.shape[-1]
+    if n == 0:
+        return _median_of_empty_axis(rows, a_ndim, axes, keepdims)
     count = np.sum(~np.isnan(rows), axis=-1) if ignore_nan and is_floating(rows.dtype) else \
         P.full(rows.shape[:-1], n, np.int64)
     last = np.maximum(count - 1, 0)

@@ -15,7 +15,8 @@ from tracer import errors
 from tracer import primitives as P
 from tracer.traced_array import TracedArray
 
-__all__ = ["as_weak", "is_weak", "resolution_dtype", "result_type_operand", "ufunc_loop_dtypes"]
+__all__ = ["as_weak", "comparison_beyond_range", "is_weak", "resolution_dtype", "result_type_operand",
+           "ufunc_loop_dtypes"]
 
 _WEAK_PYTHON_TYPE = {"b": bool, "i": int, "u": int, "f": float}
 
@@ -64,6 +65,28 @@ def ufunc_loop_dtypes(ufunc, inputs, dtype=None) -> tuple[np.dtype, ...]:
                 fix="convert the operands to one of " + ", ".join(str(d) for d in ir_dtypes.SUPPORTED_DTYPES),
             )
     return loop
+
+
+# Whether `left OP right` holds when left > right, and when left < right.
+_COMPARISON_OUTCOMES = {np.less: (False, True), np.less_equal: (False, True), np.greater: (True, False),
+                        np.greater_equal: (True, False), np.equal: (False, False), np.not_equal: (True, True)}
+
+
+def comparison_beyond_range(ufunc, inputs, loop_dtype) -> bool | None:
+    """NumPy 2 compares an integer array with a Python int its dtype cannot hold by the values (`int16 > -2**32` is
+    all True), where the int cannot become a constant of the loop's dtype: the same answer for every element."""
+    outcomes = _COMPARISON_OUTCOMES.get(ufunc)
+    if outcomes is None or np.dtype(loop_dtype).kind not in "iu":
+        return None
+    info = np.iinfo(loop_dtype)
+    for position, x in enumerate(inputs):
+        other = resolution_dtype(inputs[1 - position])
+        if other is int or other is bool or np.dtype(other).kind not in "iu":  # (a bool array: NumPy's OverflowError)
+            continue
+        if type(x) is int and not info.min <= x <= info.max:
+            left_is_greater = (x > info.max) == (position == 0)
+            return outcomes[0] if left_is_greater else outcomes[1]
+    return None
 
 
 def as_weak(x: TracedArray) -> TracedArray:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ir.dtypes import is_floating
 from tracer import errors
 from tracer import primitives as P
 from tracer.numpy_api.promotion import resolution_dtype, result_type_operand
@@ -21,7 +22,7 @@ def where(condition, x=None, y=None):
         )
     # np.result_type applies NEP 50 when handed Python scalars themselves, dtypes otherwise.
     dtype = np.result_type(result_type_operand(x), result_type_operand(y))
-    operands = [P.lift(condition, np.bool_), P.lift(x, dtype), P.lift(y, dtype)]
+    operands = [P.lift(condition, np.bool_), P.lift_unsafe(x, dtype), P.lift_unsafe(y, dtype)]
     shape = P.broadcast_shapes(*(o.shape for o in operands))
     pred, on_true, on_false = (P.broadcast_to(o, shape) for o in operands)
     return P.select(pred, on_true, on_false)
@@ -51,7 +52,21 @@ def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None, *, d
     dtype, shape = _like(a, dtype, shape)
     if hasattr(fill_value, "_value"):
         return P.broadcast_to(P.convert(fill_value, dtype), shape)
-    return P.full(shape, fill_value, dtype)
+    fill = np.asarray(fill_value)
+    if fill.ndim or is_floating(fill.dtype) and dtype.kind in "iu":
+        # NumPy fills with copyto(casting="unsafe"): an array fill broadcasts, and a float fill converts as astype
+        # does, saturating where the integer type cannot hold it (README's differences), instead of failing in
+        # np.asarray(fill, dtype).
+        while fill.ndim > len(shape) and fill.shape[0] == 1:  # (copyto, like setitem, drops extra leading unit dims)
+            fill = fill.reshape(fill.shape[1:])
+        return P.broadcast_to(P.convert(P.constant(fill), dtype), shape)
+    try:
+        return P.full(shape, fill_value, dtype)
+    except OverflowError as err:  # (a Python int the dtype cannot hold: NumPy raises this OverflowError too)
+        raise errors.TracedOverflowError(str(err), fix=f"give a fill value that {dtype} can hold") from None
+
+
+_CLIP_UFUNC = np._core.umath.clip  # (np.clip's ufunc; NumPy has no public name for it)
 
 
 @implements(np.clip)
@@ -59,10 +74,22 @@ def clip(a, a_min=np._NoValue, a_max=np._NoValue, out=None, *, min=np._NoValue, 
     low = a_min if a_min is not np._NoValue else min
     high = a_max if a_max is not np._NoValue else max
     result = P.lift(a)
-    if np.issubdtype(result.dtype, np.integer):
-        # NumPy (>= 2.1) accepts Python-int bounds beyond the dtype's range: they just never bind.
+    bounds = [b for b in (low, high) if b is not np._NoValue and b is not None]
+    if np.issubdtype(result.dtype, np.integer) and all(resolution_dtype(b) is int or np.dtype(resolution_dtype(b)).kind
+                                                       in "biu" for b in bounds):
+        # NumPy (>= 2.1) accepts Python-int bounds beyond the dtype's range: they just never bind. (With a float
+        # bound the result is a float, and they do: np.clip(uint32, 0.0, -2**32) is -2**32.)
         info = np.iinfo(result.dtype)
         low, high = (int(np.clip(b, info.min, info.max)) if type(b) is int else b for b in (low, high))
+    elif bounds and not is_floating(result.dtype):
+        # A float bound makes clip a float loop from the start (NumPy resolves its three operands together), so
+        # an int bound the array's dtype cannot hold is no OverflowError: np.clip(uint64, -1000, 2.5).
+        result = P.convert(result, np.result_type(result.dtype, *map(result_type_operand, bounds)))
+    if len(bounds) == 2 and "dtype" not in kwargs:
+        # With both bounds NumPy runs its clip ufunc, whose loop may be wider than maximum's and minimum's
+        # (ml_dtypes gives bfloat16 none: float32); with one bound, np.maximum or np.minimum alone.
+        loop = _CLIP_UFUNC.resolve_dtypes((result.dtype, *map(resolution_dtype, bounds), None))[-1]
+        result = P.convert(result, loop)
     dtype = kwargs.pop("dtype", None)
     if kwargs:
         raise errors.UnsupportedNumPyError(f"numpy.clip: argument(s) {', '.join(kwargs)} are not supported under tracing")

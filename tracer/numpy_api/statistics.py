@@ -131,7 +131,20 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=_NO
 def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=_NO_VALUE, mean=_NO_VALUE,
         correction=_NO_VALUE):
     _check_var_arguments("std", out, mean, correction)
-    return P.lift(np.sqrt(_variance(P.lift(a), axis, dtype, ddof, keepdims, where)))
+    return _standard_deviation(_variance(P.lift(a), axis, dtype, ddof, keepdims, where))
+
+
+def _standard_deviation(variance) -> TracedArray:
+    """NumPy's `_std`: the square root, written back into the variance's dtype. For an integer dtype= that is a
+    truncation of a single result, and its casting error (sqrt's float output into ints) for an array of them."""
+    variance = P.lift(variance)
+    root = P.lift(np.sqrt(variance))
+    if variance.dtype == root.dtype:
+        return root
+    if variance.ndim:
+        raise errors.TracedTypeError(f"Cannot cast ufunc 'sqrt' output from {root.dtype!r} to {variance.dtype!r} with "
+                                     "casting rule 'same_kind'", fix="give a float dtype= (or none)")
+    return P.convert(root, variance.dtype)
 
 
 @implements(np.ptp)
@@ -203,6 +216,13 @@ def _not_nan_count(x: TracedArray, axis, keepdims) -> TracedArray:
     return np.sum(P.compare(x, x, "EQ"), axis=axis, dtype=_INDEX, keepdims=keepdims)
 
 
+def _check_inexact_dtype(x: TracedArray, dtype) -> None:
+    """NumPy's nanmean/nanvar/nanstd refuse an integer dtype= for float data (the nan bookkeeping needs floats)."""
+    if dtype is not None and _is_float(x) and not is_floating(np.dtype(dtype)):
+        raise errors.TracedTypeError("If a is inexact, then dtype must be inexact",
+                                     fix=f"give a float dtype= (or none), or .astype({np.dtype(dtype)}) the result")
+
+
 @implements(np.nansum)
 def nansum(a, axis=None, dtype=None, out=None, keepdims=False, initial=_NO_VALUE, where=_NO_VALUE):
     check_unsupported("nansum", out=out, initial=initial, where=where)
@@ -219,6 +239,7 @@ def nanprod(a, axis=None, dtype=None, out=None, keepdims=False, initial=_NO_VALU
 def nanmean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=_NO_VALUE):
     check_unsupported("nanmean", out=out, where=where)
     x = P.lift(a)
+    _check_inexact_dtype(x, dtype)
     if not _is_float(x):
         return np.mean(x, axis=axis, dtype=dtype, keepdims=keepdims)
     total = np.sum(_nan_to(x, 0), axis=axis, dtype=dtype, keepdims=keepdims)
@@ -292,6 +313,7 @@ def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=
            correction=_NO_VALUE):
     check_unsupported("nanvar", out=out, where=where, mean=mean, correction=correction)
     x = P.lift(a)
+    _check_inexact_dtype(x, dtype)
     if not _is_float(x):
         return _variance(x, axis, dtype, ddof, keepdims)
     return _nan_variance(x, axis, dtype, ddof, keepdims)
@@ -301,7 +323,7 @@ def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=
 def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=_NO_VALUE, mean=_NO_VALUE,
            correction=_NO_VALUE):
     check_unsupported("nanstd", out=out, where=where, mean=mean, correction=correction)
-    return P.lift(np.sqrt(nanvar(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims)))
+    return _standard_deviation(nanvar(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims))
 
 
 # -- logsumexp (not a NumPy function: tracer.logsumexp) --------------------------------------------

@@ -12,6 +12,7 @@ import numpy as np
 from ir.dtypes import is_floating
 from ir import ops
 from tracer import primitives as P
+from tracer.numpy_api.integer_bits import integer_power
 from tracer.numpy_api.registry import UFUNC_RULES, ufunc_rule
 
 __all__ = ["direct", "floor_divide", "in_float32_if_narrow", "isinf", "remainder", "trunc"]
@@ -51,11 +52,20 @@ for _ufunc, _builder in {
     ufunc_rule(_ufunc)(direct(_builder))  # correctly rounded in any width: no widening needed
 
 for _ufunc, _builder in {
-    np.power: ops.power, np.arctan2: ops.atan2, np.exp: ops.exponential, np.expm1: ops.exponential_minus_one,
+    np.arctan2: ops.atan2, np.exp: ops.exponential, np.expm1: ops.exponential_minus_one,
     np.log: ops.log, np.log1p: ops.log_plus_one, np.tanh: ops.tanh, np.sin: ops.sine, np.cos: ops.cosine,
     np.tan: ops.tan,
 }.items():
     ufunc_rule(_ufunc)(in_float32_if_narrow(direct(_builder)))
+
+_float_power = in_float32_if_narrow(direct(ops.power))
+
+
+@ufunc_rule(np.power)
+def _power(x, y):
+    # (integers by squaring in a loop: XLA's integer power gives up on exponents above 64, see integer_power)
+    return integer_power(x, y) if x.dtype.kind in "iu" else _float_power(x, y)
+
 
 for _ufunc, _builder in {np.floor: ops.floor, np.ceil: ops.ceil, np.rint: ops.round_nearest_even}.items():
     # NumPy 2 rounds integers and bools to themselves.

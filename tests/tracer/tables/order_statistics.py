@@ -25,7 +25,9 @@ def array_axis_q(*, percent: bool = False, some_number: bool = False):
             axis = draw(st.one_of(st.none(), st.integers(-ndim, ndim - 1),
                                   st.lists(st.integers(0, ndim - 1), min_size=1, max_size=ndim, unique=True).map(tuple)))
             grid = [0.0, 0.1, 0.25, 0.5, 0.6, 0.75, 1.0]
-            q = draw(st.one_of(st.sampled_from(grid), st.lists(st.sampled_from(grid), min_size=1, max_size=3).map(np.array)))
+            # (an integer q, 0 or 1, keeps an integer x's dtype in NumPy's linear method: no interpolation)
+            q = draw(st.one_of(st.sampled_from(grid + [0, 1]), st.lists(st.sampled_from(grid), min_size=1, max_size=3).map(np.array),
+                               st.lists(st.sampled_from([0, 1]), min_size=1, max_size=2).map(np.array)))
             return x, axis, (q * 100 if percent else q), draw(st.booleans())
 
         drawn = draw_args()
