@@ -229,8 +229,9 @@ def _created_array_ufunc(self, numpy_ufunc, method, *inputs, **kwargs):
     if created_arrays.involves_traced(inputs) or created_arrays.involves_traced(out):
         return ufunc(numpy_ufunc, method, inputs, kwargs)
     plain = created_arrays.plain
-    if out:
-        kwargs = dict(kwargs, out=tuple(map(plain, out)))
+    # Every array NumPy is handed back must be plain (`out=`, and `where=` too: NumPy's own quantile passes a
+    # created mask there), or NumPy would hand the call to this method again, without end.
+    kwargs = {name: tuple(map(plain, value)) if name == "out" else plain(value) for name, value in kwargs.items()}
     result = getattr(numpy_ufunc, method)(*map(plain, inputs), **kwargs)
     if out:  # NumPy returns the arrays written into
         return out[0] if len(out) == 1 else out
