@@ -133,6 +133,8 @@ def constant_value(value: ir.Value) -> np.ndarray | None:
     if array.dtype == object:  # bf16 comes back as a 0-d array of references rather than raising
         return None
     result_shape = tuple(tensor_type.shape)
+    if array.size == 0:  # an empty tensor counts as a splat, with no element to broadcast
+        return np.zeros(result_shape, array.dtype)
     if attr.is_splat:
         if dtypes.describe_bytes(result_shape, array.dtype) is not None:
             # NumPy holds no array over 2**63 - 1 bytes, not even a broadcast view ("array is too big" failed

@@ -151,6 +151,18 @@ def test_constant_value_of_a_huge_splat_does_not_materialise_it(module):
     assert huge.shape == (100000, 100000) and huge.strides == (0, 0) and huge[123, 4567] == 2.5
 
 
+def test_constant_value_of_an_empty_splat_is_an_empty_array():
+    """An empty tensor written as a splat (fold makes them) has no element to broadcast: it reads as empty
+    (reading it failed the simplify pass on np.inner of an empty array: 'cannot reshape array of size 0')."""
+    parsed = ir.parse_module("func.func @main() -> tensor<1x0xi64> {\n"
+                             "  %c = stablehlo.constant dense<7> : tensor<1x0xi64>\n"
+                             "  return %c : tensor<1x0xi64>\n}")
+    with parsed.context, mlir.Location.unknown():
+        constant = list(query.main_function(parsed).regions[0].blocks[0].operations)[0]
+        value = query.constant_value(constant.results[0])
+    assert value.shape == (1, 0) and value.dtype == np.int64
+
+
 def test_constant_value_is_none_for_non_constants_and_bfloat16(module):
     assert query.constant_value(by_result(module, "sum")) is None
     assert query.constant_value(by_result(module, "io")) is None  # an iota is not a constant
