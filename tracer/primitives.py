@@ -21,9 +21,9 @@ from tracer.signature import refuse_array_subclass
 from tracer.trace_state import current_trace
 from tracer.traced_array import TracedArray, check_alive, is_traced
 
-__all__ = ["TRACED_VALUE_OF", "UNSIGNED_OF_WIDTH", "bitcast", "broadcast_shapes", "broadcast_to", "compare", "constant", "convert",
-           "elementwise", "full", "lift", "normalize_axes", "normalize_axis", "reshape", "scalar_like", "select",
-           "stop_gradient", "transpose", "uint_bits", "wrap"]
+__all__ = ["TRACED_VALUE_OF", "UNSIGNED_OF_WIDTH", "bitcast", "broadcast_shapes", "broadcast_to", "compare",
+           "constant", "convert", "elementwise", "full", "lift", "lift_unsafe", "normalize_axes", "normalize_axis",
+           "reshape", "scalar_like", "select", "stop_gradient", "transpose", "uint_bits", "wrap"]
 
 
 def wrap(value, shape=None, dtype=None) -> TracedArray:

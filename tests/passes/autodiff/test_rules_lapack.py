@@ -65,6 +65,17 @@ CASES = {
 }
 
 
+# Each kernel's rule and the case above that runs it (test_rules_table.py's completeness check reads these names).
+KERNEL_CASES = {"lapack.getrf": "inv", "lapack.trsm": "solve", "lapack.potrf": "cholesky", "lapack.syevd": "eigh",
+                "lapack.gesdd": "svd square, full matrices"}
+
+
+@pytest.mark.parametrize("kernel", list(KERNEL_CASES))
+def test_each_kernel_rule_has_a_case_that_calls_it(kernel):
+    ours, _, args = {**CASES, **SVD_CASES}[KERNEL_CASES[kernel]]
+    assert kernel.split(".")[1] + "_ffi" in traced(ours, *args)
+
+
 @pytest.mark.parametrize("name", list(CASES))
 def test_lapack_rule(name):
     ours, theirs, args = CASES[name]
