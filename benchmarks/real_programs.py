@@ -38,6 +38,7 @@ import numpy as np  # noqa: E402
 from jax import tree_util  # noqa: E402
 
 import tracer  # noqa: E402
+from benchmarks._timing import per_call_seconds  # noqa: E402
 from corpus import MODULES  # noqa: E402
 
 jax.config.update("jax_enable_x64", True)  # the corpus computes in float64, as NumPy does by default
@@ -72,14 +73,7 @@ def _median_seconds(fn, *, budget: float = 0.25, repeats: int = 7) -> float:
     start = time.perf_counter()
     fn()
     once = max(time.perf_counter() - start, 1e-6)
-    calls = max(1, int(budget / once))
-    samples = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        for _ in range(calls):
-            fn()
-        samples.append((time.perf_counter() - start) / calls)
-    return statistics.median(samples)
+    return per_call_seconds(fn, calls=max(1, int(budget / once)), repeats=repeats)
 
 
 def _alternating(fns: dict, *, budget: float = 0.25, repeats: int = 7) -> dict:

@@ -181,14 +181,7 @@ class JitFunction:
         if current_trace() is not None:
             # A jit function called while tracing another: inline it into the enclosing trace.
             return self.fn(*args, **kwargs)
-        dyn_args, dyn_kwargs, static_key = self._split(args, kwargs)
-        leaves, treedef = signature.flatten(dyn_args, dyn_kwargs)
-        key = (treedef, static_key, signature.leaf_keys(leaves))
-        compiled = self._cache.get(key)
-        if compiled is None:
-            compiled = self._compile(args, kwargs, dyn_args, leaves, treedef, static_key, key)
-        else:
-            compiled._last_used = _next_tick()
+        compiled, leaves, key = self._compiled_for(args, kwargs)
         # (Not when another thread evicted it meanwhile: the flat caches must not keep it alive.)
         if concrete:
             entry = compiled.fast_entry()
@@ -198,6 +191,19 @@ class JitFunction:
         if flat_key is not None and self._cache.get(key) is compiled:
             self._flat_cache[flat_key] = compiled
         return compiled.run_leaves(leaves)
+
+    def _compiled_for(self, args, kwargs):
+        """The call's `Compiled` (traced and compiled on a miss, its recency stamped on a hit), its array
+        leaves and its cache key."""
+        dyn_args, dyn_kwargs, static_key = self._split(args, kwargs)
+        leaves, treedef = signature.flatten(dyn_args, dyn_kwargs)
+        key = (treedef, static_key, signature.leaf_keys(leaves))
+        compiled = self._cache.get(key)
+        if compiled is None:
+            compiled = self._compile(args, kwargs, dyn_args, leaves, treedef, static_key, key)
+        else:
+            compiled._last_used = _next_tick()
+        return compiled, leaves, key
 
     @staticmethod
     def _flat_key(args) -> tuple[tuple, bool] | None:
@@ -232,14 +238,7 @@ class JitFunction:
 
     def compile(self, *args, **kwargs) -> Compiled:
         """Trace and compile for this call signature (or fetch it from the cache) without running."""
-        dyn_args, dyn_kwargs, static_key = self._split(args, kwargs)
-        leaves, treedef = signature.flatten(dyn_args, dyn_kwargs)
-        key = (treedef, static_key, signature.leaf_keys(leaves))
-        compiled = self._cache.get(key)
-        if compiled is None:
-            compiled = self._compile(args, kwargs, dyn_args, leaves, treedef, static_key, key)
-        else:
-            compiled._last_used = _next_tick()
+        compiled, _, _ = self._compiled_for(args, kwargs)
         compiled.compile_ahead()  # ahead of time: XLA's errors (and its time) here, not at the first call
         return compiled
 
