@@ -17,11 +17,15 @@ from runtime import _jaxlib, persistent_cache
 from runtime.concrete_array import ConcreteArray
 from runtime.devices import default_device
 from runtime.errors import CompileError
-from runtime.float_conversion import round_float64_to_16_bits_once
-from runtime.integer_division import guard_division_by_zero
+from runtime.float_conversion import ROUND_FLOAT64_TO_16_BITS_ONCE
+from runtime.integer_division import GUARD_DIVISION_BY_ZERO
 from runtime.sharding import NamedSharding, PartitionSpec
+from runtime.xla_rewrites import rewrite_for_xla
 
 __all__ = ["Executable", "compile_stablehlo"]
+
+# What XLA would mishandle in any module, rewritten before it compiles one (in this order).
+REWRITES_BEFORE_XLA = (GUARD_DIVISION_BY_ZERO, ROUND_FLOAT64_TO_16_BITS_ONCE)
 
 
 # CompiledMemoryStats fields worth reporting, in bytes.
@@ -148,7 +152,7 @@ def compile_stablehlo(module_text: str, device=None, result_signatures=None, *, 
     """
     _check_nesting(module_text)
     _check_sizes(module_text)
-    module_text = round_float64_to_16_bits_once(guard_division_by_zero(module_text))
+    module_text = rewrite_for_xla(module_text, REWRITES_BEFORE_XLA)
     if result_signatures is None and mesh is not None:
         result_signatures = _main_result_signatures(module_text)
     if mesh is None:

@@ -17,30 +17,21 @@ from jaxlib.mlir import ir as mlir
 
 import ir
 from ir import ops, query
+from runtime.xla_rewrites import OpRewrite
 
-__all__ = ["round_float64_to_16_bits_once"]
+__all__ = ["ROUND_FLOAT64_TO_16_BITS_ONCE", "round_float64_to_16_bits_once"]
 
 # A line that may hold such a conversion (pretty or generic form); the IR decides.
 _MAY_NARROW = re.compile(r"stablehlo\.convert\b.*f64>\)? -> tensor<(?:[0-9?]+x)*b?f16>")
 
 
-def round_float64_to_16_bits_once(module_text: str) -> str:
-    """`module_text` with every f64 -> f16/bf16 convert rounding once (see above); text without one comes
-    back as it was (the same string)."""
+def _may_narrow(module_text: str) -> bool:
     # (a substring test first: every compile pays it; the regex took 12 ms on a 1.8 MB module of converts)
-    if "f16>" not in module_text or not _MAY_NARROW.search(module_text):
-        return module_text
-    try:
-        module = ir.parse_module(module_text)
-    except ir.MLIRParseError:
-        return module_text  # (XLA's parser reports it, as for any text it cannot read)
-    converts = [op for op in query.walk(module) if op.name == "stablehlo.convert" and _narrows_float64(op)]
-    if not converts:
-        return module_text
-    for op in converts:
-        _round_to_odd_first(op)
-    ir.verify(module)
-    return ir.print_module(module, debug_info=True)
+    return "f16>" in module_text and _MAY_NARROW.search(module_text) is not None
+
+
+def _is_narrowing_convert(op) -> bool:
+    return op.name == "stablehlo.convert" and _narrows_float64(op)
 
 
 def _narrows_float64(op) -> bool:
@@ -77,3 +68,10 @@ def _round_to_odd_first(op) -> None:
         narrowed = ops.convert(rounded, query.dtype(op.results[0]))
     op.results[0].replace_all_uses_with(narrowed)
     op.erase()
+
+
+ROUND_FLOAT64_TO_16_BITS_ONCE = OpRewrite("round f64 -> f16/bf16 once", _may_narrow, _is_narrowing_convert,
+                                          _round_to_odd_first)
+# `module_text` with every f64 -> f16/bf16 convert rounding once (see above); text without one comes back
+# as it was (the same string).
+round_float64_to_16_bits_once = ROUND_FLOAT64_TO_16_BITS_ONCE

@@ -19,10 +19,10 @@ import re
 import numpy as np
 from jaxlib.mlir import ir as mlir
 
-import ir
 from ir import ops, query
+from runtime.xla_rewrites import OpRewrite
 
-__all__ = ["guard_division_by_zero"]
+__all__ = ["GUARD_DIVISION_BY_ZERO", "guard_division_by_zero"]
 
 _DIVISIONS = ("stablehlo.divide", "stablehlo.remainder")
 # A line that may hold an integer division (pretty or generic form); the IR decides.
@@ -32,23 +32,12 @@ _MOVES_ELEMENTS = frozenset({"stablehlo.broadcast_in_dim", "stablehlo.reshape", 
                              "stablehlo.reverse", "stablehlo.slice"})
 
 
-def guard_division_by_zero(module_text: str) -> str:
-    """`module_text`, with every integer division XLA might fold by a zero divisor guarded (see above).
+def _may_divide_integers(module_text: str) -> bool:
+    return _MAY_DIVIDE_INTEGERS.search(module_text) is not None
 
-    Text without such a division comes back as it was (the same string)."""
-    if not _MAY_DIVIDE_INTEGERS.search(module_text):
-        return module_text
-    try:
-        module = ir.parse_module(module_text)
-    except ir.MLIRParseError:
-        return module_text  # (XLA's parser reports it, as for any text it cannot read)
-    unguarded = [op for op in query.walk(module) if op.name in _DIVISIONS and _needs_guard(op)]
-    if not unguarded:
-        return module_text
-    for op in unguarded:
-        _guard(op)
-    ir.verify(module)
-    return ir.print_module(module, debug_info=True)
+
+def _is_unguarded_division(op) -> bool:
+    return op.name in _DIVISIONS and _needs_guard(op)
 
 
 def _needs_guard(op) -> bool:
@@ -125,3 +114,10 @@ def _is_zero(value) -> bool:
         value = owner.operands[0]
     constant = query.constant_value(value)
     return constant is not None and not constant.any()
+
+
+GUARD_DIVISION_BY_ZERO = OpRewrite("guard integer division by zero", _may_divide_integers,
+                                   _is_unguarded_division, _guard)
+# `module_text`, with every integer division XLA might fold by a zero divisor guarded (see above); text
+# without such a division comes back as it was (the same string).
+guard_division_by_zero = GUARD_DIVISION_BY_ZERO
