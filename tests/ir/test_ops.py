@@ -613,12 +613,22 @@ def test_bool_alias_and_unknown_short_names():
         dtypes.from_short_name("f128")
 
 
-@pytest.mark.parametrize("dtype", [np.complex64, np.complex128, object, np.str_, np.dtype("datetime64[s]")])
+@pytest.mark.parametrize("dtype", [object, np.str_, np.dtype("datetime64[s]")])
 def test_unsupported_dtypes(dtype):
     assert not dtypes.is_supported(dtype)
     with ir.make_context():
         with pytest.raises(TypeError, match="not supported"):
             dtypes.to_mlir(dtype)
+
+
+@pytest.mark.parametrize("dtype, spelling", [(np.complex64, "complex<f32>"), (np.complex128, "complex<f64>")])
+def test_complex_types_are_computed_but_not_supported_as_inputs(dtype, spelling):
+    """IR holds complex values (np.linalg.eig's), so they map both ways; arguments, constants and conversions
+    stay real (is_supported is False, and the builders refuse them: see test_unsupported_dtype_in_a_builder)."""
+    assert not dtypes.is_supported(dtype) and dtypes.is_complex(dtype)
+    with ir.make_context():
+        element_type = dtypes.to_mlir(dtype)
+        assert str(element_type) == spelling and dtypes.from_mlir(element_type) == np.dtype(dtype)
 
 
 def test_mlir_element_type_without_a_numpy_dtype():
