@@ -129,7 +129,7 @@ def _orgqr_vjp(op, z_bars, needed):
     u_bar = neg(_matmul(_mT(t), _matmul(t_bar, _mT(u_inverse))))
     tau_bar = add(tau_bar, _diagonal(_matmul(_mT(s), u_bar)))
     g_bar = _triangle(_columns_scaled(u_bar, tau), lower=False, diagonal=False)
-    v_bar = add(_matmul(v, _mT(g_bar)), _matmul(v, g_bar))
+    v_bar = _matmul(v, add(g_bar, _mT(g_bar)))
     v_bar = sub(v_bar, _matmul(q_bar, _matmul(v1, _mT(t))))
     v_bar = sub(v_bar, _pad(_matmul(_mT(q_bar), _matmul(v, t)), rows=m - c))
     return [_triangle(v_bar, lower=True, diagonal=False) if needed[0] else None, tau_bar if needed[1] else None]
