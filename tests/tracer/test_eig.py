@@ -84,6 +84,14 @@ def test_empty_matrices():
         assert w.shape == shape[:-1] and v.shape == shape and w.dtype == v.dtype == np.complex128
 
 
+def test_non_finite_matrices_give_nan():
+    """NumPy raises LinAlgError ("Array must not contain infs or NaNs"); a trace cannot look: geev fails, NaN."""
+    w, v = (np.asarray(x) for x in tracer.jit(np.linalg.eig)(np.array([[1.0, np.inf], [0.0, 1.0]])))
+    assert np.isnan(w.real).all() and np.isnan(w.imag).all() and np.isnan(v.real).all()
+    with pytest.raises(np.linalg.LinAlgError):
+        np.linalg.eig(np.array([[1.0, np.inf], [0.0, 1.0]]))
+
+
 def test_what_complex_results_can_do_matches_numpy_on_them():
     """Taking complex results apart, moving and indexing them, in the traced function, against NumPy doing the
     same to the complex arrays the compiled function returns."""
