@@ -115,6 +115,10 @@ QR_CASES = {
                            lambda x: tuple(jnp.linalg.qr(x, mode="complete")), (A,)),
     "qr r": (lambda x: np.linalg.qr(x, mode="r"), lambda x: jnp.linalg.qr(x, mode="r"), (TALL,)),
     "qr wide batched": (lambda x: tuple(np.linalg.qr(x)), _wide_qr, (WIDE,)),
+    # (one row: no reflector reaches below the diagonal; one column: a single reflector)
+    "qr one row": (lambda x: tuple(np.linalg.qr(x)), _wide_qr, (rng.standard_normal((1, 3)),)),
+    "qr one column": (lambda x: tuple(np.linalg.qr(x)), lambda x: tuple(jnp.linalg.qr(x)),
+                      (rng.standard_normal((3, 1)) + 1,)),
 }
 
 
