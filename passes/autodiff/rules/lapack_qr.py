@@ -18,6 +18,7 @@ which stays finite where a tau is 0 (a square matrix's last reflector is the ide
   reflectors with a row below them (p = min(n, m - 1); a square matrix's last tau is 0 whatever A is):
   with Y = V_top^-1 dQ_top W^-1, dV_top = V_top tril(Y, -1), dW = triu(Y) W, dV_bot = (dQ_bot - V_bot dW) W^-1
   and dtau = -diag(dW).
+geqrf's rules build Q with orgqr (the same call as np.linalg.qr's own, which CSE merges with it).
 Both reverse-mode rules are their forward rule transposed term by term. R's diagonal must have no zero
 (as for JAX's rule: a rank-deficient A has no QR derivative) and, for the reflectors, neither may W's.
 """
