@@ -25,10 +25,14 @@ _LAYOUT = frozenset({np.transpose, np.swapaxes, np.moveaxis, np.reshape, np.rave
                      np.atleast_1d, np.atleast_2d, np.shape, np.ndim, np.size})
 
 
+def _is_complex(value) -> bool:
+    return is_traced(value) and value.dtype.kind == "c"
+
+
 def holds_complex(values) -> bool:
-    """Whether a complex traced array is among `values` (or in a list or tuple among them)."""
-    return any((is_traced(v) and v.dtype.kind == "c") or (type(v) in (list, tuple) and holds_complex(v))
-               for v in values)
+    """Whether a complex traced array is among `values`, or in a list or tuple among them (np.concatenate's;
+    one level: every NumPy call pays for this look)."""
+    return any(_is_complex(v) or (type(v) in (list, tuple) and any(map(_is_complex, v))) for v in values)
 
 
 def implementation(func, *, ufunc_method: str = "__call__", kwargs=None):
