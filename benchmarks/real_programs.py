@@ -9,8 +9,10 @@ Columns: NumPy / ours (the speed-up of compiling) and ours / jax (goal <= 1.0), 
 plus the seconds our first call took (tracing, our passes and XLA).
 
 Then linear algebra against jax.jit (np.linalg calls LAPACK on CPU, as JAX does): a Kalman-filter step
-(predict, then update through np.linalg.inv, at a small and a larger state) and batched np.linalg.solve,
-each written once over a NumPy-like namespace and run with NumPy, ours and jax.numpy (goal: ours/jax <= 1.0).
+(predict, then update through np.linalg.inv, at a small and a larger state), batched np.linalg.solve, and
+np.linalg.eig/eigvals (spectral radii; eig's order-free parts), each written once over a NumPy-like namespace
+and run with NumPy, ours and jax.numpy (goal: ours/jax <= 1.0); and the gradient of a loss through
+np.linalg.qr, tracer.grad vs jax.grad (NumPy has no gradient: that row's NumPy columns are empty).
 
     python -m benchmarks.real_programs [name-substring ...]     (e.g. "linalg" for the linear algebra only)
 """
@@ -154,6 +156,23 @@ def batched_solve(xp, a, b):
     return xp.linalg.solve(a, b)
 
 
+def spectral_radius(xp, a):
+    """The largest eigenvalue modulus of each matrix (is a linear recurrence stable?): np.linalg.eigvals."""
+    return xp.max(xp.abs(xp.linalg.eigvals(a)), axis=-1)
+
+
+def sorted_eigenvalue_parts(xp, a):
+    """eig's eigenvalues as sorted real and imaginary parts, and its vectors' lengths (all order-free)."""
+    w, v = xp.linalg.eig(a)
+    return xp.sort(w.real, axis=-1), xp.sort(w.imag, axis=-1), xp.sum(xp.abs(v) ** 2, axis=-2)
+
+
+def qr_loss(xp, a, weights):
+    """A loss through both QR factors (its gradient runs geqrf's and orgqr's rules)."""
+    q, r = xp.linalg.qr(a)
+    return xp.sum(weights * q) + xp.sum(r * r)
+
+
 def _kalman_inputs(n: int, m: int):
     rng = np.random.default_rng(0)
     F = np.eye(n) + 0.01 * rng.standard_normal((n, n))
@@ -166,11 +185,27 @@ def _solve_inputs(batch: int, n: int, k: int):
     return rng.standard_normal((batch, n, n)) + n * np.eye(n), rng.standard_normal((batch, n, k))
 
 
+def _general_inputs(batch: int, n: int):
+    return (np.random.default_rng(2).standard_normal((batch, n, n)),)
+
+
+def _tall_inputs(batch: int, m: int, n: int):
+    rng = np.random.default_rng(3)
+    return rng.standard_normal((batch, m, n)), rng.standard_normal((batch, m, n))
+
+
 LINALG = {
     "linalg.kalman_step n=4 m=2": (kalman_step, lambda: _kalman_inputs(4, 2)),
     "linalg.kalman_step n=16 m=8": (kalman_step, lambda: _kalman_inputs(16, 8)),
     "linalg.batched_solve 256x8x8": (batched_solve, lambda: _solve_inputs(256, 8, 1)),
     "linalg.batched_solve 32x64x64": (batched_solve, lambda: _solve_inputs(32, 64, 4)),
+    "linalg.spectral_radius 256x8x8": (spectral_radius, lambda: _general_inputs(256, 8)),
+    "linalg.eig parts 16x32x32": (sorted_eigenvalue_parts, lambda: _general_inputs(16, 32)),
+}
+# Gradients: ours (tracer.grad) vs jax.grad, each jitted; NumPy has none.
+LINALG_GRADIENTS = {
+    "linalg.grad qr_loss 64x8x4": (qr_loss, lambda: _tall_inputs(64, 8, 4)),
+    "linalg.grad qr_loss 4x64x32": (qr_loss, lambda: _tall_inputs(4, 64, 32)),
 }
 
 
@@ -193,6 +228,23 @@ def bench_linalg(name: str, fn, make_inputs) -> dict:
     return row
 
 
+def bench_gradient(name: str, loss, make_inputs) -> dict:
+    """The gradient of loss(xp, *inputs) with respect to the first input: tracer.grad vs jax.grad."""
+    inputs = make_inputs()
+    row = {"program": name}
+    ours = tracer.jit(tracer.grad(lambda *args: loss(np, *args)))
+    theirs = jax.jit(jax.grad(lambda *args: loss(jnp, *args)))
+    start = time.perf_counter()
+    result = ours(*inputs)
+    jax.block_until_ready(tree_util.tree_leaves(_as_numpy(result)))
+    row["first call s"] = time.perf_counter() - start
+    row["matches NumPy"] = _close(result, theirs(*inputs), rtol=1e-8)  # (JAX is the reference: NumPy has no grad)
+    times = _alternating({"ours": _blocking(lambda: ours(*inputs)), "jax": _blocking(lambda: theirs(*inputs))})
+    row.update({f"{k} ms": v * 1e3 for k, v in times.items()})
+    row["ours/jax"] = times["ours"] / times["jax"]
+    return row
+
+
 def main(filters=()):
     rows = []
     for module_name in MODULES:
@@ -206,6 +258,11 @@ def main(filters=()):
             continue
         rows.append(bench_linalg(name, fn, make_inputs))
         print(_format(rows[-1]), flush=True)
+    for name, (loss, make_inputs) in LINALG_GRADIENTS.items():
+        if filters and not any(f in name for f in filters):
+            continue
+        rows.append(bench_gradient(name, loss, make_inputs))
+        print(_format(rows[-1]), flush=True)
     print()
     print("| program | NumPy ms | ours ms | NumPy/ours | jax.jit ms | ours/jax | first call s |")
     print("|---|---:|---:|---:|---:|---:|---:|")
@@ -213,7 +270,9 @@ def main(filters=()):
         jax_ms = f"{row['jax ms']:.3f}" if "jax ms" in row else row.get("jax", "")
         ratio = f"{row['ours/jax']:.2f}" if "ours/jax" in row else ""
         flag = "" if row["matches NumPy"] else " (DIFFERS)"
-        print(f"| {row['program']}{flag} | {row['numpy ms']:.3f} | {row['ours ms']:.3f} | {row['numpy/ours']:.1f}x "
+        numpy_ms, speedup = ((f"{row['numpy ms']:.3f}", f"{row['numpy/ours']:.1f}x") if "numpy ms" in row
+                             else ("n/a (no gradient)", ""))
+        print(f"| {row['program']}{flag} | {numpy_ms} | {row['ours ms']:.3f} | {speedup} "
               f"| {jax_ms} | {ratio} | {row['first call s']:.1f} |")
 
 

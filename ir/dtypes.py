@@ -15,7 +15,7 @@ from jaxlib.mlir import ir
 
 from ir.errors import PyreactantError
 
-__all__ = ["MAX_BYTES", "SUPPORTED_DTYPES", "ArrayTooLargeError", "UnsupportedElementType", "describe_bytes", "from_mlir", "from_short_name", "is_floating", "is_supported", "shape_and_dtype", "short_name", "tensor_type", "to_mlir"]
+__all__ = ["MAX_BYTES", "SUPPORTED_DTYPES", "ArrayTooLargeError", "UnsupportedElementType", "describe_bytes", "from_mlir", "from_short_name", "is_complex", "is_floating", "is_supported", "shape_and_dtype", "short_name", "tensor_type", "to_mlir"]
 
 _SIGNLESS = ir.IntegerType.get_signless
 _UNSIGNED = ir.IntegerType.get_unsigned
@@ -38,6 +38,16 @@ _TABLE: dict[np.dtype, tuple[Callable[[], ir.Type], str]] = {
 }
 
 SUPPORTED_DTYPES: tuple[np.dtype, ...] = tuple(_TABLE)
+
+# Complex element types: a traced function can compute them (np.linalg.eig's results, built with
+# `stablehlo.complex` from real parts) and return them, but never takes them: arguments, constants and
+# conversions stay real (`is_supported` is False for these), so NumPy code on complex values meets a clear
+# refusal instead of rules written for real numbers (`tracer/numpy_api/complex_values.py`).
+_COMPUTED_ONLY: dict[np.dtype, tuple[Callable[[], ir.Type], str]] = {
+    np.dtype(np.complex64): (lambda: ir.ComplexType.get(ir.F32Type.get()), "c64"),
+    np.dtype(np.complex128): (lambda: ir.ComplexType.get(ir.F64Type.get()), "c128"),
+}
+_ELEMENT_TYPES = {**_TABLE, **_COMPUTED_ONLY}
 _BY_SHORT_NAME = {short: dtype for dtype, (_, short) in _TABLE.items()}
 _BY_SHORT_NAME["bool"] = np.dtype(np.bool_)
 
@@ -70,14 +80,20 @@ _BFLOAT16 = np.dtype(ml_dtypes.bfloat16)
 
 
 def is_supported(dtype) -> bool:
+    """Whether arrays of `dtype` can be traced from outside: arguments, constants, conversions (not complex)."""
     return np.dtype(dtype) in _TABLE
 
 
+def is_complex(dtype) -> bool:
+    return np.dtype(dtype) in _COMPUTED_ONLY
+
+
 def to_mlir(dtype) -> ir.Type:
-    """The MLIR element type of a NumPy dtype (needs an active context)."""
+    """The MLIR element type of a NumPy dtype (needs an active context); complex ones included, which only
+    results computed inside a trace have (see `_COMPUTED_ONLY`)."""
     dtype = np.dtype(dtype)
     try:
-        factory, _ = _TABLE[dtype]
+        factory, _ = _ELEMENT_TYPES[dtype]
     except KeyError:
         raise TypeError(
             f"dtype {dtype} is not supported by pyreactant; supported dtypes are "
@@ -87,7 +103,8 @@ def to_mlir(dtype) -> ir.Type:
 
 
 class UnsupportedElementType(TypeError):
-    """An MLIR element type with no NumPy dtype here (complex, f8 ...): IR may hold them, our rewrites skip them."""
+    """An MLIR element type with no NumPy dtype here (f8, i4 ...), or a complex value a builder will not make
+    (a constant, a conversion): IR may hold them, our rewrites skip them."""
 
 
 def from_mlir(element_type: ir.Type) -> np.dtype:
@@ -100,8 +117,8 @@ def from_mlir(element_type: ir.Type) -> np.dtype:
 
 
 def short_name(dtype) -> str:
-    """`f32`, `i64`, `u8`, `bf16`, `i1` ... as used in `--arg f32[2,3]` specs."""
-    return _TABLE[np.dtype(dtype)][1]
+    """`f32`, `i64`, `u8`, `bf16`, `i1` ... as used in `--arg f32[2,3]` specs (and `c64`, `c128` in messages)."""
+    return _ELEMENT_TYPES[np.dtype(dtype)][1]
 
 
 def from_short_name(name: str) -> np.dtype:
@@ -114,11 +131,13 @@ def from_short_name(name: str) -> np.dtype:
 
 
 def _mlir_spelling(short: str) -> str:
-    # MLIR prints unsigned integers as ui8 and everything else as our short name.
+    # MLIR prints unsigned integers as ui8, complex numbers as complex<f32>, the rest as our short name.
+    if short.startswith("c"):
+        return f"complex<f{int(short[1:]) // 2}>"
     return "ui" + short[1:] if short.startswith("u") else short
 
 
-_BY_MLIR_SPELLING = {_mlir_spelling(short): dtype for dtype, (_, short) in _TABLE.items()}
+_BY_MLIR_SPELLING = {_mlir_spelling(short): dtype for dtype, (_, short) in _ELEMENT_TYPES.items()}
 
 
 def tensor_type(shape, dtype) -> ir.RankedTensorType:

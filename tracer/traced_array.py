@@ -169,8 +169,8 @@ class TracedArray:
         rebind(check_writable(self), np.full_like(self, value)._value)
 
     def conj(self):
-        """The array itself, as ndarray.conj of a real array (traced arrays are never complex)."""
-        return self
+        """np.conjugate of the array: the array itself when it is real."""
+        return self if self.dtype.kind != "c" else np.conjugate(self)
 
     conjugate = conj
 

@@ -10,6 +10,7 @@ this package exports exactly each family's `__all__`, never the family modules t
 
 from ir.ops import _common as _common_module
 from ir.ops import chlo as _chlo
+from ir.ops import complex_numbers as _complex_numbers
 from ir.ops import constant as _constant
 from ir.ops import control_flow as _control_flow
 from ir.ops import convolution as _convolution
@@ -25,6 +26,7 @@ from ir.ops import sort as _sort
 from ir.ops import window as _window
 from ir.ops._common import *  # noqa: F401,F403
 from ir.ops.chlo import *  # noqa: F401,F403
+from ir.ops.complex_numbers import *  # noqa: F401,F403
 from ir.ops.constant import *  # noqa: F401,F403
 from ir.ops.control_flow import *  # noqa: F401,F403
 from ir.ops.convolution import *  # noqa: F401,F403
@@ -44,6 +46,7 @@ __all__ = [
     *_constant.__all__,
     *_elementwise.__all__,
     *_chlo.__all__,
+    *_complex_numbers.__all__,
     *_shape.__all__,
     *_reduction.__all__,
     *_linalg.__all__,

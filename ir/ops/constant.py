@@ -19,6 +19,9 @@ def constant(value, dtype=None) -> ir.Value:
     broadcast scalar costs nothing in the module's size.
     """
     array = np.asarray(value, dtype=dtype)
+    if dtypes.is_complex(array.dtype):  # (complex values are only computed: see ir/dtypes.py's _COMPUTED_ONLY)
+        raise dtypes.UnsupportedElementType(f"a {array.dtype} constant is not built: complex values only come "
+                                            "from stablehlo.complex of real parts")
     if array.size > 1 and not any(array.strides):  # a broadcast scalar: one element, read without a copy
         buffer = np.ascontiguousarray(array[(0,) * array.ndim]).reshape(1)
     else:

@@ -135,6 +135,9 @@ def convert(operand: ir.Value, dtype) -> ir.Value:
     dtype = np.dtype(dtype)
     if dtype_of(operand) == dtype:
         return operand
+    if dtypes.is_complex(dtype) or dtypes.is_complex(dtype_of(operand)):  # (see ir/dtypes.py's _COMPUTED_ONLY)
+        raise dtypes.UnsupportedElementType(f"no conversion between {dtype_of(operand)} and {dtype} is built: "
+                                            "complex values come from stablehlo.complex, and leave by real/imag")
     return stablehlo.ConvertOp(dtypes.tensor_type(shape_of(operand), dtype), operand).result
 
 

@@ -1,6 +1,7 @@
 """Activity analysis and copying of op lists: which values carry a derivative, and recomputing a region.
 
-A value is *varied* when it is a float value that depends on a differentiated input. Values that are not
+A value is *varied* when it is a float (or complex: see `emit.carries_derivative`) value that depends on a
+differentiated input. Values that are not
 (integers, booleans, constants, anything computed only from inputs held fixed, the results of flat ops
 such as floor) get no derivative code at all.
 """
@@ -11,7 +12,7 @@ from typing import Iterable
 
 from jaxlib.mlir import ir
 
-from passes.autodiff.emit import is_float
+from passes.autodiff.emit import carries_derivative
 from passes.autodiff.registry import is_constant
 
 __all__ = ["captures", "clone_ops", "varied_values"]
@@ -56,7 +57,7 @@ def varied_values(ops: Iterable[ir.Operation], seeds: Iterable[ir.Value]) -> set
         if len(op.regions):
             inputs += captures(op)
         if any(value in varied for value in inputs):
-            varied.update(result for result in op.results if is_float(result))
+            varied.update(result for result in op.results if carries_derivative(result))
     return varied
 
 

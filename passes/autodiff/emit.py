@@ -12,7 +12,7 @@ from jaxlib.mlir import ir
 from ir import dtypes, ops, query
 
 __all__ = [
-    "add", "full", "full_like", "is_float", "mul", "neg", "ones_like", "sub", "sum_dims", "zeros_like",
+    "add", "carries_derivative", "full", "full_like", "is_float", "mul", "neg", "ones_like", "sub", "sum_dims", "zeros_like",
 ]
 
 
@@ -20,6 +20,16 @@ def is_float(value: ir.Value) -> bool:
     try:
         return dtypes.is_floating(query.dtype(value))
     except (TypeError, ValueError):  # not a ranked tensor of a dtype we know (a token, a tuple ...)
+        return False
+
+
+def carries_derivative(value: ir.Value) -> bool:
+    """Float values, and complex ones: no rule takes or makes a complex derivative, so a complex value
+    computed from a differentiated input must reach an op without a rule (stablehlo.complex, real, geev),
+    which raises, instead of being skipped as an integer would be (a silent zero)."""
+    try:
+        return is_float(value) or dtypes.is_complex(query.dtype(value))
+    except (TypeError, ValueError):
         return False
 
 

@@ -14,7 +14,7 @@ from jaxlib.mlir import ir
 from jaxlib.mlir.dialects import func
 
 from passes.autodiff.activity import captures
-from passes.autodiff.emit import is_float, zeros_like
+from passes.autodiff.emit import carries_derivative, is_float, zeros_like
 from passes.autodiff.errors import AutodiffError
 from passes.autodiff.function import DifferentiableFunction
 from passes.autodiff.registry import JVP, is_constant, rule_key
@@ -30,7 +30,7 @@ def tangent_block(ops_: Sequence[ir.Operation], tangents: MutableMapping, *, whe
     reading and recording tangents in `tangents` (value -> tangent)."""
     ops_ = [op.operation for op in ops_]
     for position, op in enumerate(ops_[:-1]):
-        if is_constant(op) or not any(is_float(result) for result in op.results):
+        if is_constant(op) or not any(carries_derivative(result) for result in op.results):
             continue
         x_dots = [tangents.get(operand) for operand in op.operands]
         if op.name in REGION_JVP:

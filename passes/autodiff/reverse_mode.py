@@ -15,7 +15,7 @@ from jaxlib.mlir import ir
 from jaxlib.mlir.dialects import func
 
 from passes.autodiff.activity import captures, varied_values
-from passes.autodiff.emit import add, is_float, zeros_like
+from passes.autodiff.emit import add, carries_derivative, is_float, zeros_like
 from passes.autodiff.errors import AutodiffError
 from passes.autodiff.registry import VJP, is_constant, rule_key
 from passes.autodiff.function import DifferentiableFunction
@@ -66,6 +66,7 @@ def backward(ops_: Sequence[ir.Operation], adjoints: Adjoints, seeds: Iterable[i
             if op.name in REGION_VJP:
                 REGION_VJP[op.name](op, z_bars, adjoints, varied)
                 continue
+            _refuse_complex(op, varied, where)
             rule = VJP.get(rule_key(op))
             if rule is None:
                 raise AutodiffError(f"{rule_key(op)} has no derivative rule (reverse mode), in {where}", op=op,
@@ -76,6 +77,17 @@ def backward(ops_: Sequence[ir.Operation], adjoints: Adjoints, seeds: Iterable[i
             for operand, bar, need in zip(op.operands, bars, needed):
                 if need:
                     adjoints.add(operand, bar)
+
+
+def _refuse_complex(op: ir.Operation, varied, where: str) -> None:
+    """Complex values carry no derivative here, and a rule asked for float cotangents only (stablehlo.abs of
+    a complex value) would drop the complex operand's: a silent zero. Forward mode needs no such check: a
+    complex value is made by an op without a rule (stablehlo.complex, LAPACK's geev), which raises."""
+    if any(operand in varied and not is_float(operand) for operand in op.operands):
+        raise AutodiffError(f"{rule_key(op)} reads a complex value computed from a differentiated input, in "
+                            f"{where}: complex values (np.linalg.eig and eigvals: lapack.geev) have no derivative rules", op=op,
+                            fix="hold the matrix fixed (compute it from arguments that are not differentiated), "
+                                "or, for a symmetric matrix, use np.linalg.eigh")
 
 
 def reverse_function(fn: DifferentiableFunction, wrt: Sequence[int]) -> None:
@@ -89,7 +101,7 @@ def reverse_function(fn: DifferentiableFunction, wrt: Sequence[int]) -> None:
     with ir.InsertionPoint(terminator), fn.location:
         adjoints = Adjoints()
         for out, cotangent in zip(outs, cotangents):
-            if is_float(out):
+            if carries_derivative(out):
                 adjoints.add(out, cotangent)
         body = list(block.operations)[:-1]
         backward(body, adjoints, [arguments[i] for i in wrt], where=fn.description)

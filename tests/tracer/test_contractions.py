@@ -241,7 +241,7 @@ def test_linalg_array_api_twins():
 
 
 def test_unsupported_linalg_functions_are_named():
-    # (svd, eigh, qr, lstsq, pinv trace on CPU through LAPACK; eig's refusal says why: test_linalg.py)
+    # (svd, eig, eigh, qr, lstsq, pinv trace on CPU through LAPACK)
     calls = {"tensorinv": np.linalg.tensorinv, "tensorsolve": lambda a: np.linalg.tensorsolve(a, a)}
     for name, call in calls.items():
         with pytest.raises(NotImplementedError, match=rf"numpy\.linalg\.{name} is not supported under tracing"):

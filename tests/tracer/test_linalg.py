@@ -179,7 +179,7 @@ def test_cpu_lowers_to_jaxlibs_lapack_targets(dtype, prefix):
     expected = {
         np.linalg.solve: ["getrf", "trsm"], np.linalg.inv: ["getrf", "trsm"], np.linalg.det: ["getrf"],
         np.linalg.cholesky: ["potrf"], np.linalg.eigh: ["syevd"], np.linalg.svd: ["gesdd"],
-        np.linalg.qr: ["geqrf", "orgqr"], np.linalg.pinv: ["gesdd"],
+        np.linalg.qr: ["geqrf", "orgqr"], np.linalg.pinv: ["gesdd"], np.linalg.eig: ["geev"],
     }
     for fn, kernels in expected.items():
         args = (a, a) if fn is np.linalg.solve else ((s,) if fn in (np.linalg.cholesky, np.linalg.eigh) else (a,))
@@ -280,14 +280,6 @@ def test_decomposition_errors_match_numpy_and_say_why(case):
         fn(*args)
     with pytest.raises(ValueError, match=message):
         tracer.jit(fn)(*args)
-
-
-def test_eig_is_refused_with_the_reason():
-    """NumPy's eig returns float or complex arrays depending on the eigenvalues; the tracer has no complex dtypes."""
-    for fn in (np.linalg.eig, np.linalg.eigvals):
-        with pytest.raises(NotImplementedError, match="complex") as info:
-            tracer.jit(fn)(np.eye(2))
-        assert "eigh" in str(info.value)
 
 
 def test_singular_and_failing_inputs_under_tracing():

@@ -7,6 +7,7 @@ installs TracedArray's NumPy protocols. `tests/tracer/test_modules.py` keeps it 
 """
 
 from tracer.numpy_api import (  # noqa: F401
+    complex_values,
     construction,
     contractions,
     created_arrays,

@@ -15,7 +15,7 @@ import numpy as np
 
 from ir import dtypes, ops
 from tracer import errors, primitives
-from tracer.numpy_api import created_arrays, indexing, promotion
+from tracer.numpy_api import complex_values, created_arrays, indexing, promotion
 from tracer.numpy_api.created_arrays import CreatedArray
 from tracer.numpy_api.masked import MaskedSelection
 from tracer.numpy_api.registry import (HANDLED_FUNCTIONS, REFUSED, UFUNC_METHODS, UFUNC_RULES, WRITES_INTO, public_name,
@@ -70,6 +70,10 @@ def function(func, args, kwargs):
         args, kwargs = _resolve_arguments(func, args, kwargs)
     _check_traces(args)
     _check_traces(kwargs.values())
+    if complex_values.holds_complex(args) or complex_values.holds_complex(kwargs.values()):
+        with at_user_line():
+            impl = complex_values.implementation(func)
+        return run(impl, *args, **kwargs)
     impl = HANDLED_FUNCTIONS.get(func)
     if impl is None:
         if func in REFUSED:
@@ -108,6 +112,10 @@ def ufunc(ufunc, method, inputs, kwargs):
             kwargs = dict(kwargs, out=tuple(created_arrays.resolve(t, write=True) for t in
                                             (out if isinstance(out, tuple) else (out,))))
     _check_traces(inputs)
+    if complex_values.holds_complex(inputs):
+        with at_user_line():
+            impl = complex_values.implementation(ufunc, ufunc_method=method, kwargs=kwargs)
+        return run(impl, *inputs)
     if method != "__call__":
         impl = UFUNC_METHODS.get(method)
         if impl is None:

@@ -1,5 +1,5 @@
-"""np.linalg's decompositions and what is built on them: eigh, eigvalsh, svd, svdvals, qr, lstsq, pinv,
-matrix_rank, cond (and eig/eigvals, refused).
+"""np.linalg's decompositions and what is built on them: eig, eigvals, eigh, eigvalsh, svd, svdvals, qr, lstsq,
+pinv, matrix_rank, cond.
 
 Each calls a LAPACK kernel (`linalg_lapack.py`), so each traces for CPU only: StableHLO has no eigen, SVD
 or QR op, and XLA on GPU/TPU does not run the CPU's LAPACK targets. Elsewhere they raise, naming the
@@ -7,8 +7,9 @@ platform. Values NumPy would look at before choosing what to return are unknown 
 - a kernel that fails (no convergence) gives NaNs instead of LinAlgError;
 - lstsq's residuals have NumPy's full-rank shape ((K,) when M > N, else (0,)) whatever the rank turns out
   to be (NumPy returns an empty array when a is rank-deficient);
-- eig and eigvals are refused: NumPy returns real arrays when every eigenvalue is real and complex ones
-  otherwise, and the tracer has no complex dtypes.
+- eig and eigvals always return complex arrays (complex64 for float32 input, else complex128), as JAX's do:
+  NumPy returns real ones when every eigenvalue happens to be real, a dtype decided by the values.
+  (np.real_if_close on the result, outside the traced function, gives NumPy's.)
 """
 
 from __future__ import annotations
@@ -19,13 +20,14 @@ from tracer import errors
 from tracer import primitives as P
 from tracer.numpy_api import linalg_lapack
 from tracer.numpy_api.linalg import _linalg_dtype, _square_stack, linalg_inv, linalg_norm
-from tracer.numpy_api.registry import implements, refuse
+from tracer.numpy_api.complex_values import complex_from_parts
+from tracer.numpy_api.registry import implements
 from tracer.traced_array import TracedArray
 
-__all__ = ["linalg_cond", "linalg_eigh", "linalg_eigvalsh", "linalg_lstsq", "linalg_matrix_rank", "linalg_pinv",
+__all__ = ["linalg_cond", "linalg_eig", "linalg_eigh", "linalg_eigvals", "linalg_eigvalsh", "linalg_lstsq", "linalg_matrix_rank", "linalg_pinv",
            "linalg_qr", "linalg_svd", "linalg_svdvals", "singular_values"]
 
-_linalg = np.linalg._linalg  # (NumPy's result namedtuples: EighResult, SVDResult, QRResult)
+_linalg = np.linalg._linalg  # (NumPy's result namedtuples: EigResult, EighResult, SVDResult, QRResult)
 
 
 def _matrix_stack(a, name: str) -> TracedArray:
@@ -230,9 +232,25 @@ def linalg_cond(x, p=None):
     return linalg_norm(a, p, axis=(-2, -1)) * linalg_norm(linalg_inv(a), p, axis=(-2, -1))
 
 
-for _function in (np.linalg.eig, np.linalg.eigvals):
-    refuse(_function,
-           "returns real or complex arrays depending on whether every eigenvalue is real, which the values decide "
-           "at run time, and traced arrays have no complex dtypes",
-           "for a symmetric matrix use np.linalg.eigh (real results); otherwise compute the eigenvalues outside "
-           "the traced function")
+def _complex_zeros(shape, dtype) -> TracedArray:
+    return complex_from_parts(_zeros(shape, dtype), _zeros(shape, dtype))
+
+
+@implements(np.linalg.eig)
+def linalg_eig(a):
+    """Always complex: see the module's docstring."""
+    x = _square_stack(a, "eig")
+    _lapack_only(x, "eig")
+    if not x.size:
+        return _linalg.EigResult(_complex_zeros(x.shape[:-1], x.dtype), _complex_zeros(x.shape, x.dtype))
+    return _linalg.EigResult(*linalg_lapack.eig(x, vectors=True))
+
+
+@implements(np.linalg.eigvals)
+def linalg_eigvals(a):
+    """Always complex: see the module's docstring."""
+    x = _square_stack(a, "eigvals")
+    _lapack_only(x, "eigvals")
+    if not x.size:
+        return _complex_zeros(x.shape[:-1], x.dtype)
+    return linalg_lapack.eig(x, vectors=False)[0]

@@ -17,10 +17,11 @@ import numpy as np
 
 from ir import ops
 from tracer import primitives as P
+from tracer.numpy_api.complex_values import complex_from_parts
 from tracer.trace_state import current_trace
 from tracer.traced_array import TracedArray
 
-__all__ = ["available", "cholesky", "eigh", "lu_factor", "nan_where_failed", "qr", "svd", "triangle"]
+__all__ = ["available", "cholesky", "eig", "eigh", "lu_factor", "nan_where_failed", "qr", "svd", "triangle"]
 
 
 def available(x: TracedArray) -> bool:
@@ -73,6 +74,19 @@ def eigh(x: TracedArray, *, lower: bool, vectors: bool) -> tuple[TracedArray, Tr
     """(eigenvalues ascending, eigenvectors in columns or None)."""
     v, w, info = (_wrap(value) for value in ops.syevd(x._value, lower=lower, vectors=vectors))
     return nan_where_failed(w, info), nan_where_failed(v, info) if vectors else None
+
+
+def eig(x: TracedArray, *, vectors: bool) -> tuple[TracedArray, TracedArray | None]:
+    """(eigenvalues, right eigenvectors in columns or None) of general real matrices, complex64 (complex128)
+    for float32 (float64). geev gives the eigenvalues as real and imaginary parts (conjugate pairs adjacent,
+    positive imaginary part first, as NumPy has them) and the vectors already complex, normalised to unit
+    length with the largest component real. NaN (real and imaginary) where the QR algorithm did not converge."""
+    real, imaginary, _, right, info = (_wrap(v) for v in ops.geev(x._value, left=False, right=vectors))
+    values = complex_from_parts(nan_where_failed(real, info), nan_where_failed(imaginary, info))
+    if not vectors:
+        return values, None
+    # (NaN goes into each part: complex constants are not built, see ir/dtypes.py)
+    return values, complex_from_parts(nan_where_failed(right.real, info), nan_where_failed(right.imag, info))
 
 
 def svd(x: TracedArray, *, full_matrices: bool, compute_uv: bool):

@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import Callable
 
 __all__ = [
-    "HANDLED_FUNCTIONS", "REFUSED", "UFUNC_METHODS", "UFUNC_RULES", "WRITES_INTO",
-    "implements", "public_name", "refuse", "supported_names", "ufunc_method", "ufunc_rule",
+    "COMPLEX_FUNCTIONS", "HANDLED_FUNCTIONS", "REFUSED", "UFUNC_METHODS", "UFUNC_RULES", "WRITES_INTO",
+    "implements", "implements_complex", "public_name", "refuse", "supported_names", "ufunc_method", "ufunc_rule",
 ]
 
 HANDLED_FUNCTIONS: dict[Callable, Callable] = {}
@@ -24,11 +24,25 @@ UFUNC_METHODS: dict[str, Callable] = {}
 REFUSED: dict[Callable, tuple[str, str]] = {}
 # Functions that write into an argument (np.copyto's dst): its (position, keyword name).
 WRITES_INTO: dict[Callable, tuple[int, str]] = {}
+# What a complex traced array (np.linalg.eig's results) may go through, functions and ufuncs alike:
+# `impl(*args, **kwargs)`. Everything else refuses it, since the other rules are written for real numbers.
+COMPLEX_FUNCTIONS: dict[Callable, Callable] = {}
 
 
 def refuse(numpy_function: Callable, why: str, fix: str) -> None:
     """Register a tailored explanation for a NumPy function that cannot be traced."""
     REFUSED[numpy_function] = (why, fix)
+
+
+def implements_complex(*numpy_functions: Callable):
+    """Register the decorated function as what `numpy_functions` (functions or ufuncs) do to complex arrays."""
+
+    def register(impl: Callable) -> Callable:
+        for numpy_function in numpy_functions:
+            COMPLEX_FUNCTIONS[numpy_function] = impl
+        return impl
+
+    return register
 
 
 def implements(*numpy_functions: Callable, writes_into: tuple[int, str] | None = None):

@@ -1,5 +1,6 @@
 """Derivatives of the LAPACK factorisations (`ir/ops/lapack.py`) that have no StableHLO op: getrf, syevd,
-gesdd (values). (trsm and potrf share triangular_solve's and cholesky's rules, in `linalg_solvers.py`.)
+gesdd (values). (trsm and potrf share triangular_solve's and cholesky's rules, in `linalg_solvers.py`; geqrf
+and orgqr have theirs in `lapack_qr.py`; geev has none: its results are complex.)
 
 Integer results (pivots, info) carry no derivative. The derivatives are matrix products and triangular
 solves (`stablehlo.triangular_solve`, whose rules give second order), never another LAPACK call except where

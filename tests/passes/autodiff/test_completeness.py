@@ -37,11 +37,12 @@ from tracer.numpy_api.registry import UFUNC_RULES
 sys.path.append(str(Path(__file__).resolve().parents[2] / "tracer"))  # the function table lives there
 from tables import ALL_ENTRIES  # noqa: E402
 
-# Ops the tracer emits that have no rule yet, with the reason (none today). Remove an entry when its rule
+# Ops the tracer emits that have no rule yet, with the reason. Remove an entry when its rule
 # lands: `test_known_gaps_are_still_gaps` insists.
 KNOWN_MISSING: dict[str, str] = {
-    "lapack.geqrf": "np.linalg.qr's Householder factorisation (CPU): no rule yet (JAX's qr_jvp_rule is the model)",
-    "lapack.orgqr": "Q from geqrf's reflectors, only ever used with geqrf: no rule yet",
+    "lapack.geev": "np.linalg.eig/eigvals (CPU): complex results, and no rule takes or makes complex derivatives",
+    "stablehlo.real": "the real part of a complex value (eig's): complex values carry no derivatives",
+    "stablehlo.imag": "the imaginary part of a complex value (eig's): complex values carry no derivatives",
 }
 # Derivatives that do not exist, refused with an AutodiffError saying so (not gaps to close): the full-matrices
 # singular vectors of a non-square matrix (their extra columns are any orthonormal completion).
@@ -227,5 +228,6 @@ def test_sweep_sees_the_families(traced):
                 "stablehlo.reduce_window", "stablehlo.gather", "stablehlo.scatter", "stablehlo.sort",
                 # (on CPU np.linalg calls LAPACK; stablehlo.cholesky and triangular_solve, emitted for other
                 # platforms, have their rules tested in test_rules_linalg_solvers.py)
-                "lapack.getrf", "lapack.trsm", "lapack.potrf", "lapack.syevd", "lapack.gesdd", *KNOWN_MISSING}
+                "lapack.getrf", "lapack.trsm", "lapack.potrf", "lapack.syevd", "lapack.gesdd", "lapack.geqrf",
+                "lapack.orgqr", *KNOWN_MISSING}
     assert expected <= seen, f"the sweep no longer traces {sorted(expected - seen)}"

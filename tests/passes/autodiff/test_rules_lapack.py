@@ -1,4 +1,5 @@
-"""Derivative rules of the LAPACK calls np.linalg traces to on CPU (getrf, trsm, potrf, syevd, gesdd):
+"""Derivative rules of the LAPACK calls np.linalg traces to on CPU (getrf, trsm, potrf, syevd, gesdd, geqrf,
+orgqr):
 our reverse, forward and second order (forward-of-reverse) against `jax.vjp`/`jax.jvp` of `jax.numpy.linalg`
 (which calls the same kernels) and against float64 finite differences.
 
@@ -67,12 +68,12 @@ CASES = {
 
 # Each kernel's rule and the case above that runs it (test_rules_table.py's completeness check reads these names).
 KERNEL_CASES = {"lapack.getrf": "inv", "lapack.trsm": "solve", "lapack.potrf": "cholesky", "lapack.syevd": "eigh",
-                "lapack.gesdd": "svd square, full matrices"}
+                "lapack.gesdd": "svd square, full matrices", "lapack.geqrf": "qr tall", "lapack.orgqr": "qr tall"}
 
 
 @pytest.mark.parametrize("kernel", list(KERNEL_CASES))
 def test_each_kernel_rule_has_a_case_that_calls_it(kernel):
-    ours, _, args = {**CASES, **SVD_CASES}[KERNEL_CASES[kernel]]
+    ours, _, args = {**CASES, **SVD_CASES, **QR_CASES}[KERNEL_CASES[kernel]]
     assert kernel.split(".")[1] + "_ffi" in traced(ours, *args)
 
 
@@ -100,6 +101,54 @@ def test_svd_rule(name):
     check(Case(theirs, args, text=traced(ours, *args)), rtol=1e-7, atol=1e-7)
 
 
+def _wide_qr(x):
+    """A wide matrix's QR as the QR of its first m columns and R2 = Q^T A2 (JAX's qr has no derivative for m < n)."""
+    m = x.shape[-2]
+    q, r1 = jnp.linalg.qr(x[..., :m])
+    return q, jnp.concatenate([r1, jnp.swapaxes(q, -1, -2) @ x[..., m:]], axis=-1)
+
+
+QR_CASES = {
+    "qr tall": (lambda x: tuple(np.linalg.qr(x)), lambda x: tuple(jnp.linalg.qr(x)), (TALL,)),
+    "qr square batched": (lambda x: tuple(np.linalg.qr(x)), lambda x: tuple(jnp.linalg.qr(x)), (STACK,)),
+    "qr complete square": (lambda x: tuple(np.linalg.qr(x, mode="complete")),
+                           lambda x: tuple(jnp.linalg.qr(x, mode="complete")), (A,)),
+    "qr r": (lambda x: np.linalg.qr(x, mode="r"), lambda x: jnp.linalg.qr(x, mode="r"), (TALL,)),
+    "qr wide batched": (lambda x: tuple(np.linalg.qr(x)), _wide_qr, (WIDE,)),
+    # (one row: no reflector reaches below the diagonal; one column: a single reflector)
+    "qr one row": (lambda x: tuple(np.linalg.qr(x)), _wide_qr, (rng.standard_normal((1, 3)),)),
+    "qr one column": (lambda x: tuple(np.linalg.qr(x)), lambda x: tuple(jnp.linalg.qr(x)),
+                      (rng.standard_normal((3, 1)) + 1,)),
+}
+
+
+@pytest.mark.parametrize("name", list(QR_CASES))
+def test_qr_rule(name):
+    """geqrf's and orgqr's rules chained as np.linalg.qr calls them, against JAX's qr derivative."""
+    ours, theirs, args = QR_CASES[name]
+    check(Case(theirs, args, text=traced(ours, *args)), rtol=1e-7, atol=1e-7)
+
+
+@pytest.mark.parametrize("mode", ["raw", "complete"])
+def test_qr_rules_differentiate_what_lapack_computes(mode):
+    """The reflectors and taus of mode='raw', and the extra columns of a tall matrix's complete Q (LAPACK's
+    own completion, orgqr over zero-padded reflectors), have true derivatives through the same two rules;
+    JAX refuses both, so the oracle is central differences of NumPy's qr (the same LAPACK routines)."""
+    x, eps = rng.standard_normal((5, 3)), 1e-6
+    weights = [rng.standard_normal(part.shape) for part in np.linalg.qr(x, mode=mode)]
+
+    def loss(xp_qr, a):
+        return sum((w * part).sum() for w, part in zip(weights, xp_qr(a, mode=mode)))
+
+    ours = np.asarray(tracer.grad(lambda a: loss(np.linalg.qr, a))(x))
+    expected = np.zeros_like(x)
+    for index in np.ndindex(x.shape):
+        step = np.zeros_like(x)
+        step[index] = eps
+        expected[index] = (loss(np.linalg.qr, x + step) - loss(np.linalg.qr, x - step)) / (2 * eps)
+    np.testing.assert_allclose(ours, expected, rtol=1e-6, atol=1e-7)
+
+
 def test_grad_through_np_linalg_matches_jax():
     """tracer.grad of a loss through several LAPACK calls, against jax.grad."""
     import jax
@@ -114,14 +163,12 @@ def test_grad_through_np_linalg_matches_jax():
 
 
 def test_what_does_not_differentiate_says_so():
-    """Full matrices of a non-square SVD have columns the SVD leaves free (JAX refuses them too); QR has no rule."""
+    """Full matrices of a non-square SVD have columns the SVD leaves free (JAX refuses them too)."""
     a = rng.standard_normal((4, 3))
     with pytest.raises(AutodiffError, match="full_matrices=True") as info:
         tracer.grad(lambda x: np.linalg.svd(x)[0].sum())(a)
     assert "full_matrices=False" in str(info.value)
     np.asarray(tracer.grad(lambda x: np.linalg.svd(x)[1].sum())(a))  # (the values alone are fine)
-    with pytest.raises(AutodiffError, match="lapack.geqrf has no derivative rule"):
-        tracer.grad(lambda x: np.linalg.qr(x)[1].sum())(a)
 
 
 def test_unused_decompositions_are_erased_after_differentiation():

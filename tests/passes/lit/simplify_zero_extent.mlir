@@ -37,3 +37,14 @@ func.func @kept(%a: tensor<1x3xf32>, %e: tensor<0xf32>) -> (tensor<1x3xf32>, ten
   %1 = stablehlo.custom_call @foo(%e) {has_side_effect = true} : (tensor<0xf32>) -> tensor<0xf32>
   return %0, %1 : tensor<1x3xf32>, tensor<0xf32>
 }
+
+// -----
+
+// An empty complex result stays as it is (np.linalg.eig of a 0 x 0 matrix): the bindings cannot build its
+// dense<>, and XLA computes nothing for it anyway.
+// CHECK-LABEL: func.func @empty_complex
+// CHECK:       stablehlo.complex %arg0, %arg0 : tensor<0xcomplex<f32>>
+func.func @empty_complex(%e: tensor<0xf32>) -> tensor<0xcomplex<f32>> {
+  %0 = stablehlo.complex %e, %e : tensor<0xcomplex<f32>>
+  return %0 : tensor<0xcomplex<f32>>
+}

@@ -379,6 +379,21 @@ def _qr_determined(a, mode):
     return reduced + (q @ r, np.abs(r), _mT(q) @ q)
 
 
+def _eig_parts(w):
+    """The eigenvalues whatever their order, in real arithmetic (a traced complex array is taken apart first):
+    their real parts, imaginary parts and moduli as sorted multisets."""
+    return np.sort(w.real, axis=-1), np.sort(w.imag, axis=-1), np.sort(np.abs(w), axis=-1)
+
+
+def _eig_determined(a):
+    """The eigenvalues (`_eig_parts`), A V - V diag(w) (zero) and the vectors' lengths (one): what determines
+    eig's results whatever the order and the vectors' phases."""
+    w, v = np.linalg.eig(a)
+    wr, wi, vr, vi = w.real[..., None, :], w.imag[..., None, :], v.real, v.imag
+    residual = (a @ vr - vr * wr + vi * wi, a @ vi - vr * wi - vi * wr)
+    return _eig_parts(w) + residual + (np.sum(vr ** 2 + vi ** 2, axis=-2),)
+
+
 def _lstsq_rhs(dtype):
     def extra(draw, shape):
         m = shape[-2]
@@ -392,6 +407,8 @@ ENTRIES += [
     *_solver_entries("numpy.linalg.eigh", _eigh_determined,
                      lambda dtype: _symmetric(dtype).flatmap(lambda a: st.sampled_from(["L", "U"]).map(lambda u: a + (u,)))),
     *_solver_entries("numpy.linalg.eigvalsh", np.linalg.eigvalsh, _symmetric),
+    *_solver_entries("numpy.linalg.eig", _eig_determined, well_conditioned),
+    *_solver_entries("numpy.linalg.eigvals", lambda a: _eig_parts(np.linalg.eigvals(a)), well_conditioned),
     *_solver_entries("numpy.linalg.svd", _svd_determined,
                      lambda dtype: rectangular(dtype, full_rank=False, extra=lambda draw, s: (draw(st.booleans()),))),
     *_solver_entries("numpy.linalg.svdvals", np.linalg.svdvals, lambda dtype: rectangular(dtype, full_rank=False)),
