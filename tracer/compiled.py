@@ -155,6 +155,7 @@ class Compiled:
         self._out_template = program.out_template
         self._out_positions = program.out_positions
         self._out_signatures = program.out_signatures
+        self._forwarded = program.forwarded  # (result position, traced argument index): arguments handed back
         # What results are wrapped with: their ConcreteArray signatures (with the sharding, once compiled split).
         self._result_signatures = program.out_signatures
         # A bare array result: skip rebuilding a pytree on every call.
@@ -253,6 +254,7 @@ class Compiled:
 
     def run_flat(self, arrays, all_host: bool):
         """Execute on every traced argument's array, in order; `all_host`: every one is a NumPy ndarray."""
+        forwarded = self._forwarded_values(arrays) if self._forwarded else None
         if self._kept is not None:
             arrays = self._kept_arrays(arrays)
             all_host = all(type(a) is np.ndarray for a in arrays)
@@ -263,15 +265,38 @@ class Compiled:
                 outputs = execute([to_device(group, device) for group in self._packing.pack(arrays)])
                 if self._mutations:
                     self._write_back(arrays, outputs)
-                return self._wrap(outputs)
+                return self._wrap(outputs, forwarded)
         buffers = [a.buffer if type(a) is ConcreteArray else to_device(a) for a, to_device in zip(arrays, self._transfers)]
-        return self._run(arrays, buffers)
+        return self._run(arrays, buffers, forwarded)
 
     def run_buffers(self, arrays, buffers: list):
         """Execute on ConcreteArrays, one per traced argument in order, and `buffers`, their buffers."""
+        forwarded = self._forwarded_values(arrays) if self._forwarded else None
         if self._kept is not None:
             arrays, buffers = [arrays[i] for i in self._kept], [buffers[i] for i in self._kept]
-        return self._run(arrays, buffers)
+        return self._run(arrays, buffers, forwarded)
+
+    def _forwarded_values(self, arrays) -> list:
+        """The results that are arguments as given (`TracedProgram.forwarded`), from every traced argument's
+        array: a ConcreteArray is handed back itself (as NumPy returns the same object), any other array as a
+        device copy of its own (a caller's jax.Array stays the caller's). Made before the program runs, so a
+        donated one fails the call before anything is consumed."""
+        values = []
+        for _, index in self._forwarded:
+            array = arrays[index]
+            if type(array) is ConcreteArray:
+                buffer = array.buffer
+                error = _unusable_argument_error((buffer,))
+                if error is not None:
+                    raise error
+            elif type(array) is signature.ArraySpec:
+                raise _no_data_error(array)
+            elif isinstance(array, (np.ndarray, np.generic)):
+                array = transfer.array_to_device(array, self._device)
+            else:  # a jax.Array
+                array = ConcreteArray(transfer.copy_buffer(array))
+            values.append(array)
+        return values
 
     def _kept_arrays(self, arrays) -> list:
         """The arrays of the arguments the module takes. (An ArraySpec where an unused argument goes
@@ -281,8 +306,9 @@ class Compiled:
                 raise _no_data_error(array)
         return [arrays[i] for i in self._kept]
 
-    def _run(self, arrays, buffers: list):
-        """Execute on `buffers`, the module's arguments, made of `arrays` (the arrays given for them)."""
+    def _run(self, arrays, buffers: list, forwarded=None):
+        """Execute on `buffers`, the module's arguments, made of `arrays` (the arrays given for them);
+        `forwarded`: the results that are arguments (`_forwarded_values`), or None."""
         if self._plan is not None:
             buffers = [_place(buffer, s) for buffer, s in zip(buffers, self._plan.arguments)]
         if self._donated:
@@ -298,7 +324,7 @@ class Compiled:
             self._retire_donated(arrays, buffers)
         if self._mutations:
             self._write_back(arrays, outputs)
-        return self._wrap(outputs)
+        return self._wrap(outputs, forwarded)
 
     # -- arguments the function wrote into -------------------------------------------------------------------
     def _separate_written(self, arrays, buffers: list) -> list:
@@ -375,8 +401,9 @@ class Compiled:
                     marker = DonatedBuffer(describe(user_frame()))
                 arrays[index].mark_donated(marker)
 
-    def _wrap(self, outputs):
-        """Results as ConcreteArrays, while the device may still compute them (unless compiled with sync=True)."""
+    def _wrap(self, outputs, forwarded=None):
+        """Results as ConcreteArrays, while the device may still compute them (unless compiled with sync=True);
+        `forwarded`: the results that are arguments (`_forwarded_values`), or None."""
         wrap = ConcreteArray.wrap
         if self._single_output:
             result = wrap(outputs[0], self._result_signatures[0])
@@ -385,7 +412,12 @@ class Compiled:
         for position, buffer, out_signature in zip(self._out_positions, outputs[:self._result_count],
                                                    self._result_signatures):
             result[position] = wrap(buffer, out_signature)
+        if forwarded:
+            for (position, _), array in zip(self._forwarded, forwarded):
+                result[position] = array
         if self._sync:
             for p in self._out_positions:
                 result[p].block_until_ready()
+            for array in forwarded or ():
+                array.block_until_ready()
         return tree_util.tree_unflatten(self._out_tree, result)
