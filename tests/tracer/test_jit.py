@@ -701,6 +701,25 @@ def test_a_result_that_is_an_argument_is_handed_back_not_copied_nor_donated():
     assert not fresh.is_deleted()
 
 
+def test_donation_marks_the_given_arrays_on_every_call_not_only_the_first():
+    # After a call has seen PJRT take every donated buffer, later calls mark the arrays without asking
+    # each buffer: every call's donated arrays still say where they went.
+    step = tracer.jit(lambda state, x: (state + x, x.sum()), donate_argnums=0)
+    state, x = runtime.to_device(rand(3)), rand(3)
+    expected = np.asarray(state).copy()
+    for _ in range(4):
+        old = state
+        state, _ = step(state, x)  # the donating line
+        expected = expected + x
+        assert old.is_deleted() and not state.is_deleted()
+        with pytest.raises(runtime.DonatedArrayError, match=r"donated .* at .*test_jit\.py:\d+"):
+            np.asarray(old)
+    assert_close(state, expected)
+    host_state = rand(3)  # a NumPy argument is copied to the device: nothing of the caller's is marked
+    step(host_state, x)
+    assert isinstance(host_state, np.ndarray)
+
+
 def test_donated_arguments_are_paired_with_results_of_their_own_shape_and_dtype():
     # The int32 count and the float32 loss have the same size: XLA, left to pair donors by size, gave the
     # count's buffer to the loss and copied the count. Ours pairs the count with its new value.
