@@ -404,12 +404,13 @@ class Compiled:
         PJRT takes every buffer the program was compiled to take, so once a call has seen all of them
         deleted, later calls mark the donated ConcreteArrays without asking each buffer (a training step
         donates hundreds)."""
-        marker = DonatedBuffer(describe(user_frame()))
-        concrete = ConcreteArray
+        marker, concrete = None, ConcreteArray
         if self._donors_all_taken:
             for index in self._donated:
                 array = arrays[index]
                 if type(array) is concrete:
+                    if marker is None:
+                        marker = DonatedBuffer(describe(user_frame()))
                     array._buffer = marker  # (`mark_donated`, inlined)
             return
         taken = 0
@@ -417,6 +418,8 @@ class Compiled:
             if buffers[index].is_deleted():
                 taken += 1
                 if type(arrays[index]) is concrete:
+                    if marker is None:
+                        marker = DonatedBuffer(describe(user_frame()))
                     arrays[index].mark_donated(marker)
         self._donors_all_taken = taken == len(self._donated)
 
