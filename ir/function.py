@@ -46,6 +46,19 @@ class FunctionBuilder:
             all_attrs[index] = ir.DictAttr.get(entries)
             self.func.arg_attrs = ir.ArrayAttr.get(all_attrs)
 
+    def set_argument_attributes(self, attributes: dict[int, dict[str, ir.Attribute]]) -> None:
+        """`set_argument_attribute` for many arguments at once: {index: {name: value}} (one rewrite of the
+        function's argument attributes, where one call per argument would rewrite them per argument)."""
+        if not attributes:
+            return
+        with self.context:
+            current = list(self.func.arg_attrs) if "arg_attrs" in self.func.attributes else [ir.DictAttr.get({})] * len(self.arguments)
+            for index, named in attributes.items():
+                entries = {entry.name: entry.attr for entry in ir.DictAttr(current[index])}
+                entries.update(named)
+                current[index] = ir.DictAttr.get(entries)
+            self.func.arg_attrs = ir.ArrayAttr.get(current)
+
     def finish(self, results: Sequence[ir.Value], location: ir.Location | None = None) -> ir.Module:
         """Return `results` from the function, fix its type, and hand back the module."""
         with self.context, location or ir.Location.unknown():

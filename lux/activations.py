@@ -37,8 +37,11 @@ def identity(x):
 # -- rectifiers ----------------------------------------------------------------------------------
 
 def relu(x):
-    """max(x, 0); NaN stays NaN, integers stay integers."""
-    return np.maximum(x, 0)
+    """max(x, 0); NaN stays NaN, integers stay integers.
+
+    Written as a select rather than np.maximum, for its derivative: select(x <= 0, 0, dy), 0 at x = 0, as
+    JAX's relu (np.maximum's splits ties: 1/2 at 0, from a mask that reads the input and the result)."""
+    return np.where(x <= 0, 0, x)
 
 
 def relu6(x):

@@ -133,6 +133,9 @@ class Compiled:
         self._packed_future = None
         self._packed_in_background = False  # (set by compile_ahead)
         self._last_used = 0  # recency stamp, kept by the jit function's bounded cache
+        # Whether a call gives up every donated argument's buffer (PJRT deletes what the program was compiled to
+        # take): learnt on the first call with donation, then the calls after it check no buffer (see _retire_donated).
+        self._donors_all_taken = False
 
     def _set_arguments(self, program: TracedProgram, kept: tuple[int, ...]) -> None:
         """How a call's arrays become the module's arguments: which are kept, donated, and transferred how."""
@@ -155,8 +158,10 @@ class Compiled:
         self._out_template = program.out_template
         self._out_positions = program.out_positions
         self._out_signatures = program.out_signatures
+        self._forwarded = program.forwarded  # (result position, traced argument index): arguments handed back
         # What results are wrapped with: their ConcreteArray signatures (with the sharding, once compiled split).
         self._result_signatures = program.out_signatures
+        self._result_slots = None  # (position, shape, dtype, signature) per result: `_wrap`'s loop, made once
         # A bare array result: skip rebuilding a pytree on every call.
         self._single_output = len(program.out_positions) == 1 and program.out_tree == tree_util.tree_structure(0)
 
@@ -172,6 +177,7 @@ class Compiled:
                     executable = runtime.compile_stablehlo(self._module_text, result_signatures=self._out_signatures,
                                                            mesh=self._plan.mesh, result_shardings=self._plan.results)
                     self._result_signatures = executable.result_signatures
+                    self._result_slots = None
                 self._executable = executable
                 self._execute = executable.execute
         return self._executable
@@ -248,11 +254,13 @@ class Compiled:
 
     def run_leaves(self, leaves: list):
         """Execute on already-checked input leaves and rebuild the result pytree."""
-        arrays = [leaves[i] for i in self._array_positions]
+        positions = self._array_positions
+        arrays = leaves if len(positions) == len(leaves) else [leaves[i] for i in positions]  # (every leaf an array)
         return self.run_flat(arrays, all(type(a) is np.ndarray for a in arrays))
 
     def run_flat(self, arrays, all_host: bool):
         """Execute on every traced argument's array, in order; `all_host`: every one is a NumPy ndarray."""
+        forwarded = self._forwarded_values(arrays) if self._forwarded else None
         if self._kept is not None:
             arrays = self._kept_arrays(arrays)
             all_host = all(type(a) is np.ndarray for a in arrays)
@@ -263,15 +271,38 @@ class Compiled:
                 outputs = execute([to_device(group, device) for group in self._packing.pack(arrays)])
                 if self._mutations:
                     self._write_back(arrays, outputs)
-                return self._wrap(outputs)
+                return self._wrap(outputs, forwarded)
         buffers = [a.buffer if type(a) is ConcreteArray else to_device(a) for a, to_device in zip(arrays, self._transfers)]
-        return self._run(arrays, buffers)
+        return self._run(arrays, buffers, forwarded)
 
     def run_buffers(self, arrays, buffers: list):
         """Execute on ConcreteArrays, one per traced argument in order, and `buffers`, their buffers."""
+        forwarded = self._forwarded_values(arrays) if self._forwarded else None
         if self._kept is not None:
             arrays, buffers = [arrays[i] for i in self._kept], [buffers[i] for i in self._kept]
-        return self._run(arrays, buffers)
+        return self._run(arrays, buffers, forwarded)
+
+    def _forwarded_values(self, arrays) -> list:
+        """The results that are arguments as given (`TracedProgram.forwarded`), from every traced argument's
+        array: a ConcreteArray is handed back itself (as NumPy returns the same object), any other array as a
+        device copy of its own (a caller's jax.Array stays the caller's). Made before the program runs, so a
+        donated one fails the call before anything is consumed."""
+        values = []
+        for _, index in self._forwarded:
+            array = arrays[index]
+            if type(array) is ConcreteArray:
+                buffer = array.buffer
+                error = _unusable_argument_error((buffer,))
+                if error is not None:
+                    raise error
+            elif type(array) is signature.ArraySpec:
+                raise _no_data_error(array)
+            elif isinstance(array, (np.ndarray, np.generic)):
+                array = transfer.array_to_device(array, self._device)
+            else:  # a jax.Array
+                array = ConcreteArray(transfer.copy_buffer(array))
+            values.append(array)
+        return values
 
     def _kept_arrays(self, arrays) -> list:
         """The arrays of the arguments the module takes. (An ArraySpec where an unused argument goes
@@ -281,8 +312,9 @@ class Compiled:
                 raise _no_data_error(array)
         return [arrays[i] for i in self._kept]
 
-    def _run(self, arrays, buffers: list):
-        """Execute on `buffers`, the module's arguments, made of `arrays` (the arrays given for them)."""
+    def _run(self, arrays, buffers: list, forwarded=None):
+        """Execute on `buffers`, the module's arguments, made of `arrays` (the arrays given for them);
+        `forwarded`: the results that are arguments (`_forwarded_values`), or None."""
         if self._plan is not None:
             buffers = [_place(buffer, s) for buffer, s in zip(buffers, self._plan.arguments)]
         if self._donated:
@@ -298,7 +330,7 @@ class Compiled:
             self._retire_donated(arrays, buffers)
         if self._mutations:
             self._write_back(arrays, outputs)
-        return self._wrap(outputs)
+        return self._wrap(outputs, forwarded)
 
     # -- arguments the function wrote into -------------------------------------------------------------------
     def _separate_written(self, arrays, buffers: list) -> list:
@@ -355,7 +387,7 @@ class Compiled:
         raise  # noqa: PLE0704  (the exception being handled by the caller)
 
     def _check_donation(self, buffers) -> None:
-        if len({id(buffer) for buffer in buffers}) == len(buffers):  # (no buffer twice: one pass, not one per donor)
+        if len(set(map(id, buffers))) == len(buffers):  # (no buffer twice: one pass, not one per donor)
             return
         donated = [buffers[i] for i in self._donated]
         for buffer in donated:
@@ -367,25 +399,53 @@ class Compiled:
                 )
 
     def _retire_donated(self, arrays, buffers) -> None:
-        """Donated ConcreteArrays whose buffer XLA took now say where, instead of holding a freed buffer."""
-        marker = None
-        for index in self._donated:
-            if type(arrays[index]) is ConcreteArray and buffers[index].is_deleted():
-                if marker is None:
-                    marker = DonatedBuffer(describe(user_frame()))
-                arrays[index].mark_donated(marker)
+        """Donated ConcreteArrays whose buffer XLA took now say where, instead of holding a freed buffer.
 
-    def _wrap(self, outputs):
-        """Results as ConcreteArrays, while the device may still compute them (unless compiled with sync=True)."""
+        PJRT takes every buffer the program was compiled to take, so once a call has seen all of them
+        deleted, later calls mark the donated ConcreteArrays without asking each buffer (a training step
+        donates hundreds)."""
+        marker, concrete = None, ConcreteArray
+        if self._donors_all_taken:
+            for index in self._donated:
+                array = arrays[index]
+                if type(array) is concrete:
+                    if marker is None:
+                        marker = DonatedBuffer(describe(user_frame()))
+                    array._buffer = marker  # (`mark_donated`, inlined)
+            return
+        taken = 0
+        for index in self._donated:
+            if buffers[index].is_deleted():
+                taken += 1
+                if type(arrays[index]) is concrete:
+                    if marker is None:
+                        marker = DonatedBuffer(describe(user_frame()))
+                    arrays[index].mark_donated(marker)
+        self._donors_all_taken = taken == len(self._donated)
+
+    def _wrap(self, outputs, forwarded=None):
+        """Results as ConcreteArrays, while the device may still compute them (unless compiled with sync=True);
+        `forwarded`: the results that are arguments (`_forwarded_values`), or None."""
         wrap = ConcreteArray.wrap
         if self._single_output:
             result = wrap(outputs[0], self._result_signatures[0])
             return result.block_until_ready() if self._sync else result  # (a failed computation: ExecutionError)
         result = list(self._out_template)
-        for position, buffer, out_signature in zip(self._out_positions, outputs[:self._result_count],
-                                                   self._result_signatures):
-            result[position] = wrap(buffer, out_signature)
+        slots = self._result_slots
+        if slots is None:
+            slots = self._result_slots = tuple((position, tuple(s[0]), s[1], s) for position, s in
+                                               zip(self._out_positions, self._result_signatures))
+        new, concrete = object.__new__, ConcreteArray
+        for (position, shape, dtype, out_signature), buffer in zip(slots, outputs):  # (`ConcreteArray.wrap`, inlined)
+            array = new(concrete)
+            array._buffer, array.shape, array.dtype, array.signature = buffer, shape, dtype, out_signature
+            result[position] = array
+        if forwarded:
+            for (position, _), array in zip(self._forwarded, forwarded):
+                result[position] = array
         if self._sync:
             for p in self._out_positions:
                 result[p].block_until_ready()
+            for array in forwarded or ():
+                array.block_until_ready()
         return tree_util.tree_unflatten(self._out_tree, result)

@@ -249,8 +249,12 @@ class JitFunction:
                 return compiled
             where = describe(user_frame())
             prefetched = self._start_prefetch(key)  # loads last time's executable while we trace
+            # A result that is an argument unchanged is handed back by the call, not copied by the program
+            # (not with shardings asked for: the result's may differ from the argument's).
+            forward = self.in_shardings is None and self.out_shardings is None
             program = trace(self.fn, leaves, treedef, static_key, donated=self._donated_leaves(args, dyn_args, leaves),
-                            mutate_arguments=self.mutate_arguments, platform=self._platform())
+                            mutate_arguments=self.mutate_arguments, platform=self._platform(),
+                            forward_arguments=forward)
             if program.lost_writes and not self._warned_lost_write:
                 self._warned_lost_write = True
                 warnings.warn(f"{where}: {getattr(self.fn, '__qualname__', self.fn)} writes into "

@@ -69,14 +69,14 @@ def run_passes(program: TracedProgram, traced_text: str, *, pipeline: str | None
 
 
 def drop_unused_arguments(module: mlir.Module) -> tuple[int, ...]:
-    """Erase the arguments of `@main` that nothing reads and that are not donated (`jax.buffer_donor`);
-    returns the indices of the arguments kept."""
+    """Erase the arguments of `@main` that nothing reads and that are not donated (`jax.buffer_donor`, or
+    `tf.aliasing_output`: paired with a result); returns the indices of the arguments kept."""
     main = query.main_function(module)
     block = main.regions[0].blocks[0]
     arguments = list(block.arguments)
     argument_attributes = list(mlir.ArrayAttr(main.attributes["arg_attrs"])) if "arg_attrs" in main.attributes else None
     kept = tuple(i for i, argument in enumerate(arguments) if next(iter(argument.uses), None) is not None
-                 or (argument_attributes is not None and "jax.buffer_donor" in mlir.DictAttr(argument_attributes[i])))
+                 or (argument_attributes is not None and _donated(mlir.DictAttr(argument_attributes[i]))))
     if len(kept) == len(arguments):
         return kept
     with module.context:
@@ -89,3 +89,7 @@ def drop_unused_arguments(module: mlir.Module) -> tuple[int, ...]:
         if argument_attributes is not None:
             main.attributes["arg_attrs"] = mlir.ArrayAttr.get([argument_attributes[i] for i in kept])
     return kept
+
+
+def _donated(attributes) -> bool:
+    return "jax.buffer_donor" in attributes or "tf.aliasing_output" in attributes

@@ -39,10 +39,14 @@ class TracedProgram:
     mutations: tuple[tuple[int, int], ...] = ()
     # Module argument indices written into while `mutate_arguments=False`: the writes are not returned.
     lost_writes: tuple[int, ...] = ()
+    # Results that are arguments as given, returned by the call itself (not module results, not donated):
+    # (position among the result leaves, module argument index). Only with `trace(forward_arguments=True)`.
+    forwarded: tuple[tuple[int, int], ...] = ()
 
 
 def trace(fn: Callable, leaves: list, treedef, static_key: tuple, *, donated: frozenset[int] | str = frozenset(),
-          name: str | None = None, mutate_arguments: bool = True, platform: str | None = None) -> TracedProgram:
+          name: str | None = None, mutate_arguments: bool = True, platform: str | None = None,
+          forward_arguments: bool = False) -> TracedProgram:
     """Trace `fn` on the call given by `leaves`/`treedef` (see `signature`) into a module.
 
     `donated` holds indices of array leaves whose buffers the caller gives up, or "auto": every
@@ -50,6 +54,7 @@ def trace(fn: Callable, leaves: list, treedef, static_key: tuple, *, donated: fr
     `mutate_arguments`: an array argument the function writes into (an ndarray or ConcreteArray leaf)
     gets its new value as an extra result, and its buffer is donated (`TracedProgram.mutations`).
     `platform`: what the module is compiled for (None: the default device's platform).
+    `forward_arguments`: a result that is an argument unchanged is no module result (`TracedProgram.forwarded`).
     """
     array_positions = tuple(i for i, leaf in enumerate(leaves) if signature.is_array_leaf(leaf))
     arg_types = []
@@ -73,22 +78,28 @@ def trace(fn: Callable, leaves: list, treedef, static_key: tuple, *, donated: fr
         with numpy_namespace.intercepting(), numpy_random_guard.watching(fn, [entry[-1] for entry in static_key]):
             result = fn(*args, **kwargs)
         out_leaves, out_tree = tree_util.tree_flatten(result)
-        out_template, out_positions, values, out_signatures = [], [], [], []
+        out_template, array_results = [], []  # array_results: (position, traced value, (shape, dtype))
         for position, leaf in enumerate(out_leaves):
             if type(leaf) is MaskedSelection:
                 raise packed_shape_error("returning x[mask] from the traced function")
             if is_traced(leaf) or signature.is_array_leaf(leaf):
                 traced = check_alive(leaf) if is_traced(leaf) else primitives.lift(leaf)
                 out_template.append(None)
-                out_positions.append(position)
-                values.append(traced._value)
-                out_signatures.append((traced.shape, traced.dtype))
+                array_results.append((position, traced._value, (traced.shape, traced.dtype)))
             else:
                 if type(leaf) is Undefined:  # a variable @tracer.trace could not give a value
                     leaf._fail()
                 out_template.append(leaf)  # Python numbers, strings ... returned as they are
         written = [k for k, i in enumerate(array_positions)
                    if tracers[i]._value != session.builder.arguments[k] and _holds_its_memory(leaves[i])]
+        forwarded = _forwarded_results(array_results, session.builder.arguments, written) if forward_arguments else ()
+        forwarded_positions = {position for position, _ in forwarded}
+        out_positions, values, out_signatures = [], [], []
+        for position, value, signature_ in array_results:
+            if position not in forwarded_positions:
+                out_positions.append(position)
+                values.append(value)
+                out_signatures.append(signature_)
         mutations, lost_writes = [], ()
         if mutate_arguments:
             for k in written:
@@ -101,18 +112,57 @@ def trace(fn: Callable, leaves: list, treedef, static_key: tuple, *, donated: fr
             lost_writes = tuple(written)
     if donated == "auto":
         donated = _reusable_arguments(leaves, array_positions, arg_types, out_signatures)
-    # A written argument's buffer may be reused for its new value (input/output aliasing).
-    donated = frozenset(donated) | {array_positions[k] for k, _ in mutations}
-    for index in donated:
-        # XLA may reuse a donor's buffer for an output of the same shape (input/output aliasing).
-        session.builder.set_argument_attribute(array_positions.index(index), "jax.buffer_donor",
-                                               mlir.BoolAttr.get(True, context=session.builder.context))
+    # A written argument's buffer may be reused for its new value (input/output aliasing); a forwarded one is
+    # handed back as it is, so it is not given up (donating it would cost a copy into a new buffer).
+    donated = (frozenset(donated) - {array_positions[k] for _, k in forwarded}) | {array_positions[k] for k, _ in mutations}
+    argument_of_leaf = {leaf: k for k, leaf in enumerate(array_positions)}
+    donated_arguments = tuple(sorted(argument_of_leaf[i] for i in donated))
+    session.builder.set_argument_attributes(_donation_attributes(donated_arguments, arg_types, out_signatures,
+                                                                 mutations, session.builder.context))
     module = session.finish(values)
     ir.verify(module)
-    donated_arguments = tuple(sorted(array_positions.index(i) for i in donated))
     return TracedProgram(module, array_positions, out_tree, out_template, tuple(out_positions),
                          tuple(arg_types), donated_arguments, tuple(out_signatures),
-                         sharding.trace_mesh(session), tuple(mutations), lost_writes)
+                         sharding.trace_mesh(session), tuple(mutations), lost_writes, forwarded)
+
+
+def _donation_attributes(donated: tuple[int, ...], arg_types, out_signatures, mutations, context) -> dict:
+    """Per donated module argument, the attribute that gives up its buffer: `tf.aliasing_output = r` where a
+    result r of the same shape and dtype takes it (its own new value for a written argument, else the first
+    result of that signature not yet taken, in order, as JAX pairs them: a training step's parameters and
+    moments with their new values), `jax.buffer_donor` where none does. Left to XLA, donors paired with results
+    by size (a float32 loss took the int32 step count's buffer), and the values displaced cost copies."""
+    results: dict = {}
+    for r, (shape, dtype) in enumerate(out_signatures):
+        results.setdefault((tuple(shape), np.dtype(dtype)), []).append(r)
+    taken = {r for _, r in mutations}
+    paired = dict(mutations)
+    for k in donated:
+        if k not in paired:
+            queue = results.get(arg_types[k], ())
+            r = next((r for r in queue if r not in taken), None)
+            if r is not None:
+                paired[k] = r
+                taken.add(r)
+    i32 = mlir.IntegerType.get_signless(32, context=context)
+    true = mlir.BoolAttr.get(True, context=context)
+    return {k: ({"tf.aliasing_output": mlir.IntegerAttr.get(i32, paired[k])} if k in paired
+                else {"jax.buffer_donor": true}) for k in donated}
+
+
+def _forwarded_results(array_results, arguments, written) -> tuple[tuple[int, int], ...]:
+    """(result position, module argument index) of each array result that is an argument as it was given (an
+    optimiser's hyperparameters, a state passed through): the call hands that argument back instead of the
+    program copying it into a result buffer. Not for an argument the function wrote into: its new value is a
+    result of its own."""
+    index = {argument: k for k, argument in enumerate(arguments)}
+    excluded = set(written)
+    found = []
+    for position, value, _ in array_results:
+        k = index.get(value)
+        if k is not None and k not in excluded:
+            found.append((position, k))
+    return tuple(found)
 
 
 def _holds_its_memory(leaf) -> bool:

@@ -1,4 +1,5 @@
-"""`stablehlo.reduce_window` simplifications: a small summing window as a sum of strided slices.
+"""`stablehlo.reduce_window` simplifications: a small summing window as a sum of strided slices, and
+(its derivative, for windows that do not overlap) the sum of interleaved pads as a broadcast.
 
 Why: XLA's CPU backend runs a `reduce_window` as a loop over each window of each output element,
 several times slower than a fused elementwise loop over the same data. Sum (mean) pooling over 2x2
@@ -21,8 +22,8 @@ import itertools
 import math
 
 from ir import ops, query
-from ir.query import i64s, i64s_or
-from passes.rewrite import Pattern, Rewriter
+from ir.query import i64s, i64s_or, splat_value
+from passes.rewrite import Pattern, Rewriter, defining_op
 from passes.simplify.reduce import combiner, is_identity
 
 __all__ = ["patterns"]
@@ -69,5 +70,64 @@ class SmallSumWindowIsSliceSum(Pattern):
         return True
 
 
+class InterleavedPadsAreBroadcast(Pattern):
+    """`pad(g, v, low=o, interior=s-1) + ...` with one pad per offset o of an s-block, which tile their
+    result (each element comes from exactly one pad: low + high = s - 1 on every axis) and pad with the
+    same zero v -> `reshape(broadcast_in_dim(g + v, [n_0, s_0, n_1, s_1, ...]))`.
+
+    The derivative of `SmallSumWindowIsSliceSum`'s slices for non-overlapping windows (sum and mean
+    pooling): each slice's cotangent is spread by a pad, and their sum materialised the full-size result
+    four times over in one fusion, in a layout XLA then transposed for the convolution beside it, where a
+    broadcast fuses into its consumers. Exact: an element sums its own g with the other pads' v, zeros,
+    which is g + v whatever the order (g + v is g, except -0.0 + +0.0 = +0.0, which the `+ v` keeps).
+    """
+
+    op_name = "stablehlo.add"
+    operand_from = (None, ("stablehlo.add", "stablehlo.pad"))
+
+    def match_and_rewrite(self, op, rewriter: Rewriter) -> bool:
+        pads = _summed_pads(op, [])
+        if not pads or len(pads) < 2:
+            return False
+        operand, value = pads[0].operands
+        interior = i64s(pads[0], "interior_padding")
+        blocks = [i + 1 for i in interior]
+        if len(pads) != math.prod(blocks) or splat_value(value) != 0:
+            return False
+        offsets = set()
+        for pad in pads:
+            low, high = i64s(pad, "edge_padding_low"), i64s(pad, "edge_padding_high")
+            if (pad.operands[0] != operand or pad.operands[1] != value or i64s(pad, "interior_padding") != interior
+                    or any(not 0 <= lo < s or lo + hi != s - 1 for lo, hi, s in zip(low, high, blocks))):
+                return False
+            offsets.add(tuple(low))
+        if len(offsets) != len(pads):
+            return False  # (an offset twice, so another missing: not a tiling)
+        shape = query.shape(operand)
+        split, dims = [], []
+        for n, s in zip(shape, blocks):
+            dims.append(len(split))
+            split += [n, s] if s > 1 else [n]
+        with rewriter.before(op):
+            if not is_identity("stablehlo.add", value):
+                operand = ops.add(operand, ops.broadcast_in_dim(value, shape, []))
+            total = ops.reshape(ops.broadcast_in_dim(operand, split, dims), query.shape(op.results[0]))
+        rewriter.replace(op, [total])
+        return True
+
+
+def _summed_pads(op, found: list) -> list | None:
+    """The pads that the tree of adds rooted at `op` sums, or None where it sums anything else."""
+    for value in op.operands:
+        producer = defining_op(value)
+        if producer is None:
+            return None
+        if producer.name == "stablehlo.pad":
+            found.append(producer)
+        elif producer.name != "stablehlo.add" or _summed_pads(producer, found) is None:
+            return None
+    return found
+
+
 def patterns() -> list[Pattern]:
-    return [SmallSumWindowIsSliceSum()]
+    return [SmallSumWindowIsSliceSum(), InterleavedPadsAreBroadcast()]

@@ -211,3 +211,18 @@ def test_dense_accepts_the_new_activations_and_prints_their_names():
     x = np.random.default_rng(1).standard_normal((2, 3)).astype(np.float32)
     y, _ = lux.apply(model, x, ps, st)
     np.testing.assert_allclose(y, _reference("gelu_tanh", (x @ ps["weight"] + ps["bias"]).ravel()).reshape(2, 4), rtol=1e-5)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_relu_gradient_is_jaxs_zero_at_zero(dtype):
+    # relu's derivative is select(x <= 0, 0, dy), JAX's (its custom rule): 0 at 0, where np.maximum's would
+    # split the tie (1/2); np.maximum itself keeps the split (tests/passes compare it with jnp.maximum's).
+    x = np.array([-3.0, -1e-8, -0.0, 0.0, 1e-8, 0.5, 7.0], dtype)
+    weights = np.arange(1, 8, dtype=dtype)
+    ours = np.asarray(tracer.grad(lambda x: np.sum(A.relu(x) * weights))(x))
+    # (jax in float32: the derivative's values, 0 or a weight, are the same in both dtypes)
+    f32 = np.float32
+    theirs = np.asarray(jax.grad(lambda x: jnp.sum(jax.nn.relu(x) * weights.astype(f32)))(x.astype(f32)))
+    np.testing.assert_array_equal(ours, theirs)
+    np.testing.assert_array_equal(ours, [0, 0, 0, 0, 5, 6, 7])
+    assert np.asarray(tracer.grad(lambda x: np.sum(np.maximum(x, 0)))(np.zeros(1, dtype)))[0] == 0.5

@@ -77,6 +77,19 @@ def test_layers_are_hashable_static_arguments():
     assert "1 compiled signature" in repr(f)
 
 
+def test_a_layer_remembers_its_hash_but_not_across_copies_by_pickle():
+    import pickle
+
+    model = lux.Chain(*[lux.Dense(4, 4, np.tanh) for _ in range(3)])
+    fields_hash = hash((model.layers, model.name))  # the dataclass's own hash: of its fields
+    assert hash(model) == fields_hash and hash(model) == fields_hash  # computed once, then remembered
+    assert model.__dict__.get("_lux_hash") == fields_hash
+    copy = pickle.loads(pickle.dumps(model))
+    assert "_lux_hash" not in copy.__dict__  # (another process's hashes of the functions it holds differ)
+    assert copy == model and hash(copy) == fields_hash
+    assert "_lux_hash" not in repr(model) and lux.Dense(4, 4, np.tanh) == model.layers[0][1]
+
+
 def test_testmode_and_trainmode_set_every_training_flag():
     st = {"a": {"training": True, "x": 1}, "b": {"c": {"training": True}}, "d": {}}
     assert lux.testmode(st) == {"a": {"training": False, "x": 1}, "b": {"c": {"training": False}}, "d": {}}

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from jax import tree_util
 
+import ir
 import lux
 import runtime
 import tracer
@@ -212,6 +213,24 @@ def test_single_train_step_donates_the_old_states_buffers_and_says_to_use_the_re
             again()
     _, loss, _, newer = Training.single_train_step_(AD, lux.MSELoss(), (x, y), new)  # the returned one works
     assert newer.step == 2 and np.isfinite(float(np.asarray(loss)))
+
+
+def test_an_in_place_step_keeps_the_hyperparameters_and_donates_the_rest_each_to_its_new_value():
+    model, ps, st, x, y = problem()
+    ts = Training.TrainState(model, ps, st, O.Adam(0.01))
+    hyper, moment = ts.optimizer_state["hyper"], ts.optimizer_state["moments"]["mt"]["layer_1"]["weight"]
+    _, _, _, new = Training.single_train_step_(AD, lux.MSELoss(), (x, y), ts)
+    # The step does not change the hyperparameters: they are handed back as they are, not copied nor donated.
+    assert new.optimizer_state["hyper"]["eta"] is hyper["eta"] and not hyper["eta"].is_deleted()
+    assert new.optimizer_state["hyper"]["beta"][1] is hyper["beta"][1]
+    assert moment.is_deleted() and ts.parameters["layer_2"]["bias"].is_deleted()
+    text = Training.compile_step(AD, lux.MSELoss(), (x, y), new).as_text("optimized")
+    _, results = ir.main_signatures(text)
+    assert len(results) == 1 + 4 * 4 + 1  # loss; gradients, parameters, two moments; step count: no hyperparameter
+    assert text.count("tf.aliasing_output") == 4 * 3 + 1 and "jax.buffer_donor" not in text
+    ts = Training.adjust(new, 0.001)  # a schedule still reaches the compiled step, which is not compiled again
+    _, _, _, ts = Training.single_train_step_(AD, lux.MSELoss(), (x, y), ts)
+    assert list(step_caches(ts).values()) == [1] and np.asarray(ts.optimizer_state["hyper"]["eta"]) == np.float32(0.001)
 
 
 def test_apply_gradients_underscore_donates_and_the_plain_versions_do_not():

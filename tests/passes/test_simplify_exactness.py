@@ -130,6 +130,22 @@ func.func @main(%x: tensor<2x3x4x4xf32>, %v: tensor<7xf32>) -> (tensor<2x3x2x2xf
   }) : (tensor<7xf32>, tensor<f32>) -> tensor<3xf32>
   return %0, %1 : tensor<2x3x2x2xf32>, tensor<3xf32>
 }""", lambda text: "reduce_window" not in text),
+    "interleaved pads that tile their result are a broadcast": ("floats", """
+func.func @main(%g: tensor<2x3x2x2xf32>, %h: tensor<3xi32>) -> (tensor<2x3x4x4xf32>, tensor<6xi32>) {
+  %z = stablehlo.constant dense<0.0> : tensor<f32>
+  %zi = stablehlo.constant dense<0> : tensor<i32>
+  %0 = stablehlo.pad %g, %z, low = [0, 0, 1, 1], high = [0, 0, 0, 0], interior = [0, 0, 1, 1] : (tensor<2x3x2x2xf32>, tensor<f32>) -> tensor<2x3x4x4xf32>
+  %1 = stablehlo.pad %g, %z, low = [0, 0, 1, 0], high = [0, 0, 0, 1], interior = [0, 0, 1, 1] : (tensor<2x3x2x2xf32>, tensor<f32>) -> tensor<2x3x4x4xf32>
+  %2 = stablehlo.add %0, %1 : tensor<2x3x4x4xf32>
+  %3 = stablehlo.pad %g, %z, low = [0, 0, 0, 1], high = [0, 0, 1, 0], interior = [0, 0, 1, 1] : (tensor<2x3x2x2xf32>, tensor<f32>) -> tensor<2x3x4x4xf32>
+  %4 = stablehlo.add %2, %3 : tensor<2x3x4x4xf32>
+  %5 = stablehlo.pad %g, %z, low = [0, 0, 0, 0], high = [0, 0, 1, 1], interior = [0, 0, 1, 1] : (tensor<2x3x2x2xf32>, tensor<f32>) -> tensor<2x3x4x4xf32>
+  %6 = stablehlo.add %4, %5 : tensor<2x3x4x4xf32>
+  %7 = stablehlo.pad %h, %zi, low = [1], high = [0], interior = [1] : (tensor<3xi32>, tensor<i32>) -> tensor<6xi32>
+  %8 = stablehlo.pad %h, %zi, low = [0], high = [1], interior = [1] : (tensor<3xi32>, tensor<i32>) -> tensor<6xi32>
+  %9 = stablehlo.add %7, %8 : tensor<6xi32>
+  return %6, %9 : tensor<2x3x4x4xf32>, tensor<6xi32>
+}""", lambda text: "stablehlo.pad" not in text),
     "selects between ops sharing an operand": ("floats", """
 func.func @main(%x: tensor<8xf32>, %t: tensor<8xf32>, %i: tensor<8xi32>, %j: tensor<8xi32>) -> (tensor<8xf32>, tensor<8xf32>, tensor<8xi32>) {
   %zero = stablehlo.constant dense<0.0> : tensor<8xf32>

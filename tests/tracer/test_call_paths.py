@@ -83,7 +83,7 @@ def test_packing_plan_groups_by_dtype_in_first_appearance_order():
 
 
 def test_packed_module_slices_each_argument_out_of_its_group():
-    compiled = tracer.compile(lambda a, b, c: (a, b, c), np.ones((2, 3), np.float32), np.ones(4, np.int32),
+    compiled = tracer.compile(lambda a, b, c: (a * 2, b * 2, c * 2), np.ones((2, 3), np.float32), np.ones(4, np.int32),
                               np.ones((), np.float32))
     plan = packed_arguments.PackingPlan.for_signatures(compiled._in_signatures)
     text = packed_arguments.pack_arguments_module(compiled._module_text, compiled._in_signatures, plan)

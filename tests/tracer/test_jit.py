@@ -621,7 +621,7 @@ def test_a_donated_argument_stays_though_unused_and_its_buffer_is_reused():
     step = tracer.jit(lambda state, x: x * 2.0, donate_argnums=0)  # state is given up, not read
     state, x = runtime.to_device(rand(3)), rand(3)
     text = step.compile(state, x).as_text("optimized")
-    assert main_argument_count(text) == 2 and "jax.buffer_donor = true" in text
+    assert main_argument_count(text) == 2 and "tf.aliasing_output = 0" in text  # paired with the result
     assert_close(step(state, x), x * 2.0)
     assert state.is_deleted()  # XLA wrote the result into its buffer
     with pytest.raises(tracer.DonatedArgumentError, match="donate"):
@@ -640,7 +640,7 @@ def test_donated_concrete_array_is_consumed_when_an_output_can_reuse_it():
     delta = rand(4)
     state = runtime.to_device(host)
     compiled = step.compile(state, delta)
-    assert "jax.buffer_donor = true" in compiled.as_text("traced")
+    assert "tf.aliasing_output = 0" in compiled.as_text("traced")  # paired with the result of its shape
     assert "input_output_alias" in compiled.as_text("hlo")  # XLA aliases it, on CPU too
 
     new_state = step(state, delta)
@@ -673,6 +673,67 @@ def test_donation_leaves_numpy_inputs_and_undonated_arguments_alone():
     assert da.is_deleted()
     assert not db.is_deleted()
     assert_close(db, b)
+
+
+def test_a_result_that_is_an_argument_is_handed_back_not_copied_nor_donated():
+    step = tracer.jit(lambda state, rate, x: ((state - rate * x), rate), donate_argnums=(0, 1))
+    state, rate, x = runtime.to_device(rand(3)), runtime.to_device(np.float32(0.5)), rand(3)
+    expected = np.asarray(state) - 0.5 * x
+    compiled = step.compile(state, rate, x)
+    _, results = ir.main_signatures(compiled.as_text("optimized"))
+    assert results == [((3,), np.float32)]  # the rate is no result of the program ...
+    new_state, same_rate = step(state, rate, x)
+    assert same_rate is rate and not rate.is_deleted()  # ... the call hands the argument itself back, kept
+    assert state.is_deleted()  # (the other donated argument was given up as asked)
+    assert_close(new_state, expected)
+    # NumPy and jax.Array arguments come back as device arrays of their own (the caller's stay the caller's).
+    host_rate, jax_rate = np.float32(0.25), jax.device_put(np.float32(0.125))
+    for given in (host_rate, jax_rate):
+        _, back = step(runtime.to_device(rand(3)), given, x)
+        assert type(back) is runtime.ConcreteArray and float(np.asarray(back)) == float(given)
+    jax_rate.block_until_ready()  # still the caller's, alive
+    # An array donated before and handed in again fails the call, naming the donation, before anything is
+    # consumed (it is no argument of the program, which does not read it: the call checks it).
+    passing = tracer.jit(lambda s, r: (s * 2, r), donate_argnums=0)
+    fresh = runtime.to_device(rand(3))
+    with pytest.raises(tracer.DonatedArgumentError, match="donate"):
+        passing(fresh, state)
+    assert not fresh.is_deleted()
+
+
+def test_donation_marks_the_given_arrays_on_every_call_not_only_the_first():
+    # After a call has seen PJRT take every donated buffer, later calls mark the arrays without asking
+    # each buffer: every call's donated arrays still say where they went.
+    step = tracer.jit(lambda state, x: (state + x, x.sum()), donate_argnums=0)
+    state, x = runtime.to_device(rand(3)), rand(3)
+    expected = np.asarray(state).copy()
+    for _ in range(4):
+        old = state
+        state, _ = step(state, x)  # the donating line
+        expected = expected + x
+        assert old.is_deleted() and not state.is_deleted()
+        with pytest.raises(runtime.DonatedArrayError, match=r"donated .* at .*test_jit\.py:\d+"):
+            np.asarray(old)
+    assert_close(state, expected)
+    host_state = rand(3)  # a NumPy argument is copied to the device: nothing of the caller's is marked
+    step(host_state, x)
+    assert isinstance(host_state, np.ndarray)
+
+
+def test_donated_arguments_are_paired_with_results_of_their_own_shape_and_dtype():
+    # The int32 count and the float32 loss have the same size: XLA, left to pair donors by size, gave the
+    # count's buffer to the loss and copied the count. Ours pairs the count with its new value.
+    @tracer.jit(donate_argnums=(0, 1))
+    def step(count, w, x):
+        return np.sum((w * x) ** 2), w - 0.1 * x, count + 1
+
+    text = step.compile(runtime.to_device(np.int32(0)), runtime.to_device(rand(3)), rand(3)).as_text("optimized")
+    assert "%arg0: tensor<i32> {tf.aliasing_output = 2 : i32}" in text
+    assert "%arg1: tensor<3xf32> {tf.aliasing_output = 1 : i32}" in text
+    assert "jax.buffer_donor" not in text
+    # A donated argument no result can take is still given up (XLA may reuse it for temporaries).
+    text = tracer.compile(tracer.jit(lambda a, b: (a * b).sum(), donate_argnums=0), rand(3), rand(3)).as_text("optimized")
+    assert "%arg0: tensor<3xf32> {jax.buffer_donor = true}" in text
 
 
 # --------------------------------------------------------------------------- source locations

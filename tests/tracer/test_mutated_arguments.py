@@ -88,7 +88,7 @@ def test_concrete_arrays_take_the_new_buffer_and_give_up_the_old():
         f(total, np.arange(4, dtype=np.float32))
     np.testing.assert_allclose(np.asarray(total), 1 + 3 * np.arange(4))
     assert total.buffer is not old and old.is_deleted()  # donated: XLA wrote the new value into it
-    assert 'jax.buffer_donor = true' in tracer.compile(accumulate, np.ones(4, np.float32), np.ones(4, np.float32)).as_text("traced")
+    assert 'tf.aliasing_output = 1' in tracer.compile(accumulate, np.ones(4, np.float32), np.ones(4, np.float32)).as_text("traced")
 
 
 def test_a_function_that_writes_into_no_argument_costs_nothing():

@@ -79,3 +79,46 @@ func.func @kept_windows(%x: tensor<8x8xf32>) -> (tensor<4x4xf32>, tensor<5x5xf32
   }) : (tensor<8x8xf32>, tensor<f32>) -> tensor<1x1xf32>
   return %0, %1, %2, %3 : tensor<4x4xf32>, tensor<5x5xf32>, tensor<6x6xf32>, tensor<1x1xf32>
 }
+
+// -----
+
+// The derivative of 2x2 sum pooling: one pad per offset of the 2x2 block, tiling the result, summed ->
+// the cotangent broadcast over each block (its + 0.0 kept: -0.0 + 0.0 summed to +0.0).
+// CHECK-LABEL: func.func @interleaved_pads
+// CHECK-NOT:   stablehlo.pad
+// CHECK:       %[[G:.*]] = stablehlo.add %arg0, %{{.*}} : tensor<2x3x2x2xf32>
+// CHECK:       %[[B:.*]] = stablehlo.broadcast_in_dim %[[G]], dims = [0, 1, 2, 4] : (tensor<2x3x2x2xf32>) -> tensor<2x3x2x2x2x2xf32>
+// CHECK:       %[[R:.*]] = stablehlo.reshape %[[B]] : (tensor<2x3x2x2x2x2xf32>) -> tensor<2x3x4x4xf32>
+// CHECK-NOT:   stablehlo.pad
+// CHECK:       return %[[R]]
+func.func @interleaved_pads(%g: tensor<2x3x2x2xf32>) -> tensor<2x3x4x4xf32> {
+  %z = stablehlo.constant dense<0.0> : tensor<f32>
+  %0 = stablehlo.pad %g, %z, low = [0, 0, 1, 1], high = [0, 0, 0, 0], interior = [0, 0, 1, 1] : (tensor<2x3x2x2xf32>, tensor<f32>) -> tensor<2x3x4x4xf32>
+  %1 = stablehlo.pad %g, %z, low = [0, 0, 1, 0], high = [0, 0, 0, 1], interior = [0, 0, 1, 1] : (tensor<2x3x2x2xf32>, tensor<f32>) -> tensor<2x3x4x4xf32>
+  %2 = stablehlo.add %0, %1 : tensor<2x3x4x4xf32>
+  %3 = stablehlo.pad %g, %z, low = [0, 0, 0, 1], high = [0, 0, 1, 0], interior = [0, 0, 1, 1] : (tensor<2x3x2x2xf32>, tensor<f32>) -> tensor<2x3x4x4xf32>
+  %4 = stablehlo.add %2, %3 : tensor<2x3x4x4xf32>
+  %5 = stablehlo.pad %g, %z, low = [0, 0, 0, 0], high = [0, 0, 1, 1], interior = [0, 0, 1, 1] : (tensor<2x3x2x2xf32>, tensor<f32>) -> tensor<2x3x4x4xf32>
+  %6 = stablehlo.add %4, %5 : tensor<2x3x4x4xf32>
+  return %6 : tensor<2x3x4x4xf32>
+}
+
+// -----
+
+// Left alone: pads that miss an offset (one twice), pads of two operands, and overlapping pads (interior 0).
+// CHECK-LABEL: func.func @pads_that_do_not_tile
+// CHECK-COUNT-6: stablehlo.pad
+// CHECK-NOT:   stablehlo.broadcast_in_dim
+func.func @pads_that_do_not_tile(%g: tensor<3xf32>, %k: tensor<3xf32>) -> (tensor<6xf32>, tensor<6xf32>, tensor<4xf32>) {
+  %z = stablehlo.constant dense<0.0> : tensor<f32>
+  %0 = stablehlo.pad %g, %z, low = [1], high = [0], interior = [1] : (tensor<3xf32>, tensor<f32>) -> tensor<6xf32>
+  %1 = stablehlo.pad %g, %z, low = [1], high = [0], interior = [1] : (tensor<3xf32>, tensor<f32>) -> tensor<6xf32>
+  %2 = stablehlo.add %0, %1 : tensor<6xf32>
+  %3 = stablehlo.pad %g, %z, low = [1], high = [0], interior = [1] : (tensor<3xf32>, tensor<f32>) -> tensor<6xf32>
+  %4 = stablehlo.pad %k, %z, low = [0], high = [1], interior = [1] : (tensor<3xf32>, tensor<f32>) -> tensor<6xf32>
+  %5 = stablehlo.add %3, %4 : tensor<6xf32>
+  %6 = stablehlo.pad %g, %z, low = [1], high = [0], interior = [0] : (tensor<3xf32>, tensor<f32>) -> tensor<4xf32>
+  %7 = stablehlo.pad %g, %z, low = [0], high = [1], interior = [0] : (tensor<3xf32>, tensor<f32>) -> tensor<4xf32>
+  %8 = stablehlo.add %6, %7 : tensor<4xf32>
+  return %2, %5, %8 : tensor<6xf32>, tensor<6xf32>, tensor<4xf32>
+}
