@@ -386,11 +386,14 @@ def _eig_parts(w):
 
 
 def _eig_determined(a):
-    """The eigenvalues (`_eig_parts`), A V - V diag(w) (zero) and the vectors' lengths (one): what determines
-    eig's results whatever the order and the vectors' phases."""
+    """The eigenvalues (`_eig_parts`), (A V - V diag(w)) / max|A| (zero) and the vectors' lengths (one): what
+    determines eig's results whatever the order and the vectors' phases. (The residual is scaled so that the
+    table's absolute tolerance is relative to A: unscaled, a float32 residual is eps * |A| * n ~ 1e-5 for
+    entries ~20, for NumPy's LAPACK as for ours.)"""
     w, v = np.linalg.eig(a)
     wr, wi, vr, vi = w.real[..., None, :], w.imag[..., None, :], v.real, v.imag
-    residual = (a @ vr - vr * wr + vi * wi, a @ vi - vr * wi - vi * wr)
+    scale = np.max(np.abs(a), axis=(-2, -1), keepdims=True) + 1  # (+ 1: a zero matrix)
+    residual = ((a @ vr - vr * wr + vi * wi) / scale, (a @ vi - vr * wi - vi * wr) / scale)
     return _eig_parts(w) + residual + (np.sum(vr ** 2 + vi ** 2, axis=-2),)
 
 
