@@ -262,6 +262,16 @@ FOUND = {
     # np.clip(bool, bfloat16, 7) is float64 in NumPy; traced: float32 (the clip ufunc's loop for these operands).
     "clip-bool-with-a-bfloat16-bound": one_op("{out} = np.clip(np.eye(1, dtype=bool), {0}, 7)", "np.clip",
                                               np.array([2.90625], ml_dtypes.bfloat16)),
+    # A branch that makes an array (np.copy of a created one) and writes a traced value into it: returning it raised
+    # EscapedTracerError (its traced value was read only after the branch's scope had closed). Seed 1313, program 124.
+    "array-made-and-written-in-a-branch": Program(
+        (("x13", np.array([8.4], np.float32).reshape(1, 1, 1)), ("x23", np.array(2, np.uint8))),
+        (("k4", np.zeros(0, np.uint8)),),
+        (Op("v14", "{out} = tracer.cond(np.any({0} < 1), v14_true, v14_false, {1}, {0})", ("x13", "k4"), "tracer.cond",
+            (Block("v14_true", ("p15", "p16"), (Op("v17", "{out} = np.arccosh({0})", ("p16",), "np.arccosh"),),
+                   "{0}", ("p15",)),
+             Block("v14_false", ("p18", "p19"), (Op("v22", "{out} = np.copy({0})\n{out}[1:2:1] = {1}", ("k4", "x23"),
+                                                    "index-write"),), "{0}", ("v22",)))),), ("v14",)),
     # sinh near float32's largest value: XLA's sinh overflows to -inf where NumPy gives -3.4028196e38.
     "sinh-overflows-near-the-largest-float": Program(
         (("x0", np.array([-3.4028234663852886e+38], np.float32)),), (),
@@ -287,7 +297,7 @@ FIXED_FOUND: set[str] = {"integer-index-scalar-is-not-a-view", "augmented-assign
                          "float-to-integer-in-a-loop-body", "division-by-a-broadcast-integer", "linalg-cross-of-0-d",
                          "sum-with-an-integer-dtype-of-floats", "nanpercentile-of-an-empty-array",
                          "full-like-fill-with-leading-unit-dims", "quantile-of-a-created-array-recurses",
-                         "simplify-fails-on-an-empty-inner"}
+                         "simplify-fails-on-an-empty-inner", "array-made-and-written-in-a-branch"}
 
 # Findings resolved by documenting the difference (README's differences, allowlist.DOCUMENTED): the pin's difference
 # must still be found and put down to that rule, so the documented behaviour cannot change unnoticed.
