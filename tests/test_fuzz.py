@@ -259,7 +259,8 @@ FOUND = {
     # np.where(cond, -3.69, bfloat16) is float32 in NumPy (ml_dtypes cannot promote a Python float); traced: bfloat16.
     "where-bfloat16-with-a-python-float": one_op("{out} = np.where({0} > 0, -3.69, {0})", "np.where",
                                                  np.array([1.5, -2.0], ml_dtypes.bfloat16)),
-    # np.clip(bool, bfloat16, 7) is float64 in NumPy; traced: float32 (the clip ufunc's loop for these operands).
+    # np.clip(bool, bfloat16, 7) is float32 in NumPy (the clip ufunc's loop for these operands); traced: float64 (the
+    # bool array was first converted to np.result_type(bool, bfloat16, 7), which ml_dtypes makes float64).
     "clip-bool-with-a-bfloat16-bound": one_op("{out} = np.clip(np.eye(1, dtype=bool), {0}, 7)", "np.clip",
                                               np.array([2.90625], ml_dtypes.bfloat16)),
     # A branch that makes an array (np.copy of a created one) and writes a traced value into it: returning it raised
@@ -272,6 +273,11 @@ FOUND = {
                    "{0}", ("p15",)),
              Block("v14_false", ("p18", "p19"), (Op("v22", "{out} = np.copy({0})\n{out}[1:2:1] = {1}", ("k4", "x23"),
                                                     "index-write"),), "{0}", ("v22",)))),), ("v14",)),
+    # -- seed 2020 --
+    # np.clip(int8, int32 array, 2**31 - 1): NumPy drops the Python-int bound int8 cannot pass, and runs np.maximum
+    # (int32: 65536); traced, the bound was clamped to 127 and kept (127).
+    "clip-drops-a-python-int-bound-beyond-the-dtype": one_op("{out} = np.clip({1}, {0}, 2147483647)", "np.clip",
+                                                             np.array([[65536]], np.int32), np.array([18], np.int8)),
     # sinh near float32's largest value: XLA's sinh overflows to -inf where NumPy gives -3.4028196e38.
     "sinh-overflows-near-the-largest-float": Program(
         (("x0", np.array([-3.4028234663852886e+38], np.float32)),), (),
@@ -297,7 +303,9 @@ FIXED_FOUND: set[str] = {"integer-index-scalar-is-not-a-view", "augmented-assign
                          "float-to-integer-in-a-loop-body", "division-by-a-broadcast-integer", "linalg-cross-of-0-d",
                          "sum-with-an-integer-dtype-of-floats", "nanpercentile-of-an-empty-array",
                          "full-like-fill-with-leading-unit-dims", "quantile-of-a-created-array-recurses",
-                         "simplify-fails-on-an-empty-inner", "array-made-and-written-in-a-branch"}
+                         "simplify-fails-on-an-empty-inner", "array-made-and-written-in-a-branch",
+                         "where-bfloat16-with-a-python-float", "clip-bool-with-a-bfloat16-bound",
+                         "clip-drops-a-python-int-bound-beyond-the-dtype"}
 
 # Findings resolved by documenting the difference (README's differences, allowlist.DOCUMENTED): the pin's difference
 # must still be found and put down to that rule, so the documented behaviour cannot change unnoticed.
