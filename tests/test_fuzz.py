@@ -240,8 +240,8 @@ FOUND = {
     "full-like-fill-with-leading-unit-dims": one_op("{out} = np.full_like({0}, np.zeros((1, 0), bool), dtype=np.int32)",
                                                     "np.full_like", np.zeros(0, np.float32)),
     # NumPy interpolates a float32 percentile with b - a computed in float32 (then times a float64 weight); traced,
-    # the rows are float64 first: 113.46328 where NumPy gives 113.46327461 (ours is the exact one). Not fixed. (For
-    # int32 the subtraction wraps in NumPy: nanpercentile([2**31 - 1, -2**31 + 1], 96.57) is 2147483647.07.)
+    # the rows were float64 first: 113.46328 where NumPy gives 113.46327461. Now the step is taken in the input's
+    # dtype (for int32 it wraps, as NumPy's does: nanpercentile([2**31 - 1, -2**31 + 1], 96.57) is 2147483647.07).
     "percentile-subtracts-in-the-input-dtype": one_op("{out} = np.percentile({0}, [np.float64(44.16)], axis=None)",
                                                       "np.percentile", np.array([257.0, -0.05], np.float32)),
     # simplify (optimize=True) failed on an empty searchsorted/inner: "cannot reshape array of size 0 into shape ()"
