@@ -204,7 +204,10 @@ def _median(a, axis, keepdims, *, ignore_nan: bool):
     last = np.maximum(count - 1, 0)
     lower, upper = np.floor_divide(last, 2), np.floor_divide(last + 1, 2)
     middle = (_read_rank(rows, P.lift(lower)), _read_rank(rows, P.lift(upper)))
-    result = np.mean(np.stack(middle), axis=0)
+    mean = np.mean(np.stack(middle), axis=0)
+    # One middle number is the median itself, as NumPy takes it (the mean of it with itself overflows near the
+    # largest float: float32 max became inf).
+    result = np.where(lower == upper, middle[0].astype(mean.dtype), mean)
     return _finish(result, rows, count, a_ndim, axes, 0, keepdims, ignore_nan=ignore_nan)
 
 
