@@ -243,6 +243,7 @@ def insert(arr, obj, values, axis=None):
     _check_static("insert", obj=obj)
     x, axis = _flat_or_axis(arr, axis)
     n = x.shape[axis]
+    _positions(lambda base, pos: np.insert(base, pos, 0), n, obj)  # NumPy checks the positions before the values
     block = _inserted_block(x, axis, obj, values)
     count = block.shape[axis]
     # Positions n, n+1, ... stand for the inserted values in the joined [x, block].
