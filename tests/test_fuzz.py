@@ -278,6 +278,26 @@ FOUND = {
     # (int32: 65536); traced, the bound was clamped to 127 and kept (127).
     "clip-drops-a-python-int-bound-beyond-the-dtype": one_op("{out} = np.clip({1}, {0}, 2147483647)", "np.clip",
                                                              np.array([[65536]], np.int32), np.array([18], np.int8)),
+    # np.percentile of a 0-d array the function makes: NumPy's own quantile (run on the host array) failed inside
+    # ("'numpy.float64' object does not support item assignment"): its floor(..., out=...) reached the created-array
+    # dispatch, where NumPy never passes `out=...`, and returned a scalar. Seed 2020, program 639.
+    "percentile-of-a-created-0-d-array": one_op("{out} = np.percentile(np.array([-8], dtype=np.int64).reshape(()), 100)",
+                                                "np.percentile"),
+    # np.median of one float32 max: the mean of the middle number with itself overflowed to inf. Seed 2020, 1156.
+    "median-of-the-largest-float": one_op("{out} = np.median({0}, axis=-3)", "np.median",
+                                          np.array([[[3.4028234663852886e+38]]], np.float32)),
+    # np.insert at a position out of range with values of another shape: NumPy's IndexError (it checks the position
+    # first); traced, a shape error about the values. Seed 2020, program 1382.
+    "insert-checks-the-position-first": one_op("{out} = np.insert({0}, -2, {1})", "np.insert", np.array([[17]], np.int8),
+                                               np.full((1, 2, 1), 42.6, np.float32)),
+    # A float16 division by a constant array of the same shape: XLA multiplies by the reciprocal there too, an ulp off
+    # NumPy's (-1.204 for -1.205). Documented with the broadcast divisors. Seed 2020, program 1654.
+    "division-by-a-constant": Program(
+        (("x2", np.array([127.875, 49.40625, -176.875, -56.09375, 97.3125, -18.0, -9.0, 129.375, 94.8125, -11.796875],
+                         np.float16)),),
+        (("k3", np.array([-22.484375, 7.69140625, -0.93017578125, 46.5625, 64.6875, -307.5, 18.40625, -175.75, -189.75,
+                          165.25], np.float16)),),
+        (Op("v4", "{out} = np.divide({0}, {1})", ("x2", "k3"), "np.divide"),), ("v4",)),
     # sinh near float32's largest value: XLA's sinh overflows to -inf where NumPy gives -3.4028196e38.
     "sinh-overflows-near-the-largest-float": Program(
         (("x0", np.array([-3.4028234663852886e+38], np.float32)),), (),
@@ -306,7 +326,8 @@ FIXED_FOUND: set[str] = {"integer-index-scalar-is-not-a-view", "augmented-assign
                          "simplify-fails-on-an-empty-inner", "array-made-and-written-in-a-branch",
                          "where-bfloat16-with-a-python-float", "clip-bool-with-a-bfloat16-bound",
                          "clip-drops-a-python-int-bound-beyond-the-dtype", "percentile-subtracts-in-the-input-dtype",
-                         "sinh-overflows-near-the-largest-float"}
+                         "sinh-overflows-near-the-largest-float", "percentile-of-a-created-0-d-array",
+                         "median-of-the-largest-float", "insert-checks-the-position-first", "division-by-a-constant"}
 
 # Findings resolved by documenting the difference (README's differences, allowlist.DOCUMENTED): the pin's difference
 # must still be found and put down to that rule, so the documented behaviour cannot change unnoticed.
@@ -323,6 +344,7 @@ DOCUMENTED_FOUND = {
     "float-to-integer-in-a-loop-body": "float-to-integer-saturates",
     "division-by-a-broadcast-integer": "division-by-a-broadcast-divisor",
     "sum-with-an-integer-dtype-of-floats": "float-to-integer-saturates",
+    "division-by-a-constant": "division-by-a-broadcast-divisor",
 }
 
 

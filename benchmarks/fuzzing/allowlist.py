@@ -184,8 +184,9 @@ _NUMBER_LITERAL = re.compile(r"(?<![\w.{])\d")  # (not the digits of `{0}` place
 
 def _division_by_a_broadcast_divisor(case: Case) -> bool:
     """XLA rewrites `a / broadcast(b)` into `a * broadcast(1 / b)` (its algebraic simplifier, unconditionally):
-    two roundings, so a quotient may be an ulp off. Matches a float division whose result is within an ulp or so of
-    NumPy's and whose divisor may be broadcast: an input smaller than the result (or a literal)."""
+    two roundings, so a quotient may be an ulp off; `a / constant` too. Matches a float division whose result is
+    within an ulp or so of NumPy's and whose divisor may be broadcast or constant: an input smaller than the result,
+    a literal, or one of the program's constants."""
     if case.kind != "value" or case.op is None or case.actual is None or case.expected is None:
         return False
     if case.call not in _DIVIDING_CALLS and "/" not in case.op.template.replace("//", ""):
@@ -193,9 +194,11 @@ def _division_by_a_broadcast_divisor(case: Case) -> bool:
     actual = np.asarray(case.actual)
     if not V.is_float(actual.dtype) or actual.size <= 1:
         return False
-    # (an input smaller than the result is broadcast; an int divisor converts first, then is broadcast too)
+    # (an input smaller than the result is broadcast; an int divisor converts first, then is broadcast too; XLA
+    # rewrites a division by a constant of any shape the same way)
     broadcast = any(np.asarray(v).size < actual.size for v in (case.inputs or {}).values())
-    if not (broadcast or _NUMBER_LITERAL.search(case.op.template)):
+    constant = bool(case.op.reads() & {name for name, _ in case.program.consts})
+    if not (broadcast or constant or _NUMBER_LITERAL.search(case.op.template)):
         return False
     two_roundings = 3 * float(V.finfo(actual.dtype).eps)
     return differ(case.expected, case.actual, two_roundings, 0.0) is None
@@ -281,8 +284,9 @@ DOCUMENTED = (
          'type\'s min or max (inf too) and nan gives 0, as XLA (and JAX) convert; NumPy\'s results there are the '
          'platform\'s"', _float_to_integer_saturates),
     Rule("division-by-a-broadcast-divisor",
-         'README: "A division by an array broadcast to a larger shape (`x / x.sum()`, `x / 2.5`, `x / row`) is a '
-         'multiplication by its reciprocal in XLA: two roundings, so a quotient may be an ulp off NumPy\'s"',
+         'README: "A division by an array broadcast to a larger shape (`x / x.sum()`, `x / 2.5`, `x / row`) or by a '
+         'constant is a multiplication by its reciprocal in XLA: two roundings, so a quotient may be an ulp off '
+         'NumPy\'s"',
          _division_by_a_broadcast_divisor),
     Rule("dot-products-unrounded",
          'README: "Dot products (matmul, dot, einsum ...) add each product unrounded (fused multiply-add): one '
