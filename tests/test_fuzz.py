@@ -298,6 +298,10 @@ FOUND = {
         (("k3", np.array([-22.484375, 7.69140625, -0.93017578125, 46.5625, 64.6875, -307.5, 18.40625, -175.75, -189.75,
                           165.25], np.float16)),),
         (Op("v4", "{out} = np.divide({0}, {1})", ("x2", "k3"), "np.divide"),), ("v4",)),
+    # np.nanmean(bfloat16, dtype=np.uint32): bfloat16 is not an np.inexact type, so NumPy takes np.mean's way (4);
+    # traced: "If a is inexact, then dtype must be inexact" (and nanvar an internal ValueError). Seed 2020, 2633.
+    "bfloat16-nanmean-with-an-integer-dtype": one_op("{out} = np.nanmean({0}, axis=None, dtype=np.uint32)", "np.nanmean",
+                                                     np.array(4.0, ml_dtypes.bfloat16)),
     # sinh near float32's largest value: XLA's sinh overflows to -inf where NumPy gives -3.4028196e38.
     "sinh-overflows-near-the-largest-float": Program(
         (("x0", np.array([-3.4028234663852886e+38], np.float32)),), (),
@@ -327,7 +331,8 @@ FIXED_FOUND: set[str] = {"integer-index-scalar-is-not-a-view", "augmented-assign
                          "where-bfloat16-with-a-python-float", "clip-bool-with-a-bfloat16-bound",
                          "clip-drops-a-python-int-bound-beyond-the-dtype", "percentile-subtracts-in-the-input-dtype",
                          "sinh-overflows-near-the-largest-float", "percentile-of-a-created-0-d-array",
-                         "median-of-the-largest-float", "insert-checks-the-position-first", "division-by-a-constant"}
+                         "median-of-the-largest-float", "insert-checks-the-position-first", "division-by-a-constant",
+                         "bfloat16-nanmean-with-an-integer-dtype"}
 
 # Findings resolved by documenting the difference (README's differences, allowlist.DOCUMENTED): the pin's difference
 # must still be found and put down to that rule, so the documented behaviour cannot change unnoticed.
