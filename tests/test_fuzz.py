@@ -313,6 +313,17 @@ FOUND = {
     # np.linalg.eigh(x, 8): NumPy's AttributeError ('int' object has no attribute 'upper'); traced, the 1-d x is
     # refused first (a shape error). Seed 2020, program 668. (Left to the linalg work under way.)
     "linalg-eigh-with-a-bad-uplo": one_op("{out} = np.linalg.eigh({0}, 8)", "np.linalg.eigh", np.array([3.723])),
+    # -- seed 2121 --
+    # np.subtract.at(uint64, [], bool): NumPy subtracts in the uint64 loop; traced, the bool values were negated first
+    # (NumPy's TypeError for a boolean negative). Program 119.
+    "subtract-at-with-bool-values": one_op("{out} = np.copy({0})\nnp.subtract.at({out}, np.array([], dtype=np.uint8), {1})",
+                                           "index-write", np.zeros((0, 4), np.uint64), np.array([False])),
+    # np.var(float32, dtype=np.uint16): NumPy converts floats into uint16 twice inside (the mean's sum, the squared
+    # deviations' sum), wrapping; ours is the same algorithm with XLA's saturating conversions (486 where NumPy
+    # gives 13312): the documented float-to-integer difference, which the allow-list (saturating only the inputs,
+    # then NumPy) does not recognise here. Program 87.
+    "var-with-an-integer-dtype-of-floats": one_op("{out} = np.var({0}, keepdims=True, dtype=np.uint16, ddof=1)",
+                                                  "np.var", np.array([-15.6, -15.6], np.float32)),
     # sinh near float32's largest value: XLA's sinh overflows to -inf where NumPy gives -3.4028196e38.
     "sinh-overflows-near-the-largest-float": Program(
         (("x0", np.array([-3.4028234663852886e+38], np.float32)),), (),
@@ -343,7 +354,8 @@ FIXED_FOUND: set[str] = {"integer-index-scalar-is-not-a-view", "augmented-assign
                          "clip-drops-a-python-int-bound-beyond-the-dtype", "percentile-subtracts-in-the-input-dtype",
                          "sinh-overflows-near-the-largest-float", "percentile-of-a-created-0-d-array",
                          "median-of-the-largest-float", "insert-checks-the-position-first", "division-by-a-constant",
-                         "bfloat16-nanmean-with-an-integer-dtype", "svdvals-is-not-correctly-rounded"}
+                         "bfloat16-nanmean-with-an-integer-dtype", "svdvals-is-not-correctly-rounded",
+                         "subtract-at-with-bool-values"}
 
 # Findings resolved by documenting the difference (README's differences, allowlist.DOCUMENTED): the pin's difference
 # must still be found and put down to that rule, so the documented behaviour cannot change unnoticed.
