@@ -182,6 +182,15 @@ _DIVIDING_CALLS = {"np.divide", "np.true_divide"}
 _NUMBER_LITERAL = re.compile(r"(?<![\w.{])\d")  # (not the digits of `{0}` placeholders or of names)
 
 
+_DIVISION = re.compile(r"(?:np\.(?:true_)?divide\(\{\d\}, |\{\d\} / )\{(\d)\}")
+
+
+def _divisor_is_a_constant(case: Case) -> bool:
+    """Whether the op divides by one of the program's constants (`{0} / {1}`, `np.divide({0}, {1})`)."""
+    match = _DIVISION.search(case.op.template)
+    return match is not None and case.op.uses[int(match.group(1))] in {name for name, _ in case.program.consts}
+
+
 def _division_by_a_broadcast_divisor(case: Case) -> bool:
     """XLA rewrites `a / broadcast(b)` into `a * broadcast(1 / b)` (its algebraic simplifier, unconditionally):
     two roundings, so a quotient may be an ulp off; `a / constant` too. Matches a float division whose result is
@@ -197,7 +206,7 @@ def _division_by_a_broadcast_divisor(case: Case) -> bool:
     # (an input smaller than the result is broadcast; an int divisor converts first, then is broadcast too; XLA
     # rewrites a division by a constant of any shape the same way)
     broadcast = any(np.asarray(v).size < actual.size for v in (case.inputs or {}).values())
-    constant = bool(case.op.reads() & {name for name, _ in case.program.consts})
+    constant = _divisor_is_a_constant(case)
     if not (broadcast or constant or _NUMBER_LITERAL.search(case.op.template)):
         return False
     two_roundings = 3 * float(V.finfo(actual.dtype).eps)
