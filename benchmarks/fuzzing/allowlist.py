@@ -22,7 +22,7 @@ import numpy as np
 
 from benchmarks.fuzzing import values as V
 from benchmarks.fuzzing.compare import Difference, differ, op_tolerance
-from benchmarks.fuzzing.program import Op, Program, run_op
+from benchmarks.fuzzing.program import Op, Program, namespace, run_op, run_statement
 from benchmarks.fuzzing.workers import ErrorInfo
 
 
@@ -138,7 +138,53 @@ def _float_to_integer_saturates(case: Case) -> bool:
     if not (any(V.is_float(np.asarray(v).dtype) for v in (case.inputs or {}).values())
             or _FLOAT_LITERAL.search(case.op.template)):
         return False
-    return _only_saturated(case) or _as_if_saturated_first(case)
+    return _only_saturated(case) or _as_if_saturated_first(case) or _as_if_var_saturated(case)
+
+
+def _saturated(values, dtype: np.dtype) -> np.ndarray:
+    """Floats converted to an integer dtype as XLA converts them: nan to 0, beyond the range to its min or max."""
+    info = np.iinfo(dtype)
+    with np.errstate(invalid="ignore"):
+        return np.clip(np.nan_to_num(np.asarray(values, np.float64), nan=0.0), info.min, info.max).astype(dtype)
+
+
+def _var_saturating(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **unused):
+    """NumPy's _var (numpy/_core/_methods.py) with an integer dtype= of floats, each of its conversions into that
+    dtype saturating: the mean's sum, the mean cast back, the squared deviations' sum, the result cast back."""
+    arr, dtype = np.asanyarray(a), np.dtype(dtype)
+    axes = tuple(range(arr.ndim)) if axis is None else tuple(np.atleast_1d(axis) % max(arr.ndim, 1))
+    count = int(np.prod([arr.shape[d] for d in axes]))
+    mean = np.sum(_saturated(arr, dtype), axis=axes, dtype=dtype, keepdims=True)
+    with np.errstate(all="ignore"):
+        mean = _saturated(np.true_divide(mean, count), dtype)
+        deviation = arr - mean
+        total = np.sum(_saturated(deviation * deviation, dtype), axis=axes, dtype=dtype, keepdims=keepdims)
+        return _saturated(np.true_divide(total, max(count - ddof, 0)), dtype)
+
+
+class _NumPyConvertingAsXLA:
+    """`np` for an op's text, but np.var converting as XLA does (`_var_saturating`)."""
+
+    var = staticmethod(_var_saturating)
+
+    def __getattr__(self, name):
+        return getattr(np, name)
+
+
+def _as_if_var_saturated(case: Case) -> bool:
+    """np.var with an integer dtype= of floats converts into that dtype twice inside (NumPy wraps, XLA saturates), so
+    saturating the inputs first (`_as_if_saturated_first`) is not enough: NumPy's algorithm, saturating at each
+    conversion, gives the compiled result."""
+    if case.call != "np.var" or not any(V.is_float(np.asarray(v).dtype) for v in (case.inputs or {}).values()):
+        return False
+    scope = namespace()
+    scope["np"] = _NumPyConvertingAsXLA()
+    scope.update({name: np.asarray(value).copy() for name, value in (case.inputs or {}).items()})
+    try:
+        run_statement(case.op.render(), scope)
+    except Exception:  # noqa: BLE001
+        return False
+    return differ(np.asarray(scope[case.op.out]).astype(np.asarray(case.actual).dtype), case.actual, 0.0, 0.0) is None
 
 
 def _as_if_saturated_first(case: Case) -> bool:
