@@ -141,6 +141,25 @@ def _float_to_integer_saturates(case: Case) -> bool:
     return _only_saturated(case) or _as_if_saturated_first(case) or _as_if_var_saturated(case)
 
 
+def _constant_zero_added(case: Case) -> bool:
+    """XLA drops `x + 0` for a constant 0, so a -0.0 stays -0.0 (IEEE and NumPy: 0.0). Matches a signed-zero
+    difference where every differing element is our -0.0 for NumPy's 0.0, and the op adds a zero: a literal 0 or an
+    input of zeros only (a constant once traced: np.zeros, np.resize of an empty array)."""
+    if case.kind != "signed-zero" or case.actual is None or case.expected is None or case.op is None:
+        return False
+    actual, expected = np.asarray(case.actual, np.float64), np.asarray(case.expected, np.float64)
+    if actual.shape != expected.shape:
+        return False
+    differing = np.signbit(actual) != np.signbit(expected)
+    if not (np.all(np.signbit(actual[differing])) and np.all(actual[differing] == 0)):
+        return False
+    zeros = any(np.asarray(v).size and not np.any(np.asarray(v)) for v in (case.inputs or {}).values())
+    return zeros or bool(_ZERO_LITERAL.search(case.op.template))
+
+
+_ZERO_LITERAL = re.compile(r"(?<![\w.{])0(?:\.0*)?(?![\w.}])")
+
+
 def _saturated(values, dtype: np.dtype) -> np.ndarray:
     """Floats converted to an integer dtype as XLA converts them: nan to 0, beyond the range to its min or max."""
     info = np.iinfo(dtype)
@@ -338,6 +357,9 @@ DOCUMENTED = (
          'README: "Floats converted to an integer type that cannot hold them saturate: beyond the range they give the '
          'type\'s min or max (inf too) and nan gives 0, as XLA (and JAX) convert; NumPy\'s results there are the '
          'platform\'s"', _float_to_integer_saturates),
+    Rule("constant-zero-added",
+         'README: "Adding a constant zero keeps a -0.0: XLA\'s simplifier drops `x + 0` where the 0 is a constant (as '
+         'under JAX), so `-0.0 + 0.0` is -0.0 where IEEE 754 and NumPy give 0.0"', _constant_zero_added),
     Rule("division-by-a-broadcast-divisor",
          'README: "A division by an array broadcast to a larger shape (`x / x.sum()`, `x / 2.5`, `x / row`) or by a '
          'constant is a multiplication by its reciprocal in XLA: two roundings, so a quotient may be an ulp off '
