@@ -326,6 +326,10 @@ FOUND = {
     # np.linalg.pinv with every singular value cut off: zeros, -0.0 where NumPy's products summed from +0.0 give 0.0;
     # the fuzzer held decompositions to the sign of zeros (now free, like sums). Seed 2020, program 4329.
     "pinv-zero-signs": one_op("{out} = np.linalg.pinv({0}, np.int8(6))", "np.linalg.pinv", np.array([[-4]], np.int8)),
+    # np.insert of a Python int the array's dtype cannot hold (-5 into uint32): NumPy's OverflowError (it makes
+    # np.array(values, dtype=arr.dtype)); traced, -5 wrapped. Seed 2020, program 4598.
+    "insert-python-int-out-of-range": one_op("{out} = np.insert({0}, -2, -5, axis=1)", "np.insert",
+                                             np.array([[4, 4]], np.uint32)),
     # -- seed 2121 --
     # np.subtract.at(uint64, [], bool): NumPy subtracts in the uint64 loop; traced, the bool values were negated first
     # (NumPy's TypeError for a boolean negative). Program 119.
@@ -370,7 +374,7 @@ FIXED_FOUND: set[str] = {"integer-index-scalar-is-not-a-view", "augmented-assign
                          "bfloat16-nanmean-with-an-integer-dtype", "svdvals-is-not-correctly-rounded",
                          "subtract-at-with-bool-values", "sort-bfloat16-with-nans",
                          "var-with-an-integer-dtype-of-floats", "constant-zero-added-keeps-negative-zero",
-                         "pinv-zero-signs"}
+                         "pinv-zero-signs", "insert-python-int-out-of-range"}
 
 # Findings resolved by documenting the difference (README's differences, allowlist.DOCUMENTED): the pin's difference
 # must still be found and put down to that rule, so the documented behaviour cannot change unnoticed.
