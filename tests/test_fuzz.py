@@ -330,6 +330,10 @@ FOUND = {
     # np.array(values, dtype=arr.dtype)); traced, -5 wrapped. Seed 2020, program 4598.
     "insert-python-int-out-of-range": one_op("{out} = np.insert({0}, -2, -5, axis=1)", "np.insert",
                                              np.array([[4, 4]], np.uint32)),
+    # np.full_like with a traced fill of extra leading unit dims: copyto drops them (as for a host fill, fixed
+    # before); traced: cannot broadcast (1, 2, 0, 1) to (2, 0, 1). Seed 1313, program 331 (a rerun).
+    "full-like-traced-fill-with-leading-unit-dims": one_op("{out} = np.full_like({0}, {1})", "np.full_like",
+                                                           np.zeros((2, 0, 1)), np.zeros((1, 2, 0, 1))),
     # -- seed 2121 --
     # np.subtract.at(uint64, [], bool): NumPy subtracts in the uint64 loop; traced, the bool values were negated first
     # (NumPy's TypeError for a boolean negative). Program 119.
@@ -374,7 +378,8 @@ FIXED_FOUND: set[str] = {"integer-index-scalar-is-not-a-view", "augmented-assign
                          "bfloat16-nanmean-with-an-integer-dtype", "svdvals-is-not-correctly-rounded",
                          "subtract-at-with-bool-values", "sort-bfloat16-with-nans",
                          "var-with-an-integer-dtype-of-floats", "constant-zero-added-keeps-negative-zero",
-                         "pinv-zero-signs", "insert-python-int-out-of-range"}
+                         "pinv-zero-signs", "insert-python-int-out-of-range",
+                         "full-like-traced-fill-with-leading-unit-dims"}
 
 # Findings resolved by documenting the difference (README's differences, allowlist.DOCUMENTED): the pin's difference
 # must still be found and put down to that rule, so the documented behaviour cannot change unnoticed.

@@ -50,7 +50,10 @@ def ones_like(a, dtype=None, order="K", subok=True, shape=None, *, device=None):
 def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None, *, device=None):
     dtype, shape = _like(a, dtype, shape)
     if hasattr(fill_value, "_value"):
-        return P.broadcast_to(P.convert(fill_value, dtype), shape)
+        fill = P.convert(fill_value, dtype)
+        while fill.ndim > len(shape) and fill.shape[0] == 1:  # (copyto drops extra leading unit dims, as below)
+            fill = P.reshape(fill, fill.shape[1:])
+        return P.broadcast_to(fill, shape)
     fill = np.asarray(fill_value)
     if fill.ndim or is_floating(fill.dtype) and dtype.kind in "iu":
         # NumPy fills with copyto(casting="unsafe"): an array fill broadcasts, and a float fill converts as astype
