@@ -334,6 +334,10 @@ FOUND = {
     # before); traced: cannot broadcast (1, 2, 0, 1) to (2, 0, 1). Seed 1313, program 331 (a rerun).
     "full-like-traced-fill-with-leading-unit-dims": one_op("{out} = np.full_like({0}, {1})", "np.full_like",
                                                            np.zeros((2, 0, 1)), np.zeros((1, 2, 0, 1))),
+    # np.linalg.vector_norm(empty, ord=np.inf) is 0.0 in NumPy (ord=-inf raises); traced: "zero-size array to
+    # reduction operation maximum". Seed 2121, program 2281. (tracer/numpy_api/linalg.py: left to the linalg work.)
+    "vector-norm-inf-of-empty": one_op("{out} = np.linalg.vector_norm({0}, ord=np.inf)", "np.linalg.vector_norm",
+                                       np.zeros(0, np.int64)),
     # -- seed 2121 --
     # np.subtract.at(uint64, [], bool): NumPy subtracts in the uint64 loop; traced, the bool values were negated first
     # (NumPy's TypeError for a boolean negative). Program 119.
