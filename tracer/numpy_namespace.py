@@ -208,6 +208,13 @@ def _replacements_once():
     return _REPLACEMENTS
 
 
+def _stored(owner, name: str):
+    """What `owner` (a module or a class) holds under `name`, as stored: a class's __new__ is a staticmethod there,
+    and must be put back as one. Its own __dict__ first: inspect.getattr_static for every name cost ~4 ms a trace."""
+    own = vars(owner)
+    return own[name] if name in own else inspect.getattr_static(owner, name)
+
+
 @contextlib.contextmanager
 def intercepting():
     """While the body runs (the traced function), NumPy's names are replaced as the module docstring says."""
@@ -215,8 +222,7 @@ def intercepting():
     with _lock:
         if _tracing_threads == 0:
             for module, name, wrapper in _replacements_once():
-                # (getattr_static: a class's __new__ is stored as a staticmethod, and must be put back as one)
-                _installed.append((module, name, inspect.getattr_static(module, name), wrapper))
+                _installed.append((module, name, _stored(module, name), wrapper))
                 setattr(module, name, wrapper)
             numpy_random_guard.install()
         _tracing_threads += 1
@@ -227,7 +233,7 @@ def intercepting():
             _tracing_threads -= 1
             if _tracing_threads == 0:
                 for module, name, original, wrapper in reversed(_installed):
-                    if inspect.getattr_static(module, name) is wrapper:  # (unless someone replaced it meanwhile)
+                    if _stored(module, name) is wrapper:  # (unless someone replaced it meanwhile)
                         setattr(module, name, original)
                 _installed.clear()
                 numpy_random_guard.uninstall()

@@ -22,7 +22,7 @@ import numpy as np
 
 from benchmarks.fuzzing import values as V
 from benchmarks.fuzzing.compare import Difference, differ, op_tolerance
-from benchmarks.fuzzing.program import Op, Program, run_op
+from benchmarks.fuzzing.program import Op, Program, namespace, run_op, run_statement
 from benchmarks.fuzzing.workers import ErrorInfo
 
 
@@ -138,7 +138,72 @@ def _float_to_integer_saturates(case: Case) -> bool:
     if not (any(V.is_float(np.asarray(v).dtype) for v in (case.inputs or {}).values())
             or _FLOAT_LITERAL.search(case.op.template)):
         return False
-    return _only_saturated(case) or _as_if_saturated_first(case)
+    return _only_saturated(case) or _as_if_saturated_first(case) or _as_if_var_saturated(case)
+
+
+def _constant_zero_added(case: Case) -> bool:
+    """XLA drops `x + 0` for a constant 0, so a -0.0 stays -0.0 (IEEE and NumPy: 0.0). Matches a signed-zero
+    difference where every differing element is our -0.0 for NumPy's 0.0, and the op adds a zero: a literal 0 or an
+    input of zeros only (a constant once traced: np.zeros, np.resize of an empty array)."""
+    if case.kind != "signed-zero" or case.actual is None or case.expected is None or case.op is None:
+        return False
+    actual, expected = np.asarray(case.actual, np.float64), np.asarray(case.expected, np.float64)
+    if actual.shape != expected.shape:
+        return False
+    differing = np.signbit(actual) != np.signbit(expected)
+    if not (np.all(np.signbit(actual[differing])) and np.all(actual[differing] == 0)):
+        return False
+    zeros = any(np.asarray(v).size and not np.any(np.asarray(v)) for v in (case.inputs or {}).values())
+    return zeros or bool(_ZERO_LITERAL.search(case.op.template))
+
+
+_ZERO_LITERAL = re.compile(r"(?<![\w.{])0(?:\.0*)?(?![\w.}])")
+
+
+def _saturated(values, dtype: np.dtype) -> np.ndarray:
+    """Floats converted to an integer dtype as XLA converts them: nan to 0, beyond the range to its min or max."""
+    info = np.iinfo(dtype)
+    with np.errstate(invalid="ignore"):
+        return np.clip(np.nan_to_num(np.asarray(values, np.float64), nan=0.0), info.min, info.max).astype(dtype)
+
+
+def _var_saturating(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **unused):
+    """NumPy's _var (numpy/_core/_methods.py) with an integer dtype= of floats, each of its conversions into that
+    dtype saturating: the mean's sum, the mean cast back, the squared deviations' sum, the result cast back."""
+    arr, dtype = np.asanyarray(a), np.dtype(dtype)
+    axes = tuple(range(arr.ndim)) if axis is None else tuple(np.atleast_1d(axis) % max(arr.ndim, 1))
+    count = int(np.prod([arr.shape[d] for d in axes]))
+    mean = np.sum(_saturated(arr, dtype), axis=axes, dtype=dtype, keepdims=True)
+    with np.errstate(all="ignore"):
+        mean = _saturated(np.true_divide(mean, count), dtype)
+        deviation = arr - mean
+        total = np.sum(_saturated(deviation * deviation, dtype), axis=axes, dtype=dtype, keepdims=keepdims)
+        return _saturated(np.true_divide(total, max(count - ddof, 0)), dtype)
+
+
+class _NumPyConvertingAsXLA:
+    """`np` for an op's text, but np.var converting as XLA does (`_var_saturating`)."""
+
+    var = staticmethod(_var_saturating)
+
+    def __getattr__(self, name):
+        return getattr(np, name)
+
+
+def _as_if_var_saturated(case: Case) -> bool:
+    """np.var with an integer dtype= of floats converts into that dtype twice inside (NumPy wraps, XLA saturates), so
+    saturating the inputs first (`_as_if_saturated_first`) is not enough: NumPy's algorithm, saturating at each
+    conversion, gives the compiled result."""
+    if case.call != "np.var" or not any(V.is_float(np.asarray(v).dtype) for v in (case.inputs or {}).values()):
+        return False
+    scope = namespace()
+    scope["np"] = _NumPyConvertingAsXLA()
+    scope.update({name: np.asarray(value).copy() for name, value in (case.inputs or {}).items()})
+    try:
+        run_statement(case.op.render(), scope)
+    except Exception:  # noqa: BLE001
+        return False
+    return differ(np.asarray(scope[case.op.out]).astype(np.asarray(case.actual).dtype), case.actual, 0.0, 0.0) is None
 
 
 def _as_if_saturated_first(case: Case) -> bool:
@@ -182,10 +247,20 @@ _DIVIDING_CALLS = {"np.divide", "np.true_divide"}
 _NUMBER_LITERAL = re.compile(r"(?<![\w.{])\d")  # (not the digits of `{0}` placeholders or of names)
 
 
+_DIVISION = re.compile(r"(?:np\.(?:true_)?divide\(\{\d\}, |\{\d\} / )\{(\d)\}")
+
+
+def _divisor_is_a_constant(case: Case) -> bool:
+    """Whether the op divides by one of the program's constants (`{0} / {1}`, `np.divide({0}, {1})`)."""
+    match = _DIVISION.search(case.op.template)
+    return match is not None and case.op.uses[int(match.group(1))] in {name for name, _ in case.program.consts}
+
+
 def _division_by_a_broadcast_divisor(case: Case) -> bool:
     """XLA rewrites `a / broadcast(b)` into `a * broadcast(1 / b)` (its algebraic simplifier, unconditionally):
-    two roundings, so a quotient may be an ulp off. Matches a float division whose result is within an ulp or so of
-    NumPy's and whose divisor may be broadcast: an input smaller than the result (or a literal)."""
+    two roundings, so a quotient may be an ulp off; `a / constant` too. Matches a float division whose result is
+    within an ulp or so of NumPy's and whose divisor may be broadcast or constant: an input smaller than the result,
+    a literal, or one of the program's constants."""
     if case.kind != "value" or case.op is None or case.actual is None or case.expected is None:
         return False
     if case.call not in _DIVIDING_CALLS and "/" not in case.op.template.replace("//", ""):
@@ -193,9 +268,11 @@ def _division_by_a_broadcast_divisor(case: Case) -> bool:
     actual = np.asarray(case.actual)
     if not V.is_float(actual.dtype) or actual.size <= 1:
         return False
-    # (an input smaller than the result is broadcast; an int divisor converts first, then is broadcast too)
+    # (an input smaller than the result is broadcast; an int divisor converts first, then is broadcast too; XLA
+    # rewrites a division by a constant of any shape the same way)
     broadcast = any(np.asarray(v).size < actual.size for v in (case.inputs or {}).values())
-    if not (broadcast or _NUMBER_LITERAL.search(case.op.template)):
+    constant = _divisor_is_a_constant(case)
+    if not (broadcast or constant or _NUMBER_LITERAL.search(case.op.template)):
         return False
     two_roundings = 3 * float(V.finfo(actual.dtype).eps)
     return differ(case.expected, case.actual, two_roundings, 0.0) is None
@@ -280,9 +357,13 @@ DOCUMENTED = (
          'README: "Floats converted to an integer type that cannot hold them saturate: beyond the range they give the '
          'type\'s min or max (inf too) and nan gives 0, as XLA (and JAX) convert; NumPy\'s results there are the '
          'platform\'s"', _float_to_integer_saturates),
+    Rule("constant-zero-added",
+         'README: "Adding a constant zero keeps a -0.0: XLA\'s simplifier drops `x + 0` where the 0 is a constant (as '
+         'under JAX), so `-0.0 + 0.0` is -0.0 where IEEE 754 and NumPy give 0.0"', _constant_zero_added),
     Rule("division-by-a-broadcast-divisor",
-         'README: "A division by an array broadcast to a larger shape (`x / x.sum()`, `x / 2.5`, `x / row`) is a '
-         'multiplication by its reciprocal in XLA: two roundings, so a quotient may be an ulp off NumPy\'s"',
+         'README: "A division by an array broadcast to a larger shape (`x / x.sum()`, `x / 2.5`, `x / row`) or by a '
+         'constant is a multiplication by its reciprocal in XLA: two roundings, so a quotient may be an ulp off '
+         'NumPy\'s"',
          _division_by_a_broadcast_divisor),
     Rule("dot-products-unrounded",
          'README: "Dot products (matmul, dot, einsum ...) add each product unrounded (fused multiply-add): one '

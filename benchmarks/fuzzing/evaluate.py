@@ -26,7 +26,9 @@ from benchmarks.fuzzing.workers import Job, Outcome, Pool
 _ZERO_SIGN_FREE = {name.split(".")[-1] for name in ACCUMULATING} | {
     "max", "min", "amax", "amin", "maximum", "minimum", "fmax", "fmin", "nanmax", "nanmin", "clip", "sort",
     "median", "nanmedian", "percentile", "quantile", "nanpercentile", "nanquantile", "ptp", "maximum.reduce",
-    "minimum.reduce", "fmax.reduce", "fmin.reduce", "reduce"}
+    "minimum.reduce", "fmax.reduce", "fmin.reduce", "reduce",
+    # decompositions and what is built on them: products of their factors, summed from +0.0 or not
+    "pinv", "svd", "svdvals", "lstsq", "qr", "eigh", "eigvalsh", "cond"}
 
 
 def checks_zero_sign(call: str) -> bool:

@@ -142,6 +142,33 @@ def host_values_stay_host_values(x):
     return out, y
 
 
+def made_inside_control_flow(x):
+    """A branch or loop body that makes an array and writes traced values into it returns that array (its
+    traced value is read before the body's scope closes)."""
+    def positive(v):
+        out = np.zeros(4, v.dtype)
+        out[1:3] = v[:2] * 2
+        return out
+
+    def negative(v):
+        out = np.full(4, -1.0, v.dtype)
+        out[0] = v.sum()
+        return out
+
+    def body(i, carry):
+        step = np.zeros(4, carry.dtype)
+        step[i] = carry[i] + 1  # a traced position
+        return carry + step
+
+    def empty_write(v):  # fuzz seed 1313, program 124: a write that changes no element
+        out = np.copy(np.array([], np.float32))
+        out[1:2] = v[0]
+        return out
+
+    return (tracer.cond(x[0, 0] > 0, positive, negative, x[0]), tracer.fori_loop(0, 3, body, x[1]),
+            tracer.switch((x[2, 0] > 0).astype(np.int32), [empty_write, lambda v: v[:0] * 2], x[2]))
+
+
 CASES = {name: Case(fn, args) for name, fn, args in [
     ("rows written in a loop", rows_written_in_a_loop, (X, W)),
     ("elements written", elements_written, (X,)),
@@ -156,6 +183,8 @@ CASES = {name: Case(fn, args) for name, fn, args in [
     ("strided and transposed views", strided_and_transposed_views, (X,)),
     ("traced index", traced_index_reads_and_writes, (X,)),
     ("host values stay host values", host_values_stay_host_values, (X,)),
+    ("made inside control flow", made_inside_control_flow, (X,)),
+    ("made inside control flow, other branch", made_inside_control_flow, (-X,)),
 ]}
 
 

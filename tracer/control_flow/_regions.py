@@ -110,8 +110,8 @@ class Holder:
             self.scope = scope
             for argument in self.arguments:
                 argument._scope = scope
-            out = fn(*args)
-            return tree_util.tree_flatten(out)
+            leaves, tree = tree_util.tree_flatten(fn(*args))
+            return [_traced_value_of(leaf) for leaf in leaves], tree
 
     @contextlib.contextmanager
     def more(self):
@@ -145,6 +145,17 @@ class Holder:
             match = next((i for i, argument in enumerate(arguments) if value == argument), None)
             remapped.append(replacements[match] if match is not None else value)
         return remapped
+
+
+def _traced_value_of(leaf):
+    """A NumPy array made in the region that took traced writes (`out = np.zeros(3); out[0] = x`) as its
+    traced value, read while the region's scope is still open: once it closes, the value is out of reach
+    and any use of the array (even its shape) would be an escaped tracer. Other leaves as they are."""
+    if isinstance(leaf, np.ndarray) and type(leaf) is not np.ndarray:
+        traced_value = primitives.TRACED_VALUE_OF.get(type(leaf))
+        traced = traced_value(leaf) if traced_value is not None else None
+        return leaf if traced is None else traced
+    return leaf
 
 
 def check_same_structure(what: str, first: tuple, second: tuple, names: tuple[str, str]) -> None:

@@ -39,8 +39,8 @@ from tracer.numpy_api.masked import MaskedSelection
 from tracer.trace_state import current_trace
 from tracer.traced_array import TracedArray, check_alive, make_view
 
-__all__ = ["CreatedArray", "Memory", "adopt", "foreign_owners", "involves_traced", "needs_resolving", "plain", "promote",
-           "resolve", "traced_of"]
+__all__ = ["CreatedArray", "Memory", "adopt", "foreign_owners", "involves_traced", "needs_resolving", "plain",
+           "plain_items", "promote", "resolve", "traced_of"]
 
 
 class Memory:
@@ -84,6 +84,19 @@ def _owner(array: np.ndarray) -> np.ndarray:
 def plain(value):
     """A CreatedArray as the plain ndarray over the same memory; anything else as it is."""
     return value.view(np.ndarray) if type(value) is CreatedArray else value
+
+
+def plain_items(values) -> list:
+    """`values` with each CreatedArray among them (in lists and tuples too) as the plain ndarray over its memory."""
+    items = []
+    for value in values:
+        kind = type(value)
+        if kind is CreatedArray:
+            value = value.view(np.ndarray)
+        elif (kind is list or kind is tuple) and any(type(v) is CreatedArray or type(v) in (list, tuple) for v in value):
+            value = kind(plain_items(value))
+        items.append(value)
+    return items
 
 
 def traced_of(array: CreatedArray) -> TracedArray | None:

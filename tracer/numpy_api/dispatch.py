@@ -249,9 +249,21 @@ def _created_array_ufunc(self, numpy_ufunc, method, *inputs, **kwargs):
 def _created_array_function(self, func, types, args, kwargs):
     if created_arrays.involves_traced(args) or created_arrays.involves_traced(kwargs.values()):
         return function(func, args, kwargs)
-    # NumPy's implementation; what it makes is created here too, unless it views memory made before.
+    # NumPy's implementation; what it makes is created here too, unless it views memory made before. It runs
+    # as it does without us: on plain arrays over the same memory, with NumPy's own names (`Trace.library_depth`),
+    # so no array inside it is a CreatedArray (a subclass's __array_ufunc__ never sees `out=...`: np.percentile's
+    # floor(..., out=...) gave a scalar it then indexed).
     foreign = created_arrays.foreign_owners(args) | created_arrays.foreign_owners(kwargs.values())
-    return created_arrays.adopt(func._implementation(*args, **kwargs), foreign)
+    plain = created_arrays.plain_items
+    trace = current_trace()
+    if trace is not None:
+        trace.library_depth += 1
+    try:
+        result = func._implementation(*plain(args), **dict(zip(kwargs, plain(kwargs.values()))))
+    finally:
+        if trace is not None:
+            trace.library_depth -= 1
+    return created_arrays.adopt(result, foreign)
 
 
 CreatedArray.__array_ufunc__ = _created_array_ufunc

@@ -14,7 +14,7 @@ from tracer import errors
 from tracer import primitives as P
 from tracer.numpy_api import advanced_indexing as adv
 from tracer.numpy_api import indexing
-from tracer.numpy_api.promotion import resolution_dtype, result_type_operand
+from tracer.numpy_api.promotion import resolution_dtype, result_type_operand, ufunc_loop_dtypes
 from tracer.numpy_api.registry import implements, refuse, ufunc_method
 from tracer.traced_array import check_writable, is_traced, rebind
 
@@ -41,8 +41,9 @@ def ufunc_at(ufunc, inputs, kwargs):
             f"numpy.{ufunc.__name__}.at: a traced value cannot be written into a NumPy array",
             fix="make the target an argument of the jit function (or start from np.zeros_like(...) of a traced value)",
         )
-    if ufunc is np.subtract:  # x[i] -= v for each update is x[i] + (-v) summed
-        values = np.negative(values)
+    if ufunc is np.subtract:  # x[i] -= v for each update is x[i] + (-v) summed, -v in subtract's loop dtype
+        loop = ufunc_loop_dtypes(np.subtract, (target, values))[-1]  # (uint64 - bool is uint64; bool - bool raises)
+        values = np.negative(P.convert(P.lift(values), loop))
         ufunc = np.add
     combiners = _AT_COMBINERS.get(ufunc)
     if combiners is None:

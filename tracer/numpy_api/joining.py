@@ -224,6 +224,11 @@ def delete(arr, obj, axis=None):
 
 def _inserted_block(x: TracedArray, axis: int, obj, values) -> TracedArray:
     """The values to insert, shaped as NumPy shapes them: broadcast to x's shape with `axis` resized."""
+    if type(values) is int:  # NumPy makes np.array(values, dtype=x.dtype): a Python int it cannot hold is an error
+        try:
+            P.lift(values, x.dtype)
+        except OverflowError as err:
+            raise errors.TracedOverflowError(str(err), fix=f"insert values that {x.dtype} can hold") from None
     v = P.convert(P.lift(values), x.dtype)
     indices = np.asarray(range(*obj.indices(x.shape[axis])) if isinstance(obj, slice) else obj)
     if indices.size == 1:
@@ -243,6 +248,7 @@ def insert(arr, obj, values, axis=None):
     _check_static("insert", obj=obj)
     x, axis = _flat_or_axis(arr, axis)
     n = x.shape[axis]
+    _positions(lambda base, pos: np.insert(base, pos, 0), n, obj)  # NumPy checks the positions before the values
     block = _inserted_block(x, axis, obj, values)
     count = block.shape[axis]
     # Positions n, n+1, ... stand for the inserted values in the joined [x, block].

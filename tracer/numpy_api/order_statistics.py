@@ -45,9 +45,14 @@ def _sorted_rows(name: str, a, axis, *, interpolating: bool = True, q=0.5):
         raise errors.TracedIndexError("index -1 is out of bounds for axis 0 with size 0",
                                       fix=f"np.{name} needs a non-empty axis; np.nan{name} gives nan for an empty one")
     if interpolating:
-        q_kind = q if type(q) in (int, float) else (q.dtype if is_traced(q) else np.asarray(q).dtype)
-        rows = P.convert(rows, np.result_type(_result_dtype(rows.dtype), q_kind))
+        rows = P.convert(rows, _interpolation_dtype(rows.dtype, q))
     return np.sort(rows, axis=-1), axes, kept_shape
+
+
+def _interpolation_dtype(dtype, q) -> np.dtype:
+    """The dtype NumPy interpolates in: float64 for integers, promoted with an array q (a Python number is weak)."""
+    q_kind = q if type(q) in (int, float) else (q.dtype if is_traced(q) else np.asarray(q).dtype)
+    return np.result_type(_result_dtype(dtype), q_kind)
 
 
 def _read_rank(rows: TracedArray, rank) -> TracedArray:
@@ -63,16 +68,19 @@ def _read_rank(rows: TracedArray, rank) -> TracedArray:
     return P.reshape(np.take_along_axis(rows, flat_rank, axis=-1), lead)
 
 
-def _lerp(low, high, weight):
-    """NumPy's interpolation: from the lower value below the midpoint, from the upper one above."""
-    step = high - low
-    below = low + step * weight
-    above = high - step * (1 - weight)
+def _lerp(low, high, weight, dtype):
+    """NumPy's _lerp, in `dtype`: from the lower value below the midpoint, from the upper one above. The step
+    high - low is taken in the values' own dtype first, as NumPy's is (a float32 step rounds in float32, an integer
+    one wraps), and the weight (float64) is rounded to `dtype` as NumPy's Python-float weight is."""
+    step = P.convert(high - low, dtype)
+    low, high = P.convert(low, dtype), P.convert(high, dtype)
+    below = low + step * P.convert(weight, dtype)
+    above = high - step * P.convert(1 - weight, dtype)
     return np.where(weight >= 0.5, above, below)
 
 
-def _quantile_of_sorted(rows: TracedArray, q, count, method: str) -> TracedArray:
-    """Quantiles q (in [0, 1]) of sorted rows whose first `count` entries are numbers."""
+def _quantile_of_sorted(rows: TracedArray, q, count, method: str, dtype) -> TracedArray:
+    """Quantiles q (in [0, 1]) of sorted rows whose first `count` entries are numbers, interpolated in `dtype`."""
     lead = rows.shape[:-1]
     q = P.lift(q) if is_traced(q) else P.constant(np.asarray(q, np.float64))
     q = P.convert(q, np.float64)
@@ -96,7 +104,7 @@ def _quantile_of_sorted(rows: TracedArray, q, count, method: str) -> TracedArray
     if weight is None:
         return low_value
     weight = P.broadcast_to(P.lift(weight), shape)
-    return _lerp(low_value, high_value, P.convert(weight, rows.dtype))
+    return _lerp(low_value, high_value, weight, dtype)
 
 
 def _finish(result: TracedArray, rows: TracedArray, count, a_ndim: int, axes, q_ndim: int, keepdims: bool, *,
@@ -142,11 +150,12 @@ def _quantile(name, a, q, axis, method, keepdims, *, ignore_nan: bool, scale: fl
     a_ndim = np.ndim(a)
     if ignore_nan and P.lift(a).size == 0:  # (NumPy's nanquantile of an empty array is its nanmean, whatever q)
         return P.lift(np.nanmean(P.lift(a), axis=axis, keepdims=keepdims))
-    rows, axes, _ = _sorted_rows(name, a, axis, interpolating=method in ("linear", "midpoint"), q=q)
+    rows, axes, _ = _sorted_rows(name, a, axis, interpolating=False)  # (in a's dtype: see _lerp)
+    dtype = _interpolation_dtype(rows.dtype, q) if method in ("linear", "midpoint") else rows.dtype
     count = np.sum(~np.isnan(rows), axis=-1) if ignore_nan and is_floating(rows.dtype) else \
         P.full(rows.shape[:-1], rows.shape[-1], np.int64)
-    result = _quantile_of_sorted(rows, q, count, method)
-    return _finish(result, rows, count, a_ndim, axes, np.ndim(q), keepdims, ignore_nan=ignore_nan)
+    result = _quantile_of_sorted(rows, q, count, method, dtype)
+    return _finish(result, P.convert(rows, dtype), count, a_ndim, axes, np.ndim(q), keepdims, ignore_nan=ignore_nan)
 
 
 def _median_of_empty_axis(rows: TracedArray, a_ndim: int, axes, keepdims: bool) -> TracedArray:
@@ -195,7 +204,10 @@ def _median(a, axis, keepdims, *, ignore_nan: bool):
     last = np.maximum(count - 1, 0)
     lower, upper = np.floor_divide(last, 2), np.floor_divide(last + 1, 2)
     middle = (_read_rank(rows, P.lift(lower)), _read_rank(rows, P.lift(upper)))
-    result = np.mean(np.stack(middle), axis=0)
+    mean = np.mean(np.stack(middle), axis=0)
+    # One middle number is the median itself, as NumPy takes it (the mean of it with itself overflows near the
+    # largest float: float32 max became inf).
+    result = np.where(lower == upper, middle[0].astype(mean.dtype), mean)
     return _finish(result, rows, count, a_ndim, axes, 0, keepdims, ignore_nan=ignore_nan)
 
 

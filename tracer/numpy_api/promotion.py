@@ -15,8 +15,8 @@ from tracer import errors
 from tracer import primitives as P
 from tracer.traced_array import TracedArray
 
-__all__ = ["as_weak", "comparison_beyond_range", "is_weak", "resolution_dtype", "result_type_operand",
-           "ufunc_loop_dtypes"]
+__all__ = ["as_weak", "comparison_beyond_range", "is_weak", "resolution_dtype", "result_type_of_arrays",
+           "result_type_operand", "ufunc_loop_dtypes"]
 
 _WEAK_PYTHON_TYPE = {"b": bool, "i": int, "u": int, "f": float}
 
@@ -44,6 +44,20 @@ def resolution_dtype(x):
 def result_type_operand(x):
     """What `np.result_type` needs for NEP 50: Python numbers as themselves, arrays as their dtype."""
     return x if type(x) in (int, float, complex) else resolution_dtype(x)
+
+
+def result_type_of_arrays(*operands) -> np.dtype:
+    """np.result_type as NumPy's own functions call it (np.where converts its operands to arrays first): Python
+    numbers (and traced values standing for them) as Python numbers, weak by NEP 50, everything else as an
+    array of its dtype. Arrays, not dtypes: ml_dtypes' types promote differently with the two
+    (np.result_type(-3.69, <bfloat16 array>) is float32, np.result_type(-3.69, bfloat16) bfloat16)."""
+    def operand(x):
+        kind = resolution_dtype(x)
+        if kind is int or kind is float or kind is complex:  # (not `in`: np.dtype("int64") == int)
+            return x if type(x) is kind else kind(0)  # (NEP 50 reads a weak scalar's type, not its value)
+        return np.empty(0, kind)
+
+    return np.result_type(*map(operand, operands))
 
 
 def ufunc_loop_dtypes(ufunc, inputs, dtype=None) -> tuple[np.dtype, ...]:

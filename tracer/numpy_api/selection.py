@@ -7,7 +7,7 @@ import numpy as np
 from ir.dtypes import is_floating
 from tracer import errors
 from tracer import primitives as P
-from tracer.numpy_api.promotion import resolution_dtype, result_type_operand
+from tracer.numpy_api.promotion import resolution_dtype, result_type_of_arrays
 from tracer.numpy_api.registry import implements
 
 __all__ = ["clip", "full_like", "ones_like", "where", "zeros_like"]
@@ -20,8 +20,7 @@ def where(condition, x=None, y=None):
             "numpy.where(condition) with one argument has a data-dependent shape and cannot be traced",
             fix="use the three-argument form np.where(condition, x, y)",
         )
-    # np.result_type applies NEP 50 when handed Python scalars themselves, dtypes otherwise.
-    dtype = np.result_type(result_type_operand(x), result_type_operand(y))
+    dtype = result_type_of_arrays(x, y)
     operands = [P.lift(condition, np.bool_), P.lift_unsafe(x, dtype), P.lift_unsafe(y, dtype)]
     shape = P.broadcast_shapes(*(o.shape for o in operands))
     pred, on_true, on_false = (P.broadcast_to(o, shape) for o in operands)
@@ -51,7 +50,10 @@ def ones_like(a, dtype=None, order="K", subok=True, shape=None, *, device=None):
 def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None, *, device=None):
     dtype, shape = _like(a, dtype, shape)
     if hasattr(fill_value, "_value"):
-        return P.broadcast_to(P.convert(fill_value, dtype), shape)
+        fill = P.convert(fill_value, dtype)
+        while fill.ndim > len(shape) and fill.shape[0] == 1:  # (copyto drops extra leading unit dims, as below)
+            fill = P.reshape(fill, fill.shape[1:])
+        return P.broadcast_to(fill, shape)
     fill = np.asarray(fill_value)
     if fill.ndim or is_floating(fill.dtype) and dtype.kind in "iu":
         # NumPy fills with copyto(casting="unsafe"): an array fill broadcasts, and a float fill converts as astype
@@ -74,20 +76,20 @@ def clip(a, a_min=np._NoValue, a_max=np._NoValue, out=None, *, min=np._NoValue, 
     low = a_min if a_min is not np._NoValue else min
     high = a_max if a_max is not np._NoValue else max
     result = P.lift(a)
-    bounds = [b for b in (low, high) if b is not np._NoValue and b is not None]
-    if np.issubdtype(result.dtype, np.integer) and all(resolution_dtype(b) is int or np.dtype(resolution_dtype(b)).kind
-                                                       in "biu" for b in bounds):
-        # NumPy (>= 2.1) accepts Python-int bounds beyond the dtype's range: they just never bind. (With a float
-        # bound the result is a float, and they do: np.clip(uint32, 0.0, -2**32) is -2**32.)
+    if result.dtype.kind in "iu":
+        # NumPy's _clip drops a Python-int bound an integer dtype cannot pass (it would never bind), and with it the
+        # clip ufunc: np.clip(int8, int32_array, 2**31 - 1) is np.maximum(int8, int32_array), int32. (Beyond the
+        # other end, 300 as the low bound of int8, NumPy's OverflowError.)
         info = np.iinfo(result.dtype)
-        low, high = (int(np.clip(b, info.min, info.max)) if type(b) is int else b for b in (low, high))
-    elif bounds and not is_floating(result.dtype):
-        # A float bound makes clip a float loop from the start (NumPy resolves its three operands together), so
-        # an int bound the array's dtype cannot hold is no OverflowError: np.clip(uint64, -1000, 2.5).
-        result = P.convert(result, np.result_type(result.dtype, *map(result_type_operand, bounds)))
+        low = None if type(low) is int and low <= info.min else low
+        high = None if type(high) is int and high >= info.max else high
+    bounds = [b for b in (low, high) if b is not np._NoValue and b is not None]
     if len(bounds) == 2 and "dtype" not in kwargs:
-        # With both bounds NumPy runs its clip ufunc, whose loop may be wider than maximum's and minimum's
-        # (ml_dtypes gives bfloat16 none: float32); with one bound, np.maximum or np.minimum alone.
+        # With both bounds NumPy runs its clip ufunc, which resolves the three operands' dtypes together: a float
+        # bound makes it a float loop from the start (so an int bound the array's dtype cannot hold is no
+        # OverflowError: np.clip(uint32, 0.0, -2**32) is -2**32), and the loop may be wider than maximum's and
+        # minimum's (ml_dtypes gives bfloat16 none: float32, also for np.clip(bool, bfloat16, 7)). With one bound,
+        # np.maximum or np.minimum alone resolves it.
         loop = _CLIP_UFUNC.resolve_dtypes((result.dtype, *map(resolution_dtype, bounds), None))[-1]
         result = P.convert(result, loop)
     dtype = kwargs.pop("dtype", None)

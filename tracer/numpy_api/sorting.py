@@ -27,7 +27,7 @@ _KINDS = (None, "quicksort", "mergesort", "heapsort", "stable")
 def _less(lhs, rhs):
     """NumPy's `<` for sorting, on 0-d MLIR values: numbers before NaN."""
     less = ops.compare(lhs, rhs, "LT")
-    if not np.issubdtype(ops.dtype_of(lhs), np.floating):
+    if not is_floating(ops.dtype_of(lhs)):  # (not np.issubdtype(..., np.floating): bfloat16 is not one to NumPy)
         return less
     lhs_is_number = ops.compare(lhs, lhs, "EQ")
     rhs_is_nan = ops.compare(rhs, rhs, "NE")

@@ -217,10 +217,17 @@ def _not_nan_count(x: TracedArray, axis, keepdims) -> TracedArray:
 
 
 def _check_inexact_dtype(x: TracedArray, dtype) -> None:
-    """NumPy's nanmean/nanvar/nanstd refuse an integer dtype= for float data (the nan bookkeeping needs floats)."""
-    if dtype is not None and _is_float(x) and not is_floating(np.dtype(dtype)):
+    """NumPy's nanmean/nanvar/nanstd refuse an integer dtype= for float data (the nan bookkeeping needs floats). Only
+    for np.inexact data: bfloat16 is not one (ml_dtypes), so NumPy takes it as it takes integers, with no error."""
+    if dtype is not None and issubclass(x.dtype.type, np.inexact) and not is_floating(np.dtype(dtype)):
         raise errors.TracedTypeError("If a is inexact, then dtype must be inexact",
                                      fix=f"give a float dtype= (or none), or .astype({np.dtype(dtype)}) the result")
+
+
+def _skips_nans(x: TracedArray, dtype) -> bool:
+    """Whether nanmean/nanvar skip x's NaNs: float data, computed in a float dtype. (bfloat16 with an integer dtype=
+    is what NumPy makes of it, not an np.inexact type: np.mean/np.var as for integers.)"""
+    return _is_float(x) and (dtype is None or is_floating(np.dtype(dtype)))
 
 
 @implements(np.nansum)
@@ -240,7 +247,7 @@ def nanmean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=_NO_VAL
     check_unsupported("nanmean", out=out, where=where)
     x = P.lift(a)
     _check_inexact_dtype(x, dtype)
-    if not _is_float(x):
+    if not _skips_nans(x, dtype):
         return np.mean(x, axis=axis, dtype=dtype, keepdims=keepdims)
     total = np.sum(_nan_to(x, 0), axis=axis, dtype=dtype, keepdims=keepdims)
     count = _not_nan_count(x, axis, keepdims)
@@ -299,7 +306,9 @@ def _nan_variance(x: TracedArray, axis, dtype, ddof, keepdims) -> TracedArray:
     zeroed = _nan_to(x, 0)
     total = np.sum(zeroed, axis=axis, dtype=dtype, keepdims=True)
     mean = P.convert(P.lift(np.true_divide(total, count)), total.dtype)
-    deviation = P.convert(P.lift(np.subtract(zeroed, mean)), x.dtype)
+    deviation = P.lift(np.subtract(zeroed, mean))
+    if issubclass(x.dtype.type, np.inexact):  # NumPy subtracts into its copy of x (out=arr): x's dtype
+        deviation = P.convert(deviation, x.dtype)  # (bfloat16, not np.inexact, goes np.var's way: promoted)
     deviation = P.select(P.compare(x, x, "NE"), P.scalar_like(deviation, 0), deviation)  # only the nans of x
     total = np.sum(np.multiply(deviation, deviation), axis=axis, dtype=dtype, keepdims=keepdims)
     dof = np.subtract(count if keepdims else P.reshape(count, total.shape), ddof)
@@ -314,7 +323,7 @@ def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=
     check_unsupported("nanvar", out=out, where=where, mean=mean, correction=correction)
     x = P.lift(a)
     _check_inexact_dtype(x, dtype)
-    if not _is_float(x):
+    if not _skips_nans(x, dtype):
         return _variance(x, axis, dtype, ddof, keepdims)
     return _nan_variance(x, axis, dtype, ddof, keepdims)
 
