@@ -307,7 +307,7 @@ FOUND = {
     "svdvals-is-not-correctly-rounded": one_op("{out} = np.linalg.svdvals({0})", "np.linalg.svdvals",
                                                np.array([[0.354, 0.354]], np.float32)),
     # np.linalg.cond of a zero matrix: NumPy turns the nan of 0 / 0 into inf (unless the matrix holds a nan);
-    # traced: nan. Seed 2020, program 369. (tracer/numpy_api/linalg*: left to the linalg work under way.)
+    # traced: nan. Seed 2020, program 369. Fixed: cond does NumPy's conversion.
     "linalg-cond-of-a-zero-matrix": one_op("{out} = np.linalg.cond({0})", "np.linalg.cond",
                                            np.zeros((1, 1, 1), bool)),
     # np.linalg.eigh(x, 8): NumPy's AttributeError ('int' object has no attribute 'upper'); traced, the 1-d x is
@@ -372,6 +372,7 @@ FIXED_FOUND: set[str] = {"integer-index-scalar-is-not-a-view", "augmented-assign
                          "nan-quantile-dtype-of-all-nan", "geomspace-int8-to-bfloat16", "full-like-array-fill",
                          "bfloat16-nan-to-num", "convolve-of-0-d", "bfloat16-nanmedian-along-an-axis",
                          "float-to-integer-in-a-loop-body", "division-by-a-broadcast-integer", "linalg-cross-of-0-d",
+                         "linalg-cond-of-a-zero-matrix",
                          "sum-with-an-integer-dtype-of-floats", "nanpercentile-of-an-empty-array",
                          "full-like-fill-with-leading-unit-dims", "quantile-of-a-created-array-recurses",
                          "simplify-fails-on-an-empty-inner", "array-made-and-written-in-a-branch",

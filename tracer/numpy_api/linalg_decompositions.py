@@ -222,14 +222,17 @@ _SINGULAR_VALUE_CONDITION = {
 
 @implements(np.linalg.cond)
 def linalg_cond(x, p=None):
-    """A singular matrix gives inf (or nan, where NumPy's own division does), never LinAlgError."""
+    """A singular matrix gives inf, never LinAlgError; nan only where the matrix holds a nan (NumPy turns the
+    other nans of its division, 0 / 0 for a zero matrix, into inf)."""
     a = _matrix_stack(x, "cond")
     rule = _SINGULAR_VALUE_CONDITION.get(p) if not isinstance(p, str) else None
     if rule is not None:
         _lapack_only(a, "cond")
-        return rule(singular_values(a))
-    a = _square_stack(a, "cond")
-    return linalg_norm(a, p, axis=(-2, -1)) * linalg_norm(linalg_inv(a), p, axis=(-2, -1))
+        r = rule(singular_values(a))
+    else:
+        a = _square_stack(a, "cond")
+        r = linalg_norm(a, p, axis=(-2, -1)) * linalg_norm(linalg_inv(a), p, axis=(-2, -1))
+    return np.where(np.isnan(r) & ~np.isnan(a).any(axis=(-2, -1)), np.inf, r)
 
 
 def _complex_zeros(shape, dtype) -> TracedArray:
