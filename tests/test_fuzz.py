@@ -335,7 +335,7 @@ FOUND = {
     "full-like-traced-fill-with-leading-unit-dims": one_op("{out} = np.full_like({0}, {1})", "np.full_like",
                                                            np.zeros((2, 0, 1)), np.zeros((1, 2, 0, 1))),
     # np.linalg.vector_norm(empty, ord=np.inf) is 0.0 in NumPy (ord=-inf raises); traced: "zero-size array to
-    # reduction operation maximum". Seed 2121, program 2281. (tracer/numpy_api/linalg.py: left to the linalg work.)
+    # reduction operation maximum". Seed 2121, program 2281. Fixed: the max starts from 0, as NumPy's.
     "vector-norm-inf-of-empty": one_op("{out} = np.linalg.vector_norm({0}, ord=np.inf)", "np.linalg.vector_norm",
                                        np.zeros(0, np.int64)),
     # -- seed 2121 --
@@ -372,7 +372,7 @@ FIXED_FOUND: set[str] = {"integer-index-scalar-is-not-a-view", "augmented-assign
                          "nan-quantile-dtype-of-all-nan", "geomspace-int8-to-bfloat16", "full-like-array-fill",
                          "bfloat16-nan-to-num", "convolve-of-0-d", "bfloat16-nanmedian-along-an-axis",
                          "float-to-integer-in-a-loop-body", "division-by-a-broadcast-integer", "linalg-cross-of-0-d",
-                         "linalg-cond-of-a-zero-matrix",
+                         "linalg-cond-of-a-zero-matrix", "vector-norm-inf-of-empty",
                          "sum-with-an-integer-dtype-of-floats", "nanpercentile-of-an-empty-array",
                          "full-like-fill-with-leading-unit-dims", "quantile-of-a-created-array-recurses",
                          "simplify-fails-on-an-empty-inner", "array-made-and-written-in-a-branch",

@@ -227,7 +227,8 @@ def _p_norm(x, axes, keepdims, ord: float):
 
 # ord -> f(x, axes, keepdims): the vector norms with a closed form.
 _VECTOR_NORMS = {
-    np.inf: lambda x, axes, keepdims: np.max(np.abs(x), axis=axes, keepdims=keepdims),
+    # (initial=0 as NumPy's: the inf-norm of an empty vector is 0; |x| >= 0, so it changes nothing else)
+    np.inf: lambda x, axes, keepdims: np.max(np.abs(x), axis=axes, keepdims=keepdims, initial=0),
     -np.inf: lambda x, axes, keepdims: np.min(np.abs(x), axis=axes, keepdims=keepdims),
     0: lambda x, axes, keepdims: np.sum(P.convert(x != 0, x.dtype), axis=axes, keepdims=keepdims),
     1: lambda x, axes, keepdims: np.sum(np.abs(x), axis=axes, keepdims=keepdims),
