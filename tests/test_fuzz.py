@@ -311,7 +311,7 @@ FOUND = {
     "linalg-cond-of-a-zero-matrix": one_op("{out} = np.linalg.cond({0})", "np.linalg.cond",
                                            np.zeros((1, 1, 1), bool)),
     # np.linalg.eigh(x, 8): NumPy's AttributeError ('int' object has no attribute 'upper'); traced, the 1-d x is
-    # refused first (a shape error). Seed 2020, program 668. (Left to the linalg work under way.)
+    # refused first (a shape error). Seed 2020, program 668. Fixed: UPLO is read first, with NumPy's .upper().
     "linalg-eigh-with-a-bad-uplo": one_op("{out} = np.linalg.eigh({0}, 8)", "np.linalg.eigh", np.array([3.723])),
     # np.sort of bfloat16 with NaNs: the comparator asked np.issubdtype(dtype, np.floating), which bfloat16 is not,
     # so NaNs were compared as numbers and the result was not sorted ([-5 1 3 nan nan 2]). Seed 2020, program 3735.
@@ -373,6 +373,7 @@ FIXED_FOUND: set[str] = {"integer-index-scalar-is-not-a-view", "augmented-assign
                          "bfloat16-nan-to-num", "convolve-of-0-d", "bfloat16-nanmedian-along-an-axis",
                          "float-to-integer-in-a-loop-body", "division-by-a-broadcast-integer", "linalg-cross-of-0-d",
                          "linalg-cond-of-a-zero-matrix", "vector-norm-inf-of-empty",
+                         "linalg-eigh-with-a-bad-uplo",
                          "sum-with-an-integer-dtype-of-floats", "nanpercentile-of-an-empty-array",
                          "full-like-fill-with-leading-unit-dims", "quantile-of-a-created-array-recurses",
                          "simplify-fails-on-an-empty-inner", "array-made-and-written-in-a-branch",

@@ -55,6 +55,9 @@ def _eye(batch, n: int, columns: int, dtype) -> TracedArray:
 
 
 def _uplo(UPLO) -> bool:
+    """Read before the matrix, as NumPy does: `UPLO.upper()` (so 'l' and 'u' pass, and a non-string fails
+    with NumPy's own AttributeError), then the check."""
+    UPLO = UPLO.upper()
     if UPLO not in ("L", "U"):
         raise errors.TracedShapeError("UPLO argument must be 'L' or 'U'", fix="pass UPLO='L' or UPLO='U'")
     return UPLO == "L"
@@ -62,7 +65,7 @@ def _uplo(UPLO) -> bool:
 
 @implements(np.linalg.eigh)
 def linalg_eigh(a, UPLO="L"):
-    x, lower = _square_stack(a, "eigh"), _uplo(UPLO)
+    lower, x = _uplo(UPLO), _square_stack(a, "eigh")
     _lapack_only(x, "eigh")
     if not x.size:
         return _linalg.EighResult(_zeros(x.shape[:-1], x.dtype), _zeros(x.shape, x.dtype))
@@ -72,7 +75,7 @@ def linalg_eigh(a, UPLO="L"):
 
 @implements(np.linalg.eigvalsh)
 def linalg_eigvalsh(a, UPLO="L"):
-    x, lower = _square_stack(a, "eigvalsh"), _uplo(UPLO)
+    lower, x = _uplo(UPLO), _square_stack(a, "eigvalsh")
     _lapack_only(x, "eigvalsh")
     if not x.size:
         return _zeros(x.shape[:-1], x.dtype)
