@@ -317,6 +317,10 @@ FOUND = {
     # so NaNs were compared as numbers and the result was not sorted ([-5 1 3 nan nan 2]). Seed 2020, program 3735.
     "sort-bfloat16-with-nans": one_op("{out} = np.sort({0}, axis=None)", "np.sort",
                                       np.array([3, np.nan, 1.0, -5, np.nan, 2], ml_dtypes.bfloat16)),
+    # np.linalg.eigvals of a matrix with real eigenvalues: NumPy float64, ours complex128 (README: always complex,
+    # as JAX; np.real_if_close gives NumPy's). Documented. Seed 2020, program 6851.
+    "eigvals-always-complex": one_op("{out} = np.linalg.eigvals({0})", "np.linalg.eigvals",
+                                     np.array([[-13]], np.int64)),
     # np.linspace from a start of zeros (np.resize of an empty array: a constant once traced): XLA drops the `+ start`
     # of 0.0, so the first sample of a negative step is -0.0 (NumPy 0.0). Documented. Seed 2020, program 3893.
     "constant-zero-added-keeps-negative-zero": Program(
@@ -384,6 +388,7 @@ FIXED_FOUND: set[str] = {"integer-index-scalar-is-not-a-view", "augmented-assign
                          "bfloat16-nanmean-with-an-integer-dtype", "svdvals-is-not-correctly-rounded",
                          "subtract-at-with-bool-values", "sort-bfloat16-with-nans",
                          "var-with-an-integer-dtype-of-floats", "constant-zero-added-keeps-negative-zero",
+                         "eigvals-always-complex",
                          "pinv-zero-signs", "insert-python-int-out-of-range",
                          "full-like-traced-fill-with-leading-unit-dims"}
 
@@ -405,6 +410,7 @@ DOCUMENTED_FOUND = {
     "division-by-a-constant": "division-by-a-broadcast-divisor",
     "var-with-an-integer-dtype-of-floats": "float-to-integer-saturates",
     "constant-zero-added-keeps-negative-zero": "constant-zero-added",
+    "eigvals-always-complex": "eig-is-always-complex",
 }
 
 

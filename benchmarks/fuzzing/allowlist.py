@@ -347,6 +347,17 @@ def _nan_quantile_dtype_of_all_nan(case: Case) -> bool:
                     for v in (case.inputs or {}).values()))
 
 
+
+def _eig_always_complex(case: Case) -> bool:
+    """np.linalg.eig/eigvals give complex results even where every eigenvalue is real (NumPy's dtype then is real)."""
+    return (case.kind == "dtype" and case.call in ("np.linalg.eig", "np.linalg.eigvals")
+            and any(np.iscomplexobj(a) for a in _leaves(case.actual))
+            and not any(np.iscomplexobj(e) for e in _leaves(case.expected)))
+
+
+def _leaves(value) -> list:
+    return [leaf for item in value for leaf in _leaves(item)] if isinstance(value, tuple) else [value]
+
 DOCUMENTED = (
     Rule("warned-integer-values",
          'README: "Values NumPy computes at run time with an error or warning - integer division by zero, '
@@ -394,6 +405,10 @@ DOCUMENTED = (
     Rule("shapes-must-not-depend-on-values",
          'README: "Shapes must not depend on values. x[mask] with a traced boolean mask, np.nonzero, np.unique, '
          'np.argwhere raise errors that say what to write instead"', _value_dependent_shape),
+    Rule("eig-is-always-complex",
+         'README: "np.linalg.eig/eigvals always return complex arrays ... NumPy returns a real dtype when every '
+         'eigenvalue happens to be real, a dtype decided by the values, which a trace cannot know"',
+         _eig_always_complex),
     Rule("argsort-ties",
          'README: "np.argsort with NumPy\'s default kind may order equal elements differently from NumPy, whose '
          'quicksort is not stable"', _unstable_argsort),
