@@ -34,15 +34,20 @@ def refuse(numpy_function: Callable, why: str, fix: str) -> None:
     REFUSED[numpy_function] = (why, fix)
 
 
-def implements_complex(*numpy_functions: Callable):
-    """Register the decorated function as what `numpy_functions` (functions or ufuncs) do to complex arrays."""
+def _register_in(table: dict, keys):
+    """A decorator putting the decorated function into `table` under each of `keys`."""
 
     def register(impl: Callable) -> Callable:
-        for numpy_function in numpy_functions:
-            COMPLEX_FUNCTIONS[numpy_function] = impl
+        for key in keys:
+            table[key] = impl
         return impl
 
     return register
+
+
+def implements_complex(*numpy_functions: Callable):
+    """Register the decorated function as what `numpy_functions` (functions or ufuncs) do to complex arrays."""
+    return _register_in(COMPLEX_FUNCTIONS, numpy_functions)
 
 
 def implements(*numpy_functions: Callable, writes_into: tuple[int, str] | None = None):
@@ -61,24 +66,12 @@ def implements(*numpy_functions: Callable, writes_into: tuple[int, str] | None =
 
 def ufunc_rule(*ufuncs):
     """Register a rule for ufuncs: `rule(*traced_operands)` after NumPy's dtype resolution and broadcasting."""
-
-    def register(rule: Callable) -> Callable:
-        for ufunc in ufuncs:
-            UFUNC_RULES[ufunc] = rule
-        return rule
-
-    return register
+    return _register_in(UFUNC_RULES, ufuncs)
 
 
 def ufunc_method(*methods: str):
     """Register `impl(ufunc, inputs, kwargs)` as the ufunc methods `methods` (`"reduce"`: `np.add.reduce(x)`)."""
-
-    def register(impl: Callable) -> Callable:
-        for method in methods:
-            UFUNC_METHODS[method] = impl
-        return impl
-
-    return register
+    return _register_in(UFUNC_METHODS, methods)
 
 
 def public_name(func) -> str:
