@@ -21,6 +21,7 @@ from jax import tree_util
 
 import runtime
 import tracer
+from tracer.carried_call import CarriedCall
 from ir.location import describe, user_frame
 from lux.errors import LuxValueError
 
@@ -88,6 +89,23 @@ class TrainState:
     def replace(self, **changes) -> "TrainState":
         return dataclasses.replace(self, **changes)
 
+    def __getattr__(self, name):
+        # Called only for an attribute the instance lacks: the trees of a state an in-place step returned,
+        # which hold its carried buffers (`_Carried`) until they are first read.
+        carried = self.__dict__.get("_carried")
+        if carried is None or name not in _STATE_TREES:
+            raise AttributeError(f"'TrainState' object has no attribute '{name}'")
+        for tree_name, tree in zip(_STATE_TREES, carried.trees(self.donated_at)):
+            object.__setattr__(self, tree_name, tree)
+        return self.__dict__[name]
+
+
+# The trees a step carries to the next one, in the order the step function takes them.
+_STATE_TREES = ("parameters", "states", "optimizer_state")
+# (The default lives in the generated __init__; without the class attribute an unset `optimizer_state` reaches
+# `__getattr__`, as the other two trees do.)
+del TrainState.optimizer_state
+
 
 def _train_state_children(ts: TrainState):
     return (((tree_util.GetAttrKey("parameters"), ts.parameters), (tree_util.GetAttrKey("states"), ts.states),
@@ -112,8 +130,11 @@ tree_util.register_pytree_with_keys(TrainState, _train_state_children, _train_st
 def _successor(ts: TrainState, **changes) -> TrainState:
     """`ts.replace(**changes)` for what a compiled step returned (device arrays of the same trees): without
     `__post_init__`'s walk over every leaf, which costs as much as the rest of a small model's step."""
+    if "_carried" in ts.__dict__:
+        ts.parameters  # noqa: B018  (wraps the carried trees: the ones not changed are handed on)
     new = object.__new__(TrainState)
     new.__dict__.update(ts.__dict__, donated_at=None, **changes)
+    new.__dict__.pop("_carried", None)
     return new
 
 
@@ -238,6 +259,14 @@ def _check_live(ts: TrainState) -> None:
 
 def _mark_donated(ts: TrainState) -> None:
     object.__setattr__(ts, "donated_at", describe(user_frame()))
+    carried = ts.__dict__.get("_carried")
+    if carried is not None and "parameters" in ts.__dict__:
+        # The trees were wrapped before a carried step took their buffers: those wrappers say so when used.
+        carried.retire(_state_leaves(ts), ts.donated_at)
+
+
+def _state_leaves(ts: TrainState) -> list:
+    return tree_util.tree_leaves((ts.parameters, ts.states, ts.optimizer_state))
 
 
 def compute_gradients(ad, objective: Callable, data, ts: TrainState, *, sync: bool = False):
@@ -305,11 +334,108 @@ def _step(ad, objective, data, ts: TrainState, *, return_gradients: bool, sync: 
     _check_ad(ad)
     _check_live(ts)
     jitted = _step_function(objective, ts, return_gradients=return_gradients, sync=sync, donate=donate)
-    grads, value, stats, ps, st, opt_state = jitted(*_step_arguments(objective, data, ts, return_gradients))
+    runner = getattr(jitted, "_lux_carried", None)
+    carried = ts.__dict__.get("_carried")
+    if carried is not None and carried.runner is runner:
+        ran = runner.run(carried, objective, ts, data)
+        if ran is not None:  # (None: data of another signature, or another model: the ordinary call below)
+            (grads, value, stats), next_carried = ran
+            if donate:
+                _mark_donated(ts)
+            return grads, value, stats, _carried_successor(ts, next_carried)
+    arguments = _step_arguments(objective, data, ts, return_gradients)
+    grads, value, stats, ps, st, opt_state = jitted(*arguments)
     if donate:
         _mark_donated(ts)
     _warn_on_recompiles(jitted, "single_train_step")
-    return grads, value, stats, _successor(ts, parameters=ps, states=st, optimizer_state=opt_state, step=ts.step + 1)
+    new = _successor(ts, parameters=ps, states=st, optimizer_state=opt_state, step=ts.step + 1)
+    if runner is not _NOT_CARRIED:
+        runner = _CarriedStep.build(jitted, arguments, (grads, value, stats), (ps, st, opt_state))
+        if runner is not _NOT_CARRIED:
+            buffers = runner.buffers_of(_state_leaves(new))
+            if buffers is not None:
+                object.__setattr__(new, "_carried", _Carried(runner, buffers))
+    return grads, value, stats, new
+
+
+def _carried_successor(ts: TrainState, carried: "_Carried") -> TrainState:
+    new = object.__new__(TrainState)
+    state = ts.__dict__
+    new.__dict__.update(model=state["model"], optimizer=state["optimizer"], step=state["step"] + 1,
+                        cache=state["cache"], donated_at=None, _carried=carried)
+    return new
+
+
+# -- the carried step: a step's state as the program's buffers ------------------------------------------------
+# From its second call, an in-place step hands the parameters, states and optimiser state to the next step as
+# the compiled program's flat list of device buffers (`tracer.CarriedCall`): no trees flattened, keyed, wrapped
+# and rebuilt per step, and no wrapper objects for Python's garbage collector to walk (for a model of many small
+# arrays those cost more than the program). The trees are wrapped only when something reads them.
+
+_NOT_CARRIED = "not carried"  # a step whose program cannot run carried (sharded, synchronous ...): never retried
+
+
+@dataclass(frozen=True)
+class _Carried:
+    """A TrainState's three trees as the buffers of one `_CarriedStep`."""
+
+    runner: "_CarriedStep"
+    buffers: list
+
+    def trees(self, donated_at: str | None) -> tuple:
+        leaves = self.runner.call.wrap_carry(self.buffers, donated_at)
+        return tuple(treedef.unflatten(leaves[part]) for treedef, part in self.runner.state_parts)
+
+    def retire(self, leaves: list, donated_at: str) -> None:
+        for slot in self.runner.call.donated_slots:
+            leaves[slot].mark_donated(donated_at)
+
+
+@dataclass(frozen=True)
+class _CarriedStep:
+    """One step program run carried, with the tree structures around its flat leaves."""
+
+    call: CarriedCall
+    results_treedef: Any  # of (grads, loss, stats)
+    state_parts: tuple  # (treedef, slice of the carry) of parameters, states, optimizer_state
+
+    @staticmethod
+    def build(jitted, arguments: tuple, results: tuple, state: tuple):
+        """The carried form of the call just made (kept on the step's jit function), or _NOT_CARRIED."""
+        try:
+            call = jitted.carried_call(arguments, carried_arguments=(3, 4, 5), carried_results=(3, 4, 5))
+        except ValueError:
+            jitted._lux_carried = _NOT_CARRIED
+            return _NOT_CARRIED
+        parts, start = [], 0
+        for tree in state:
+            treedef = tree_util.tree_structure(tree)
+            parts.append((treedef, slice(start, start + treedef.num_leaves)))
+            start += treedef.num_leaves
+        runner = jitted._lux_carried = _CarriedStep(call, tree_util.tree_structure(results), tuple(parts))
+        return runner
+
+    def buffers_of(self, leaves: list) -> list | None:
+        """The carry of a state's leaves: device buffers for arrays, static values as they are (None when an
+        array is not on the device, e.g. a NumPy array put in by hand)."""
+        buffers = []
+        for leaf, key in zip(leaves, self.call.carry_signatures):
+            if key is None:
+                buffers.append(leaf)
+            elif type(leaf) is runtime.ConcreteArray:
+                buffers.append(leaf.buffer)
+            else:
+                return None
+        return buffers
+
+    def run(self, carried: _Carried, objective, ts: TrainState, data):
+        """((grads, loss, stats), the next _Carried), or None when this call is not the program's."""
+        others = tree_util.tree_leaves((objective, ts.model, ts.optimizer, data))  # (the step's leaves but the state's)
+        ran = self.call.call(carried.buffers, others, check_aliasing="parameters" in ts.__dict__)
+        if ran is None:
+            return None
+        new_carry, results = ran
+        return self.results_treedef.unflatten(results), _Carried(self, new_carry)
 
 
 def single_train_step(ad, objective: Callable, data, ts: TrainState, *, return_gradients: bool = True,

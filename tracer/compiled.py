@@ -199,6 +199,11 @@ class Compiled:
         return self._unpacked_executable().memory_stats()
 
     @property
+    def result_tree(self):
+        """The treedef of the function's result (its static leaves included)."""
+        return self._out_tree
+
+    @property
     def sharding_plan(self):
         """The mesh and shardings this program runs with (one per argument the module takes, per result), or
         None (one device)."""

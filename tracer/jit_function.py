@@ -19,12 +19,14 @@ import warnings
 from typing import Callable, Sequence
 
 import numpy as np
+from jax import tree_util
 
 import passes
 from ir.location import describe, user_frame
 import runtime
 from runtime import ConcreteArray, persistent_cache, prefetch
 from tracer import signature
+from tracer.carried_call import CarriedCall
 from tracer.compiled import Compiled
 from tracer.errors import TracedTypeError, TracerError
 from tracer.sharding import ShardingRequest
@@ -230,6 +232,28 @@ class JitFunction:
         leaves, treedef = signature.flatten(dyn_args, dyn_kwargs)
         return trace(self.fn, leaves, treedef, static_key, donated=self._donated_leaves(args, dyn_args, leaves),
                      mutate_arguments=self.mutate_arguments, platform=self._platform()).module
+
+    def carried_call(self, args: tuple, carried_arguments: Sequence[int], carried_results: Sequence[int]) -> CarriedCall:
+        """A `CarriedCall` of the program this call runs (tracing and compiling it if need be) for a loop that
+        feeds results back as arguments: the state is the leaves of the positional arguments numbered
+        `carried_arguments`, in that order, and its next value the leaves of the items `carried_results` of the
+        tuple the function returns. Raises ValueError when the program cannot run that way (`CarriedCall`)."""
+        if any(number in self.static_argnums for number in carried_arguments):
+            raise ValueError("the carried arguments must not be static")
+        compiled, leaves, _ = self._compiled_for(args, {})
+        starts, start = {}, 0
+        for position, arg in enumerate(args):
+            if position not in self.static_argnums:
+                count = tree_util.tree_structure(arg).num_leaves
+                starts[position] = range(start, start + count)
+                start += count
+        items, start, result_ranges = compiled.result_tree.children(), 0, []
+        for item in items:
+            result_ranges.append(range(start, start + item.num_leaves))
+            start += item.num_leaves
+        carry_in = [i for position in carried_arguments for i in starts[position]]
+        carry_out = [i for item in carried_results for i in result_ranges[item]]
+        return CarriedCall(compiled, leaves, carry_in, carry_out, compiled.result_tree.num_leaves)
 
     @property
     def cache_info(self) -> dict:

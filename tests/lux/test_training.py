@@ -248,6 +248,88 @@ def test_apply_gradients_underscore_donates_and_the_plain_versions_do_not():
         Training.apply_gradients_(ts, grads)
 
 
+# -- the carried step ------------------------------------------------------------------------------------------
+# From its second call an in-place step hands the state on as the program's buffers (`tracer.CarriedCall`):
+# the trees are wrapped only when read. The same training must come out, and every misuse must still be caught.
+
+
+def optax_trajectory(ps, x, y, steps: int):
+    """Losses and final parameters of `steps` Adam(0.01) steps by jax.grad + optax: the independent oracle."""
+    import optax
+
+    optimizer = optax.adam(0.01)
+    params = tree_util.tree_map(jnp.asarray, ps)
+    state, losses = optimizer.init(params), []
+    for _ in range(steps):
+        loss, grads = jax.value_and_grad(jax_mse)(params, x, y)
+        updates, state = optimizer.update(grads, state, params)
+        params = optax.apply_updates(params, updates)
+        losses.append(float(loss))
+    return losses, host(params)
+
+
+def test_in_place_steps_carry_the_state_as_buffers_and_train_as_jax_and_optax():
+    model, ps, st, x, y = problem()
+    ts = Training.TrainState(model, ps, st, O.Adam(0.01))
+    losses = []
+    for _ in range(6):
+        _, loss, _, ts = Training.single_train_step_(AD, lux.MSELoss(), (x, y), ts)
+        losses.append(float(np.asarray(loss)))
+    assert "_carried" in ts.__dict__ and "parameters" not in ts.__dict__  # the trees not wrapped until read
+    expected_losses, expected_ps = optax_trajectory(ps, x, y, 6)
+    np.testing.assert_allclose(losses, expected_losses, rtol=1e-5)
+    assert_trees_close(ts.parameters, expected_ps, rtol=1e-5, atol=2e-6)  # (float32 Adam: |p| ~ 0.5)
+    assert ts.step == 6 and list(step_caches(ts).values()) == [1]
+    assert all(isinstance(leaf, runtime.ConcreteArray) for leaf in tree_util.tree_leaves((ts.parameters, ts.optimizer_state)))
+
+
+def test_a_carried_state_read_before_or_after_its_step_says_where_its_buffers_went():
+    model, ps, st, x, y = problem()
+    _, _, _, ts = Training.single_train_step_(AD, lux.MSELoss(), (x, y), Training.TrainState(model, ps, st, O.Adam(0.01)))
+    _, _, _, first = Training.single_train_step_(AD, lux.MSELoss(), (x, y), ts)  # carried from here on
+    read_before = first.parameters["layer_1"]["weight"]  # wrapped before the step that donates it
+    _, _, _, second = Training.single_train_step_(AD, lux.MSELoss(), (x, y), first)  # the donating line
+    line = r"test_training\.py:\d+"
+    with pytest.raises(runtime.DonatedArrayError, match=f"donated .* at .*{line}"):
+        np.asarray(read_before)
+    _, _, _, third = Training.single_train_step_(AD, lux.MSELoss(), (x, y), second)
+    with pytest.raises(runtime.DonatedArrayError, match=f"donated .* at .*{line}"):
+        np.asarray(second.parameters["layer_2"]["bias"])  # wrapped only after the step took it
+    assert float(np.asarray(second.optimizer_state["hyper"]["eta"])) == np.float32(0.01)  # not donated: readable
+    with pytest.raises(TrainingError, match="donated to the in-place step"):
+        Training.single_train_step_(AD, lux.MSELoss(), (x, y), second)
+    assert third.step == 4
+
+
+def test_a_carried_step_given_data_of_another_shape_runs_the_ordinary_call_and_carries_on():
+    model, ps, st, x, y = problem()
+    ts = Training.TrainState(model, ps, st, O.Descent(0.1))
+    expected = Training.TrainState(model, ps, st, O.Descent(0.1))
+    for rows in (16, 16, 16, 10, 16, 10):  # carried, then another signature, then back
+        _, loss, _, ts = Training.single_train_step_(AD, lux.MSELoss(), (x[:rows], y[:rows]), ts)
+        _, expected_loss, _, expected = Training.single_train_step(AD, lux.MSELoss(), (x[:rows], y[:rows]),
+                                                                    expected.replace())  # never carried
+        np.testing.assert_allclose(np.asarray(loss), np.asarray(expected_loss), rtol=1e-6)
+    assert_trees_close(ts.parameters, expected.parameters, rtol=1e-6, atol=1e-8)
+    assert ts.step == 6
+
+
+def test_a_carried_parameter_passed_again_as_data_is_refused_as_donated_twice():
+    model, ps, st, x, y = problem()
+
+    def objective(model, ps, st, data):
+        x, y, extra = data
+        y_pred, st = model(x, ps, st)
+        return np.mean((y_pred - y) ** 2) + 0 * np.sum(extra), st, {}
+
+    ts = Training.TrainState(model, ps, st, O.Adam(0.01))
+    extra = np.ones((8, 4), np.float32)
+    for _ in range(2):
+        _, _, _, ts = Training.single_train_step_(AD, objective, (x, y, extra), ts)
+    with pytest.raises(tracer.errors.DonatedArgumentError, match="passed twice"):
+        Training.single_train_step_(AD, objective, (x, y, ts.parameters["layer_1"]["weight"]), ts)
+
+
 # -- return_gradients, sync ----------------------------------------------------------------------------------
 
 

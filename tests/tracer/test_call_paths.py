@@ -129,3 +129,67 @@ def test_fast_path_with_mixed_device_and_numpy_arguments():
         for args in ((runtime.array_to_device(x), y), (x, runtime.array_to_device(y)), (x, y)):
             np.testing.assert_array_equal(np.asarray(jitted(*args)), x * 2 - y)
     assert len(jitted._cache) == 1
+
+
+# -- a state carried from call to call as buffers (`JitFunction.carried_call`) ---------------------------------
+
+
+def momentum_step(state, x, scale):
+    """A loop step whose state (a dict, a tuple with a static leaf) comes back as its next value; `scale` is
+    handed back unchanged (an argument forwarded, not a program result)."""
+    w, (v, tag) = state["w"], state["vt"]
+    grad = x.T @ (x @ w) * scale
+    v = 0.9 * v + grad
+    return (w * w).sum(), {"w": w - 0.1 * v, "vt": (v, tag)}, scale
+
+
+def numpy_momentum(w, v, x, scale, steps):
+    losses = []
+    for _ in range(steps):
+        losses.append((w * w).sum())
+        v = 0.9 * v + x.T @ (x @ w) * scale
+        w = w - 0.1 * v
+    return losses, w, v
+
+
+def test_a_carried_call_runs_the_loop_on_buffers_as_numpy_does():
+    rng = np.random.default_rng(0)
+    w, v = rng.standard_normal((4, 2)).astype(np.float32), np.zeros((4, 2), np.float32)
+    x, scale = rng.standard_normal((8, 4)).astype(np.float32), runtime.to_device(np.float32(0.5))
+    step = tracer.jit(momentum_step, donate_argnums=(0,))
+    state = runtime.to_device({"w": w, "vt": (v, "tag")})
+    loss, state, _ = step(state, x, scale)
+    call = step.carried_call((state, x, scale), carried_arguments=(0, 2), carried_results=(1, 2))
+    # The carry: the leaves of (state, scale), in pytree order: v, the tag, w, scale.
+    assert call.carry_signatures[1] is None and call.donated_slots == (0, 2)  # the tag is static; v, w donated
+    carry, losses = [state["vt"][0].buffer, "tag", state["w"].buffer, scale.buffer], [float(np.asarray(loss))]
+    for _ in range(4):
+        carry, (loss,) = call.call(carry, [x])
+        losses.append(float(np.asarray(loss)))
+    expected_losses, expected_w, expected_v = numpy_momentum(w, v, x, np.float32(0.5), 5)
+    np.testing.assert_allclose(losses, expected_losses, rtol=1e-5)
+    v_now, tag, w_now, scale_now = call.wrap_carry(carry)
+    np.testing.assert_allclose(np.asarray(w_now), expected_w, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(np.asarray(v_now), expected_v, rtol=1e-5, atol=1e-6)
+    assert tag == "tag" and carry[3] is scale.buffer  # the forwarded argument is handed on, not copied
+    assert float(np.asarray(scale_now)) == 0.5
+    assert call.call(carry, [x[:5]]) is None  # another signature: not this program's (the caller calls jit)
+    assert call.call(carry, [x.astype(np.float64)]) is None
+
+
+def test_a_carried_call_refuses_what_it_cannot_carry():
+    x = np.ones((8, 4), np.float32)
+    state = runtime.to_device({"w": np.ones((4, 2), np.float32), "vt": (np.zeros((4, 2), np.float32), "tag")})
+    scale = runtime.to_device(np.float32(0.5))
+    synchronous = tracer.jit(momentum_step, sync=True)
+    synchronous(state, x, scale)
+    with pytest.raises(ValueError, match="synchronous"):
+        synchronous.carried_call((state, x, scale), carried_arguments=(0, 2), carried_results=(1, 2))
+    donating_data = tracer.jit(momentum_step, donate_argnums=(1,))
+    donating_data(state, runtime.to_device(x), scale)
+    with pytest.raises(ValueError, match="donated argument is not carried"):
+        donating_data.carried_call((state, runtime.to_device(x), scale), carried_arguments=(0, 2), carried_results=(1, 2))
+    step = tracer.jit(momentum_step)
+    step(state, x, scale)
+    with pytest.raises(ValueError, match="not its argument's next value"):  # results out of order
+        step.carried_call((state, x, scale), carried_arguments=(2, 0), carried_results=(1, 2))
