@@ -22,6 +22,7 @@ from jax import tree_util
 import runtime
 import tracer
 from tracer.carried_call import CarriedCall
+from tracer.signature import leaf_keys
 from ir.location import describe, user_frame
 from lux.errors import LuxValueError
 
@@ -334,11 +335,11 @@ def _step(ad, objective, data, ts: TrainState, *, return_gradients: bool, sync: 
     _check_ad(ad)
     _check_live(ts)
     jitted = _step_function(objective, ts, return_gradients=return_gradients, sync=sync, donate=donate)
-    runner = getattr(jitted, "_lux_carried", None)
+    runners = jitted.__dict__.setdefault("_lux_carried", {})  # data signature -> _CarriedStep, or _NOT_CARRIED
     carried = ts.__dict__.get("_carried")
-    if carried is not None and carried.runner is runner:
-        ran = runner.run(carried, objective, ts, data)
-        if ran is not None:  # (None: data of another signature, or another model: the ordinary call below)
+    if carried is not None and runners is not _NOT_CARRIED:
+        ran = _run_carried(runners, carried, objective, ts, data)
+        if ran is not None:  # (None: not carried yet for this data signature, or another model: the call below)
             (grads, value, stats), next_carried = ran
             if donate:
                 _mark_donated(ts)
@@ -349,13 +350,31 @@ def _step(ad, objective, data, ts: TrainState, *, return_gradients: bool, sync: 
         _mark_donated(ts)
     _warn_on_recompiles(jitted, "single_train_step")
     new = _successor(ts, parameters=ps, states=st, optimizer_state=opt_state, step=ts.step + 1)
-    if runner is not _NOT_CARRIED:
-        runner = _CarriedStep.build(jitted, arguments, (grads, value, stats), (ps, st, opt_state))
+    if runners is not _NOT_CARRIED:
+        runner = _CarriedStep.build(jitted, arguments, (grads, value, stats), (ps, st, opt_state), _data_key(data))
         if runner is not _NOT_CARRIED:
             buffers = runner.buffers_of(_state_leaves(new))
             if buffers is not None:
                 object.__setattr__(new, "_carried", _Carried(runner, buffers))
     return grads, value, stats, new
+
+
+def _run_carried(runners: dict, carried: "_Carried", objective, ts: TrainState, data):
+    """The step run carried: by the program that made this carry, or, for data of another signature, by
+    that signature's own (a smaller last batch each epoch), if the carry fits it; None if neither runs."""
+    runner = carried.runner
+    if runners.get(runner.data_key) is runner:  # (a runner of this step function, not of another kind)
+        ran = runner.run(carried, objective, ts, data)
+        if ran is not None:
+            return ran
+    other = runners.get(_data_key(data))
+    if other is None or other is runner or not other.call.takes_carry_of(runner.call):
+        return None
+    return other.run(carried, objective, ts, data)
+
+
+def _data_key(data) -> tuple:
+    return leaf_keys(tree_util.tree_leaves(data))
 
 
 def _carried_successor(ts: TrainState, carried: "_Carried") -> TrainState:
@@ -373,6 +392,7 @@ def _carried_successor(ts: TrainState, carried: "_Carried") -> TrainState:
 # arrays those cost more than the program). The trees are wrapped only when something reads them.
 
 _NOT_CARRIED = "not carried"  # a step whose program cannot run carried (sharded, synchronous ...): never retried
+_CARRIED_SIGNATURES = 8  # data signatures whose carried runners a step function keeps (each holds its program)
 
 
 @dataclass(frozen=True)
@@ -398,9 +418,10 @@ class _CarriedStep:
     call: CarriedCall
     results_treedef: Any  # of (grads, loss, stats)
     state_parts: tuple  # (treedef, slice of the carry) of parameters, states, optimizer_state
+    data_key: tuple  # the data signature it runs
 
     @staticmethod
-    def build(jitted, arguments: tuple, results: tuple, state: tuple):
+    def build(jitted, arguments: tuple, results: tuple, state: tuple, data_key: tuple):
         """The carried form of the call just made (kept on the step's jit function), or _NOT_CARRIED."""
         try:
             call = jitted.carried_call(arguments, carried_arguments=(3, 4, 5), carried_results=(3, 4, 5))
@@ -412,7 +433,11 @@ class _CarriedStep:
             treedef = tree_util.tree_structure(tree)
             parts.append((treedef, slice(start, start + treedef.num_leaves)))
             start += treedef.num_leaves
-        runner = jitted._lux_carried = _CarriedStep(call, tree_util.tree_structure(results), tuple(parts))
+        runners = jitted._lux_carried
+        runners.pop(data_key, None)
+        if len(runners) >= _CARRIED_SIGNATURES:
+            del runners[next(iter(runners))]  # the oldest
+        runner = runners[data_key] = _CarriedStep(call, tree_util.tree_structure(results), tuple(parts), data_key)
         return runner
 
     def buffers_of(self, leaves: list) -> list | None:

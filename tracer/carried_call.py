@@ -45,7 +45,7 @@ class CarriedCall:
     result leaves, the same way. `out_others`: every other result leaf, arrays wrapped as ConcreteArrays.
     """
 
-    __slots__ = ("carry_signatures", "donated_slots", "_compiled", "_execute", "_other_statics", "_other_arrays",
+    __slots__ = ("carry_signatures", "donated_slots", "_carry_statics", "_compiled", "_execute", "_other_statics", "_other_arrays",
                  "_arguments", "_new_carry", "_out_others")
 
     def __init__(self, compiled, leaves: list, carry_in: Sequence[int], carry_out: Sequence[int], out_count: int):
@@ -63,6 +63,7 @@ class CarriedCall:
         others = [i for i in range(len(leaves)) if i not in carry_slot]
         # Per carried slot: its signature (None for a static leaf), read back when the caller wraps the state.
         self.carry_signatures = tuple(signature.leaf_key(leaves[i]) if i in traced_of_leaf else None for i in carry_in)
+        self._carry_statics = tuple(signature.leaf_key(leaves[i]) for i in carry_in if i not in traced_of_leaf)
         donated_traced = {kept[m] for m in compiled._donated}
         self.donated_slots = tuple(k for k, leaf in enumerate(carry_in) if traced_of_leaf.get(leaf) in donated_traced)
         if len(self.donated_slots) != len(donated_traced):
@@ -124,6 +125,11 @@ class CarriedCall:
             else:
                 out_others.append(("static", compiled._out_template[position], None))
         return _getter(new_carry), tuple(out_others)
+
+    def takes_carry_of(self, other: "CarriedCall") -> bool:
+        """Whether a carry made for `other` (another program of the same loop, e.g. for another data shape)
+        can be given to this one: the same array signatures and the same static values, slot for slot."""
+        return self.carry_signatures == other.carry_signatures and self._carry_statics == other._carry_statics
 
     def call(self, carry: list, others: list, *, check_aliasing: bool = False):
         """Run once; None when `others` do not match this program (see the class). `check_aliasing`: a buffer

@@ -311,7 +311,9 @@ def test_a_carried_step_given_data_of_another_shape_runs_the_ordinary_call_and_c
                                                                     expected.replace())  # never carried
         np.testing.assert_allclose(np.asarray(loss), np.asarray(expected_loss), rtol=1e-6)
     assert_trees_close(ts.parameters, expected.parameters, rtol=1e-6, atol=1e-8)
-    assert ts.step == 6
+    assert ts.step == 6 and "_carried" in ts.__dict__  # the last two steps ran carried, each by its own program
+    (step_function,) = (jitted for key, jitted in ts.cache.items() if key[0] == "step_")
+    assert sorted(key[0][0] for key in step_function._lux_carried) == [(10, 4), (16, 4)]  # (x: shape, dtype)
 
 
 def test_a_carried_parameter_passed_again_as_data_is_refused_as_donated_twice():
