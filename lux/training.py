@@ -8,6 +8,7 @@ parameter and optimiser-state buffers are donated, so the update happens in plac
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import inspect
 import os
@@ -89,6 +90,12 @@ class TrainState:
 
     def replace(self, **changes) -> "TrainState":
         return dataclasses.replace(self, **changes)
+
+    def __deepcopy__(self, memo) -> "TrainState":
+        # The arrays are copied (on the device); model, optimiser and the compiled steps are shared, as the
+        # states a loop derives share them (a compiled program holds locks and executables, not copyable).
+        trees = copy.deepcopy((self.parameters, self.states, self.optimizer_state, self.step), memo)
+        return _successor(self, **dict(zip((*_STATE_TREES, "step"), trees)))
 
     def __getattr__(self, name):
         # Called only for an attribute the instance lacks: the trees of a state an in-place step returned,

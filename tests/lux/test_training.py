@@ -5,6 +5,7 @@ and the seed tutorials' training loops converging (lux-introduction.md, lux-comp
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import warnings
 
@@ -330,6 +331,19 @@ def test_a_carried_parameter_passed_again_as_data_is_refused_as_donated_twice():
         _, _, _, ts = Training.single_train_step_(AD, objective, (x, y, extra), ts)
     with pytest.raises(tracer.errors.DonatedArgumentError, match="passed twice"):
         Training.single_train_step_(AD, objective, (x, y, ts.parameters["layer_1"]["weight"]), ts)
+
+
+def test_a_deep_copy_of_a_train_state_holds_its_own_arrays_and_trains_on_from_there():
+    model, ps, st, x, y = problem()
+    _, _, _, ts = Training.single_train_step_(AD, lux.MSELoss(), (x, y), Training.TrainState(model, ps, st, O.Adam(0.01)))
+    _, _, _, ts = Training.single_train_step_(AD, lux.MSELoss(), (x, y), ts)  # carried
+    snapshot = copy.deepcopy(ts)
+    weight = snapshot.parameters["layer_1"]["weight"]
+    assert weight.buffer is not ts.parameters["layer_1"]["weight"].buffer and snapshot.step == ts.step == 2
+    _, loss, _, _ = Training.single_train_step_(AD, lux.MSELoss(), (x, y), ts)  # donates ts's buffers, not the copy's
+    assert not weight.is_deleted()
+    _, loss_again, _, _ = Training.single_train_step_(AD, lux.MSELoss(), (x, y), snapshot)
+    np.testing.assert_array_equal(np.asarray(loss_again), np.asarray(loss))  # the same step from the same state
 
 
 # -- return_gradients, sync ----------------------------------------------------------------------------------
