@@ -267,10 +267,6 @@ def _check_live(ts: TrainState) -> None:
 
 def _mark_donated(ts: TrainState) -> None:
     object.__setattr__(ts, "donated_at", describe(user_frame()))
-    carried = ts.__dict__.get("_carried")
-    if carried is not None and "parameters" in ts.__dict__:
-        # The trees were wrapped before a carried step took their buffers: those wrappers say so when used.
-        carried.retire(_state_leaves(ts), ts.donated_at)
 
 
 def _state_leaves(ts: TrainState) -> list:
@@ -343,13 +339,14 @@ def _step(ad, objective, data, ts: TrainState, *, return_gradients: bool, sync: 
     _check_live(ts)
     jitted = _step_function(objective, ts, return_gradients=return_gradients, sync=sync, donate=donate)
     runners = jitted.__dict__.setdefault("_lux_carried", {})  # data signature -> _CarriedStep, or _NOT_CARRIED
-    carried = ts.__dict__.get("_carried")
-    if carried is not None and runners is not _NOT_CARRIED:
-        ran = _run_carried(runners, carried, objective, ts, data)
+    if runners is not _NOT_CARRIED:
+        ran = _run_carried(runners, objective, ts, data)
         if ran is not None:  # (None: not carried yet for this data signature, or another model: the call below)
             (grads, value, stats), next_carried = ran
             if donate:
                 _mark_donated(ts)
+                if "parameters" in ts.__dict__:  # wrapped before this step took their buffers: say so when used
+                    next_carried.runner.retire(_state_leaves(ts), ts.donated_at)
             return grads, value, stats, _carried_successor(ts, next_carried)
     arguments = _step_arguments(objective, data, ts, return_gradients)
     grads, value, stats, ps, st, opt_state = jitted(*arguments)
@@ -359,25 +356,28 @@ def _step(ad, objective, data, ts: TrainState, *, return_gradients: bool, sync: 
     new = _successor(ts, parameters=ps, states=st, optimizer_state=opt_state, step=ts.step + 1)
     if runners is not _NOT_CARRIED:
         runner = _CarriedStep.build(jitted, arguments, (grads, value, stats), (ps, st, opt_state), _data_key(data))
-        if runner is not _NOT_CARRIED:
-            buffers = runner.buffers_of(_state_leaves(new))
-            if buffers is not None:
-                object.__setattr__(new, "_carried", _Carried(runner, buffers))
+        buffers = None if runner is _NOT_CARRIED else runner.carry_of(new)
+        if buffers is not None:
+            object.__setattr__(new, "_carried", _Carried(runner, buffers))
     return grads, value, stats, new
 
 
-def _run_carried(runners: dict, carried: "_Carried", objective, ts: TrainState, data):
-    """The step run carried: by the program that made this carry, or, for data of another signature, by
-    that signature's own (a smaller last batch each epoch), if the carry fits it; None if neither runs."""
-    runner = carried.runner
-    if runners.get(runner.data_key) is runner:  # (a runner of this step function, not of another kind)
-        ran = runner.run(carried, objective, ts, data)
+def _run_carried(runners: dict, objective, ts: TrainState, data):
+    """The step run carried, or None: by the program that made the state's carry; else by the program of
+    this data signature (a smaller last batch each epoch) if the carry fits it, or if the state holds trees
+    that fit it (a state `adjust` or `replace` made)."""
+    carried = ts.__dict__.get("_carried")
+    if carried is not None and runners.get(carried.runner.data_key) is carried.runner:  # (of this step function)
+        ran = carried.runner.run(carried, objective, ts, data)
         if ran is not None:
             return ran
-    other = runners.get(_data_key(data))
-    if other is None or other is runner or not other.call.takes_carry_of(runner.call):
+    runner = runners.get(_data_key(data))
+    if runner is None or (carried is not None and runner is carried.runner):
         return None
-    return other.run(carried, objective, ts, data)
+    if carried is not None and runner.call.takes_carry_of(carried.runner.call):
+        return runner.run(carried, objective, ts, data)
+    buffers = runner.carry_of(ts)  # (wraps a carried state's trees, if another program made them)
+    return None if buffers is None else runner.run(_Carried(runner, buffers), objective, ts, data)
 
 
 def _data_key(data) -> tuple:
@@ -413,10 +413,6 @@ class _Carried:
         leaves = self.runner.call.wrap_carry(self.buffers, donated_at)
         return tuple(treedef.unflatten(leaves[part]) for treedef, part in self.runner.state_parts)
 
-    def retire(self, leaves: list, donated_at: str) -> None:
-        for slot in self.runner.call.donated_slots:
-            leaves[slot].mark_donated(donated_at)
-
 
 @dataclass(frozen=True)
 class _CarriedStep:
@@ -447,18 +443,27 @@ class _CarriedStep:
         runner = runners[data_key] = _CarriedStep(call, tree_util.tree_structure(results), tuple(parts), data_key)
         return runner
 
-    def buffers_of(self, leaves: list) -> list | None:
-        """The carry of a state's leaves: device buffers for arrays, static values as they are (None when an
-        array is not on the device, e.g. a NumPy array put in by hand)."""
+    def carry_of(self, ts: TrainState) -> list | None:
+        """The carry of a state's trees: device buffers for arrays, static values as they are; None when they
+        are not what this program carries (other trees, signatures or static values; a NumPy array put in by
+        hand), so it is not the program for them."""
+        trees = (ts.parameters, ts.states, ts.optimizer_state)
+        if any(tree_util.tree_structure(tree) != treedef for tree, (treedef, _) in zip(trees, self.state_parts)):
+            return None
         buffers = []
-        for leaf, key in zip(leaves, self.call.carry_signatures):
+        for leaf, key in zip(tree_util.tree_leaves(trees), self.call.carry_signatures):
             if key is None:
-                buffers.append(leaf)
-            elif type(leaf) is runtime.ConcreteArray:
+                buffers.append(leaf)  # (its value is checked by `takes_carry` below)
+            elif type(leaf) is runtime.ConcreteArray and leaf.signature == key:
                 buffers.append(leaf.buffer)
             else:
                 return None
-        return buffers
+        return buffers if self.call.takes_carry(buffers) else None
+
+    def retire(self, leaves: list, donated_at: str) -> None:
+        """Mark the state's wrappers whose buffers this program took as donated at `donated_at`."""
+        for slot in self.call.donated_slots:
+            leaves[slot].mark_donated(donated_at)
 
     def run(self, carried: _Carried, objective, ts: TrainState, data):
         """((grads, loss, stats), the next _Carried), or None when this call is not the program's."""

@@ -126,6 +126,12 @@ class CarriedCall:
                 out_others.append(("static", compiled._out_template[position], None))
         return _getter(new_carry), tuple(out_others)
 
+    def takes_carry(self, carry: list) -> bool:
+        """Whether `carry`'s static values are the ones this program was traced with (its arrays are the
+        caller's to check: their signatures are `carry_signatures`)."""
+        statics = tuple(signature.leaf_key(value) for value, key in zip(carry, self.carry_signatures) if key is None)
+        return statics == self._carry_statics
+
     def takes_carry_of(self, other: "CarriedCall") -> bool:
         """Whether a carry made for `other` (another program of the same loop, e.g. for another data shape)
         can be given to this one: the same array signatures and the same static values, slot for slot."""

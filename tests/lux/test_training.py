@@ -333,6 +333,33 @@ def test_a_carried_parameter_passed_again_as_data_is_refused_as_donated_twice():
         Training.single_train_step_(AD, objective, (x, y, ts.parameters["layer_1"]["weight"]), ts)
 
 
+def test_a_learning_rate_adjusted_every_step_keeps_the_carried_program_and_trains_as_optax(monkeypatch):
+    import optax
+
+    builds = []
+    build = lux.training._CarriedStep.build
+    monkeypatch.setattr(lux.training._CarriedStep, "build", staticmethod(lambda *a: builds.append(1) or build(*a)))
+    model, ps, st, x, y = problem()
+    ts = Training.TrainState(model, ps, st, O.Adam(0.01))
+    rates = [0.01, 0.02, 0.005, 0.01, 0.001, 0.03]
+    losses = []
+    for rate in rates:  # a schedule: adjust makes a state of trees before every step
+        _, loss, _, ts = Training.single_train_step_(AD, lux.MSELoss(), (x, y), Training.adjust(ts, rate))
+        losses.append(float(np.asarray(loss)))
+    assert len(builds) == 1  # the carried program of the first step ran every later one
+    optimizer = optax.inject_hyperparams(optax.adam)(learning_rate=rates[0])
+    params = tree_util.tree_map(jnp.asarray, ps)
+    state, expected = optimizer.init(params), []
+    for rate in rates:
+        state.hyperparams["learning_rate"] = jnp.float32(rate)
+        loss, grads = jax.value_and_grad(jax_mse)(params, x, y)
+        updates, state = optimizer.update(grads, state, params)
+        params = optax.apply_updates(params, updates)
+        expected.append(float(loss))
+    np.testing.assert_allclose(losses, expected, rtol=1e-5)
+    assert_trees_close(ts.parameters, host(params), rtol=1e-5, atol=2e-6)
+
+
 def test_a_deep_copy_of_a_train_state_holds_its_own_arrays_and_trains_on_from_there():
     model, ps, st, x, y = problem()
     _, _, _, ts = Training.single_train_step_(AD, lux.MSELoss(), (x, y), Training.TrainState(model, ps, st, O.Adam(0.01)))
