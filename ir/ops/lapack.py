@@ -11,10 +11,12 @@ LAPACK reports failure in an `info` result per matrix (a singular U, a matrix th
 definite, no convergence) instead of raising: the builders return it and the caller decides (NaNs).
 
 Characters in attributes are LAPACK's flags as bytes (`uplo = 'L'`, `jobz = 'V'`), as the kernels read them.
-Each call also carries JAX's `mhlo.frontend_attributes = {num_batch_dims = "b"}`: the kernels do not read it
-(they take the batch from the buffer's shape), but XLA's SPMD partitioner does, for targets registered as
-batch-partitionable (`runtime/lapack.py`), to run a batch sharded along its leading dims where it lies instead
-of gathering it on every device.
+Each call also carries JAX's batch annotations, which the kernels do not read (they take the batch from the
+buffer's shape) but XLA's partitioners do: an `sdy.sharding_rule` whose leading factors are the batch dims,
+shared by all operands and results, lets Shardy (our partitioner) leave a batch split over devices where it
+lies (without it, every device gathers the whole batch and solves all of it); and
+`mhlo.frontend_attributes = {num_batch_dims = "b"}`, the same for GSPMD's batch partitioner (which reads it
+only for targets registered with `xla_client.register_custom_call_as_batch_partitionable`; we do not use GSPMD).
 
 `qr_pair` is not a kernel: geqrf and the orgqr that reads its reflectors, merged into one call while the
 autodiff pass runs (QR's derivative is cheaper taken whole), and split back before anything compiles.
@@ -104,7 +106,37 @@ def _call(kernel: str, operands: list[ir.Value], results: list[tuple[tuple[int, 
         output_operand_aliases=ir.ArrayAttr.get(aliases))
     op.attributes["mhlo.frontend_attributes"] = ir.DictAttr.get(
         {"num_batch_dims": ir.StringAttr.get(str(matrix_rank - 2))})
+    op.attributes["sdy.sharding_rule"] = _batch_sharding_rule([shape_of(v) for v in operands],
+                                                              [shape for shape, _ in results], matrix_rank - 2)
     return list(op.results)
+
+
+def _factor_name(index: int) -> str:
+    """Shardy's name for factor `index` in a rule's text: i, j, ..., z, then z_1, z_2, ..."""
+    letters = "ijklmnopqrstuvwxyz"
+    return letters[index] if index < len(letters) else f"z_{index - len(letters) + 1}"
+
+
+def _batch_sharding_rule(operand_shapes, result_shapes, batch_rank: int) -> ir.Attribute:
+    """Shardy's rule for a batch of independent matrix problems (JAX emits the same): the leading `batch_rank`
+    dims are one factor each, shared by every operand and result; every other dim is a factor of its own. So
+    Shardy keeps a batch split over devices where it is instead of gathering all of it onto each one."""
+    sizes = list(operand_shapes[0][:batch_rank])  # (factors 0 .. batch_rank - 1: the batch dims)
+
+    def factors(shape) -> str:
+        names = []
+        for axis, size in enumerate(shape):
+            if axis < batch_rank and len(shape) >= batch_rank:
+                names.append(_factor_name(axis))
+            else:
+                sizes.append(size)
+                names.append(_factor_name(len(sizes) - 1))
+        return "[" + ", ".join(names) + "]"
+
+    operands = ", ".join(factors(shape) for shape in operand_shapes)
+    results = ", ".join(factors(shape) for shape in result_shapes)
+    declared = ", ".join(f"{_factor_name(i)}={size}" for i, size in enumerate(sizes))
+    return ir.Attribute.parse(f"#sdy.op_sharding_rule<({operands})->({results}) {{{declared}}}, custom>")
 
 
 def _matrices(kernel: str, a: ir.Value, *, square: bool = True) -> tuple[tuple[int, ...], int, int]:

@@ -190,6 +190,12 @@ def test_cpu_lowers_to_jaxlibs_lapack_targets(dtype, prefix):
     text = str(tracer.jit(np.linalg.cholesky).lower(s))
     assert "api_version = 4" in text and "backend_config = {uplo = 76 : ui8}" in text
     assert "operand_layouts = [dense<[0, 1]> : tensor<2xindex>]" in text  # column-major
+    # JAX's batch annotations: the dims XLA's partitioners may split (the kernels take the batch from the shape)
+    assert 'mhlo.frontend_attributes = {num_batch_dims = "0"}' in text
+    assert "sdy.sharding_rule = #sdy.op_sharding_rule<([i, j])->([k, l], []) {i=3, j=3, k=3, l=3}, custom>" in text
+    batched = str(tracer.jit(np.linalg.solve).lower(a, a))
+    assert 'num_batch_dims = "1"' in batched and 'num_batch_dims = "0"' not in batched
+    assert "#sdy.op_sharding_rule<([i, j, k])->([i, l, m], [i, n], [i]) {i=2, j=3, k=3, l=3, m=3, n=3}, custom>" in batched
 
 
 def test_the_platform_compiled_for_chooses_the_lowering():
