@@ -30,8 +30,14 @@ from passes.autodiff.rules.linalg_solvers import _triangle
 __all__: list[str] = []
 
 
-def _uses(value: ir.Value) -> list[ir.Operation]:
-    return [use.owner.operation if hasattr(use.owner, "operation") else use.owner for use in value.uses]
+def _readers(value: ir.Value) -> list[ir.Operation]:
+    """The distinct ops that read `value`."""
+    readers: list[ir.Operation] = []
+    for use in value.uses:
+        op = use.owner.operation
+        if not any(op == reader for reader in readers):
+            readers.append(op)
+    return readers
 
 
 def _reads_reflectors(value: ir.Value, packed: ir.Value, k: int) -> bool:
@@ -49,7 +55,7 @@ def _reads_reflectors(value: ir.Value, packed: ir.Value, k: int) -> bool:
 def _orgqr_of(geqrf: ir.Operation) -> ir.Operation | None:
     """The one orgqr that reads all of this geqrf's reflectors and is the only reader of its taus, or None."""
     packed, taus = geqrf.results[0], geqrf.results[1]
-    readers = {id(op): op for op in _uses(taus)}.values()
+    readers = _readers(taus)
     if len(readers) != 1:
         return None
     (orgqr,) = readers
@@ -60,9 +66,10 @@ def _orgqr_of(geqrf: ir.Operation) -> ir.Operation | None:
 
 
 def merge(function: ir.Operation) -> None:
-    for geqrf in query.walk(function):
-        if lapack_kernel(geqrf) != "geqrf" or REFLECTORS_FOR_ORGQR not in geqrf.attributes:
-            continue
+    # (the marked geqrf calls first: merging erases ops a walk in progress would visit next)
+    marked = [op for op in query.walk(function)
+              if lapack_kernel(op) == "geqrf" and REFLECTORS_FOR_ORGQR in op.attributes]
+    for geqrf in marked:
         orgqr = _orgqr_of(geqrf)
         if orgqr is None:
             del geqrf.attributes[REFLECTORS_FOR_ORGQR]
@@ -80,9 +87,7 @@ def merge(function: ir.Operation) -> None:
 
 
 def split(function: ir.Operation) -> None:
-    for pair in query.walk(function):
-        if lapack_kernel(pair) != "qr":
-            continue
+    for pair in [op for op in query.walk(function) if lapack_kernel(op) == "qr"]:
         a = pair.operands[0]
         m, n = query.shape(a)[-2:]
         with ir.InsertionPoint(pair), pair.location:

@@ -179,6 +179,17 @@ def test_raw_reflectors_keep_the_per_kernel_rules():
     assert "reflectors_for_orgqr" not in text and text.count("stablehlo.triangular_solve") > 1
 
 
+def test_a_marked_geqrf_without_its_one_orgqr_keeps_the_per_kernel_rules():
+    """The mark is a promise the merge checks: where the taus go elsewhere (here raw mode returns them) the
+    mark is dropped and the per-kernel rules differentiate the call, exactly as if it had never been marked."""
+    text = ir.print_module(passes.run(tracer.jit(lambda a: np.linalg.qr(a, mode="raw")).lower(TALL)))
+    marked = text.replace("@lapack_dgeqrf_ffi(%arg0) {", "@lapack_dgeqrf_ffi(%arg0) {pyreactant.reflectors_for_orgqr, ")
+    assert marked != text
+    differentiated = ir.print_module(passes.run(autodiff.reverse(marked)))
+    assert "reflectors_for_orgqr" not in differentiated
+    assert differentiated == ir.print_module(passes.run(autodiff.reverse(text)))
+
+
 def test_qr_reduced_and_raw_of_one_matrix():
     """The same matrix's reduced QR (marked, merged) and raw QR (per-kernel rules) in one loss: their geqrf calls
     stay apart (the mark differs), and the gradient matches central differences of NumPy's."""
