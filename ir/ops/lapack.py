@@ -11,6 +11,15 @@ LAPACK reports failure in an `info` result per matrix (a singular U, a matrix th
 definite, no convergence) instead of raising: the builders return it and the caller decides (NaNs).
 
 Characters in attributes are LAPACK's flags as bytes (`uplo = 'L'`, `jobz = 'V'`), as the kernels read them.
+Each call also carries JAX's batch annotations, which the kernels do not read (they take the batch from the
+buffer's shape) but XLA's partitioners do: an `sdy.sharding_rule` whose leading factors are the batch dims,
+shared by all operands and results, lets Shardy (our partitioner) leave a batch split over devices where it
+lies (without it, every device gathers the whole batch and solves all of it); and
+`mhlo.frontend_attributes = {num_batch_dims = "b"}`, the same for GSPMD's batch partitioner (which reads it
+only for targets registered with `xla_client.register_custom_call_as_batch_partitionable`; we do not use GSPMD).
+
+`qr_pair` is not a kernel: geqrf and the orgqr that reads its reflectors, merged into one call while the
+autodiff pass runs (QR's derivative is cheaper taken whole), and split back before anything compiles.
 """
 
 from __future__ import annotations
@@ -22,13 +31,20 @@ from jaxlib.mlir.dialects import stablehlo
 from ir import dtypes, query
 from ir.ops._common import check, dtype_of, shape_of
 
-__all__ = ["LAPACK_KERNELS", "geev", "geqrf", "gesdd", "getrf", "is_lapack_call", "is_pure_call",
-           "lapack_kernel", "orgqr", "pivots_to_permutation", "potrf", "syevd", "trsm", "trsm_attributes"]
+__all__ = ["LAPACK_KERNELS", "QR_PAIR_TARGET", "REFLECTORS_FOR_ORGQR", "geev", "geqrf", "gesdd", "getrf",
+           "is_lapack_call", "is_pure_call", "lapack_kernel", "orgqr", "pivots_to_permutation", "potrf", "qr_pair",
+           "syevd", "trsm", "trsm_attributes"]
 
 # LAPACK's type prefix of each element type (the kernels exist for these only).
 _PREFIX = {np.dtype(np.float32): "s", np.dtype(np.float64): "d"}
 # Kernel names as the targets spell them after the type prefix, without "_ffi".
 LAPACK_KERNELS = frozenset({"getrf", "potrf", "syevd", "gesdd", "geqrf", "orgqr", "geev", "trsm"})
+# The merged geqrf -> orgqr (kernel "qr"): exists only inside the autodiff pass, never reaches XLA.
+QR_PAIR_TARGET = "pyreactant_lapack_qr_pair"
+# On a geqrf: its reflectors (below packed's diagonal) and taus are read by orgqr alone, everything else reads
+# R (on and above the diagonal). The tracer's np.linalg.qr promises it ('reduced', 'complete' with m <= n);
+# the autodiff pass relies on it to take QR's derivative whole (`passes/autodiff/rules/lapack_qr_pair.py`).
+REFLECTORS_FOR_ORGQR = "pyreactant.reflectors_for_orgqr"
 
 
 def lapack_kernel(op: ir.Operation) -> str | None:
@@ -36,6 +52,8 @@ def lapack_kernel(op: ir.Operation) -> str | None:
     if op.name != "stablehlo.custom_call":
         return None
     target = query.string_attr(op, "call_target_name", "")
+    if target == QR_PAIR_TARGET:
+        return "qr"
     if not (target.startswith("lapack_") and target.endswith("_ffi")):
         return None
     kernel = target[len("lapack_") + 1:-len("_ffi")]
@@ -86,7 +104,39 @@ def _call(kernel: str, operands: list[ir.Value], results: list[tuple[tuple[int, 
         operand_layouts=ir.ArrayAttr.get([_layout(shape_of(v), matrix_rank) for v in operands]),
         result_layouts=ir.ArrayAttr.get([_layout(shape, matrix_rank) for shape, _ in results]),
         output_operand_aliases=ir.ArrayAttr.get(aliases))
+    op.attributes["mhlo.frontend_attributes"] = ir.DictAttr.get(
+        {"num_batch_dims": ir.StringAttr.get(str(matrix_rank - 2))})
+    op.attributes["sdy.sharding_rule"] = _batch_sharding_rule([shape_of(v) for v in operands],
+                                                              [shape for shape, _ in results], matrix_rank - 2)
     return list(op.results)
+
+
+def _factor_name(index: int) -> str:
+    """Shardy's name for factor `index` in a rule's text: i, j, ..., z, then z_1, z_2, ..."""
+    letters = "ijklmnopqrstuvwxyz"
+    return letters[index] if index < len(letters) else f"z_{index - len(letters) + 1}"
+
+
+def _batch_sharding_rule(operand_shapes, result_shapes, batch_rank: int) -> ir.Attribute:
+    """Shardy's rule for a batch of independent matrix problems (JAX emits the same): the leading `batch_rank`
+    dims are one factor each, shared by every operand and result; every other dim is a factor of its own. So
+    Shardy keeps a batch split over devices where it is instead of gathering all of it onto each one."""
+    sizes = list(operand_shapes[0][:batch_rank])  # (factors 0 .. batch_rank - 1: the batch dims)
+
+    def factors(shape) -> str:
+        names = []
+        for axis, size in enumerate(shape):
+            if axis < batch_rank and len(shape) >= batch_rank:
+                names.append(_factor_name(axis))
+            else:
+                sizes.append(size)
+                names.append(_factor_name(len(sizes) - 1))
+        return "[" + ", ".join(names) + "]"
+
+    operands = ", ".join(factors(shape) for shape in operand_shapes)
+    results = ", ".join(factors(shape) for shape in result_shapes)
+    declared = ", ".join(f"{_factor_name(i)}={size}" for i, size in enumerate(sizes))
+    return ir.Attribute.parse(f"#sdy.op_sharding_rule<({operands})->({results}) {{{declared}}}, custom>")
 
 
 def _matrices(kernel: str, a: ir.Value, *, square: bool = True) -> tuple[tuple[int, ...], int, int]:
@@ -141,12 +191,27 @@ def gesdd(a: ir.Value, *, full_matrices: bool, compute_uv: bool) -> tuple[ir.Val
     return s, u, vt, info
 
 
-def geqrf(a: ir.Value) -> tuple[ir.Value, ir.Value]:
+def geqrf(a: ir.Value, *, reflectors_for_orgqr: bool = False) -> tuple[ir.Value, ir.Value]:
     """Householder QR of each [m, n] matrix: (qr, taus). R is on and above qr's diagonal; the reflectors
-    are below it, with scales taus [..., min(m, n)] (orgqr makes Q from both)."""
+    are below it, with scales taus [..., min(m, n)] (orgqr makes Q from both). `reflectors_for_orgqr` marks
+    the call with the caller's promise that only orgqr reads the reflectors and taus (`REFLECTORS_FOR_ORGQR`)."""
     batch, m, n = _matrices("geqrf", a, square=False)
-    return tuple(_call("geqrf", [a], [(batch + (m, n), dtype_of(a)), (batch + (min(m, n),), dtype_of(a))],
-                       aliases={0: 0}))
+    packed, taus = _call("geqrf", [a], [(batch + (m, n), dtype_of(a)), (batch + (min(m, n),), dtype_of(a))],
+                         aliases={0: 0})
+    if reflectors_for_orgqr:
+        packed.owner.attributes[REFLECTORS_FOR_ORGQR] = ir.UnitAttr.get()
+    return packed, taus
+
+
+def qr_pair(a: ir.Value) -> tuple[ir.Value, ir.Value, ir.Value]:
+    """geqrf of a and orgqr of its reflectors as one call: (packed, taus, q), q [..., m, min(m, n)].
+    Only the autodiff pass makes it (and splits it again): no kernel runs it."""
+    batch, m, n = _matrices("qr", a, square=False)
+    k, dtype = min(m, n), dtype_of(a)
+    check(dtype in _PREFIX, "custom_call qr", f"LAPACK has no {dtype} kernel (float32 and float64 only)")
+    types = [dtypes.tensor_type(list(batch + shape), dtype) for shape in ((m, n), (k,), (m, k))]
+    op = stablehlo.CustomCallOp(types, [a], QR_PAIR_TARGET, has_side_effect=ir.BoolAttr.get(False))
+    return tuple(op.results)
 
 
 def orgqr(a: ir.Value, taus: ir.Value) -> ir.Value:

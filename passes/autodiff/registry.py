@@ -13,6 +13,10 @@ differentiated). Rules build with `ir.ops` at the forward op's location and read
 A `stablehlo.custom_call` is not one op but one per target: its rules are keyed by `rule_key(op)`,
 "lapack.getrf" for a call of LAPACK's getrf (`ir/ops/lapack.py`); every other op by its name.
 
+`FUSIONS` holds rewrites around differentiation, `(merge, split)` over the function being differentiated:
+`merge` makes one op of ops whose derivative is far cheaper taken whole (LAPACK's geqrf -> orgqr: QR's
+formula instead of the chain through the Householder reflectors), `split` turns it back into the ops XLA runs.
+
 `CONSTANT_RESULTS` lists ops whose results do not change when their operands change a little (floor,
 sign, rounding...): their results carry no derivative, like integer and boolean values. So does any op
 marked `pyreactant.stop_gradient` (`tracer.stop_gradient`).
@@ -28,7 +32,7 @@ from ir.ops.lapack import lapack_kernel
 from passes.autodiff.emit import add, is_float, mul, zeros_like
 
 __all__ = [
-    "CONSTANT_RESULTS", "JVP", "STOP_GRADIENT_ATTRIBUTE", "VJP", "bilinear", "constant_results", "elementwise",
+    "CONSTANT_RESULTS", "FUSIONS", "JVP", "STOP_GRADIENT_ATTRIBUTE", "VJP", "bilinear", "constant_results", "elementwise",
     "has_rule", "is_constant", "linear", "rule_key",
     "replace_operands",
 ]
@@ -36,6 +40,7 @@ __all__ = [
 JVP: dict[str, Callable] = {}
 VJP: dict[str, Callable] = {}
 CONSTANT_RESULTS: set[str] = set()
+FUSIONS: list[tuple[Callable[[ir.Operation], None], Callable[[ir.Operation], None]]] = []
 STOP_GRADIENT_ATTRIBUTE = "pyreactant.stop_gradient"
 
 

@@ -12,6 +12,7 @@ from ir import query
 from passes.autodiff.errors import AutodiffError
 from passes.autodiff.forward_mode import forward_function
 from passes.autodiff.function import DifferentiableFunction
+from passes.autodiff.registry import FUSIONS
 from passes.autodiff.reverse_mode import reverse_function
 from passes.registry import register_pass
 
@@ -27,6 +28,15 @@ def _prepared(module_or_text, function: str, description: str | None) -> tuple[i
     return module, DifferentiableFunction(module, function, description)
 
 
+def _differentiate(mode_function, fn: DifferentiableFunction, wrt: Sequence[int]) -> None:
+    """`mode_function` between the registry's fusions: merged before, split back after."""
+    for merge, _ in FUSIONS:
+        merge(fn.op)
+    mode_function(fn, wrt)
+    for _, split in FUSIONS:
+        split(fn.op)
+
+
 def reverse(module_or_text, wrt: Sequence[int] = (0,), *, function: str = "main",
             description: str | None = None) -> ir.Module:
     """Reverse mode: `@function(args..., out_cotangents...) -> (outs..., cotangents of the args in wrt)`.
@@ -34,7 +44,7 @@ def reverse(module_or_text, wrt: Sequence[int] = (0,), *, function: str = "main"
     `description` names the function in errors (the tracer passes the user's, e.g. `tracer.grad(loss)`)."""
     module, fn = _prepared(module_or_text, function, description)
     with module.context:
-        reverse_function(fn, fn.check_wrt(wrt))
+        _differentiate(reverse_function, fn, fn.check_wrt(wrt))
     pyreactant_ir.verify(module)
     return module
 
@@ -44,7 +54,7 @@ def forward(module_or_text, wrt: Sequence[int] = (0,), *, function: str = "main"
     """Forward mode: `@function(args..., tangents of the args in wrt...) -> (outs..., out_tangents...)`."""
     module, fn = _prepared(module_or_text, function, description)
     with module.context:
-        forward_function(fn, fn.check_wrt(wrt))
+        _differentiate(forward_function, fn, fn.check_wrt(wrt))
     pyreactant_ir.verify(module)
     return module
 

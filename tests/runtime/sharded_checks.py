@@ -54,9 +54,14 @@ def lapack_calls_on_a_batch_split_over_devices():
     b = rng.standard_normal((8, 3, 2))
     split = NamedSharding(mesh, P("data"))
     f = tracer.jit(lambda a, b: (np.linalg.solve(a, b), np.linalg.eigvalsh(a @ np.swapaxes(a, -1, -2))))
-    x, w = f(runtime.to_device(a, sharding=split), runtime.to_device(b, sharding=split))
+    placed = runtime.to_device(a, sharding=split), runtime.to_device(b, sharding=split)
+    x, w = f(*placed)
     close(x, np.linalg.solve(a, b), 1e-10)
     close(w, np.linalg.eigvalsh(a @ np.swapaxes(a, -1, -2)), 1e-10)
+    # Each call's sdy.sharding_rule names its batch dims (as JAX's does): each device solves its own 2 of the
+    # 8 matrices, with no all-gather of the batch (without the rule: 10 all-gathers, all 8 on every device).
+    hlo = tracer.compile(f, *placed).as_text("hlo")
+    assert "all-gather" not in hlo and "f64[2,3,3]" in hlo and "f64[8,3,3]" not in hlo, hlo
 
 
 @check

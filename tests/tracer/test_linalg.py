@@ -75,6 +75,9 @@ def test_integer_and_bool_matrices_compute_in_float64():
         "matrix_power int, negative": Case(lambda m: np.linalg.matrix_power(m, -2), (ints,), rtol=1e-12),
         "matrix_power bool": Case(lambda m: np.linalg.matrix_power(m, 2), (np.array([[True, False], [True, True]]),)),
         "float16 refused": Case(np.linalg.inv, (np.eye(2, dtype=np.float16),)),
+        # (NumPy returns an empty pinv in the input's own dtype: fuzz seed 2020, program 7651)
+        "pinv of an empty bool matrix stays bool": Case(lambda m: np.linalg.pinv(m, m), (np.zeros((0, 3), bool),)),
+        "pinv of an empty int stack stays int": Case(np.linalg.pinv, (np.zeros((2, 3, 0), np.int32),)),
     })
 
 
@@ -187,6 +190,12 @@ def test_cpu_lowers_to_jaxlibs_lapack_targets(dtype, prefix):
     text = str(tracer.jit(np.linalg.cholesky).lower(s))
     assert "api_version = 4" in text and "backend_config = {uplo = 76 : ui8}" in text
     assert "operand_layouts = [dense<[0, 1]> : tensor<2xindex>]" in text  # column-major
+    # JAX's batch annotations: the dims XLA's partitioners may split (the kernels take the batch from the shape)
+    assert 'mhlo.frontend_attributes = {num_batch_dims = "0"}' in text
+    assert "sdy.sharding_rule = #sdy.op_sharding_rule<([i, j])->([k, l], []) {i=3, j=3, k=3, l=3}, custom>" in text
+    batched = str(tracer.jit(np.linalg.solve).lower(a, a))
+    assert 'num_batch_dims = "1"' in batched and 'num_batch_dims = "0"' not in batched
+    assert "#sdy.op_sharding_rule<([i, j, k])->([i, l, m], [i, n], [i]) {i=2, j=3, k=3, l=3, m=3, n=3}, custom>" in batched
 
 
 def test_the_platform_compiled_for_chooses_the_lowering():
@@ -265,6 +274,9 @@ DECOMPOSITION_ERRORS = {
     "eigh with a bad UPLO": (lambda m: np.linalg.eigh(m, UPLO="X"), (np.eye(2),), "UPLO"),
     "svd of a vector": (np.linalg.svd, (np.ones(3),), "at least two-dimensional"),
     "qr with a bad mode": (lambda m: np.linalg.qr(m, mode="bogus"), (np.eye(2),), "Unrecognized mode"),
+    # (a traced array as the mode: NumPy's ValueError, not "unhashable": fuzz seed 2020, program 8831)
+    "qr with an array as mode": (lambda m: np.linalg.qr(m, m), (np.array([-6.15], np.float32),), "Unrecognized mode"),
+    "qr with a number as mode": (lambda m: np.linalg.qr(m, 3), (np.eye(2),), "Unrecognized mode '3'"),
     "lstsq with rows that differ": (np.linalg.lstsq, (np.ones((3, 2)), np.ones(4)), "Incompatible dimensions"),
     "lstsq of a stack": (np.linalg.lstsq, (np.ones((2, 3, 2)), np.ones((2, 3))), "two-dimensional"),
     "pinv with rcond and rtol": (lambda m: np.linalg.pinv(m, rcond=0.1, rtol=0.1), (np.eye(2),), "both set"),

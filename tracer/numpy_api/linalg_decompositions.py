@@ -124,8 +124,9 @@ _QR_MODES = {
 
 @implements(np.linalg.qr)
 def linalg_qr(a, mode="reduced"):
-    if mode not in _QR_MODES:
-        raise errors.TracedShapeError(f"Unrecognized mode '{mode}'", fix="use 'reduced', 'complete', 'r' or 'raw'")
+    if not isinstance(mode, str) or mode not in _QR_MODES:  # (a traced mode is not hashable: never looked up)
+        shown = "a traced array" if isinstance(mode, TracedArray) else f"'{mode}'"
+        raise errors.TracedShapeError(f"Unrecognized mode {shown}", fix="use 'reduced', 'complete', 'r' or 'raw'")
     x = _matrix_stack(a, "qr")
     _lapack_only(x, "qr")
     batch, (m, n) = x.shape[:-2], x.shape[-2:]
@@ -189,8 +190,8 @@ def linalg_pinv(a, rcond=None, hermitian=False, *, rtol=np._NoValue):
         rcond = 1e-15 if rtol is np._NoValue else (max(m, n) * np.finfo(x.dtype).eps if rtol is None else rtol)
     elif rtol is not np._NoValue:
         raise errors.TracedShapeError("`rtol` and `rcond` can't be both set.", fix="pass one of them")
-    if not x.size:
-        return _zeros(x.shape[:-2] + (n, m), x.dtype)
+    if not x.size:  # NumPy returns an empty array of the input's own dtype here (bool stays bool)
+        return _zeros(x.shape[:-2] + (n, m), P.lift(a).dtype)
     u, s, vt = _reduced_svd(x)
     cutoff = P.lift(rcond, x.dtype)[..., None] * np.max(s, axis=-1, keepdims=True)
     return np.swapaxes(vt, -1, -2) @ (_inverted_above(s, cutoff)[..., None] * np.swapaxes(u, -1, -2))

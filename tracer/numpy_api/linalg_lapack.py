@@ -103,11 +103,12 @@ def qr(x: TracedArray, *, complete: bool, compute_q: bool):
     [m, m]); q is None without compute_q. k = min(m, n). Also (reflectors, taus) for NumPy's 'raw' mode."""
     m, n = x.shape[-2:]
     k = min(m, n)
-    packed, taus = (_wrap(v) for v in ops.geqrf(x._value))
+    columns = m if complete else k
+    # Q from all k reflectors and R are all the user sees: the mark lets autodiff take QR's derivative whole.
+    packed, taus = (_wrap(v) for v in ops.geqrf(x._value, reflectors_for_orgqr=compute_q and columns == k))
     r = triangle(packed if complete or m <= n else packed[..., :n, :], lower=False)
     if not compute_q:
         return None, r, (packed, taus)
-    columns = m if complete else k
     reflectors = packed[..., :, :columns]
     if columns > n:  # Q's extra columns come from zero columns with no reflector of their own (tau = 0)
         pad = P.full(x.shape[:-2] + (m, columns - n), 0, x.dtype)

@@ -25,6 +25,8 @@ Both reverse-mode rules are their forward rule transposed term by term. R's diag
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from ir import ops, query
@@ -141,22 +143,29 @@ JVP["lapack.orgqr"], VJP["lapack.orgqr"] = _orgqr_jvp, _orgqr_vjp
 
 # -- geqrf ------------------------------------------------------------------------------------------------
 class _Factors:
-    """What geqrf's rules read from the forward call: Q and R's leading square block R1, and the reflectors
-    with a row below them (V_top, V_bot, W)."""
+    """What geqrf's rules read from the forward call (its operand A, results packed and taus): Q (orgqr's, or
+    `q` where the caller has it) and R's leading square block R1, and the reflectors with a row below them
+    (V_top, V_bot, W: built on first use, since QR's own derivative needs none of them)."""
 
-    def __init__(self, op):
-        a, (packed, taus) = op.operands[0], op.results
+    def __init__(self, op, q=None):
+        a, packed, taus = op.operands[0], op.results[0], op.results[1]
         m, n = query.shape(a)[-2:]
         self.m, self.n, self.k, self.p = m, n, min(m, n), min(n, m - 1)
         self.a, self.packed = a, packed
-        self.q = ops.orgqr(_block(packed, columns=(0, self.k)), taus)
+        self.q = ops.orgqr(_block(packed, columns=(0, self.k)), taus) if q is None else q
         self.r1 = _triangle(_block(packed, rows=(0, self.k), columns=(0, self.k)), lower=False)
-        if self.p:
-            v = _unit_lower(_block(packed, columns=(0, self.p)))
-            self.v_top, self.v_bot = _block(v, rows=(0, self.p)), _block(v, rows=(self.p, m))
-            q_top = _block(self.q, rows=(0, self.p), columns=(0, self.p))
-            self.w = _triangle(_solve(self.v_top, sub(q_top, _eye_like(q_top)), left=True, lower=True, unit=True),
-                               lower=False)
+
+    @functools.cached_property
+    def _reflectors(self):
+        v = _unit_lower(_block(self.packed, columns=(0, self.p)))
+        v_top, v_bot = _block(v, rows=(0, self.p)), _block(v, rows=(self.p, self.m))
+        q_top = _block(self.q, rows=(0, self.p), columns=(0, self.p))
+        w = _triangle(_solve(v_top, sub(q_top, _eye_like(q_top)), left=True, lower=True, unit=True), lower=False)
+        return v_top, v_bot, w
+
+    v_top = property(lambda self: self._reflectors[0])
+    v_bot = property(lambda self: self._reflectors[1])
+    w = property(lambda self: self._reflectors[2])
 
 
 def _qr_jvp(f: _Factors, a_dot):

@@ -20,6 +20,7 @@ from rule_oracles import Case, check
 import ir
 import passes
 import tracer
+from passes import autodiff
 from passes.autodiff import AutodiffError
 
 rng = np.random.default_rng(3)
@@ -147,6 +148,85 @@ def test_qr_rules_differentiate_what_lapack_computes(mode):
         step[index] = eps
         expected[index] = (loss(np.linalg.qr, x + step) - loss(np.linalg.qr, x - step)) / (2 * eps)
     np.testing.assert_allclose(ours, expected, rtol=1e-6, atol=1e-7)
+
+
+def _differentiated(mode, fn, *args) -> str:
+    """fn's module differentiated by our pass (reverse or forward) and simplified, as text."""
+    module = passes.run(tracer.jit(fn).lower(*args))
+    (autodiff.reverse if mode == "reverse" else autodiff.forward)(module)
+    return ir.print_module(passes.run(module))
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize("shape", [(6, 4), (3, 3), (2, 5)], ids=["tall", "square", "wide"])
+def test_qr_derivative_is_taken_whole(mode, shape):
+    """np.linalg.qr's geqrf -> orgqr pair is differentiated as one op (lapack.qr, `lapack_qr_pair.py`): QR's
+    formula, one triangular solve with R, instead of the chain through the reflectors (six solves); the
+    pair is split back into the two LAPACK calls, which are all that runs. (Values: test_qr_rule.)"""
+    x = rng.standard_normal(shape)
+    text = _differentiated(mode, lambda a: tuple(np.linalg.qr(a)), x)
+    assert text.count("stablehlo.triangular_solve") == 1
+    assert text.count("lapack_dgeqrf_ffi") == 1 and text.count("lapack_dorgqr_ffi") == 1
+    assert "pyreactant_lapack_qr_pair" not in text
+    assert text.count("stablehlo.dot_general") <= 5
+
+
+def test_raw_reflectors_keep_the_per_kernel_rules():
+    """mode='raw' hands the reflectors to the user: geqrf stays unmarked and its own rule (the chain through
+    the reflectors, several solves) differentiates it."""
+    x = rng.standard_normal((5, 3))
+    text = _differentiated("reverse", lambda a: np.linalg.qr(a, mode="raw")[0], x)
+    assert "reflectors_for_orgqr" not in text and text.count("stablehlo.triangular_solve") > 1
+
+
+def test_a_marked_geqrf_without_its_one_orgqr_keeps_the_per_kernel_rules():
+    """The mark is a promise the merge checks: where the taus go elsewhere (here raw mode returns them) the
+    mark is dropped and the per-kernel rules differentiate the call, exactly as if it had never been marked."""
+    text = ir.print_module(passes.run(tracer.jit(lambda a: np.linalg.qr(a, mode="raw")).lower(TALL)))
+    marked = text.replace("@lapack_dgeqrf_ffi(%arg0) {", "@lapack_dgeqrf_ffi(%arg0) {pyreactant.reflectors_for_orgqr, ")
+    assert marked != text
+    differentiated = ir.print_module(passes.run(autodiff.reverse(marked)))
+    assert "reflectors_for_orgqr" not in differentiated
+    assert differentiated == ir.print_module(passes.run(autodiff.reverse(text)))
+
+
+def test_qr_reduced_and_raw_of_one_matrix():
+    """The same matrix's reduced QR (marked, merged) and raw QR (per-kernel rules) in one loss: their geqrf calls
+    stay apart (the mark differs), and the gradient matches central differences of NumPy's."""
+    x, eps = rng.standard_normal((5, 3)), 1e-6
+    w = [rng.standard_normal(s) for s in ((5, 3), (3, 3), (3, 5), (3,))]
+
+    def loss(a):
+        q, r = np.linalg.qr(a)
+        h, tau = np.linalg.qr(a, mode="raw")
+        return (w[0] * q).sum() + (w[1] * r).sum() + (w[2] * h).sum() + (w[3] * tau).sum()
+
+    ours = np.asarray(tracer.grad(loss)(x))
+    expected = np.zeros_like(x)
+    for index in np.ndindex(x.shape):
+        step = np.zeros_like(x)
+        step[index] = eps
+        expected[index] = (loss(x + step) - loss(x - step)) / (2 * eps)
+    np.testing.assert_allclose(ours, expected, rtol=1e-6, atol=1e-7)
+
+
+def test_grad_of_grad_through_qr_matches_jax():
+    """Second order through the merged pair (the inner gradient's code reads Q and R; the outer pass merges
+    the pair again), against jax.grad of jax.grad."""
+    import jax
+
+    x = rng.standard_normal((5, 3))
+
+    def loss(xp, a):
+        q, r = xp.linalg.qr(a)
+        return (q[:, 0] * a[:, 1]).sum() + (r ** 3).sum()
+
+    def outer(xp, grad):
+        return lambda a: (grad(lambda b: loss(xp, b))(a) ** 2).sum()
+
+    with jax.enable_x64(True):
+        expected = jax.grad(outer(jnp, jax.grad))(x)
+    np.testing.assert_allclose(np.asarray(tracer.grad(outer(np, tracer.grad))(x)), expected, rtol=1e-8, atol=1e-10)
 
 
 def test_grad_through_np_linalg_matches_jax():
