@@ -13,6 +13,12 @@ differentiated). Rules build with `ir.ops` at the forward op's location and read
 A `stablehlo.custom_call` is not one op but one per target: its rules are keyed by `rule_key(op)`,
 "lapack.getrf" for a call of LAPACK's getrf (`ir/ops/lapack.py`); every other op by its name.
 
+`PATTERN_VJP` holds rules for a group of ops that together compute one function whose derivative needs
+less than theirs do, keyed by the group's last op: `PATTERN_VJP[name]` lists
+`fn(op, z_bars) -> [(value, cotangent), ...]`, or None where `op` does not end such a group. A match stands
+in for the group's own rules: its inner values get no cotangent, so their rules never run and the
+backward keeps only what the group's rule reads (softmax: its result, not exp(x) too; `rules/softmax.py`).
+
 `CONSTANT_RESULTS` lists ops whose results do not change when their operands change a little (floor,
 sign, rounding...): their results carry no derivative, like integer and boolean values. So does any op
 marked `pyreactant.stop_gradient` (`tracer.stop_gradient`).
@@ -28,13 +34,14 @@ from ir.ops.lapack import lapack_kernel
 from passes.autodiff.emit import add, is_float, mul, zeros_like
 
 __all__ = [
-    "CONSTANT_RESULTS", "JVP", "STOP_GRADIENT_ATTRIBUTE", "VJP", "bilinear", "constant_results", "elementwise",
+    "CONSTANT_RESULTS", "JVP", "PATTERN_VJP", "STOP_GRADIENT_ATTRIBUTE", "VJP", "bilinear", "constant_results", "elementwise",
     "has_rule", "is_constant", "linear", "rule_key",
     "replace_operands",
 ]
 
 JVP: dict[str, Callable] = {}
 VJP: dict[str, Callable] = {}
+PATTERN_VJP: dict[str, list[Callable]] = {}
 CONSTANT_RESULTS: set[str] = set()
 STOP_GRADIENT_ATTRIBUTE = "pyreactant.stop_gradient"
 
