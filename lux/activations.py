@@ -39,9 +39,9 @@ def identity(x):
 def relu(x):
     """max(x, 0); NaN stays NaN, integers stay integers.
 
-    Written as a select rather than np.maximum, for its derivative: select(x <= 0, 0, dy), 0 at x = 0, as
-    JAX's relu (np.maximum's splits ties: 1/2 at 0, from a mask that reads the input and the result)."""
-    return np.where(x <= 0, 0, x)
+    Its derivative is JAX's relu's, select(x > 0, dy, 0): 0 at x = 0, where np.maximum's splits the tie
+    (1/2). Traced, `tracer.nn.relu` emits a maximum marked with that derivative (see there why not a select)."""
+    return tracer.nn.relu(x)
 
 
 def relu6(x):

@@ -11,7 +11,11 @@ differentiated). Rules build with `ir.ops` at the forward op's location and read
 `ir.query`. Zero cotangents, fan-in sums and activity are the transformation's job, never a rule's.
 
 A `stablehlo.custom_call` is not one op but one per target: its rules are keyed by `rule_key(op)`,
-"lapack.getrf" for a call of LAPACK's getrf (`ir/ops/lapack.py`); every other op by its name.
+"lapack.getrf" for a call of LAPACK's getrf (`ir/ops/lapack.py`); every other op by its name, or by its
+name and the derivative it asks for in a `pyreactant.derivative` attribute: "stablehlo.maximum:relu" for
+the `maximum(x, 0)` of `tracer.nn.relu`, which differentiates as JAX's relu (0 at x = 0, where a
+maximum splits ties) yet stays a maximum for XLA (a select there made XLA's CPU layout assignment
+transpose the CNN's activations twice as often).
 
 `PATTERN_VJP` holds rules for a group of ops that together compute one function whose derivative needs
 less than theirs do, keyed by the group's last op: `PATTERN_VJP[name]` lists
@@ -30,11 +34,12 @@ from typing import Callable, Sequence
 
 from jaxlib.mlir import ir
 
+from ir import query
 from ir.ops.lapack import lapack_kernel
 from passes.autodiff.emit import add, is_float, mul, zeros_like
 
 __all__ = [
-    "CONSTANT_RESULTS", "JVP", "PATTERN_VJP", "STOP_GRADIENT_ATTRIBUTE", "VJP", "bilinear", "constant_results", "elementwise",
+    "CONSTANT_RESULTS", "DERIVATIVE_ATTRIBUTE", "JVP", "PATTERN_VJP", "STOP_GRADIENT_ATTRIBUTE", "VJP", "bilinear", "constant_results", "elementwise",
     "has_rule", "is_constant", "linear", "rule_key",
     "replace_operands",
 ]
@@ -44,12 +49,17 @@ VJP: dict[str, Callable] = {}
 PATTERN_VJP: dict[str, list[Callable]] = {}
 CONSTANT_RESULTS: set[str] = set()
 STOP_GRADIENT_ATTRIBUTE = "pyreactant.stop_gradient"
+DERIVATIVE_ATTRIBUTE = "pyreactant.derivative"
 
 
 def rule_key(op: ir.Operation) -> str:
-    """The name op's rules are registered under: "lapack.<kernel>" for a LAPACK call, else op's name."""
+    """The name op's rules are registered under: "lapack.<kernel>" for a LAPACK call, "<name>:<variant>" for an
+    op marked `pyreactant.derivative = "<variant>"`, else op's name."""
     kernel = lapack_kernel(op)
-    return op.name if kernel is None else f"lapack.{kernel}"
+    if kernel is not None:
+        return f"lapack.{kernel}"
+    variant = query.string_attr(op, DERIVATIVE_ATTRIBUTE)
+    return op.name if variant is None else f"{op.name}:{variant}"
 
 
 def is_constant(op: ir.Operation) -> bool:
