@@ -8,18 +8,20 @@ appears in the IR, from `lux.softmax`, the attention layer, or a module another 
 (`jax.nn.softmax` lowers to the same ops), with no new op kind for our passes or XLA to learn.
 
 The group matches only when nothing else reads `e` or the sum: otherwise their own cotangents are needed
-and the ops' own rules run. `z` is typically `x - stop_gradient(max(x))`, whose derivative the ordinary
-rules then pass on to `x`. Forward mode keeps the ops' own rules (it stores nothing).
+and the ops' own rules run. `z` is typically `x - max(x)` spread over the slice: the cotangent then goes to
+`x` alone (see `unshifted`). Forward mode keeps the ops' own rules (it stores nothing).
 """
 
 from __future__ import annotations
+
+from jaxlib.mlir import ir
 
 from ir import ops, query
 from passes.autodiff.emit import sum_dims
 from passes.autodiff.registry import PATTERN_VJP
 from passes.autodiff.rules.reduction import combiner_name
 
-__all__ = ["match_softmax"]
+__all__ = ["match_softmax", "unshifted"]
 
 
 def _users(value) -> list:
@@ -63,6 +65,8 @@ def _repeats_along(chain, total, dims, shape) -> bool:
     current = list(query.shape(total))
     for op in chain:
         out = list(query.shape(op.results[0]))
+        if op.name == "stablehlo.reduce_precision":  # (tracer.stop_gradient's marker: the identity)
+            continue
         if op.name == "stablehlo.reshape":
             # Only reshapes that add or drop size-1 axes keep the labels of the others, in order.
             if [n for n in current if n != 1] != [n for n in out if n != 1]:
@@ -82,6 +86,25 @@ def _repeats_along(chain, total, dims, shape) -> bool:
     return all(labels[d] == d or shape[d] == 1 for d in range(len(shape)) if d not in dims)
 
 
+def unshifted(z, dims) -> ir.Value | None:
+    """x when `z` is `x - spread(m)` with m repeated along `dims` (one value per softmax slice), else None.
+
+    Softmax does not change when each slice is shifted by a constant, so m's cotangent is exactly zero:
+    the sum over a slice of p * (p_bar - sum(p_bar * p)) is 0 as sum(p) is 1. The group rule gives the
+    cotangent to x and none to m, which is then never differentiated: the max of the usual shift needs no
+    `tracer.stop_gradient` (whose marker, a reduce_precision, XLA keeps: on CPU it split the attention
+    scores' dot, max, subtract and exp into three kernels where JAX's lowering has one)."""
+    subtract = query.defining_op(z)
+    if subtract is None or subtract.name != "stablehlo.subtract":
+        return None
+    x, spread = subtract.operands
+    chain, value = [], spread
+    while (producer := query.defining_op(value)) is not None and producer.name in _SHIFT_SPREADING:
+        chain.append(producer)
+        value = producer.operands[0]
+    return x if chain and _repeats_along(list(reversed(chain)), value, dims, query.shape(z)) else None
+
+
 def _softmax_vjp(divide, z_bars):
     match = match_softmax(divide)
     if match is None:
@@ -91,9 +114,11 @@ def _softmax_vjp(divide, z_bars):
     shape = query.shape(p)
     kept = [d for d in range(len(shape)) if d not in dims]
     inner = ops.broadcast_in_dim(sum_dims(ops.multiply(p_bar, p), dims), shape, kept)
-    return [(z, ops.multiply(p, ops.subtract(p_bar, inner)))]
+    x = unshifted(z, dims)
+    return [(z if x is None else x, ops.multiply(p, ops.subtract(p_bar, inner)))]
 
 
 _SPREADING = frozenset({"stablehlo.reshape", "stablehlo.broadcast_in_dim"})
+_SHIFT_SPREADING = _SPREADING | {"stablehlo.reduce_precision"}
 
 PATTERN_VJP.setdefault("stablehlo.divide", []).append(_softmax_vjp)

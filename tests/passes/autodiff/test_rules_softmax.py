@@ -20,7 +20,7 @@ import lux
 import tracer
 from ir import query
 from lux.layers.attention import _softmax_last
-from passes.autodiff.rules.softmax import match_softmax
+from passes.autodiff.rules.softmax import match_softmax, unshifted
 
 rng = np.random.default_rng(0)
 
@@ -64,6 +64,34 @@ def test_matcher_finds_jax_softmax(axis):
         z, dims = match_softmax(divide)
     assert sorted(dims) == sorted(np.atleast_1d(np.arange(3)[list(np.atleast_1d(axis))]).tolist())
     assert query.defining_op(z).name == "stablehlo.subtract"  # x - stop_gradient(max)
+
+
+@pytest.mark.parametrize("axis", [-1, (0, 2)])
+def test_the_shift_gets_no_cotangent(axis):
+    """jax.nn.softmax's x - max(x) (no stop_gradient left in the printed module): the group rule names x as
+    where the cotangent goes, so the max is never differentiated."""
+    x = rng.standard_normal((2, 3, 4))
+    module, divides = _divides(lower(lambda x: jax.nn.softmax(x, axis=axis), x))
+    with module.context:
+        (divide,) = divides
+        z, dims = match_softmax(divide)
+        assert unshifted(z, dims) == module.body.operations[0].regions[0].blocks[0].arguments[0]
+
+
+def test_a_shift_that_varies_within_a_slice_is_kept():
+    """exp(x - y) / sum(...) with y not constant along the softmax axis: not a shift, so the cotangent goes
+    to z = x - y and on to both x and y (checked against jax.vjp and finite differences)."""
+    x, y = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
+
+    def f(x, y):
+        e = jnp.exp(x - y)
+        return e / jnp.sum(e, axis=-1, keepdims=True)
+
+    module, divides = _divides(lower(f, x, y))
+    with module.context:
+        z, dims = match_softmax(divides[0])
+        assert unshifted(z, dims) is None
+    check(Case(f, [x, y]))
 
 
 def test_matcher_refuses_a_sum_over_other_axes_than_the_spread():
