@@ -180,7 +180,8 @@ def main(argv=None) -> None:
     ps, ours_rnn, jax_rnn, xs, y = rnn_case(rng)
     rows.append(measure(f"RNN, {RNN_STEPS} steps", ours_rnn, jax_rnn, (ps, xs, y), calls=calls,
                         compile_repeats=compile_repeats))
-    worst = {key: max(row[key] for row in rows) for key in ("run", "run cpu", "compile", "compile cpu", "ops", "memory")}
+    keys = ("run", "run cpu", "compile", "compile cpu", "ops", "memory")
+    worst = {key: max(row[key] for row in rows) for key in keys}
     print("worst ratios: " + ", ".join(f"{key} {value:.2f}" for key, value in worst.items()))
 
 

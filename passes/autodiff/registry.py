@@ -39,7 +39,8 @@ from ir.ops.lapack import lapack_kernel
 from passes.autodiff.emit import add, is_float, mul, zeros_like
 
 __all__ = [
-    "CONSTANT_RESULTS", "DERIVATIVE_ATTRIBUTE", "JVP", "PATTERN_VJP", "STOP_GRADIENT_ATTRIBUTE", "VJP", "bilinear", "constant_results", "elementwise",
+    "CONSTANT_RESULTS", "DERIVATIVE_ATTRIBUTE", "JVP", "PATTERN_VJP", "STOP_GRADIENT_ATTRIBUTE", "VJP", "bilinear",
+    "constant_results", "elementwise",
     "has_rule", "is_constant", "linear", "rule_key",
     "replace_operands",
 ]
