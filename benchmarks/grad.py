@@ -9,7 +9,9 @@ Four losses, each written once with `lux`/NumPy (differentiated by `tracer.value
 The gradients are checked to agree first. Reported per loss, as ratios ours / jax (goal: each <= 1.0, run
 time <= 0.9): run time of one gradient (device-resident inputs, median of alternating rounds), trace-to-
 executable compile time (median of 3 fresh compilations), op count of the optimised module, and peak
-memory from XLA's compiled memory statistics (temporaries + outputs).
+memory from XLA's compiled memory statistics (temporaries + outputs). Run and compile time are also given as
+CPU-time ratios (this process, XLA's threads included): on a shared machine the wall-time ratio swings by
+tens of percent from run to run, the CPU-time ratio much less.
 
     python -m benchmarks.grad [--quick]
 """
@@ -32,7 +34,7 @@ import numpy as np  # noqa: E402
 import lux  # noqa: E402
 import runtime  # noqa: E402
 import tracer  # noqa: E402
-from benchmarks._timing import compare  # noqa: E402
+from benchmarks._timing import compare_wall_and_cpu  # noqa: E402
 from benchmarks.layers import WIDTH, cnn, jax_cnn, jax_transformer, transformer_block  # noqa: E402
 
 jax.config.update("jax_enable_x64", False)
@@ -111,13 +113,15 @@ def _op_count(text: str) -> int:
     return sum(1 for line in text.splitlines() if re.match(r"\s*(%\S+ = |stablehlo\.|func\.return|return )", line))
 
 
-def _compile_seconds(build, repeats: int) -> float:
-    samples = []
+def _compile_seconds(build, repeats: int) -> tuple[float, float]:
+    """Median wall and CPU seconds (this process, XLA's compile threads included) of `build()`."""
+    wall, cpu = [], []
     for _ in range(repeats):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         build()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
+        wall.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
+    return statistics.median(wall), statistics.median(cpu)
 
 
 def _peak_bytes(stats: dict) -> int:
@@ -140,9 +144,11 @@ def measure(name: str, ours_fn, theirs_fn, args, *, calls: int, compile_repeats:
     def run_theirs():
         jax.tree_util.tree_leaves(theirs(*jax_args))[0].block_until_ready()
 
-    t_ours, t_jax = compare(run_ours, run_theirs, calls=calls, repeats=7)
-    c_ours = _compile_seconds(lambda: tracer.compile(tracer.grad(ours_fn), *args), compile_repeats)
-    c_jax = _compile_seconds(lambda: jax.jit(jax.grad(theirs_fn)).lower(*args).compile(), compile_repeats)
+    times = compare_wall_and_cpu(run_ours, run_theirs, calls=calls, repeats=7)
+    (t_ours, t_jax), (cpu_ours, cpu_jax) = times["wall"], times["cpu"]
+    (c_ours, cc_ours), (c_jax, cc_jax) = (
+        _compile_seconds(lambda: tracer.compile(tracer.grad(ours_fn), *args), compile_repeats),
+        _compile_seconds(lambda: jax.jit(jax.grad(theirs_fn)).lower(*args).compile(), compile_repeats))
     compiled = tracer.compile(tracer.grad(ours_fn), *args)
     jax_compiled = jax.jit(jax.grad(theirs_fn)).lower(*args).compile()
     ops_ours = _op_count(compiled.as_text("optimized"))
@@ -151,9 +157,9 @@ def measure(name: str, ours_fn, theirs_fn, args, *, calls: int, compile_repeats:
     mem_ours = _peak_bytes(compiled.memory_stats())
     mem_jax = int(analysis.temp_size_in_bytes + analysis.output_size_in_bytes)
     row = {"name": name, "run": t_ours / t_jax, "compile": c_ours / c_jax, "ops": ops_ours / ops_jax,
-           "memory": mem_ours / max(mem_jax, 1)}
-    print(f"{name:<18} run {t_ours * 1e3:8.3f} / {t_jax * 1e3:8.3f} ms = {row['run']:.2f}   "
-          f"compile {c_ours:6.2f} / {c_jax:6.2f} s = {row['compile']:.2f}   "
+           "memory": mem_ours / max(mem_jax, 1), "run cpu": cpu_ours / cpu_jax, "compile cpu": cc_ours / cc_jax}
+    print(f"{name:<18} run {t_ours * 1e3:8.3f} / {t_jax * 1e3:8.3f} ms = {row['run']:.2f} (cpu {row['run cpu']:.2f})   "
+          f"compile {c_ours:6.2f} / {c_jax:6.2f} s = {row['compile']:.2f} (cpu {row['compile cpu']:.2f})   "
           f"ops {ops_ours:5d} / {ops_jax:5d} = {row['ops']:.2f}   "
           f"memory {mem_ours / 2**20:7.2f} / {mem_jax / 2**20:7.2f} MiB = {row['memory']:.2f}")
     return row
@@ -174,7 +180,8 @@ def main(argv=None) -> None:
     ps, ours_rnn, jax_rnn, xs, y = rnn_case(rng)
     rows.append(measure(f"RNN, {RNN_STEPS} steps", ours_rnn, jax_rnn, (ps, xs, y), calls=calls,
                         compile_repeats=compile_repeats))
-    worst = {key: max(row[key] for row in rows) for key in ("run", "compile", "ops", "memory")}
+    keys = ("run", "run cpu", "compile", "compile cpu", "ops", "memory")
+    worst = {key: max(row[key] for row in rows) for key in keys}
     print("worst ratios: " + ", ".join(f"{key} {value:.2f}" for key, value in worst.items()))
 
 

@@ -39,9 +39,9 @@ def identity(x):
 def relu(x):
     """max(x, 0); NaN stays NaN, integers stay integers.
 
-    Written as a select rather than np.maximum, for its derivative: select(x <= 0, 0, dy), 0 at x = 0, as
-    JAX's relu (np.maximum's splits ties: 1/2 at 0, from a mask that reads the input and the result)."""
-    return np.where(x <= 0, 0, x)
+    Its derivative is JAX's relu's, select(x > 0, dy, 0): 0 at x = 0, where np.maximum's splits the tie
+    (1/2). Traced, `tracer.nn.relu` emits a maximum marked with that derivative (see there why not a select)."""
+    return tracer.nn.relu(x)
 
 
 def relu6(x):
@@ -147,8 +147,12 @@ def softmax(x, axis=-1):
     # derivative (a mask of the ties) would cost a pass over x and cancel out exactly.
     top = tracer.stop_gradient(np.max(x, axis=axis, keepdims=True))
     with np.errstate(invalid="ignore"):  # inf - inf, only in slices replaced just below
-        e = np.exp(x - top)
-    e = np.where(top == np.inf, np.equal(x, np.inf).astype(e.dtype), e)
+        shifted = x - top
+    # A slice whose maximum is +inf: exponents 0 at its +inf entries, -inf elsewhere, so that exp gives the
+    # 1s and 0s shared below. Fixing the exponent (not exp's result) keeps exp(z) / sum(exp(z)) whole, which
+    # reverse mode differentiates as one softmax and stores only its result (`passes/autodiff/rules/softmax.py`).
+    at_inf = np.where(np.equal(x, np.inf), np.zeros_like(shifted), np.full_like(shifted, -np.inf))
+    e = np.exp(np.where(top == np.inf, at_inf, shifted))
     return e / np.sum(e, axis=axis, keepdims=True)
 
 

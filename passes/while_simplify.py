@@ -30,6 +30,7 @@ from jaxlib.mlir.dialects import stablehlo
 
 from ir import ops, query
 from ir.query import constant_value, splat_value
+from passes import loop_counters
 from passes.registry import register_pass
 from passes.rewrite import Pattern, Rewriter, apply_patterns, defining_op, unused
 
@@ -102,24 +103,6 @@ def _trip_count(loop: ir.Operation) -> int | None:
     return query.int_attr(loop, TRIP_COUNT_ATTRIBUTE)
 
 
-def _counters(loop: ir.Operation) -> dict[int, np.ndarray]:
-    """Carry index -> step, for integer scalar carries that start at a constant and add a constant each turn."""
-    body_block = loop.regions[1].blocks[0]
-    terminator = list(body_block.operations)[-1].operation
-    steps = {}
-    for index, (argument, returned) in enumerate(zip(body_block.arguments, terminator.operands)):
-        start, adder = constant_value(loop.operands[index]), defining_op(returned)
-        if start is None or start.shape != () or start.dtype.kind not in "iu":
-            continue
-        if adder is None or adder.name != "stablehlo.add" or argument not in list(adder.operands):
-            continue
-        lhs, rhs = adder.operands
-        step = constant_value(rhs if lhs == argument else lhs)
-        if step is not None:
-            steps[index] = step
-    return steps
-
-
 def _remap(op: ir.Operation, mapping: dict) -> None:
     """Make op, and the ops nested in its regions, read mapping[v] wherever they read v."""
     for nested in (op, *query.walk(op)):
@@ -132,7 +115,7 @@ def _unroll(loop: ir.Operation, trip_count: int, rewriter: Rewriter) -> None:
     """Replace `loop` by `trip_count` copies of its body, before it, chained through the carries."""
     body_block = loop.regions[1].blocks[0]
     body = [op.operation for op in body_block.operations]
-    counters = _counters(loop)
+    counters = {index: step for index, (_, step) in loop_counters.counters(loop).items()}
     values = list(loop.operands)
     with rewriter.before(loop):
         for _ in range(trip_count):

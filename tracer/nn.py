@@ -31,15 +31,18 @@ import operator
 import ml_dtypes
 import numpy as np
 
+from jaxlib.mlir import ir as mlir
+
 from ir import ops
+from passes.autodiff.registry import DERIVATIVE_ATTRIBUTE
 from runtime import ConcreteArray
 from tracer import errors, primitives
 from tracer.jit_function import jit
 from tracer.trace_state import at_user_line, current_trace
-from tracer.traced_array import TracedArray
+from tracer.traced_array import TracedArray, check_alive
 
 __all__ = ["conv", "conv_output_shape", "conv_transpose", "lp_pool", "max_pool", "mean_pool", "pool_output_shape",
-           "same_padding"]
+           "relu", "same_padding"]
 
 FLOAT_DTYPES = tuple(np.dtype(d) for d in (np.float16, ml_dtypes.bfloat16, np.float32, np.float64))
 # Sums over windows of these are accumulated in float32: a float16 running sum of 9 values
@@ -48,6 +51,27 @@ _NARROW = (np.dtype(np.float16), np.dtype(ml_dtypes.bfloat16))
 
 
 # --------------------------------------------------------------------------- public API
+
+def relu(x):
+    """max(x, 0), differentiated as JAX's relu: derivative 1 where x > 0, else 0 (also at x = 0, where a
+    maximum's derivative splits the tie: 1/2). NaN stays NaN, integers stay integers.
+
+    Traced (a float array), one `stablehlo.maximum(x, 0)` marked `pyreactant.derivative = "relu"`, which
+    `passes.autodiff` differentiates by that rule. A maximum, not the select `np.where(x <= 0, 0, x)` with
+    the same derivative: XLA's CPU layout assignment keeps a convolution's output in its own layout through
+    a maximum and fuses it into the next convolution's input, but not through a select (the ResNet-style CNN's
+    gradient had 13 activation transposes instead of 7). Eagerly (NumPy), that select's values.
+    """
+    if not isinstance(x, TracedArray):
+        return np.where(np.asarray(x) <= 0, 0, x)
+    if np.dtype(x.dtype) not in FLOAT_DTYPES:
+        return np.where(x <= 0, 0, x)
+    with at_user_line():
+        zero = primitives.full(x.shape, 0, x.dtype)
+        value = ops.maximum(check_alive(x)._value, zero._value)
+        value.owner.attributes[DERIVATIVE_ATTRIBUTE] = mlir.StringAttr.get("relu")
+        return primitives.wrap(value, x.shape, x.dtype)
+
 
 
 def conv(x, w, *, stride=1, padding=0, dilation=1, groups: int = 1, flipped: bool = False):

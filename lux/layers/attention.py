@@ -16,8 +16,6 @@ import math
 
 import numpy as np
 
-import tracer
-
 from lux.core import AbstractContainerLayer, AbstractLayer, layer
 from lux.errors import LayerInputError, LuxTypeError, LuxValueError
 from lux.layers.basic import Dense, NoOpLayer
@@ -51,9 +49,10 @@ def _parse_dims(dims) -> tuple[tuple[int, int, int], tuple[int, int], int]:
 
 
 def _softmax_last(x):
-    # The shift cancels out, so no derivative flows through it: the max's own derivative (a mask of the
-    # ties, a count and a division over every score) would be computed only to cancel exactly.
-    shifted = x - tracer.stop_gradient(np.max(x, axis=-1, keepdims=True))
+    # No tracer.stop_gradient on the shift: reverse mode differentiates exp(z) / sum(exp(z)) with
+    # z = x - max(x) as one softmax and gives the max no cotangent (`passes/autodiff/rules/softmax.py`),
+    # and the forward stays one fusible dot-max-subtract-exp for XLA (the marker split it in three).
+    shifted = x - np.max(x, axis=-1, keepdims=True)
     e = np.exp(shifted)
     return e / np.sum(e, axis=-1, keepdims=True)
 

@@ -18,6 +18,7 @@ import numpy as np
 from jaxlib.mlir import ir
 
 from ir import ops, query
+from passes import loop_counters
 from passes.autodiff.activity import captures, clone_ops
 from passes.autodiff.emit import add, full, full_like, is_float, zeros_like
 from passes.autodiff.errors import AutodiffError
@@ -26,7 +27,7 @@ from passes.autodiff.loop_stacks import (copy_attributes, index, read_row, regio
 from passes.autodiff.forward_mode import REGION_JVP, tangent_block
 from passes.autodiff.reverse_mode import REGION_VJP, Adjoints, backward
 
-__all__ = ["CHECKPOINT_ATTRIBUTE", "MAX_ITERATIONS_ATTRIBUTE", "TRIP_COUNT_ATTRIBUTE", "trip_bound"]
+__all__ = ["CHECKPOINT_ATTRIBUTE", "MAX_ITERATIONS_ATTRIBUTE", "TRIP_COUNT_ATTRIBUTE", "exact_trips", "trip_bound"]
 
 TRIP_COUNT_ATTRIBUTE = "pyreactant.trip_count"  # (tracer/control_flow/loops.py writes both)
 MAX_ITERATIONS_ATTRIBUTE = "pyreactant.max_iterations"
@@ -96,6 +97,13 @@ def trip_bound(loop) -> int | None:
     return _counted_trips(loop)
 
 
+def exact_trips(loop) -> int | None:
+    """How many times `loop` runs, when that is known exactly (not only bounded)."""
+    if TRIP_COUNT_ATTRIBUTE in loop.attributes:
+        return query.int_attr(loop, TRIP_COUNT_ATTRIBUTE)
+    return None if MAX_ITERATIONS_ATTRIBUTE in loop.attributes else _counted_trips(loop)
+
+
 def _counted_trips(loop) -> int | None:
     """`i < n` in the condition, where carry i starts at a constant and the body adds a constant step."""
     cond_ops = region_ops(loop.regions[0])
@@ -143,24 +151,47 @@ def _reverse_while(op, z_bars, adjoints, varied) -> None:
         for j in floats:
             adjoints.add(inits[j], z_bars[j])
         return
-    loop, body_ops, stacks, trips = store_carries(op, bound)
+    exact = exact_trips(op)
+    # Integer counters are not stacked: their value at row r is start + step * r. One that counts 0, 1, 2 ...
+    # is the row index itself (no counter of our own, as in JAX's scan).
+    counters = loop_counters.counters(op)
+    row_counter = next((j for j, (start, step) in counters.items() if start == 0 and step == 1), None)
+    loop, body_ops, stacks, counter_position = store_carries(op, bound, unstacked=counters, row_counter=row_counter)
+    trips = loop.results[counter_position]
+    index_type = query.dtype(trips)
     body_block = loop.regions[1].blocks[0]
     terminator = list(body_block.operations)[-1].operation
     returned = list(terminator.operands)[:count]
     start = [z_bars[j] if z_bars[j] is not None else zeros_like(inits[j]) for j in floats]
-    back, cond_block, back_body = ops.while_([trips] + start + [zeros_like(value) for value in outer])
-    # The backward loop runs as often as the forward one did: its bound makes it reversible in turn.
-    back.attributes[MAX_ITERATIONS_ATTRIBUTE] = ir.IntegerAttr.get(ir.IntegerType.get_signless(64), bound)
+    # The backward loop runs as often as the forward one did, and says so (which makes it reversible in
+    # turn). With the count known exactly it counts up from 0 to that constant, as the forward loop does, and
+    # reads row count - 1 - k: XLA then knows its trip count too, and the two loops share their condition's
+    # and counter's kernels. With only a bound it counts down from the forward loop's final count.
+    counter_init = index(0, index_type) if exact is not None else trips
+    back, cond_block, back_body = ops.while_([counter_init] + start + [zeros_like(value) for value in outer])
+    if exact is not None:
+        back.attributes[TRIP_COUNT_ATTRIBUTE] = ir.IntegerAttr.get(ir.IntegerType.get_signless(64), exact)
+    else:
+        back.attributes[MAX_ITERATIONS_ATTRIBUTE] = ir.IntegerAttr.get(ir.IntegerType.get_signless(64), bound)
     with ir.InsertionPoint(cond_block):
-        ops.return_([ops.compare(cond_block.arguments[0], index(0), "GT")])
+        if exact is not None:
+            ops.return_([ops.compare(cond_block.arguments[0], index(exact, index_type), "LT")])
+        else:
+            ops.return_([ops.compare(cond_block.arguments[0], index(0, index_type), "GT")])
     checkpointed = CHECKPOINT_ATTRIBUTE in loop.attributes
     with ir.InsertionPoint(back_body):
         arguments = list(back_body.arguments)
-        step = ops.subtract(arguments[0], index(1))
+        if exact is not None:
+            row = ops.subtract(index(exact - 1, index_type), arguments[0])
+            next_counter = ops.add(arguments[0], index(1, index_type))
+        else:
+            row = next_counter = ops.subtract(arguments[0], index(1, index_type))
         carry_bars, sums = arguments[1:1 + len(floats)], arguments[1 + len(floats):]
-        carries = [read_row(stack, step) for stack in stacks]
+        carries = [_counter_at(row, *counters[j]) if stack is None else read_row(stack, row)
+                   for j, stack in enumerate(stacks)]
         if checkpointed:  # keep XLA from merging the recomputation with the forward
-            carries = [ops.optimization_barrier(carry) for carry in carries]
+            carries = [ops.optimization_barrier(carry) if stack is not None else carry
+                       for carry, stack in zip(carries, stacks)]
         mapping = dict(zip(list(body_block.arguments)[:count], carries))
         copies = clone_ops(body_ops, mapping)
         local = Adjoints()
@@ -169,11 +200,11 @@ def _reverse_while(op, z_bars, adjoints, varied) -> None:
         backward(copies, local, [carries[j] for j in floats] + outer, where=where)
         new_bars = [local.get(carries[j]) if local.get(carries[j]) is not None else zeros_like(carries[j]) for j in floats]
         new_sums = [add(total, local.get(value)) for total, value in zip(sums, outer)]
-        ops.return_([step] + new_bars + new_sums)
+        ops.return_([next_counter] + new_bars + new_sums)
     results = list(back.results)
-    if MAX_ITERATIONS_ATTRIBUTE in loop.attributes:
+    if exact is None and MAX_ITERATIONS_ATTRIBUTE in loop.attributes:
         # A loop that ran past its bound overwrote its last stored carry: its gradient is NaN, not wrong.
-        overran = ops.compare(trips, index(bound), "GT")
+        overran = ops.compare(trips, index(bound, index_type), "GT")
         results = [results[0]] + [ops.select(overran, full_like(bar, np.nan), bar) for bar in results[1:]]
     for j, bar in zip(floats, results[1:1 + len(floats)]):
         if inits[j] in varied:
@@ -181,7 +212,17 @@ def _reverse_while(op, z_bars, adjoints, varied) -> None:
     for value, bar in zip(outer, results[1 + len(floats):]):
         adjoints.add(value, bar)
     if not checkpointed:  # last: it rebuilds the forward loop, whose old results the code above read
-        _read_residuals(loop, body_ops, copies, back, step, bound, counter_position=count)
+        _read_residuals(loop, body_ops, copies, back, row, bound, counter_position=counter_position)
+
+
+def _counter_at(row: ir.Value, start: np.ndarray, step: np.ndarray) -> ir.Value:
+    """The value a counter (start, step) holds in iteration `row`, in its own type (which wraps as its adds do)."""
+    dtype = start.dtype
+    if query.dtype(row) != dtype:
+        row = ops.convert(row, dtype)
+    if step != 1:
+        row = ops.multiply(row, index(int(step), dtype))
+    return row if start == 0 else ops.add(row, index(int(start), dtype))
 
 
 def _read_residuals(loop, body_ops, copies, back, step, bound: int, *, counter_position: int) -> None:

@@ -11,7 +11,7 @@ as JAX's scan does; a loop marked for checkpointing keeps recomputing everything
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from typing import Callable, Collection, Sequence
 
 import numpy as np
 from jaxlib.mlir import ir
@@ -38,9 +38,9 @@ def region_ops(region) -> list[ir.Operation]:
     return [nested.operation for nested in region.blocks[0].operations]
 
 
-def index(value: int) -> ir.Value:
-    """A 64-bit integer scalar constant: loop counters and slice starts."""
-    return ops.constant(np.asarray(value, np.int64))
+def index(value: int, dtype=np.int64) -> ir.Value:
+    """An integer scalar constant (64-bit unless given): loop counters and slice starts."""
+    return ops.constant(np.asarray(value, dtype))
 
 
 def copy_attributes(source, target) -> None:
@@ -87,36 +87,43 @@ def _extend_loop(op, extra_inits: Sequence[ir.Value],
 
 def _write_row(stack: ir.Value, value: ir.Value, row: ir.Value) -> ir.Value:
     shape = query.shape(value)
-    return ops.dynamic_update_slice(stack, ops.reshape(value, (1,) + shape), [row] + [index(0)] * len(shape))
+    zero = index(0, query.dtype(row))  # (a slice's start indices share one type: the row's)
+    return ops.dynamic_update_slice(stack, ops.reshape(value, (1,) + shape), [row] + [zero] * len(shape))
 
 
 def read_row(stack: ir.Value, row: ir.Value) -> ir.Value:
     """Row `row` of a stack written by `store_carries`/`store_values`, in the stored value's shape."""
     shape = tuple(query.shape(stack)[1:])
-    return ops.reshape(ops.dynamic_slice(stack, [row] + [index(0)] * len(shape), (1,) + shape), shape)
+    zero = index(0, query.dtype(row))
+    return ops.reshape(ops.dynamic_slice(stack, [row] + [zero] * len(shape), (1,) + shape), shape)
 
 
 def _empty_stack(value: ir.Value, bound: int) -> ir.Value:
     return full((bound,) + tuple(query.shape(value)), 0, query.dtype(value))
 
 
-def store_carries(op, bound: int):
-    """Rebuild `op` to also count its iterations and stack the carries each one starts from. Returns (the new
-    loop, its body's ops that came from `op`, the stacks, the iteration count); the counter is the carry at
-    position len(op.operands) of the new loop."""
+def store_carries(op, bound: int, *, unstacked: Collection[int] = (), row_counter: int | None = None):
+    """Rebuild `op` to stack the carries each iteration starts from, but for those at the positions in
+    `unstacked` (counters, which the backward loop computes from the row index instead). The row index is
+    the carry at `row_counter`, one that counts 0, 1, 2 ... (the loop's own induction variable), or, when
+    None, a counter appended to the carries. Returns (the new loop, its body's ops that came from `op`, the
+    stacks (None where unstacked), the position of the row counter among the new loop's carries)."""
     count = len(op.operands)
+    stacked = [j for j in range(count) if j not in unstacked]
     with ir.InsertionPoint(op):
-        stacks = [_empty_stack(value, bound) for value in op.operands]
-        counter_init = index(0)
+        stacks = [_empty_stack(op.operands[j], bound) for j in stacked]
+        counter_init = [index(0)] if row_counter is None else []
+    counter_position = count if row_counter is None else row_counter
+    offset = count + len(counter_init)
 
     def next_values(arguments):
-        counter = arguments[count]
-        stored = [_write_row(stack, carry, counter) for stack, carry in zip(arguments[count + 1:], arguments[:count])]
-        return [ops.add(counter, index(1))] + stored
+        counter = arguments[counter_position]
+        stored = [_write_row(stack, arguments[j], counter) for stack, j in zip(arguments[offset:], stacked)]
+        return ([ops.add(counter, index(1))] if counter_init else []) + stored
 
-    new, body_ops = _extend_loop(op, [counter_init] + stacks, next_values)
-    results = list(new.results)
-    return new, body_ops, results[count + 1:], results[count]
+    new, body_ops = _extend_loop(op, counter_init + stacks, next_values)
+    results = iter(list(new.results)[offset:])
+    return new, body_ops, [next(results) if j in stacked else None for j in range(count)], counter_position
 
 
 def store_values(loop, values: Sequence[ir.Value], bound: int, counter_position: int):

@@ -11,7 +11,17 @@ differentiated). Rules build with `ir.ops` at the forward op's location and read
 `ir.query`. Zero cotangents, fan-in sums and activity are the transformation's job, never a rule's.
 
 A `stablehlo.custom_call` is not one op but one per target: its rules are keyed by `rule_key(op)`,
-"lapack.getrf" for a call of LAPACK's getrf (`ir/ops/lapack.py`); every other op by its name.
+"lapack.getrf" for a call of LAPACK's getrf (`ir/ops/lapack.py`); every other op by its name, or by its
+name and the derivative it asks for in a `pyreactant.derivative` attribute: "stablehlo.maximum:relu" for
+the `maximum(x, 0)` of `tracer.nn.relu`, which differentiates as JAX's relu (0 at x = 0, where a
+maximum splits ties) yet stays a maximum for XLA (a select there made XLA's CPU layout assignment
+transpose the CNN's activations twice as often).
+
+`PATTERN_VJP` holds rules for a group of ops that together compute one function whose derivative needs
+less than theirs do, keyed by the group's last op: `PATTERN_VJP[name]` lists
+`fn(op, z_bars) -> [(value, cotangent), ...]`, or None where `op` does not end such a group. A match stands
+in for the group's own rules: its inner values get no cotangent, so their rules never run and the
+backward keeps only what the group's rule reads (softmax: its result, not exp(x) too; `rules/softmax.py`).
 
 `FUSIONS` holds rewrites around differentiation, `(merge, split)` over the function being differentiated:
 `merge` makes one op of ops whose derivative is far cheaper taken whole (LAPACK's geqrf -> orgqr: QR's
@@ -28,26 +38,34 @@ from typing import Callable, Sequence
 
 from jaxlib.mlir import ir
 
+from ir import query
 from ir.ops.lapack import lapack_kernel
 from passes.autodiff.emit import add, is_float, mul, zeros_like
 
 __all__ = [
-    "CONSTANT_RESULTS", "FUSIONS", "JVP", "STOP_GRADIENT_ATTRIBUTE", "VJP", "bilinear", "constant_results", "elementwise",
+    "CONSTANT_RESULTS", "DERIVATIVE_ATTRIBUTE", "FUSIONS", "JVP", "PATTERN_VJP", "STOP_GRADIENT_ATTRIBUTE", "VJP",
+    "bilinear", "constant_results", "elementwise",
     "has_rule", "is_constant", "linear", "rule_key",
     "replace_operands",
 ]
 
 JVP: dict[str, Callable] = {}
 VJP: dict[str, Callable] = {}
+PATTERN_VJP: dict[str, list[Callable]] = {}
 CONSTANT_RESULTS: set[str] = set()
 FUSIONS: list[tuple[Callable[[ir.Operation], None], Callable[[ir.Operation], None]]] = []
 STOP_GRADIENT_ATTRIBUTE = "pyreactant.stop_gradient"
+DERIVATIVE_ATTRIBUTE = "pyreactant.derivative"
 
 
 def rule_key(op: ir.Operation) -> str:
-    """The name op's rules are registered under: "lapack.<kernel>" for a LAPACK call, else op's name."""
+    """The name op's rules are registered under: "lapack.<kernel>" for a LAPACK call, "<name>:<variant>" for an
+    op marked `pyreactant.derivative = "<variant>"`, else op's name."""
     kernel = lapack_kernel(op)
-    return op.name if kernel is None else f"lapack.{kernel}"
+    if kernel is not None:
+        return f"lapack.{kernel}"
+    variant = query.string_attr(op, DERIVATIVE_ATTRIBUTE)
+    return op.name if variant is None else f"{op.name}:{variant}"
 
 
 def is_constant(op: ir.Operation) -> bool:

@@ -17,7 +17,7 @@ from jaxlib.mlir.dialects import func
 from passes.autodiff.activity import captures, varied_values
 from passes.autodiff.emit import add, carries_derivative, is_float, zeros_like
 from passes.autodiff.errors import AutodiffError
-from passes.autodiff.registry import VJP, is_constant, rule_key
+from passes.autodiff.registry import PATTERN_VJP, VJP, is_constant, rule_key
 from passes.autodiff.function import DifferentiableFunction
 
 __all__ = ["Adjoints", "REGION_VJP", "backward", "reverse_function"]
@@ -67,6 +67,8 @@ def backward(ops_: Sequence[ir.Operation], adjoints: Adjoints, seeds: Iterable[i
                 REGION_VJP[op.name](op, z_bars, adjoints, varied)
                 continue
             _refuse_complex(op, varied, where)
+            if _pattern_vjp(op, z_bars, adjoints, varied):
+                continue
             rule = VJP.get(rule_key(op))
             if rule is None:
                 raise AutodiffError(f"{rule_key(op)} has no derivative rule (reverse mode), in {where}", op=op,
@@ -77,6 +79,18 @@ def backward(ops_: Sequence[ir.Operation], adjoints: Adjoints, seeds: Iterable[i
             for operand, bar, need in zip(op.operands, bars, needed):
                 if need:
                     adjoints.add(operand, bar)
+
+
+def _pattern_vjp(op: ir.Operation, z_bars, adjoints: Adjoints, varied) -> bool:
+    """Run the rule of a group of ops that `op` ends (`PATTERN_VJP`), if it does; whether one matched."""
+    for pattern in PATTERN_VJP.get(op.name, ()):
+        bars = pattern(op, z_bars)
+        if bars is not None:
+            for value, bar in bars:
+                if value in varied and is_float(value):
+                    adjoints.add(value, bar)
+            return True
+    return False
 
 
 def _refuse_complex(op: ir.Operation, varied, where: str) -> None:

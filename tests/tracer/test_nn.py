@@ -305,3 +305,45 @@ def test_bad_arguments_raise_tracer_errors_with_a_fix(call, error, message):
 def test_errors_are_raised_while_tracing_too():
     with pytest.raises(tracer.TracedShapeError, match="expects 2 input channels"):
         tracer.jit(lambda a, b: nn.conv(a, b))(np.ones((1, 3, 5), np.float32), np.ones((2, 2, 3), np.float32))
+
+
+# -- relu ---------------------------------------------------------------------------------------------
+
+RELU_POINTS = np.array([-2.0, -0.0, 0.0, 1e-30, 3.0, np.nan, -np.inf, np.inf])
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16, BF16, np.int32])
+def test_relu_values_eager_and_traced(dtype):
+    x = RELU_POINTS.astype(dtype) if np.dtype(dtype).kind == "f" else np.array([-3, 0, 5], dtype)
+    expected = np.where(x <= 0, 0, x).astype(dtype)
+    np.testing.assert_array_equal(nn.relu(x), expected)
+    traced = np.asarray(tracer.jit(nn.relu)(x))
+    assert traced.dtype == np.dtype(dtype)
+    np.testing.assert_array_equal(traced, expected)
+
+
+def test_relu_derivatives_match_jax_relu_at_zero_and_elsewhere():
+    """0 at x = 0 (and -0, NaN), as jax.nn.relu; np.maximum's rule would give 1/2 there. Forward and
+    reverse mode, and second order (relu is piecewise linear: its Hessian-vector product is 0)."""
+    x, v = RELU_POINTS, np.linspace(-1, 1, RELU_POINTS.size)
+    w = rng.standard_normal(x.size)
+    ours = lambda x: np.sum(nn.relu(x) * w)  # noqa: E731
+    theirs = lambda x: jnp.sum(jax.nn.relu(x) * w)  # noqa: E731
+    with jax.enable_x64(True):
+        expected = np.asarray(jax.grad(theirs)(x))
+        expected_jvp = np.asarray(jax.jvp(jax.nn.relu, (x,), (v,))[1])
+    np.testing.assert_array_equal(np.asarray(tracer.grad(ours)(x)), expected)
+    np.testing.assert_array_equal(np.asarray(tracer.jvp(nn.relu, (x,), (v,))[1]), expected_jvp)
+    np.testing.assert_array_equal(np.asarray(tracer.jvp(tracer.grad(ours), (x,), (v,))[1]), np.zeros_like(x))
+    # away from 0, finite differences of the eager values
+    y = rng.standard_normal(20)
+    y = y[np.abs(y) > 1e-3]
+    eps = 1e-7
+    numeric = (nn.relu(y + eps) - nn.relu(y - eps)) / (2 * eps)
+    np.testing.assert_allclose(np.asarray(tracer.grad(lambda y: np.sum(nn.relu(y)))(y)), numeric, rtol=1e-6)
+
+
+def test_relu_is_one_marked_maximum():
+    text = tracer.compile(nn.relu, np.zeros(4, np.float32)).as_text("optimized")
+    assert text.count("stablehlo.maximum") == 1 and 'pyreactant.derivative = "relu"' in text
+    assert "stablehlo.select" not in text

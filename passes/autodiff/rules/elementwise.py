@@ -82,6 +82,17 @@ elementwise("stablehlo.power",
             lambda x, y, z: ops.multiply(ops.log(ops.select(ops.compare(x, zeros_like(x), "EQ"), _c(x, 1), x)), z))
 elementwise("stablehlo.maximum", lambda x, y, z: _half_or_one(x, z, y), lambda x, y, z: _half_or_one(y, z, x))
 elementwise("stablehlo.minimum", lambda x, y, z: _half_or_one(x, z, y), lambda x, y, z: _half_or_one(y, z, x))
+
+
+def _where_positive(op, value):
+    """`value` where relu's input is positive, else 0 (JAX's relu derivative: 0 at x = 0, no tie split)."""
+    x = op.operands[0]
+    return ops.select(ops.compare(x, zeros_like(x), "GT"), value, zeros_like(value))
+
+
+# relu, `maximum(x, 0)` marked by tracer.nn.relu (the zero, a constant, gets no derivative)
+JVP["stablehlo.maximum:relu"] = lambda op, x_dots: [None if x_dots[0] is None else _where_positive(op, x_dots[0])]
+VJP["stablehlo.maximum:relu"] = lambda op, z_bars, needed: [_where_positive(op, z_bars[0]) if needed[0] else None, None]
 elementwise("stablehlo.atan2",
             lambda x, y, z: ops.divide(y, ops.add(_square(x), _square(y))),
             lambda x, y, z: ops.negate(ops.divide(x, ops.add(_square(x), _square(y)))))

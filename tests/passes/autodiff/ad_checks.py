@@ -233,7 +233,8 @@ def _note_emits(row: Row, drawn) -> None:
         return
     arrays = [np.asarray(a) for a in drawn if not isinstance(a, Static)]
     text = _call(row, drawn, arrays, text=True) if row.text is not None else lower(lambda *a: _call(row, drawn, a), arrays)
-    if row.op in text:
+    name, _, variant = row.op.partition(":")  # "stablehlo.maximum:relu": the op marked with that derivative
+    if name in text and (not variant or f'pyreactant.derivative = "{variant}"' in text):
         EMITTED.add(row.id)
 
 

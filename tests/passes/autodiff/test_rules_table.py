@@ -95,6 +95,12 @@ def _logistic_text(x):
     return _module([x], mlir_type(x), f"%r = stablehlo.logistic %a0 : {mlir_type(x)}")
 
 
+def _relu_text(x):
+    """tracer.nn.relu's maximum(x, 0), marked with relu's derivative (JAX prints an unmarked max)."""
+    return _module([x], mlir_type(x), f"%z = stablehlo.constant dense<0.0> : {mlir_type(x)}\n"
+                                      f'  %r = stablehlo.maximum %a0, %z {{pyreactant.derivative = "relu"}} : {mlir_type(x)}')
+
+
 def _clamp_text(low, x, high):
     """clamp with 0-d bounds, as the tracer emits it (JAX broadcasts them first)."""
     types = f"({mlir_type(low)}, {mlir_type(x)}, {mlir_type(high)}) -> {mlir_type(x)}"
@@ -211,6 +217,9 @@ BINARY = [
     # Ties split the derivative evenly, as JAX does.
     _binary("stablehlo.maximum", lax.max, x=TIES, y=TIES, tag="ties", finite_differences=False),
     _binary("stablehlo.minimum", lax.min, x=TIES, y=TIES, tag="ties", finite_differences=False),
+    # tracer.nn.relu: JAX's relu derivative, 0 at x = 0 (no tie split)
+    _unary("stablehlo.maximum:relu", jax.nn.relu, domain=Away(0.1, 2.0), text=_relu_text),
+    _unary("stablehlo.maximum:relu", jax.nn.relu, domain=TIES, tag="at 0", text=_relu_text, finite_differences=False),
     Row("stablehlo.select", lax.select, _select_inputs()),
     Row("stablehlo.clamp", lax.clamp, _clamp_inputs(scalar_bounds=False), tag="tensor bounds"),
     Row("stablehlo.clamp", _clamp_broadcast, _clamp_inputs(scalar_bounds=True), tag="0-d bounds", text=_clamp_text),
