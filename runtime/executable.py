@@ -19,13 +19,14 @@ from runtime.devices import default_device
 from runtime.errors import CompileError
 from runtime.float_conversion import ROUND_FLOAT64_TO_16_BITS_ONCE
 from runtime.integer_division import GUARD_DIVISION_BY_ZERO
+from runtime.no_op_precision import DROP_NO_OP_REDUCE_PRECISION
 from runtime.sharding import NamedSharding, PartitionSpec
 from runtime.xla_rewrites import rewrite_for_xla
 
 __all__ = ["Executable", "compile_stablehlo"]
 
 # What XLA would mishandle in any module, rewritten before it compiles one (in this order).
-REWRITES_BEFORE_XLA = (GUARD_DIVISION_BY_ZERO, ROUND_FLOAT64_TO_16_BITS_ONCE)
+REWRITES_BEFORE_XLA = (GUARD_DIVISION_BY_ZERO, ROUND_FLOAT64_TO_16_BITS_ONCE, DROP_NO_OP_REDUCE_PRECISION)
 
 
 # CompiledMemoryStats fields worth reporting, in bytes.
@@ -147,6 +148,8 @@ def compile_stablehlo(module_text: str, device=None, result_signatures=None, *, 
     `prefetch` (one device): a `runtime.prefetch.Prefetch` begun before this module was traced.
     Integer divisions that XLA could fold by zero (and die of it) are guarded first (`runtime.integer_division`),
     f64 -> f16/bf16 conversions made to round once where XLA rounds twice (`runtime.float_conversion`),
+    identity reduce_precisions (`tracer.stop_gradient`'s markers) handed over as their operands
+    (`runtime.no_op_precision`),
     and text nested too deeply for XLA, or with a tensor type of more than 2**63 - 1 bytes, is refused
     (`CompileError`: XLA would crash the process on it).
     """
