@@ -358,6 +358,12 @@ FOUND = {
         (("x0", np.array([-3.4028234663852886e+38], np.float32)),), (),
         (Op("v1", "{out} = np.arcsinh({0})", ("x0",), "np.arcsinh"), Op("v2", "{out} = np.sinh({0})", ("v1",), "np.sinh")),
         ("v2",)),
+    # -- seed 2020, the rest --
+    # `v = y[i, j]; v += float64` into uint8 of another shape: NumPy's casting TypeError (it resolves dtypes before it
+    # broadcasts); traced, the shape error came first. Seed 2020, program 818.
+    "inplace-casting-before-shapes": one_op("{out} = np.copy({0})\n{out}_view = {out}[-1, -3]\n{out}_view += {1}",
+                                            "index-write", np.full((1, 4, 3), 129, np.uint8),
+                                            np.array([16777217.0, 16777217.0])),
 }
 
 
@@ -390,7 +396,7 @@ FIXED_FOUND: set[str] = {"integer-index-scalar-is-not-a-view", "augmented-assign
                          "var-with-an-integer-dtype-of-floats", "constant-zero-added-keeps-negative-zero",
                          "eigvals-always-complex",
                          "pinv-zero-signs", "insert-python-int-out-of-range",
-                         "full-like-traced-fill-with-leading-unit-dims"}
+                         "full-like-traced-fill-with-leading-unit-dims", "inplace-casting-before-shapes"}
 
 # Findings resolved by documenting the difference (README's differences, allowlist.DOCUMENTED): the pin's difference
 # must still be found and put down to that rule, so the documented behaviour cannot change unnoticed.
