@@ -19,13 +19,14 @@ from runtime.devices import default_device
 from runtime.errors import CompileError
 from runtime.float_conversion import ROUND_FLOAT64_TO_16_BITS_ONCE
 from runtime.integer_division import GUARD_DIVISION_BY_ZERO
+from runtime.iota_constants import KEEP_NEGATIVE_ZERO_OF_IOTA_CONSTANTS
 from runtime.sharding import NamedSharding, PartitionSpec
 from runtime.xla_rewrites import rewrite_for_xla
 
 __all__ = ["Executable", "compile_stablehlo"]
 
 # What XLA would mishandle in any module, rewritten before it compiles one (in this order).
-REWRITES_BEFORE_XLA = (GUARD_DIVISION_BY_ZERO, ROUND_FLOAT64_TO_16_BITS_ONCE)
+REWRITES_BEFORE_XLA = (GUARD_DIVISION_BY_ZERO, ROUND_FLOAT64_TO_16_BITS_ONCE, KEEP_NEGATIVE_ZERO_OF_IOTA_CONSTANTS)
 
 
 # CompiledMemoryStats fields worth reporting, in bytes.

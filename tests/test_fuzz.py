@@ -364,6 +364,13 @@ FOUND = {
     "inplace-casting-before-shapes": one_op("{out} = np.copy({0})\n{out}_view = {out}[-1, -3]\n{out}_view += {1}",
                                             "index-write", np.full((1, 4, 3), 129, np.uint8),
                                             np.array([16777217.0, 16777217.0])),
+    # A branch returning the bfloat16 constant [-0.0, 1.0]: XLA took the constant for an iota (it compares elements
+    # as numbers) and gave [0, 1]. Seed 2020, program 6086. Fixed: runtime.iota_constants.
+    "iota-like-constant-keeps-negative-zero": Program(
+        (("x1", np.array([-23.0], ml_dtypes.bfloat16)),), (("k5", np.array([-0.0, 1.0], ml_dtypes.bfloat16)),),
+        (Op("v3", "{out} = tracer.switch(np.int32(3), [v3_case0], {0})", ("x1",), "tracer.switch",
+            (Block("v3_case0", ("p4",), (Op("v9", "{out} = np.squeeze({0})", ("k5",), "np.squeeze"),), "{0}", ("v9",)),)),),
+        ("v3",)),
 }
 
 
@@ -396,7 +403,8 @@ FIXED_FOUND: set[str] = {"integer-index-scalar-is-not-a-view", "augmented-assign
                          "var-with-an-integer-dtype-of-floats", "constant-zero-added-keeps-negative-zero",
                          "eigvals-always-complex",
                          "pinv-zero-signs", "insert-python-int-out-of-range",
-                         "full-like-traced-fill-with-leading-unit-dims", "inplace-casting-before-shapes"}
+                         "full-like-traced-fill-with-leading-unit-dims", "inplace-casting-before-shapes",
+                         "iota-like-constant-keeps-negative-zero"}
 
 # Findings resolved by documenting the difference (README's differences, allowlist.DOCUMENTED): the pin's difference
 # must still be found and put down to that rule, so the documented behaviour cannot change unnoticed.
