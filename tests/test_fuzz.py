@@ -371,6 +371,10 @@ FOUND = {
         (Op("v3", "{out} = tracer.switch(np.int32(3), [v3_case0], {0})", ("x1",), "tracer.switch",
             (Block("v3_case0", ("p4",), (Op("v9", "{out} = np.squeeze({0})", ("k5",), "np.squeeze"),), "{0}", ("v9",)),)),),
         ("v3",)),
+    # np.add(x, False): False adds as a constant 0.0, which XLA drops, so a -0.0 stays -0.0 (NumPy 0.0). Documented
+    # with the constant zeros (README). Seed 2020, program 3872.
+    "adding-false-keeps-negative-zero": one_op("{out} = np.add({0}, False)", "np.add",
+                                               np.array([[-2147483648.0], [-0.0], [-1.0]], np.float32)),
 }
 
 
@@ -404,7 +408,8 @@ FIXED_FOUND: set[str] = {"integer-index-scalar-is-not-a-view", "augmented-assign
                          "eigvals-always-complex",
                          "pinv-zero-signs", "insert-python-int-out-of-range",
                          "full-like-traced-fill-with-leading-unit-dims", "inplace-casting-before-shapes",
-                         "iota-like-constant-keeps-negative-zero"}
+                         "iota-like-constant-keeps-negative-zero",
+                         "adding-false-keeps-negative-zero"}
 
 # Findings resolved by documenting the difference (README's differences, allowlist.DOCUMENTED): the pin's difference
 # must still be found and put down to that rule, so the documented behaviour cannot change unnoticed.
@@ -425,6 +430,7 @@ DOCUMENTED_FOUND = {
     "var-with-an-integer-dtype-of-floats": "float-to-integer-saturates",
     "constant-zero-added-keeps-negative-zero": "constant-zero-added",
     "eigvals-always-complex": "eig-is-always-complex",
+    "adding-false-keeps-negative-zero": "constant-zero-added",
 }
 
 

@@ -143,8 +143,8 @@ def _float_to_integer_saturates(case: Case) -> bool:
 
 def _constant_zero_added(case: Case) -> bool:
     """XLA drops `x + 0` for a constant 0, so a -0.0 stays -0.0 (IEEE and NumPy: 0.0). Matches a signed-zero
-    difference where every differing element is our -0.0 for NumPy's 0.0, and the op adds a zero: a literal 0 or an
-    input of zeros only (a constant once traced: np.zeros, np.resize of an empty array)."""
+    difference where every differing element is our -0.0 for NumPy's 0.0, and the op adds a zero: a literal 0 (or a
+    Python False added, which adds as 0: fuzz seed 2020, program 3872) or an input of zeros only (a constant once traced: np.zeros, np.resize of an empty array)."""
     if case.kind != "signed-zero" or case.actual is None or case.expected is None or case.op is None:
         return False
     actual, expected = np.asarray(case.actual, np.float64), np.asarray(case.expected, np.float64)
@@ -154,10 +154,12 @@ def _constant_zero_added(case: Case) -> bool:
     if not (np.all(np.signbit(actual[differing])) and np.all(actual[differing] == 0)):
         return False
     zeros = any(np.asarray(v).size and not np.any(np.asarray(v)) for v in (case.inputs or {}).values())
-    return zeros or bool(_ZERO_LITERAL.search(case.op.template))
+    return zeros or bool(_ZERO_LITERAL.search(case.op.template)) or bool(_FALSE_ADDED.search(case.op.template))
 
 
 _ZERO_LITERAL = re.compile(r"(?<![\w.{])0(?:\.0*)?(?![\w.}])")
+# A Python False added (it adds as 0): `np.add(x, False)`, `x + False`, `False + x`; not a keyword's False.
+_FALSE_ADDED = re.compile(r"np\.add\((?:\{\d\}, False|False, \{\d\})\)|\{\d\} \+ False\b|\bFalse \+ \{\d\}")
 
 
 def _saturated(values, dtype: np.dtype) -> np.ndarray:
