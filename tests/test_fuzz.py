@@ -11,11 +11,14 @@ issue 16's items the rule in benchmarks/fuzzing/allowlist.py KNOWN).
 
 from __future__ import annotations
 
+import dataclasses
+
 import ml_dtypes
 import numpy as np
 import pytest
 
 from benchmarks.fuzzing import values as V
+from benchmarks.fuzzing.approximation import explained_by_approximations
 from benchmarks.fuzzing.evaluate import evaluate
 from benchmarks.fuzzing.generate import KNOWN_CRASH_GENERATORS, Config, generate
 from benchmarks.fuzzing.program import Block, Op, Program, load, run_eager
@@ -106,6 +109,13 @@ def test_known_wrong_answer_is_fixed(pool, rule):
 
 
 # -- found by the fuzzer, not in issue 16 -----------------------------------------------------------
+
+# A scan whose body truncates a tanh: float64 tanh(19) is 1.0 in NumPy and 1 - 7.8e-16 in XLA, so the carry is 1 or 0.
+_TANH_CARRY = Op("v6", "{out} = tracer.scan(v6_step, {0}, {1})[1]", ("x5", "x4"), "tracer.scan",
+                 (Block("v6_step", ("p7", "p8"), (Op("v12", "{out} = np.tanh({0})", ("p7",), "np.tanh"),),
+                        "({0}.astype(np.int32), {0})", ("v12",)),))
+
+
 
 FOUND = {
     # y[0] of a 1-D array is a NumPy scalar (a copy): `v = y[0]; v += 1` leaves y alone. Traced, it is a
@@ -384,6 +394,10 @@ FOUND = {
             (Block("v5_true", ("p6", "p7"), (Op("v10", "{out} = np.sinh({0})", ("x8",), "np.sinh"),),
                    "{0}.astype(np.float64)", ("v10",)),
              Block("v5_false", ("p11", "p12"), (), "{0}", ("p11",)))),), ("v5",)),
+    # A scan truncating a float64 tanh(19) into its int32 carry: NumPy 1.0 -> 1, XLA 1 - 7.8e-16 -> 0, then rows of
+    # tanh(1) and tanh(0). Seed 2020, program 6464. Fixed: the fuzzer reruns a body with its approximations nudged.
+    "approximation-truncated-in-a-loop-body": Program(
+        (("x4", np.full(2, 19, np.int32)), ("x5", np.full(4, 19, np.int32))), (), (_TANH_CARRY,), ("v6",)),
 }
 
 
@@ -418,7 +432,8 @@ FIXED_FOUND: set[str] = {"integer-index-scalar-is-not-a-view", "augmented-assign
                          "pinv-zero-signs", "insert-python-int-out-of-range",
                          "full-like-traced-fill-with-leading-unit-dims", "inplace-casting-before-shapes",
                          "iota-like-constant-keeps-negative-zero",
-                         "adding-false-keeps-negative-zero", "float32-body-returned-as-float64"}
+                         "adding-false-keeps-negative-zero", "float32-body-returned-as-float64",
+                         "approximation-truncated-in-a-loop-body"}
 
 # Findings resolved by documenting the difference (README's differences, allowlist.DOCUMENTED): the pin's difference
 # must still be found and put down to that rule, so the documented behaviour cannot change unnoticed.
@@ -562,6 +577,19 @@ def test_a_difference_is_traced_to_the_op_where_it_starts(pool):
                        Op("v2", "{out} = {0} * 2", ("v1",), "np.multiply")), ("v2",))
     findings = evaluate(program, pool)
     assert findings and {(f.status, f.call) for f in findings} == {("documented", "astype")}
+
+
+def test_a_body_may_differ_as_its_approximations_a_few_ulps_off_would_make_it():
+    inputs = {"x5": np.full(4, 19, np.int32), "x4": np.full(2, 19, np.int32)}
+    # What XLA computes: tanh(19) = 1 - 7.8e-16 (NumPy 1.0), truncated to 0, then tanh(0) = 0 (NumPy tanh(1)).
+    as_compiled = np.stack([np.full(4, 1 - 7.8e-16), np.zeros(4)])
+    tolerance = (1024 * np.finfo(np.float64).eps,) * 2  # (compare.op_tolerance's for an approximation in a body)
+    assert explained_by_approximations(_TANH_CARRY, inputs, as_compiled, *tolerance, True)
+    for wrong in (as_compiled + 0.5, np.zeros((2, 4))):  # (no few ulps give these)
+        assert not explained_by_approximations(_TANH_CARRY, inputs, wrong, *tolerance, True)
+    exact_body = dataclasses.replace(_TANH_CARRY, blocks=(dataclasses.replace(
+        _TANH_CARRY.blocks[0], ops=(Op("v12", "{out} = np.negative({0})", ("p7",), "np.negative"),)),))
+    assert not explained_by_approximations(exact_body, inputs, np.full((2, 4), -19.0), *tolerance, True)
 
 
 def test_shrink_keeps_the_failure_and_drops_the_rest():
