@@ -314,18 +314,43 @@ _NAN_SKIPPING_BY_DTYPE = {"np.nansum", "np.nanmean", "np.nanvar", "np.nanstd", "
                           "np.nancumprod", "np.nanargmax", "np.nanargmin", "np.nan_to_num"}
 
 
+def _nan_to_num_as_for_floats(x, copy=True, nan=0.0, posinf=None, neginf=None):
+    """np.nan_to_num as NumPy computes it for its own float dtypes, for any float dtype (bfloat16 too)."""
+    x = np.asarray(x)
+    info = V.finfo(x.dtype)
+    wide = x.astype(np.float64)
+    wide = np.where(np.isnan(wide), nan, wide)
+    wide = np.where(wide == np.inf, info.max if posinf is None else posinf, wide)
+    wide = np.where(wide == -np.inf, info.min if neginf is None else neginf, wide)
+    with np.errstate(over="ignore"):
+        return wide.astype(x.dtype)
+
+
+class _NumPyReplacingBfloat16:
+    """`np` for an op's text, but np.nan_to_num replacing bfloat16 NaNs and infinities (`_nan_to_num_as_for_floats`)."""
+
+    nan_to_num = staticmethod(_nan_to_num_as_for_floats)
+
+    def __getattr__(self, name):
+        return getattr(np, name)
+
+
 def _bfloat16_nans_skipped(case: Case) -> bool:
-    """Matches a NumPy nan-function on bfloat16 NaNs whose compiled result is what it gives with the NaNs skipped
-    (NumPy's result on the inputs as float32, in the compiled result's dtype)."""
+    """Matches a NumPy nan-function on bfloat16 NaNs (or np.nan_to_num on bfloat16 NaNs or infinities) whose compiled
+    result is what it gives with the NaNs skipped (NumPy's result on the inputs as float32, in the compiled result's
+    dtype)."""
     if case.call not in _NAN_SKIPPING_BY_DTYPE or V.BFLOAT16 not in case.input_dtypes() or case.inputs is None:
         return False
-    if not any(np.isnan(np.asarray(v, np.float32)).any() for v in case.inputs.values()
-               if np.asarray(v).dtype == V.BFLOAT16):
+    # (np.nan_to_num of bfloat16 changes nothing in NumPy, infinities included: ours replaces those too)
+    special = np.isinf if case.call == "np.nan_to_num" else (lambda a: np.zeros(a.shape, bool))
+    if not any((np.isnan(a) | special(a)).any() for a in (np.asarray(v, np.float32) for v in case.inputs.values()
+                                                          if np.asarray(v).dtype == V.BFLOAT16)):
         return False
     widened = {name: np.asarray(v).astype(np.float32) if np.asarray(v).dtype == V.BFLOAT16 else v
                for name, v in case.inputs.items()}
-    try:
-        emulated, _ = run_op(case.op, widened)
+    try:  # (np.nan_to_num on the bfloat16 values, as NumPy does it for a float dtype: infinities to bfloat16's limits)
+        emulated, _ = run_op(case.op, case.inputs, numpy=_NumPyReplacingBfloat16()) if case.call == "np.nan_to_num" \
+            else run_op(case.op, widened)
     except Exception:  # noqa: BLE001
         return False
     actual = np.asarray(case.actual)
@@ -383,8 +408,8 @@ DOCUMENTED = (
          'that overflows alone does not become inf"', _unrounded_products),
     Rule("bfloat16-nans-are-skipped",
          'README: "The nan-functions skip bfloat16 NaNs too (np.nansum, np.nanmean, np.nanvar, np.nanstd, '
-         'np.nancumsum, np.nanprod, np.nancumprod, np.nanargmax, np.nanargmin; np.nan_to_num replaces them), where '
-         'NumPy counts them"',
+         'np.nancumsum, np.nanprod, np.nancumprod, np.nanargmax, np.nanargmin; np.nan_to_num replaces them and '
+         'infinities), where NumPy counts them"',
          _bfloat16_nans_skipped),
     Rule("bfloat16-nanmedian-along-an-axis",
          'README: "np.nanmedian of bfloat16 along an axis is bfloat16 (NumPy takes its masked-array path there: '
