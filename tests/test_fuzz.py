@@ -402,6 +402,11 @@ FOUND = {
     # for any float. Documented with the bfloat16 NaNs (README). Seed 2020, program 6746.
     "bfloat16-nan-to-num-of-infinities": one_op("{out} = np.nan_to_num({0}, nan=6.7, posinf=3.4028235e+38)",
                                                 "np.nan_to_num", np.array([[127.0, -np.inf, np.inf]], ml_dtypes.bfloat16)),
+    # -- seed 2121, rerun --
+    # np.geomspace(x, 0, 5): NumPy's ValueError (a sequence through zero); ours returned values. Program 1137. Fixed:
+    # a zero end known while tracing raises; a traced one gives nan or 0 (documented: below).
+    "geomspace-to-a-zero": one_op("{out} = np.geomspace({0}, 0, 5)", "np.geomspace", np.array([177.25], np.float16)),
+    "geomspace-from-a-traced-zero": one_op("{out} = np.geomspace({0}, 8.0, 3)", "np.geomspace", np.array([0.0, 1.0])),
 }
 
 
@@ -437,7 +442,8 @@ FIXED_FOUND: set[str] = {"integer-index-scalar-is-not-a-view", "augmented-assign
                          "full-like-traced-fill-with-leading-unit-dims", "inplace-casting-before-shapes",
                          "iota-like-constant-keeps-negative-zero",
                          "adding-false-keeps-negative-zero", "float32-body-returned-as-float64",
-                         "approximation-truncated-in-a-loop-body", "bfloat16-nan-to-num-of-infinities"}
+                         "approximation-truncated-in-a-loop-body", "bfloat16-nan-to-num-of-infinities",
+                         "geomspace-to-a-zero", "geomspace-from-a-traced-zero"}
 
 # Findings resolved by documenting the difference (README's differences, allowlist.DOCUMENTED): the pin's difference
 # must still be found and put down to that rule, so the documented behaviour cannot change unnoticed.
@@ -460,6 +466,7 @@ DOCUMENTED_FOUND = {
     "eigvals-always-complex": "eig-is-always-complex",
     "adding-false-keeps-negative-zero": "constant-zero-added",
     "bfloat16-nan-to-num-of-infinities": "bfloat16-nans-are-skipped",
+    "geomspace-from-a-traced-zero": "run-time-conditions-cannot-raise",
 }
 
 

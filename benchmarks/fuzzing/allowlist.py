@@ -85,7 +85,14 @@ def _run_time_raise(case: Case) -> bool:
     message = str(case.numpy_error)
     return (case.call in ("np.linalg.solve", "np.linalg.inv") and type(case.numpy_error).__name__ == "LinAlgError"
             or case.call in ("np.nanargmax", "np.nanargmin") and "All-NaN slice" in message
-            or case.call == "np.average" and isinstance(case.numpy_error, ZeroDivisionError))
+            or case.call == "np.average" and isinstance(case.numpy_error, ZeroDivisionError)
+            or case.call == "np.geomspace" and "cannot include zero" in message and _traced_zero_end(case))
+
+
+def _traced_zero_end(case: Case) -> bool:
+    """np.geomspace's start or stop is zero in a traced input (a zero written in the op's text raises traced too)."""
+    return any(np.asarray(case.inputs[name]).size and not np.all(np.asarray(case.inputs[name]))
+               for name in case.op.uses if name in (case.inputs or {}))
 
 
 def _concretization(case: Case) -> bool:
@@ -424,8 +431,8 @@ DOCUMENTED = (
          'out-of-range updates"', _traced_positions),
     Rule("run-time-conditions-cannot-raise",
          'README: "np.linalg.solve/inv of a singular matrix give inf/nan (det gives 0), np.nanargmax of an all-NaN '
-         'slice gives -1 and np.average with weights summing to zero gives inf/nan, where NumPy raises."',
-         _run_time_raise),
+         'slice gives -1 and np.average with weights summing to zero gives inf/nan, np.geomspace from or to a traced '
+         'zero gives nan or 0 there ... where NumPy raises."', _run_time_raise),
     Rule("no-python-control-flow-on-traced-values",
          'README: "No plain Python control flow on traced values. Without @tracer.trace, `if x > 0:` raises '
          'tracer.ConcretizationError"', _concretization),
