@@ -407,6 +407,10 @@ FOUND = {
     # a zero end known while tracing raises; a traced one gives nan or 0 (documented: below).
     "geomspace-to-a-zero": one_op("{out} = np.geomspace({0}, 0, 5)", "np.geomspace", np.array([177.25], np.float16)),
     "geomspace-from-a-traced-zero": one_op("{out} = np.geomspace({0}, 8.0, 3)", "np.geomspace", np.array([0.0, 1.0])),
+    # np.add.at(uint64, i, -2): NumPy makes an array of the values (int64) and adds in float64 (0); traced, the weak -2
+    # was made a uint64 constant (an internal OverflowError). Seed 2020, program 6949.
+    "add-at-of-a-python-int-out-of-range": one_op("{out} = np.copy({0})\nnp.add.at({out}, np.array([0], dtype=np.int64), -2)",
+                                                  "index-write", np.array([[2]], np.uint64)),
 }
 
 
@@ -443,7 +447,8 @@ FIXED_FOUND: set[str] = {"integer-index-scalar-is-not-a-view", "augmented-assign
                          "iota-like-constant-keeps-negative-zero",
                          "adding-false-keeps-negative-zero", "float32-body-returned-as-float64",
                          "approximation-truncated-in-a-loop-body", "bfloat16-nan-to-num-of-infinities",
-                         "geomspace-to-a-zero", "geomspace-from-a-traced-zero"}
+                         "geomspace-to-a-zero", "geomspace-from-a-traced-zero",
+                         "add-at-of-a-python-int-out-of-range"}
 
 # Findings resolved by documenting the difference (README's differences, allowlist.DOCUMENTED): the pin's difference
 # must still be found and put down to that rule, so the documented behaviour cannot change unnoticed.

@@ -216,6 +216,31 @@ def test_ufunc_at_casts_unsafely_like_numpy():
     check_cases(cases)
 
 
+def test_ufunc_at_takes_python_numbers_as_arrays():
+    """NumPy's ufunc.at makes an array of its values first: a Python number takes part with its array dtype (int64,
+    uint64, float64), not as a weak scalar. np.add.at(uint64, i, -2) computes in float64 (fuzz seed 2020, program
+    6949: traced, -2 could not become a uint64 constant); np.maximum.at(uint8, i, 200) in int64."""
+    def at(ufunc, values):
+        def fn(x):
+            x = np.copy(x)
+            ufunc.at(x, np.array([0, 2]), values)  # (once each: NumPy casts back after every update)
+            return x
+
+        return fn
+
+    small = np.array([2, 1, 4, 7])
+    cases = {f"{dtype.__name__} {ufunc.__name__}.at {value!r}": Case(at(ufunc, value), (small.astype(dtype),))
+             for dtype, ufunc, value in [
+                 (np.uint64, np.add, -2), (np.uint8, np.add, 300), (np.int8, np.add, -1000), (np.uint32, np.add, -2),
+                 (np.int32, np.add, 2 ** 40), (np.uint8, np.maximum, 200), (np.int8, np.maximum, 200),
+                 (np.uint8, np.multiply, -2), (np.uint8, np.bitwise_xor, -2), (np.uint8, np.subtract, -2),
+                 (np.bool_, np.add, -1), (np.float32, np.add, 1.5), (np.uint64, np.add, 2 ** 64)]}
+    # Added in float64, rounded once: 1 + (2**-11 + 1e-12) is 1.001 in float16, 1.0 added in float16.
+    cases["float16 add.at a float64 sum"] = Case(lambda x: (np.add.at(x, np.array([0]), 2.0 ** -11 + 1e-12), x)[1],
+                                                 (np.ones(2, np.float16),))
+    check_cases(cases)
+
+
 def test_traced_mask_assignment_of_one_value():
     x = np.arange(12, dtype=np.float32).reshape(3, 4) - 5
 
