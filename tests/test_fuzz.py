@@ -411,6 +411,11 @@ FOUND = {
     # was made a uint64 constant (an internal OverflowError). Seed 2020, program 6949.
     "add-at-of-a-python-int-out-of-range": one_op("{out} = np.copy({0})\nnp.add.at({out}, np.array([0], dtype=np.int64), -2)",
                                                   "index-write", np.array([[2]], np.uint64)),
+    # -- seed 2424 --
+    # x[[]] = a value of shape (3, 0): NumPy reshapes a value of more dims to the index result's trailing dims (the
+    # size matches: 0); traced, a shape-mismatch error. Program 1088.
+    "empty-value-of-more-dims-through-index-arrays": one_op("{out} = np.copy({0})\n{out}[[]] = {1}", "index-write",
+                                                            np.zeros(0, np.int32), np.zeros((3, 0), np.float32)),
 }
 
 
@@ -448,7 +453,7 @@ FIXED_FOUND: set[str] = {"integer-index-scalar-is-not-a-view", "augmented-assign
                          "adding-false-keeps-negative-zero", "float32-body-returned-as-float64",
                          "approximation-truncated-in-a-loop-body", "bfloat16-nan-to-num-of-infinities",
                          "geomspace-to-a-zero", "geomspace-from-a-traced-zero",
-                         "add-at-of-a-python-int-out-of-range"}
+                         "add-at-of-a-python-int-out-of-range", "empty-value-of-more-dims-through-index-arrays"}
 
 # Findings resolved by documenting the difference (README's differences, allowlist.DOCUMENTED): the pin's difference
 # must still be found and put down to that rule, so the documented behaviour cannot change unnoticed.

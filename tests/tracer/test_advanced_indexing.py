@@ -320,3 +320,29 @@ def test_sequences_of_ints_index_as_in_numpy():
 def test_a_range_out_of_bounds_raises_as_in_numpy():
     with pytest.raises(IndexError, match="out of bounds"):
         tracer.jit(lambda x: x[range(5)])(SEQ)
+
+
+def test_assignment_with_index_arrays_reshapes_a_value_of_more_dims_as_numpy():
+    """Indexing with arrays, NumPy reshapes a value with more dims than x[index] to its trailing dims: leading unit
+    dims drop, and any leading dims of an empty value (x[[]] = np.zeros((3, 0)): fuzz seed 2424, program 1088);
+    other values fail with its shape-mismatch ValueError. Basic indexes only drop leading unit dims."""
+    def assign(index, value_shape):
+        def fn(x):
+            x = np.copy(x)
+            x[index] = np.zeros(value_shape, x.dtype) + x.sum()
+            return x
+
+        return fn
+
+    cases = {f"{name}: {value_shape}": Case(assign(index, value_shape), (x,)) for name, x, index, value_shape in [
+        ("empty x[[]]", np.zeros(0, np.int32), [], (3, 0)),
+        ("empty x[array([], int)]", np.zeros(0, np.int32), np.array([], int), (2, 1, 0)),
+        ("x[array([], int)] of 3", np.arange(3.0), np.array([], int), (3, 0)),
+        ("rows x[[0, 1], :] of (3, 0)", np.zeros((3, 0)), ([0, 1], slice(None)), (7, 2, 0)),
+        ("x[0, []] of (3, 0)", np.zeros((3, 0)), (0, np.array([], int)), (7, 1, 0)),
+        ("leading unit dims", np.arange(3.0), np.array([0, 1]), (1, 1, 2)),
+        ("leading dims of a non-empty value", np.arange(3.0), np.array([], int), (3, 1)),
+        ("too many rows", np.arange(3.0), np.array([0, 1]), (3, 2)),
+        ("basic slice of an empty value", np.arange(3.0), slice(0, 0), (3, 0)),
+    ]}
+    check_cases(cases)
