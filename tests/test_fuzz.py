@@ -416,6 +416,9 @@ FOUND = {
     # size matches: 0); traced, a shape-mismatch error. Program 1088.
     "empty-value-of-more-dims-through-index-arrays": one_op("{out} = np.copy({0})\n{out}[[]] = {1}", "index-write",
                                                             np.zeros(0, np.int32), np.zeros((3, 0), np.float32)),
+    # np.around(x, np.bool(False)): NumPy reads decimals with operator.index (TypeError); traced, int() took it.
+    # Program 1277.
+    "round-decimals-of-a-numpy-bool": one_op("{out} = np.around({0}, np.bool(False))", "np.around", np.array([True])),
 }
 
 
@@ -453,7 +456,8 @@ FIXED_FOUND: set[str] = {"integer-index-scalar-is-not-a-view", "augmented-assign
                          "adding-false-keeps-negative-zero", "float32-body-returned-as-float64",
                          "approximation-truncated-in-a-loop-body", "bfloat16-nan-to-num-of-infinities",
                          "geomspace-to-a-zero", "geomspace-from-a-traced-zero",
-                         "add-at-of-a-python-int-out-of-range", "empty-value-of-more-dims-through-index-arrays"}
+                         "add-at-of-a-python-int-out-of-range", "empty-value-of-more-dims-through-index-arrays",
+                         "round-decimals-of-a-numpy-bool"}
 
 # Findings resolved by documenting the difference (README's differences, allowlist.DOCUMENTED): the pin's difference
 # must still be found and put down to that rule, so the documented behaviour cannot change unnoticed.
