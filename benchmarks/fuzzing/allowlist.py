@@ -392,6 +392,68 @@ def _eig_always_complex(case: Case) -> bool:
 def _leaves(value) -> list:
     return [leaf for item in value for leaf in _leaves(item)] if isinstance(value, tuple) else [value]
 
+SIXTEEN_BIT = {np.dtype(np.float16), V.BFLOAT16}
+REDUCING_CALLS = {"np.sum", "np.mean", "np.var", "np.std", "np.nansum", "np.nanmean", "np.nanvar", "np.nanstd",
+                  "np.average", "np.cumsum", "np.nancumsum", "np.prod", "np.nanprod", "np.cumprod", "np.nancumprod",
+                  "np.matmul", "np.dot", "np.tensordot", "np.einsum", "np.inner", "np.vdot", "np.linalg.vecdot",
+                  "np.trace", "np.add.reduce", "np.multiply.reduce", "np.trapezoid", "np.kron", "np.outer",
+                  "np.linalg.norm", "np.linalg.vector_norm", "np.linalg.matrix_norm", "np.median", "np.nanmedian",
+                  "np.percentile", "np.quantile", "np.nanpercentile", "np.nanquantile", "np.polyval"}
+
+
+def _sixteen_bit_rounded_once(case: Case) -> bool:
+    """16-bit floats accumulate in float32 and round once, where NumPy's bfloat16 reductions (ml_dtypes) and 16-bit
+    cumulative sums and products round every partial result to 16 bits. Matches a reduction of 16-bit floats whose
+    compiled result is NumPy's on the inputs as float32, rounded to the result's dtype."""
+    if case.call not in REDUCING_CALLS or not (case.input_dtypes() & SIXTEEN_BIT) or case.kind not in ("value", "inf"):
+        return False
+    widened = {name: np.asarray(v).astype(np.float32) if np.asarray(v).dtype in SIXTEEN_BIT else v
+               for name, v in case.inputs.items()}
+    try:
+        emulated, _ = run_op(case.op, widened)
+    except Exception:  # noqa: BLE001
+        return False
+    actual = np.asarray(case.actual)
+    with np.errstate(over="ignore"):
+        emulated = np.asarray(emulated).astype(actual.dtype)
+    rtol, atol = op_tolerance(case.op, np.float32, list(widened.values()))
+    narrow = float(V.finfo(actual.dtype).eps) if actual.dtype in V.FLOATS else 0.0
+    return differ(emulated, actual, rtol + narrow, atol) is None
+
+
+def flush_subnormals(value):
+    array = np.asarray(value)
+    if array.dtype not in V.FLOATS:
+        return value
+    tiny = float(V.finfo(array.dtype).tiny)
+    with np.errstate(all="ignore"):
+        small = (array != 0) & (np.abs(array.astype(np.float64)) < tiny)
+    if not small.any():
+        return value
+    return np.where(small, np.copysign(np.zeros((), array.dtype), array), array).astype(array.dtype)
+
+
+def _has_subnormals(value) -> bool:
+    return flush_subnormals(value) is not value
+
+
+def _subnormal_flush(case: Case) -> bool:
+    """XLA on CPU flushes subnormals to zero (README), and not uniformly: arithmetic and comparisons read them as
+    zero (x86's DAZ), data movement (np.where, copies) keeps them, and its own algorithms flush intermediate
+    values (arctan2 of two subnormals divides them: 0/0). So NumPy's answer on flushed inputs is no model of
+    XLA's; instead this matches a difference at an op that reads a subnormal, or whose NumPy result is (or
+    needs) one. Between the two compilations too: our `fold` keeps subnormals that XLA's run time flushes."""
+    if case.op is None or case.inputs is None or case.kind not in ("value", "nan", "inf", "signed-zero"):
+        return False
+    if any(_has_subnormals(v) for v in case.inputs.values()):
+        return True
+    try:
+        reference, _ = run_op(case.op, case.inputs)
+    except Exception:  # noqa: BLE001
+        return False
+    return _has_subnormals(reference)
+
+
 DOCUMENTED = (
     Rule("warned-integer-values",
          'README: "Values NumPy computes at run time with an error or warning - integer division by zero, '
@@ -443,6 +505,14 @@ DOCUMENTED = (
          'README: "np.linalg.eig/eigvals always return complex arrays ... NumPy returns a real dtype when every '
          'eigenvalue happens to be real, a dtype decided by the values, which a trace cannot know"',
          _eig_always_complex),
+    Rule("sixteen-bit-rounded-once",
+         'README: "16-bit floats accumulate in float32 ... NumPy\'s (ml_dtypes\') bfloat16 sums round every partial sum '
+         'and drift. Cumulative sums and products (np.cumsum, np.cumprod, np.nancumsum, np.nancumprod) compute each '
+         'partial result in float32 and round each output once, where NumPy rounds every partial sum to 16 bits"',
+         _sixteen_bit_rounded_once),
+    Rule("subnormal-flush",
+         'README: "Subnormal numbers are flushed to zero on CPU. XLA\'s CPU backend runs with subnormal float32/float64 '
+         'inputs and results flushed to zero"', _subnormal_flush),
     Rule("argsort-ties",
          'README: "np.argsort with NumPy\'s default kind may order equal elements differently from NumPy, whose '
          'quicksort is not stable"', _unstable_argsort),
@@ -450,115 +520,9 @@ DOCUMENTED = (
 
 
 # -- issue 16's known wrong answers ----------------------------------------------------------------
+# (none left: each was fixed or documented; a new one goes here with its pin in tests/test_fuzz.py)
 
-SIXTEEN_BIT = {np.dtype(np.float16), V.BFLOAT16}
-REDUCING_CALLS = {"np.sum", "np.mean", "np.var", "np.std", "np.nansum", "np.nanmean", "np.nanvar", "np.nanstd",
-                  "np.average", "np.cumsum", "np.nancumsum", "np.prod", "np.nanprod", "np.cumprod", "np.nancumprod",
-                  "np.matmul", "np.dot", "np.tensordot", "np.einsum", "np.inner", "np.vdot", "np.linalg.vecdot",
-                  "np.trace", "np.add.reduce", "np.multiply.reduce", "np.trapezoid", "np.kron", "np.outer",
-                  "np.linalg.norm", "np.linalg.vector_norm", "np.linalg.matrix_norm", "np.median", "np.nanmedian",
-                  "np.percentile", "np.quantile", "np.nanpercentile", "np.nanquantile", "np.polyval"}
-
-
-def _sixteen_bit_accumulation(case: Case) -> bool:
-    """#8: sums of float16/bfloat16 accumulate in their own precision. Matches a reduction of 16-bit floats whose
-    result is off by no more than accumulating every element in the narrow type can explain (or overflows
-    where a float32 accumulator would not)."""
-    if case.call not in REDUCING_CALLS or not (case.input_dtypes() & SIXTEEN_BIT) or case.kind not in ("value", "inf"):
-        return False
-    if case.kind == "inf":
-        return True
-    # Accumulating n elements in 16 bits: each addition rounds by eps16 of a partial sum <= n * max|x|.
-    count = max(1, int(case.op.info.get("count", 1)))
-    narrow = float(V.finfo(np.asarray(case.actual).dtype).eps)
-    scale = max(np.abs(np.asarray(v, np.float64)).max(initial=0) for v in case.inputs.values())
-    return differ(case.expected, case.actual, 2 * narrow, 2 * narrow * count * count * scale) is None
-
-
-def _double_rounding(case: Case) -> bool:
-    """#11: float64 -> float16 at run time rounds through float32. Matches a conversion to float16/bfloat16
-    whose compiled result is exactly NumPy's float64 -> float32 -> float16."""
-    if case.call != "astype" or case.inputs is None:
-        return False
-    source = case.op.info.get("src")
-    if source != "float64" or not {t for t in case.op.info.get("dst", ())} & {"float16", "bfloat16"}:
-        return False
-    through_f32 = {name: np.asarray(v).astype(np.float32) if np.asarray(v).dtype == np.float64 else v
-                   for name, v in case.inputs.items()}
-    try:
-        emulated, _ = run_op(case.op, through_f32)
-    except Exception:  # noqa: BLE001
-        return False
-    return differ(emulated, case.actual, 0.0, 0.0) is None
-
-
-def flush_subnormals(value):
-    array = np.asarray(value)
-    if array.dtype not in V.FLOATS:
-        return value
-    tiny = float(V.finfo(array.dtype).tiny)
-    with np.errstate(all="ignore"):
-        small = (array != 0) & (np.abs(array.astype(np.float64)) < tiny)
-    if not small.any():
-        return value
-    return np.where(small, np.copysign(np.zeros((), array.dtype), array), array).astype(array.dtype)
-
-
-def _has_subnormals(value) -> bool:
-    return flush_subnormals(value) is not value
-
-
-def _subnormal_flush(case: Case) -> bool:
-    """#10: XLA on CPU flushes subnormals to zero, and not uniformly: arithmetic and comparisons read them as
-    zero (x86's DAZ), data movement (np.where, copies) keeps them, and its own algorithms flush intermediate
-    values (arctan2 of two subnormals divides them: 0/0). So NumPy's answer on flushed inputs is no model of
-    XLA's; instead this matches a difference at an op that reads a subnormal, or whose NumPy result is (or
-    needs) one. Between the two compilations too: our `fold` keeps subnormals that XLA's run time flushes."""
-    if case.op is None or case.inputs is None or case.kind not in ("value", "nan", "inf", "signed-zero"):
-        return False
-    if any(_has_subnormals(v) for v in case.inputs.values()):
-        return True
-    try:
-        reference, _ = run_op(case.op, case.inputs)
-    except Exception:  # noqa: BLE001
-        return False
-    return _has_subnormals(reference)
-
-
-def _convert_fold_at_limits(case: Case) -> bool:
-    """#6: `fold` of a float -> integer conversion compares the range in float, where iinfo.max rounds up to 2^N.
-    Matches an optimised-vs-unoptimised difference at a float -> integer astype of values at or beyond the limits."""
-    if case.comparison != "optimize=False vs optimize=True" or case.call != "astype" or case.inputs is None:
-        return False
-    targets = [np.dtype(t) for t in case.op.info.get("dst", ())]
-    if not any(t.kind in "iu" for t in targets):
-        return False
-    for value in case.inputs.values():
-        array = np.asarray(value)
-        if array.dtype in V.FLOATS:
-            with np.errstate(all="ignore"):
-                wide = np.abs(array.astype(np.float64))
-            if (~np.isfinite(wide) | (wide >= 2.0 ** 7)).any():
-                return True
-    return False
-
-
-def _bfloat16_dot_dtype(case: Case) -> bool:
-    """#9: a 2-D np.dot of bfloat16 returns float32 where NumPy (with ml_dtypes) returns bfloat16."""
-    return (case.kind == "dtype" and case.call in ("np.dot", "np.matmul", "np.tensordot", "np.inner", "np.vdot")
-            and V.BFLOAT16 in case.input_dtypes())
-
-
-KNOWN = (
-    Rule("f16-bf16-accumulation", "issue 16 #8: float16/bfloat16 sums accumulate in their own precision",
-         _sixteen_bit_accumulation),
-    Rule("f64-to-f16-double-rounding", "issue 16 #11: float64 -> float16 at run time rounds twice (through float32)",
-         _double_rounding),
-    Rule("subnormal-flush", "issue 16 #10: XLA on CPU flushes subnormals to zero", _subnormal_flush),
-    Rule("convert-fold-at-limits", "issue 16 #6: fold of float -> integer conversion at the type's limits",
-         _convert_fold_at_limits),
-    Rule("bf16-dot-dtype", "issue 16 #9: a bfloat16 np.dot returns float32", _bfloat16_dot_dtype),
-)
+KNOWN: tuple[Rule, ...] = ()
 
 
 def classify(case: Case) -> tuple[str, Rule | None]:
