@@ -20,13 +20,15 @@ from runtime.errors import CompileError
 from runtime.float_conversion import ROUND_FLOAT64_TO_16_BITS_ONCE
 from runtime.integer_division import GUARD_DIVISION_BY_ZERO
 from runtime.iota_constants import KEEP_NEGATIVE_ZERO_OF_IOTA_CONSTANTS
+from runtime.log_guards import KEEP_LOG_OF_POWER_AND_EXP
 from runtime.sharding import NamedSharding, PartitionSpec
 from runtime.xla_rewrites import rewrite_for_xla
 
 __all__ = ["Executable", "compile_stablehlo"]
 
 # What XLA would mishandle in any module, rewritten before it compiles one (in this order).
-REWRITES_BEFORE_XLA = (GUARD_DIVISION_BY_ZERO, ROUND_FLOAT64_TO_16_BITS_ONCE, KEEP_NEGATIVE_ZERO_OF_IOTA_CONSTANTS)
+REWRITES_BEFORE_XLA = (GUARD_DIVISION_BY_ZERO, ROUND_FLOAT64_TO_16_BITS_ONCE, KEEP_NEGATIVE_ZERO_OF_IOTA_CONSTANTS,
+                       KEEP_LOG_OF_POWER_AND_EXP)
 
 
 # CompiledMemoryStats fields worth reporting, in bytes.

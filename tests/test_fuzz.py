@@ -435,6 +435,11 @@ FOUND = {
             (Block("v3_body", ("i4", "p5"), (Op("v6", "{out} = {0}.astype(np.int8)", ("x1",), "astype",
                                                 info={"src": "float16", "dst": ["int8"]}),),
                    "{0}.astype(np.int32)", ("v6",)),)),), ("v3",)),
+    # np.log(np.float_power(x, x)) of -4.97: XLA's simplifier made log(pow(a, b)) b * log(|a|) (-7.97; NumPy nan).
+    # Program 2157. Fixed: runtime.log_guards.
+    "log-of-a-power": Program((("x1", np.array(-4.97, np.float32)),), (),
+                              (Op("v2", "{out} = np.float_power({0}, {0})", ("x1",), "np.float_power"),
+                               Op("v3", "{out} = np.log({0})", ("v2",), "np.log")), ("v3",)),
 }
 
 
@@ -475,7 +480,8 @@ FIXED_FOUND: set[str] = {"integer-index-scalar-is-not-a-view", "augmented-assign
                          "add-at-of-a-python-int-out-of-range", "empty-value-of-more-dims-through-index-arrays",
                          "round-decimals-of-a-numpy-bool", "f16-sum-accumulates-in-float32",
                          "f64-to-f16-double-rounding", "subnormal-flush", "convert-fold-at-limits", "bf16-dot-dtype",
-                         "f16-cumsum-rounds-each-output-once", "float-to-int8-saturates-in-a-body-returning-int32"}
+                         "f16-cumsum-rounds-each-output-once", "float-to-int8-saturates-in-a-body-returning-int32",
+                         "log-of-a-power"}
 
 # Findings resolved by documenting the difference (README's differences, allowlist.DOCUMENTED): the pin's difference
 # must still be found and put down to that rule, so the documented behaviour cannot change unnoticed.
