@@ -440,6 +440,12 @@ FOUND = {
     "log-of-a-power": Program((("x1", np.array(-4.97, np.float32)),), (),
                               (Op("v2", "{out} = np.float_power({0}, {0})", ("x1",), "np.float_power"),
                                Op("v3", "{out} = np.log({0})", ("v2",), "np.log")), ("v3",)),
+    # np.average with constant weights summing to 3.4e38: XLA multiplies by the sum's reciprocal, subnormal and
+    # flushed to zero: -inf * 0 = nan (NumPy -inf). Documented with the broadcast divisors. Program 605.
+    "average-by-a-flushed-reciprocal": Program(
+        (("x8", np.full((2, 3), -6.1, np.float32)),),
+        (("k21", np.array([[16777216.0, 3.4028234663852886e+38, -0.866], [-4.973, 1.913, 2.148]], np.float32)),),
+        (Op("v22", "{out} = np.average({0}, keepdims=True, weights={1})", ("x8", "k21"), "np.average"),), ("v22",)),
 }
 
 
@@ -481,7 +487,7 @@ FIXED_FOUND: set[str] = {"integer-index-scalar-is-not-a-view", "augmented-assign
                          "round-decimals-of-a-numpy-bool", "f16-sum-accumulates-in-float32",
                          "f64-to-f16-double-rounding", "subnormal-flush", "convert-fold-at-limits", "bf16-dot-dtype",
                          "f16-cumsum-rounds-each-output-once", "float-to-int8-saturates-in-a-body-returning-int32",
-                         "log-of-a-power"}
+                         "log-of-a-power", "average-by-a-flushed-reciprocal"}
 
 # Findings resolved by documenting the difference (README's differences, allowlist.DOCUMENTED): the pin's difference
 # must still be found and put down to that rule, so the documented behaviour cannot change unnoticed.
@@ -508,6 +514,7 @@ DOCUMENTED_FOUND = {
     "subnormal-flush": "subnormal-flush",
     "f16-cumsum-rounds-each-output-once": "sixteen-bit-rounded-once",
     "float-to-int8-saturates-in-a-body-returning-int32": "float-to-integer-saturates",
+    "average-by-a-flushed-reciprocal": "division-by-a-reciprocal-flushed-to-zero",
 }
 
 

@@ -285,6 +285,63 @@ def _divisor_is_a_constant(case: Case) -> bool:
     return match is not None and case.op.uses[int(match.group(1))] in {name for name, _ in case.program.consts}
 
 
+def _flushed_reciprocal(b):
+    """1 / b as XLA's CPU backend has it: a subnormal reciprocal (|b| beyond 1 / the smallest normal) is zero."""
+    with np.errstate(all="ignore"):
+        reciprocal = np.true_divide(1, b)
+    return flush_subnormals(np.asarray(reciprocal))
+
+
+def _divide_by_reciprocal(a, b, *args, **kwargs):
+    with np.errstate(all="ignore"):
+        return np.multiply(a, _flushed_reciprocal(np.asarray(b, np.result_type(a, b, 1.0))))
+
+
+def _average_by_reciprocal(a, axis=None, weights=None, returned=False, *, keepdims=False):
+    """np.average with weights of a's shape, dividing by the weights' sum as XLA does: times its reciprocal."""
+    a = np.asarray(a)
+    if weights is None or returned or np.shape(weights) != a.shape:
+        return np.average(a, axis=axis, weights=weights, returned=returned, keepdims=keepdims)
+    w = np.asarray(weights)
+    dtype = np.result_type(a.dtype, w.dtype, *([np.float64] if a.dtype.kind in "biu" else []))
+    with np.errstate(all="ignore"):
+        total = np.sum(np.multiply(a, w, dtype=dtype), axis=axis, keepdims=keepdims)
+        return np.multiply(total, _flushed_reciprocal(np.sum(w, axis=axis, dtype=dtype, keepdims=keepdims)))
+
+
+class _NumPyDividingByReciprocals:
+    """`np` for an op's text, but its divisions multiply by the divisor's reciprocal, flushed as XLA's."""
+
+    divide = true_divide = staticmethod(_divide_by_reciprocal)
+    average = staticmethod(_average_by_reciprocal)
+
+    def __getattr__(self, name):
+        return getattr(np, name)
+
+
+def _reciprocal_is_subnormal(case: Case) -> bool:
+    """The same rewrite, where the divisor's reciprocal is subnormal and so flushed to zero on CPU: x / 3.4e38 is 0
+    (-1.8e-38 in NumPy), -inf / 3.4e38 nan. Matches a np.divide or np.average whose compiled result is NumPy's with
+    each division a multiplication by the flushed reciprocal (fuzz seed 2525, program 605)."""
+    if case.kind not in ("value", "nan", "inf", "signed-zero") or case.inputs is None:
+        return False
+    if case.call not in _DIVIDING_CALLS | {"np.average"}:
+        return False
+    try:
+        emulated, _ = run_op(case.op, case.inputs, numpy=_NumPyDividingByReciprocals())
+    except Exception:  # noqa: BLE001
+        return False
+    actual = np.asarray(case.actual)
+    if not V.is_float(actual.dtype):
+        return False
+    emulated = np.asarray(emulated).astype(actual.dtype)
+    rtol, atol = op_tolerance(case.op, actual.dtype, list(case.inputs.values()))
+    rtol += 3 * float(V.finfo(actual.dtype).eps)
+    # (only where a flushed reciprocal makes the difference: a rounding alone is the rule above's to judge)
+    return (differ(emulated, actual, rtol, atol) is None
+            and case.expected is not None and differ(case.expected, emulated, rtol, atol) is not None)
+
+
 def _division_by_a_broadcast_divisor(case: Case) -> bool:
     """XLA rewrites `a / broadcast(b)` into `a * broadcast(1 / b)` (its algebraic simplifier, unconditionally):
     two roundings, so a quotient may be an ulp off; `a / constant` too. Matches a float division whose result is
@@ -492,6 +549,9 @@ DOCUMENTED = (
          'constant is a multiplication by its reciprocal in XLA: two roundings, so a quotient may be an ulp off '
          'NumPy\'s"',
          _division_by_a_broadcast_divisor),
+    Rule("division-by-a-reciprocal-flushed-to-zero",
+         'README: "... where that reciprocal is subnormal (a divisor beyond about 8.5e37 in float32) it is flushed to '
+         'zero on CPU, so the quotient is 0 (or nan for an infinite dividend)"', _reciprocal_is_subnormal),
     Rule("dot-products-unrounded",
          'README: "Dot products (matmul, dot, einsum ...) add each product unrounded (fused multiply-add): one '
          'that overflows alone does not become inf"', _unrounded_products),
