@@ -446,6 +446,17 @@ FOUND = {
         (("x8", np.full((2, 3), -6.1, np.float32)),),
         (("k21", np.array([[16777216.0, 3.4028234663852886e+38, -0.866], [-4.973, 1.913, 2.148]], np.float32)),),
         (Op("v22", "{out} = np.average({0}, keepdims=True, weights={1})", ("x8", "k21"), "np.average"),), ("v22",)),
+    # np.where(x == 1.4e-45, ...): the float32 literal is subnormal, read as 0 by XLA, so -0.0 == it holds. Documented
+    # with the subnormals (the rule looked only at inputs). Program 4040.
+    "comparison-with-a-subnormal-literal": one_op("{out} = np.where(({0} == 1.401298464324817e-45), {1}, {0})",
+                                                  "np.where", np.array([[[-0.0]]], np.float32),
+                                                  np.array(-36.6875, np.float16)),
+    # np.extract with a traced condition (our documented refusal), before a np.cumprod that NumPy refuses: ours raised
+    # first, which the fuzzer compared with NumPy's later TypeError as an error of another kind. Program 3413.
+    "refused-before-numpys-error": Program(
+        (("x1", np.array([[127.0]], np.float32)), ("x2", np.array(-14, np.int32)), ("x5", np.array(-17, np.int32))),
+        (), (Op("v6", "{out} = np.extract({0}, {1})", ("x2", "x5"), "np.extract"),
+             Op("v7", "{out} = np.cumprod({0}, axis=(1,))", ("x1",), "np.cumprod")), ("v7",)),
 }
 
 
@@ -487,7 +498,8 @@ FIXED_FOUND: set[str] = {"integer-index-scalar-is-not-a-view", "augmented-assign
                          "round-decimals-of-a-numpy-bool", "f16-sum-accumulates-in-float32",
                          "f64-to-f16-double-rounding", "subnormal-flush", "convert-fold-at-limits", "bf16-dot-dtype",
                          "f16-cumsum-rounds-each-output-once", "float-to-int8-saturates-in-a-body-returning-int32",
-                         "log-of-a-power", "average-by-a-flushed-reciprocal"}
+                         "log-of-a-power", "average-by-a-flushed-reciprocal", "comparison-with-a-subnormal-literal",
+                         "refused-before-numpys-error"}
 
 # Findings resolved by documenting the difference (README's differences, allowlist.DOCUMENTED): the pin's difference
 # must still be found and put down to that rule, so the documented behaviour cannot change unnoticed.
@@ -515,6 +527,8 @@ DOCUMENTED_FOUND = {
     "f16-cumsum-rounds-each-output-once": "sixteen-bit-rounded-once",
     "float-to-int8-saturates-in-a-body-returning-int32": "float-to-integer-saturates",
     "average-by-a-flushed-reciprocal": "division-by-a-reciprocal-flushed-to-zero",
+    "comparison-with-a-subnormal-literal": "subnormal-flush",
+    "refused-before-numpys-error": "shapes-must-not-depend-on-values",
 }
 
 

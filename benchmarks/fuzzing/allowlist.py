@@ -514,6 +514,17 @@ def _has_subnormals(value) -> bool:
     return flush_subnormals(value) is not value
 
 
+_NUMBER_IN_TEXT = re.compile(r"(?<![\w.{])-?(?:\d+\.\d*|\d*\.\d+)(?:e[-+]?\d+)?|(?<![\w.{])-?\d+e[-+]?\d+")
+
+
+def _subnormal_literal(case: Case) -> bool:
+    """A number written in the op's text that is subnormal in a float dtype the op reads (`x == 1.4e-45` of float32:
+    fuzz seed 2525, program 4040)."""
+    dtypes = {np.asarray(v).dtype for v in case.inputs.values()} & set(V.FLOATS)
+    numbers = [float(text) for text in _NUMBER_IN_TEXT.findall(case.op.template)]
+    return any(_has_subnormals(np.asarray(number).astype(dtype)) for number in numbers for dtype in dtypes)
+
+
 def _subnormal_flush(case: Case) -> bool:
     """XLA on CPU flushes subnormals to zero (README), and not uniformly: arithmetic and comparisons read them as
     zero (x86's DAZ), data movement (np.where, copies) keeps them, and its own algorithms flush intermediate
@@ -522,7 +533,7 @@ def _subnormal_flush(case: Case) -> bool:
     needs) one. Between the two compilations too: our `fold` keeps subnormals that XLA's run time flushes."""
     if case.op is None or case.inputs is None or case.kind not in ("value", "nan", "inf", "signed-zero"):
         return False
-    if any(_has_subnormals(v) for v in case.inputs.values()):
+    if any(_has_subnormals(v) for v in case.inputs.values()) or _subnormal_literal(case):
         return True
     try:
         reference, _ = run_op(case.op, case.inputs)
