@@ -19,6 +19,8 @@ from runtime.devices import default_device
 from runtime.errors import CompileError
 from runtime.float_conversion import ROUND_FLOAT64_TO_16_BITS_ONCE
 from runtime.integer_division import GUARD_DIVISION_BY_ZERO
+from runtime.iota_constants import KEEP_NEGATIVE_ZERO_OF_IOTA_CONSTANTS
+from runtime.log_guards import KEEP_LOG_OF_POWER_AND_EXP
 from runtime.no_op_precision import DROP_NO_OP_REDUCE_PRECISION
 from runtime.sharding import NamedSharding, PartitionSpec
 from runtime.xla_rewrites import rewrite_for_xla
@@ -26,7 +28,9 @@ from runtime.xla_rewrites import rewrite_for_xla
 __all__ = ["Executable", "compile_stablehlo"]
 
 # What XLA would mishandle in any module, rewritten before it compiles one (in this order).
-REWRITES_BEFORE_XLA = (GUARD_DIVISION_BY_ZERO, ROUND_FLOAT64_TO_16_BITS_ONCE, DROP_NO_OP_REDUCE_PRECISION)
+# (An identity reduce_precision goes before the log guard looks: it may stand between a log and an exp.)
+REWRITES_BEFORE_XLA = (GUARD_DIVISION_BY_ZERO, ROUND_FLOAT64_TO_16_BITS_ONCE, DROP_NO_OP_REDUCE_PRECISION,
+                       KEEP_NEGATIVE_ZERO_OF_IOTA_CONSTANTS, KEEP_LOG_OF_POWER_AND_EXP)
 
 
 # CompiledMemoryStats fields worth reporting, in bytes.

@@ -11,11 +11,14 @@ issue 16's items the rule in benchmarks/fuzzing/allowlist.py KNOWN).
 
 from __future__ import annotations
 
+import dataclasses
+
 import ml_dtypes
 import numpy as np
 import pytest
 
 from benchmarks.fuzzing import values as V
+from benchmarks.fuzzing.approximation import explained_by_approximations
 from benchmarks.fuzzing.evaluate import evaluate
 from benchmarks.fuzzing.generate import KNOWN_CRASH_GENERATORS, Config, generate
 from benchmarks.fuzzing.program import Block, Op, Program, load, run_eager
@@ -49,25 +52,8 @@ def one_op(template: str, call: str, *args: np.ndarray, **info) -> Program:
     return Program(tuple(zip(names, args)), (), (Op("v", template, names, call, info=info),), ("v",))
 
 
-KNOWN_PINS = {
-    # 4,096 x 0.1 in float16: a float32 accumulator gives 409.5 (NumPy), a float16 one stalls near 256.
-    "f16-bf16-accumulation": one_op("{out} = np.sum({0})", "np.sum", np.full(4096, 0.1, np.float16), count=4096),
-    # 1 + 2^-11 + 2^-40 rounds up to 1.001 in float16, but through float32 (1 + 2^-11, a tie) down to 1.0.
-    "f64-to-f16-double-rounding": one_op("{out} = {0}.astype(np.float16)", "astype",
-                                         np.array([1 + 2.0 ** -11 + 2.0 ** -40]), src="float64", dst=["float16"]),
-    # x / x of a subnormal float32 is 1; flushed to zero it is 0 / 0 = nan.
-    "subnormal-flush": one_op("{out} = {0} / {0}", "np.divide", np.array([1e-45, 1e-40], np.float32)),
-    # float32 2^31 -> int32: the fold checks the range in float32, where iinfo(int32).max rounds up to 2^31,
-    # and gives INT_MIN; unoptimized, XLA saturates to INT_MAX. (NumPy warns and gives INT_MIN: documented.)
-    "convert-fold-at-limits": Program(
-        (("x0", np.ones(2, np.float32)),), (),
-        (Op("v1", "{out} = np.full_like({0}, 2147483648.0)", ("x0",), "np.full_like"),
-         Op("v2", "{out} = {0}.astype(np.int32)", ("v1",), "astype", info={"src": "float32", "dst": ["int32"]})),
-        ("v2",)),
-    # A 2-D np.dot of bfloat16 returns float32 (NumPy with ml_dtypes: bfloat16).
-    "bf16-dot-dtype": one_op("{out} = np.dot({0}, {1})", "np.dot", np.ones((2, 3), ml_dtypes.bfloat16),
-                             np.ones((3, 2), ml_dtypes.bfloat16)),
-}
+# (none today: issue 16's items were fixed or documented; their pins are in FOUND below)
+KNOWN_PINS: dict[str, Program] = {}
 
 
 def test_every_known_rule_has_a_pin():
@@ -93,8 +79,8 @@ def test_known_pin_is_classified_by_its_rule(pool, rule):
     assert all(f.status == "known" and f.rule == rule for f in findings), [f.headline() for f in findings]
 
 
-# Wrong answers of issue 16 fixed since they were pinned (#6, #8, #9, #11): they must stay fixed.
-FIXED_KNOWN = {"convert-fold-at-limits", "f16-bf16-accumulation", "f64-to-f16-double-rounding", "bf16-dot-dtype"}
+# Wrong answers of KNOWN_PINS fixed since they were pinned: they must stay fixed (then move the pin to FOUND).
+FIXED_KNOWN: set[str] = set()
 
 
 @pytest.mark.parametrize("rule", [pytest.param(name, marks=() if name in FIXED_KNOWN else
@@ -107,7 +93,37 @@ def test_known_wrong_answer_is_fixed(pool, rule):
 
 # -- found by the fuzzer, not in issue 16 -----------------------------------------------------------
 
+# A scan whose body truncates a tanh: float64 tanh(19) is 1.0 in NumPy and 1 - 7.8e-16 in XLA, so the carry is 1 or 0.
+_TANH_CARRY = Op("v6", "{out} = tracer.scan(v6_step, {0}, {1})[1]", ("x5", "x4"), "tracer.scan",
+                 (Block("v6_step", ("p7", "p8"), (Op("v12", "{out} = np.tanh({0})", ("p7",), "np.tanh"),),
+                        "({0}.astype(np.int32), {0})", ("v12",)),))
+
+
+
 FOUND = {
+    # -- issue 16's items, once allowlist.KNOWN rules: fixed (#6, #8, #9, #11) or documented (#10) --
+    # 4,096 x 0.1 in float16: a float32 accumulator gives 409.5 (NumPy), a float16 one stalls near 256.
+    "f16-sum-accumulates-in-float32": one_op("{out} = np.sum({0})", "np.sum", np.full(4096, 0.1, np.float16), count=4096),
+    # 1 + 2^-11 + 2^-40 rounds up to 1.001 in float16, but through float32 (1 + 2^-11, a tie) down to 1.0.
+    "f64-to-f16-double-rounding": one_op("{out} = {0}.astype(np.float16)", "astype",
+                                         np.array([1 + 2.0 ** -11 + 2.0 ** -40]), src="float64", dst=["float16"]),
+    # x / x of a subnormal float32 is 1; flushed to zero it is 0 / 0 = nan. Documented (README).
+    "subnormal-flush": one_op("{out} = {0} / {0}", "np.divide", np.array([1e-45, 1e-40], np.float32)),
+    # float32 2^31 -> int32: the fold checked the range in float32, where iinfo(int32).max rounds up to 2^31,
+    # and gave INT_MIN; unoptimized, XLA saturates to INT_MAX. (NumPy warns and gives INT_MIN: documented.)
+    "convert-fold-at-limits": Program(
+        (("x0", np.ones(2, np.float32)),), (),
+        (Op("v1", "{out} = np.full_like({0}, 2147483648.0)", ("x0",), "np.full_like"),
+         Op("v2", "{out} = {0}.astype(np.int32)", ("v1",), "astype", info={"src": "float32", "dst": ["int32"]})),
+        ("v2",)),
+    # A 2-D np.dot of bfloat16 returned float32 (NumPy with ml_dtypes: bfloat16).
+    "bf16-dot-dtype": one_op("{out} = np.dot({0}, {1})", "np.dot", np.ones((2, 3), ml_dtypes.bfloat16),
+                             np.ones((3, 2), ml_dtypes.bfloat16)),
+    # np.cumsum of 4,096 x 0.1 in float16: NumPy rounds every partial sum to float16 and stalls at 256; ours adds in
+    # float32 and rounds each output once (409.5 at the end). Documented (README). Seed 2121, program 2368 (a float16
+    # cumsum scanned in 16 bits was off NumPy's and the truth; the f16-bf16-accumulation rule hid it).
+    "f16-cumsum-rounds-each-output-once": one_op("{out} = np.cumsum({0})", "np.cumsum", np.full(4096, 0.1, np.float16),
+                                                 count=4096),
     # y[0] of a 1-D array is a NumPy scalar (a copy): `v = y[0]; v += 1` leaves y alone. Traced, it is a
     # 0-d view and the += writes into y. A silent wrong answer.
     "integer-index-scalar-is-not-a-view": one_op("{out} = np.copy({0})\n{out}_item = {out}[0]\n{out}_item += 1",
@@ -358,6 +374,96 @@ FOUND = {
         (("x0", np.array([-3.4028234663852886e+38], np.float32)),), (),
         (Op("v1", "{out} = np.arcsinh({0})", ("x0",), "np.arcsinh"), Op("v2", "{out} = np.sinh({0})", ("v1",), "np.sinh")),
         ("v2",)),
+    # -- seed 2020, the rest --
+    # `v = y[i, j]; v += float64` into uint8 of another shape: NumPy's casting TypeError (it resolves dtypes before it
+    # broadcasts); traced, the shape error came first. Seed 2020, program 818.
+    "inplace-casting-before-shapes": one_op("{out} = np.copy({0})\n{out}_view = {out}[-1, -3]\n{out}_view += {1}",
+                                            "index-write", np.full((1, 4, 3), 129, np.uint8),
+                                            np.array([16777217.0, 16777217.0])),
+    # A branch returning the bfloat16 constant [-0.0, 1.0]: XLA took the constant for an iota (it compares elements
+    # as numbers) and gave [0, 1]. Seed 2020, program 6086. Fixed: runtime.iota_constants.
+    "iota-like-constant-keeps-negative-zero": Program(
+        (("x1", np.array([-23.0], ml_dtypes.bfloat16)),), (("k5", np.array([-0.0, 1.0], ml_dtypes.bfloat16)),),
+        (Op("v3", "{out} = tracer.switch(np.int32(3), [v3_case0], {0})", ("x1",), "tracer.switch",
+            (Block("v3_case0", ("p4",), (Op("v9", "{out} = np.squeeze({0})", ("k5",), "np.squeeze"),), "{0}", ("v9",)),)),),
+        ("v3",)),
+    # np.add(x, False): False adds as a constant 0.0, which XLA drops, so a -0.0 stays -0.0 (NumPy 0.0). Documented
+    # with the constant zeros (README). Seed 2020, program 3872.
+    "adding-false-keeps-negative-zero": one_op("{out} = np.add({0}, False)", "np.add",
+                                               np.array([[-2147483648.0], [-0.0], [-1.0]], np.float32)),
+    # A branch returning a float32 sinh as float64: 5 float32 ulps off NumPy's (XLA's sinh is not correctly rounded),
+    # which the fuzzer held to float64's eps. Seed 2020, program 9258. Fixed: a body's tolerance is in the precision
+    # it computes in (compare.op_tolerance).
+    "float32-body-returned-as-float64": Program(
+        (("x3", np.full((1, 3), -1.391)), ("x8", np.full((1, 3), -19.559999465942383, np.float32))), (),
+        (Op("v5", "{out} = tracer.cond(np.any({0} < 1), v5_true, v5_false, {0}, {0})", ("x3",), "tracer.cond",
+            (Block("v5_true", ("p6", "p7"), (Op("v10", "{out} = np.sinh({0})", ("x8",), "np.sinh"),),
+                   "{0}.astype(np.float64)", ("v10",)),
+             Block("v5_false", ("p11", "p12"), (), "{0}", ("p11",)))),), ("v5",)),
+    # A scan truncating a float64 tanh(19) into its int32 carry: NumPy 1.0 -> 1, XLA 1 - 7.8e-16 -> 0, then rows of
+    # tanh(1) and tanh(0). Seed 2020, program 6464. Fixed: the fuzzer reruns a body with its approximations nudged.
+    "approximation-truncated-in-a-loop-body": Program(
+        (("x4", np.full(2, 19, np.int32)), ("x5", np.full(4, 19, np.int32))), (), (_TANH_CARRY,), ("v6",)),
+    # np.nan_to_num of bfloat16 infinities: NumPy leaves them (bfloat16 is no np.inexact dtype), ours replaces them as
+    # for any float. Documented with the bfloat16 NaNs (README). Seed 2020, program 6746.
+    "bfloat16-nan-to-num-of-infinities": one_op("{out} = np.nan_to_num({0}, nan=6.7, posinf=3.4028235e+38)",
+                                                "np.nan_to_num", np.array([[127.0, -np.inf, np.inf]], ml_dtypes.bfloat16)),
+    # -- seed 2121, rerun --
+    # np.geomspace(x, 0, 5): NumPy's ValueError (a sequence through zero); ours returned values. Program 1137. Fixed:
+    # a zero end known while tracing raises; a traced one gives nan or 0 (documented: below).
+    "geomspace-to-a-zero": one_op("{out} = np.geomspace({0}, 0, 5)", "np.geomspace", np.array([177.25], np.float16)),
+    "geomspace-from-a-traced-zero": one_op("{out} = np.geomspace({0}, 8.0, 3)", "np.geomspace", np.array([0.0, 1.0])),
+    # np.add.at(uint64, i, -2): NumPy makes an array of the values (int64) and adds in float64 (0); traced, the weak -2
+    # was made a uint64 constant (an internal OverflowError). Seed 2020, program 6949.
+    "add-at-of-a-python-int-out-of-range": one_op("{out} = np.copy({0})\nnp.add.at({out}, np.array([0], dtype=np.int64), -2)",
+                                                  "index-write", np.array([[2]], np.uint64)),
+    # -- seed 2424 --
+    # x[[]] = a value of shape (3, 0): NumPy reshapes a value of more dims to the index result's trailing dims (the
+    # size matches: 0); traced, a shape-mismatch error. Program 1088.
+    "empty-value-of-more-dims-through-index-arrays": one_op("{out} = np.copy({0})\n{out}[[]] = {1}", "index-write",
+                                                            np.zeros(0, np.int32), np.zeros((3, 0), np.float32)),
+    # np.around(x, np.bool(False)): NumPy reads decimals with operator.index (TypeError); traced, int() took it.
+    # Program 1277.
+    "round-decimals-of-a-numpy-bool": one_op("{out} = np.around({0}, np.bool(False))", "np.around", np.array([True])),
+    # -- seed 2525 (the closing run) --
+    # A loop body converting float16 -190 to int8 and on to int32: NumPy wraps (66), XLA saturates (-128), the int8
+    # limit, which the allow-list looked for only in the result's int32. Documented. Program 469.
+    "float-to-int8-saturates-in-a-body-returning-int32": Program(
+        (("x1", np.array([-190.0, -190.0], np.float16)), ("x2", np.array([-11, -11], np.int32))), (),
+        (Op("v3", "{out} = tracer.fori_loop(0, np.minimum(np.sum({0} != 0), 3), v3_body, {0})", ("x2",),
+            "tracer.fori_loop",
+            (Block("v3_body", ("i4", "p5"), (Op("v6", "{out} = {0}.astype(np.int8)", ("x1",), "astype",
+                                                info={"src": "float16", "dst": ["int8"]}),),
+                   "{0}.astype(np.int32)", ("v6",)),)),), ("v3",)),
+    # np.log(np.float_power(x, x)) of -4.97: XLA's simplifier made log(pow(a, b)) b * log(|a|) (-7.97; NumPy nan).
+    # Program 2157. Fixed: runtime.log_guards.
+    "log-of-a-power": Program((("x1", np.array(-4.97, np.float32)),), (),
+                              (Op("v2", "{out} = np.float_power({0}, {0})", ("x1",), "np.float_power"),
+                               Op("v3", "{out} = np.log({0})", ("v2",), "np.log")), ("v3",)),
+    # np.average with constant weights summing to 3.4e38: XLA multiplies by the sum's reciprocal, subnormal and
+    # flushed to zero: -inf * 0 = nan (NumPy -inf). Documented with the broadcast divisors. Program 605.
+    "average-by-a-flushed-reciprocal": Program(
+        (("x8", np.full((2, 3), -6.1, np.float32)),),
+        (("k21", np.array([[16777216.0, 3.4028234663852886e+38, -0.866], [-4.973, 1.913, 2.148]], np.float32)),),
+        (Op("v22", "{out} = np.average({0}, keepdims=True, weights={1})", ("x8", "k21"), "np.average"),), ("v22",)),
+    # np.where(x == 1.4e-45, ...): the float32 literal is subnormal, read as 0 by XLA, so -0.0 == it holds. Documented
+    # with the subnormals (the rule looked only at inputs). Program 4040.
+    "comparison-with-a-subnormal-literal": one_op("{out} = np.where(({0} == 1.401298464324817e-45), {1}, {0})",
+                                                  "np.where", np.array([[[-0.0]]], np.float32),
+                                                  np.array(-36.6875, np.float16)),
+    # np.extract with a traced condition (our documented refusal), before a np.cumprod that NumPy refuses: ours raised
+    # first, which the fuzzer compared with NumPy's later TypeError as an error of another kind. Program 3413.
+    "refused-before-numpys-error": Program(
+        (("x1", np.array([[127.0]], np.float32)), ("x2", np.array(-14, np.int32)), ("x5", np.array(-17, np.int32))),
+        (), (Op("v6", "{out} = np.extract({0}, {1})", ("x2", "x5"), "np.extract"),
+             Op("v7", "{out} = np.cumprod({0}, axis=(1,))", ("x1",), "np.cumprod")), ("v7",)),
+    # `v[:] **= x` in float64: XLA's pow an ulp off NumPy's, which the fuzzer held to an exact answer (an index write
+    # was taken for data movement only). Program 4867.
+    "power-written-through-a-view": one_op("{out} = np.copy({0})\n{out}[:] **= {1}", "index-write",
+                                           np.array([32768.0]), np.array(64.652)),
+    # np.linalg.tensordot(x, True) (axes=2 beyond the 0-d True): NumPy's IndexError; ours a ValueError. Program 5618.
+    "tensordot-axes-beyond-an-operand": one_op("{out} = np.linalg.tensordot({0}, True)", "np.linalg.tensordot",
+                                               np.ones((1, 1), np.int64)),
 }
 
 
@@ -390,7 +496,18 @@ FIXED_FOUND: set[str] = {"integer-index-scalar-is-not-a-view", "augmented-assign
                          "var-with-an-integer-dtype-of-floats", "constant-zero-added-keeps-negative-zero",
                          "eigvals-always-complex",
                          "pinv-zero-signs", "insert-python-int-out-of-range",
-                         "full-like-traced-fill-with-leading-unit-dims"}
+                         "full-like-traced-fill-with-leading-unit-dims", "inplace-casting-before-shapes",
+                         "iota-like-constant-keeps-negative-zero",
+                         "adding-false-keeps-negative-zero", "float32-body-returned-as-float64",
+                         "approximation-truncated-in-a-loop-body", "bfloat16-nan-to-num-of-infinities",
+                         "geomspace-to-a-zero", "geomspace-from-a-traced-zero",
+                         "add-at-of-a-python-int-out-of-range", "empty-value-of-more-dims-through-index-arrays",
+                         "round-decimals-of-a-numpy-bool", "f16-sum-accumulates-in-float32",
+                         "f64-to-f16-double-rounding", "subnormal-flush", "convert-fold-at-limits", "bf16-dot-dtype",
+                         "f16-cumsum-rounds-each-output-once", "float-to-int8-saturates-in-a-body-returning-int32",
+                         "log-of-a-power", "average-by-a-flushed-reciprocal", "comparison-with-a-subnormal-literal",
+                         "refused-before-numpys-error", "power-written-through-a-view",
+                         "tensordot-axes-beyond-an-operand"}
 
 # Findings resolved by documenting the difference (README's differences, allowlist.DOCUMENTED): the pin's difference
 # must still be found and put down to that rule, so the documented behaviour cannot change unnoticed.
@@ -411,6 +528,15 @@ DOCUMENTED_FOUND = {
     "var-with-an-integer-dtype-of-floats": "float-to-integer-saturates",
     "constant-zero-added-keeps-negative-zero": "constant-zero-added",
     "eigvals-always-complex": "eig-is-always-complex",
+    "adding-false-keeps-negative-zero": "constant-zero-added",
+    "bfloat16-nan-to-num-of-infinities": "bfloat16-nans-are-skipped",
+    "geomspace-from-a-traced-zero": "run-time-conditions-cannot-raise",
+    "subnormal-flush": "subnormal-flush",
+    "f16-cumsum-rounds-each-output-once": "sixteen-bit-rounded-once",
+    "float-to-int8-saturates-in-a-body-returning-int32": "float-to-integer-saturates",
+    "average-by-a-flushed-reciprocal": "division-by-a-reciprocal-flushed-to-zero",
+    "comparison-with-a-subnormal-literal": "subnormal-flush",
+    "refused-before-numpys-error": "shapes-must-not-depend-on-values",
 }
 
 
@@ -533,6 +659,19 @@ def test_a_difference_is_traced_to_the_op_where_it_starts(pool):
                        Op("v2", "{out} = {0} * 2", ("v1",), "np.multiply")), ("v2",))
     findings = evaluate(program, pool)
     assert findings and {(f.status, f.call) for f in findings} == {("documented", "astype")}
+
+
+def test_a_body_may_differ_as_its_approximations_a_few_ulps_off_would_make_it():
+    inputs = {"x5": np.full(4, 19, np.int32), "x4": np.full(2, 19, np.int32)}
+    # What XLA computes: tanh(19) = 1 - 7.8e-16 (NumPy 1.0), truncated to 0, then tanh(0) = 0 (NumPy tanh(1)).
+    as_compiled = np.stack([np.full(4, 1 - 7.8e-16), np.zeros(4)])
+    tolerance = (1024 * np.finfo(np.float64).eps,) * 2  # (compare.op_tolerance's for an approximation in a body)
+    assert explained_by_approximations(_TANH_CARRY, inputs, as_compiled, *tolerance, True)
+    for wrong in (as_compiled + 0.5, np.zeros((2, 4))):  # (no few ulps give these)
+        assert not explained_by_approximations(_TANH_CARRY, inputs, wrong, *tolerance, True)
+    exact_body = dataclasses.replace(_TANH_CARRY, blocks=(dataclasses.replace(
+        _TANH_CARRY.blocks[0], ops=(Op("v12", "{out} = np.negative({0})", ("p7",), "np.negative"),)),))
+    assert not explained_by_approximations(exact_body, inputs, np.full((2, 4), -19.0), *tolerance, True)
 
 
 def test_shrink_keeps_the_failure_and_drops_the_rest():

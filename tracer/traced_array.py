@@ -26,7 +26,7 @@ import numpy as np
 from ir import dtypes
 from tracer import errors
 from tracer.signature import refuse_array_type
-from tracer.trace_state import current_trace
+from tracer.trace_state import at_user_line, current_trace
 
 __all__ = ["TracedArray", "View", "check_alive", "check_writable", "is_traced", "make_view", "rebind"]
 
@@ -246,8 +246,43 @@ def _binary(ufunc):
 
 
 def _inplace(ufunc):
-    # A NumPy scalar has no in-place operators: Python falls back to `v = v + w`, which may change the dtype.
-    return lambda self, other: ufunc(self, other) if self._element else ufunc(self, other, out=self)
+    def method(self, other):
+        if self._element:  # A NumPy scalar has no in-place operators: Python's `v = v + w` may change the dtype.
+            return ufunc(self, other)
+        _refuse_unsafe_cast(ufunc, self, other)
+        return ufunc(self, other, out=self)
+
+    return method
+
+
+# Python numbers promote by kind (NEP 50): NumPy's resolve_dtypes takes their types as weak operands (bool is
+# no weak kind there: it is the bool dtype).
+_WEAK_TYPES = {"b": np.dtype(bool), "i": int, "u": int, "f": float, "c": complex}
+
+
+def _refuse_unsafe_cast(ufunc, target: TracedArray, other) -> None:
+    """`x += y` is `ufunc(x, y, out=x)`, and NumPy resolves the loop's dtypes, output casting included, before it
+    broadcasts: a result it cannot write into x (`uint8 += float64`) is its UFuncTypeError whatever the shapes."""
+    if type(other) is TracedArray:
+        operand = _WEAK_TYPES.get(other.dtype.kind, other.dtype) if other._weak else other.dtype
+    elif type(other) in (int, float, complex):
+        operand = type(other)
+    elif type(other) is bool:
+        operand = np.dtype(bool)
+    else:
+        try:
+            operand = np.asarray(other).dtype
+        except Exception:  # noqa: BLE001  (not an array: the ufunc's own path says what is wrong with it)
+            return
+    try:
+        result = ufunc.resolve_dtypes((target.dtype, operand, None))[-1]
+    except (TypeError, ValueError):  # (no loop for these dtypes: the ufunc's path raises its own error)
+        return
+    if not np.can_cast(result, target.dtype, casting="same_kind"):
+        with at_user_line():
+            raise errors.TracedTypeError(
+                f"Cannot cast ufunc '{ufunc.__name__}' output from {result!r} to {target.dtype!r} with casting rule "
+                "'same_kind'", fix=f"write `x = x.astype({result})` first, or compute out of place")
 
 
 # Operators are the NumPy ufuncs: one implementation, NumPy's dtype rules.

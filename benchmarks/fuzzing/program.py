@@ -180,9 +180,11 @@ def run_eager(program: Program) -> EagerResult:
     return result
 
 
-def run_op(op: Op, inputs: dict[str, object]) -> tuple[object, list[str]]:
-    """NumPy's result of one op on the given values of the names it reads, and its warnings."""
+def run_op(op: Op, inputs: dict[str, object], numpy=np) -> tuple[object, list[str]]:
+    """NumPy's result of one op on the given values of the names it reads, and its warnings (`numpy`: what the op's
+    text calls `np`)."""
     scope = namespace()
+    scope["np"] = numpy
     scope.update({name: value.copy() if isinstance(value, np.ndarray) else value for name, value in inputs.items()})
     messages = run_statement(op.render(), scope)
     return scope[op.out], messages

@@ -216,6 +216,31 @@ def test_ufunc_at_casts_unsafely_like_numpy():
     check_cases(cases)
 
 
+def test_ufunc_at_takes_python_numbers_as_arrays():
+    """NumPy's ufunc.at makes an array of its values first: a Python number takes part with its array dtype (int64,
+    uint64, float64), not as a weak scalar. np.add.at(uint64, i, -2) computes in float64 (fuzz seed 2020, program
+    6949: traced, -2 could not become a uint64 constant); np.maximum.at(uint8, i, 200) in int64."""
+    def at(ufunc, values):
+        def fn(x):
+            x = np.copy(x)
+            ufunc.at(x, np.array([0, 2]), values)  # (once each: NumPy casts back after every update)
+            return x
+
+        return fn
+
+    small = np.array([2, 1, 4, 7])
+    cases = {f"{dtype.__name__} {ufunc.__name__}.at {value!r}": Case(at(ufunc, value), (small.astype(dtype),))
+             for dtype, ufunc, value in [
+                 (np.uint64, np.add, -2), (np.uint8, np.add, 300), (np.int8, np.add, -1000), (np.uint32, np.add, -2),
+                 (np.int32, np.add, 2 ** 40), (np.uint8, np.maximum, 200), (np.int8, np.maximum, 200),
+                 (np.uint8, np.multiply, -2), (np.uint8, np.bitwise_xor, -2), (np.uint8, np.subtract, -2),
+                 (np.bool_, np.add, -1), (np.float32, np.add, 1.5), (np.uint64, np.add, 2 ** 64)]}
+    # Added in float64, rounded once: 1 + (2**-11 + 1e-12) is 1.001 in float16, 1.0 added in float16.
+    cases["float16 add.at a float64 sum"] = Case(lambda x: (np.add.at(x, np.array([0]), 2.0 ** -11 + 1e-12), x)[1],
+                                                 (np.ones(2, np.float16),))
+    check_cases(cases)
+
+
 def test_traced_mask_assignment_of_one_value():
     x = np.arange(12, dtype=np.float32).reshape(3, 4) - 5
 
@@ -295,3 +320,29 @@ def test_sequences_of_ints_index_as_in_numpy():
 def test_a_range_out_of_bounds_raises_as_in_numpy():
     with pytest.raises(IndexError, match="out of bounds"):
         tracer.jit(lambda x: x[range(5)])(SEQ)
+
+
+def test_assignment_with_index_arrays_reshapes_a_value_of_more_dims_as_numpy():
+    """Indexing with arrays, NumPy reshapes a value with more dims than x[index] to its trailing dims: leading unit
+    dims drop, and any leading dims of an empty value (x[[]] = np.zeros((3, 0)): fuzz seed 2424, program 1088);
+    other values fail with its shape-mismatch ValueError. Basic indexes only drop leading unit dims."""
+    def assign(index, value_shape):
+        def fn(x):
+            x = np.copy(x)
+            x[index] = np.zeros(value_shape, x.dtype) + x.sum()
+            return x
+
+        return fn
+
+    cases = {f"{name}: {value_shape}": Case(assign(index, value_shape), (x,)) for name, x, index, value_shape in [
+        ("empty x[[]]", np.zeros(0, np.int32), [], (3, 0)),
+        ("empty x[array([], int)]", np.zeros(0, np.int32), np.array([], int), (2, 1, 0)),
+        ("x[array([], int)] of 3", np.arange(3.0), np.array([], int), (3, 0)),
+        ("rows x[[0, 1], :] of (3, 0)", np.zeros((3, 0)), ([0, 1], slice(None)), (7, 2, 0)),
+        ("x[0, []] of (3, 0)", np.zeros((3, 0)), (0, np.array([], int)), (7, 1, 0)),
+        ("leading unit dims", np.arange(3.0), np.array([0, 1]), (1, 1, 2)),
+        ("leading dims of a non-empty value", np.arange(3.0), np.array([], int), (3, 1)),
+        ("too many rows", np.arange(3.0), np.array([0, 1]), (3, 2)),
+        ("basic slice of an empty value", np.arange(3.0), slice(0, 0), (3, 0)),
+    ]}
+    check_cases(cases)

@@ -131,6 +131,11 @@ def test_tensordot_vdot_inner_outer_kron():
         "tensordot pairs": Case(lambda x, y: np.tensordot(x, y, axes=([2, 1], [1, 0])), (a, b), rtol=1e-12),
         "tensordot int pair": Case(lambda x, y: np.tensordot(x, y, axes=(2, 0)), (a, c), rtol=1e-12),
         "tensordot mismatch": Case(lambda x, y: np.tensordot(x, y, axes=([0], [0])), (a, b)),
+        # More axes than an operand has: NumPy's IndexError; a negative count: no axes, an outer product (fuzz seed
+        # 2525, program 5618: np.linalg.tensordot(x, True) with axes=2).
+        "tensordot axes beyond a 0-d b": Case(lambda x: np.linalg.tensordot(x, True), (np.ones((1, 1), np.int64),)),
+        "tensordot axes beyond a": Case(lambda x, y: np.tensordot(x, y, 2), (normal(3), normal(3, 3))),
+        "tensordot negative axes": Case(lambda x, y: np.tensordot(x, y, -1), (normal(3, 3), normal(3, 2)), rtol=1e-12),
         "vdot": Case(np.vdot, (normal(2, 3), normal(3, 2)), rtol=1e-12),
         "vdot 0-d": Case(np.vdot, (np.float32(2.0), np.array([3.0], np.float32))),
         "vdot sizes differ": Case(np.vdot, (normal(3), normal(4))),

@@ -35,6 +35,9 @@ def test_linspace_edge_cases():
         "geomspace array, axis=1": Case(lambda a: np.geomspace(a, 100, 4, axis=1), (np.array([1.0, 2.0]),)),
         "geomspace int8 to bfloat16": Case(lambda a, b: np.geomspace(a, b, 3), (np.array(3, np.int8),
                                                                          np.array(0.8, ml_dtypes.bfloat16))),
+        # A zero end known while tracing is NumPy's ValueError (fuzz seed 2121, program 1137).
+        "geomspace to a zero stop": Case(lambda a: np.geomspace(a, 0, 5), (np.array([177.25], np.float16),)),
+        "geomspace from a zero start array": Case(lambda a: np.geomspace(np.array([1.0, 0.0]), a, 3), (S,)),
     }
     check_cases(cases)
 

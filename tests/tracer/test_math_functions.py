@@ -18,6 +18,11 @@ def test_round_ties_go_to_even_at_every_scale():
     cases |= {f"int32 decimals={k}": Case(lambda a, k=k: np.round(a, k), (ints,)) for k in (-2, -1, 0, 2)}
     cases["bool decimals=0 (float16, NumPy's rint)"] = Case(np.round, (np.array([True, False]),))
     cases["bool decimals=1 (TypeError)"] = Case(lambda a: np.round(a, 1), (np.array([True, False]),))
+    # decimals is read with operator.index: a Python bool and np.int8 pass, np.bool and floats are NumPy's TypeError
+    # (fuzz seed 2424, program 1277).
+    for decimals in (True, np.int8(1), np.bool_(False), 1.0, np.float32(1)):
+        cases[f"decimals={decimals!r}"] = Case(lambda a, d=decimals: np.around(a, d), (np.array([True]),))
+        cases[f"float decimals={decimals!r}"] = Case(lambda a, d=decimals: np.round(a, d), (x,))
     check_cases(cases)
 
 

@@ -96,6 +96,23 @@ def test_every_accumulating_function_adds_16_bit_floats_in_float32(name, dtype):
     np.testing.assert_allclose(actual.astype(np.float64), truth, rtol=rtol, atol=0)
 
 
+@pytest.mark.parametrize("dtype", NARROW, ids=str)
+def test_cumulative_sums_and_products_round_each_output_once(dtype):
+    """np.cumsum/cumprod (and the nan- ones) of 16-bit floats: every partial sum or product in float32, each output
+    rounded once to the 16-bit type (the float64 answer rounded once, within an ulp). Scanned in 16 bits they were
+    rounded at every level of the scan: [-198.1, 137.5, 26.2, -52.5, 79.9] came to -7.0 where the sum is -7.05
+    (fuzz seed 2121, program 2368)."""
+    x = np.array([-198.125, 137.5, 26.203125, -52.5, 79.875, 79.0, 96.625, -94.3125, 269.0, 21.203125], dtype)
+    long = (0.1 + np.arange(3000) % 3 * 0.01).astype(dtype)
+    factors = (1 + np.arange(40) % 5 * 0.01).astype(dtype)
+    for fn, oracle, values in [(np.cumsum, np.cumsum, x), (np.cumsum, np.cumsum, long), (np.nancumsum, np.cumsum, long),
+                               (np.cumprod, np.cumprod, factors), (np.nancumprod, np.cumprod, factors)]:
+        actual = compiled(fn, values)
+        truth = oracle(values.astype(np.float64))
+        assert actual.dtype == dtype
+        np.testing.assert_allclose(actual.astype(np.float64), truth, rtol=EPSILON[dtype], atol=0)
+
+
 def test_dot_of_bfloat16_is_bfloat16_as_in_numpy():
     """np.dot keeps its operands' dtype (ml_dtypes' dot); np.matmul of bfloat16 resolves to float32 in NumPy."""
     a, b, v = np.ones((2, 3), BF16), np.full((3, 2), 0.5, BF16), np.arange(3).astype(BF16)

@@ -396,6 +396,34 @@ def test_inplace_broadcasting():
     })
 
 
+def test_inplace_casting_is_checked_before_shapes():
+    """NumPy resolves the loop's dtypes (the output cast included) before it broadcasts: `uint8 (3,) += float64 (2,)`
+    is its casting TypeError, not a shape ValueError (fuzz seed 2020, program 818, through a view)."""
+
+    def through_a_view(x, y):
+        x = np.copy(x)
+        row = x[-1, -3]
+        row += y
+        return x
+
+    def plain(x, y):
+        x += y
+        return x
+
+    mismatched = (np.full((1, 4, 3), 129, np.uint8), np.array([16777217.0, 16777217.0]))
+    for fn in (through_a_view, plain):
+        with pytest.raises(TypeError, match="Cannot cast ufunc 'add' output") as numpy_raised:
+            eager(fn, *mismatched)
+        assert not isinstance(numpy_raised.value, ValueError)
+        with pytest.raises(tracer.TracedTypeError, match=r"Cannot cast ufunc 'add' output .*float64.* to .*uint8"):
+            tracer.jit(fn)(*mismatched)
+    check_cases({  # (shapes that fit, or dtypes that fit: what NumPy does then)
+        "bool += Python bool": Case(plain, (np.array([True, False]), True)),
+        "int8 (3,) += int64 (2,)": Case(plain, (np.ones(3, np.int8), np.ones(2, np.int64))),
+        "int32 += float scalar": Case(plain, (np.ones(3, np.int32), 2.5)),
+    })
+
+
 def test_inplace_scalars_keep_the_array_dtype():
     def fn(x):
         x += 1

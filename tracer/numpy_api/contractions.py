@@ -336,9 +336,12 @@ def _tensordot_axes(axes, a_ndim: int, b_ndim: int) -> tuple[tuple[int, ...], tu
         if len(axes_a) != len(axes_b):
             raise errors.TracedShapeError("shape-mismatch for sum", fix="give as many axes of a as of b")
         return (tuple(P.normalize_axis(d, a_ndim) for d in axes_a), tuple(P.normalize_axis(d, b_ndim) for d in axes_b))
-    if count < 0 or count > min(a_ndim, b_ndim):
-        raise errors.TracedShapeError(f"tensordot: axes={count} needs both operands to have at least {count} dimensions",
-                                      fix="pass a smaller axes, or a pair of axis lists")
+    # NumPy reads a.shape[-count:] and b.shape[:count] by index: more axes than an operand has are its IndexError
+    # (fuzz seed 2525, program 5618), and a negative count names no axes at all (an outer product).
+    if count > min(a_ndim, b_ndim):
+        raise errors.TracedAxisError(f"tensordot: axes={count} needs both operands to have at least {count} dimensions",
+                                     fix="pass a smaller axes, or a pair of axis lists")
+    count = max(count, 0)
     return tuple(range(a_ndim - count, a_ndim)), tuple(range(count))
 
 

@@ -92,7 +92,13 @@ def logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
 
 @implements(np.geomspace)
 def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
-    """NumPy's geomspace; a zero start/stop gives nan/inf (NumPy's ValueError depends on the data)."""
+    """NumPy's geomspace; a traced zero start/stop gives nan (NumPy's ValueError depends on the data: raised here
+    for a start or stop known while tracing, a number or a NumPy array)."""
+    for end in (start, stop):
+        if not is_traced(end) and np.any(np.asarray(end) == 0):
+            raise errors.TracedShapeError("Geometric sequence cannot include zero",
+                                          fix="start and stop must be nonzero (of one sign): use np.linspace for a "
+                                              "sequence through zero")
     start, stop = P.lift(start), P.lift(stop)
     # (NumPy's result_type also takes float(num), a weak float beside float64 that changes nothing; given with
     # bfloat16, NumPy's promotion of a Python float fails: no common DType)

@@ -36,6 +36,7 @@ def ufunc_at(ufunc, inputs, kwargs):
     if kwargs or len(inputs) != 3:
         raise errors.UnsupportedNumPyError(f"numpy.{ufunc.__name__}.at takes (array, indices, values) under tracing")
     target, index, values = inputs
+    values = _as_array_values(values)
     if not is_traced(target):
         raise errors.UnsupportedNumPyError(
             f"numpy.{ufunc.__name__}.at: a traced value cannot be written into a NumPy array",
@@ -54,12 +55,13 @@ def ufunc_at(ufunc, inputs, kwargs):
     check_writable(target)
     loop_dtype = np.dtype(ufunc.resolve_dtypes((target.dtype, resolution_dtype(values), None))[-1])
     positions = flat_positions(target, index)
-    if loop_dtype == target.dtype or np.can_cast(loop_dtype, target.dtype, casting="same_kind"):
+    if loop_dtype == target.dtype:
         update = P.broadcast_to(P.lift(values, target.dtype), tuple(positions.shape))
         combiner = combiners[1] if target.dtype == np.bool_ else combiners[0]
         rebind(target, adv.scatter_flat(target, positions, update, combiner)._value)
         return None
-    # ufunc.at casts unsafely (np.maximum.at(uint32, i, 2.5)): combine in the loop's dtype, then convert back. Only
+    # ufunc.at computes in the loop's dtype and casts the result back unsafely (np.maximum.at(uint32, i, 2.5);
+    # np.add.at(float16, i, 1e-3) adds in float64 and rounds once): combine in the loop's dtype, then convert back. Only
     # the elements hit are converted, so the others keep their exact values (int64 through float64 would not).
     # NumPy converts back after each update, this once after all of them: repeated positions may differ.
     wide = P.convert(target, loop_dtype)
@@ -69,6 +71,22 @@ def ufunc_at(ufunc, inputs, kwargs):
                            P.full(tuple(positions.shape), True, np.bool_), ops.or_)
     rebind(target, P.select(hit, combined, target)._value)
     return None
+
+
+def _as_array_values(values):
+    """ufunc.at's values as NumPy takes them: it makes an array of them first, so a Python number (or a traced one,
+    as a loop index is) takes part in the loop's dtype with its array dtype (int64, uint64, float64), not as a weak
+    scalar: np.add.at(uint64, i, -2) computes in float64 (NumPy's uint64 + int64) and gives 0 where the weak -2 cannot
+    become a uint64 (fuzz seed 2020, program 6949), and np.add.at(float16, i, v) adds in float64, then rounds."""
+    if is_traced(values):
+        return P.wrap(values._value, values.shape, values.dtype) if values._weak else values
+    if type(values) in (bool, int, float, complex):
+        array = np.asarray(values)
+        if array.dtype == object:  # (an int beyond int64 and uint64)
+            raise errors.TracedOverflowError("Python int too large to convert to C long",
+                                             fix="pass values that fit int64 or uint64")
+        return array
+    return values
 
 
 def flat_positions(x, index):

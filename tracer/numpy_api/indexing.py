@@ -305,8 +305,13 @@ def _advanced_set(x: TracedArray, items: tuple, value) -> TracedArray:
             raise errors.TracedIndexError(str(err)) from None
     else:
         positions = _advanced_getitem(adv.flat_iota(x.shape), items)
-    update = _broadcast_value(update, tuple(positions.shape))
+    update = _broadcast_value(update, tuple(positions.shape), fancy=_holds_index_arrays(items))
     return adv.scatter_flat(x, positions, update)
+
+
+def _holds_index_arrays(items) -> bool:
+    """Whether NumPy indexes with arrays here (lists, integer or boolean arrays), not ints and slices only."""
+    return any(isinstance(item, (list, tuple)) or len(getattr(item, "shape", ())) > 0 for item in items)
 
 
 def _is_dynamic_box(plan: _Plan, shape) -> bool:
@@ -338,14 +343,20 @@ def is_static(items) -> bool:
     return all(map(static, items))
 
 
-def _broadcast_value(update: TracedArray, shape) -> TracedArray:
+def _broadcast_value(update: TracedArray, shape, fancy: bool = False) -> TracedArray:
+    given = update.shape
+    trailing = given[len(given) - len(shape):] if len(shape) else ()
+    if fancy and update.ndim > len(shape) and math.prod(trailing) == update.size:
+        # Indexing with arrays, NumPy reshapes a value of more dims to its trailing ones (its mapiter): leading unit
+        # dims drop, and so do any leading dims of an empty value (x[[]] = np.zeros((3, 0)): fuzz seed 2424, 1088).
+        update = P.reshape(update, trailing)
     while update.ndim > len(shape) and update.shape[0] == 1:
         update = P.reshape(update, update.shape[1:])  # NumPy ignores extra leading unit dims of the value
     try:
         return P.broadcast_to(update, shape)
     except errors.TracedShapeError:
         raise errors.TracedShapeError(
-            f"shape mismatch: value array of shape {update.shape} could not be broadcast to indexing result of shape {shape}",
+            f"shape mismatch: value array of shape {given} could not be broadcast to indexing result of shape {shape}",
             fix="give a value whose shape broadcasts to what x[index] reads",
         ) from None
 

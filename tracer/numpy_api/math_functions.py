@@ -8,6 +8,8 @@ Complex numbers cannot be traced (no complex dtype is supported), so `real`, `im
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 from ir.dtypes import is_floating
@@ -31,7 +33,10 @@ def _static_int(name: str, what: str, value) -> int:
     if is_traced(value):
         raise errors.ConcretizationError(f"numpy.{name}: {what} must be a Python int, not a traced value",
                                          fix=f"pass {what} as a constant (it decides the shape of the computation)")
-    return int(value)
+    try:  # (NumPy reads it with operator.index: a float or an np.bool is its TypeError; fuzz seed 2424, program 1277)
+        return operator.index(value)
+    except TypeError as err:
+        raise errors.TracedTypeError(str(err), fix=f"pass {what} as a Python int") from None
 
 
 # -- rounding -------------------------------------------------------------------------------------
