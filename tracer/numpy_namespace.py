@@ -79,6 +79,17 @@ def _accepting_lists(original):
         if trace is None:
             return original(*args, **kwargs)
         given = args, kwargs
+        if not (created_arrays.involves_traced(args) or created_arrays.involves_traced(kwargs.values())):
+            # Nothing traced: NumPy's own function on plain arrays, with NumPy's own names inside it
+            # (`Trace.library_depth`), as `CreatedArray.__array_function__` runs it: np.percentile(2.0, 0)
+            # writes into what its inner calls make, which must be plain arrays (fuzz seed 2525, program 2253).
+            plain = created_arrays.plain_items
+            trace.library_depth += 1
+            try:
+                result = original(*plain(args), **dict(zip(kwargs, plain(kwargs.values()))))
+            finally:
+                trace.library_depth -= 1
+            return _created(result, given)
         args = _in_lists_resolved(trace, args)
         for _ in range(8):  # (one retry per level of list nesting)
             try:

@@ -169,7 +169,16 @@ def made_inside_control_flow(x):
             tracer.switch((x[2, 0] > 0).astype(np.int32), [empty_write, lambda v: v[:0] * 2], x[2]))
 
 
+def host_only_calls_of_traced_functions(x):
+    # Functions the tracer implements, given only host values while tracing, run as NumPy's own: NumPy's
+    # percentile writes into arrays its inner calls make (fuzz seed 2525, program 2253).
+    host = np.percentile(2.0, 0) + np.percentile(np.arange(5.0), [30, 70]).sum() + np.median([3.0, 1.0, 2.0])
+    made = np.arange(6.0).reshape(2, 3)
+    return x * host + np.quantile(made, 0.25, axis=1).sum() + np.percentile(np.float32(1.5), 50)
+
+
 CASES = {name: Case(fn, args) for name, fn, args in [
+    ("host-only calls of traced functions", host_only_calls_of_traced_functions, (X,)),
     ("rows written in a loop", rows_written_in_a_loop, (X, W)),
     ("elements written", elements_written, (X,)),
     ("each creation function", each_creation_function, (X,)),
