@@ -103,6 +103,10 @@ class TracedArray:
         )
 
     def __bool__(self):
+        if self.size != 1:  # (known while tracing: NumPy's own error, whatever the values)
+            with at_user_line():
+                raise errors.TracedShapeError(_AMBIGUOUS_TRUTH_EMPTY if self.size == 0 else _AMBIGUOUS_TRUTH_MANY,
+                                              fix="reduce it first: x.any() or x.all() (x.size > 0 for emptiness)")
         self._refuse(
             "Python `if`/`while`/`and`/`or`/bool()",
             "select values with np.where(cond, a, b); branch with tracer.cond / loop with tracer.while_loop, "
@@ -258,6 +262,13 @@ def _inplace(ufunc):
 # Python numbers promote by kind (NEP 50): NumPy's resolve_dtypes takes their types as weak operands (bool is
 # no weak kind there: it is the bool dtype).
 _WEAK_TYPES = {"b": np.dtype(bool), "i": int, "u": int, "f": float, "c": complex}
+
+
+# NumPy's messages for bool() of an array that is not one element.
+_AMBIGUOUS_TRUTH_EMPTY = ("The truth value of an empty array is ambiguous. Use `array.size > 0` to check that an "
+                          "array is not empty.")
+_AMBIGUOUS_TRUTH_MANY = ("The truth value of an array with more than one element is ambiguous. Use a.any() or "
+                         "a.all()")
 
 
 def _refuse_unsafe_cast(ufunc, target: TracedArray, other) -> None:

@@ -68,6 +68,23 @@ def test_bool_of_traced_value():
     assert_points_at(info.value, "bool-traced")
 
 
+@pytest.mark.parametrize("shape", [(0,), (3,), (2, 0)], ids=["empty", "three elements", "2x0"])
+def test_bool_of_a_traced_array_not_one_element_is_numpys_error_whatever_its_values(shape):
+    # The size is known while tracing, so the answer is NumPy's own (fuzz seed 2525, program 7311:
+    # np.linalg.svd(x, full_matrices=<an empty array>)), not a concretization error.
+    def f(x):
+        return x if x else -x  # bool-of-array
+
+    x = np.ones(shape, np.float32)
+    with pytest.raises(ValueError) as numpy_error:
+        f(x)
+    with pytest.raises(ValueError) as ours:
+        tracer.jit(f)(x)
+    assert not isinstance(ours.value, tracer.ConcretizationError)
+    assert str(numpy_error.value) in str(ours.value)
+    assert_points_at(ours.value, "bool-of-array")
+
+
 def test_float_of_traced_value():
     def f(x):
         return x * float(x.sum())  # float-traced
