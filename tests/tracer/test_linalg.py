@@ -151,6 +151,22 @@ def test_norms():
     check_cases(cases)
 
 
+@pytest.mark.parametrize("axis", [None, 0, (0, 1)], ids=["flat", "vector", "matrix"])
+def test_a_traced_norm_order_is_refused_naming_the_line(axis):
+    # Which norm to compute decides the program (fuzz seed 2525, program 5227: ord=<traced array> was an
+    # internal "unhashable type: TracedArray"); NumPy computes it from the value, so one given as a number
+    # must give NumPy's answer.
+    x = np.arange(6.0).reshape(2, 3)
+
+    def f(x, order):
+        return np.linalg.norm(x, order, axis)  # traced-ord
+
+    with pytest.raises(tracer.ConcretizationError, match="ord is a traced value") as error:
+        tracer.jit(f)(x, np.float64(1.0))
+    assert "test_linalg.py" in error.value.where
+    np.testing.assert_allclose(np.asarray(tracer.jit(f, static_argnums=1)(x, 1.0)), np.linalg.norm(x, 1.0, axis))
+
+
 @pytest.mark.parametrize("ord", [2, -2, "nuc"])
 def test_norms_from_singular_values(ord):
     x = rng.standard_normal((2, 3, 4))

@@ -236,8 +236,17 @@ _VECTOR_NORMS = {
 }
 
 
+def _static_order(ord):
+    """`ord` as a Python value: which norm to compute must be known while tracing."""
+    if is_traced(ord):
+        raise errors.ConcretizationError(
+            f"np.linalg.norm's ord is a traced value ({ord!r}): which norm to compute must be known while tracing",
+            fix="pass ord as a Python number or string (make it a static argument, static_argnums, if it is one)")
+    return ord
+
+
 def _vector_norm(x: TracedArray, ord, axes, keepdims: bool) -> TracedArray:
-    ord = 2 if ord is None else ord
+    ord = 2 if ord is None else _static_order(ord)
     if isinstance(ord, str):
         raise errors.TracedShapeError(f"Invalid norm order '{ord}' for vectors", fix="use a number, inf or -inf")
     rule = _VECTOR_NORMS.get(ord)
@@ -284,6 +293,7 @@ _MATRIX_NORMS = {
 
 def _matrix_norm(x: TracedArray, ord, axes, keepdims: bool) -> TracedArray:
     row, col = (P.normalize_axis(a, x.ndim) for a in axes)
+    ord = _static_order(ord)
     if row == col:
         raise errors.TracedShapeError("Duplicate axes given.")
     try:
