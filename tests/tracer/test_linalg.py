@@ -161,10 +161,16 @@ def test_a_traced_norm_order_is_refused_naming_the_line(axis):
     def f(x, order):
         return np.linalg.norm(x, order, axis)  # traced-ord
 
-    with pytest.raises(tracer.ConcretizationError, match="ord is a traced value") as error:
+    with pytest.raises(tracer.ConcretizationError, match="order is a traced value") as error:
         tracer.jit(f)(x, np.float64(1.0))
     assert "test_linalg.py" in error.value.where
     np.testing.assert_allclose(np.asarray(tracer.jit(f, static_argnums=1)(x, 1.0)), np.linalg.norm(x, 1.0, axis))
+
+
+def test_a_traced_condition_number_order_is_refused_before_the_shape_is_read():
+    # NumPy reads p first (fuzz seed 2525, program 9776: a 1-D x with a traced p gave our shape error)
+    with pytest.raises(tracer.ConcretizationError, match="order is a traced value"):
+        tracer.jit(np.linalg.cond)(np.array([10.0]), np.array([-19.0]))
 
 
 @pytest.mark.parametrize("ord", [2, -2, "nuc"])

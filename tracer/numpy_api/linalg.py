@@ -240,7 +240,7 @@ def _static_order(ord):
     """`ord` as a Python value: which norm to compute must be known while tracing."""
     if is_traced(ord):
         raise errors.ConcretizationError(
-            f"np.linalg.norm's ord is a traced value ({ord!r}): which norm to compute must be known while tracing",
+            f"the norm's order is a traced value ({ord!r}): which norm to compute must be known while tracing",
             fix="pass ord as a Python number or string (make it a static argument, static_argnums, if it is one)")
     return ord
 

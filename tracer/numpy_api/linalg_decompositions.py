@@ -19,7 +19,7 @@ import numpy as np
 from tracer import errors
 from tracer import primitives as P
 from tracer.numpy_api import linalg_lapack
-from tracer.numpy_api.linalg import _linalg_dtype, _square_stack, linalg_inv, linalg_norm
+from tracer.numpy_api.linalg import _linalg_dtype, _square_stack, _static_order, linalg_inv, linalg_norm
 from tracer.numpy_api.complex_values import complex_from_parts
 from tracer.numpy_api.registry import implements
 from tracer.traced_array import TracedArray
@@ -228,6 +228,7 @@ _SINGULAR_VALUE_CONDITION = {
 def linalg_cond(x, p=None):
     """A singular matrix gives inf, never LinAlgError; nan only where the matrix holds a nan (NumPy turns the
     other nans of its division, 0 / 0 for a zero matrix, into inf)."""
+    p = _static_order(p)  # (NumPy reads p first: a traced one is refused before x's shape is looked at)
     a = _matrix_stack(x, "cond")
     rule = _SINGULAR_VALUE_CONDITION.get(p) if not isinstance(p, str) else None
     if rule is not None:
