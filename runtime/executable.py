@@ -150,12 +150,13 @@ def compile_stablehlo(module_text: str, device=None, result_signatures=None, *, 
     `result_signatures` lists (shape, dtype) of @main's results; read from the text when omitted.
     `result_shardings` (with `mesh`): a NamedSharding per result, or None to let XLA choose.
     `prefetch` (one device): a `runtime.prefetch.Prefetch` begun before this module was traced.
-    Integer divisions that XLA could fold by zero (and die of it) are guarded first (`runtime.integer_division`),
-    f64 -> f16/bf16 conversions made to round once where XLA rounds twice (`runtime.float_conversion`),
-    identity reduce_precisions (`tracer.stop_gradient`'s markers) handed over as their operands
-    (`runtime.no_op_precision`),
-    and text nested too deeply for XLA, or with a tensor type of more than 2**63 - 1 bytes, is refused
-    (`CompileError`: XLA would crash the process on it).
+    First the module is rewritten where XLA would mishandle it (`REWRITES_BEFORE_XLA`): integer divisions
+    that XLA could fold by zero (and die of it) are guarded (`runtime.integer_division`), f64 -> f16/bf16
+    conversions made to round once where XLA rounds twice (`runtime.float_conversion`), identity
+    reduce_precisions (`tracer.stop_gradient`'s markers) handed over as their operands (`runtime.no_op_precision`),
+    iota-like constants with a -0.0 and log(pow)/log(exp) kept as written (`runtime.iota_constants`,
+    `runtime.log_guards`); text nested too deeply for XLA, or with a tensor type of more than 2**63 - 1 bytes, is
+    refused (`CompileError`: XLA would crash the process on it).
     """
     _check_nesting(module_text)
     _check_sizes(module_text)
