@@ -20,7 +20,7 @@ from runtime.errors import CompileError
 from runtime.float_conversion import ROUND_FLOAT64_TO_16_BITS_ONCE
 from runtime.integer_division import GUARD_DIVISION_BY_ZERO
 from runtime.iota_constants import KEEP_NEGATIVE_ZERO_OF_IOTA_CONSTANTS
-from runtime.log_guards import KEEP_LOG_OF_POWER_AND_EXP
+from runtime.log_guards import KEEP_LOG_OF_POWER_AND_EXP, KEEP_SQRT_OF_SQUARE
 from runtime.no_op_precision import DROP_NO_OP_REDUCE_PRECISION
 from runtime.sharding import NamedSharding, PartitionSpec
 from runtime.xla_rewrites import rewrite_for_xla
@@ -30,7 +30,7 @@ __all__ = ["Executable", "compile_stablehlo"]
 # What XLA would mishandle in any module, rewritten before it compiles one (in this order).
 # (An identity reduce_precision goes before the log guard looks: it may stand between a log and an exp.)
 REWRITES_BEFORE_XLA = (GUARD_DIVISION_BY_ZERO, ROUND_FLOAT64_TO_16_BITS_ONCE, DROP_NO_OP_REDUCE_PRECISION,
-                       KEEP_NEGATIVE_ZERO_OF_IOTA_CONSTANTS, KEEP_LOG_OF_POWER_AND_EXP)
+                       KEEP_NEGATIVE_ZERO_OF_IOTA_CONSTANTS, KEEP_LOG_OF_POWER_AND_EXP, KEEP_SQRT_OF_SQUARE)
 
 
 # CompiledMemoryStats fields worth reporting, in bytes.
@@ -154,7 +154,7 @@ def compile_stablehlo(module_text: str, device=None, result_signatures=None, *, 
     that XLA could fold by zero (and die of it) are guarded (`runtime.integer_division`), f64 -> f16/bf16
     conversions made to round once where XLA rounds twice (`runtime.float_conversion`), identity
     reduce_precisions (`tracer.stop_gradient`'s markers) handed over as their operands (`runtime.no_op_precision`),
-    iota-like constants with a -0.0 and log(pow)/log(exp) kept as written (`runtime.iota_constants`,
+    iota-like constants with a -0.0, and log(pow), log(exp) and sqrt(a * a) kept as written (`runtime.iota_constants`,
     `runtime.log_guards`); text nested too deeply for XLA, or with a tensor type of more than 2**63 - 1 bytes, is
     refused (`CompileError`: XLA would crash the process on it).
     """
