@@ -68,8 +68,9 @@ class CarriedCall:
         self.donated_slots = tuple(k for k, leaf in enumerate(carry_in) if traced_of_leaf.get(leaf) in donated_traced)
         if len(self.donated_slots) != len(donated_traced):
             raise ValueError("a donated argument is not carried (its ConcreteArray would not learn it was taken)")
-        # Other leaves: static ones must be the very objects this program was traced with; arrays must have
-        # its signature, and those the module takes are moved to the device as `Compiled` would.
+        # Other leaves: static ones must key a call as the ones this program was traced with (the same objects,
+        # or equal ones: a loss object made anew per step); arrays must have its signature, and those the
+        # module takes are moved to the device as `Compiled` would.
         self._other_statics = tuple((j, leaves[i]) for j, i in enumerate(others) if i not in traced_of_leaf)
         self._other_arrays = tuple(
             (j, signature.leaf_key(leaves[i]), module_argument_of_traced.get(traced_of_leaf[i]))
@@ -142,7 +143,7 @@ class CarriedCall:
         of `carry` may also be among `others` (the caller handed out wrappers of the carried buffers), so a
         donated one given twice must be refused as `tracer.jit` refuses it."""
         for j, value in self._other_statics:
-            if others[j] is not value and not _same_static(others[j], value):  # (a loss object made anew per step)
+            if others[j] is not value and not _same_static(others[j], value):
                 return None
         buffers = []
         for j, key, m in self._other_arrays:
